@@ -1,0 +1,80 @@
+"""community-governance: a library and plugin SDK for grassroots community governance
+(基层社区治理) in Chinese cities.
+
+Open a store and use its services::
+
+    import community_governance as cg
+
+    with cg.open("sqlite:///county.db") as gov:
+        gov.registry.add_unit(cg.Actor.system(), cg.Unit("411281", "county", "义马市"))
+"""
+
+from __future__ import annotations
+
+from community_governance.domain.access import Action, Actor, Target
+from community_governance.domain.idnumber import IdNumber, parse_id_number
+from community_governance.domain.people import Household, Relation, Resident, Vulnerability
+from community_governance.domain.posts import (
+    HolderKind,
+    PartnerKind,
+    PartnerUnit,
+    PartyOrg,
+    PartyOrgKind,
+    Post,
+    PostKind,
+    StaffMember,
+)
+from community_governance.domain.units import Building, Unit, UnitKind
+from community_governance.errors import (
+    CgovError,
+    ConflictError,
+    FileImportError,
+    IdNumberError,
+    NotFound,
+    PermissionDenied,
+    PluginError,
+    SchemaVersionError,
+    StorageError,
+    ValidationError,
+)
+from community_governance.facade import Governance, open
+from community_governance.markers import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Action",
+    "Actor",
+    "Building",
+    "CgovError",
+    "ConflictError",
+    "FileImportError",
+    "Governance",
+    "HolderKind",
+    "Household",
+    "IdNumber",
+    "IdNumberError",
+    "NotFound",
+    "PartnerKind",
+    "PartnerUnit",
+    "PartyOrg",
+    "PartyOrgKind",
+    "PermissionDenied",
+    "PluginError",
+    "Post",
+    "PostKind",
+    "Relation",
+    "Resident",
+    "SchemaVersionError",
+    "StaffMember",
+    "StorageError",
+    "Target",
+    "Unit",
+    "UnitKind",
+    "ValidationError",
+    "Vulnerability",
+    "__version__",
+    "hookimpl",
+    "open",
+    "parse_id_number",
+]

@@ -1,0 +1,48 @@
+"""``cgov report``: summaries of the registry (other reports join this group)."""
+
+from __future__ import annotations
+
+import click
+
+from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.domain.access import Actor
+
+
+@click.group()
+def report() -> None:
+    """Reports: summary, participation, funding, cases."""
+
+
+@report.command()
+@db_option
+@actor_option
+@click.option("--within", help="only under this unit code")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def summary(db: str, actor: Actor, within: str | None, as_json: bool) -> None:
+    """Counts of sub-districts, communities, grids, buildings, households, residents, posts."""
+    with open_db(db) as gov:
+        s = gov.registry.summary(actor, within=within)
+    if as_json:
+        echo_json(s.as_dict())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Registry summary 登记概况")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    labels = [("sub-districts 办事处", s.subdistricts), ("communities 社区", s.communities),
+              ("grids 网格", s.grids), ("compounds 小区", s.compounds),
+              ("buildings 楼院", s.buildings), ("households 户", s.households),
+              ("residents 居民", s.residents), ("party organizations 党组织", s.party_orgs),
+              ("partner units 共建单位", s.partner_units)]
+    for label, n in labels:
+        table.add_row(label, f"{n:,}")
+    for kind, n in s.posts.items():
+        table.add_row(f"posts: {kind}", f"{n:,}")
+    Console().print(table)
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``report`` group (other modules add commands to it)."""
+    cli.add_command(report)

@@ -1,0 +1,186 @@
+"""The exception hierarchy of community-governance.
+
+Every error the library raises on purpose derives from :class:`CgovError`. Each class also
+derives from the builtin exception that matches its meaning (``ValueError``, ``LookupError``,
+``PermissionError``...), so callers that catch builtins keep working. Messages name the thing,
+the rule it broke and how to fix it; structured fields carry the same facts for programs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "CalendarYearMissing",
+    "CgovError",
+    "ConflictError",
+    "FileImportError",
+    "IdNumberError",
+    "IdempotencyConflict",
+    "InsufficientBalance",
+    "InvalidTransition",
+    "NotFound",
+    "OutOfStock",
+    "PermissionDenied",
+    "PluginError",
+    "RowError",
+    "SchemaVersionError",
+    "StorageError",
+    "UnbalancedTransaction",
+    "ValidationError",
+]
+
+
+class CgovError(Exception):
+    """Root of every error raised by community-governance on purpose."""
+
+
+class ValidationError(CgovError, ValueError):
+    """Input broke a rule of the domain.
+
+    Attributes:
+        path: where in the input the bad value sits, e.g. ``$.residents[3].id_number``.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        self.reason = message
+        super().__init__(f"{message} @ {path}" if path else message)
+
+
+class IdNumberError(ValidationError):
+    """A resident identity number (居民身份证号码) is not valid."""
+
+
+class NotFound(CgovError, LookupError):
+    """A record named by the caller does not exist (or is outside the caller's scope)."""
+
+    def __init__(self, kind: str, key: object, hint: str = "") -> None:
+        self.kind = kind
+        self.key = key
+        msg = f"{kind} {key!r} does not exist"
+        super().__init__(f"{msg}; {hint}" if hint else msg)
+
+
+class ConflictError(CgovError, ValueError):
+    """A write would contradict what is already stored (a duplicate code, an overlap...)."""
+
+
+class IdempotencyConflict(ConflictError):
+    """An idempotency key was reused for a different request."""
+
+
+class InvalidTransition(CgovError, ValueError):
+    """A lifecycle transition that the state machine does not allow."""
+
+
+class InsufficientBalance(CgovError, ValueError):
+    """A points or money balance would go negative."""
+
+
+class OutOfStock(CgovError, ValueError):
+    """A supermarket item has too little stock for the request."""
+
+
+class UnbalancedTransaction(ValidationError):
+    """A double-entry transaction whose debits and credits differ."""
+
+
+class PermissionDenied(CgovError, PermissionError):
+    """The actor may not perform the action on the target.
+
+    Attributes:
+        actor: a masked, printable description of who acted.
+        action: the action asked for.
+        target: the object acted on.
+    """
+
+    def __init__(self, actor: str, action: str, target: str, reason: str = "") -> None:
+        self.actor = actor
+        self.action = action
+        self.target = target
+        msg = f"{actor} may not {action} {target}"
+        super().__init__(f"{msg}: {reason}" if reason else msg)
+
+
+class PluginError(CgovError, RuntimeError):
+    """A plugin raised, or answered a hook with a value the library cannot use.
+
+    Nothing is written when this is raised.
+
+    Attributes:
+        plugin: the plugin's name.
+        hook: the hook's name.
+        value: what the plugin returned (``None`` when it raised).
+    """
+
+    def __init__(self, plugin: str, hook: str, problem: str, value: Any = None) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        self.value = value
+        self.problem = problem
+        super().__init__(f"plugin {plugin!r} broke hook {hook}: {problem}")
+
+
+class StorageError(CgovError, RuntimeError):
+    """The storage backend failed or is not usable as configured."""
+
+
+class SchemaVersionError(StorageError):
+    """The database schema is older or newer than this version of the library."""
+
+
+class CalendarYearMissing(CgovError, LookupError):
+    """No official working-day arrangement is known for a year.
+
+    Attributes:
+        year: the year asked for.
+    """
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"no official holiday arrangement (节假日安排) is known for {year}; add it as a year "
+            f"file (calendars/data/{year}.toml) once the State Council notice appears, or "
+            "answer the cgov_working_day_calendar hook from a county plugin"
+        )
+
+
+@attrs.frozen
+class RowError:
+    """One bad row of an imported file.
+
+    Attributes:
+        row: 1-based row number as a spreadsheet shows it (the header is row 1).
+        column: the column's header, or ``None`` when the whole row is at fault.
+        reason: what is wrong and how to fix it.
+    """
+
+    row: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column!r}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class FileImportError(ValidationError):
+    """An import file has bad rows; nothing was written.
+
+    Attributes:
+        file: the file's name.
+        errors: every bad row, in file order.
+    """
+
+    def __init__(self, file: str, errors: Sequence[RowError]) -> None:
+        self.file = file
+        self.errors = tuple(errors)
+        lines = "\n".join(f"  {e}" for e in self.errors[:50])
+        more = f"\n  ... and {len(self.errors) - 50} more" if len(self.errors) > 50 else ""
+        super().__init__(
+            f"{file}: {len(self.errors)} bad row(s), nothing was imported:\n{lines}{more}"
+        )

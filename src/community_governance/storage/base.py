@@ -1,0 +1,121 @@
+"""The ``Store`` protocol and the unit of work.
+
+A store hands out units of work. A unit of work is one database transaction: it rolls back
+unless :meth:`UnitOfWork.commit` is called, so an error anywhere (a plugin's included) leaves
+nothing written. Repositories are small typed classes over one connection, obtained with
+:meth:`UnitOfWork.repo`; each capability keeps its own in ``storage/repos/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import attrs
+import sqlalchemy as sa
+
+__all__ = ["Repository", "SchemaStatus", "Store", "UnitOfWork"]
+
+R = TypeVar("R", bound="Repository")
+
+
+class Repository:
+    """Base of the typed repositories: a thin layer of SQL over one connection."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.conn = uow.conn
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql`` (or a third party's dialect name)."""
+        return self.conn.dialect.name
+
+
+class UnitOfWork:
+    """One transaction on one connection; rolls back unless committed.
+
+    Attributes:
+        conn: the SQLAlchemy connection, inside its transaction.
+        write: whether the unit of work may write (SQLite takes the write lock at BEGIN).
+    """
+
+    def __init__(self, conn: sa.Connection, *, write: bool) -> None:
+        self.conn = conn
+        self.write = write
+        self.committed = False
+        self._repos: dict[type[Any], Any] = {}
+        self.after_commit: list[Any] = []
+
+    def repo(self, cls: type[R]) -> R:
+        """The repository of class ``cls`` bound to this unit of work (one instance each)."""
+        got = self._repos.get(cls)
+        if got is None:
+            got = self._repos[cls] = cls(self)
+        return got  # type: ignore[no-any-return]
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        self.conn.commit()
+        self.committed = True
+
+
+@attrs.frozen
+class SchemaStatus:
+    """Where a database's schema stands against this version of the library.
+
+    Attributes:
+        current: the revision the database is at (``None`` for an empty database).
+        head: the newest revision this library knows.
+        known: whether ``current`` is one of this library's revisions.
+    """
+
+    current: str | None
+    head: str
+    known: bool
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the database is at the head revision."""
+        return self.current == self.head
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the services need from storage. The built-in implementation is
+    :class:`~community_governance.storage.sql.SqlStore`; a third party returns its own from
+    the ``cgov_storage_backend`` hook and proves it with the storage contract suite."""
+
+    url: str
+
+    def unit_of_work(self, *, write: bool) -> contextlib.AbstractContextManager[UnitOfWork]:
+        """A unit of work; ``write=True`` takes the write lock at once where the database has
+        one (SQLite ``BEGIN IMMEDIATE``)."""
+        ...
+
+    def schema_status(self) -> SchemaStatus:
+        """Where the schema stands."""
+        ...
+
+    def upgrade(self) -> None:
+        """Apply every pending migration."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+@contextlib.contextmanager
+def transaction(engine: sa.Engine, *, write: bool) -> Iterator[UnitOfWork]:
+    """Open a connection and a transaction on ``engine`` as a unit of work."""
+    with engine.connect() as conn:
+        conn.info["cgov_write"] = write
+        conn.begin()
+        uow = UnitOfWork(conn, write=write)
+        try:
+            yield uow
+        finally:
+            if not uow.committed:
+                conn.rollback()

@@ -1,0 +1,134 @@
+"""The SQLAlchemy Core store: ``memory://``, ``sqlite:///path`` and ``postgresql://...``.
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout; a writer takes the write lock
+with ``BEGIN IMMEDIATE`` so that two writers never deadlock on a lock upgrade. ``memory://`` is a
+private in-process SQLite database. PostgreSQL uses psycopg 3 (the ``postgresql`` extra).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+
+from community_governance.errors import StorageError
+from community_governance.storage import migrate
+from community_governance.storage.base import SchemaStatus, UnitOfWork, transaction
+
+__all__ = ["SqlStore", "engine_for_url"]
+
+
+def engine_for_url(url: str) -> sa.Engine:
+    """Create the SQLAlchemy engine for a ``memory://``, ``sqlite:`` or ``postgresql:`` URL."""
+    if url == "memory://" or url.startswith("memory://"):
+        engine = sa.create_engine(
+            "sqlite://",
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+        _configure_sqlite(engine, wal=False, synchronous="OFF")
+        return engine
+    if url.startswith("sqlite:"):
+        u = sa.engine.make_url(url)
+        sync = str(u.query.get("synchronous", "NORMAL")).upper()
+        if sync not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise StorageError(f"synchronous={sync} is not a SQLite setting (OFF|NORMAL|FULL)")
+        timeout = float(str(u.query.get("timeout", "30")))
+        u = u.difference_update_query(["synchronous", "timeout"])
+        if u.database and u.database != ":memory:":
+            parent = Path(u.database).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StorageError(
+                    f"cannot open {url}: the folder {parent} does not exist; create it first"
+                )
+        engine = sa.create_engine(u, connect_args={"timeout": timeout})
+        _configure_sqlite(engine, wal=True, synchronous=sync, timeout_ms=int(timeout * 1000))
+        return engine
+    if url.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")):
+        u = sa.engine.make_url(url.replace("postgres://", "postgresql://", 1))
+        if u.drivername in ("postgresql", "postgres"):
+            u = u.set(drivername="postgresql+psycopg")
+        try:
+            return sa.create_engine(u, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            raise StorageError(
+                "PostgreSQL needs psycopg 3: pip install 'community-governance[postgresql]'"
+            ) from exc
+    raise StorageError(
+        f"no built-in storage backend serves {url!r}: use memory://, sqlite:///path or "
+        "postgresql://user@host/db, or install a plugin that answers cgov_storage_backend"
+    )
+
+
+def _configure_sqlite(
+    engine: sa.Engine, *, wal: bool, synchronous: str, timeout_ms: int = 30000
+) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute(f"PRAGMA busy_timeout={timeout_ms}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("cgov_write") else "BEGIN")
+
+
+class SqlStore:
+    """A :class:`~community_governance.storage.base.Store` on SQLAlchemy Core.
+
+    Args:
+        url: the URL it was opened with (kept for messages).
+        engine: the engine; see :func:`engine_for_url`.
+    """
+
+    def __init__(self, url: str, engine: sa.Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._memory = url.startswith("memory://")
+        self._lock = threading.RLock() if self._memory else None
+        if self._memory:
+            migrate.create_fresh(engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlStore:
+        """Open the store for ``url`` (see :func:`engine_for_url`)."""
+        return cls(url, engine_for_url(url))
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect's name."""
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def unit_of_work(self, *, write: bool) -> Iterator[UnitOfWork]:
+        """A unit of work; see :class:`~community_governance.storage.base.UnitOfWork`."""
+        if self._lock is not None:
+            with self._lock, transaction(self.engine, write=write) as uow:
+                yield uow
+        else:
+            with transaction(self.engine, write=write) as uow:
+                yield uow
+
+    def schema_status(self) -> SchemaStatus:
+        """Where this database's schema stands against the library's migrations."""
+        return migrate.status(self.engine)
+
+    def upgrade(self) -> None:
+        """Apply every pending migration (``cgov db upgrade``)."""
+        migrate.upgrade(self.engine)
+
+    def close(self) -> None:
+        """Dispose of the engine's connections."""
+        self.engine.dispose()
