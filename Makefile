@@ -1,0 +1,44 @@
+# community-governance: the two quick-start commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DB     ?= sqlite:///yima.db
+
+.PHONY: demo test lint typecheck unit docs bench clean install
+
+$(STAMP): pyproject.toml plugins/yima/pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e plugins/yima
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: build Yima's 2019 urban area into ./yima.db and print its summary
+demo: $(STAMP)
+	rm -f yima.db yima.db-wal yima.db-shm
+	$(BIN)/cgov demo yima --db $(DB)
+
+## test: lint, type-check, run the tests (examples and docs included) and build the docs
+test: lint typecheck unit docs
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks examples plugins
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q -p no:randomly
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -q -W --keep-going -b html docs docs/_build/html
+
+## bench: run every benchmark; each prints JSON lines
+bench: $(STAMP)
+	@set -e; for f in benchmarks/bench_*.py; do echo "# $$f" >&2; $(BIN)/python $$f; done
+
+clean:
+	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache yima.db yima.db-wal yima.db-shm
