@@ -1,0 +1,54 @@
+"""``cgov plugins``: which plugin answers each hook, and in what order."""
+
+from __future__ import annotations
+
+import click
+
+from community_governance.cli import echo_json
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``plugins`` group."""
+
+    @cli.group()
+    def plugins() -> None:
+        """Installed plugins and the hooks they answer."""
+
+    @plugins.command("list")
+    @click.option("--plugin", "extra", multiple=True,
+                  help="also load this module as a plugin (import path), as open(plugins=) does")
+    @click.option("--json", "as_json", is_flag=True, help="print JSON")
+    def list_(extra: tuple[str, ...], as_json: bool) -> None:
+        """For every hook, the plugins that answer it, in the order they are asked.
+
+        For first-result hooks the first plugin listed that answers wins; the national defaults
+        (cgov.defaults.*) come last.
+        """
+        import importlib
+
+        from community_governance.hookdoc import iter_hooks
+        from community_governance.plugins import Hooks, get_plugin_manager
+
+        mods = [importlib.import_module(m) for m in extra]
+        hooks = Hooks(get_plugin_manager(extra=mods))
+        rows = []
+        for family, name, fn in iter_hooks():
+            opts = getattr(fn, "community_governance_spec", {}) or {}
+            rows.append({
+                "family": family, "hook": name,
+                "combination": "first result" if opts.get("firstresult") else "all results",
+                "plugins": hooks.implementations(name),
+            })
+        if as_json:
+            echo_json({"plugins": sorted(str(hooks.pm.get_name(p))
+                                         for p in hooks.pm.get_plugins()), "hooks": rows})
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="Hooks and the plugins that answer them (asked in this order)")
+        for col in ("hook", "combination", "plugins"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(str(r["hook"]), str(r["combination"]), " → ".join(r["plugins"]))
+        Console().print(table)
