@@ -35,7 +35,16 @@ __all__ = [
 
 
 class CgovError(Exception):
-    """Root of every error raised by community-governance on purpose."""
+    """Root of every error raised by community-governance on purpose.
+
+    Text arguments are masked (:func:`community_governance.masking.mask_text`): an error
+    message never carries a full ID or mobile number, whoever raises it.
+    """
+
+    def __init__(self, *args: object) -> None:
+        from community_governance.masking import mask_text
+
+        super().__init__(*(mask_text(a) if isinstance(a, str) else a for a in args))
 
 
 class ValidationError(CgovError, ValueError):
@@ -46,8 +55,10 @@ class ValidationError(CgovError, ValueError):
     """
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
+        from community_governance.masking import mask_text
+
         self.path = path
-        self.reason = message
+        self.reason = mask_text(message)
         super().__init__(f"{message} @ {path}" if path else message)
 
 

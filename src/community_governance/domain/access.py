@@ -3,9 +3,14 @@
 Every service call is made by an :class:`Actor`. The services resolve an actor to a
 :class:`Principal` (the actor with the posts it holds on the day of the call) and ask
 :func:`can` before touching a single object, or :func:`scope_for` to narrow a list query in the
-storage layer. The unit hierarchy gives scope: a right held at a community covers every code
-that starts with the community's code (its grids, compounds and buildings); a grid leader's right
-covers the buildings assigned to the grid; a building leader's the buildings of the courtyard.
+storage layer. The unit hierarchy gives scope: a right held at a county, sub-district or
+community covers every code that starts with its code (its grids, compounds and buildings); a
+right held at a grid covers the buildings assigned to the grid; a right held at a building
+covers that building (and the buildings of the courtyard the post ``covers``).
+
+Posts grant rights only to staff actors (``Actor.staff(holder key)``; a resident who holds a
+post acts in office that way) and only on the days of their term; a resident actor
+(``Actor.resident(key)``) has only the self-service rights on their own records.
 
 The policy is one table: each :class:`Action` names the roles that may perform it within their
 scope, whether a resident may perform it on their own records, and whether it touches personal
@@ -21,6 +26,7 @@ from collections.abc import Iterable
 import attrs
 
 from community_governance.domain.posts import Post, PostKind
+from community_governance.errors import ValidationError
 
 __all__ = [
     "Action",
@@ -31,6 +37,7 @@ __all__ = [
     "Target",
     "can",
     "explain_denial",
+    "post_scope",
     "scope_for",
 ]
 
@@ -56,7 +63,15 @@ class Actor:
     """
 
     kind: ActorKind = attrs.field(converter=ActorKind)
-    id: str = ""
+    id: str = attrs.field(default="", converter=str)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind in (ActorKind.RESIDENT, ActorKind.STAFF) and not self.id.strip():
+            raise ValidationError(
+                f"a {self.kind.value} actor needs the key of the person who acts, e.g. "
+                f"Actor.{self.kind.value}('R0001')",
+                path="actor.id",
+            )
 
     @classmethod
     def resident(cls, resident_id: str) -> Actor:
@@ -82,6 +97,10 @@ class Actor:
         return f"{self.kind.value}:{self.id}" if self.id else self.kind.value
 
 
+def _roles(value: Iterable[PostKind | str]) -> frozenset[PostKind]:
+    return frozenset(PostKind(v) for v in value)
+
+
 @attrs.frozen
 class Action:
     """An action the policy knows.
@@ -95,10 +114,23 @@ class Action:
     """
 
     name: str
-    roles: frozenset[PostKind] = frozenset()
+    roles: frozenset[PostKind] = attrs.field(default=frozenset(), converter=_roles)
     self_service: bool = False
     personal: bool = False
     public: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name or "." not in self.name:
+            raise ValidationError(
+                f"an action is named 'area.verb', e.g. 'points.earn', got {self.name!r}",
+                path="action.name",
+            )
+        if self.public and self.personal:
+            raise ValidationError(
+                f"action {self.name} cannot be both public and personal: personal data is "
+                "never public",
+                path="action.public",
+            )
 
     def __str__(self) -> str:
         return self.name
@@ -114,7 +146,6 @@ class Target:
         unit_code: the most specific unit the object belongs to (a building, a grid...).
         grid_code: the grid of the object's building, when known.
         owner_id: the resident who owns the record, if any.
-        community_code: the object's community, when known (for community-only rights).
     """
 
     kind: str
@@ -132,10 +163,12 @@ class Scope:
     """Which rows a list query may read: the storage layer turns this into a WHERE clause.
 
     Attributes:
-        everything: no restriction (system jobs, a county administrator's county).
-        prefixes: unit codes whose descendants are visible (code LIKE prefix || '%').
+        everything: no restriction (system jobs, public actions).
+        prefixes: unit codes whose descendants are visible (code LIKE prefix || '%'): counties,
+            sub-districts and communities, whose codes are fixed-length digit strings.
         grids: grid codes whose buildings are visible.
-        buildings: building codes that are visible.
+        buildings: unit codes visible exactly (buildings, and any other code below a community
+            that is not a grid).
         residents: resident keys that are visible (a resident's own records).
     """
 
@@ -166,6 +199,25 @@ class Scope:
                 return True
         return target.grid_code is not None and target.grid_code in self.grids
 
+    @classmethod
+    def union(cls, scopes: Iterable[Scope]) -> Scope:
+        """The scope that shows what any of ``scopes`` shows."""
+        everything = False
+        prefixes: set[str] = set()
+        grids: set[str] = set()
+        buildings: set[str] = set()
+        residents: set[str] = set()
+        for s in scopes:
+            everything |= s.everything
+            prefixes |= s.prefixes
+            grids |= s.grids
+            buildings |= s.buildings
+            residents |= s.residents
+        if everything:
+            return cls(everything=True)
+        return cls(False, frozenset(prefixes), frozenset(grids), frozenset(buildings),
+                   frozenset(residents))
+
 
 @attrs.frozen
 class Principal:
@@ -173,60 +225,70 @@ class Principal:
 
     Attributes:
         actor: who acts.
-        posts: posts active on ``day`` (ended posts are already left out).
-        day: the day the rights are evaluated for.
+        posts: posts active on ``day`` (ended posts are already left out by :meth:`of`).
+        day: the day the rights are evaluated for; posts not active on it grant nothing even
+            when passed in ``posts``.
+        inactive: the actor's posts that are not active on ``day`` (ended, or not yet begun);
+            they grant nothing and serve only to explain a denial.
     """
 
     actor: Actor
     posts: tuple[Post, ...] = ()
     day: dt.date | None = None
+    inactive: tuple[Post, ...] = ()
 
     @classmethod
     def of(cls, actor: Actor, posts: Iterable[Post], day: dt.date) -> Principal:
-        """Keep only the posts active on ``day``: a post that ended grants nothing."""
-        return cls(actor, tuple(p for p in posts if p.active_on(day)), day)
+        """Keep only the actor's posts active on ``day``: a post that ended grants nothing.
+
+        Posts held by someone else (another ``holder_id``) are dropped.
+        """
+        mine = [p for p in posts if p.holder_id == actor.id]
+        return cls(actor, tuple(p for p in mine if p.active_on(day)), day,
+                   tuple(p for p in mine if not p.active_on(day)))
+
+    def active_posts(self) -> tuple[Post, ...]:
+        """The posts that grant rights: only a staff actor's, only those active on ``day``."""
+        if self.actor.kind is not ActorKind.STAFF:
+            return ()
+        day = self.day
+        return tuple(p for p in self.posts if p.holder_id == self.actor.id
+                     and (day is None or p.active_on(day)))
 
 
-def _post_scope(post: Post) -> Scope:
-    if post.kind is PostKind.GRID_LEADER:
-        return Scope(grids=frozenset({post.unit_code}))
-    if post.kind in (PostKind.BUILDING_LEADER, PostKind.PARTY_HOUSEHOLD_CENTRE) and "-B" in (
-        post.unit_code
-    ):
-        return Scope(buildings=frozenset({post.unit_code, *post.covers}))
-    if "-W" in post.unit_code:
-        return Scope(grids=frozenset({post.unit_code}))
-    return Scope(prefixes=frozenset({post.unit_code, *post.covers}))
+def _code_scope(code: str) -> Scope:
+    """The scope of a right held at (or covering) the unit ``code``.
+
+    Counties, sub-districts and communities (digit codes) cover every code that starts with
+    theirs; a grid covers its buildings (through their grid column); any other code below a
+    community (a building, a compound) covers exactly that code.
+    """
+    if code.isdigit():
+        return Scope(prefixes=frozenset({code}))
+    if "-W" in code:
+        return Scope(grids=frozenset({code}))
+    return Scope(buildings=frozenset({code}))
 
 
-def _union(scopes: Iterable[Scope]) -> Scope:
-    everything = False
-    prefixes: set[str] = set()
-    grids: set[str] = set()
-    buildings: set[str] = set()
-    residents: set[str] = set()
-    for s in scopes:
-        everything |= s.everything
-        prefixes |= s.prefixes
-        grids |= s.grids
-        buildings |= s.buildings
-        residents |= s.residents
-    if everything:
-        return Scope(everything=True)
-    return Scope(False, frozenset(prefixes), frozenset(grids), frozenset(buildings),
-                 frozenset(residents))
+def post_scope(post: Post) -> Scope:
+    """The units a post's rights reach: its unit and the units it ``covers``."""
+    return Scope.union(_code_scope(c) for c in (post.unit_code, *post.covers) if c)
 
 
 def scope_for(principal: Principal, action: Action) -> Scope:
-    """The rows ``principal`` may see or touch with ``action``: the union of its posts' scopes
-    for the posts the action allows, plus its own records for self-service actions."""
+    """The rows ``principal`` may see or touch with ``action``.
+
+    The union of the scopes of the actor's active posts whose kind the action allows (staff
+    actors only), plus the actor's own records for self-service actions (resident actors only).
+    System jobs and public actions see everything; anything else sees nothing.
+    """
     kind = principal.actor.kind
     if kind is ActorKind.SYSTEM or action.public:
         return Scope(everything=True)
-    parts = [_post_scope(p) for p in principal.posts if p.kind in action.roles]
+    parts = [post_scope(p) for p in principal.active_posts() if p.kind in action.roles]
     if kind is ActorKind.RESIDENT and action.self_service:
         parts.append(Scope(residents=frozenset({principal.actor.id})))
-    return _union(parts)
+    return Scope.union(parts)
 
 
 def can(principal: Principal, action: Action, target: Target) -> bool:
@@ -240,12 +302,36 @@ def can(principal: Principal, action: Action, target: Target) -> bool:
 
 def explain_denial(principal: Principal, action: Action, target: Target) -> str:
     """A sentence saying why ``can`` answered no, and what would grant the right."""
-    if principal.actor.kind is ActorKind.PUBLIC:
-        return "the public reads disclosures and the service guide only; sign in as a resident or staff"
-    roles = ", ".join(sorted(r.value for r in action.roles)) or "no post"
-    held = ", ".join(f"{p.kind.value}@{p.unit_code}" for p in principal.posts) or "no active post"
-    own = " (or the resident who owns the record)" if action.self_service else ""
-    return (
-        f"it needs a post among [{roles}]{own} whose unit covers the target; "
-        f"the actor holds {held} on {principal.day}"
-    )
+    actor = principal.actor
+    roles = ", ".join(sorted(r.value for r in action.roles))
+    # the target's location is not named: a denied actor learns nothing about where it lives
+    needs = f"a post among [{roles}] whose unit covers {target}" if roles else "a system job"
+    if actor.kind is ActorKind.PUBLIC:
+        return (f"the public reads disclosures and the service guide only; {action} needs "
+                f"{needs}: sign in as a resident or staff")
+    if actor.kind is ActorKind.RESIDENT:
+        if action.self_service:
+            return (f"a resident acting for themselves may {action} only their own records, "
+                    f"and {target} is not theirs; for more, a post holder acts as "
+                    f"Actor.staff(...) and needs {needs}")
+        return (f"a resident acting for themselves may not {action}; it needs {needs}; a "
+                f"resident who holds such a post acts as Actor.staff({actor.id!r})")
+    if actor.kind is not ActorKind.STAFF:  # pragma: no cover - system is always allowed
+        return f"{action} needs {needs}"
+    posts = principal.active_posts()
+    day = principal.day
+    if not posts:
+        ended = [p for p in principal.inactive if p.end is not None and day and p.end < day]
+        if ended:
+            last = max(ended, key=lambda p: p.end or p.start)
+            return (f"the actor holds no post on {day}: {last.kind.value}@{last.unit_code} "
+                    f"ended on {last.end}, and a post that ended grants nothing; {action} "
+                    f"needs {needs}")
+        return f"the actor holds no active post on {day}; {action} needs {needs}"
+    held = ", ".join(f"{p.kind.value}@{p.unit_code}" for p in posts)
+    fitting = [p for p in posts if p.kind in action.roles]
+    if not fitting:
+        return f"no post the actor holds on {day} ({held}) may {action}; it needs {needs}"
+    near = ", ".join(f"{p.kind.value}@{p.unit_code}" for p in fitting)
+    return (f"the actor's posts that may {action} ({near}) do not cover {target}; it needs "
+            f"{needs}")

@@ -11,7 +11,8 @@ from community_governance.domain.posts import PostKind as P
 
 __all__ = [
     "AUDIT_READ", "COMMUNITY_OFFICE", "HIGHER_OFFICE", "LOCAL_POSTS", "PARTNER_WRITE",
-    "PARTY_WRITE", "POST_ASSIGN", "REPORT_READ", "RESIDENT_ERASE", "RESIDENT_EXPORT_OWN",
+    "PARTY_WRITE", "POST_ASSIGN", "REPORT_READ", "RESIDENT_CORRECT", "RESIDENT_ERASE",
+    "RESIDENT_EXPORT_OWN",
     "RESIDENT_READ", "RESIDENT_READ_ID", "RESIDENT_READ_VULNERABILITY", "RESIDENT_WRITE",
     "UNIT_WRITE",
 ]
@@ -41,6 +42,11 @@ RESIDENT_READ_VULNERABILITY = Action(
 RESIDENT_WRITE = Action(
     "resident.write", roles=COMMUNITY_OFFICE | HIGHER_OFFICE | frozenset({P.GRID_LEADER}),
     personal=True,
+)
+#: Correcting one's own phone number (a resident may; name and ID number need resident.write).
+RESIDENT_CORRECT = Action(
+    "resident.correct", roles=COMMUNITY_OFFICE | HIGHER_OFFICE | frozenset({P.GRID_LEADER}),
+    self_service=True, personal=True,
 )
 RESIDENT_ERASE = Action("resident.erase", roles=_LEADERS | HIGHER_OFFICE, self_service=True,
                         personal=True)

@@ -20,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pendulum
 import sqlalchemy as sa
 
@@ -35,18 +37,64 @@ from community_governance.domain.access import (
     Target,
     can,
     explain_denial,
+    post_scope,
     scope_for,
 )
 from community_governance.domain.posts import HolderKind, Post, PostKind
-from community_governance.errors import PermissionDenied
-from community_governance.plugins import expect_bool
+from community_governance.errors import PermissionDenied, PluginError
+from community_governance.masking import install as _install_log_masking
+from community_governance.masking import mask_text
+from community_governance.plugins import Hooks, expect_bool
 from community_governance.storage.base import UnitOfWork
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
     from community_governance.facade import Governance
 
-__all__ = ["Operation", "Service", "load_posts", "post_from_row"]
+__all__ = ["Operation", "Service", "effective_action", "load_posts", "post_from_row"]
+
+_install_log_masking()  # every service module imports this one: the library's logs are masked
+
+#: Actions as extended by the county plugins of each store (``cgov_extend_permission``).
+_EXTENDED: weakref.WeakKeyDictionary[Hooks, dict[Action, Action]] = weakref.WeakKeyDictionary()
+
+
+def _expect_post_kinds(value: Any) -> list[PostKind]:
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of post kinds, got {type(value).__name__}")
+    return [PostKind(v) for v in value]
+
+
+def effective_action(gov: Governance, action: Action) -> Action:
+    """``action`` with the posts the county's plugins add (``cgov_extend_permission``).
+
+    Asked once per action and store. Actions on personal data are never widened: a plugin
+    naming new posts for one raises :class:`~community_governance.errors.PluginError`.
+    """
+    if action.public:
+        return action
+    hooks = gov.hooks
+    cache = _EXTENDED.get(hooks)
+    if cache is None:
+        cache = _EXTENDED[hooks] = {}
+    got = cache.get(action)
+    if got is not None:
+        return got
+    extra: set[PostKind] = set()
+    if hooks.implementations("cgov_extend_permission"):
+        for plugin, kinds in hooks.all("cgov_extend_permission", _expect_post_kinds,
+                                       action=attrs.evolve(action)):
+            new = set(kinds) - action.roles
+            if new and action.personal:
+                raise PluginError(
+                    plugin, "cgov_extend_permission",
+                    f"it gives {sorted(k.value for k in new)} the action {action.name}, which "
+                    "touches personal data: such rights can only be narrowed "
+                    "(cgov_narrow_permission), never widened", kinds)
+            extra |= new
+    got = attrs.evolve(action, roles=action.roles | extra) if extra else action
+    cache[action] = got
+    return got
 
 
 def post_from_row(row: Any) -> Post:
@@ -93,37 +141,102 @@ class Operation:
         self.touched: list[str] = []
         self.detail: dict[str, Any] = {}
         self.events: list[tuple[str, dict[str, Any]]] = []
+        self._narrowers: bool | None = None
 
     @property
     def actor(self) -> Actor:
         """Who acts."""
         return self.principal.actor
 
+    def _effective(self, action: Action) -> Action:
+        """The action as the county extended it (system jobs need no extension)."""
+        if self.principal.actor.kind is ActorKind.SYSTEM:
+            return action
+        return effective_action(self.gov, action)
+
+    def _narrowing_plugins(self) -> bool:
+        """Whether any plugin implements ``cgov_narrow_permission`` (asked once per operation)."""
+        if self._narrowers is None:
+            self._narrowers = bool(self.gov.hooks.implementations("cgov_narrow_permission"))
+        return self._narrowers
+
+    def narrowed_by(self, action: Action, target: Target) -> str | None:
+        """The first plugin that takes ``action`` on ``target`` away, or ``None``.
+
+        Every implementation is asked (a plugin that raises or answers something other than
+        ``True``/``False``/``None`` raises :class:`~community_governance.errors.PluginError`);
+        system jobs are never narrowed, and the hook is not called at all when no plugin
+        implements it.
+        """
+        if self.principal.actor.kind is ActorKind.SYSTEM or not self._narrowing_plugins():
+            return None
+        answers = self.gov.hooks.all(  # copies: a plugin that forces a frozen object open
+            "cgov_narrow_permission", expect_bool,  # cannot change what later checks see
+            principal=attrs.evolve(self.principal), action=attrs.evolve(action),
+            target=attrs.evolve(target),
+        )
+        return next((name for name, answer in answers if answer is False), None)
+
     def allowed(self, action: Action, target: Target) -> bool:
-        """Whether the actor may perform ``action`` on ``target`` (plugins may only narrow)."""
+        """Whether the actor may perform ``action`` on ``target``.
+
+        The built-in policy (:func:`~community_governance.domain.access.can`) decides first;
+        plugins are asked only when it granted the right, and can only take it away: a plugin
+        answering ``True`` never widens it. Posts a county plugin added to an action that
+        touches no personal data (``cgov_extend_permission``) count as built-in.
+        """
+        action = self._effective(action)
         if not can(self.principal, action, target):
             return False
-        if self.principal.actor.kind is ActorKind.SYSTEM:
-            return True
-        answers = self.gov.hooks.all(
-            "cgov_narrow_permission", expect_bool,
-            principal=self.principal, action=action, target=target,
-        )
-        return all(answer for _, answer in answers)
+        return self.narrowed_by(action, target) is None
 
     def require(self, action: Action, target: Target) -> None:
-        """Raise :class:`PermissionDenied` unless the actor may perform ``action``."""
-        if not self.allowed(action, target):
-            reason = (
-                explain_denial(self.principal, action, target)
-                if can(self.principal, action, target) is False
-                else "a county plugin's policy narrowed this right"
-            )
-            raise PermissionDenied(str(self.actor), action.name, str(target), reason)
+        """Raise :class:`PermissionDenied` unless the actor may perform ``action``.
+
+        The message names the actor, the action and the target, says why, and never carries
+        a full ID or phone number.
+        """
+        action = self._effective(action)
+        if not can(self.principal, action, target):
+            reason = explain_denial(self.principal, action, target)
+        else:
+            plugin = self.narrowed_by(action, target)
+            if plugin is None:
+                return
+            reason = (f"the county plugin {plugin!r} narrowed this right "
+                      "(cgov_narrow_permission answered False)")
+        raise PermissionDenied(mask_text(str(self.actor)), action.name, mask_text(str(target)),
+                               mask_text(reason))
 
     def scope(self, action: Action) -> Scope:
-        """The rows a list query for ``action`` may read (deny by default: may be empty)."""
-        return scope_for(self.principal, action)
+        """The rows a list query for ``action`` may read (deny by default: may be empty).
+
+        When county plugins narrow permissions, each post's part of the scope is kept only if
+        no plugin takes ``action`` away at the post's unit (asked with the target
+        ``Target("unit", <post unit>, unit_code=<post unit>)``); a resident's own records only
+        if no plugin takes it away on ``Target("resident", <own key>, owner_id=<own key>)``.
+        """
+        action = self._effective(action)
+        full = scope_for(self.principal, action)
+        p = self.principal
+        if full.empty or p.actor.kind is ActorKind.SYSTEM or not self._narrowing_plugins():
+            return full
+        if action.public:
+            probe = Target("unit", "*")
+            return full if self.narrowed_by(action, probe) is None else Scope()
+        parts: list[Scope] = []
+        for post in p.active_posts():
+            if post.kind not in action.roles:
+                continue
+            grid = post.unit_code if "-W" in post.unit_code else None
+            probe = Target("unit", post.unit_code, unit_code=post.unit_code, grid_code=grid)
+            if self.narrowed_by(action, probe) is None:
+                parts.append(post_scope(post))
+        if p.actor.kind is ActorKind.RESIDENT and action.self_service:
+            me = p.actor.id
+            if self.narrowed_by(action, Target("resident", me, owner_id=me)) is None:
+                parts.append(Scope(residents=frozenset({me})))
+        return Scope.union(parts)
 
     def touch(self, kind: str, key: object) -> None:
         """Record that the operation wrote the object ``kind key`` (for the audit trail)."""
@@ -134,11 +247,16 @@ class Operation:
         self.events.append((event, payload))
 
     def log_access(self, action: Action, target: Target, reason: str) -> None:
-        """Write a row of the sensitive-data access log (who, what, when, why)."""
+        """Write a row of the sensitive-data access log (who, what, when, why).
+
+        The row is written in the operation's transaction: it is kept when the operation
+        succeeds and rolled back with it otherwise. Numbers in ``reason`` are masked.
+        """
         self.uow.conn.execute(
             t.access_log.insert().values(
-                at=self.now, actor_kind=self.actor.kind.value, actor_id=self.actor.id,
-                action=action.name, target=str(target), reason=reason,
+                at=self.now, actor_kind=self.actor.kind.value, actor_id=self.actor.id[:60],
+                action=action.name[:80], target=mask_text(str(target))[:120],
+                reason=mask_text(reason),
             )
         )
 
@@ -158,7 +276,13 @@ class Service:
             )
         day = now.in_timezone(self._gov.timezone).date()
         if actor.kind is ActorKind.STAFF:
-            return Principal.of(actor, load_posts(uow, actor.id), day)
+            posts = load_posts(uow, actor.id)
+            if any(p.holder_kind is HolderKind.RESIDENT for p in posts) and uow.conn.execute(
+                sa.select(t.residents.c.erased).where(t.residents.c.id == actor.id)
+            ).scalar_one_or_none() in (True, None):
+                # an erased (or unknown) resident holds no post any more
+                posts = [p for p in posts if p.holder_kind is not HolderKind.RESIDENT]
+            return Principal.of(actor, posts, day)
         return Principal(actor, (), day)
 
     @contextlib.contextmanager
@@ -169,13 +293,14 @@ class Service:
             yield op
             uow.conn.execute(
                 t.audit_log.insert().values(
-                    at=now, actor_kind=actor.kind.value, actor_id=actor.id, operation=name,
-                    objects=json.dumps(op.touched[:1000], ensure_ascii=False),
-                    detail=json.dumps(
+                    at=now, actor_kind=actor.kind.value, actor_id=actor.id[:60],
+                    operation=name[:80],
+                    objects=mask_text(json.dumps(op.touched[:1000], ensure_ascii=False)),
+                    detail=mask_text(json.dumps(
                         {**op.detail, **({"objects_total": len(op.touched)}
                                          if len(op.touched) > 1000 else {})},
                         ensure_ascii=False, default=str,
-                    ),
+                    )),
                 )
             )
             uow.commit()

@@ -1,0 +1,90 @@
+"""Optional encryption at rest of ID and phone numbers, with look-ups by keyed hash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import community_governance as cg
+from community_governance.errors import NotFound, StorageError, ValidationError
+from community_governance.storage.tables import core as t
+from community_governance.testing.city import SmallCity, build_small_city
+
+KEY = "义马市-county-secret-2026-do-not-share"
+
+
+@pytest.fixture
+def encrypted(tmp_path: Path) -> tuple[str, SmallCity]:
+    url = f"sqlite:///{tmp_path / 'county.db'}"
+    with cg.open(url, entrypoints=False, data_key=KEY) as gov:
+        city = build_small_city(gov)
+    return url, city
+
+
+def test_the_database_holds_no_plain_number(encrypted: tuple[str, SmallCity],
+                                            tmp_path: Path) -> None:
+    """Stores tokens, not numbers: neither the columns nor the file bytes hold one."""
+    url, city = encrypted
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.residents.c.id_number, t.residents.c.phone,
+                                      t.residents.c.id_hash)).all()
+    engine.dispose()
+    assert len(rows) == 72
+    assert all(r.id_number.startswith("enc1:") and r.phone.startswith("enc1:") for r in rows)
+    plain = set(city.id_numbers.values())
+    assert not plain & {r.id_number for r in rows} and not plain & {r.id_hash for r in rows}
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert not [n for n in plain if n.encode() in raw]
+    assert b"13900000001" not in raw
+
+
+def test_lookups_and_reveals_work_with_the_key(encrypted: tuple[str, SmallCity]) -> None:
+    """Finds a resident by ID number and shows it in full to an entitled reader."""
+    url, city = encrypted
+    with cg.open(url, entrypoints=False, data_key=KEY) as gov:
+        rid = "R0005"
+        admin = city.county_admin
+        assert gov.registry.find_by_id_number(admin, city.id_numbers[rid]).id == rid
+        full = gov.registry.get_resident(admin, rid, reveal=True, reason="核对")
+        assert full.id_number is not None and full.id_number.number == city.id_numbers[rid]
+        assert full.phone == "13900000005"
+        masked = gov.registry.get_resident(admin, rid)
+        assert masked.phone == "139****0005"
+        data = gov.privacy.export_own_data(cg.Actor.resident(rid), rid)
+        assert data["resident"]["id_number"] == city.id_numbers[rid]
+        gov.privacy.correct(cg.Actor.resident(rid), rid, phone="13700000000", reason="换号")
+        assert gov.privacy.export_own_data(cg.Actor.resident(rid), rid)["resident"][
+            "phone"] == "13700000000"
+
+
+def test_a_wrong_or_missing_key_is_a_clear_error(encrypted: tuple[str, SmallCity]) -> None:
+    """Says 'wrong key' or 'open it with the county's data_key' instead of returning junk."""
+    url, city = encrypted
+    with cg.open(url, entrypoints=False, data_key="another-county-key-0000") as gov:
+        with pytest.raises(StorageError, match="wrong key"):
+            gov.registry.get_resident(city.county_admin, "R0001")
+        with pytest.raises(NotFound):  # a different key gives a different hash
+            gov.registry.find_by_id_number(city.county_admin, city.id_numbers["R0001"])
+    with cg.open(url, entrypoints=False) as gov, pytest.raises(StorageError, match="data_key"):
+        gov.registry.list_residents(city.county_admin)
+
+
+def test_a_short_key_is_refused() -> None:
+    """Refuses a key shorter than 16 bytes and says how to make one."""
+    with pytest.raises(ValidationError, match=r"secrets\.token_urlsafe"):
+        cg.open("memory://", entrypoints=False, data_key="short")
+
+
+def test_without_a_key_lookups_still_use_the_hash(small_city: SmallCity, gov: Any) -> None:
+    """Looks residents up by hash even when nothing is encrypted."""
+    assert not gov.cipher.encrypts
+    n = small_city.id_numbers["R0009"]
+    assert gov.registry.find_by_id_number(small_city.county_admin, n).id == "R0009"
+    with gov.store.unit_of_work(write=False) as uow:
+        h = uow.conn.execute(sa.select(t.residents.c.id_hash).where(
+            t.residents.c.id == "R0009")).scalar_one()
+    assert h != n and len(h) == 64
