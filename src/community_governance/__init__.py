@@ -39,6 +39,9 @@ from community_governance.errors import (
 )
 from community_governance.facade import Governance, open
 from community_governance.markers import hookimpl
+from community_governance.masking import install as _install_log_masking
+
+_install_log_masking()
 
 __version__ = "0.1.0"
 

@@ -76,7 +76,7 @@ class HolderKind(enum.StrEnum):
     STAFF = "staff"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class StaffMember:
     """A staff member (工作人员) of a community, sub-district or the county, who need not live
     in the community.
@@ -92,6 +92,12 @@ class StaffMember:
     name: str
     permanent: bool = False
     phone: str | None = None
+
+    def __repr__(self) -> str:
+        from community_governance.domain.idnumber import mask_phone
+
+        return (f"StaffMember(id={self.id!r}, name={self.name!r}, permanent={self.permanent!r}, "
+                f"phone={mask_phone(self.phone)!r})")
 
 
 @attrs.frozen

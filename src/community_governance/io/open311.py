@@ -1,0 +1,265 @@
+"""Open311 GeoReport v2: cases as *service requests*, categories as *services* (JSON).
+
+Existing 311 tools read these documents: the field names and types are those of the
+GeoReport v2 specification (https://wiki.open311.org/GeoReport_v2). A case maps to::
+
+    service_request_id   the case id            status            open | closed
+    service_code         the category code      service_name      the category's name
+    description          masked free text       status_notes      the latest remark
+    agency_responsible   the unit or county department holding the case
+    service_notice       the deadline rule, e.g. "3个工作日内办结"
+    requested_datetime   reported               updated_datetime  last transition
+    expected_datetime    the deadline (end of its working day, county time)
+    address              readable address       address_id        the building code
+    zipcode              the county's postcode  lat / long        WGS-84, if known
+    media_url            a photo, if any
+
+Times are W3C/ISO 8601 with the county's offset (``2026-09-25T09:30:00+08:00``). The library's
+own facts that GeoReport has no field for (channel, level, detailed status, satisfaction, the
+masked reporter) travel in ``extended_attributes`` (the GeoReport extension of that name),
+which other readers ignore and :func:`parse_request` reads back.
+
+Personal data: descriptions pass :func:`~community_governance.domain.cases.scrub_personal_data`
+(ID and phone numbers masked), reporter names are masked, phones are never written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import pendulum
+
+from community_governance.domain.cases import (
+    CLOSED_STATUSES,
+    Case,
+    CaseCategory,
+    CaseStatus,
+    Channel,
+    mask_name,
+    scrub_personal_data,
+    validate_satisfaction,
+)
+from community_governance.errors import ValidationError
+
+__all__ = [
+    "REQUEST_FIELDS",
+    "SERVICE_FIELDS",
+    "ParsedRequest",
+    "case_to_request",
+    "category_to_service",
+    "dumps",
+    "parse_request",
+]
+
+#: The GeoReport v2 fields of a service request, in the specification's order.
+REQUEST_FIELDS = (
+    "service_request_id", "status", "status_notes", "service_name", "service_code",
+    "description", "agency_responsible", "service_notice", "requested_datetime",
+    "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long",
+    "media_url",
+)
+#: The GeoReport v2 fields of a service.
+SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type",
+                  "keywords", "group")
+
+_OFFICE_CLOSES = dt.time(17, 30)
+
+
+def category_to_service(category: CaseCategory) -> dict[str, Any]:
+    """A category as a GeoReport v2 service."""
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join(category.keywords),
+        "group": category.group,
+    }
+
+
+def _w3c(moment: dt.datetime, tz: Any) -> str:
+    return pendulum.instance(moment).in_timezone(tz).isoformat()
+
+
+def case_to_request(
+    case: Case, category: CaseCategory | None, *, agency: str, timezone: Any,
+    zipcode: str | None = None, status_notes: str | None = None,
+) -> dict[str, Any]:
+    """A case as a GeoReport v2 service request (personal data masked)."""
+    expected = pendulum.datetime(case.deadline.year, case.deadline.month, case.deadline.day,
+                                 _OFFICE_CLOSES.hour, _OFFICE_CLOSES.minute, tz=timezone)
+    name = category.name if category else case.category
+    return {
+        "service_request_id": case.id,
+        "status": "closed" if case.status in CLOSED_STATUSES else "open",
+        "status_notes": scrub_personal_data(status_notes) if status_notes else None,
+        "service_name": name,
+        "service_code": case.category,
+        "description": scrub_personal_data(case.description),
+        "agency_responsible": agency,
+        "service_notice": f"{case.level.chinese}办理，期限至{case.deadline.isoformat()}"
+                          "（按工作日计算）",
+        "requested_datetime": _w3c(case.reported_at, timezone),
+        "updated_datetime": _w3c(case.updated_at, timezone),
+        "expected_datetime": expected.isoformat(),
+        "address": case.address or case.building_code,
+        "address_id": case.building_code,
+        "zipcode": zipcode,
+        "lat": case.lat,
+        "long": case.long,
+        "media_url": case.media_url,
+        "extended_attributes": {
+            "cgov_status": case.status.value,
+            "channel": case.channel.value,
+            "level": case.level.key,
+            "grid_code": case.grid_code,
+            "escalations": case.escalations,
+            "satisfaction": case.satisfaction,
+            "reporter": mask_name(case.reporter_name),
+        },
+    }
+
+
+def dumps(documents: Sequence[Mapping[str, Any]]) -> str:
+    """JSON text of a list of services or requests (Chinese kept readable)."""
+    return json.dumps(list(documents), ensure_ascii=False, indent=2)
+
+
+@attrs.frozen
+class ParsedRequest:
+    """A GeoReport v2 service request read back, ready to become a case.
+
+    Attributes:
+        path: where in the input it was (for messages).
+        id: ``service_request_id``.
+        category: ``service_code``.
+        building_code: ``address_id``.
+        description: ``description``.
+        status: the case status (``extended_attributes.cgov_status``, else open → reported,
+            closed → resolved).
+        channel: ``extended_attributes.channel``, else phone.
+        requested_at: ``requested_datetime`` (UTC).
+        updated_at: ``updated_datetime`` (UTC), if given.
+        expected: ``expected_datetime`` (UTC), if given.
+        lat: ``lat``.
+        long: ``long``.
+        media_url: ``media_url``.
+        reporter_name: ``extended_attributes.reporter`` (already masked).
+        satisfaction: ``extended_attributes.satisfaction``.
+        status_notes: ``status_notes``.
+    """
+
+    path: str
+    id: str
+    category: str
+    building_code: str
+    description: str
+    status: CaseStatus
+    channel: Channel
+    requested_at: pendulum.DateTime
+    updated_at: pendulum.DateTime | None
+    expected: pendulum.DateTime | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+    reporter_name: str | None
+    satisfaction: int | None
+    status_notes: str | None
+
+
+def _str(data: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise ValidationError(f"GeoReport v2 field {key} is required", path=f"{path}.{key}")
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{key} must be a string, got {type(value).__name__}",
+                              path=f"{path}.{key}")
+    return value
+
+
+def _time(data: Mapping[str, Any], key: str, path: str, *,
+          required: bool) -> pendulum.DateTime | None:
+    text = _str(data, key, path, required=required)
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"{key} {text!r} is not a W3C datetime like "
+                              "2026-09-25T09:30:00+08:00", path=f"{path}.{key}") from None
+    if moment.tzinfo is None:
+        raise ValidationError(f"{key} {text!r} has no UTC offset", path=f"{path}.{key}")
+    return pendulum.instance(moment).in_timezone("UTC")
+
+
+def _float(data: Mapping[str, Any], key: str, path: str) -> float | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{key} must be a number", path=f"{path}.{key}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{key} must be a number, got {value!r}",
+                              path=f"{path}.{key}") from None
+
+
+def parse_request(data: Mapping[str, Any], *, path: str = "$") -> ParsedRequest:
+    """Read a GeoReport v2 service request (as :func:`case_to_request` or another system
+    wrote it).
+
+    Raises:
+        ValidationError: a required field is missing or a field has the wrong type.
+    """
+    if not isinstance(data, Mapping):
+        raise ValidationError("a service request must be a JSON object", path=path)
+    status_text = _str(data, "status", path, required=True)
+    if status_text not in ("open", "closed"):
+        raise ValidationError(f"status must be 'open' or 'closed', got {status_text!r}",
+                              path=f"{path}.status")
+    ext = data.get("extended_attributes") or {}
+    if not isinstance(ext, Mapping):
+        raise ValidationError("extended_attributes must be an object",
+                              path=f"{path}.extended_attributes")
+    status = CaseStatus.REPORTED if status_text == "open" else CaseStatus.RESOLVED
+    if ext.get("cgov_status"):
+        try:
+            status = CaseStatus(ext["cgov_status"])
+        except ValueError:
+            raise ValidationError(f"unknown cgov_status {ext['cgov_status']!r}",
+                                  path=f"{path}.extended_attributes.cgov_status") from None
+        if (status in CLOSED_STATUSES) != (status_text == "closed"):
+            raise ValidationError(f"cgov_status {status.value} contradicts status "
+                                  f"{status_text}", path=f"{path}.status")
+    try:
+        channel = Channel(ext.get("channel") or Channel.PHONE)
+        satisfaction = validate_satisfaction(ext.get("satisfaction"))
+    except ValueError as exc:
+        raise ValidationError(str(exc), path=f"{path}.extended_attributes") from None
+    reporter = ext.get("reporter")
+    return ParsedRequest(
+        path=path,
+        id=_str(data, "service_request_id", path, required=True) or "",
+        category=_str(data, "service_code", path, required=True) or "",
+        building_code=_str(data, "address_id", path, required=True) or "",
+        description=_str(data, "description", path, required=True) or "",
+        status=status,
+        channel=channel,
+        requested_at=_time(data, "requested_datetime", path, required=True),  # type: ignore[arg-type]
+        updated_at=_time(data, "updated_datetime", path, required=False),
+        expected=_time(data, "expected_datetime", path, required=False),
+        lat=_float(data, "lat", path),
+        long=_float(data, "long", path),
+        media_url=_str(data, "media_url", path, required=False),
+        reporter_name=mask_name(reporter) if isinstance(reporter, str) else None,
+        satisfaction=satisfaction,
+        status_notes=_str(data, "status_notes", path, required=False),
+    )

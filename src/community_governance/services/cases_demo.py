@@ -1,0 +1,292 @@
+"""A year of cases for the demo city: the two sub-districts that use the phone app.
+
+:func:`seed_cases` simulates a year of matters in 千秋路 and 泰山路 (by default) through the
+services, in time order: residents report and staff collect cases at realistic per-household
+rates by category, handlers at the right level assign, start and resolve them, a nightly
+system job escalates the overdue ones (which the next level then handles), and the community
+office calls back for the resident's satisfaction. Random choices come from one seeded
+generator, so a seed gives the same city every time (case keys included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pendulum
+import sqlalchemy as sa
+
+from community_governance.domain.access import Actor
+from community_governance.domain.cases import Case, CaseStatus, Channel, RouteLevel
+from community_governance.domain.posts import PostKind
+from community_governance.errors import NotFound
+from community_governance.storage.tables import core as t
+
+if TYPE_CHECKING:
+    from community_governance.facade import Governance
+
+__all__ = ["CATEGORY_RATES", "SeedSummary", "seed_cases"]
+
+#: Cases per household per year, by category (from the sub-districts' app statistics).
+CATEGORY_RATES: dict[str, float] = {
+    "repair": 0.11,
+    "sanitation": 0.07,
+    "property": 0.05,
+    "care": 0.04,
+    "dispute": 0.03,
+    "safety": 0.02,
+    "other": 0.02,
+}
+_CHANNELS = ((Channel.APP, 0.5), (Channel.PHONE, 0.2), (Channel.WALK_IN, 0.15),
+             (Channel.WECHAT, 0.15))
+_SATISFACTION = ((5, 0.55), (4, 0.28), (3, 0.10), (2, 0.04), (1, 0.03))
+_TEXT = {
+    "repair": ["楼道灯不亮", "单元门禁损坏", "屋顶漏水", "下水道堵塞", "暖气不热"],
+    "sanitation": ["垃圾未及时清运", "楼道堆放杂物", "绿化带有卫生死角"],
+    "property": ["小区停车秩序混乱", "物业费公示不清", "电梯维保不及时"],
+    "care": ["独居老人需要定期探访", "残疾人申请帮扶", "困难家庭申请临时救助"],
+    "dispute": ["邻里噪音纠纷", "楼上漏水引发纠纷", "占用公共空间纠纷"],
+    "safety": ["电动车楼道充电", "燃气管道老化", "消防通道被占用"],
+    "other": ["咨询政策", "建议增设健身器材"],
+}
+
+
+@attrs.frozen
+class SeedSummary:
+    """What :func:`seed_cases` added.
+
+    Attributes:
+        cases: cases reported.
+        resolved: cases resolved at least once.
+        closed: cases closed with a satisfaction score.
+        escalated: escalations recorded by the nightly job.
+        reopened: cases reopened after an unsatisfied call-back.
+        operations: service calls made.
+    """
+
+    cases: int
+    resolved: int
+    closed: int
+    escalated: int
+    reopened: int
+    operations: int
+
+
+def _pick(rng: random.Random, table: Sequence[tuple[Any, float]]) -> Any:
+    return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
+
+
+class _Staff:
+    """Who handles cases at each unit, from the posts in the registry."""
+
+    def __init__(self, gov: Governance, prefixes: Sequence[str], county: str) -> None:
+        with gov.store.unit_of_work(write=False) as uow:
+            rows = uow.conn.execute(sa.select(t.posts.c.kind, t.posts.c.unit_code,
+                                              t.posts.c.holder_id)
+                                    .where(t.posts.c.end.is_(None))
+                                    .order_by(t.posts.c.id)).all()
+            any_staff = uow.conn.execute(sa.select(t.staff.c.id).order_by(t.staff.c.id)
+                                         .limit(1)).scalar_one_or_none()
+        self.by_unit: dict[str, list[str]] = defaultdict(list)
+        office = {PostKind.STAFF.value, PostKind.DIRECTOR.value, PostKind.SECRETARY.value}
+        self.callers: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            handles = r.kind == PostKind.GRID_LEADER.value or r.kind in office or r.kind in (
+                PostKind.SUBDISTRICT_STAFF.value, PostKind.COUNTY_ADMIN.value)
+            if handles and (r.unit_code == county
+                            or any(r.unit_code.startswith(p) for p in prefixes)):
+                self.by_unit[r.unit_code].append(r.holder_id)
+            if r.kind in office:
+                self.callers[r.unit_code].append(r.holder_id)
+        self.fallback = any_staff
+
+    def handler(self, case: Case, rng: random.Random) -> tuple[Actor, str | None]:
+        """The actor who handles ``case`` at its level, and the handler to assign."""
+        people = self.by_unit.get(case.unit_code) or (
+            self.by_unit.get(case.community_code) if case.level <= RouteLevel.COMMUNITY else None)
+        if people:
+            who = rng.choice(people)
+            return Actor.staff(who), who
+        return Actor.system("县直部门" if case.level is RouteLevel.COUNTY else "办事处"), (
+            self.fallback)
+
+    def actor_of(self, case: Case) -> Actor:
+        """The handler acting, if they hold a post at the case's unit; else a system job."""
+        mine = self.by_unit.get(case.unit_code, []) + (
+            self.by_unit.get(case.community_code, []) if case.level <= RouteLevel.COMMUNITY
+            else [])
+        if case.handler_id and case.handler_id in mine:
+            return Actor.staff(case.handler_id)
+        return Actor.system("县直部门" if case.level is RouteLevel.COUNTY else "办事处")
+
+    def caller(self, case: Case, rng: random.Random) -> Actor:
+        people = self.callers.get(case.community_code)
+        return Actor.staff(rng.choice(people)) if people else Actor.system("回访")
+
+
+def seed_cases(
+    gov: Governance,
+    *,
+    year: int = 2019,
+    seed: int,
+    subdistricts: Sequence[str] = ("千秋路", "泰山路"),
+    progress: Callable[[int, int], None] | None = None,
+) -> SeedSummary:
+    """Add a year of cases in the named sub-districts through the services.
+
+    Args:
+        gov: the governance store (the demo city or any city with households).
+        year: the year to simulate (needs the official calendar of that year and the next).
+        seed: the random seed.
+        subdistricts: parts of sub-district names (matched against the unit names).
+        progress: called as ``progress(done, total)`` while the cases are reported.
+
+    Returns:
+        Counts of what was added.
+
+    Raises:
+        NotFound: no sub-district's name contains any of ``subdistricts``.
+    """
+    rng = random.Random(seed)
+    units = [u for u in gov.registry.list_units("subdistrict")
+             if any(s in u.name for s in subdistricts)]
+    if not units:
+        raise NotFound("sub-district named like", ", ".join(subdistricts),
+                       "build the demo city first (cgov demo yima)")
+    prefixes = [u.code for u in units]
+    county = prefixes[0][:6]
+    with gov.store.unit_of_work(write=False) as uow:
+        rows = uow.conn.execute(
+            sa.select(t.households.c.id, t.households.c.building_code, t.buildings.c.grid_code)
+            .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
+            .where(sa.or_(*[t.households.c.building_code.startswith(p) for p in prefixes]))
+            .order_by(t.households.c.id)).all()
+    staff = _Staff(gov, prefixes, county)
+    cal = gov.cases.calendar()
+    tz = gov.timezone
+    start = pendulum.datetime(year, 1, 1, tz=tz)
+    days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+
+    # arrivals: per household and category, a Poisson number of cases in the year
+    arrivals: list[tuple[pendulum.DateTime, str, str, str]] = []
+    grid_of = {r.building_code: r.grid_code for r in rows}
+    for hh_id, building, _grid in rows:
+        for category, rate in CATEGORY_RATES.items():
+            n = 0
+            p = rng.random()
+            threshold = pow(2.718281828459045, -rate)
+            while p > threshold:  # Knuth's Poisson draw
+                n += 1
+                p *= rng.random()
+            for _ in range(n):
+                when = start.add(days=rng.randrange(days), hours=rng.randint(7, 20),
+                                 minutes=rng.randrange(60))
+                arrivals.append((when, hh_id, building, category))
+    arrivals.sort()
+    total = len(arrivals)
+
+    counter = itertools.count()
+    queue: list[tuple[pendulum.DateTime, int, str, str, int]] = []
+    version: dict[str, int] = {}
+    for when, hh, building, category in arrivals:
+        heapq.heappush(queue, (when, next(counter), "report", f"{hh}|{building}|{category}", 0))
+    for d in range(days + 10):
+        heapq.heappush(queue, (start.add(days=d, hours=18), next(counter), "escalate", "", 0))
+
+    def later(when: pendulum.DateTime, working_days: int, hour: int) -> pendulum.DateTime:
+        day = when.in_timezone(tz).date()
+        target = cal.add_working_days(dt.date(day.year, day.month, day.day), working_days)
+        return pendulum.datetime(target.year, target.month, target.day, hour,
+                                 rng.randrange(60), tz=tz)
+
+    def plan_handling(case: Case, when: pendulum.DateTime) -> None:
+        """Schedule assign → start → resolve for the case's current level."""
+        v = version[case.id] = version.get(case.id, 0) + 1
+        assign_at = when.add(minutes=rng.randint(10, 240))
+        heapq.heappush(queue, (assign_at, next(counter), "assign", case.id, v))
+        limit = gov.cases.deadline_for(case.category, case.level,
+                                       assign_at.in_timezone(tz).date())
+        allowed = cal.working_days_between(
+            dt.date(assign_at.year, assign_at.month, assign_at.day), limit)
+        late = rng.random() < (0.10 if case.level <= RouteLevel.COMMUNITY else 0.03)
+        k = allowed + rng.randint(1, 3) if late else rng.randint(0, max(allowed, 0))
+        resolve_at = later(assign_at, k, rng.randint(9, 17)) if k else assign_at.add(hours=2)
+        heapq.heappush(queue, (resolve_at, next(counter), "resolve", case.id, v))
+
+    cases: dict[str, Case] = {}
+    reported = resolved = closed = escalated = reopened = ops = 0
+    system = Actor.system("escalation")
+    while queue:
+        when, _, kind, key, v = heapq.heappop(queue)
+        ops += 1
+        if kind == "report":
+            hh, building, category = key.split("|")
+            channel = _pick(rng, _CHANNELS)
+            case = gov.cases.report(
+                _reporter_actor(staff, building, grid_of.get(building), channel, rng),
+                category=category,
+                building_code=building, household_id=hh, channel=channel,
+                description=f"{rng.choice(_TEXT[category])}（{hh.rsplit('-', 1)[-1]}室）",
+                reporter_name=f"{rng.choice('王李张刘陈杨赵黄周吴')}{rng.choice('建国秀英志强桂兰')}",
+                case_id=f"C{when.in_timezone(tz):%Y%m%d}-{rng.getrandbits(32):08X}", at=when)
+            cases[case.id] = case
+            reported += 1
+            plan_handling(case, when)
+            if progress is not None and (reported % 100 == 0 or reported == total):
+                progress(reported, total)
+        elif kind == "escalate":
+            for case in gov.cases.escalate_overdue(system, now=when):
+                cases[case.id] = case
+                escalated += 1
+                plan_handling(case, later(when, 1, 8))
+        elif version.get(key) != v:
+            continue  # the case moved on (escalated) since this step was planned
+        else:
+            case = cases[key]
+            if kind == "assign":
+                actor, handler = staff.handler(case, rng)
+                if handler is None:
+                    continue
+                case = gov.cases.assign(actor, key, handler, at=when)
+                if rng.random() < 0.7:
+                    case = gov.cases.start(actor, key, at=when.add(minutes=rng.randint(5, 90)))
+                    ops += 1
+            elif kind == "resolve":
+                if case.status not in (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS):
+                    continue
+                actor = staff.actor_of(case)
+                at = max(when, pendulum.instance(case.updated_at).add(minutes=1))
+                case = gov.cases.resolve(actor, key, note="已处理完毕", at=at)
+                resolved += 1
+                if rng.random() < 0.75:
+                    heapq.heappush(queue, (later(at, rng.randint(1, 3), 10), next(counter),
+                                           "callback", key, version[key]))
+            elif kind == "callback":
+                score = _pick(rng, _SATISFACTION)
+                actor = staff.caller(case, rng)
+                if score <= 2 and rng.random() < 0.5:
+                    case = gov.cases.reopen(actor, key, reason="回访不满意，重新办理", at=when)
+                    reopened += 1
+                    plan_handling(case, when)
+                else:
+                    case = gov.cases.close(actor, key, satisfaction=score, at=when)
+                    closed += 1
+            cases[key] = case
+    return SeedSummary(reported, resolved, closed, escalated, reopened, ops)
+
+
+def _reporter_actor(staff: _Staff, building: str, grid: str | None, channel: Channel,
+                    rng: random.Random) -> Actor:
+    """App cases are collected by the grid leader on the spot; others are entered by the
+    community office."""
+    if channel is Channel.APP and grid and staff.by_unit.get(grid):
+        return Actor.staff(rng.choice(staff.by_unit[grid]))
+    community = building[:12]
+    people = staff.callers.get(community)
+    return Actor.staff(rng.choice(people)) if people else Actor.system("手机APP")
