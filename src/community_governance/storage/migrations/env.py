@@ -11,6 +11,11 @@ config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the library always passes a connection
     raise RuntimeError("run migrations through community_governance.storage.migrate")
-context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=True,
+    include_object=config.attributes.get("include_object"),
+)
 with context.begin_transaction():
     context.run_migrations()

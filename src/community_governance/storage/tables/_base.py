@@ -62,8 +62,13 @@ def append_only_ddl(table: str) -> dict[str, list[str]]:
     }
 
 
+#: names of the tables whose rows may never be updated or deleted
+APPEND_ONLY: set[str] = set()
+
+
 def make_append_only(table: sa.Table) -> None:
     """Attach the append-only triggers to ``table`` for ``metadata.create_all``."""
+    APPEND_ONLY.add(table.name)
     for dialect, statements in append_only_ddl(table.name).items():
         for stmt in statements:
             ddl = sa.DDL(stmt.replace("%", "%%")).execute_if(dialect=dialect)
