@@ -74,3 +74,9 @@ def cgov_funds_over_budget(
 def cgov_funds_large_item(community_code: str) -> Decimal | None:
     """Transactions of 5,000 CNY or more are listed by themselves in disclosures."""
     return LARGE_ITEM
+
+
+@hookimpl(trylast=True)
+def cgov_funds_annual_allocation(community_code: str, year: int) -> dict[str, Decimal] | None:
+    """No national standard amounts: each county sets its own (an empty answer)."""
+    return {}

@@ -121,3 +121,31 @@ def cgov_funds_large_item(community_code: str) -> Decimal | None:
         def cgov_funds_large_item(community_code):
             return Decimal("2000")
     """
+
+
+@hookspec(firstresult=True)
+def cgov_funds_annual_allocation(community_code: str, year: int) -> dict[str, Decimal] | None:
+    """Give the funds a community receives from the city and the sub-district in a year.
+
+    Called by ``gov.funds.annual_allocation`` (and by the demo and the simulation, which post
+    or model these allocations): the county's standard amounts per income account, e.g. office
+    funds (办公经费), the care fund (困难群众关爱基金) and the culture fund (文化活动基金).
+
+    Args:
+        community_code: the community.
+        year: the budget year.
+
+    Returns:
+        Income account code → amount in CNY (``Decimal``, at least one fen each); an empty
+        dict when the county sets no standard amounts; ``None`` to let the next plugin answer.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_funds_annual_allocation(community_code, year):
+            if year >= 2019:
+                return {"4101": Decimal("74000"), "4102": Decimal("20000")}
+            return {"4101": Decimal("20000")}
+    """

@@ -286,6 +286,29 @@ class FundsService(Service):
         """The community's chart of accounts (from the ``cgov_funds_accounts`` hook), by code."""
         return list(self._chart(community_code).values())
 
+    def annual_allocation(self, community_code: str, year: int) -> dict[str, Decimal]:
+        """The county's standard yearly amounts per income account (from a hook).
+
+        Raises:
+            PluginError: a plugin answered an account that is not an income account of the
+                community's chart, or an amount that is not positive money.
+        """
+        chart = self._chart(community_code)
+
+        def check(value: Any) -> dict[str, Decimal]:
+            if not isinstance(value, dict):
+                raise TypeError(f"expected a dict of account code to amount, got {value!r}")
+            out: dict[str, Decimal] = {}
+            for code, amount in value.items():
+                acc = chart.get(code)
+                if acc is None or acc.type is not AccountType.INCOME:
+                    raise ValueError(f"{code!r} is not an income account of the chart")
+                out[code] = positive_money(amount, path=f"allocation[{code}]")
+            return out
+
+        return self._hooks.first("cgov_funds_annual_allocation", check,
+                                 community_code=community_code, year=year)
+
     def _chart(self, community: str) -> dict[str, Account]:
         got = self._charts.get(community)
         if got is not None:

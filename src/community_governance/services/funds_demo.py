@@ -102,16 +102,26 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
         books = _Books(funds, c, ident)
         post = books.post
         # --- income ---------------------------------------------------------------------
+        # the county's standard amounts (the Yima plugin: 74,000 office funds, care and
+        # culture funds); without a county plugin, the study's figures for Yima
+        standard = funds.annual_allocation(c, year)
+        office = standard.get("4101", Decimal("74000.00"))
+        quarter = (office / 4).quantize(Decimal("0.01"))
         for q, month in enumerate((1, 4, 7, 10), start=1):
-            post([debit("1002", "18500"), credit("4101", "18500")], Channel.CITY_ALLOCATION,
+            amount = quarter if q < 4 else office - 3 * quarter
+            post([debit("1002", amount), credit("4101", amount)], Channel.CITY_ALLOCATION,
                  dt.date(year, month, 8), f"BK-{year}-{q:02d}", f"{year}年第{q}季度办公经费",
                  "义马市财政局")
-        care = _yuan(rng, 15000, 30000, 1000)
-        culture = _yuan(rng, 8000, 20000, 1000)
+        care = standard.get("4102") or _yuan(rng, 15000, 30000, 1000)
+        culture = standard.get("4103") or _yuan(rng, 8000, 20000, 1000)
         post([debit("1002", care), credit("4102", care)], Channel.SUBDISTRICT,
              dt.date(year, 2, 20), f"BK-{year}-C1", "困难群众关爱基金拨付", "办事处")
         post([debit("1002", culture), credit("4103", culture)], Channel.SUBDISTRICT,
              dt.date(year, 3, 15), f"BK-{year}-W1", "文化活动基金拨付", "办事处")
+        for code, amount in sorted(standard.items()):
+            if code not in ("4101", "4102", "4103"):
+                post([debit("1002", amount), credit(code, amount)], Channel.CITY_ALLOCATION,
+                     dt.date(year, 5, 8), f"BK-{year}-S{code}", "专项经费拨付", "义马市财政局")
         partners = gov.registry.partner_units(c)
         for i, p in enumerate(partners):
             cash = Decimal(50000) + _yuan(rng, 0, 30000, 1000)
