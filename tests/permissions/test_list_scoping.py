@@ -60,9 +60,6 @@ def test_summary_counts_exactly_the_residents_in_scope(city: Any, cgov: Any) -> 
         assert s.households == len(homes), who.name
 
 
-@pytest.mark.xfail(strict=True, reason="registry.summary counts buildings from the units "
-                   "table without the grid column, so a grid leader sees 0 buildings "
-                   "(services/registry.py, not this area): reported to the lead")
 def test_summary_counts_a_grid_leaders_buildings(city: Any, cgov: Any) -> None:
     """Counts the buildings of a grid leader's grid."""
     g = city.grids[city.communities[0]][0]

@@ -229,9 +229,6 @@ def test_the_importer_reports_bad_rows_without_full_numbers(small_city: SmallCit
             assert n not in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="NewResident (services/registry.py) and StaffMember "
-                   "(domain/posts.py) use attrs' default repr, which prints the full numbers; "
-                   "reported to the lead (fix: a masking __repr__ as Resident has)")
 def test_input_records_mask_their_repr() -> None:
     """Masks the numbers in the repr of the records callers build for the registry."""
     n = "411281195101010012"

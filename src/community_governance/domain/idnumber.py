@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 
 import attrs
@@ -51,8 +52,7 @@ _SHAPE = re.compile(r"\d{17}[\dX]")
 
 def check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 _YEARS = re.compile(r"\[[\d-]*\]")

@@ -4,9 +4,10 @@ residents, posts, party organizations and partner units."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -14,8 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from community_governance.domain import actions as A
-from community_governance.domain.access import Actor, Target
-from community_governance.domain.idnumber import IdNumber, parse_id_number
+from community_governance.domain.access import Actor, ActorKind, Target
+from community_governance.domain.idnumber import (
+    IdNumber,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+)
 from community_governance.domain.people import (
     Household,
     Relation,
@@ -34,16 +40,24 @@ from community_governance.domain.posts import (
     StaffMember,
 )
 from community_governance.domain.units import Building, Unit, UnitKind, parent_kind
-from community_governance.errors import ConflictError, NotFound, ValidationError
+from community_governance.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from community_governance.plugins import expect_str_list
 from community_governance.services.base import Operation, Service, post_from_row
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
-__all__ = ["NewResident", "RegistryService", "Summary"]
+__all__ = ["ExistingKeys", "NewResident", "RegistryService", "Summary"]
+
+#: The registered name of the national defaults' plugin module (see ``plugins.py``).
+_DEFAULT_CORE_PLUGIN = "cgov.defaults.core"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class NewResident:
     """A resident to register (the input of :meth:`RegistryService.register_residents`).
 
@@ -68,6 +82,11 @@ class NewResident:
     party_member: bool = False
     id: str | None = None
     moved_in: dt.date | None = None
+
+    def __repr__(self) -> str:
+        return (f"NewResident(name={self.name!r}, id_number="
+                f"{mask_id_number(str(self.id_number))!r}, household_id={self.household_id!r}, "
+                f"phone={mask_phone(self.phone)!r}, id={self.id!r})")
 
 
 @attrs.frozen
@@ -99,6 +118,85 @@ def _location(op: Operation, building_code: str) -> tuple[str, str | None]:
     if row is None:
         raise NotFound("building", building_code, "register the building first")
     return row.code, row.grid_code
+
+
+_MISSING = object()
+
+
+def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that all have the same keys, as fast as the driver allows.
+
+    On SQLite the values go through each column type's bind processor once and straight to
+    the driver's ``executemany`` (SQLAlchemy's per-row parameter processing costs more than
+    the insert itself); on other databases this is ``conn.execute(table.insert(), rows)``.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    keys = list(rows[0])
+    dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
+    procs = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
+           f"VALUES ({', '.join('?' for _ in keys)})")
+    processed: list[tuple[int, Any, dict[Any, Any]]] = [
+        (j, proc, {}) for j, proc in enumerate(procs) if proc is not None]
+    get = operator.itemgetter(*keys)
+    if not processed:
+        params: list[Any] = [get(r) if len(keys) > 1 else (get(r),) for r in rows]
+    else:
+        params = []
+        for r in rows:
+            got = get(r)
+            vals = list(got) if len(keys) > 1 else [got]
+            for j, proc, cache in processed:
+                v = vals[j]
+                if v is None:
+                    continue
+                # processed values (dates, times, flags) repeat a lot: process each once
+                try:
+                    out = cache.get(v, _MISSING)
+                    if out is _MISSING:
+                        out = cache[v] = proc(v)
+                except TypeError:  # an unhashable value
+                    out = proc(v)
+                vals[j] = out
+            params.append(tuple(vals))
+    conn.exec_driver_sql(sql, params)
+
+
+@attrs.frozen
+class ExistingKeys:
+    """What :meth:`RegistryService.existing_keys` found stored.
+
+    Attributes:
+        units: unit codes found, with their kinds.
+        households: household keys found.
+        residents: resident keys found.
+        id_numbers: ID numbers registered already.
+    """
+
+    units: dict[str, UnitKind]
+    households: frozenset[str]
+    residents: frozenset[str]
+    id_numbers: frozenset[str]
+
+
+def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _within(code: str | None, unit: sa.ColumnElement[Any],
+            grid: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """Rows under the unit ``code`` (a grid matches by the building's grid)."""
+    if not code:
+        return sa.true()
+    if "-W" in code:
+        return grid == code
+    return unit.startswith(code, autoescape=True)
 
 
 class RegistryService:
@@ -164,7 +262,9 @@ class RegistryService:
         ).scalar_one_or_none()
         return UnitKind(kind) if kind is not None else None
 
-    def _insert(self, op: Operation, table: sa.Table, rows: list[dict[str, Any]], what: str) -> None:
+    def _insert(
+        self, op: Operation, table: sa.Table, rows: list[dict[str, Any]], what: str
+    ) -> None:
         if not rows:
             return
         try:
@@ -210,7 +310,9 @@ class RegistryService:
             raise NotFound("unit", code)
         return Unit(row.code, UnitKind(row.kind), row.name, row.parent_code)
 
-    def list_units(self, kind: UnitKind | str | None = None, parent: str | None = None) -> list[Unit]:
+    def list_units(
+        self, kind: UnitKind | str | None = None, parent: str | None = None
+    ) -> list[Unit]:
         """Units, optionally of one kind and under one parent code prefix, ordered by code."""
         q = sa.select(t.units).order_by(t.units.c.code)
         if kind is not None:
@@ -257,6 +359,10 @@ class RegistryService:
     def register_residents(self, actor: Actor, items: Iterable[NewResident]) -> list[Resident]:
         """Register residents with validated ID numbers, all in one transaction.
 
+        Built for bulk loads (an import, the demo city): the permission check is skipped for a
+        system job (which holds every right), and when only the national default implements
+        ``cgov_validate_resident`` its rule is applied without the per-row hook dispatch.
+
         Args:
             actor: who registers them.
             items: the residents.
@@ -279,33 +385,72 @@ class RegistryService:
             spells: list[dict[str, Any]] = []
             out: list[Resident] = []
             seen: dict[str, int] = {}
-            check_hook = bool(gov.hooks.implementations("cgov_validate_resident"))
+            impls = gov.hooks.implementations("cgov_validate_resident")
+            inline_default = impls == [_DEFAULT_CORE_PLUGIN]
+            check_hook = bool(impls) and not inline_default
+            check_rights = actor.kind is not ActorKind.SYSTEM
+            today = op.today
+            now = op.now
             for i, n in enumerate(batch):
                 path = f"$[{i}]"
-                idn = parse_id_number(n.id_number, today=op.today, path=f"{path}.id_number")
-                if idn.number in seen:
+                idn = parse_id_number(n.id_number, today=today, path=f"{path}.id_number")
+                number = idn.number
+                if number in seen:
                     raise ConflictError(
                         f"{path}: ID number {idn.masked} appears twice in the input "
-                        f"(also at $[{seen[idn.number]}])"
+                        f"(also at $[{seen[number]}])"
                     )
-                seen[idn.number] = i
+                seen[number] = i
                 home = homes.get(n.household_id)
                 if home is None:
                     raise NotFound("household", n.household_id,
                                    f"register it first (at {path}.household_id)")
-                op.require(A.RESIDENT_WRITE, Target("resident", n.id or "(new)", home[0], home[1]))
+                if check_rights:
+                    op.require(A.RESIDENT_WRITE,
+                               Target("resident", n.id or "(new)", home[0], home[1]))
                 res = self._make_resident(n, idn, path)
-                if check_hook:
+                if inline_default:
+                    self._default_check(res, today, path)
+                elif check_hook:
                     self._run_checks(op, res, path)
                 out.append(res)
-                rows.append(self._row(res, op, cipher))
+                rows.append(self._row(res, idn, now, cipher))
                 spells.append({"resident_id": res.id, "household_id": n.household_id,
-                               "start": n.moved_in or op.today, "end": None})
-            self._check_unique(op, rows)
-            self._insert(op, t.residents, rows, "resident")
-            self._insert(op, t.residence_spells, spells, "residence record")
+                               "start": n.moved_in or today, "end": None})
+            self._insert_residents(op, rows)
+            try:
+                _bulk_insert(op.uow.conn, t.residence_spells, spells)
+            except IntegrityError as exc:
+                raise ConflictError(
+                    f"a residence record could not be written: it refers to a missing "
+                    f"record ({exc.orig})") from None
             op.touched.extend(f"resident:{r.id}" for r in out)
             return out
+
+    @staticmethod
+    def _default_check(res: Resident, today: dt.date, path: str) -> None:
+        """The national ``cgov_validate_resident`` rule, called directly (same answer)."""
+        from community_governance.defaults import core as national
+
+        answer = national.cgov_validate_resident(resident=res, today=today)
+        if answer:
+            raise ValidationError("; ".join(expect_str_list(answer)), path=path)
+
+    def _insert_residents(self, op: Operation, rows: list[dict[str, Any]]) -> None:
+        """Insert resident rows; on a clash, say which resident is registered already.
+
+        The insert runs in a savepoint and relies on the unique constraints; only when they
+        refuse it are the clashing rows looked up (so a clean bulk load pays no look-up).
+        """
+        if not rows:
+            return
+        conn = op.uow.conn
+        try:
+            with conn.begin_nested():
+                _bulk_insert(conn, t.residents, rows)
+        except IntegrityError:
+            self._check_unique(op, rows)
+            self._insert(op, t.residents, rows, "resident")
 
     def register_resident(self, actor: Actor, item: NewResident) -> Resident:
         """Register one resident; see :meth:`register_residents`."""
@@ -340,9 +485,7 @@ class RegistryService:
             raise ValidationError("; ".join(problems), path=path)
 
     @staticmethod
-    def _row(res: Resident, op: Operation, cipher: Any) -> dict[str, Any]:
-        idn = res.id_number
-        assert idn is not None
+    def _row(res: Resident, idn: IdNumber, now: Any, cipher: Any) -> dict[str, Any]:
         return {
             "id": res.id, "name": res.name, "id_number": cipher.seal(idn.number),
             "id_hash": cipher.lookup_hash(idn.number), "birth_date": idn.birth_date,
@@ -350,7 +493,7 @@ class RegistryService:
             "household_id": res.household_id, "relation": res.relation.value,
             "vulnerabilities": ",".join(sorted(v.value for v in res.vulnerabilities)),
             "party_member": res.party_member, "erased": False,
-            "warnings": "\n".join(idn.warnings), "registered_at": op.now,
+            "warnings": "\n".join(idn.warnings), "registered_at": now,
         }
 
     def _check_unique(self, op: Operation, rows: list[dict[str, Any]]) -> None:
@@ -662,6 +805,120 @@ class RegistryService:
                    for u in units]
         return [p for p in out if community is None or community in p.community_codes]
 
+    # ------------------------------------------------------------------ import and export
+
+    def existing_keys(
+        self, actor: Actor, *, unit_codes: Iterable[str] = (), household_ids: Iterable[str] = (),
+        resident_ids: Iterable[str] = (), id_numbers: Iterable[str] = (),
+    ) -> ExistingKeys:
+        """Which of the given keys are stored already (for validating an import file).
+
+        Args:
+            actor: who asks (an import job or the staff member importing).
+            unit_codes: unit codes (buildings included) to look up; their kinds are returned.
+            household_ids: household keys to look up.
+            resident_ids: resident keys to look up.
+            id_numbers: normalised 18-character ID numbers to look up (by keyed hash; the
+                answer says only whether each is registered).
+
+        Returns:
+            An :class:`ExistingKeys`.
+
+        Raises:
+            PermissionDenied: households, residents or ID numbers asked about by an actor who
+                may register residents nowhere.
+        """
+        units_in = sorted(set(unit_codes))
+        hh_in = sorted(set(household_ids))
+        rid_in = sorted(set(resident_ids))
+        numbers = sorted(set(id_numbers))
+        cipher = self._gov.cipher
+        by_hash = {cipher.lookup_hash(n): n for n in numbers}
+        with self._svc._read(actor, "registry.existing_keys") as op:
+            if (hh_in or rid_in or numbers) and op.scope(A.RESIDENT_WRITE).empty:
+                raise PermissionDenied(str(actor), A.RESIDENT_WRITE.name, "the registry",
+                                       "only those who may register residents may ask which "
+                                       "households, residents or ID numbers are stored")
+            conn = op.uow.conn
+            kinds: dict[str, UnitKind] = {}
+            for part in _chunks(units_in):
+                for r in conn.execute(sa.select(t.units.c.code, t.units.c.kind).where(
+                        t.units.c.code.in_(part))):
+                    kinds[r.code] = UnitKind(r.kind)
+            households = {r for part in _chunks(hh_in) for r in conn.execute(
+                sa.select(t.households.c.id).where(t.households.c.id.in_(part))).scalars()}
+            residents = {r for part in _chunks(rid_in) for r in conn.execute(
+                sa.select(t.residents.c.id).where(t.residents.c.id.in_(part))).scalars()}
+            hashes = sorted(by_hash)
+            taken = {by_hash[h] for part in _chunks(hashes) for h in conn.execute(
+                sa.select(t.residents.c.id_hash).where(t.residents.c.id_hash.in_(part)))
+                .scalars()}
+        return ExistingKeys(units=kinds, households=frozenset(households),
+                            residents=frozenset(residents), id_numbers=frozenset(taken))
+
+    def export_households(self, actor: Actor, *, within: str | None = None) -> list[Household]:
+        """Every household the actor may read, ordered by key (addresses, no personal data).
+
+        Args:
+            actor: who exports.
+            within: only under this unit code (county, sub-district, community, grid or
+                building).
+        """
+        with self._svc._read(actor, "registry.export_households") as op:
+            q = (sa.select(t.households, t.buildings.c.grid_code)
+                 .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
+                 .where(scope_clause(op.scope(A.RESIDENT_READ),
+                                     unit=t.households.c.building_code,
+                                     grid=t.buildings.c.grid_code)))
+            q = q.where(_within(within, t.households.c.building_code, t.buildings.c.grid_code))
+            rows = op.uow.conn.execute(q.order_by(t.households.c.id)).all()
+        return [Household(r.id, r.building_code, r.door, r.registered_on) for r in rows]
+
+    def export_residents(
+        self, actor: Actor, *, reveal: bool = False, reason: str | None = None,
+        within: str | None = None,
+    ) -> list[Resident]:
+        """Every resident the actor may read, for an export; masked unless revealed.
+
+        ID and phone numbers come masked (first 4 and last 4 characters of an ID number) unless
+        ``reveal`` is asked with a reason and the actor holds ``resident.read_id_number`` for
+        every exported resident; then each revealed record is written to the access log (one
+        row per resident, with the reason). Vulnerability flags are never exported.
+
+        Args:
+            actor: who exports.
+            reveal: export full ID and phone numbers.
+            reason: why (required with ``reveal``), kept in the access log.
+            within: only under this unit code (county, sub-district, community, grid or
+                building).
+
+        Returns:
+            The residents, ordered by key.
+
+        Raises:
+            ValidationError: ``reveal`` without a reason.
+            PermissionDenied: ``reveal`` for a resident whose ID number the actor may not read;
+                nothing is exported or logged.
+        """
+        if reveal and (not reason or not reason.strip()):
+            raise ValidationError(
+                "a full export of ID numbers needs a reason (why), for the access log",
+                path="reason")
+        with self._svc._read(actor, "registry.export_residents") as op:
+            q = self._resident_query().where(scope_clause(
+                op.scope(A.RESIDENT_READ), unit=t.households.c.building_code,
+                grid=t.buildings.c.grid_code, resident=t.residents.c.id))
+            q = q.where(_within(within, t.households.c.building_code, t.buildings.c.grid_code))
+            rows = op.uow.conn.execute(q.order_by(t.residents.c.id)).all()
+            if reveal:
+                targets = [self._target(r) for r in rows]
+                for target in targets:
+                    op.require(A.RESIDENT_READ_ID, target)
+                why = f"export: {reason.strip()}" if reason else "export"
+                for target in targets:
+                    op.log_access(A.RESIDENT_READ_ID, target, why)
+            return [self._from_row(r, reveal=reveal, vulnerable=False) for r in rows]
+
     # ------------------------------------------------------------------ summary
 
     def summary(self, actor: Actor, *, within: str | None = None) -> Summary:
@@ -681,6 +938,8 @@ class RegistryService:
             bscope = scope_clause(scope, unit=t.buildings.c.code, grid=t.buildings.c.grid_code)
             wb = (t.buildings.c.code.startswith(within, autoescape=True) if within
                   else sa.true())
+            blds = conn.execute(sa.select(sa.func.count()).select_from(t.buildings)
+                                .where(bscope, wb)).scalar_one()
             hh = conn.execute(sa.select(sa.func.count()).select_from(
                 t.households.join(t.buildings)).where(bscope, wb)).scalar_one()
             res = conn.execute(sa.select(sa.func.count()).select_from(
@@ -699,7 +958,7 @@ class RegistryService:
             return Summary(
                 subdistricts=units(UnitKind.SUBDISTRICT), communities=units(UnitKind.COMMUNITY),
                 grids=units(UnitKind.GRID), compounds=units(UnitKind.COMPOUND),
-                buildings=units(UnitKind.BUILDING), households=int(hh), residents=int(res),
+                buildings=int(blds), households=int(hh), residents=int(res),
                 posts=dict(sorted(posts.items())), party_orgs=int(party),
                 partner_units=int(partners),
             )

@@ -1,0 +1,72 @@
+"""``cgov import`` and ``cgov export``: registry files in and out (CSV, xlsx, JSON)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.domain.access import Actor
+
+
+@click.command("import")
+@click.argument("kind")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@actor_option
+def import_(kind: str, file: Path, db: str, actor: Actor) -> None:
+    """Import FILE (.csv or .xlsx) of KIND: units, buildings, households, residents...
+
+    All or nothing: every bad row is listed with its row number, column and reason, and then
+    nothing is written.
+    """
+    from community_governance.io.importers import import_file
+
+    with open_db(db) as gov:
+        result = import_file(gov, kind, file, actor=actor)
+    for w in result.warnings[:20]:
+        click.secho(f"warning: {w}", fg="yellow", err=True)
+    if len(result.warnings) > 20:
+        click.secho(f"... and {len(result.warnings) - 20} more warnings", fg="yellow", err=True)
+    echo_json({"kind": result.kind, "file": result.file, "imported": result.count,
+               "warnings": len(result.warnings)})
+
+
+@click.command("export")
+@click.argument("kind")
+@db_option
+@actor_option
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="write to this file (default: standard output)")
+@click.option("--within", help="only under this unit code (sub-district, community, grid...)")
+@click.option("--reveal", is_flag=True,
+              help="full ID and phone numbers (needs the right and --reason; access logged)")
+@click.option("--reason", help="why the numbers are revealed (kept in the access log)")
+def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within: str | None,
+            reveal: bool, reason: str | None) -> None:
+    """Export KIND (units, buildings, households, residents) as JSON or CSV.
+
+    ID and phone numbers are masked unless --reveal is given with --reason by an actor who
+    may read them.
+    """
+    from community_governance.io.exporters import export
+
+    with open_db(db) as gov:
+        if out is None:
+            n = export(gov, kind, sys.stdout, actor=actor, fmt=fmt, within=within,
+                       reveal=reveal, reason=reason)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                n = export(gov, kind, fh, actor=actor, fmt=fmt, within=within, reveal=reveal,
+                           reason=reason)
+    click.echo(f"exported {n} {kind}" + (f" to {out}" if out else ""), err=True)
+
+
+def register(cli: click.Group) -> None:
+    """Add ``import`` and ``export``."""
+    cli.add_command(import_)
+    cli.add_command(export_)

@@ -1,0 +1,1 @@
+"""Import and export of registry data (CSV, xlsx, JSON) and exchange formats."""

@@ -1,0 +1,149 @@
+"""Export of units, buildings, households and residents to JSON and CSV (导出).
+
+The columns are those of the import files (``docs/registry.md``), so an export can be read back
+by :func:`~community_governance.io.importers.import_file`. Resident exports carry ID numbers
+with only their first 4 and last 4 characters shown and phone numbers as ``139****0001``,
+unless the caller asks for full numbers (``reveal=True``) with a reason and holds
+``resident.read_id_number`` for every exported resident; each revealed record is then written
+to the access log. Vulnerability flags are never exported.
+
+Example::
+
+    import io
+    import community_governance
+    from community_governance.domain.access import Actor
+    from community_governance.io.exporters import export
+
+    with community_governance.open("memory://", entrypoints=False) as gov:
+        buffer = io.StringIO()
+        export(gov, "units", buffer, actor=Actor.system("export"), fmt="csv")
+        print(buffer.getvalue().splitlines()[0])   # code,kind,name,parent_code
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from community_governance.domain.access import Actor
+from community_governance.domain.units import UnitKind
+from community_governance.errors import ValidationError
+
+__all__ = ["EXPORTERS", "FIELDS", "export", "export_rows"]
+
+#: The columns of each export, in order (the import columns, minus the write-only ones).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "units": ("code", "kind", "name", "parent_code"),
+    "buildings": ("code", "name", "community_code", "compound_code", "grid_code", "x", "y",
+                  "households_planned"),
+    "households": ("id", "building_code", "door", "registered_on"),
+    "residents": ("id", "name", "id_number", "household_id", "relation", "phone",
+                  "party_member"),
+}
+
+
+def _units(gov: Any, actor: Actor, within: str | None, reveal: bool,
+           reason: str | None) -> list[dict[str, Any]]:
+    del actor, reveal, reason  # units are public facts
+    units = gov.registry.list_units()
+    return [{"code": u.code, "kind": u.kind.value, "name": u.name, "parent_code": u.parent_code}
+            for u in units if u.kind is not UnitKind.BUILDING
+            and (not within or u.code.startswith(within))]
+
+
+def _buildings(gov: Any, actor: Actor, within: str | None, reveal: bool,
+               reason: str | None) -> list[dict[str, Any]]:
+    del actor, reveal, reason
+    out = []
+    for b in gov.registry.list_buildings():
+        if within and not (b.code.startswith(within) or b.grid_code == within):
+            continue
+        out.append({"code": b.code, "name": b.name, "community_code": b.community_code,
+                    "compound_code": b.compound_code, "grid_code": b.grid_code, "x": b.x,
+                    "y": b.y, "households_planned": b.households_planned})
+    return out
+
+
+def _households(gov: Any, actor: Actor, within: str | None, reveal: bool,
+                reason: str | None) -> list[dict[str, Any]]:
+    del reveal, reason
+    return [{"id": h.id, "building_code": h.building_code, "door": h.door,
+             "registered_on": h.registered_on.isoformat() if h.registered_on else None}
+            for h in gov.registry.export_households(actor, within=within)]
+
+
+def _residents(gov: Any, actor: Actor, within: str | None, reveal: bool,
+               reason: str | None) -> list[dict[str, Any]]:
+    out = []
+    for r in gov.registry.export_residents(actor, reveal=reveal, reason=reason, within=within):
+        out.append({"id": r.id, "name": r.name,
+                    "id_number": r.id_number.number if r.id_number else None,
+                    "household_id": r.household_id, "relation": r.relation.value,
+                    "phone": r.phone, "party_member": r.party_member})
+    return out
+
+
+Exporter = Callable[[Any, Actor, "str | None", bool, "str | None"], list[dict[str, Any]]]
+
+#: The exporters by kind: ``fn(gov, actor, within, reveal, reason) -> rows``.
+EXPORTERS: dict[str, Exporter] = {
+    "units": _units,
+    "buildings": _buildings,
+    "households": _households,
+    "residents": _residents,
+}
+
+
+def export_rows(gov: Any, kind: str, *, actor: Actor, within: str | None = None,
+                reveal: bool = False, reason: str | None = None) -> list[dict[str, Any]]:
+    """The rows an export of ``kind`` writes (masked unless revealed), as dicts.
+
+    Raises:
+        ValidationError: an unknown kind, or ``reveal`` without a reason or for another kind
+            than residents.
+        PermissionDenied: ``reveal`` without the right.
+    """
+    fn = EXPORTERS.get(kind)
+    if fn is None:
+        raise ValidationError(f"cannot export {kind!r}: the kinds are "
+                              f"{', '.join(sorted(EXPORTERS))}", path="kind")
+    if reveal and kind != "residents":
+        raise ValidationError("only a residents export has numbers to reveal", path="reveal")
+    return fn(gov, actor, within, reveal, reason)
+
+
+def export(gov: Any, kind: str, out: TextIO, *, actor: Actor, fmt: str = "json",
+           within: str | None = None, reveal: bool = False, reason: str | None = None) -> int:
+    """Write an export of ``kind`` to ``out`` as JSON (an array of objects) or CSV.
+
+    Args:
+        gov: the :class:`~community_governance.Governance`.
+        kind: ``units``, ``buildings``, ``households`` or ``residents``.
+        out: a text stream (open CSV files with ``newline=""``).
+        actor: who exports.
+        fmt: ``json`` or ``csv``.
+        within: only under this unit code.
+        reveal: full ID and phone numbers (residents only; needs the right and a reason).
+        reason: why the numbers are revealed, kept in the access log.
+
+    Returns:
+        The number of records written.
+    """
+    if fmt not in ("json", "csv"):
+        raise ValidationError(f"format {fmt!r} is not json or csv", path="format")
+    rows = export_rows(gov, kind, actor=actor, within=within, reveal=reveal, reason=reason)
+    fields = FIELDS.get(kind) or (tuple(rows[0]) if rows else ())
+    if fmt == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=1, default=str)
+        out.write("\n")
+    else:
+        writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else
+                                 ("true" if v is True else "false" if v is False else v))
+                             for k, v in row.items()})
+    return len(rows)
