@@ -1,0 +1,151 @@
+"""``cgov sim``: run, sweep, plot and calibrate simulations (仿真) from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from community_governance.cli import echo_json
+
+__all__ = ["register", "sim"]
+
+
+def _progress(description: str) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+
+
+@click.group()
+def sim() -> None:
+    """Simulate a city's year: scenarios, sweeps, plots (仿真)."""
+
+
+@sim.command("run")
+@click.argument("scenario")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="directory for the tables, summary and scenario")
+@click.option("--seed", type=int, default=None, help="behaviour seed (default: the scenario's)")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a scenario key, e.g. --set city.scale=0.1 (repeatable)")
+@click.option("--csv", is_flag=True, help="also write CSV tables")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], csv: bool,
+            quiet: bool) -> None:
+    """Run SCENARIO (a file or a bundled name such as yima-2019) and write its outputs."""
+    from community_governance.simulation.engine import Simulation
+    from community_governance.simulation.outputs import write_run
+    from community_governance.simulation.scenario import load_scenario, parse_setting
+
+    sc = load_scenario(scenario)
+    if sets:
+        sc = sc.with_overrides(dict(parse_setting(text) for text in sets))
+    model = Simulation(sc, seed=seed)
+    if quiet:
+        model.run()
+    else:
+        with _progress(f"{sc.run.name}") as bar:
+            task = bar.add_task("steps", total=sc.run.steps)
+            model.run(progress=lambda done, total: bar.update(task, completed=done))
+    files = write_run(model, out, csv=csv)
+    summary = model.summary()
+    echo_json({"out": str(files.directory), "files": sorted(files.files),
+               "participation_rate_mean": summary["participation_rate_mean"],
+               "points_issued": summary["points_issued"],
+               "supermarket_cost_cny": summary["supermarket_cost_cny"],
+               "on_time_share": summary["on_time_share"],
+               "satisfaction_end": summary["satisfaction_end"]})
+
+
+@sim.command("sweep")
+@click.argument("scenario")
+@click.option("--param", "params", multiple=True, required=True, metavar="KEY=V1,V2,...",
+              help="a swept key and its values, e.g. points.rate=5,10,20 (repeatable)")
+@click.option("--replicates", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="processes of the local pool (default: CPU count)")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="a Dask scheduler address, e.g. tcp://host:8786")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a base scenario key, e.g. --set city.scale=0.1")
+@click.option("--seed", type=int, default=None, help="base seed of the replicates")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: int | None,
+              scheduler: str | None, sets: tuple[str, ...], seed: int | None, out: Path,
+              quiet: bool) -> None:
+    """Sweep parameters of SCENARIO over a grid with replicates (resumable into --out)."""
+    from community_governance.simulation.scenario import (
+        load_scenario,
+        parse_override,
+        parse_setting,
+    )
+    from community_governance.simulation.sweep import run_sweep
+
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("give --workers or --scheduler, not both")
+    sc = load_scenario(scenario)
+    if sets:
+        sc = sc.with_overrides(dict(parse_setting(text) for text in sets))
+    grid = dict(parse_override(p) for p in params)
+    if quiet:
+        res = run_sweep(sc, grid, replicates=replicates, out_dir=out, workers=workers,
+                        scheduler=scheduler, seed=seed)
+    else:
+        with _progress("runs") as bar:
+            task = bar.add_task("runs", total=None)
+            res = run_sweep(
+                sc, grid, replicates=replicates, out_dir=out, workers=workers,
+                scheduler=scheduler, seed=seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    echo_json({"out": str(out), "runs": res.runs.height, "ran": res.ran,
+               "resumed": res.skipped, "tables": ["runs.parquet", "sweep.parquet"]})
+
+
+@sim.command("plot")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--compare", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="a second run directory (e.g. without the policy)")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where the PNGs go (default: DIRECTORY)")
+@click.option("--labels", type=click.Choice(["both", "zh", "en"]), default="both",
+              show_default=True)
+def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: str) -> None:
+    """Draw PNG figures of a run directory (or a sweep directory)."""
+    from community_governance.simulation.plots import plot_run, plot_sweep
+
+    if (directory / "sweep.parquet").is_file():
+        files = plot_sweep(directory, out, labels=labels)
+    else:
+        files = plot_run(directory, out, compare=compare, labels=labels)
+    echo_json({"files": [str(f) for f in files]})
+
+
+@sim.command("calibrate")
+@click.argument("scenario", default="yima-2019")
+@click.option("--seed", type=int, default=None)
+def calibrate_cmd(scenario: str, seed: int | None) -> None:
+    """Run SCENARIO and print its calibration report against the study (FACTS.md)."""
+    from community_governance.simulation.calibration import calibrate
+    from community_governance.simulation.engine import Simulation
+    from community_governance.simulation.scenario import load_scenario
+
+    report = calibrate(Simulation(load_scenario(scenario), seed=seed).run().summary())
+    click.echo(report.markdown())
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def register(cli: click.Group) -> None:
+    """Add ``cgov sim``."""
+    cli.add_command(sim)

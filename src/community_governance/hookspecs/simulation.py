@@ -1,0 +1,182 @@
+"""Simulation hooks: the behaviour models of the engine (仿真行为模型).
+
+Each hook is called once per run (never per agent) by
+:class:`~community_governance.simulation.engine.Simulation`, with the validated scenario; the
+answer is a model object whose methods work on whole NumPy arrays. The national defaults are
+the classes of :mod:`community_governance.simulation.behaviours`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from community_governance.markers import hookspec
+
+if TYPE_CHECKING:
+    from community_governance.simulation.behaviours import (
+        CaseModel,
+        OpinionModel,
+        ParticipationModel,
+        RedemptionModel,
+        ServiceModel,
+        VolunteeringModel,
+    )
+    from community_governance.simulation.scenario import Scenario
+
+
+@hookspec(firstresult=True)
+def cgov_sim_participation_model(scenario: Scenario) -> ParticipationModel | None:
+    """Give the model of resident participation in activities (居民参与).
+
+    Called once per simulation run, before the first step; the model's methods are then called
+    with arrays of every resident, household or community.
+
+    Args:
+        scenario: the validated scenario (its ``behaviour`` table holds the parameters).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.behaviours.ParticipationModel` (the chance
+        that each resident attends one activity, from identification, age, culture-group
+        membership, the share of the grid that took part last step, the points incentive and
+        the season), or ``None`` to leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_participation_model(scenario):
+            base = DefaultParticipationModel(scenario.behaviour.participation)
+            return attrs.evolve(base, params=attrs.evolve(base.params, neighbours=0.0))
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_volunteering_model(scenario: Scenario) -> VolunteeringModel | None:
+    """Give the model of culture-group membership and volunteering (文体组织, 志愿者).
+
+    Called once per simulation run, before the first step; the model's methods are then called
+    with arrays of every resident, household or community.
+
+    Args:
+        scenario: the validated scenario (its ``behaviour`` table holds the parameters).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.behaviours.VolunteeringModel` (the step
+        probabilities of joining or leaving a culture group, of becoming a volunteer
+        (culture-group members far more often) or quitting, and of serving), or ``None`` to
+        leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_volunteering_model(scenario):
+            v = attrs.evolve(scenario.behaviour.volunteering, quit_per_year=0.1)
+            return DefaultVolunteeringModel(scenario.behaviour.culture, v)
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_redemption_model(scenario: Scenario) -> RedemptionModel | None:
+    """Give the model of redeeming points at the points supermarket (积分兑换).
+
+    Called once per simulation run, before the first step; the model's methods are then called
+    with arrays of every resident, household or community.
+
+    Args:
+        scenario: the validated scenario (its ``behaviour`` table holds the parameters).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.behaviours.RedemptionModel` (how many
+        points each holder redeems in a step), or ``None`` to leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_redemption_model(scenario):
+            return MonthlyRedemption()   # an object with redeem(balance, uniform)
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_cases_model(scenario: Scenario) -> CaseModel | None:
+    """Give the model of case generation per household and category (事项).
+
+    Called once per simulation run, before the first step; the model's methods are then called
+    with arrays of every resident, household or community.
+
+    Args:
+        scenario: the validated scenario (its ``behaviour`` table holds the parameters).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.behaviours.CaseModel` (the yearly case
+        rates of every household by category), or ``None`` to leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_cases_model(scenario):
+            return SeasonalCases(scenario.behaviour.cases)
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_service_model(scenario: Scenario) -> ServiceModel | None:
+    """Give the model of staff capacity and case handling (工作人员办件能力).
+
+    Called once per simulation run, before the first step; the model's methods are then called
+    with arrays of every resident, household or community.
+
+    Args:
+        scenario: the validated scenario (its ``behaviour`` table holds the parameters).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.behaviours.ServiceModel` (the cases each
+        community can close in a step from its staff, grid leaders and working days), or
+        ``None`` to leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_service_model(scenario):
+            return DefaultServiceModel(attrs.evolve(scenario.staff, cases_per_staff_day=2.0))
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_opinion_model(scenario: Scenario) -> OpinionModel | None:
+    """Give the model of satisfaction and identification responding to service (满意度, 认同感).
+
+    Called once per simulation run, before the first step; the model's methods are then called
+    with arrays of every resident, household or community.
+
+    Args:
+        scenario: the validated scenario (its ``behaviour`` table holds the parameters).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.behaviours.OpinionModel` (households'
+        satisfaction and residents' identification after a step), or ``None`` to leave it to
+        the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_opinion_model(scenario):
+            return MyOpinionModel()   # satisfaction(...) and identification(...)
+    """

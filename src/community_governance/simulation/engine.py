@@ -1,0 +1,936 @@
+"""The simulation engine (仿真引擎): residents, households and communities as NumPy arrays.
+
+:class:`Simulation` has the shape of a Mesa model (``step()``, ``run()``, ``running``, reporters
+given as an explicit ``name -> callable`` mapping) but holds every agent as an entry of a few
+arrays, so one step of the whole Yima city is a handful of vectorised operations. Nothing
+happens at import; a run is deterministic for a scenario and a seed.
+
+The rules are the library's, asked once per run through the plugin manager:
+
+* points per attendance and per volunteer service: ``cgov_points_standard`` (the scenario's
+  ``points.rate`` acts as a county standard registered last, so it wins);
+* case categories and deadlines: ``cgov_case_categories`` and ``cgov_case_deadline`` (community
+  level), counted in working days of ``cgov_working_day_calendar``;
+* grids per community: :func:`community_governance.grids.model.grid_count` of a
+  :class:`~community_governance.grids.model.GridPolicy` with the scenario's target;
+* behaviour: the ``cgov_sim_*_model`` hooks (:mod:`community_governance.hookspecs.simulation`).
+
+Money is integer fen (``int64``) throughout, points are integers.
+
+Example::
+
+    from community_governance.simulation import Simulation, load_scenario
+
+    sim = Simulation(load_scenario("yima-2019"), seed=1)
+    sim.run()
+    sim.community_table()      # polars DataFrame, one row per step and community
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from community_governance.errors import ValidationError
+from community_governance.markers import hookimpl
+from community_governance.simulation.behaviours import (
+    CaseModel,
+    OpinionModel,
+    ParticipationModel,
+    RedemptionModel,
+    ServiceModel,
+    VolunteeringModel,
+    incentive_signal,
+)
+from community_governance.simulation.scenario import Scenario
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from community_governance.simulation.city import City
+
+__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "SimCity", "Simulation", "city_for",
+           "city_from_file"]
+
+Arr = npt.NDArray[Any]
+#: Fund accounts of a community in the engine, as in the standard chart's fund groups.
+ACCOUNTS = ("office", "care", "culture", "general")
+_USE_ACCOUNT = {"office": 0, "care": 1, "activities": 2, "supermarket": 3}
+#: Care visits (走访慰问) happen in the weeks of these festivals.
+VISIT_FESTIVALS = ("dragon_boat", "mid_autumn", "spring_festival")
+_MAX_AGE = 26  # backlog cohorts tracked week by week; older cases share the last bucket
+
+#: Columns of the per-step, per-community table (all integer or float, money in fen).
+COMMUNITY_COLUMNS = (
+    "residents", "households", "staff", "grids", "activities", "participants", "attendances",
+    "services", "volunteers", "culture_members", "volunteers_from_culture", "points_issued",
+    "points_redeemed", "redeemed_fen", "points_outstanding", "supermarket_left_fen",
+    "cases_opened", "cases_closed", "closed_on_time", "backlog", "overdue_backlog",
+    "handling_days_sum", "capacity", "satisfaction", "identification",
+    "satisfaction_handover", "care_visits", "care_visits_needed",
+    "fund_office_fen", "fund_care_fen", "fund_culture_fen", "fund_general_fen",
+    "inflow_fen", "outflow_fen",
+)
+
+
+@attrs.frozen(eq=False)
+class SimCity:
+    """The city as the engine sees it (仿真城市): column arrays, no personal data.
+
+    Attributes:
+        community_codes: 12-digit codes, one per community.
+        community_names: names, like the codes.
+        coal_group: communities formerly run by the coal group (义煤所办社区).
+        ages: age per resident.
+        resident_household: household index per resident.
+        household_community: community index per household.
+        household_compound: compound index per household.
+        compound_codes: compound codes.
+        household_elderly: households with a member aged 70 or more.
+        household_vulnerable: households with a resident in difficulty (visited at festivals).
+        building_leaders: posts of building leaders (楼院长).
+        scale: the share of the full city this city is.
+    """
+
+    community_codes: tuple[str, ...]
+    community_names: tuple[str, ...]
+    coal_group: Arr
+    ages: Arr
+    resident_household: Arr
+    household_community: Arr
+    household_compound: Arr
+    compound_codes: tuple[str, ...]
+    household_elderly: Arr
+    household_vulnerable: Arr
+    building_leaders: int = 0
+    scale: float = 1.0
+
+    @property
+    def n_residents(self) -> int:
+        """Residents."""
+        return int(self.ages.shape[0])
+
+    @property
+    def n_households(self) -> int:
+        """Households."""
+        return int(self.household_community.shape[0])
+
+    _ARRAYS = ("coal_group", "ages", "resident_household", "household_community",
+               "household_compound", "household_elderly", "household_vulnerable")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the city to an ``.npz`` file (arrays plus a JSON header), atomically."""
+        import json
+        import os
+
+        p = Path(path)
+        header = {"community_codes": list(self.community_codes),
+                  "community_names": list(self.community_names),
+                  "compound_codes": list(self.compound_codes),
+                  "building_leaders": self.building_leaders, "scale": self.scale}
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, header=np.array(json.dumps(header, ensure_ascii=False)),
+                 **{k: getattr(self, k) for k in self._ARRAYS})
+        os.replace(tmp, p)
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> SimCity:
+        """Read a city written by :meth:`save`."""
+        import json
+
+        with np.load(Path(path), allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            arrays = {k: data[k] for k in cls._ARRAYS}
+        return cls(community_codes=tuple(header["community_codes"]),
+                   community_names=tuple(header["community_names"]),
+                   compound_codes=tuple(header["compound_codes"]),
+                   building_leaders=int(header["building_leaders"]),
+                   scale=float(header["scale"]), **arrays)
+
+    @classmethod
+    def from_city(cls, city: City) -> SimCity:
+        """Column arrays of a generated :class:`~community_governance.simulation.city.City`."""
+        from community_governance.domain.posts import PostKind
+        from community_governance.simulation.city import COMMUNITY_PLAN
+
+        a = city.arrays
+        coal = {name: flag for _s, name, _g, flag in COMMUNITY_PLAN}
+        hh = np.asarray(a.household_index, dtype=np.int64)
+        n_h = len(city.households)
+        h_comm = np.zeros(n_h, dtype=np.int64)
+        h_comm[hh] = np.asarray(a.community_index, dtype=np.int64)
+        q_index = {q.code: i for i, q in enumerate(city.compounds)}
+        b_q = np.array([q_index.get(b.compound_code or "", -1) for b in city.buildings],
+                       dtype=np.int64)
+        h_b = np.zeros(n_h, dtype=np.int64)
+        h_b[hh] = np.asarray(a.building_index, dtype=np.int64)
+        elderly = np.zeros(n_h, dtype=bool)
+        np.logical_or.at(elderly, hh, np.asarray(a.ages) >= 70)
+        vulnerable = np.zeros(n_h, dtype=bool)
+        np.logical_or.at(vulnerable, hh, np.asarray(a.vulnerable))
+        return cls(
+            community_codes=tuple(c.code for c in city.communities),
+            community_names=tuple(c.name for c in city.communities),
+            coal_group=np.array([coal.get(c.name, False) for c in city.communities]),
+            ages=np.asarray(a.ages, dtype=np.int16),
+            resident_household=hh,
+            household_community=h_comm,
+            household_compound=b_q[h_b],
+            compound_codes=tuple(q.code for q in city.compounds),
+            household_elderly=elderly,
+            household_vulnerable=vulnerable,
+            building_leaders=sum(1 for p in city.posts if p.kind is PostKind.BUILDING_LEADER),
+            scale=city.scale,
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def city_from_file(path: str, mtime_ns: int) -> SimCity:
+    """A city saved with :meth:`SimCity.save`, cached per process (keyed by its mtime)."""
+    return SimCity.load(path)
+
+
+@functools.lru_cache(maxsize=4)
+def city_for(seed: int, scale: float) -> SimCity:
+    """The engine's view of ``generate_yima(seed, scale=scale)``, cached per process."""
+    from community_governance.simulation.city import generate_yima
+
+    return SimCity.from_city(generate_yima(seed, scale=scale))
+
+
+class _ScenarioScoring:
+    """The scenario's scoring standard, registered as a county plugin (记分标准)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+
+    @hookimpl
+    def cgov_points_standard(self, category: str, minutes: int, community_code: str) -> int:
+        """``rate`` points an hour, whole points, for every category."""
+        return self.rate * minutes // 60
+
+
+def _fen(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+def _check_model(kind: type) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise TypeError(f"expected an object with the methods of {kind.__name__}")
+        return value
+
+    return check
+
+
+def _counts(index: Arr, n: int, weights: Arr | None = None) -> Arr:
+    return np.bincount(index, weights=weights, minlength=n)
+
+
+class _Groups:
+    """Sums by group: ``np.add.reduceat`` over contiguous groups (the city is generated in
+    community order), ``np.bincount`` otherwise."""
+
+    def __init__(self, index: Arr, n: int) -> None:
+        self.index = index
+        self.n = n
+        self.sizes = np.bincount(index, minlength=n)
+        self.contiguous = bool(index.size == 0 or np.all(np.diff(index) >= 0))
+        starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+        self.starts = np.minimum(starts, max(index.size - 1, 0))
+        self.empty = self.sizes == 0
+
+    def members(self, groups: Arr) -> Arr:
+        """Indices of the members of ``groups``, in index order."""
+        if not self.contiguous:
+            return np.flatnonzero(np.isin(self.index, groups))
+        ends = self.starts[groups] + self.sizes[groups]
+        return np.concatenate([np.arange(self.starts[g], e) for g, e in zip(groups, ends,
+                                                                          strict=True)]
+                              ) if groups.size else np.zeros(0, dtype=np.int64)
+
+    def sum(self, values: Arr) -> Arr:
+        """Per-group sums of ``values`` (floats)."""
+        if not self.contiguous or self.index.size == 0:
+            return np.bincount(self.index, weights=values, minlength=self.n).astype(np.float64)
+        if values.dtype == np.bool_:
+            values = values.view(np.int8).astype(np.int64)
+        out = np.add.reduceat(values, self.starts).astype(np.float64)
+        out[self.empty] = 0.0
+        return out
+
+
+class Simulation:
+    """A run of a scenario over a city (仿真运行), stepped like a Mesa model.
+
+    Args:
+        scenario: the validated scenario.
+        seed: the behaviour seed; ``None`` takes ``scenario.run.seed``.
+        city: the city to simulate; ``None`` generates (and caches) the scenario's city.
+        plugins: further plugins (county rules, behaviour models), called before the defaults.
+        entrypoints: also load installed plugins.
+        reporters: ``name -> callable(sim) -> float``, collected after every step into
+            :meth:`city_table`.
+        ledger: also keep every points and money movement in :attr:`ledger` (slow; for
+            replaying a small run through the services).
+
+    Attributes:
+        steps: steps done.
+        running: ``False`` once the horizon is reached.
+        ledger: with ``ledger=True``, the movements of every step: ``("earn", step,
+            resident, points)``, ``("redeem", step, resident, points)`` and ``("fund", step,
+            community, account, fen, purpose)`` (fen positive in, negative out; purpose
+            ``allocation``, ``channel:<name>``, ``office``, ``activities``, ``supermarket`` or
+            ``care``).
+    """
+
+    def __init__(
+        self, scenario: Scenario, seed: int | None = None, *, city: SimCity | None = None,
+        plugins: Sequence[object] = (), entrypoints: bool = False,
+        reporters: Mapping[str, Callable[[Simulation], float]] | None = None,
+        ledger: bool = False,
+    ) -> None:
+        from community_governance.calendars import WorkingDayCalendar, festivals
+        from community_governance.domain.cases import RouteLevel
+        from community_governance.grids.model import GridPolicy, grid_count
+        from community_governance.plugins import (
+            Hooks,
+            expect_int,
+            expect_type,
+            get_plugin_manager,
+        )
+
+        self.scenario = sc = scenario
+        self.seed = sc.run.seed if seed is None else int(seed)
+        self.city = c = city if city is not None else city_for(sc.city.seed, sc.city.scale)
+        self.reporters = dict(reporters or {})
+        self.keep_ledger = ledger
+        self.ledger: list[tuple[Any, ...]] = []
+        extra: list[object] = list(plugins)
+        if sc.points.rate is not None:
+            extra.append(_ScenarioScoring(sc.points.rate))
+        self.hooks = hooks = Hooks(get_plugin_manager(entrypoints=entrypoints, extra=extra))
+        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed)))
+        self.steps = 0
+        self.running = True
+        n_c, n_h, n_r = len(c.community_codes), c.n_households, c.n_residents
+        self.n_communities = n_c
+
+        # --- the library's rules, asked once --------------------------------------------
+        self.participation: ParticipationModel = hooks.first(
+            "cgov_sim_participation_model", _check_model(ParticipationModel), scenario=sc)
+        self.volunteering: VolunteeringModel = hooks.first(
+            "cgov_sim_volunteering_model", _check_model(VolunteeringModel), scenario=sc)
+        self.redemption: RedemptionModel = hooks.first(
+            "cgov_sim_redemption_model", _check_model(RedemptionModel), scenario=sc)
+        self.cases: CaseModel = hooks.first(
+            "cgov_sim_cases_model", _check_model(CaseModel), scenario=sc)
+        self.service: ServiceModel = hooks.first(
+            "cgov_sim_service_model", _check_model(ServiceModel), scenario=sc)
+        self.opinion: OpinionModel = hooks.first(
+            "cgov_sim_opinion_model", _check_model(OpinionModel), scenario=sc)
+
+        act_min = round(sc.activities.hours * 60)
+        srv_min = round(sc.behaviour.volunteering.hours_per_service * 60)
+        self.points_per_attendance = np.array([
+            hooks.first("cgov_points_standard", expect_int(minimum=0),
+                        category=sc.points.activity_category, minutes=act_min,
+                        community_code=code) for code in c.community_codes], dtype=np.int64)
+        self.points_per_service = np.array([
+            hooks.first("cgov_points_standard", expect_int(minimum=0),
+                        category=sc.points.service_category, minutes=srv_min,
+                        community_code=code) for code in c.community_codes], dtype=np.int64)
+        if not sc.points.enabled:
+            self.points_per_attendance[:] = 0
+            self.points_per_service[:] = 0
+
+        cats: list[str] = []
+        for _name, answer in hooks.all("cgov_case_categories", lambda v: list(v)):
+            cats += [getattr(k, "code", k) for k in answer if getattr(k, "code", k) not in cats]
+        for key in sc.behaviour.cases.rates_per_household_year:
+            if key not in cats and sc.behaviour.cases.rates_per_household_year[key] > 0:
+                path = f"behaviour.cases.rates_per_household_year.{key}"
+                raise ValidationError(
+                    f"{path}: {key!r} is not a case category of the library or the plugins "
+                    f"({', '.join(cats)})", path=path)
+        self.categories = tuple(cats)
+        deadlines = [hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
+                                 category=k, level=RouteLevel.COMMUNITY) for k in cats]
+        self.deadline_working_days = dict(zip(cats, deadlines, strict=True))
+        dirs: list[Any] = []
+        for _name, answer in hooks.all("cgov_holiday_data_dirs", lambda v: list(v)):
+            dirs += answer
+        self.calendar: WorkingDayCalendar = hooks.first(
+            "cgov_working_day_calendar", expect_type(WorkingDayCalendar), extra_dirs=dirs)
+
+        # --- the calendar of the run -----------------------------------------------------
+        s_n, sd = sc.run.steps, sc.run.step_days
+        start = sc.run.start
+        self.step_starts = [start + dt.timedelta(days=sd * t) for t in range(s_n + 1)]
+        one = dt.timedelta(days=1)
+        self.working_days = np.array([
+            self.calendar.working_days_between(self.step_starts[t] - one,
+                                               self.step_starts[t + 1] - one)
+            for t in range(s_n)], dtype=np.float64)
+        fest: dict[str, list[dt.date]] = {}
+        for year in range(start.year, self.step_starts[-1].year + 1):
+            for festival, day in festivals(year).items():
+                fest.setdefault(str(festival.value), []).append(day)
+
+        def in_step(days: list[dt.date], t: int) -> bool:
+            return any(self.step_starts[t] <= d < self.step_starts[t + 1] for d in days)
+
+        all_fest = [d for v in fest.values() for d in v]
+        self.festival = np.array([in_step(all_fest, t) for t in range(s_n)])
+        visit = [d for k in VISIT_FESTIVALS for d in fest.get(k, [])]
+        self.visit_step = np.array([in_step(visit, t) for t in range(s_n)])
+        self.winter = np.array([self.step_starts[t].month in (12, 1, 2) for t in range(s_n)])
+        self.new_year = np.array([t == 0 or self.step_starts[t].year != self.step_starts[t - 1]
+                                  .year for t in range(s_n)])
+        half = dt.timedelta(days=sd // 2)
+        self.due_step = np.array([[
+            (self.calendar.add_working_days(self.step_starts[t] + half, d) - start).days // sd
+            for d in deadlines] for t in range(s_n)], dtype=np.int64)
+
+        # --- static structure ------------------------------------------------------------
+        self.r_hh = c.resident_household.astype(np.int64)
+        self.h_comm = c.household_community.astype(np.int64)
+        self.r_comm = self.h_comm[self.r_hh]
+        self.ages = c.ages
+        self.by_res = _Groups(self.r_comm, n_c)
+        self.by_hh = _Groups(self.h_comm, n_c)
+        self.residents_c = self.by_res.sizes
+        self.households_c = self.by_hh.sizes
+        full_hh = np.rint(self.households_c / c.scale).astype(np.int64)
+        policy = GridPolicy(target=sc.grids.households_per_grid)
+        self.grids_c = np.array([grid_count(policy, int(h)) for h in full_hh], dtype=np.int64)
+        h_rank = self._rank_within(self.h_comm)
+        offsets = np.concatenate([[0], np.cumsum(self.grids_c)[:-1]])
+        self.h_grid = offsets[self.h_comm] + (h_rank * self.grids_c[self.h_comm]
+                                              // np.maximum(self.households_c[self.h_comm], 1))
+        self.r_grid = self.h_grid[self.r_hh]
+        self.n_grids = int(self.grids_c.sum())
+        self.by_grid = _Groups(self.r_grid, self.n_grids)
+        self.grid_residents = self.by_grid.sizes
+        if sc.staff.per_10000_residents > 0:
+            staff = np.maximum(1, np.rint(self.residents_c / c.scale / 10_000
+                                          * sc.staff.per_10000_residents))
+        else:
+            staff = np.full(n_c, sc.staff.per_community)
+        self.staff_c = staff.astype(np.float64)
+        self.handover_h = self._handover_households()
+        self.handover_c = self.by_hh.sum(self.handover_h)
+        self.handover_day = (sc.handover.date - start).days
+        self.loss_cny = float(sc.handover.subsidy_loss_cny_per_household_year)
+        rates_year = self.cases.household_rates(
+            self.categories, c.household_elderly, np.zeros(n_h, dtype=bool))
+        rates_after = self.cases.household_rates(
+            self.categories, c.household_elderly, self.handover_h)
+        self._rates = (rates_year * (sd / 365.0), rates_after * (sd / 365.0))
+        self._rates_total = (self._rates[0].sum(axis=1), self._rates[1].sum(axis=1))
+        self._shares = tuple(self._category_shares(r) for r in self._rates)
+        self.vulnerable_c = self.by_hh.sum(c.household_vulnerable)
+
+        # --- money ----------------------------------------------------------------------
+        f = sc.funds
+        self.annual_fen = np.array([_fen(f.office_cny_per_year), _fen(f.care_cny_per_year),
+                                    _fen(f.culture_cny_per_year), _fen(f.partner_cny_per_year)],
+                                   dtype=np.int64)
+        self.activity_cost_fen = _fen(sc.activities.cost_cny)
+        self.visit_fen = _fen(f.care_visit_cny)
+        budget = _fen(sc.supermarket.budget_cny_per_community) if sc.supermarket.enabled else 0
+        self.supermarket_budget_fen = int(budget * c.scale)
+        self.activities_per_year = sc.activities.per_community_per_year + sum(
+            float(ch.cny_per_year / sc.activities.cost_cny) for ch in f.channels
+            if ch.use == "activities" and sc.activities.cost_cny > 0)
+
+        # --- initial state ---------------------------------------------------------------
+        rng = self.rng
+        beh = sc.behaviour
+        n14 = self.ages >= 14
+        w = np.where(self.ages >= 60, beh.culture.elderly_weight, n14.astype(float))
+        p_c = np.minimum(1.0, beh.culture.initial_share * n_r * w / max(w.sum(), 1e-12))
+        self.culture = rng.random(n_r) < p_c
+        v_total = beh.volunteering.initial_share * n_r
+        from_c = beh.volunteering.initial_from_culture * v_total
+        p_vc = min(1.0, from_c / max(int(self.culture.sum()), 1))
+        others = n14 & ~self.culture
+        p_vo = min(1.0, (v_total - from_c) / max(int(others.sum()), 1))
+        u = rng.random(n_r)
+        self.volunteer = np.where(self.culture, u < p_vc, others & (u < p_vo))
+        idb = beh.identification
+        mean = idb.initial_mean + idb.coal_group_offset * c.coal_group[self.r_comm]
+        self.identification = np.clip(rng.normal(mean, idb.initial_sd, n_r), 0.0, 1.0)
+        self.satisfaction = np.full(n_h, beh.satisfaction.initial, dtype=np.float64)
+        self.balance = np.zeros(n_r, dtype=np.int64)
+        self.grid_share = np.zeros(self.n_grids, dtype=np.float64)
+        self.backlog = np.zeros((n_c, len(cats), _MAX_AGE), dtype=np.int64)
+        self.funds = np.zeros((n_c, len(ACCOUNTS)), dtype=np.int64)
+        self.supermarket_left = np.zeros(n_c, dtype=np.int64)
+        self.capacity_carry = np.zeros(n_c, dtype=np.float64)
+        self.totals = {"points_issued": 0, "points_redeemed": 0, "redeemed_fen": 0,
+}
+        self._cols: dict[str, Arr] = {k: np.zeros((s_n, n_c)) for k in COMMUNITY_COLUMNS}
+        self._model_vars: dict[str, list[float]] = {k: [] for k in self.reporters}
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _rank_within(groups: Arr) -> Arr:
+        order = np.argsort(groups, kind="stable")
+        ranks = np.empty_like(order)
+        sorted_g = groups[order]
+        first = np.searchsorted(sorted_g, sorted_g, side="left")
+        ranks[order] = np.arange(len(groups)) - first
+        return ranks
+
+    def _category_shares(self, rates: Arr) -> Arr:
+        per = np.stack([self.by_hh.sum(rates[:, k]) for k in range(rates.shape[1])], axis=1)
+        tot = per.sum(axis=1, keepdims=True)
+        out: Arr = np.where(tot > 0, per / np.where(tot > 0, tot, 1), 1.0 / rates.shape[1])
+        return out
+
+    def _handover_households(self) -> Arr:
+        """Households of the compounds handed over: coal-group compounds, those closest in size
+        to ``households / compounds`` first, taken until the (scaled) household target is
+        reached (so about ``compounds`` compounds at full scale)."""
+        c, ho = self.city, self.scenario.handover
+        out = np.zeros(c.n_households, dtype=bool)
+        if not ho.enabled or ho.compounds == 0 or ho.households == 0:
+            return out
+        q = c.household_compound
+        sizes = np.bincount(q[q >= 0], minlength=len(c.compound_codes))
+        q_comm = np.full(len(c.compound_codes), -1)
+        q_comm[q[q >= 0]] = self.h_comm[q >= 0]
+        eligible = [i for i in range(len(sizes)) if sizes[i] > 0 and q_comm[i] >= 0
+                    and bool(c.coal_group[q_comm[i]])]
+        target = ho.households * c.scale
+        mean = target / ho.compounds
+        eligible.sort(key=lambda i: (abs(int(sizes[i]) - mean), c.compound_codes[i]))
+        chosen: list[int] = []
+        total = 0
+        for i in eligible:
+            if total >= target:
+                break
+            chosen.append(i)
+            total += int(sizes[i])
+        self.handover_compounds = tuple(c.compound_codes[i] for i in chosen)
+        return np.isin(q, chosen)
+
+    def _inflows(self, t: int) -> tuple[Arr, list[tuple[int, int, str]]]:
+        """Fen into each account this step: yearly lumps on the first step of a year (pro rata
+        for the part of the year left), channels pro rata by day from their start. Also the
+        parts: ``(account, fen, purpose)``."""
+        sc = self.scenario
+        d0, d1 = self.step_starts[t], self.step_starts[t + 1]
+        out = np.zeros(len(ACCOUNTS), dtype=np.int64)
+        parts: list[tuple[int, int, str]] = []
+        if self.new_year[t]:
+            year_end = dt.date(d0.year + 1, 1, 1)
+            first = dt.date(d0.year, 1, 1) if t > 0 else d0
+            frac = (year_end - first).days / (year_end - dt.date(d0.year, 1, 1)).days
+            lump = np.floor(self.annual_fen * frac).astype(np.int64)
+            out += lump
+            parts += [(k, int(v), "allocation") for k, v in enumerate(lump) if v > 0]
+        for ch in sc.funds.channels:
+            begin = max(ch.start or sc.run.start, sc.run.start)
+            a = max((d0 - begin).days, 0)
+            b = max((d1 - begin).days, 0)
+            if b > a:
+                amount = _fen(ch.cny_per_year)
+                got = amount * b // 365 - amount * a // 365
+                out[_USE_ACCOUNT[ch.use]] += got
+                if got > 0:
+                    parts.append((_USE_ACCOUNT[ch.use], got, f"channel:{ch.name}"))
+        return out, parts
+
+    # --- the step -----------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one step (a week by default); does nothing once the horizon is reached."""
+        if not self.running:
+            return
+        t = self.steps
+        sc, c, rng = self.scenario, self.city, self.rng
+        n_c = self.n_communities
+        col = self._cols
+        sd = sc.run.step_days
+        years = sd / 365.0
+        d0 = self.step_starts[t]
+
+        # money in; the supermarket's yearly allowance
+        inflow, inflow_parts = self._inflows(t)
+        self.funds += inflow
+        if self.new_year[t]:
+            self.supermarket_left[:] = self.supermarket_budget_fen
+        for ch in sc.funds.channels:
+            if ch.use == "supermarket":
+                begin = max(ch.start or sc.run.start, sc.run.start)
+                a, b = max((d0 - begin).days, 0), max((self.step_starts[t + 1] - begin).days, 0)
+                amount = int(_fen(ch.cny_per_year) * c.scale)
+                self.supermarket_left += amount * b // 365 - amount * a // 365
+        outflow = np.zeros(n_c, dtype=np.int64)
+        office = np.minimum(self.funds[:, 0], self.annual_fen[0] * sd // 365)
+        self.funds[:, 0] -= office
+        outflow += office
+
+        # activities, limited by the culture fund
+        lam = self.activities_per_year * years
+        acts = rng.poisson(lam, n_c)
+        if self.activity_cost_fen > 0:
+            acts = np.minimum(acts, self.funds[:, 2] // self.activity_cost_fen)
+        spend = acts * self.activity_cost_fen
+        self.funds[:, 2] -= spend
+        outflow += spend
+
+        # the points incentive: goods an hour of attendance or service buys, if a supermarket
+        # with stock is open in the community
+        open_ = (self.supermarket_left > 0) & sc.supermarket.enabled & sc.points.enabled
+        value = sc.points.point_value_fen / 100.0
+        hours_a = max(sc.activities.hours, 1e-9)
+        hours_s = max(sc.behaviour.volunteering.hours_per_service, 1e-9)
+        inc_a = incentive_signal(self.points_per_attendance * value / hours_a) * open_
+        inc_s = incentive_signal(self.points_per_service * value / hours_s) * open_
+
+        # participation in activities (only where the community held one this step)
+        r_c = self.r_comm
+        attended = np.zeros(c.n_residents, dtype=bool)
+        held = np.flatnonzero(acts > 0)
+        if held.size:
+            who = self.by_res.members(held)
+            p1 = self.participation.attend_probability(
+                self.identification[who], self.ages[who], self.culture[who],
+                self.grid_share[self.r_grid[who]], inc_a[r_c[who]], bool(self.festival[t]),
+                bool(self.winter[t]))
+            a_r = acts[r_c[who]]
+            p_any = -np.expm1(a_r * np.log1p(-np.minimum(p1, 1 - 1e-12)))
+            attended[who] = rng.random(who.size) < p_any
+
+        # culture groups and volunteers
+        flip = rng.random(c.n_residents) < self.volunteering.culture_probabilities(
+            self.ages, self.culture, years)
+        self.culture ^= flip
+        flip = rng.random(c.n_residents) < self.volunteering.volunteer_probabilities(
+            self.ages, self.culture, self.volunteer, inc_s[r_c], years)
+        self.volunteer ^= flip
+        v_idx = np.flatnonzero(self.volunteer)
+        serve_p = self.volunteering.serve_probability(self.identification[v_idx],
+                                                      inc_s[r_c[v_idx]])
+        served_idx = v_idx[rng.random(v_idx.size) < serve_p]
+        participated = attended.copy()
+        participated[served_idx] = True
+
+        # points earned
+        earned = np.where(attended, self.points_per_attendance[r_c], 0)
+        earned[served_idx] += self.points_per_service[r_c[served_idx]]
+        self.balance += earned
+        issued_c = self.by_res.sum(earned)
+
+        # redemption, limited by the year's allowance and the general fund
+        holders = np.flatnonzero(self.balance >= 1)
+        want = self.redemption.redeem(self.balance[holders], rng.random(holders.size))
+        keep = want > 0
+        holders, want = holders[keep], np.minimum(want[keep], self.balance[holders[keep]])
+        redeemed_c = np.zeros(n_c)
+        redeemed_fen_c = np.zeros(n_c, dtype=np.int64)
+        redeemed_by: tuple[Arr, Arr] = (np.zeros(0, dtype=np.int64), np.zeros(0, np.int64))
+        if holders.size and sc.supermarket.enabled and sc.points.point_value_fen > 0:
+            hc = r_c[holders]
+            order = np.lexsort((rng.random(holders.size), hc))
+            hc, holders, want = hc[order], holders[order], want[order]
+            cost = want * sc.points.point_value_fen
+            cum = np.cumsum(cost)
+            first = np.searchsorted(hc, np.arange(n_c))
+            start_cum = np.concatenate([[0], cum])[first]
+            within = cum - start_cum[hc]
+            limit = np.minimum(self.supermarket_left, self.funds[:, 3])
+            ok = within <= limit[hc]
+            self.balance[holders[ok]] -= want[ok]
+            redeemed_by = (holders[ok], want[ok])
+            redeemed_c = _counts(hc[ok], n_c, want[ok].astype(np.float64))
+            redeemed_fen_c = (redeemed_c * sc.points.point_value_fen).astype(np.int64)
+            self.supermarket_left -= redeemed_fen_c
+            self.funds[:, 3] -= redeemed_fen_c
+            outflow += redeemed_fen_c
+
+        # cases: opened per household, handled by urgency within capacity
+        after = 1 if (sc.handover.enabled and (d0 - sc.run.start).days >= self.handover_day) \
+            else 0
+        n_hh = rng.poisson(self._rates_total[after])
+        opened_c = self.by_hh.sum(n_hh).astype(np.int64)
+        by_cat = rng.multinomial(opened_c, self._shares[after])
+        self.backlog[:, :, 0] += by_cat
+        cap = self.service.capacity(self.staff_c, self.grids_c.astype(float),
+                                    float(self.working_days[t])) * c.scale + self.capacity_carry
+        cap_i = np.floor(cap).astype(np.int64)
+        self.capacity_carry = cap - cap_i
+        n_k = len(self.categories)
+        ages_w = np.arange(_MAX_AGE)
+        open_step = t - ages_w
+        slack = np.where(open_step[None, :] >= 0,
+                         self.due_step[np.maximum(open_step, 0)].T - t, -10**6)
+        slack[:, _MAX_AGE - 1] = np.minimum(slack[:, _MAX_AGE - 1], -1)
+        order = np.argsort(slack.ravel(), kind="stable")
+        q = self.backlog.reshape(n_c, n_k * _MAX_AGE)[:, order]
+        before = np.cumsum(q, axis=1) - q
+        handled = np.clip(cap_i[:, None] - before, 0, q)
+        flat_slack = slack.ravel()[order]
+        flat_age = np.broadcast_to(ages_w, (n_k, _MAX_AGE)).ravel()[order]
+        closed_c = handled.sum(axis=1)
+        on_time_c = (handled * (flat_slack >= 0)).sum(axis=1)
+        days_c = (handled * ((flat_age + 0.5) * sd)).sum(axis=1)
+        remaining = q - handled
+        overdue_c = (remaining * (flat_slack <= 0)).sum(axis=1)
+        back = np.empty_like(remaining)
+        back[:, order] = remaining
+        back3 = back.reshape(n_c, n_k, _MAX_AGE)
+        aged = np.zeros_like(back3)
+        aged[:, :, 1:] = back3[:, :, :-1]
+        aged[:, :, -1] += back3[:, :, -1]
+        self.backlog = aged
+
+        # satisfaction and identification
+        with np.errstate(invalid="ignore", divide="ignore"):
+            service = np.where(closed_c > 0, on_time_c / np.maximum(closed_c, 1), 1.0)
+        late_share = 1.0 - service
+        has_case = np.flatnonzero(n_hh)
+        own_late = np.zeros(c.n_households, dtype=bool)
+        own_late[has_case] = rng.random(has_case.size) < late_share[self.h_comm[has_case]]
+        loss = self.handover_h * (self.loss_cny * after)
+        self.satisfaction = self.opinion.satisfaction(
+            self.satisfaction, service[self.h_comm], own_late, loss,
+            (acts > 0).astype(float)[self.h_comm])
+        self.identification = self.opinion.identification(
+            self.identification, self.satisfaction[self.r_hh], participated)
+
+        # care visits at festivals, limited by the care fund
+        needed = self.vulnerable_c.astype(np.int64) if self.visit_step[t] else np.zeros(
+            n_c, dtype=np.int64)
+        visits = np.minimum(needed, self.funds[:, 1] // max(self.visit_fen, 1)) \
+            if self.visit_fen > 0 else needed
+        self.funds[:, 1] -= visits * self.visit_fen
+        outflow += visits * self.visit_fen
+
+        # neighbours for next step
+        part_g = self.by_grid.sum(participated)
+        self.grid_share = part_g / np.maximum(self.grid_residents, 1)
+
+        # record
+        cnt = self.by_res.sum
+        col["residents"][t] = self.residents_c
+        col["households"][t] = self.households_c
+        col["staff"][t] = self.staff_c
+        col["grids"][t] = self.grids_c
+        col["activities"][t] = acts
+        col["participants"][t] = cnt(participated)
+        col["attendances"][t] = cnt(attended)
+        col["services"][t] = _counts(r_c[served_idx], n_c)
+        col["volunteers"][t] = cnt(self.volunteer)
+        col["culture_members"][t] = cnt(self.culture)
+        col["volunteers_from_culture"][t] = cnt(self.volunteer & self.culture)
+        col["points_issued"][t] = issued_c
+        col["points_redeemed"][t] = redeemed_c
+        col["redeemed_fen"][t] = redeemed_fen_c
+        col["points_outstanding"][t] = cnt(self.balance)
+        col["supermarket_left_fen"][t] = self.supermarket_left
+        col["cases_opened"][t] = opened_c
+        col["cases_closed"][t] = closed_c
+        col["closed_on_time"][t] = on_time_c
+        col["backlog"][t] = remaining.sum(axis=1)
+        col["overdue_backlog"][t] = overdue_c
+        col["handling_days_sum"][t] = days_c
+        col["capacity"][t] = cap_i
+        col["satisfaction"][t] = self.by_hh.sum(self.satisfaction) / np.maximum(
+            self.households_c, 1)
+        col["satisfaction_handover"][t] = np.where(
+            self.handover_c > 0, self.by_hh.sum(self.satisfaction * self.handover_h)
+            / np.maximum(self.handover_c, 1), np.nan)
+        col["identification"][t] = cnt(self.identification) / np.maximum(self.residents_c, 1)
+        col["care_visits"][t] = visits
+        col["care_visits_needed"][t] = needed
+        for k, name in enumerate(ACCOUNTS):
+            col[f"fund_{name}_fen"][t] = self.funds[:, k]
+        col["inflow_fen"][t] = int(inflow.sum())
+        col["outflow_fen"][t] = outflow
+        tot = self.totals
+        tot["points_issued"] += int(earned.sum())
+        tot["points_redeemed"] += int(redeemed_c.sum())
+        tot["redeemed_fen"] += int(redeemed_fen_c.sum())
+
+        if self.keep_ledger:
+            self._record_ledger(t, inflow_parts, earned, redeemed_by, office, spend,
+                                redeemed_fen_c, visits * self.visit_fen)
+        self.steps += 1
+        for name, fn in self.reporters.items():
+            self._model_vars[name].append(float(fn(self)))
+        if self.steps >= sc.run.steps:
+            self.running = False
+
+    def _record_ledger(self, t: int, inflow_parts: list[tuple[int, int, str]], earned: Arr,
+                       redeemed_by: tuple[Arr, Arr], office: Arr, activities: Arr,
+                       supermarket: Arr, care: Arr) -> None:
+        led = self.ledger
+        for c in range(self.n_communities):
+            led += [("fund", t, c, k, fen, why) for k, fen, why in inflow_parts]
+        for i in np.flatnonzero(earned):
+            led.append(("earn", t, int(i), int(earned[i])))
+        for i, pts in zip(*redeemed_by, strict=True):
+            led.append(("redeem", t, int(i), int(pts)))
+        for k, why, arr in ((0, "office", office), (2, "activities", activities),
+                            (3, "supermarket", supermarket), (1, "care", care)):
+            led += [("fund", t, int(c), k, -int(arr[c]), why) for c in np.flatnonzero(arr)]
+
+    def run(self, max_steps: int | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Simulation:
+        """Step until the horizon (or ``max_steps`` more steps); returns ``self``.
+
+        Args:
+            max_steps: at most this many steps now.
+            progress: called as ``progress(steps_done, horizon)`` after each step.
+        """
+        n = 0
+        while self.running and (max_steps is None or n < max_steps):
+            self.step()
+            n += 1
+            if progress is not None:
+                progress(self.steps, self.scenario.run.steps)
+        return self
+
+    # --- results ------------------------------------------------------------------------
+
+    def community_arrays(self) -> dict[str, Arr]:
+        """The recorded ``(steps, communities)`` arrays of every column, steps done only."""
+        return {k: v[: self.steps] for k, v in self._cols.items()}
+
+    def community_table(self) -> pl.DataFrame:
+        """The tidy table: one row per step and community (money in fen, integers)."""
+        import polars as pl
+
+        s, n_c = self.steps, self.n_communities
+        data: dict[str, Any] = {
+            "step": np.repeat(np.arange(s), n_c),
+            "date": np.repeat(np.array(self.step_starts[:s], dtype="datetime64[D]"), n_c),
+            "community_code": np.tile(np.array(self.city.community_codes), s),
+            "community_name": np.tile(np.array(self.city.community_names), s),
+        }
+        floats = {"satisfaction", "identification", "satisfaction_handover",
+                  "handling_days_sum", "staff"}
+        for k, v in self.community_arrays().items():
+            flat = v.reshape(-1)
+            data[k] = flat if k in floats else np.rint(flat).astype(np.int64)
+        return pl.DataFrame(data)
+
+    def city_table(self) -> pl.DataFrame:
+        """One row per step: city totals, rates and the reporters' values."""
+        import polars as pl
+
+        a = self.community_arrays()
+        res = a["residents"].sum(axis=1)
+        closed = a["cases_closed"].sum(axis=1)
+        data: dict[str, Any] = {
+            "step": np.arange(self.steps),
+            "date": np.array(self.step_starts[: self.steps], dtype="datetime64[D]"),
+        }
+        for k in ("activities", "participants", "services", "volunteers", "culture_members",
+                  "volunteers_from_culture", "points_issued", "points_redeemed",
+                  "redeemed_fen", "points_outstanding", "cases_opened", "cases_closed",
+                  "closed_on_time", "backlog", "overdue_backlog", "care_visits",
+                  "fund_office_fen", "fund_care_fen", "fund_culture_fen", "fund_general_fen"):
+            data[k] = np.rint(a[k].sum(axis=1)).astype(np.int64)
+        data["participation_rate"] = a["participants"].sum(axis=1) / np.maximum(res, 1)
+        data["on_time_share"] = np.where(
+            closed > 0, a["closed_on_time"].sum(axis=1) / np.maximum(closed, 1), np.nan)
+        data["mean_handling_days"] = np.where(
+            closed > 0, a["handling_days_sum"].sum(axis=1) / np.maximum(closed, 1), np.nan)
+        hh = a["households"]
+        data["satisfaction"] = (a["satisfaction"] * hh).sum(axis=1) / np.maximum(
+            hh.sum(axis=1), 1)
+        data["identification"] = (a["identification"] * a["residents"]).sum(
+            axis=1) / np.maximum(res, 1)
+        for name, values in self._model_vars.items():
+            data[name] = np.array(values, dtype=np.float64)
+        return pl.DataFrame(data)
+
+    def summary(self) -> dict[str, Any]:
+        """The run in figures (JSON-ready): totals, end state, means over the run."""
+        a = self.community_arrays()
+        s = max(self.steps, 1)
+        res = float(a["residents"][0].sum()) if self.steps else float(self.city.n_residents)
+        closed = float(a["cases_closed"].sum())
+        last = {k: float(v[-1].sum()) if self.steps else 0.0 for k, v in a.items()}
+        scale = self.city.scale
+        weeks_per_year = 365.0 / self.scenario.run.step_days
+        return {
+            "scenario": self.scenario.run.name,
+            "scenario_digest": self.scenario.digest(),
+            "seed": self.seed,
+            "steps": self.steps,
+            "start": self.scenario.run.start.isoformat(),
+            "end": self.step_starts[self.steps].isoformat(),
+            "scale": scale,
+            "residents": int(res),
+            "households": self.city.n_households,
+            "communities": self.n_communities,
+            "grids": int(self.grids_c.sum()),
+            "grid_leaders": int(self.grids_c.sum()),
+            "building_leaders": self.city.building_leaders,
+            "staff_per_community": float(self.staff_c.mean()),
+            "handover_households": int(self.handover_h.sum()),
+            "handover_compounds": len(getattr(self, "handover_compounds", ())),
+            "culture_members_end": int(last["culture_members"]),
+            "volunteers_end": int(last["volunteers"]),
+            "volunteers_from_culture_end": int(last["volunteers_from_culture"]),
+            "culture_members_mean": float(a["culture_members"].sum(axis=1).mean())
+            if self.steps else 0.0,
+            "volunteers_mean": float(a["volunteers"].sum(axis=1).mean()) if self.steps else 0.0,
+            "activities": int(a["activities"].sum()),
+            "activities_per_year": float(a["activities"].sum()) / s * weeks_per_year,
+            "participation_rate_mean": float(a["participants"].sum() / s / max(res, 1)),
+            "services": int(a["services"].sum()),
+            "points_issued": self.totals["points_issued"],
+            "points_redeemed": self.totals["points_redeemed"],
+            "points_outstanding": int(self.balance.sum()),
+            "supermarket_cost_fen": self.totals["redeemed_fen"],
+            "supermarket_cost_cny": str((Decimal(self.totals["redeemed_fen"]) / 100)
+                                        .quantize(Decimal("0.01"))),
+            "cases_opened": int(a["cases_opened"].sum()),
+            "cases_closed": int(closed),
+            "on_time_share": float(a["closed_on_time"].sum() / closed) if closed else None,
+            "mean_handling_days": float(a["handling_days_sum"].sum() / closed)
+            if closed else None,
+            "backlog_end": int(last["backlog"]),
+            "overdue_backlog_end": int(last["overdue_backlog"]),
+            "satisfaction_end": float(np.mean(self.satisfaction)),
+            "satisfaction_handover_end": float(np.mean(self.satisfaction[self.handover_h]))
+            if self.handover_h.any() else None,
+            "identification_end": float(np.mean(self.identification)),
+            "care_visits": int(a["care_visits"].sum()),
+            "care_visits_needed": int(a["care_visits_needed"].sum()),
+            "funds_end_fen": {name: int(self.funds[:, k].sum())
+                              for k, name in enumerate(ACCOUNTS)},
+            "inflow_fen": int(a["inflow_fen"].sum()),
+            "outflow_fen": int(a["outflow_fen"].sum()),
+            "deadline_working_days": self.deadline_working_days,
+            "points_per_attendance": int(self.points_per_attendance.max(initial=0)),
+            "points_per_service": int(self.points_per_service.max(initial=0)),
+        }
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the state and the recorded arrays (for the benchmark)."""
+        total = 0
+        for v in vars(self).values():
+            if isinstance(v, np.ndarray):
+                total += v.nbytes
+            elif isinstance(v, tuple) and v and all(isinstance(x, np.ndarray) for x in v):
+                total += sum(x.nbytes for x in v)
+        total += sum(v.nbytes for v in self._cols.values())
+        return total

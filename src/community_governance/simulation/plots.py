@@ -1,0 +1,233 @@
+"""Plots of runs and sweeps (仿真图表) as PNG, with Chinese labels when a CJK font exists.
+
+:func:`plot_run` draws four figures from a run directory, optionally against a second run
+(with and without a policy): participation over time, points issued and redeemed, case backlog
+and handling time, fund balances. :func:`plot_sweep` draws each metric against the first swept
+parameter with 95 % confidence intervals.
+
+Labels are bilingual by default ("参与率 participation"). Chinese needs a CJK font: the first
+installed of :data:`CJK_FONTS` is used (on Debian: ``apt-get install fonts-wqy-microhei``).
+When none is installed, a :class:`CjkFontWarning` says so and the labels fall back to English,
+so no figure is drawn with empty boxes.
+
+Matplotlib runs with the Agg backend; nothing is shown on screen.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CJK_FONTS", "CjkFontWarning", "configure_fonts", "find_cjk_font", "plot_run",
+           "plot_sweep"]
+
+#: CJK fonts tried in order (WenQuanYi on Debian/Ubuntu CI, Noto/Source Han, Windows, macOS).
+CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
+             "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei",
+             "PingFang SC", "Heiti SC", "Arial Unicode MS")
+_FONT_FILES = ("wqy-microhei", "wqy-zenhei", "notosanscjk", "notosanssc", "sourcehansans",
+               "simhei", "msyh", "pingfang", "stheiti")
+
+
+class CjkFontWarning(UserWarning):
+    """No CJK font is installed: Chinese labels cannot be drawn (缺少中文字体)."""
+
+
+def find_cjk_font() -> str | None:
+    """The name of the first installed font of :data:`CJK_FONTS`, or ``None``.
+
+    Fonts installed after matplotlib built its cache are found by file name and added.
+    """
+    from matplotlib import font_manager as fm
+
+    names = {f.name for f in fm.fontManager.ttflist}
+    for want in CJK_FONTS:
+        if want in names:
+            return want
+    for path in fm.findSystemFonts():
+        low = Path(path).name.lower().replace("-", "").replace("_", "")
+        if any(k.replace("-", "") in low for k in _FONT_FILES):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    fm.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+    names = {f.name for f in fm.fontManager.ttflist}
+    return next((w for w in CJK_FONTS if w in names), None)
+
+
+def configure_fonts(labels: str = "both") -> str:
+    """Select the Agg backend and a CJK font; return the label language actually usable.
+
+    Args:
+        labels: ``zh``, ``en`` or ``both``.
+
+    Returns:
+        ``labels``, or ``en`` when Chinese was asked for and no CJK font is installed (a
+        :class:`CjkFontWarning` is issued).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    if labels == "en":
+        return labels
+    font = find_cjk_font()
+    if font is None:
+        warnings.warn(
+            "no CJK font is installed, so Chinese labels cannot be drawn; labels fall back to "
+            f"English. Install one of: {', '.join(CJK_FONTS[:5])} (Debian/Ubuntu: "
+            "apt-get install fonts-wqy-microhei)", CjkFontWarning, stacklevel=2)
+        return "en"
+    matplotlib.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return labels
+
+
+_LABELS = {
+    "participation": ("周参与率", "weekly participation rate"),
+    "volunteers": ("志愿者", "volunteers"),
+    "points": ("积分", "points"),
+    "issued": ("发放积分", "points issued"),
+    "redeemed": ("兑换积分", "points redeemed"),
+    "backlog": ("积压事项", "case backlog"),
+    "overdue": ("超期事项", "overdue cases"),
+    "handling": ("平均办理天数", "mean handling days"),
+    "funds": ("社区经费余额 (元)", "fund balances (CNY)"),
+    "goods": ("兑换商品 (元)", "goods redeemed (CNY)"),
+    "week": ("周", "week"),
+    "office": ("办公经费", "office"),
+    "care": ("关爱基金", "care fund"),
+    "culture": ("文化基金", "culture fund"),
+    "general": ("其他资金", "general"),
+    "cases": ("事项办理", "cases"),
+    "title_participation": ("居民参与", "Participation"),
+    "title_points": ("积分超市", "Points supermarket"),
+    "title_cases": ("事项办理", "Case handling"),
+    "title_funds": ("社区经费", "Community funds"),
+}
+
+
+def _label(key: str, lang: str) -> str:
+    zh, en = _LABELS[key]
+    return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
+
+
+def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, *,
+             compare: str | Path | None = None, names: Sequence[str] = (),
+             labels: str = "both") -> list[Path]:
+    """Draw the four figures of a run (and a second run to compare with).
+
+    Args:
+        run_dir: a run directory (``cgov sim run --out``).
+        out_dir: where the PNGs go (default ``run_dir``).
+        compare: another run directory, e.g. the same scenario without the policy.
+        names: legend names of the runs (default the directory names).
+        labels: ``zh``, ``en`` or ``both``.
+
+    Returns:
+        The PNG files written.
+    """
+    from matplotlib.figure import Figure
+
+    from community_governance.simulation.outputs import read_run
+
+    lang = configure_fonts(labels)
+    runs = [Path(run_dir)] + ([Path(compare)] if compare is not None else [])
+    tables = [read_run(r)[0] for r in runs]
+    legends = list(names) if names else [r.name for r in runs]
+    out = Path(out_dir) if out_dir is not None else Path(run_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+
+    def save(fig: Any, name: str) -> None:
+        path = out / name
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        files.append(path)
+
+    wk = _label("week", lang)
+    fig = Figure(figsize=(9, 4))
+    ax1, ax2 = fig.subplots(1, 2)
+    for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
+        ax1.plot(df["step"], df["participation_rate"] * 100, label=name, color=f"C{j}")
+        ax2.plot(df["step"], df["volunteers"], label=name, color=f"C{j}")
+    ax1.set(xlabel=wk, ylabel=_label("participation", lang) + " (%)")
+    ax2.set(xlabel=wk, ylabel=_label("volunteers", lang))
+    ax1.legend()
+    fig.suptitle(_label("title_participation", lang))
+    save(fig, "participation.png")
+
+    fig = Figure(figsize=(9, 4))
+    ax1, ax2 = fig.subplots(1, 2)
+    for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
+        ax1.plot(df["step"], df["points_issued"].cum_sum(), color=f"C{j}",
+                 label=f"{name}: " + _label("issued", lang))
+        ax1.plot(df["step"], df["points_redeemed"].cum_sum(), linestyle="--", color=f"C{j}",
+                 label=f"{name}: " + _label("redeemed", lang))
+        ax2.plot(df["step"], df["redeemed_fen"].cum_sum() / 100, label=name, color=f"C{j}")
+    ax1.set(xlabel=wk, ylabel=_label("points", lang))
+    ax2.set(xlabel=wk, ylabel=_label("goods", lang))
+    ax1.legend(fontsize=7)
+    fig.suptitle(_label("title_points", lang))
+    save(fig, "points.png")
+
+    fig = Figure(figsize=(9, 4))
+    ax1, ax2 = fig.subplots(1, 2)
+    for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
+        ax1.plot(df["step"], df["backlog"], color=f"C{j}",
+                 label=f"{name}: " + _label("backlog", lang))
+        ax1.plot(df["step"], df["overdue_backlog"], linestyle="--", color=f"C{j}",
+                 label=f"{name}: " + _label("overdue", lang))
+        ax2.plot(df["step"], df["mean_handling_days"], label=name, color=f"C{j}")
+    ax1.set(xlabel=wk, ylabel=_label("cases", lang))
+    ax2.set(xlabel=wk, ylabel=_label("handling", lang))
+    ax1.legend(fontsize=7)
+    fig.suptitle(_label("title_cases", lang))
+    save(fig, "cases.png")
+
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots(1, 1)
+    styles = ["-", "--", ":"]
+    for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
+        for k, acc in enumerate(("office", "care", "culture", "general")):
+            ax.plot(df["step"], df[f"fund_{acc}_fen"] / 100, linestyle=styles[j % 3],
+                    color=f"C{k}", label=f"{name}: " + _label(acc, lang))
+    ax.set(xlabel=wk, ylabel=_label("funds", lang))
+    ax.legend(fontsize=7, ncol=2)
+    fig.suptitle(_label("title_funds", lang))
+    save(fig, "funds.png")
+    return files
+
+
+def plot_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
+               metrics: Sequence[str] = ("participation_rate_mean", "supermarket_cost_fen",
+                                         "on_time_share", "satisfaction_end"),
+               labels: str = "both") -> list[Path]:
+    """Draw each metric against the first swept parameter, with 95 % intervals."""
+    import polars as pl
+    from matplotlib.figure import Figure
+
+    configure_fonts(labels)
+    d = Path(sweep_dir)
+    summary = pl.read_parquet(d / "sweep.parquet")
+    pcols = [c for c in summary.columns if c.startswith("param:")]
+    out = Path(out_dir) if out_dir is not None else d
+    out.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(4 * len(metrics), 3.6))
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    xcol = pcols[0] if pcols else "combination"
+    for ax, m in zip(axes, metrics, strict=True):
+        sub = summary.filter(pl.col("metric") == m).sort(xcol)
+        x = [str(v) for v in sub[xcol]]
+        mean = sub["mean"].to_numpy()
+        err = [mean - sub["ci95_low"].to_numpy(), sub["ci95_high"].to_numpy() - mean]
+        ax.errorbar(x, mean, yerr=err, fmt="o-", capsize=4)
+        ax.set(title=m, xlabel=xcol.removeprefix("param:"))
+    fig.tight_layout()
+    path = out / "sweep.png"
+    fig.savefig(path, dpi=110)
+    return [path]
