@@ -159,10 +159,9 @@ class PrivacyService:
             reason: why (for the access log); defaults to the resident's request.
 
         Returns:
-            ``{"resident": {...}, "residence_history": [...], "posts": [...],
-            "party_memberships": [...], "records": {table: [rows]}, "accesses": [...],
-            "exported_at": ISO time}``; ``records`` holds the rows of every other table that
-            refers to the resident.
+            A dict with the keys ``resident``, ``residence_history``, ``posts``,
+            ``party_memberships``, ``records`` (table name → rows of every other table that
+            refers to the resident), ``accesses`` and ``exported_at`` (ISO time).
 
         Raises:
             NotFound: no such resident.
