@@ -1,0 +1,440 @@
+"""Benchmarks of the points ledger (issue #6).
+
+Prints one JSON object per figure:
+
+- ``earn`` / ``redeem`` at ``synchronous=FULL`` and ``NORMAL``: single-entry transactions per
+  second through the service layer (``gov.points.earn`` / ``gov.points.redeem``, system actor
+  and a grid leader) against raw ``sqlite3`` running the very SQL the service sends (captured
+  from the service itself), with the same PRAGMAs, on the same file, in interleaved rounds
+  (the median round of each is compared, so disk noise hits both alike);
+- ``attendance_200``: recording one activity with 200 attendees (one transaction);
+- ``four_processes``: 4 processes earning at once, service and raw, with lock errors counted;
+- ``participation_report``: the participation report on the demo city (``--demo-db URL`` to
+  use a city built by ``cgov demo yima``; otherwise a generated city at ``--scale``).
+
+Run: ``.venv/bin/python benchmarks/bench_points.py [--quick] [--demo-db URL] [--scale 0.2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing as mp
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+import community_governance
+from community_governance.domain.access import Actor
+from community_governance.domain.idnumber import compose_id_number
+from community_governance.domain.volunteers import ActivitySpec
+from community_governance.services.registry import NewResident
+from community_governance.testing.city import build_small_city
+
+SYSTEM = Actor.system("bench")
+
+
+def emit(**fields: Any) -> None:
+    print(json.dumps(fields, ensure_ascii=False), flush=True)
+
+
+# --- capturing the service's SQL --------------------------------------------------------------
+
+
+def capture(gov: Any, fn: Any) -> list[str]:
+    """The statements SQLite ran while ``fn`` ran (the pool hands the one connection back)."""
+    seen: list[str] = []
+    with gov.store.unit_of_work(write=False) as uow:
+        raw = uow.conn.connection.driver_connection
+    raw.set_trace_callback(seen.append)
+    try:
+        fn()
+    finally:
+        raw.set_trace_callback(None)
+    return seen
+
+
+def service_statements(gov: Any, rid: str) -> dict[str, list[str]]:
+    """The SQL one earn and one redeem send (SQLite's trace shows the expanded statements)."""
+    out = {}
+    for op, call in (
+        ("earn", lambda: gov.points.earn(SYSTEM, rid, 5, key="trace-e")),
+        ("redeem", lambda: gov.points.redeem(SYSTEM, rid, 1, key="trace-r")),
+    ):
+        out[op] = capture(gov, call)
+    return out
+
+
+# --- raw sqlite3 doing the same SQL -----------------------------------------------------------
+
+RES_Q = (
+    "SELECT residents.erased, residents.vulnerabilities, households.building_code, "
+    "buildings.grid_code FROM residents LEFT OUTER JOIN households ON households.id = "
+    "residents.household_id LEFT OUTER JOIN buildings ON buildings.code = "
+    "households.building_code WHERE residents.id = ?"
+)
+CREDIT = (
+    "INSERT INTO points_balances (resident_id, balance) VALUES (?, ?) ON CONFLICT "
+    "(resident_id) DO UPDATE SET balance = points_balances.balance + excluded.balance "
+    "RETURNING balance"
+)
+DEBIT = (
+    "UPDATE points_balances SET balance = balance - ? WHERE resident_id = ? AND "
+    "balance >= ? RETURNING balance"
+)
+ENTRY = (
+    "INSERT INTO points_entries (resident_id, kind, amount, balance_after, at, day, month, "
+    "community_code, idempotency_key, request, reverses_id, activity_id, reason, actor) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+AUDIT = (
+    "INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+POSTS = (
+    "SELECT posts.id, posts.kind, posts.unit_code, posts.holder_kind, posts.holder_id, "
+    'posts.start, posts."end", posts.covers, residents.erased FROM posts LEFT OUTER JOIN '
+    "residents ON residents.id = posts.holder_id WHERE posts.holder_id = ?"
+)
+
+
+def raw_connect(path: str, sync: str) -> sqlite3.Connection:
+    con = sqlite3.connect(path, isolation_level=None, timeout=30)
+    for pragma in (
+        "foreign_keys=ON",
+        "journal_mode=WAL",
+        f"synchronous={sync}",
+        "busy_timeout=30000",
+    ):
+        con.execute(f"PRAGMA {pragma}")
+    return con
+
+
+def raw_op(con: sqlite3.Connection, rid: str, amount: int, key: str, as_staff: str | None) -> None:
+    """One earn (amount > 0) or redeem (amount < 0): the service's statements, by hand."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if as_staff is not None:  # the principal: the actor's posts (a resident's: not erased)
+            con.execute(POSTS, (as_staff,)).fetchall()
+        row = con.execute(RES_Q, (rid,)).fetchone()
+        assert row is not None
+        if amount > 0:
+            bal = con.execute(CREDIT, (rid, amount)).fetchone()[0]
+        else:
+            bal = con.execute(DEBIT, (-amount, rid, -amount)).fetchone()[0]
+        at = now.isoformat(sep=" ")
+        eid = con.execute(
+            ENTRY,
+            (
+                rid,
+                "earn" if amount > 0 else "redeem",
+                amount,
+                bal,
+                at,
+                now.date().isoformat(),
+                now.strftime("%Y-%m"),
+                row[2][:12],
+                key,
+                "0" * 32,
+                None,
+                None,
+                "",
+                "system:bench",
+            ),
+        ).fetchone()[0]
+        con.execute(
+            AUDIT,
+            (
+                at,
+                "system",
+                "bench",
+                "points.earn",
+                json.dumps([f"points_entry:{eid}"]),
+                json.dumps({}),
+            ),
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+# --- the single-writer benchmark --------------------------------------------------------------
+
+
+def single_writer(sync: str, rounds: int, batch: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-points-"))
+    path = tmp / "ledger.db"
+    url = f"sqlite:///{path}?synchronous={sync}"
+    with community_governance.open(url, entrypoints=False) as gov:
+        city = build_small_city(gov)
+    residents = city.all_residents()
+    svc_res, raw_res = residents[:10], residents[10:20]
+    c0 = city.communities[0]
+    grid = city.grids[c0][0]
+    leader = city.grid_leader[grid]
+    in_grid = [
+        r
+        for b in city.buildings[c0]
+        if city.grid_of_building(b) == grid
+        for h in city.households[b]
+        for r in city.residents[h]
+    ]
+    gov = community_governance.open(url, entrypoints=False)
+    con = raw_connect(str(path), sync)
+    stmts = service_statements(gov, svc_res[0])
+    staff_sql = capture(gov, lambda: gov.points.earn(leader, in_grid[0], 1, key="trace-l"))
+    emit(
+        figure="service_sql",
+        synchronous=sync,
+        earn=stmts["earn"],
+        redeem=stmts["redeem"],
+        earn_as_grid_leader=staff_sql,
+    )
+    ops = {
+        "earn": (
+            lambda r, i: gov.points.earn(SYSTEM, svc_res[i % 10], 5, key=f"se{r}-{i}"),
+            lambda r, i: raw_op(con, raw_res[i % 10], 5, f"re{r}-{i}", None),
+        ),
+        "redeem": (
+            lambda r, i: gov.points.redeem(SYSTEM, svc_res[i % 10], 2, key=f"sr{r}-{i}"),
+            lambda r, i: raw_op(con, raw_res[i % 10], -2, f"rr{r}-{i}", None),
+        ),
+        "earn_staff": (
+            lambda r, i: gov.points.earn(leader, in_grid[i % len(in_grid)], 1, key=f"sl{r}-{i}"),
+            lambda r, i: raw_op(con, in_grid[i % len(in_grid)], 1, f"rl{r}-{i}", leader.id),
+        ),
+    }
+    chunk = 20
+    results: dict[str, dict[str, Any]] = {}
+    for op, (svc_fn, raw_fn) in ops.items():
+        ratios, svc_t, raw_t = [], 0.0, 0.0
+        for r in range(rounds):
+            ts = tr = 0.0
+            for c0 in range(0, batch, chunk):  # alternate small chunks: same disk weather
+                t0 = time.perf_counter()
+                for i in range(c0, c0 + chunk):
+                    svc_fn(r, i)
+                t1 = time.perf_counter()
+                for i in range(c0, c0 + chunk):
+                    raw_fn(r, i)
+                t2 = time.perf_counter()
+                ts += t1 - t0
+                tr += t2 - t1
+            ratios.append(tr / ts)
+            svc_t += ts
+            raw_t += tr
+        n = rounds * batch
+        results[op] = {"service": n / svc_t, "raw": n / raw_t, "ratio": statistics.median(ratios)}
+    assert gov.points.check(SYSTEM) == []
+    gov.close()
+    con.close()
+    aim = {"FULL": 0.50, "NORMAL": 0.35}[sync]
+    labels = {"earn": "earn", "redeem": "redeem", "earn_staff": "earn as a grid leader"}
+    for op, res in results.items():
+        emit(
+            figure=f"{op}_tx_per_s",
+            synchronous=sync,
+            what=f"one {labels[op]} per transaction",
+            service=round(res["service"]),
+            raw_sqlite3=round(res["raw"]),
+            ratio=round(res["ratio"], 3),
+            aim=aim,
+            rounds=rounds,
+            per_round=batch,
+            note="ratio: median over rounds of service/raw, alternating chunks of 20",
+        )
+
+
+# --- 200 attendees ----------------------------------------------------------------------------
+
+
+def attendance(repeats: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-points-"))
+    with community_governance.open(f"sqlite:///{tmp / 'a.db'}", entrypoints=False) as gov:
+        city = build_small_city(gov)
+        households = [h for hs in city.households.values() for h in hs]
+        news = [
+            NewResident(
+                name=f"志愿者{i}",
+                id_number=compose_id_number(
+                    "411281", dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28), 500 + i % 499
+                ),
+                household_id=households[i % len(households)],
+                id=f"V{i:05d}",
+            )
+            for i in range(200 * repeats)
+        ]
+        gov.registry.register_residents(SYSTEM, news)
+        from community_governance.services.volunteers import NewVolunteer
+
+        gov.volunteers.register_many(SYSTEM, [NewVolunteer(n.id or "") for n in news])
+        c = city.communities[0]
+        start = dt.datetime(2026, 3, 7, 1, tzinfo=dt.UTC)
+        times = []
+        for k in range(repeats):
+            act = gov.volunteers.create_activity(
+                SYSTEM,
+                ActivitySpec(
+                    "创文志愿服务",
+                    c,
+                    "civilised_city",
+                    "广场",
+                    start,
+                    start + dt.timedelta(hours=2),
+                    250,
+                ),
+            )
+            ids = [f"V{i:05d}" for i in range(200 * k, 200 * (k + 1))]
+            t0 = time.perf_counter()
+            res = gov.volunteers.record_attendance(SYSTEM, act.id, ids)
+            times.append(time.perf_counter() - t0)
+            assert len(res.recorded) == 200
+        assert gov.points.check(SYSTEM) == []
+    med = statistics.median(times)
+    emit(
+        figure="attendance_200",
+        what="record one activity with 200 attendees (one transaction)",
+        seconds=round(med, 4),
+        attendees_per_s=round(200 / med),
+        repeats=repeats,
+    )
+
+
+# --- four processes ---------------------------------------------------------------------------
+
+
+def _svc_worker(url: str, residents: list[str], n: int, w: int) -> tuple[int, int, float]:
+    errors = 0
+    with community_governance.open(url, entrypoints=False) as gov:
+        t0 = time.perf_counter()
+        for i in range(n):
+            try:
+                gov.points.earn(SYSTEM, residents[i % len(residents)], 3, key=f"p{w}-{i}")
+            except sa.exc.OperationalError:
+                errors += 1
+        return n - errors, errors, time.perf_counter() - t0
+
+
+def _raw_worker(
+    path: str, sync: str, residents: list[str], n: int, w: int
+) -> tuple[int, int, float]:
+    con = raw_connect(path, sync)
+    errors = 0
+    t0 = time.perf_counter()
+    for i in range(n):
+        try:
+            raw_op(con, residents[i % len(residents)], 3, f"q{w}-{i}", None)
+        except sqlite3.OperationalError:
+            errors += 1
+    return n - errors, errors, time.perf_counter() - t0
+
+
+def four_processes(n: int, sync: str = "NORMAL") -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-points-"))
+    path = tmp / "mp.db"
+    url = f"sqlite:///{path}?synchronous={sync}"
+    with community_governance.open(url, entrypoints=False) as gov:
+        residents = build_small_city(gov).all_residents()
+    ctx = mp.get_context("spawn")
+    out = {}
+    for label, fn, args in (
+        ("service", _svc_worker, [(url, residents[w::4], n, w) for w in range(4)]),
+        ("raw_sqlite3", _raw_worker, [(str(path), sync, residents[w::4], n, w) for w in range(4)]),
+    ):
+        with ctx.Pool(4) as pool:
+            t0 = time.perf_counter()
+            res = pool.starmap(fn, args)
+            wall = time.perf_counter() - t0
+        ok = sum(r[0] for r in res)
+        span = max(r[2] for r in res)
+        out[label] = {
+            "tx_per_s": round(ok / span),
+            "lock_errors": sum(r[1] for r in res),
+            "wall_s": round(wall, 2),
+        }
+    with community_governance.open(url, entrypoints=False) as gov:
+        assert gov.points.check(SYSTEM) == []
+    emit(
+        figure="four_processes",
+        synchronous=sync,
+        what="4 processes earning at once",
+        per_process=n,
+        service=out["service"],
+        raw_sqlite3=out["raw_sqlite3"],
+        ratio=round(out["service"]["tx_per_s"] / out["raw_sqlite3"]["tx_per_s"], 3),
+    )
+
+
+# --- participation report on the demo city ----------------------------------------------------
+
+
+def participation(demo_db: str | None, scale: float) -> None:
+    generated = demo_db is None
+    if demo_db is None:
+        from community_governance.services.points_demo import seed_volunteering
+        from community_governance.simulation.city import generate_yima
+        from community_governance.simulation.demo import load_city
+
+        tmp = Path(tempfile.mkdtemp(prefix="bench-points-"))
+        demo_db = f"sqlite:///{tmp / 'yima.db'}"
+        with community_governance.open(demo_db, entrypoints=False) as gov:
+            city = generate_yima(2019, scale=scale)
+            load_city(gov, city, optional=False)
+            t0 = time.perf_counter()
+            seed_volunteering(gov, seed=2019)
+            emit(
+                figure="seed_volunteering", scale=scale, seconds=round(time.perf_counter() - t0, 2)
+            )
+    with community_governance.open(demo_db, entrypoints=False) as gov:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            rep = gov.volunteers.participation(SYSTEM)
+            times.append(time.perf_counter() - t0)
+    emit(
+        figure="participation_report",
+        demo_db=demo_db,
+        scale=scale if generated else None,
+        seconds=round(statistics.median(times), 3),
+        rows=len(rep.months),
+        residents=rep.totals["residents"],
+        volunteer_orgs=rep.totals["volunteer_orgs"],
+        org_members=rep.totals["org_members"],
+        share_ever_active=rep.totals["share_ever_active"],
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer rounds")
+    ap.add_argument("--demo-db", help="a database built by `cgov demo yima`")
+    ap.add_argument(
+        "--scale", type=float, default=0.25, help="city scale when no --demo-db is given"
+    )
+    ap.add_argument("--only", help="comma-separated: single,attendance,processes,report")
+    args = ap.parse_args()
+    only = (
+        set(args.only.split(",")) if args.only else {"single", "attendance", "processes", "report"}
+    )
+    rounds, batch = (5, 200) if args.quick else (9, 400)
+    if "single" in only:
+        for sync in ("FULL", "NORMAL"):
+            single_writer(sync, rounds, batch)
+    if "attendance" in only:
+        attendance(3 if args.quick else 5)
+    if "processes" in only:
+        four_processes(500 if args.quick else 2000)
+    if "report" in only:
+        participation(args.demo_db, args.scale)
+
+
+if __name__ == "__main__":
+    main()

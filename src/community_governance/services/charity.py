@@ -1,0 +1,282 @@
+"""The charity supermarket (爱心超市): in-kind donations received, sorted into lots in store,
+and given free to eligible residents (eligibility from the ``cgov_charity_eligible`` hook).
+
+A give-out is one transaction: the guarded UPDATE of the lot's quantity (``quantity >= n``)
+and the append-only give-out row with its UNIQUE idempotency key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from community_governance.domain import actions as A
+from community_governance.domain.access import Action, Actor, Target
+from community_governance.domain.points import (
+    CharityGiveOut,
+    CharityLot,
+    Donation,
+    month_of,
+    request_fingerprint,
+)
+from community_governance.errors import (
+    IdempotencyConflict,
+    InvalidTransition,
+    NotFound,
+    OutOfStock,
+    PermissionDenied,
+    ValidationError,
+)
+from community_governance.plugins import expect_bool
+from community_governance.services.base import Service
+from community_governance.services.points import check_key, idempotent, resolve_resident
+from community_governance.storage.repos.scoping import scope_clause
+from community_governance.storage.tables import core as t
+from community_governance.storage.tables import points as tp
+
+__all__ = ["CHARITY_MANAGE", "CONDITIONS", "CharityService", "LotSpec"]
+
+#: Receive, sort and give out donations: the community office and higher offices.
+CHARITY_MANAGE = Action("charity.manage", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE,
+                        personal=True)
+#: The conditions a donated piece may be in.
+CONDITIONS = ("new", "good", "fair", "poor")
+
+_dn = tp.charity_donations
+_lt = tp.charity_lots
+_go = tp.charity_give_outs
+_b = sa.bindparam
+_TAKE = (_lt.update().where(_lt.c.id == _b("p_lot"), _lt.c.quantity >= _b("p_q"))
+         .values(quantity=_lt.c.quantity - _b("p_q")).returning(_lt.c.quantity))
+
+
+@attrs.frozen
+class LotSpec:
+    """Part of a donation after sorting (分拣): what it is and how many pieces.
+
+    Attributes:
+        description: e.g. 冬季棉衣 L码.
+        quantity: pieces.
+        condition: condition after sorting (defaults to the donation's).
+        category: category (defaults to the donation's).
+    """
+
+    description: str
+    quantity: int
+    condition: str | None = None
+    category: str | None = None
+
+
+def _fen(value: Decimal | int | str) -> int:
+    d = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if d < 0 or d != d.quantize(Decimal("0.01")):
+        raise ValidationError(f"an estimated value is CNY >= 0 to the fen, got {value!r}",
+                              path="estimated_value")
+    return int(d * 100)
+
+
+def _donation(r: Any) -> Donation:
+    return Donation(r.id, r.community_code, r.donor, r.category, r.condition, r.quantity,
+                    int(r.estimated_value_fen), r.received_on, r.status)
+
+
+def _lot(r: Any) -> CharityLot:
+    return CharityLot(r.id, r.donation_id, r.community_code, r.category, r.description,
+                      r.condition, r.quantity, int(r.unit_value_fen))
+
+
+def _give_out(r: Any) -> CharityGiveOut:
+    return CharityGiveOut(r.id, r.lot_id, r.resident_id, r.quantity, r.at, r.idempotency_key)
+
+
+class CharityService(Service):
+    """The charity supermarket (爱心超市). Reached as ``gov.charity``."""
+
+    def receive(self, actor: Actor, community: str, *, donor: str, category: str,
+                condition: str, quantity: int, estimated_value: Decimal | int | str,
+                id: str | None = None) -> Donation:
+        """Receive an in-kind donation (接收捐赠).
+
+        Args:
+            actor: the community office.
+            community: the receiving community.
+            donor: who gave it ("匿名" for anonymous).
+            category: e.g. ``clothes``, ``appliance``.
+            condition: one of ``new``, ``good``, ``fair``, ``poor``.
+            quantity: pieces.
+            estimated_value: the estimated value of all pieces, CNY (Decimal).
+            id: the donation's key; generated when not given.
+        """
+        if condition not in CONDITIONS:
+            raise ValidationError(f"condition {condition!r} is not one of {CONDITIONS}",
+                                  path="condition")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise ValidationError(f"quantity must be a positive whole number, got {quantity!r}",
+                                  path="quantity")
+        if not donor.strip() or not category.strip():
+            raise ValidationError("a donation needs a donor and a category", path="donor")
+        fen = _fen(estimated_value)
+        don_id = id or f"D{uuid.uuid4().hex[:12]}"
+        with self._write(actor, "charity.receive") as op:
+            kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
+                t.units.c.code == community)).scalar()
+            if kind != "community":
+                raise NotFound("community", community)
+            op.require(CHARITY_MANAGE, Target("donation", don_id, unit_code=community))
+            d = Donation(don_id, community, donor.strip(), category.strip(), condition, quantity,
+                         fen, op.today)
+            op.uow.conn.execute(_dn.insert().values(
+                id=d.id, community_code=community, donor=d.donor, category=d.category,
+                condition=condition, quantity=quantity, estimated_value_fen=fen,
+                received_on=op.today, status="received"))
+            op.touch("donation", don_id)
+            return d
+
+    def sort(self, actor: Actor, donation_id: str, lots: Sequence[LotSpec], *,
+             discarded: int = 0) -> list[CharityLot]:
+        """Sort a received donation into lots in store (分拣入库); the rest is discarded.
+
+        The lots' pieces plus ``discarded`` must equal the donation's pieces. Each piece keeps
+        an equal share of the donation's estimated value.
+
+        Raises:
+            InvalidTransition: the donation was sorted already.
+            ValidationError: the pieces do not add up.
+        """
+        with self._write(actor, "charity.sort") as op:
+            conn = op.uow.conn
+            row = conn.execute(sa.select(_dn).where(_dn.c.id == donation_id)).first()
+            if row is None:
+                raise NotFound("donation", donation_id)
+            op.require(CHARITY_MANAGE, Target("donation", donation_id,
+                                              unit_code=row.community_code))
+            if row.status != "received":
+                raise InvalidTransition(
+                    f"donation {donation_id} is {row.status}; only a received donation is "
+                    "sorted")
+            total = sum(s.quantity for s in lots) + discarded
+            if discarded < 0 or any(s.quantity <= 0 for s in lots) or total != row.quantity:
+                raise ValidationError(
+                    f"donation {donation_id} has {row.quantity} pieces; the lots hold "
+                    f"{total - discarded} and {discarded} are discarded", path="lots")
+            unit_value = int(row.estimated_value_fen) // row.quantity
+            out = []
+            for i, s in enumerate(lots):
+                cond = s.condition or row.condition
+                if cond not in CONDITIONS:
+                    raise ValidationError(f"condition {cond!r} is not one of {CONDITIONS}",
+                                          path=f"lots[{i}].condition")
+                out.append(CharityLot(f"{donation_id}-L{i + 1}", donation_id, row.community_code,
+                                      s.category or row.category, s.description.strip(), cond,
+                                      s.quantity, unit_value))
+            if out:
+                conn.execute(_lt.insert(), [
+                    {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
+                     "category": x.category, "description": x.description,
+                     "condition": x.condition, "quantity_sorted": x.quantity,
+                     "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out])
+            moved = conn.execute(_dn.update().where(
+                _dn.c.id == donation_id, _dn.c.status == "received").values(
+                status="stored" if out else "discarded")).rowcount
+            if moved != 1:
+                raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
+            op.touch("donation", donation_id)
+            return out
+
+    def give_out(self, actor: Actor, lot_id: str, resident_id: str, quantity: int = 1, *,
+                 key: str) -> CharityGiveOut:
+        """Give donated goods free to an eligible resident (爱心发放).
+
+        Raises:
+            PermissionDenied: the resident is not eligible (the ``cgov_charity_eligible``
+                hook), or the actor may not manage the charity supermarket.
+            OutOfStock: the lot has fewer pieces than asked.
+            IdempotencyConflict: the key was used for another give-out.
+        """
+        check_key(key)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise ValidationError(f"quantity must be a positive whole number, got {quantity!r}",
+                                  path="quantity")
+        fp = request_fingerprint(op="charity.give_out", lot=lot_id, resident=resident_id,
+                                 quantity=quantity)
+
+        def write() -> CharityGiveOut:
+            with self._write(actor, "charity.give_out") as op:
+                conn = op.uow.conn
+                lot = conn.execute(sa.select(_lt).where(_lt.c.id == lot_id)).first()
+                if lot is None:
+                    raise NotFound("charity lot", lot_id)
+                op.require(CHARITY_MANAGE, Target("lot", lot_id, unit_code=lot.community_code))
+                ref = resolve_resident(op, resident_id)
+                ok = self._hooks.first(
+                    "cgov_charity_eligible", expect_bool, resident_id=resident_id,
+                    community_code=ref.community_code,
+                    vulnerabilities=frozenset(v for v in ref.vulnerabilities.split(",") if v),
+                    registered=ref.community_code is not None and not ref.erased,
+                    category=lot.category)
+                if not ok:
+                    raise PermissionDenied(
+                        str(op.actor), "charity.give_out", f"resident {resident_id}",
+                        "the resident is not eligible for the charity supermarket (by default: "
+                        "registered residents in difficulty, 困难群众); record their care "
+                        "category in the registry first")
+                left = conn.execute(_TAKE, {"p_lot": lot_id, "p_q": quantity}).scalar()
+                if left is None:
+                    raise OutOfStock(
+                        f"lot {lot_id} ({lot.description}) has {lot.quantity} pieces and "
+                        f"{quantity} were asked for")
+                new_id = conn.execute(_go.insert().values(
+                    idempotency_key=key, request=fp, lot_id=lot_id, resident_id=resident_id,
+                    quantity=quantity, at=op.now, month=month_of(op.today))
+                ).inserted_primary_key[0]  # type: ignore[index]
+                op.touch("give_out", new_id)
+                return CharityGiveOut(int(new_id), lot_id, resident_id, quantity, op.now, key)
+
+        def replay(conn: sa.Connection, k: str, request: str) -> CharityGiveOut | None:
+            r = conn.execute(sa.select(_go).where(_go.c.idempotency_key == k)).first()
+            if r is None:
+                return None
+            if r.request != request:
+                raise IdempotencyConflict(
+                    f"idempotency key {k!r} was used for another give-out ({r.quantity} of "
+                    f"{r.lot_id} to {r.resident_id}); use a new key")
+            return _give_out(r)
+
+        return idempotent(self._gov, key, fp, write, replay)
+
+    def donations(self, actor: Actor, *, community: str | None = None) -> list[Donation]:
+        """Donations received, oldest first."""
+        with self._read(actor, "charity.donations") as op:
+            q = (sa.select(_dn).where(scope_clause(op.scope(CHARITY_MANAGE),
+                                                   unit=_dn.c.community_code))
+                 .order_by(_dn.c.received_on, _dn.c.id))
+            if community is not None:
+                q = q.where(_dn.c.community_code == community)
+            return [_donation(r) for r in op.uow.conn.execute(q)]
+
+    def in_store(self, actor: Actor, *, community: str | None = None) -> list[CharityLot]:
+        """What is still in store (lots with pieces left)."""
+        with self._read(actor, "charity.in_store") as op:
+            q = (sa.select(_lt).where(_lt.c.quantity > 0, scope_clause(
+                op.scope(CHARITY_MANAGE), unit=_lt.c.community_code)).order_by(_lt.c.id))
+            if community is not None:
+                q = q.where(_lt.c.community_code == community)
+            return [_lot(r) for r in op.uow.conn.execute(q)]
+
+    def given(self, actor: Actor, *, community: str | None = None,
+              resident_id: str | None = None) -> list[CharityGiveOut]:
+        """Who received what, oldest first."""
+        with self._read(actor, "charity.given") as op:
+            q = (sa.select(_go).join(_lt, _lt.c.id == _go.c.lot_id)
+                 .where(scope_clause(op.scope(CHARITY_MANAGE), unit=_lt.c.community_code))
+                 .order_by(_go.c.id))
+            if community is not None:
+                q = q.where(_lt.c.community_code == community)
+            if resident_id is not None:
+                q = q.where(_go.c.resident_id == resident_id)
+            return [_give_out(r) for r in op.uow.conn.execute(q)]

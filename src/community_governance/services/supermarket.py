@@ -1,0 +1,393 @@
+"""The points supermarket (积分超市): items, restocking, redemption of goods for points.
+
+A redemption is one transaction: a guarded UPDATE of the item's stock (``stock >= quantity``),
+a guarded debit of the resident's balance, the journal entry, the stock move and the
+redemption row (UNIQUE idempotency key). Stock rows are always locked before balance rows, so
+concurrent redemptions on PostgreSQL never deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from community_governance.domain import actions as A
+from community_governance.domain.access import Action, Actor, Target
+from community_governance.domain.points import (
+    EntryKind,
+    Item,
+    Redemption,
+    RedemptionLimit,
+    month_of,
+    request_fingerprint,
+)
+from community_governance.domain.units import UnitKind
+from community_governance.errors import (
+    ConflictError,
+    IdempotencyConflict,
+    NotFound,
+    OutOfStock,
+    ValidationError,
+)
+from community_governance.plugins import expect_type
+from community_governance.services.base import Operation, Service
+from community_governance.services.points import (
+    POINTS_REDEEM,
+    check_key,
+    check_points,
+    entry_from_row,
+    fast_write,
+    idempotent,
+    post_entry,
+    resolve_resident,
+)
+from community_governance.storage.repos.scoping import scope_clause
+from community_governance.storage.tables import core as t
+from community_governance.storage.tables import points as tp
+
+__all__ = ["SUPERMARKET_MANAGE", "SUPERMARKET_READ", "SupermarketService", "move_stock"]
+
+#: Add items, set prices, restock: the community office and higher offices.
+SUPERMARKET_MANAGE = Action("supermarket.manage", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE)
+#: The goods, prices and stock are public (a notice board at the supermarket).
+SUPERMARKET_READ = Action("supermarket.read", public=True)
+
+_si = tp.supermarket_items
+_sm = tp.stock_moves
+_rd = tp.redemptions
+_b = sa.bindparam
+_ITEM_Q = sa.select(_si).where(_si.c.id == _b("p_item"))
+_TAKE = (_si.update().where(_si.c.id == _b("p_item"), _si.c.stock >= _b("p_q"))
+         .values(stock=_si.c.stock - _b("p_q")).returning(_si.c.stock))
+_PUT = (_si.update().where(_si.c.id == _b("p_item"))
+        .values(stock=_si.c.stock + _b("p_q")).returning(_si.c.stock, _si.c.community_code))
+_MOVE_INSERT = _sm.insert()
+_REDEMPTION_INSERT = _rd.insert()
+
+
+def _item(r: Any) -> Item:
+    return Item(r.id, r.community_code, r.name, r.price_points, r.stock, bool(r.active))
+
+
+def _check_quantity(q: object, path: str = "quantity") -> int:
+    if isinstance(q, bool) or not isinstance(q, int) or q <= 0:
+        raise ValidationError(f"a quantity is a positive whole number, got {q!r}", path=path)
+    return q
+
+
+def move_stock(op: Operation, item_id: str, delta: int, kind: str, *, key: str | None,
+               community_code: str | None = None) -> int:
+    """Change an item's stock with a guarded UPDATE and record the stock move.
+
+    Returns:
+        The stock after the move.
+
+    Raises:
+        OutOfStock: taking more than is on the shelf.
+        NotFound: no such item.
+    """
+    conn = op.uow.conn
+    if delta < 0:
+        after = conn.execute(_TAKE, {"p_item": item_id, "p_q": -delta}).scalar()
+        if after is None:
+            row = conn.execute(_ITEM_Q, {"p_item": item_id}).first()
+            if row is None:
+                raise NotFound("supermarket item", item_id)
+            raise OutOfStock(
+                f"item {item_id} ({row.name}) has {row.stock} in stock and {-delta} were asked "
+                "for: stock never goes negative; restock it or redeem fewer")
+        code = community_code
+    else:
+        got = conn.execute(_PUT, {"p_item": item_id, "p_q": delta}).first()
+        if got is None:
+            raise NotFound("supermarket item", item_id)
+        after, code = got
+    if code is None:
+        code = conn.execute(sa.select(_si.c.community_code).where(
+            _si.c.id == item_id)).scalar_one()
+    conn.execute(_MOVE_INSERT, {
+        "item_id": item_id, "kind": kind, "delta": delta, "stock_after": after,
+        "community_code": code, "month": month_of(op.today), "at": op.now,
+        "idempotency_key": key})
+    op.touched.append(f"item:{item_id}")
+    return int(after)
+
+
+def _check_limit(value: Any) -> RedemptionLimit:
+    lim = expect_type(RedemptionLimit)(value)
+    if isinstance(lim.quantity, bool) or not isinstance(lim.quantity, int) or lim.quantity < 0:
+        raise ValueError(f"a limit's quantity must be a whole number >= 0, got {lim.quantity!r}")
+    lim.window(dt.date(2000, 1, 1))  # ValueError for an unknown period
+    return lim
+
+
+class SupermarketService(Service):
+    """The points supermarket (积分超市). Reached as ``gov.supermarket``."""
+
+    def add_item(self, actor: Actor, community: str, name: str, price_points: int, *,
+                 stock: int = 0, id: str | None = None) -> Item:
+        """Offer a new item at a community's supermarket (上架).
+
+        Raises:
+            NotFound: the community does not exist.
+            ValidationError: a bad price or stock.
+            ConflictError: the item key exists.
+        """
+        check_points(price_points, "price_points")
+        if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
+            raise ValidationError(f"stock must be a whole number >= 0, got {stock!r}",
+                                  path="stock")
+        if not name.strip():
+            raise ValidationError("an item needs a name", path="name")
+        item_id = id or f"I{uuid.uuid4().hex[:12]}"
+        with self._write(actor, "supermarket.add_item") as op:
+            kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
+                t.units.c.code == community)).scalar()
+            if kind != UnitKind.COMMUNITY.value:
+                raise NotFound("community", community, "items belong to a community's supermarket")
+            op.require(SUPERMARKET_MANAGE, Target("unit", community, unit_code=community))
+            exists = op.uow.conn.execute(sa.select(_si.c.id).where(_si.c.id == item_id)).first()
+            if exists is not None:
+                raise ConflictError(f"supermarket item {item_id} exists already")
+            op.uow.conn.execute(_si.insert().values(
+                id=item_id, community_code=community, name=name.strip(),
+                price_points=price_points, stock=0, active=True))
+            if stock:
+                move_stock(op, item_id, stock, "restock", key=None, community_code=community)
+            op.touch("item", item_id)
+        return Item(item_id, community, name.strip(), price_points, stock, True)
+
+    def restock(self, actor: Actor, item_id: str, quantity: int, *,
+                key: str | None = None) -> int:
+        """Put goods on the shelf (补货); returns the new stock.
+
+        With ``key``, a retried restock is applied once (the stock is returned as it is now).
+        """
+        _check_quantity(quantity)
+        if key is not None:
+            check_key(key)
+
+        def write() -> int:
+            with self._write(actor, "supermarket.restock") as op:
+                row = op.uow.conn.execute(_ITEM_Q, {"p_item": item_id}).first()
+                if row is None:
+                    raise NotFound("supermarket item", item_id)
+                op.require(SUPERMARKET_MANAGE,
+                           Target("item", item_id, unit_code=row.community_code))
+                return move_stock(op, item_id, quantity, "restock", key=key,
+                                  community_code=row.community_code)
+
+        if key is None:
+            return write()
+
+        def replay(conn: sa.Connection, k: str, _fp: str) -> int | None:
+            mv = conn.execute(sa.select(_sm).where(_sm.c.idempotency_key == k)).first()
+            if mv is None:
+                return None
+            if mv.item_id != item_id or mv.delta != quantity or mv.kind != "restock":
+                raise IdempotencyConflict(
+                    f"idempotency key {k!r} was used for a different stock move "
+                    f"({mv.kind} {mv.delta} of {mv.item_id})")
+            return int(conn.execute(sa.select(_si.c.stock).where(
+                _si.c.id == item_id)).scalar_one())
+
+        return idempotent(self._gov, key, "", write, replay)
+
+    def redeem(self, actor: Actor, resident_id: str, item_id: str, quantity: int = 1, *,
+               key: str) -> Redemption:
+        """Exchange points for goods (兑换): stock and points move in one transaction.
+
+        Args:
+            actor: the resident themselves, or the community office.
+            resident_id: who redeems.
+            item_id: the item.
+            quantity: how many.
+            key: the idempotency key; a retry returns the first redemption.
+
+        Raises:
+            OutOfStock: not enough on the shelf.
+            InsufficientBalance: not enough points.
+            ValidationError: an inactive item, a limit of the ``cgov_redemption_limit`` hook.
+            NotFound: no such resident or item.
+            IdempotencyConflict: the key was used for another request.
+        """
+        check_key(key)
+        _check_quantity(quantity)
+        fp = request_fingerprint(op="supermarket.redeem", resident=resident_id, item=item_id,
+                                 quantity=quantity)
+
+        def write() -> Redemption:
+            with fast_write(self, actor, "supermarket.redeem") as op:
+                ref = resolve_resident(op, resident_id)
+                op.require(POINTS_REDEEM, ref.target())
+                conn = op.uow.conn
+                row = conn.execute(_ITEM_Q, {"p_item": item_id}).first()
+                if row is None:
+                    raise NotFound("supermarket item", item_id)
+                if not row.active:
+                    raise ValidationError(f"item {item_id} ({row.name}) is no longer offered",
+                                          path="item_id")
+                item = _item(row)
+                for plugin, lim in self._hooks.all("cgov_redemption_limit",
+                                                   _check_limit, item=item,
+                                                   resident_id=resident_id):
+                    self._enforce(op, item, resident_id, quantity, lim, plugin)
+                points = item.price_points * quantity
+                move_stock(op, item_id, -quantity, "redeem", key=key,
+                           community_code=item.community_code)
+                entry = post_entry(op, ref, EntryKind.REDEEM, -points, key, fp,
+                                   reason=f"{quantity} × {item.name} ({item_id})")
+                rid = conn.execute(_REDEMPTION_INSERT, {
+                    "idempotency_key": key, "resident_id": resident_id, "item_id": item_id,
+                    "quantity": quantity, "points": points, "entry_id": entry.id,
+                    "day": op.today, "at": op.now}).inserted_primary_key[0]  # type: ignore[index]
+                return Redemption(int(rid), resident_id, item_id, quantity, points, entry, key)
+
+        def replay(conn: sa.Connection, k: str, request: str) -> Redemption | None:
+            r = conn.execute(sa.select(_rd).where(_rd.c.idempotency_key == k)).first()
+            if r is None:
+                from community_governance.services.points import replay_entry
+
+                e = replay_entry(conn, k, request)  # a key used by another kind of entry
+                if e is not None:
+                    raise IdempotencyConflict(
+                        f"idempotency key {k!r} was used for a {e.kind.value} entry, not a "
+                        "redemption; use a new key")
+                return None
+            erow = conn.execute(sa.select(tp.points_entries).where(
+                tp.points_entries.c.id == r.entry_id)).one()
+            if erow.request != request:
+                raise IdempotencyConflict(
+                    f"idempotency key {k!r} was used for a different redemption "
+                    f"({r.quantity} × {r.item_id} for {r.resident_id}); use a new key")
+            return Redemption(r.id, r.resident_id, r.item_id, r.quantity, r.points,
+                              entry_from_row(erow), k)
+
+        return idempotent(self._gov, key, fp, write, replay)
+
+    def _enforce(self, op: Operation, item: Item, resident_id: str, quantity: int,
+                 lim: RedemptionLimit, plugin: str) -> None:
+        start, end = lim.window(op.today)
+        taken = int(op.uow.conn.execute(sa.select(sa.func.coalesce(sa.func.sum(
+            _rd.c.quantity), 0)).where(_rd.c.resident_id == resident_id,
+                                       _rd.c.item_id == item.id, _rd.c.day >= start,
+                                       _rd.c.day <= end)).scalar_one())
+        if taken + quantity > lim.quantity:
+            raise ValidationError(
+                f"resident {resident_id} may redeem at most {lim.quantity} × {item.name} per "
+                f"{lim.period} (rule of {plugin}); {taken} redeemed since {start}, {quantity} "
+                "asked", path="quantity")
+
+    def set_active(self, actor: Actor, item_id: str, active: bool) -> Item:
+        """Withdraw an item from sale (下架) or offer it again."""
+        with self._write(actor, "supermarket.set_active") as op:
+            row = op.uow.conn.execute(_ITEM_Q, {"p_item": item_id}).first()
+            if row is None:
+                raise NotFound("supermarket item", item_id)
+            op.require(SUPERMARKET_MANAGE, Target("item", item_id, unit_code=row.community_code))
+            op.uow.conn.execute(_si.update().where(_si.c.id == item_id).values(active=active))
+            op.touch("item", item_id)
+            return attrs.evolve(_item(row), active=active)
+
+    def stock(self, community: str | None = None) -> list[Item]:
+        """Items with price and stock, by community and name (public)."""
+        q = sa.select(_si).order_by(_si.c.community_code, _si.c.name, _si.c.id)
+        if community is not None:
+            q = q.where(_si.c.community_code == community)
+        with self._gov.store.unit_of_work(write=False) as uow:
+            return [_item(r) for r in uow.conn.execute(q)]
+
+    def get_item(self, item_id: str) -> Item:
+        """One item (public)."""
+        with self._gov.store.unit_of_work(write=False) as uow:
+            row = uow.conn.execute(_ITEM_Q, {"p_item": item_id}).first()
+        if row is None:
+            raise NotFound("supermarket item", item_id)
+        return _item(row)
+
+    def redemptions(self, actor: Actor, *, resident_id: str | None = None,
+                    community: str | None = None) -> list[Redemption]:
+        """Redemptions the actor may see (a resident: their own), oldest first."""
+        from community_governance.services.points import POINTS_READ
+
+        pe = tp.points_entries
+        with self._read(actor, "supermarket.redemptions") as op:
+            q = (sa.select(_rd, pe).join(pe, pe.c.id == _rd.c.entry_id)
+                 .join(_si, _si.c.id == _rd.c.item_id)
+                 .where(scope_clause(op.scope(POINTS_READ), unit=_si.c.community_code,
+                                     resident=_rd.c.resident_id))
+                 .order_by(_rd.c.id))
+            if resident_id is not None:
+                q = q.where(_rd.c.resident_id == resident_id)
+            if community is not None:
+                q = q.where(_si.c.community_code == community)
+            out = []
+            for r in op.uow.conn.execute(q.set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)):
+                m = r._mapping
+                e = entry_from_row(_Prefixed(m, "points_entries_"))
+                out.append(Redemption(m["redemptions_id"], m["redemptions_resident_id"],
+                                      m["redemptions_item_id"], m["redemptions_quantity"],
+                                      m["redemptions_points"], e,
+                                      m["redemptions_idempotency_key"]))
+            return out
+
+    def turnover(self, actor: Actor, *, community: str | None = None) -> list[dict[str, Any]]:
+        """Per community and month: goods redeemed, points taken in, restocked, stock-outs."""
+        with self._read(actor, "supermarket.turnover") as op:
+            return monthly_turnover(op, community)
+
+
+class _Prefixed:
+    """Attribute access to a mapping's keys under a prefix."""
+
+    def __init__(self, mapping: Any, prefix: str) -> None:
+        self._m = mapping
+        self._p = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return self._m[self._p + name]
+
+
+def monthly_turnover(op: Operation, community: str | None) -> list[dict[str, Any]]:
+    """Per community and month: quantities redeemed and restocked, points, stock-outs."""
+    scope = op.scope(A.REPORT_READ)
+    q = (sa.select(_sm.c.community_code, _sm.c.month, _sm.c.kind, sa.func.sum(_sm.c.delta),
+                   sa.func.count(),
+                   sa.func.sum(sa.case((_sm.c.stock_after == 0, 1), else_=0)))
+         .where(scope_clause(scope, unit=_sm.c.community_code))
+         .group_by(_sm.c.community_code, _sm.c.month, _sm.c.kind))
+    if community is not None:
+        q = q.where(_sm.c.community_code == community)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for code, month, kind, delta, n, outs in op.uow.conn.execute(q):
+        row = rows.setdefault((code, month), {
+            "community": code, "month": month, "redemptions": 0, "goods_redeemed": 0,
+            "goods_restocked": 0, "goods_returned": 0, "stock_outs": 0})
+        if kind == "redeem":
+            row["redemptions"] += int(n)
+            row["goods_redeemed"] += -int(delta)
+            row["stock_outs"] += int(outs or 0)
+        elif kind == "restock":
+            row["goods_restocked"] += int(delta)
+        else:
+            row["goods_returned"] += int(delta)
+    pe = tp.points_entries
+    pq = (sa.select(_si.c.community_code, pe.c.month, sa.func.sum(_rd.c.points))
+          .select_from(_rd.join(pe, pe.c.id == _rd.c.entry_id)
+                       .join(_si, _si.c.id == _rd.c.item_id))
+          .where(scope_clause(scope, unit=_si.c.community_code))
+          .group_by(_si.c.community_code, pe.c.month))
+    if community is not None:
+        pq = pq.where(_si.c.community_code == community)
+    for code, month, pts in op.uow.conn.execute(pq):
+        row = rows.setdefault((code, month), {
+            "community": code, "month": month, "redemptions": 0, "goods_redeemed": 0,
+            "goods_restocked": 0, "goods_returned": 0, "stock_outs": 0})
+        row["points_taken"] = int(pts or 0)
+    for row in rows.values():
+        row.setdefault("points_taken", 0)
+    return [rows[k] for k in sorted(rows)]

@@ -1,0 +1,612 @@
+"""Volunteers (志愿者): recruitment and registration, organizations, training, activities,
+sign-up and attendance (服务记录), and the participation report.
+
+Recording attendance scores every attendee through the ``cgov_points_standard``,
+``cgov_points_bonus`` and ``cgov_points_daily_cap`` hooks, then writes each attendee's service
+record and journal entry (key ``attend:<activity>:<resident>``) in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from community_governance.domain import actions as A
+from community_governance.domain.access import Action, Actor, Target
+from community_governance.domain.points import EntryKind, month_of, request_fingerprint
+from community_governance.domain.posts import PostKind as P
+from community_governance.domain.volunteers import (
+    Activity,
+    ActivitySpec,
+    Attendance,
+    AttendanceResult,
+    ParticipationReport,
+    Training,
+    Volunteer,
+    VolunteerOrg,
+)
+from community_governance.errors import ConflictError, NotFound, ValidationError
+from community_governance.plugins import expect_int
+from community_governance.services.base import Operation, Service
+from community_governance.services.points import (
+    ResidentRef,
+    chunks,
+    monthly_points,
+    post_entry,
+    resolve_resident,
+)
+from community_governance.storage.repos.scoping import scope_clause
+from community_governance.storage.tables import core as t
+from community_governance.storage.tables import points as tp
+
+__all__ = [
+    "ACTIVITY_SIGN_UP",
+    "ACTIVITY_WRITE",
+    "VOLUNTEER_READ",
+    "VOLUNTEER_WRITE",
+    "NewVolunteer",
+    "VolunteersService",
+]
+
+#: Register volunteers, record training: the community office, higher offices, grid leaders;
+#: a resident may register themselves (self-service).
+VOLUNTEER_WRITE = Action(
+    "volunteer.write", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE | frozenset({P.GRID_LEADER}),
+    self_service=True)
+#: Read volunteer records and service records.
+VOLUNTEER_READ = Action(
+    "volunteer.read", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE | A.LOCAL_POSTS,
+    self_service=True, personal=True)
+#: Create activities, record attendance, manage organizations: the community office and
+#: higher offices at a community; a grid leader for activities of the grid.
+ACTIVITY_WRITE = Action(
+    "activity.write", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE | frozenset({P.GRID_LEADER}))
+#: Sign up for an activity: a resident for themselves, or the posts near them.
+ACTIVITY_SIGN_UP = Action(
+    "activity.sign_up", roles=A.COMMUNITY_OFFICE | A.LOCAL_POSTS, self_service=True)
+
+_ac = tp.activities
+_at = tp.activity_attendance
+_vo = tp.volunteers
+
+
+class NewVolunteer:
+    """A resident to register as a volunteer (input of :meth:`VolunteersService.register_many`).
+
+    Args:
+        resident_id: the resident.
+        skills: skills (特长).
+        availability: when they can serve.
+    """
+
+    __slots__ = ("availability", "resident_id", "skills")
+
+    def __init__(self, resident_id: str, skills: Sequence[str] = (),
+                 availability: str = "") -> None:
+        self.resident_id = resident_id
+        self.skills = tuple(skills)
+        self.availability = availability
+
+
+def _activity(r: Any) -> Activity:
+    return Activity(r.id, r.title, r.unit_code, r.community_code, r.category, r.place, r.start,
+                    r.end, r.capacity, r.org_id, r.organiser, r.signed_up)
+
+
+def _residents(op: Operation, ids: Sequence[str]) -> dict[str, ResidentRef]:
+    """Resolve many residents in few queries."""
+    out: dict[str, ResidentRef] = {}
+    for chunk in chunks(sorted(set(ids))):
+        q = (sa.select(t.residents.c.id, t.residents.c.erased, t.households.c.building_code,
+                       t.buildings.c.grid_code)
+             .select_from(t.residents.outerjoin(
+                 t.households, t.households.c.id == t.residents.c.household_id)
+                 .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code))
+             .where(t.residents.c.id.in_(chunk)))
+        for r in op.uow.conn.execute(q):
+            out[r.id] = ResidentRef(r.id, r.building_code, r.grid_code, bool(r.erased))
+    return out
+
+
+class VolunteersService(Service):
+    """Volunteers, organizations, training, activities and attendance. Reached as
+    ``gov.volunteers``."""
+
+    # ------------------------------------------------------------------ volunteers
+
+    def register(self, actor: Actor, resident_id: str, *, skills: Sequence[str] = (),
+                 availability: str = "") -> Volunteer:
+        """Register a resident as a volunteer (志愿者注册登记).
+
+        Raises:
+            NotFound: no such resident.
+            ConflictError: registered already.
+            ValidationError: the resident lives in no community (moved away or erased).
+        """
+        return self.register_many(actor, [NewVolunteer(resident_id, skills, availability)])[0]
+
+    def register_many(self, actor: Actor, items: Iterable[NewVolunteer]) -> list[Volunteer]:
+        """Register many residents as volunteers in one transaction."""
+        batch = list(items)
+        with self._write(actor, "volunteers.register") as op:
+            refs = _residents(op, [n.resident_id for n in batch])
+            rows, out = [], []
+            seen: set[str] = set()
+            for i, n in enumerate(batch):
+                ref = refs.get(n.resident_id)
+                if ref is None:
+                    raise NotFound("resident", n.resident_id, f"at $[{i}]")
+                if ref.erased or ref.community_code is None:
+                    raise ValidationError(
+                        f"resident {n.resident_id} lives in no community now (moved away or "
+                        "erased) and cannot register as a volunteer", path=f"$[{i}]")
+                if n.resident_id in seen:
+                    raise ConflictError(f"resident {n.resident_id} appears twice in the input")
+                seen.add(n.resident_id)
+                op.require(VOLUNTEER_WRITE, ref.target("volunteer"))
+                skills = tuple(s.strip() for s in n.skills if s.strip())
+                rows.append({"resident_id": n.resident_id, "community_code": ref.community_code,
+                             "skills": ",".join(skills), "availability": n.availability,
+                             "registered_on": op.today})
+                out.append(Volunteer(n.resident_id, ref.community_code, skills,
+                                     n.availability, op.today))
+            taken = [r for c in chunks(sorted(seen)) for r in op.uow.conn.execute(
+                sa.select(_vo.c.resident_id).where(_vo.c.resident_id.in_(c))).scalars()]
+            if taken:
+                raise ConflictError(
+                    f"{len(taken)} resident(s) are registered volunteers already, e.g. "
+                    f"{taken[0]}")
+            try:
+                if rows:
+                    op.uow.conn.execute(_vo.insert(), rows)
+            except IntegrityError:
+                raise ConflictError("a resident was registered as a volunteer concurrently; "
+                                    "retry") from None
+            op.touched.extend(f"volunteer:{v.resident_id}" for v in out)
+            return out
+
+    def get(self, actor: Actor, resident_id: str) -> Volunteer:
+        """A volunteer's registration."""
+        with self._read(actor, "volunteers.get") as op:
+            row = op.uow.conn.execute(sa.select(_vo).where(
+                _vo.c.resident_id == resident_id)).first()
+            refs = _residents(op, [resident_id])
+            if row is None or resident_id not in refs or not op.allowed(
+                    VOLUNTEER_READ, refs[resident_id].target("volunteer")):
+                raise NotFound("volunteer", resident_id, "or outside your scope")
+            return Volunteer(row.resident_id, row.community_code,
+                             tuple(s for s in row.skills.split(",") if s), row.availability,
+                             row.registered_on)
+
+    def list_volunteers(self, actor: Actor, *, community: str | None = None
+                        ) -> list[Volunteer]:
+        """Registered volunteers the actor may see, by community and key."""
+        with self._read(actor, "volunteers.list") as op:
+            q = (sa.select(_vo).where(scope_clause(op.scope(VOLUNTEER_READ),
+                                                   unit=_vo.c.community_code,
+                                                   resident=_vo.c.resident_id))
+                 .order_by(_vo.c.community_code, _vo.c.resident_id))
+            if community is not None:
+                q = q.where(_vo.c.community_code == community)
+            return [Volunteer(r.resident_id, r.community_code,
+                              tuple(s for s in r.skills.split(",") if s), r.availability,
+                              r.registered_on) for r in op.uow.conn.execute(q)]
+
+    # ------------------------------------------------------------------ organizations
+
+    def add_orgs(self, actor: Actor, orgs: Iterable[VolunteerOrg]) -> int:
+        """Add volunteer organizations (志愿服务组织); returns how many."""
+        items = list(orgs)
+        with self._write(actor, "volunteers.add_orgs") as op:
+            codes = {o.unit_code for o in items}
+            known = set(op.uow.conn.execute(sa.select(t.units.c.code).where(
+                t.units.c.code.in_(sorted(codes)))).scalars())
+            for i, o in enumerate(items):
+                if o.unit_code not in known:
+                    raise NotFound("unit", o.unit_code, f"at $[{i}].unit_code")
+                if not o.name.strip():
+                    raise ValidationError("an organization needs a name", path=f"$[{i}].name")
+                op.require(ACTIVITY_WRITE, Target("volunteer_org", o.id, unit_code=o.unit_code))
+            try:
+                if items:
+                    op.uow.conn.execute(tp.volunteer_orgs.insert(), [
+                        {"id": o.id, "name": o.name.strip(), "unit_code": o.unit_code,
+                         "category": o.category} for o in items])
+            except IntegrityError:
+                raise ConflictError("a volunteer organization key exists already") from None
+            op.touched.extend(f"volunteer_org:{o.id}" for o in items)
+            return len(items)
+
+    def add_members(self, actor: Actor, org_id: str, resident_ids: Iterable[str], *,
+                    since: dt.date) -> int:
+        """Enrol registered volunteers in an organization; members already in it are skipped.
+
+        Returns:
+            How many were added.
+        """
+        ids = sorted(set(resident_ids))
+        with self._write(actor, "volunteers.add_members") as op:
+            org = op.uow.conn.execute(sa.select(tp.volunteer_orgs).where(
+                tp.volunteer_orgs.c.id == org_id)).first()
+            if org is None:
+                raise NotFound("volunteer organization", org_id)
+            op.require(ACTIVITY_WRITE, Target("volunteer_org", org_id, unit_code=org.unit_code))
+            self._require_volunteers(op, ids)
+            vm = tp.volunteer_memberships
+            have = {r for c in chunks(ids) for r in op.uow.conn.execute(
+                sa.select(vm.c.resident_id).where(vm.c.org_id == org_id,
+                                                  vm.c.resident_id.in_(c))).scalars()}
+            new = [r for r in ids if r not in have]
+            if new:
+                op.uow.conn.execute(vm.insert(), [
+                    {"org_id": org_id, "resident_id": r, "since": since} for r in new])
+            op.touched.extend(f"volunteer:{r}" for r in new)
+            return len(new)
+
+    def _require_volunteers(self, op: Operation, ids: Sequence[str]) -> None:
+        known = {r for c in chunks(list(ids)) for r in op.uow.conn.execute(
+            sa.select(_vo.c.resident_id).where(_vo.c.resident_id.in_(c))).scalars()}
+        missing = [r for r in ids if r not in known]
+        if missing:
+            raise ValidationError(
+                f"{len(missing)} resident(s) are not registered volunteers, e.g. {missing[0]}: "
+                "register them first with gov.volunteers.register", path="resident_ids")
+
+    def orgs(self, *, unit_prefix: str | None = None) -> list[tuple[VolunteerOrg, int]]:
+        """Volunteer organizations with their member counts (organizations are public)."""
+        vo, vm = tp.volunteer_orgs, tp.volunteer_memberships
+        q = (sa.select(vo, sa.func.count(vm.c.resident_id))
+             .outerjoin(vm, vm.c.org_id == vo.c.id).group_by(*vo.c).order_by(vo.c.id))
+        if unit_prefix:
+            q = q.where(vo.c.unit_code.startswith(unit_prefix, autoescape=True))
+        with self._gov.store.unit_of_work(write=False) as uow:
+            return [(VolunteerOrg(r.id, r.name, r.unit_code, r.category), int(r[-1]))
+                    for r in uow.conn.execute(q)]
+
+    # ------------------------------------------------------------------ training
+
+    def record_training(self, actor: Actor, resident_id: str, *, title: str, on: dt.date,
+                        minutes: int, org_id: str | None = None) -> Training:
+        """Record that a volunteer took a training (培训记录)."""
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+            raise ValidationError(f"minutes must be a positive whole number, got {minutes!r}",
+                                  path="minutes")
+        if not title.strip():
+            raise ValidationError("a training needs a title", path="title")
+        with self._write(actor, "volunteers.record_training") as op:
+            ref = resolve_resident(op, resident_id)
+            op.require(VOLUNTEER_WRITE, ref.target("volunteer"))
+            self._require_volunteers(op, [resident_id])
+            new_id = op.uow.conn.execute(tp.volunteer_trainings.insert().values(
+                resident_id=resident_id, title=title.strip(), on=on, minutes=minutes,
+                org_id=org_id)).inserted_primary_key[0]  # type: ignore[index]
+            op.touch("training", new_id)
+            return Training(int(new_id), resident_id, title.strip(), on, minutes, org_id)
+
+    def trainings(self, actor: Actor, resident_id: str) -> list[Training]:
+        """A volunteer's training records, oldest first."""
+        vt = tp.volunteer_trainings
+        with self._read(actor, "volunteers.trainings") as op:
+            refs = _residents(op, [resident_id])
+            if resident_id not in refs or not op.allowed(VOLUNTEER_READ,
+                                                         refs[resident_id].target()):
+                raise NotFound("resident", resident_id, "or outside your scope")
+            return [Training(r.id, r.resident_id, r.title, r.on, r.minutes, r.org_id)
+                    for r in op.uow.conn.execute(sa.select(vt).where(
+                        vt.c.resident_id == resident_id).order_by(vt.c.on, vt.c.id))]
+
+    # ------------------------------------------------------------------ activities
+
+    def create_activity(self, actor: Actor, spec: ActivitySpec) -> Activity:
+        """Create a volunteer activity (发布志愿服务活动) at a community or grid."""
+        spec.validate()
+        act_id = spec.id or f"A{uuid.uuid4().hex[:12]}"
+        with self._write(actor, "volunteers.create_activity") as op:
+            kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
+                t.units.c.code == spec.unit_code)).scalar()
+            if kind not in ("community", "grid"):
+                raise NotFound("community or grid", spec.unit_code,
+                               "activities are organised by a community or a grid")
+            op.require(ACTIVITY_WRITE, Target("activity", act_id, unit_code=spec.unit_code))
+            if spec.org_id is not None and op.uow.conn.execute(sa.select(
+                    tp.volunteer_orgs.c.id).where(tp.volunteer_orgs.c.id == spec.org_id)
+                    ).first() is None:
+                raise NotFound("volunteer organization", spec.org_id)
+            act = Activity(act_id, spec.title.strip(), spec.unit_code, spec.unit_code[:12],
+                           spec.category, spec.place, spec.start.astimezone(dt.UTC),
+                           spec.end.astimezone(dt.UTC), spec.capacity, spec.org_id,
+                           spec.organiser, 0)
+            try:
+                op.uow.conn.execute(_ac.insert().values(
+                    id=act.id, title=act.title, unit_code=act.unit_code,
+                    community_code=act.community_code, category=act.category, place=act.place,
+                    start=act.start, end=act.end, capacity=act.capacity, org_id=act.org_id,
+                    organiser=act.organiser, signed_up=0))
+            except IntegrityError:
+                raise ConflictError(f"activity {act_id} exists already") from None
+            op.touch("activity", act_id)
+            return act
+
+    def get_activity(self, activity_id: str) -> Activity:
+        """An activity (activities are public notices)."""
+        with self._gov.store.unit_of_work(write=False) as uow:
+            row = uow.conn.execute(sa.select(_ac).where(_ac.c.id == activity_id)).first()
+        if row is None:
+            raise NotFound("activity", activity_id)
+        return _activity(row)
+
+    def activities(self, *, community: str | None = None, start: dt.datetime | None = None,
+                   end: dt.datetime | None = None) -> list[Activity]:
+        """Activities, optionally of one community and starting in ``[start, end)``."""
+        q = sa.select(_ac).order_by(_ac.c.start, _ac.c.id)
+        if community is not None:
+            q = q.where(_ac.c.community_code == community)
+        if start is not None:
+            q = q.where(_ac.c.start >= start)
+        if end is not None:
+            q = q.where(_ac.c.start < end)
+        with self._gov.store.unit_of_work(write=False) as uow:
+            return [_activity(r) for r in uow.conn.execute(q)]
+
+    def sign_up(self, actor: Actor, activity_id: str, resident_id: str) -> Activity:
+        """Sign a registered volunteer up for an activity (报名); refused when it is full.
+
+        Raises:
+            ConflictError: the activity is full, or the volunteer signed up already.
+        """
+        with self._write(actor, "volunteers.sign_up") as op:
+            ref = resolve_resident(op, resident_id)
+            op.require(ACTIVITY_SIGN_UP, ref.target("volunteer"))
+            self._require_volunteers(op, [resident_id])
+            conn = op.uow.conn
+            su = tp.activity_signups
+            if conn.execute(sa.select(su.c.resident_id).where(
+                    su.c.activity_id == activity_id, su.c.resident_id == resident_id)).first():
+                raise ConflictError(f"{resident_id} signed up for {activity_id} already")
+            row = conn.execute(_ac.update().where(
+                _ac.c.id == activity_id, _ac.c.signed_up < _ac.c.capacity)
+                .values(signed_up=_ac.c.signed_up + 1).returning(*_ac.c)).first()
+            if row is None:
+                if conn.execute(sa.select(_ac.c.id).where(_ac.c.id == activity_id)).first():
+                    raise ConflictError(f"activity {activity_id} is full")
+                raise NotFound("activity", activity_id)
+            conn.execute(su.insert().values(activity_id=activity_id, resident_id=resident_id,
+                                            at=op.now))
+            op.touch("activity", activity_id)
+            return _activity(row)
+
+    def record_attendance(
+        self, actor: Actor, activity_id: str, attendees: Iterable[str | tuple[str, int]],
+    ) -> AttendanceResult:
+        """Record who served at an activity and award their points, in one transaction.
+
+        Each attendee is a resident key (served the whole activity) or ``(resident key,
+        minutes)``. Points come from the scoring hooks; attendees recorded before are left as
+        they are (a retried call writes nothing twice).
+
+        Raises:
+            NotFound: no such activity or resident.
+            ValidationError: an attendee is not a registered volunteer, or minutes are bad.
+            PluginError: a scoring plugin answered a negative or non-integer score.
+            PermissionDenied: the actor may not record attendance at the activity's unit.
+        """
+        batch: list[tuple[str, int | None]] = []
+        for i, a in enumerate(attendees):
+            if isinstance(a, str):
+                batch.append((a, None))
+            else:
+                rid, minutes = a
+                if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+                    raise ValidationError(f"minutes must be a whole number >= 0, got {minutes!r}",
+                                          path=f"$[{i}]")
+                batch.append((rid, minutes))
+        for attempt in range(5):
+            try:
+                return self._record_attendance(actor, activity_id, batch)
+            except IntegrityError:
+                if attempt == 4:
+                    raise ConflictError(
+                        f"attendance at {activity_id} is being recorded concurrently; "
+                        "retry") from None
+        raise AssertionError("unreachable")
+
+    def _record_attendance(self, actor: Actor, activity_id: str,
+                           batch: list[tuple[str, int | None]]) -> AttendanceResult:
+        with self._write(actor, "volunteers.record_attendance") as op:
+            conn = op.uow.conn
+            row = conn.execute(sa.select(_ac).where(_ac.c.id == activity_id)).first()
+            if row is None:
+                raise NotFound("activity", activity_id)
+            act = _activity(row)
+            op.require(ACTIVITY_WRITE, Target("activity", act.id, unit_code=act.unit_code))
+            ids = [r for r, _ in batch]
+            if len(set(ids)) != len(ids):
+                dup = next(r for r, n in Counter(ids).items() if n > 1)
+                raise ValidationError(f"resident {dup} appears twice among the attendees",
+                                      path="attendees")
+            refs = _residents(op, ids)
+            for i, rid in enumerate(ids):
+                if rid not in refs:
+                    raise NotFound("resident", rid, f"at attendees[{i}]")
+                if refs[rid].erased:
+                    raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
+            self._require_volunteers(op, ids)
+            already = {r for c in chunks(ids) for r in conn.execute(sa.select(
+                _at.c.resident_id).where(_at.c.activity_id == activity_id,
+                                         _at.c.resident_id.in_(c))).scalars()}
+            todo = [(r, m) for r, m in batch if r not in already]
+            day = act.start.astimezone(self._gov.timezone).date()
+            scores = self._score(op, act, todo, day)
+            # balances are locked in resident order, so concurrent batches never deadlock
+            entry_ids: dict[str, int] = {}
+            for (rid, _), points in sorted(zip(todo, scores, strict=True)):
+                if points > 0:
+                    key = f"attend:{activity_id}:{rid}"
+                    fp = request_fingerprint(op="attend", activity=activity_id, resident=rid)
+                    entry_ids[rid] = post_entry(op, refs[rid], EntryKind.EARN, points, key, fp,
+                                                reason=act.title[:200],
+                                                activity_id=activity_id).id
+            recorded: list[Attendance] = []
+            rows: list[dict[str, Any]] = []
+            for (rid, minutes), points in zip(todo, scores, strict=True):
+                served = act.minutes if minutes is None else minutes
+                entry_id = entry_ids.get(rid)
+                rows.append({"activity_id": activity_id, "resident_id": rid,
+                             "community_code": refs[rid].community_code or act.community_code,
+                             "day": day, "month": month_of(day), "category": act.category,
+                             "minutes": served, "points": points, "entry_id": entry_id,
+                             "at": op.now})
+                recorded.append(Attendance(activity_id, rid, served, points, entry_id))
+            if rows:
+                conn.execute(_at.insert(), rows)
+            op.touch("activity", activity_id)
+            return AttendanceResult(activity_id, tuple(recorded), tuple(sorted(already)))
+
+    def _score(self, op: Operation, act: Activity, todo: list[tuple[str, int | None]],
+               day: dt.date) -> list[int]:
+        hooks = self._hooks
+        check = expect_int(minimum=0)
+        base_cache: dict[int, int] = {}
+        bonus_hooks = bool(hooks.implementations("cgov_points_bonus"))
+        out = []
+        for rid, minutes in todo:
+            served = act.minutes if minutes is None else minutes
+            base = base_cache.get(served)
+            if base is None:
+                base = base_cache[served] = hooks.first(
+                    "cgov_points_standard", check, category=act.category, minutes=served,
+                    community_code=act.community_code)
+            bonus = sum(b for _, b in hooks.all("cgov_points_bonus", check, activity=act,
+                                                 resident_id=rid, base=base)) if bonus_hooks else 0
+            out.append(base + bonus)
+        caps = [c for _, c in hooks.all("cgov_points_daily_cap", check,
+                                         community_code=act.community_code, day=day)]
+        if caps and todo:
+            cap = min(caps)
+            ids = [r for r, _ in todo]
+            earned: dict[str, int] = {}
+            for c in chunks(ids):
+                for r, n in op.uow.conn.execute(sa.select(_at.c.resident_id, sa.func.sum(
+                        _at.c.points)).where(_at.c.day == day, _at.c.resident_id.in_(c))
+                        .group_by(_at.c.resident_id)):
+                    earned[r] = int(n or 0)
+            out = [max(0, min(p, cap - earned.get(r, 0))) for p, (r, _) in zip(out, todo,
+                                                                               strict=True)]
+        return out
+
+    def service_records(self, actor: Actor, resident_id: str) -> list[Attendance]:
+        """A volunteer's service records (服务记录), oldest first."""
+        with self._read(actor, "volunteers.service_records") as op:
+            refs = _residents(op, [resident_id])
+            if resident_id not in refs or not op.allowed(VOLUNTEER_READ,
+                                                         refs[resident_id].target()):
+                raise NotFound("resident", resident_id, "or outside your scope")
+            q = sa.select(_at).where(_at.c.resident_id == resident_id).order_by(_at.c.at)
+            return [Attendance(r.activity_id, r.resident_id, r.minutes, r.points, r.entry_id)
+                    for r in op.uow.conn.execute(q)]
+
+    # ------------------------------------------------------------------ reports
+
+    def participation(self, actor: Actor, *, community: str | None = None,
+                      top: int = 10) -> ParticipationReport:
+        """Participation per community and month (the study's participation problem).
+
+        Each row: active volunteers (distinct residents with a service record that month, by
+        the community they live in), residents, their share, registered volunteers, service
+        records, points issued/redeemed/expired, supermarket turnover and stock-outs.
+        """
+        from community_governance.services.supermarket import monthly_turnover
+
+        with self._read(actor, "volunteers.participation") as op:
+            scope = op.scope(A.REPORT_READ)
+            conn = op.uow.conn
+            q = (sa.select(_at.c.community_code, _at.c.month,
+                           sa.func.count(sa.distinct(_at.c.resident_id)), sa.func.count(),
+                           sa.func.sum(_at.c.minutes))
+                 .where(scope_clause(scope, unit=_at.c.community_code))
+                 .group_by(_at.c.community_code, _at.c.month))
+            if community is not None:
+                q = q.where(_at.c.community_code == community)
+            residents = dict(self._residents_per_community(conn, scope, community))
+            vq = (sa.select(_vo.c.community_code, sa.func.count())
+                  .where(scope_clause(scope, unit=_vo.c.community_code))
+                  .group_by(_vo.c.community_code))
+            registered = {r[0]: int(r[1]) for r in conn.execute(vq)}
+            rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+            def row(code: str, month: str) -> dict[str, Any]:
+                return rows.setdefault((code, month), {
+                    "community": code, "month": month, "residents": residents.get(code, 0),
+                    "registered_volunteers": registered.get(code, 0), "active_volunteers": 0,
+                    "share_active": 0.0, "service_records": 0, "service_hours": 0.0,
+                    "points_issued": 0, "points_redeemed": 0, "points_expired": 0,
+                    "redemptions": 0, "goods_redeemed": 0, "stock_outs": 0})
+
+            for code, month, active, n, minutes in conn.execute(q):
+                r = row(code, month)
+                r["active_volunteers"] = int(active)
+                r["service_records"] = int(n)
+                r["service_hours"] = round(int(minutes or 0) / 60, 1)
+            for p in monthly_points(op, community):
+                if p["community"]:
+                    r = row(p["community"], p["month"])
+                    r["points_issued"] = p["issued"]
+                    r["points_redeemed"] = p["redeemed"]
+                    r["points_expired"] = p["expired"]
+            for s in monthly_turnover(op, community):
+                r = row(s["community"], s["month"])
+                r["redemptions"] = s["redemptions"]
+                r["goods_redeemed"] = s["goods_redeemed"]
+                r["stock_outs"] = s["stock_outs"]
+            for r in rows.values():
+                r["share_active"] = (round(r["active_volunteers"] / r["residents"], 4)
+                                     if r["residents"] else 0.0)
+            cq = (sa.select(_at.c.category, sa.func.count())
+                  .where(scope_clause(scope, unit=_at.c.community_code))
+                  .group_by(_at.c.category).order_by(sa.func.count().desc(), _at.c.category)
+                  .limit(top))
+            if community is not None:
+                cq = cq.where(_at.c.community_code == community)
+            cats = tuple((c, int(n)) for c, n in conn.execute(cq))
+            aq = sa.select(sa.func.count(sa.distinct(_at.c.resident_id))).where(
+                scope_clause(scope, unit=_at.c.community_code))
+            if community is not None:
+                aq = aq.where(_at.c.community_code == community)
+            ever_active = int(conn.execute(aq).scalar_one())
+            total_res = sum(v for k, v in residents.items())
+            vo = tp.volunteer_orgs
+            oq = sa.select(sa.func.count()).select_from(vo).where(
+                scope_clause(scope, unit=vo.c.unit_code))
+            mq = sa.select(sa.func.count(sa.distinct(tp.volunteer_memberships.c.resident_id))
+                           ).select_from(tp.volunteer_memberships.join(vo))
+            mq = mq.where(scope_clause(scope, unit=vo.c.unit_code))
+            totals = {
+                "residents": total_res, "registered_volunteers": sum(registered.values()),
+                "volunteer_orgs": int(conn.execute(oq).scalar_one()),
+                "org_members": int(conn.execute(mq).scalar_one()),
+                "ever_active_volunteers": ever_active,
+                "share_ever_active": round(ever_active / total_res, 4) if total_res else 0.0,
+                "points_issued": sum(r["points_issued"] for r in rows.values()),
+                "points_redeemed": sum(r["points_redeemed"] for r in rows.values()),
+                "points_expired": sum(r["points_expired"] for r in rows.values()),
+            }
+            return ParticipationReport(tuple(rows[k] for k in sorted(rows)), cats, totals)
+
+    @staticmethod
+    def _residents_per_community(conn: sa.Connection, scope: Any,
+                                 community: str | None) -> list[tuple[str, int]]:
+        q = (sa.select(t.buildings.c.community_code, sa.func.count())
+             .select_from(t.residents.join(t.households).join(t.buildings))
+             .where(t.residents.c.erased.is_(False),
+                    scope_clause(scope, unit=t.buildings.c.community_code))
+             .group_by(t.buildings.c.community_code))
+        if community is not None:
+            q = q.where(t.buildings.c.community_code == community)
+        return [(r[0], int(r[1])) for r in conn.execute(q)]
+

@@ -1,0 +1,248 @@
+"""Volunteers, the points journal (积分流水), the points supermarket (积分超市) and the charity
+supermarket (爱心超市).
+
+Residents are referenced by ``residents.id`` only, so that erasing a resident's personal data
+leaves every ledger balanced. The journals (points entries, stock moves, redemptions,
+give-outs) are append-only in the database itself; balances and stock are guarded by CHECK
+constraints as the last line of defence behind the guarded UPDATEs of the services.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from community_governance.storage.tables._base import UTCDateTime, make_append_only, metadata
+
+# --- volunteers -------------------------------------------------------------------------------
+
+volunteers = sa.Table(
+    "volunteers",
+    metadata,
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("skills", sa.Text, nullable=False, server_default=""),
+    sa.Column("availability", sa.Text, nullable=False, server_default=""),
+    sa.Column("registered_on", sa.Date, nullable=False),
+)
+
+volunteer_orgs = sa.Table(
+    "volunteer_orgs",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("unit_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("category", sa.String(40), nullable=False),
+)
+
+volunteer_memberships = sa.Table(
+    "volunteer_memberships",
+    metadata,
+    sa.Column("org_id", sa.String(40), sa.ForeignKey("volunteer_orgs.id"), primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True,
+              index=True),
+    sa.Column("since", sa.Date, nullable=False),
+)
+
+volunteer_trainings = sa.Table(
+    "volunteer_trainings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("org_id", sa.String(40), sa.ForeignKey("volunteer_orgs.id")),
+    sa.CheckConstraint("minutes > 0", name="minutes_positive"),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("unit_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("community_code", sa.String(24), nullable=False, index=True),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("place", sa.String(200), nullable=False),
+    sa.Column("start", UTCDateTime, nullable=False),
+    sa.Column("end", UTCDateTime, nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("org_id", sa.String(40), sa.ForeignKey("volunteer_orgs.id")),
+    sa.Column("organiser", sa.String(200), nullable=False, server_default=""),
+    sa.Column("signed_up", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+    sa.CheckConstraint("signed_up >= 0 AND signed_up <= capacity", name="signed_up_in_capacity"),
+)
+
+activity_signups = sa.Table(
+    "activity_signups",
+    metadata,
+    sa.Column("activity_id", sa.String(40), sa.ForeignKey("activities.id"), primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+#: Service records (服务记录): one row per volunteer and activity.
+activity_attendance = sa.Table(
+    "activity_attendance",
+    metadata,
+    sa.Column("activity_id", sa.String(40), sa.ForeignKey("activities.id"), primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True,
+              index=True),
+    sa.Column("community_code", sa.String(24), nullable=False),  # the resident's
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("entry_id", sa.Integer),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("points >= 0", name="points_not_negative"),
+)
+make_append_only(activity_attendance)
+
+# --- the points journal -----------------------------------------------------------------------
+
+points_entries = sa.Table(
+    "points_entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("amount", sa.Integer, nullable=False),
+    sa.Column("balance_after", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("community_code", sa.String(24), index=True),
+    sa.Column("idempotency_key", sa.String(120), nullable=False, unique=True),
+    sa.Column("request", sa.String(32), nullable=False),
+    sa.Column("reverses_id", sa.Integer, sa.ForeignKey("points_entries.id"), unique=True),
+    sa.Column("activity_id", sa.String(40)),
+    sa.Column("reason", sa.String(200), nullable=False, server_default=""),
+    sa.Column("actor", sa.String(80), nullable=False),
+    sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+    sa.CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+    sa.CheckConstraint("kind IN ('earn', 'redeem', 'expire', 'reverse')", name="kind_known"),
+)
+make_append_only(points_entries)
+sa.Index("ix_points_entries_month_community", points_entries.c.month,
+         points_entries.c.community_code)
+
+points_balances = sa.Table(
+    "points_balances",
+    metadata,
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+    sa.Column("balance", sa.Integer, nullable=False),
+    sa.CheckConstraint("balance >= 0", name="balance_not_negative"),
+)
+
+# --- the points supermarket -------------------------------------------------------------------
+
+supermarket_items = sa.Table(
+    "supermarket_items",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("price_points", sa.Integer, nullable=False),
+    sa.Column("stock", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.CheckConstraint("price_points > 0", name="price_positive"),
+    sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+)
+
+stock_moves = sa.Table(
+    "stock_moves",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.String(40), sa.ForeignKey("supermarket_items.id"), nullable=False,
+              index=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("delta", sa.Integer, nullable=False),
+    sa.Column("stock_after", sa.Integer, nullable=False),
+    sa.Column("community_code", sa.String(24), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("idempotency_key", sa.String(120), unique=True),
+    sa.CheckConstraint("stock_after >= 0", name="stock_after_not_negative"),
+)
+make_append_only(stock_moves)
+
+redemptions = sa.Table(
+    "redemptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idempotency_key", sa.String(120), nullable=False, unique=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("item_id", sa.String(40), sa.ForeignKey("supermarket_items.id"), nullable=False,
+              index=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("entry_id", sa.Integer, sa.ForeignKey("points_entries.id"), nullable=False,
+              unique=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.CheckConstraint("points > 0", name="points_positive"),
+)
+make_append_only(redemptions)
+
+# --- the charity supermarket ------------------------------------------------------------------
+
+charity_donations = sa.Table(
+    "charity_donations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("donor", sa.String(200), nullable=False),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("condition", sa.String(16), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("estimated_value_fen", sa.BigInteger, nullable=False),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.CheckConstraint("estimated_value_fen >= 0", name="value_not_negative"),
+)
+
+charity_lots = sa.Table(
+    "charity_lots",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("donation_id", sa.String(40), sa.ForeignKey("charity_donations.id"),
+              nullable=False, index=True),
+    sa.Column("community_code", sa.String(24), nullable=False, index=True),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("condition", sa.String(16), nullable=False),
+    sa.Column("quantity_sorted", sa.Integer, nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_value_fen", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("quantity >= 0 AND quantity <= quantity_sorted", name="quantity_in_range"),
+)
+
+charity_give_outs = sa.Table(
+    "charity_give_outs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idempotency_key", sa.String(120), nullable=False, unique=True),
+    sa.Column("request", sa.String(32), nullable=False),
+    sa.Column("lot_id", sa.String(40), sa.ForeignKey("charity_lots.id"), nullable=False,
+              index=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+make_append_only(charity_give_outs)

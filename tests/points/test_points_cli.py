@@ -1,0 +1,94 @@
+"""The command line: volunteers, points, supermarket and the participation report; and the
+demo seeding on the small city."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import community_governance
+from community_governance.cli import _load, cli
+from community_governance.domain.access import Actor
+from community_governance.services.points_demo import seed_volunteering
+from community_governance.testing.city import build_small_city
+
+SYSTEM = Actor.system("test")
+
+
+@pytest.fixture(scope="module")
+def loaded() -> None:
+    if "points" not in cli.commands:
+        _load()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with community_governance.open(url, entrypoints=False) as gov:
+        city = build_small_city(gov)
+        gov.volunteers.register(SYSTEM, city.all_residents()[0])
+        gov.supermarket.add_item(SYSTEM, city.communities[0], "毛巾", 5, stock=1, id="TOWEL")
+    return url
+
+
+def _run(*args: str) -> dict[str, object] | str:
+    res = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    try:
+        return json.loads(res.output)  # type: ignore[no-any-return]
+    except json.JSONDecodeError:
+        return res.output
+
+
+def test_points_commands(loaded: None, db: str) -> None:
+    """Earns, replays, redeems goods and reads balance and statement from the command line."""
+    earned = _run("points", "earn", "R0001", "12", "--key", "k1", "--db", db)
+    assert isinstance(earned, dict) and earned["balance_after"] == 12
+    assert _run("points", "earn", "R0001", "12", "--key", "k1", "--db", db) == earned
+    bought = _run("points", "redeem", "R0001", "--item", "TOWEL", "--key", "k2", "--db", db)
+    assert isinstance(bought, dict) and bought["points"] == 5
+    assert _run("points", "balance", "R0001", "--json", "--db", db) == {
+        "resident_id": "R0001", "balance": 7}
+    st = _run("points", "statement", "R0001", "--json", "--db", db)
+    assert isinstance(st, dict) and [e["amount"] for e in st["entries"]] == [12, -5]  # type: ignore[union-attr]
+    stock = _run("supermarket", "stock", "--json", "--db", db)
+    assert isinstance(stock, list) and stock[0]["stock"] == 0
+    assert "3 in stock" in str(_run("supermarket", "restock", "TOWEL", "3", "--db", db))
+    assert "0 problem(s)" in str(_run("points", "check", "--db", db))
+
+
+def test_cli_refuses_bad_inputs(loaded: None, db: str) -> None:
+    """Exits with status 2 and a message for a negative amount, an unknown resident and an
+    overdraft."""
+    for cmd, args in ((["points", "earn"], ["R0001", "-5"]), (["points", "earn"], ["R9999", "5"]),
+                      (["points", "redeem"], ["R0001", "50"])):
+        res = CliRunner().invoke(cli, [*cmd, "--db", db, "--", *args])
+        assert res.exit_code == 2 and "error:" in res.output
+
+
+def test_report_participation_on_seeded_city(loaded: None, tmp_path: Path) -> None:
+    """Shows real numbers after the demo seeding: members, active volunteers, points."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    with community_governance.open(url, entrypoints=False) as gov:
+        build_small_city(gov)
+        ticks: list[tuple[int, int]] = []
+        counts = seed_volunteering(gov, seed=7, months=2, progress=lambda d, n: ticks.append((d, n)))
+        assert ticks[-1] == (5, 5)
+        assert counts["organizations"] == 106 and counts["attendances"] > 0
+        assert gov.points.check(SYSTEM) == []
+    rep = _run("report", "participation", "--db", url, "--json")
+    assert isinstance(rep, dict)
+    totals = rep["totals"]
+    assert isinstance(totals, dict)
+    assert totals["volunteer_orgs"] == 106
+    assert totals["org_members"] == totals["registered_volunteers"] == counts["members"] > 0
+    assert totals["points_issued"] > 0 and totals["ever_active_volunteers"] > 0
+    months = {r["month"] for r in rep["months"] if r["active_volunteers"]}  # type: ignore[union-attr]
+    assert len(months) == 2
+    text = _run("report", "participation", "--db", url)
+    assert "Top categories" in str(text) and "points_redeemed" in str(text)
+    vols = _run("volunteers", "list", "--db", url, "--json")
+    assert isinstance(vols, list) and len(vols) == counts["members"]
