@@ -32,8 +32,9 @@ SYSTEM = Actor.system("bench")
 FROM = pendulum.date(2018, 1, 1)
 
 
-def build_city(gov: Any, *, communities: int = 5, grids: int = 4, buildings: int = 10,
-               households: int = 12) -> int:
+def build_city(
+    gov: Any, *, communities: int = 5, grids: int = 4, buildings: int = 10, households: int = 12
+) -> int:
     """Build a two-sub-district city; returns the number of households."""
     reg = gov.registry
     county = "411281"
@@ -46,22 +47,23 @@ def build_city(gov: Any, *, communities: int = 5, grids: int = 4, buildings: int
     posts: list[Post] = []
     for s in subs:
         staff.append(StaffMember(f"SUB-{s}", f"办事处{s[-3:]}", permanent=True))
-        posts.append(Post(f"P-SUB-{s}", PostKind.SUBDISTRICT_STAFF, s, HolderKind.STAFF,
-                          f"SUB-{s}", FROM))
+        posts.append(
+            Post(f"P-SUB-{s}", PostKind.SUBDISTRICT_STAFF, s, HolderKind.STAFF, f"SUB-{s}", FROM)
+        )
         for ci in range(1, communities + 1):
             c = f"{s}{ci:03d}"
             units.append(Unit(c, UnitKind.COMMUNITY, f"第{ci}社区", s))
             for role, kind in (("SEC", PostKind.SECRETARY), ("STF", PostKind.STAFF)):
                 staff.append(StaffMember(f"{role}-{c}", f"{role}{c[-3:]}", permanent=True))
-                posts.append(Post(f"P-{role}-{c}", kind, c, HolderKind.STAFF, f"{role}-{c}",
-                                  FROM))
+                posts.append(Post(f"P-{role}-{c}", kind, c, HolderKind.STAFF, f"{role}-{c}", FROM))
             n = 0
             for gi in range(1, grids + 1):
                 g = f"{c}-W{gi:02d}"
                 units.append(Unit(g, UnitKind.GRID, f"第{gi}网格", c))
                 staff.append(StaffMember(f"GL-{g}", f"网格长{gi}", permanent=False))
-                posts.append(Post(f"P-GL-{g}", PostKind.GRID_LEADER, g, HolderKind.STAFF,
-                                  f"GL-{g}", FROM))
+                posts.append(
+                    Post(f"P-GL-{g}", PostKind.GRID_LEADER, g, HolderKind.STAFF, f"GL-{g}", FROM)
+                )
                 for _ in range(buildings):
                     n += 1
                     b = f"{c}-B{n:04d}"
@@ -76,8 +78,12 @@ def build_city(gov: Any, *, communities: int = 5, grids: int = 4, buildings: int
 
 
 def _figure(name: str, value: float, unit: str, **extra: Any) -> None:
-    print(json.dumps({"benchmark": name, "value": round(value, 4), "unit": unit, **extra},
-                     ensure_ascii=False), flush=True)
+    print(
+        json.dumps(
+            {"benchmark": name, "value": round(value, 4), "unit": unit, **extra}, ensure_ascii=False
+        ),
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -101,28 +107,46 @@ def main() -> None:
                 b = buildings[i % len(buildings)]
                 gl = Actor.staff(f"GL-{grid_of[b]}")
                 t0 = time.perf_counter()
-                case = gov.cases.report(gl, category="repair", building_code=b,
-                                        description="楼道灯不亮", channel="app")
+                case = gov.cases.report(
+                    gl, category="repair", building_code=b, description="楼道灯不亮", channel="app"
+                )
                 t1 = time.perf_counter()
                 gov.cases.assign(gl, case.id, gl.id)
                 gov.cases.resolve(gl, case.id, note="已修复")
                 t2 = time.perf_counter()
                 times.append(t1 - t0)
                 full.append(t2 - t0)
-            _figure("case_intake_report", statistics.median(times) * 1000, "ms/case (median)",
-                    db=args.db, cases=args.intake,
-                    per_second=round(1 / statistics.median(times), 1))
-            _figure("case_report_assign_resolve", statistics.median(full) * 1000,
-                    "ms/case (median)", db=args.db)
+            _figure(
+                "case_intake_report",
+                statistics.median(times) * 1000,
+                "ms/case (median)",
+                db=args.db,
+                cases=args.intake,
+                per_second=round(1 / statistics.median(times), 1),
+            )
+            _figure(
+                "case_report_assign_resolve",
+                statistics.median(full) * 1000,
+                "ms/case (median)",
+                db=args.db,
+            )
 
             # --- a year of the demo city
             t0 = time.perf_counter()
             summary = seed_cases(gov, seed=2019)
             seed_s = time.perf_counter() - t0
-            _figure("seed_cases_year", seed_s, "s", db=args.db, households=n_hh,
-                    cases=summary.cases, operations=summary.operations,
-                    escalated=summary.escalated, closed=summary.closed,
-                    ops_per_second=round(summary.operations / seed_s, 1))
+            _figure(
+                "seed_cases_year",
+                seed_s,
+                "s",
+                db=args.db,
+                households=n_hh,
+                cases=summary.cases,
+                operations=summary.operations,
+                escalated=summary.escalated,
+                closed=summary.closed,
+                ops_per_second=round(summary.operations / seed_s, 1),
+            )
 
             # --- the case report over the year
             runs = []
@@ -130,19 +154,36 @@ def main() -> None:
                 t0 = time.perf_counter()
                 r = gov.cases.case_report(SYSTEM, year=2019)
                 runs.append(time.perf_counter() - t0)
-            _figure("case_report_year", statistics.median(runs) * 1000, "ms (median of 5)",
-                    db=args.db, cases=r.total, median_days=r.median_days, p90_days=r.p90_days,
-                    overdue_share=r.overdue_share,
-                    satisfaction_mean=r.satisfaction["mean"])
+            _figure(
+                "case_report_year",
+                statistics.median(runs) * 1000,
+                "ms (median of 5)",
+                db=args.db,
+                cases=r.total,
+                median_days=r.median_days,
+                p90_days=r.p90_days,
+                overdue_share=r.overdue_share,
+                satisfaction_mean=r.satisfaction["mean"],
+            )
             scoped = Actor.staff("SEC-411281001001")
             t0 = time.perf_counter()
             rs = gov.cases.case_report(scoped, year=2019)
-            _figure("case_report_year_one_community", (time.perf_counter() - t0) * 1000, "ms",
-                    db=args.db, cases=rs.total)
+            _figure(
+                "case_report_year_one_community",
+                (time.perf_counter() - t0) * 1000,
+                "ms",
+                db=args.db,
+                cases=rs.total,
+            )
             t0 = time.perf_counter()
             docs = gov.cases.export_open311(SYSTEM)
-            _figure("open311_export_year", (time.perf_counter() - t0) * 1000, "ms",
-                    db=args.db, requests=len(docs))
+            _figure(
+                "open311_export_year",
+                (time.perf_counter() - t0) * 1000,
+                "ms",
+                db=args.db,
+                requests=len(docs),
+            )
 
 
 if __name__ == "__main__":

@@ -40,17 +40,27 @@ def bench_can() -> None:
         city = build_small_city(gov)
         with Service(gov)._read(city.grid_leader["411281001001-W01"]) as op:
             p = op.principal
-        targets = [Target("resident", f"R{i:04d}", f"411281001001-B000{1 + i % 4}",
-                          f"411281001001-W0{1 + (i % 4) // 2}", owner_id=f"R{i:04d}")
-                   for i in range(1000)]
+        targets = [
+            Target(
+                "resident",
+                f"R{i:04d}",
+                f"411281001001-B000{1 + i % 4}",
+                f"411281001001-W0{1 + (i % 4) // 2}",
+                owner_id=f"R{i:04d}",
+            )
+            for i in range(1000)
+        ]
 
         def run() -> None:
             for t in targets:
                 can(p, A.RESIDENT_READ, t)
 
         sec = _best(run)
-        print(json.dumps({"figure": "can_decisions_per_second", "value": round(1000 / sec),
-                          "unit": "1/s"}))
+        print(
+            json.dumps(
+                {"figure": "can_decisions_per_second", "value": round(1000 / sec), "unit": "1/s"}
+            )
+        )
 
 
 def bench_reads(plugins: list[object], label: str) -> dict[str, float]:
@@ -67,11 +77,14 @@ def bench_reads(plugins: list[object], label: str) -> dict[str, float]:
             for _ in range(24):
                 gov.registry.list_residents(sec)
 
-        out = {"get_resident_ms": _best(singles) / len(rids) * 1000,
-               "list_residents_ms": _best(lists) / 24 * 1000}
+        out = {
+            "get_resident_ms": _best(singles) / len(rids) * 1000,
+            "list_residents_ms": _best(lists) / 24 * 1000,
+        }
         for k, v in out.items():
-            print(json.dumps({"figure": f"{k}", "plugins": label, "value": round(v, 4),
-                              "unit": "ms"}))
+            print(
+                json.dumps({"figure": f"{k}", "plugins": label, "value": round(v, 4), "unit": "ms"})
+            )
         return out
 
 
@@ -80,9 +93,16 @@ def main() -> None:
     base = bench_reads([], "none (hook skipped)")
     with_plugin = bench_reads([NoOp()], "one no-op narrowing plugin")
     for k in base:
-        print(json.dumps({"figure": f"{k}_ratio", "baseline": round(base[k], 4),
-                          "value": round(with_plugin[k], 4),
-                          "ratio": round(with_plugin[k] / base[k], 3)}))
+        print(
+            json.dumps(
+                {
+                    "figure": f"{k}_ratio",
+                    "baseline": round(base[k], 4),
+                    "value": round(with_plugin[k], 4),
+                    "ratio": round(with_plugin[k] / base[k], 3),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

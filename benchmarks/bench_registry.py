@@ -48,10 +48,20 @@ def prepare(url: str, city: City) -> None:
 
 
 def news(city: City) -> list[NewResident]:
-    return [NewResident(name=p.name, id_number=p.id_number, household_id=p.household_id,
-                        relation=p.relation, phone=p.phone, vulnerabilities=p.vulnerabilities,
-                        party_member=p.party_member, id=p.id, moved_in=p.moved_in)
-            for p in city.residents]
+    return [
+        NewResident(
+            name=p.name,
+            id_number=p.id_number,
+            household_id=p.household_id,
+            relation=p.relation,
+            phone=p.phone,
+            vulnerabilities=p.vulnerabilities,
+            party_member=p.party_member,
+            id=p.id,
+            moved_in=p.moved_in,
+        )
+        for p in city.residents
+    ]
 
 
 def service(folder: Path, city: City) -> float:
@@ -61,7 +71,7 @@ def service(folder: Path, city: City) -> float:
     with community_governance.open(url, entrypoints=False) as gov:
         started = time.perf_counter()
         for i in range(0, len(items), CHUNK):
-            gov.registry.register_residents(SYSTEM, items[i:i + CHUNK])
+            gov.registry.register_residents(SYSTEM, items[i : i + CHUNK])
         return time.perf_counter() - started
 
 
@@ -73,11 +83,25 @@ def raw(folder: Path, city: City) -> float:
     residents, spells = [], []
     for p in city.residents:
         idn = parse_id_number(p.id_number, today=REFERENCE_DATE)
-        residents.append((p.id, p.name, idn.number, cipher.lookup_hash(idn.number),
-                          idn.birth_date.isoformat(), idn.sex, idn.region_code, p.phone,
-                          p.household_id, p.relation.value,
-                          ",".join(sorted(v.value for v in p.vulnerabilities)),
-                          int(p.party_member), 0, "", now))
+        residents.append(
+            (
+                p.id,
+                p.name,
+                idn.number,
+                cipher.lookup_hash(idn.number),
+                idn.birth_date.isoformat(),
+                idn.sex,
+                idn.region_code,
+                p.phone,
+                p.household_id,
+                p.relation.value,
+                ",".join(sorted(v.value for v in p.vulnerabilities)),
+                int(p.party_member),
+                0,
+                "",
+                now,
+            )
+        )
         spells.append((p.id, p.household_id, p.moved_in.isoformat(), None))
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=ON")
@@ -89,10 +113,14 @@ def raw(folder: Path, city: City) -> float:
         conn.executemany(
             "INSERT INTO residents (id, name, id_number, id_hash, birth_date, sex, region_code, "
             "phone, household_id, relation, vulnerabilities, party_member, erased, warnings, "
-            "registered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", residents[i:i + CHUNK])
+            "registered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            residents[i : i + CHUNK],
+        )
         conn.executemany(
             'INSERT INTO residence_spells (resident_id, household_id, start, "end") '
-            "VALUES (?,?,?,?)", spells[i:i + CHUNK])
+            "VALUES (?,?,?,?)",
+            spells[i : i + CHUNK],
+        )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
@@ -122,17 +150,32 @@ def main() -> None:
         raw_s = raw(folder, city)
         service_s = service(folder, city)
         raw_rate, service_rate = n / raw_s, n / service_s
-        emit(figure="register_residents_raw", rows=n, seconds=round(raw_s, 3),
-             rows_per_s=round(raw_rate), what="sqlite3 executemany, resident + residence rows")
-        emit(figure="register_residents_service", rows=n, seconds=round(service_s, 3),
-             rows_per_s=round(service_rate), baseline="register_residents_raw",
-             baseline_rows_per_s=round(raw_rate), ratio=round(raw_rate / service_rate, 2),
-             target_ratio=3.0)
+        emit(
+            figure="register_residents_raw",
+            rows=n,
+            seconds=round(raw_s, 3),
+            rows_per_s=round(raw_rate),
+            what="sqlite3 executemany, resident + residence rows",
+        )
+        emit(
+            figure="register_residents_service",
+            rows=n,
+            seconds=round(service_s, 3),
+            rows_per_s=round(service_rate),
+            baseline="register_residents_raw",
+            baseline_rows_per_s=round(raw_rate),
+            ratio=round(raw_rate / service_rate, 2),
+            target_ratio=3.0,
+        )
         if not args.skip_demo:
             for registry_only in (True, False):
-                emit(figure="cgov_demo_yima", scale=args.scale, registry_only=registry_only,
-                     seconds=round(demo(folder, args.scale, registry_only), 2),
-                     target_seconds=30.0)
+                emit(
+                    figure="cgov_demo_yima",
+                    scale=args.scale,
+                    registry_only=registry_only,
+                    seconds=round(demo(folder, args.scale, registry_only), 2),
+                    target_seconds=30.0,
+                )
 
 
 if __name__ == "__main__":

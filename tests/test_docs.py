@@ -60,5 +60,5 @@ def test_code_examples_in_docs_run(path: Path, tmp_path: Path,
     namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
     for i, block in enumerate(_blocks(path)):
         code = compile(block, f"{path.name}[block {i + 1}]", "exec")
-        exec(code, namespace)  # noqa: S102 - running our own documentation
+        exec(code, namespace)
     assert os.getcwd() == str(tmp_path)

@@ -169,7 +169,7 @@ class Governance:
         self.close()
 
 
-def open(  # noqa: A001 - the façade's entry point is deliberately named like the builtin
+def open(
     url: str = "memory://",
     plugins: Sequence[object] = (),
     *,

@@ -61,7 +61,7 @@ def _markdown(doc: str) -> str:
             item = re.match(r"^    (\w+): (.*)", line)
             if section == "Args:" and item:
                 out.append(f"- `{item.group(1)}`: {item.group(2)}")
-            elif out and out[-1].startswith("- ") or section != "Args:" and out and out[-1]:
+            elif (out and out[-1].startswith("- ")) or (section != "Args:" and out and out[-1]):
                 out[-1] += " " + head
             else:
                 out.append(head)

@@ -69,9 +69,9 @@ class TestHookChecks:
 
     def test_county_rule_refuses_with_its_message(self) -> None:
         """Refuses a resident that breaks a county rule, with the rule's own words."""
-        with _open_with(StrictValidator()) as gov:
-            with pytest.raises(cg.ValidationError, match="requires a phone number"):
-                _seed_one(gov)
+        with _open_with(StrictValidator()) as gov, \
+                pytest.raises(cg.ValidationError, match="requires a phone number"):
+            _seed_one(gov)
 
     def test_first_result_wins_in_registration_order(self) -> None:
         """Asks the last registered plugin first; the defaults come last."""

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 import community_governance as cg
-from community_governance.testing import build_small_city
-
 from cgov_yima import plugin
+from community_governance.testing import build_small_city
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import community_governance as cg
-from community_governance.testing.conformance import check_plugin
-
 from cgov_yima import plugin
+from community_governance.testing.conformance import check_plugin
 
 
 def test_every_answer_of_the_plugin_is_valid() -> None:
@@ -27,7 +25,7 @@ def test_funds_follow_the_study(small_city_yima: object) -> None:
 
 def test_handover_cases_get_yimas_deadlines(small_city_yima: object) -> None:
     """Lists 三供一业移交 among the categories with its own deadline."""
-    gov, city = small_city_yima  # type: ignore[misc]
+    gov, _ = small_city_yima  # type: ignore[misc]
     codes = {c.code for c in gov.cases.categories()}
     assert {"handover", "heating", "repair"} <= codes
     start = dt.date(2019, 9, 27)  # a Friday before the National Day holiday

@@ -142,7 +142,7 @@ def parse_id_number(raw: object, *, today: dt.date, path: str = "id_number") -> 
             impossible or in the future, its province code does not exist, or it is a 15-digit
             legacy number. The message never contains the full number.
     """
-    if isinstance(raw, bool) or isinstance(raw, int | float):
+    if isinstance(raw, bool | int | float):
         raise IdNumberError(
             "an ID number arrived as a number, so leading zeros or the last digits may already "
             "be lost; format the column as text and enter it again",

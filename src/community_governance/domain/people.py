@@ -13,8 +13,8 @@ from community_governance.errors import ValidationError
 __all__ = [
     "Household",
     "Relation",
-    "Resident",
     "ResidenceSpell",
+    "Resident",
     "Vulnerability",
     "validate_phone",
 ]

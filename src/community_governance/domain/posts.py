@@ -11,6 +11,7 @@ from community_governance.domain.units import UnitKind
 from community_governance.errors import ValidationError
 
 __all__ = [
+    "POST_UNIT_KINDS",
     "HolderKind",
     "PartnerKind",
     "PartnerUnit",
@@ -20,7 +21,6 @@ __all__ = [
     "Post",
     "PostKind",
     "StaffMember",
-    "POST_UNIT_KINDS",
 ]
 
 

@@ -53,7 +53,7 @@ class UnitOfWork:
         got = self._repos.get(cls)
         if got is None:
             got = self._repos[cls] = cls(self)
-        return got  # type: ignore[no-any-return]
+        return got
 
     def commit(self) -> None:
         """Commit the transaction."""

@@ -112,23 +112,23 @@ def build_small_city(gov: object) -> SmallCity:
     blds: list[Building] = []
     for ci, c in enumerate(COMMUNITIES):
         buildings[c] = tuple(f"{c}-B{n:04d}" for n in range(1, 5))
-        for n, b in enumerate(buildings[c], start=1):
-            blds.append(Building(b, f"{n}号楼", c, f"{c}-Q01", grids[c][0 if n <= 2 else 1],
+        for n, code in enumerate(buildings[c], start=1):
+            blds.append(Building(code, f"{n}号楼", c, f"{c}-Q01", grids[c][0 if n <= 2 else 1],
                                  x=100.0 * ci + 20 * n, y=50.0 * ci, households_planned=3))
     reg.add_buildings(system, blds)
     households: dict[str, tuple[str, ...]] = {}
     hh_items = []
-    for b in blds:
-        households[b.code] = tuple(f"{b.code}-{d}" for d in ("101", "201", "301"))
-        hh_items += [Household(h, b.code, h.rsplit("-", 1)[1]) for h in households[b.code]]
+    for bld in blds:
+        households[bld.code] = tuple(f"{bld.code}-{d}" for d in ("101", "201", "301"))
+        hh_items += [Household(h, bld.code, h.rsplit("-", 1)[1]) for h in households[bld.code]]
     reg.add_households(system, hh_items)
     residents: dict[str, tuple[str, ...]] = {}
     id_numbers: dict[str, str] = {}
     elderly: dict[str, str] = {}
     news = []
     seq = 0
-    for b in blds:
-        for h in households[b.code]:
+    for bld in blds:
+        for h in households[bld.code]:
             ids = []
             for k in range(2):
                 seq += 1
@@ -136,9 +136,9 @@ def build_small_city(gov: object) -> SmallCity:
                 born = dt.date(1950 + seq % 50, 1 + seq % 12, 1 + seq % 28)
                 number = compose_id_number(COUNTY, born, (seq * 2 + k) % 1000)
                 vul: tuple[Vulnerability, ...] = ()
-                if b.code.endswith("B0004") and h.endswith("301") and k == 0:
+                if bld.code.endswith("B0004") and h.endswith("301") and k == 0:
                     vul = (Vulnerability.ELDERLY_ALONE,)
-                    elderly[b.community_code] = rid
+                    elderly[bld.community_code] = rid
                 news.append(NewResident(
                     name=f"居民{seq}", id_number=number, household_id=h,
                     relation=Relation.HEAD if k == 0 else Relation.SPOUSE,
@@ -150,7 +150,10 @@ def build_small_city(gov: object) -> SmallCity:
     reg.register_residents(system, news)
     staff_members: list[StaffMember] = []
     posts: list[Post] = []
-    secretary, director, staff, cadre = {}, {}, {}, {}
+    secretary: dict[str, Actor] = {}
+    director: dict[str, Actor] = {}
+    staff: dict[str, Actor] = {}
+    cadre: dict[str, Actor] = {}
     for c in COMMUNITIES:
         for role, kind, store, perm in (("SEC", PostKind.SECRETARY, secretary, True),
                                         ("DIR", PostKind.DIRECTOR, director, True),

@@ -71,5 +71,5 @@ def make_append_only(table: sa.Table) -> None:
     APPEND_ONLY.add(table.name)
     for dialect, statements in append_only_ddl(table.name).items():
         for stmt in statements:
-            ddl = sa.DDL(stmt.replace("%", "%%")).execute_if(dialect=dialect)
+            ddl = sa.DDL(stmt.replace("%", "%%")).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
             event.listen(table, "after_create", ddl)
