@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +79,7 @@ __all__ = [
     "FUNDS_REQUEST",
     "FundingMix",
     "FundsService",
+    "NewTransaction",
     "TrialBalance",
     "TrialBalanceRow",
 ]
@@ -244,6 +245,24 @@ def _check_over_budget(value: Any) -> list[PostKind] | None:
     return [PostKind(v) for v in value]
 
 
+def allocation_check(chart: dict[str, Account]) -> Callable[[Any], dict[str, Decimal]]:
+    """The check applied to ``cgov_funds_annual_allocation`` answers, over a community's chart:
+    a dict of the chart's income accounts to positive money."""
+
+    def check(value: Any) -> dict[str, Decimal]:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a dict of account code to amount, got {value!r}")
+        out: dict[str, Decimal] = {}
+        for code, amount in value.items():
+            acc = chart.get(code)
+            if acc is None or acc.type is not AccountType.INCOME:
+                raise ValueError(f"{code!r} is not an income account of the chart")
+            out[code] = positive_money(amount, path=f"allocation[{code}]")
+        return out
+
+    return check
+
+
 def _check_threshold(value: Any) -> Decimal:
     amount = positive_money(value, path="threshold")
     return amount
@@ -267,6 +286,45 @@ def _date(value: Any, default: dt.date, path: str = "on") -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValidationError(f"{path} must be a date (datetime.date), got {value!r}", path=path)
     return value
+
+
+def _lines(value: Iterable[Posting]) -> tuple[Posting, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class NewTransaction:
+    """A transaction (记账凭证) to post with :meth:`FundsService.post_many`.
+
+    The fields are the arguments of :meth:`FundsService.post`, with the same meaning.
+
+    Attributes:
+        postings: the lines (:func:`~community_governance.domain.funds.debit`,
+            :func:`~community_governance.domain.funds.credit`).
+        channel: where the money came from (``internal`` for spending and transfers).
+        voucher: the voucher reference (凭证号).
+        on: the accounting date (default: today in the county).
+        memo: an internal note (not disclosed).
+        counterparty: who paid or was paid.
+        donor_consent: for an individual donor, whether they agreed to be named in public.
+        key: an idempotency key: the same transaction with the same key posts once.
+    """
+
+    postings: tuple[Posting, ...] = attrs.field(converter=_lines)
+    channel: Channel | str
+    voucher: str
+    on: dt.date | None = None
+    memo: str = ""
+    counterparty: str | None = None
+    donor_consent: bool = False
+    key: str | None = None
+
+    def fingerprint(self, community_code: str) -> str:
+        """What an idempotency key is bound to (the same as :meth:`FundsService.post`)."""
+        return _fingerprint("post", community_code, str(self.on), str(self.channel),
+                            self.voucher, self.memo, self.counterparty, self.donor_consent,
+                            [(p.account, str(p.amount)) if isinstance(p, Posting) else repr(p)
+                             for p in self.postings])
 
 
 class FundsService(Service):
@@ -293,19 +351,7 @@ class FundsService(Service):
             PluginError: a plugin answered an account that is not an income account of the
                 community's chart, or an amount that is not positive money.
         """
-        chart = self._chart(community_code)
-
-        def check(value: Any) -> dict[str, Decimal]:
-            if not isinstance(value, dict):
-                raise TypeError(f"expected a dict of account code to amount, got {value!r}")
-            out: dict[str, Decimal] = {}
-            for code, amount in value.items():
-                acc = chart.get(code)
-                if acc is None or acc.type is not AccountType.INCOME:
-                    raise ValueError(f"{code!r} is not an income account of the chart")
-                out[code] = positive_money(amount, path=f"allocation[{code}]")
-            return out
-
+        check = allocation_check(self._chart(community_code))
         return self._hooks.first("cgov_funds_annual_allocation", check,
                                  community_code=community_code, year=year)
 
@@ -533,6 +579,60 @@ class FundsService(Service):
                 if got is not None:
                     return got
             raise ConflictError(f"the transaction could not be written: {exc.orig}") from exc
+
+    def post_many(self, actor: Actor, community_code: str,
+                  transactions: Iterable[NewTransaction]) -> list[Transaction]:
+        """Post many balanced transactions to one community's books in one transaction.
+
+        Each transaction gets exactly the checks of :meth:`post` (balance, accounts, amounts,
+        channel, the open year, the budgets, including those of the transactions before it in
+        the batch), and its idempotency key is honoured the same way: a transaction whose key
+        was posted already (by :meth:`post` or an earlier batch) is not posted again, and the
+        posted one is returned in its place. All or nothing; the batch is audited once, with
+        every transaction it wrote.
+
+        Args:
+            actor: who posts (a community bookkeeper, the sub-district, or a system job).
+            community_code: the community.
+            transactions: the transactions, in posting order.
+
+        Returns:
+            The posted (or replayed) transactions, in the order given.
+
+        Raises:
+            UnbalancedTransaction: debits and credits of one differ.
+            ValidationError: a float or negative amount, an unknown account, a bad channel...
+            InsufficientBalance: an expense would exceed its account's budget for the year.
+            ConflictError: the year is closed; ``IdempotencyConflict`` when a key was used
+                for a different transaction.
+            PermissionDenied: the actor may not post to this community's books.
+        """
+        batch = list(transactions)
+        for i, item in enumerate(batch):
+            if not isinstance(item, NewTransaction):
+                raise ValidationError(f"expected a NewTransaction, got {type(item).__name__}",
+                                      path=f"transactions[{i}]")
+        prints = [item.fingerprint(community_code) for item in batch]
+        for attempt in (1, 2):
+            try:
+                with self._write(actor, "funds.post_many") as op:
+                    out = [self._post(op, community_code, list(item.postings),
+                                      channel=item.channel, voucher=item.voucher, on=item.on,
+                                      memo=item.memo, counterparty=item.counterparty,
+                                      public=bool(item.donor_consent), key=item.key,
+                                      fingerprint=fp, kind=TransactionKind.ORDINARY)
+                           for item, fp in zip(batch, prints, strict=True)]
+                    op.detail.pop("replayed", None)
+                    op.detail.update({"community": community_code, "transactions": len(out),
+                                      "total": str(sum((x.total for x in out), _ZERO))})
+                    return out
+            except IntegrityError as exc:
+                # a concurrent writer posted one of the keys: replay the batch once (its
+                # keys now replay); anything else is a conflict
+                if attempt == 2 or not any(item.key for item in batch):
+                    raise ConflictError(
+                        f"the transactions could not be written: {exc.orig}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _post(
         self, op: Operation, community: str, lines: list[Posting], *, channel: Channel | str,

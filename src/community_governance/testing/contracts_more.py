@@ -1,10 +1,314 @@
-"""Conformance contracts of the capability hooks (grids, points, funds, cases, calendars...)."""
+"""Conformance contracts of the capability hooks (grids, points, funds, cases, calendars...).
+
+Each contract draws the arguments a service passes to the hook and checks an answer with the
+very check the service applies at its call site (imported from the service module where it is
+a named function). Where the service checks an answer against context it holds (the funds
+chart, the action asked about), the contract builds that context as the national defaults
+would give it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+
+if TYPE_CHECKING:
+    from community_governance.domain.access import Action
+    from community_governance.domain.funds import Account
+    from community_governance.testing.conformance import HookContract
+
+__all__ = ["CHARITY_CATEGORIES", "allocation_check", "contracts"]
+
+Kwargs = st.SearchStrategy[dict[str, Any]]
+
+
+def _kwargs(**fields: st.SearchStrategy[Any]) -> Kwargs:
+    return st.fixed_dictionaries(fields)
+
+
+def _communities() -> st.SearchStrategy[str]:
+    """Community codes, mostly of Yima (411281), sometimes of another county (pass-through)."""
+    from community_governance.testing import strategies as cst
+
+    return cst.community_codes() | cst.community_codes("410302")
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def _extend_permission() -> HookContract:
+    """``cgov_extend_permission``: the service's ``_expect_post_kinds``, and (as
+    ``effective_action`` does) no new posts for an action on personal data.
+
+    The check needs the action asked about: the strategy remembers the last action it drew,
+    which is the one the answer being checked was given for (examples run one at a time).
+    """
+    from community_governance.services.base import _expect_post_kinds
+    from community_governance.testing import strategies as cst
+    from community_governance.testing.conformance import HookContract
+
+    asked: list[Action] = []
+
+    def remember(kwargs: dict[str, Any]) -> dict[str, Any]:
+        asked[:] = [kwargs["action"]]
+        return kwargs
+
+    def check(value: Any) -> Any:
+        kinds = _expect_post_kinds(value)
+        if asked:
+            action = asked[0]
+            new = set(kinds) - action.roles
+            if new and action.personal:
+                raise ValueError(
+                    f"it gives {sorted(k.value for k in new)} the action {action.name}, which "
+                    "touches personal data: such rights can only be narrowed "
+                    "(cgov_narrow_permission), never widened")
+        return kinds
+
+    return HookContract(_kwargs(action=cst.actions()).map(remember), check)
+
+
+# --- calendars --------------------------------------------------------------------------------
+
+
+def _calendar_contracts() -> dict[str, HookContract]:
+    from community_governance.calendars import WorkingDayCalendar, package_data_dir
+    from community_governance.plugins import expect_type
+    from community_governance.services.cases import _expect_dirs
+    from community_governance.testing.conformance import HookContract
+
+    return {
+        "cgov_working_day_calendar": HookContract(
+            _kwargs(extra_dirs=st.lists(st.just(package_data_dir()), max_size=1)),
+            expect_type(WorkingDayCalendar)),
+        "cgov_holiday_data_dirs": HookContract(st.just({}), _expect_dirs),
+    }
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+@st.composite
+def _route_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    from community_governance.testing import strategies as cst
+
+    community = draw(_communities())
+    return {"category": draw(cst.case_categories()),
+            "building_code": draw(cst.building_codes(community)),
+            "grid_code": draw(st.none() | cst.grid_codes(community)),
+            "community_code": community}
+
+
+def _case_contracts() -> dict[str, HookContract]:
+    from community_governance.domain.cases import RouteLevel
+    from community_governance.domain.guide import GuideMatter
+    from community_governance.plugins import expect_each, expect_int, expect_type
+    from community_governance.services.cases import _expect_category, _expect_route
+    from community_governance.testing import strategies as cst
+    from community_governance.testing.conformance import HookContract
+
+    return {
+        "cgov_case_categories": HookContract(st.just({}), expect_each(_expect_category)),
+        "cgov_case_route": HookContract(_route_kwargs(), _expect_route),
+        "cgov_case_deadline": HookContract(
+            _kwargs(category=cst.case_categories(), level=st.sampled_from(list(RouteLevel))),
+            expect_int(minimum=1, maximum=60)),
+        "cgov_service_guide_matters": HookContract(
+            st.just({}), expect_each(expect_type(GuideMatter))),
+    }
+
+
+# --- core (the two not in the core contracts) -------------------------------------------------
+
+
+def _check_store_and_close(value: Any) -> Any:
+    """The facade's ``_check_store``; then the store is closed (nobody else will use it)."""
+    from community_governance.facade import _check_store
+
+    store = _check_store(value)
+    store.close()
+    return store
+
+
+def _core_more() -> dict[str, HookContract]:
+    import click
+
+    from community_governance.plugins import accept_any
+    from community_governance.testing.conformance import HookContract
+
+    # memory:// opens a throw-away store; the other schemes are no built-in one's, so a plugin
+    # that does not serve them must answer None (one that does will be asked to connect).
+    urls = st.sampled_from(["memory://", "mariadb://cgov@127.0.0.1/yima",
+                            "oracle://cgov@db.example.cn/yima", "mongodb://127.0.0.1/yima"])
+    return {
+        "cgov_storage_backend": HookContract(_kwargs(url=urls), _check_store_and_close),
+        "cgov_register_commands": HookContract(
+            _kwargs(cli=st.builds(lambda: click.Group("cgov"))), accept_any),
+    }
+
+
+# --- funds ------------------------------------------------------------------------------------
+
+
+def _national_chart() -> dict[str, Account]:
+    from community_governance.defaults.funds import STANDARD_CHART
+
+    return {a.code: a for a in STANDARD_CHART}
+
+
+def _check_accounts(value: Any) -> list[Account]:
+    """``expect_each(expect_type(Account))`` as the service checks each answer, then the check
+    the service makes of the chart (``check_chart``), here of the national chart plus the
+    answer (the chart every county store has)."""
+    from community_governance.defaults.funds import STANDARD_CHART
+    from community_governance.domain.funds import Account, check_chart
+    from community_governance.plugins import expect_each, expect_type
+
+    accounts = expect_each(expect_type(Account))(value)
+    problems = check_chart([*STANDARD_CHART, *accounts])
+    if problems:
+        raise ValueError("; ".join(v.message for v in problems))
+    return accounts
+
+
+def allocation_check(chart: dict[str, Account]) -> Callable[[Any], dict[str, Decimal]]:
+    """The check ``FundsService.annual_allocation`` applies, over ``chart``."""
+    from community_governance.services.funds import allocation_check as service_check
+
+    return service_check(chart)
+
+
+def _expense_accounts() -> st.SearchStrategy[str]:
+    from community_governance.domain.funds import AccountType
+
+    return st.sampled_from(sorted(a.code for a in _national_chart().values()
+                                  if a.type is AccountType.EXPENSE))
+
+
+@st.composite
+def _over_budget_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    """Arguments as the service passes them: only when the request passes the budget."""
+    from community_governance.testing import strategies as cst
+
+    budget = draw(cst.money("0", "500000"))
+    committed = draw(cst.money("0", "500000"))
+    amount = draw(cst.money("0.01", "200000"))
+    if committed + amount <= budget:
+        amount = budget - committed + draw(cst.money("0.01", "20000"))
+    return {"community_code": draw(_communities()), "account": draw(_expense_accounts()),
+            "year": draw(st.integers(2017, 2030)), "amount": amount, "budget": budget,
+            "committed": committed}
+
+
+def _funds_contracts() -> dict[str, HookContract]:
+    from community_governance.services.funds import (
+        _check_over_budget,
+        _check_roles,
+        _check_threshold,
+    )
+    from community_governance.testing import strategies as cst
+    from community_governance.testing.conformance import HookContract
+
+    return {
+        "cgov_funds_accounts": HookContract(_kwargs(community_code=_communities()),
+                                            _check_accounts),
+        "cgov_funds_required_approvals": HookContract(
+            _kwargs(community_code=_communities(), account=_expense_accounts(),
+                    amount=cst.money("0.01", "1000000")), _check_roles),
+        "cgov_funds_over_budget": HookContract(_over_budget_kwargs(), _check_over_budget),
+        "cgov_funds_large_item": HookContract(_kwargs(community_code=_communities()),
+                                              _check_threshold),
+        "cgov_funds_annual_allocation": HookContract(
+            _kwargs(community_code=_communities(), year=st.integers(2015, 2035)),
+            allocation_check(_national_chart())),
+    }
+
+
+# --- grids ------------------------------------------------------------------------------------
+
+
+def _grid_contracts() -> dict[str, HookContract]:
+    from community_governance.services.grids import check_policy
+    from community_governance.testing.conformance import HookContract
+
+    return {"cgov_grid_policy": HookContract(
+        _kwargs(community_code=_communities(), households=st.integers(0, 20000)), check_policy)}
+
+
+# --- points, supermarket, charity -------------------------------------------------------------
+
+#: Categories of donated goods at the charity supermarket (爱心超市).
+CHARITY_CATEGORIES = ("clothes", "appliance", "books", "daily_goods", "school_supplies",
+                      "furniture")
+
+
+@st.composite
+def _charity_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    """As ``gov.charity.give_out`` passes them: no community means not registered."""
+    from community_governance.domain.people import Vulnerability
+    from community_governance.testing import strategies as cst
+
+    community = draw(st.none() | _communities())
+    return {"resident_id": draw(cst.resident_ids()), "community_code": community,
+            "vulnerabilities": draw(st.frozensets(st.sampled_from([v.value for v in
+                                                                   Vulnerability]))),
+            "registered": community is not None and draw(st.booleans()),
+            "category": draw(st.sampled_from(CHARITY_CATEGORIES))}
+
+
+def _points_contracts() -> dict[str, HookContract]:
+    from community_governance.plugins import expect_bool, expect_int
+    from community_governance.services.supermarket import _check_limit
+    from community_governance.testing import strategies as cst
+    from community_governance.testing.conformance import HookContract
+
+    days = st.dates(min_value=dt.date(2017, 1, 1), max_value=dt.date(2030, 12, 31))
+    return {
+        "cgov_points_standard": HookContract(
+            _kwargs(category=cst.activity_categories(), minutes=st.integers(0, 600),
+                    community_code=_communities()), expect_int(minimum=0)),
+        "cgov_points_bonus": HookContract(
+            _kwargs(activity=cst.activities(), resident_id=cst.resident_ids(),
+                    base=st.integers(0, 200)), expect_int(minimum=0)),
+        "cgov_points_daily_cap": HookContract(
+            _kwargs(community_code=_communities(), day=days), expect_int(minimum=0)),
+        "cgov_points_expiry_months": HookContract(
+            _kwargs(community_code=st.none() | _communities()), expect_int(minimum=1)),
+        "cgov_redemption_limit": HookContract(
+            _kwargs(item=cst.items(), resident_id=cst.resident_ids()), _check_limit),
+        "cgov_charity_eligible": HookContract(_charity_kwargs(), expect_bool),
+    }
+
+
+# --- simulation -------------------------------------------------------------------------------
+
+
+def _simulation_contracts() -> dict[str, HookContract]:
+    from community_governance.simulation import behaviours as b
+    from community_governance.simulation.engine import _check_model
+    from community_governance.testing import strategies as cst
+    from community_governance.testing.conformance import HookContract
+
+    kinds: dict[str, type] = {
+        "cgov_sim_participation_model": b.ParticipationModel,
+        "cgov_sim_volunteering_model": b.VolunteeringModel,
+        "cgov_sim_redemption_model": b.RedemptionModel,
+        "cgov_sim_cases_model": b.CaseModel,
+        "cgov_sim_service_model": b.ServiceModel,
+        "cgov_sim_opinion_model": b.OpinionModel,
+    }
+    scenario = _kwargs(scenario=cst.scenarios())
+    return {hook: HookContract(scenario, _check_model(kind)) for hook, kind in kinds.items()}
 
 
 def contracts() -> dict[str, Any]:
     """Hook name → :class:`~community_governance.testing.conformance.HookContract`."""
-    return {}
+    out: dict[str, Any] = {"cgov_extend_permission": _extend_permission()}
+    for part in (_calendar_contracts, _case_contracts, _core_more, _funds_contracts,
+                 _grid_contracts, _points_contracts, _simulation_contracts):
+        out.update(part())
+    return out

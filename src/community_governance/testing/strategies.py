@@ -13,6 +13,10 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
@@ -20,15 +24,31 @@ from community_governance.domain.idnumber import PROVINCES, check_character, com
 from community_governance.domain.people import Relation, Vulnerability
 from community_governance.domain.units import Building, Unit, UnitKind
 
+if TYPE_CHECKING:
+    from community_governance.domain.access import Action
+    from community_governance.domain.points import Item
+    from community_governance.domain.volunteers import Activity
+    from community_governance.simulation.scenario import Scenario
+
 __all__ = [
+    "actions",
+    "activities",
+    "activity_categories",
     "birth_dates",
+    "building_codes",
     "buildings",
+    "case_categories",
     "community_codes",
+    "grid_codes",
     "id_numbers",
     "invalid_id_numbers",
+    "items",
+    "money",
     "new_residents",
     "phones",
     "region_codes",
+    "resident_ids",
+    "scenarios",
     "units_tree",
 ]
 
@@ -132,3 +152,135 @@ def new_residents(draw: st.DrawFn, household_id: str, today: dt.date = TODAY) ->
         vulnerabilities=draw(st.lists(st.sampled_from(list(Vulnerability)), max_size=2,
                                       unique=True)),
     )
+
+
+# --- arguments of the capability hooks ----------------------------------------------------------
+
+#: Scoring categories of volunteer activities (the national scoring table's).
+ACTIVITY_CATEGORIES = ("environment", "elderly_care", "child_care", "safety_patrol",
+                       "civilised_city", "epidemic_duty", "culture", "mediation", "general")
+#: Case category codes: the national ones and two a county adds (Yima's 供暖, 三供一业移交).
+CASE_CATEGORY_CODES = ("repair", "sanitation", "dispute", "safety", "property", "care", "other",
+                       "heating", "handover")
+
+
+def money(low: str = "0.01", high: str = "1000000") -> st.SearchStrategy[Decimal]:
+    """CNY amounts to the fen (``Decimal`` with two places) from ``low`` to ``high``."""
+    return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=2,
+                       allow_nan=False, allow_infinity=False)
+
+
+def _codes(known: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from(known) | st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
+
+
+def case_categories() -> st.SearchStrategy[str]:
+    """Case category codes: mostly known ones, sometimes a county's own code."""
+    return _codes(CASE_CATEGORY_CODES)
+
+
+def activity_categories() -> st.SearchStrategy[str]:
+    """Scoring categories of activities: mostly the national ones, sometimes a county's own."""
+    return _codes(ACTIVITY_CATEGORIES)
+
+
+def grid_codes(community: str) -> st.SearchStrategy[str]:
+    """Grid codes of ``community`` (``411281001001-W03``)."""
+    from community_governance.domain.units import grid_code
+
+    return st.builds(grid_code, st.just(community), st.integers(1, 20))
+
+
+def building_codes(community: str) -> st.SearchStrategy[str]:
+    """Building codes of ``community`` (``411281001001-B0042``)."""
+    from community_governance.domain.units import building_code
+
+    return st.builds(building_code, st.just(community), st.integers(1, 9999))
+
+
+def resident_ids() -> st.SearchStrategy[str]:
+    """Resident keys as the registry makes them (``R`` and 15 hex digits)."""
+    return st.builds(lambda n: f"R{n:015x}", st.integers(0, 16**15 - 1))
+
+
+@st.composite
+def activities(draw: st.DrawFn, county: str = "411281") -> Activity:
+    """Stored volunteer activities of a community or one of its grids, 0 to 600 minutes long."""
+    from community_governance.domain.units import grid_code
+    from community_governance.domain.volunteers import Activity
+
+    community = draw(community_codes(county))
+    unit = draw(st.just(community) | st.builds(grid_code, st.just(community),
+                                               st.integers(1, 20)))
+    start = draw(st.datetimes(min_value=dt.datetime(2017, 1, 1),
+                              max_value=dt.datetime(2030, 12, 31), timezones=st.just(dt.UTC))
+                 ).replace(second=0, microsecond=0)
+    end = start + dt.timedelta(minutes=draw(st.integers(0, 600)))
+    capacity = draw(st.integers(1, 200))
+    return Activity(f"A{draw(st.integers(0, 16**12 - 1)):012x}",
+                    draw(st.sampled_from(["清扫楼道", "敬老院探访", "平安巡逻", "广场舞展演"])),
+                    unit, community, draw(activity_categories()),
+                    draw(st.sampled_from(["社区广场", "党群服务中心", "3号楼"])), start, end,
+                    capacity, None, "", draw(st.integers(0, capacity)))
+
+
+@st.composite
+def items(draw: st.DrawFn, county: str = "411281") -> Item:
+    """Active points-supermarket items of a community."""
+    from community_governance.domain.points import Item
+
+    return Item(f"I{draw(st.integers(0, 16**12 - 1)):012x}", draw(community_codes(county)),
+                draw(st.sampled_from(["洗衣液", "食用油", "大米", "牙膏", "毛巾", "酱油"])),
+                draw(st.integers(1, 500)), draw(st.integers(0, 200)), True)
+
+
+def _known_actions() -> list[Action]:
+    from community_governance import services
+    from community_governance.domain.access import Action
+
+    found: dict[str, Action] = {}
+    names = ["community_governance.domain.actions"] + [
+        f"{services.__name__}.{i.name}" for i in pkgutil.iter_modules(services.__path__)]
+    for name in names:
+        for value in vars(importlib.import_module(name)).values():
+            if isinstance(value, Action):
+                found.setdefault(value.name, value)
+    return [found[k] for k in sorted(found)]
+
+
+def actions(*, public: bool = False) -> st.SearchStrategy[Action]:
+    """The actions the library declares (those of personal data included); public ones only
+    when ``public`` is true (services never ask plugins about them)."""
+    return st.deferred(lambda: st.sampled_from(
+        [a for a in _known_actions() if public or not a.public]))
+
+
+_SCENARIOS: dict[str, Scenario] = {}
+
+#: Settings a scenario override may change, with the values drawn for them.
+_OVERRIDES: dict[str, st.SearchStrategy[Any]] = {
+    "behaviour.participation.neighbours": st.floats(0.0, 5.0),
+    "behaviour.participation.base_logit": st.floats(-9.0, -3.0),
+    "behaviour.volunteering.quit_per_year": st.floats(0.0, 1.0),
+    "behaviour.volunteering.hours_per_service": st.floats(0.5, 8.0),
+    "behaviour.redemption.weekly_probability": st.floats(0.0, 1.0),
+    "behaviour.satisfaction.baseline": st.floats(0.0, 1.0),
+    "behaviour.identification.initial_mean": st.floats(0.0, 1.0),
+    "staff.cases_per_staff_day": st.floats(0.5, 5.0),
+    "points.rate": st.integers(1, 30),
+    "city.scale": st.sampled_from([0.01, 0.05, 0.2, 1.0]),
+}
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, name: str = "yima-2019") -> Scenario:
+    """The bundled scenario ``name`` with a few settings overridden (validated again)."""
+    from community_governance.simulation.scenario import load_scenario
+
+    base = _SCENARIOS.get(name)
+    if base is None:
+        base = _SCENARIOS[name] = load_scenario(name)
+    keys = draw(st.lists(st.sampled_from(sorted(_OVERRIDES)), max_size=3, unique=True))
+    if not keys:
+        return base
+    return base.with_overrides({k: draw(_OVERRIDES[k]) for k in keys})
