@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from grid_strategies import POLICY, brute_edges, cities, community
 from hypothesis import given, settings
 
 from community_governance.grids import (
@@ -21,6 +20,8 @@ from community_governance.grids.check import (
     UnknownBuilding,
     Unmanaged,
 )
+
+from .grid_strategies import POLICY, brute_edges, cities, community
 
 C1, C2 = community(1), community(2)
 

@@ -7,15 +7,6 @@ import random
 
 import attrs
 import pytest
-from grid_strategies import (
-    POLICY,
-    assert_valid,
-    brute_edges,
-    cities,
-    community,
-    in_band_parts,
-    spread_ok,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +19,16 @@ from community_governance.grids import (
     draw,
 )
 from community_governance.grids.synthetic import yima_like
+
+from .grid_strategies import (
+    POLICY,
+    assert_valid,
+    brute_edges,
+    cities,
+    community,
+    in_band_parts,
+    spread_ok,
+)
 
 C = community(1)
 

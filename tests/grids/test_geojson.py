@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from grid_strategies import community
 from hypothesis import given
 from hypothesis import strategies as st
 
 from community_governance.grids import BuildingNode, GridPolicy, draw, to_geojson
 from community_governance.grids.geojson import convex_hull, grid_polygon
 from community_governance.grids.synthetic import synthetic_city, to_lonlat
+
+from .grid_strategies import community
 
 C = community(1)
 

@@ -6,13 +6,14 @@ import itertools
 
 import numpy as np
 import pytest
-from grid_strategies import brute_edges, community
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from community_governance.errors import ValidationError
 from community_governance.grids import BuildingNode, GridPolicy, LocalProjection, adjacency
 from community_governance.grids.graph import articulation_points, neighbour_pairs
+
+from .grid_strategies import brute_edges, community
 
 points = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=60)
 

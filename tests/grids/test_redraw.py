@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import attrs
-from grid_strategies import POLICY, assert_valid, brute_edges, cities, community
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from community_governance.grids import AdjustmentKind, BuildingNode, Move, draw, redraw
+
+from .grid_strategies import POLICY, assert_valid, brute_edges, cities, community
 
 C = community(1)
 

@@ -11,7 +11,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import points_workers
 import pytest
 import sqlalchemy as sa
 
@@ -19,6 +18,8 @@ import community_governance
 from community_governance.domain.access import Actor
 from community_governance.storage.tables import points as tp
 from community_governance.testing.city import build_small_city
+
+from . import points_workers
 
 SYSTEM = Actor.system("test")
 STOCK = 6

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sim_helpers import tiny_city
 
 from community_governance.simulation.engine import SimCity
 from community_governance.simulation.scenario import Scenario, load_scenario
+
+from .sim_helpers import tiny_city
 
 
 @pytest.fixture

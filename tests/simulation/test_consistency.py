@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sim_helpers import minimal_doc
 
 from community_governance.domain.access import Actor
 from community_governance.domain.funds import credit, debit
 from community_governance.simulation.engine import ACCOUNTS, SimCity, Simulation
 from community_governance.simulation.scenario import Scenario
 from community_governance.testing.city import SmallCity
+
+from .sim_helpers import minimal_doc
 
 SYSTEM = Actor.system("sim-replay")
 #: The standard chart's income and expense accounts of each engine account and purpose.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sim_helpers import minimal_doc
 
 from community_governance.errors import PluginError
 from community_governance.markers import hookimpl
 from community_governance.simulation.behaviours import DefaultParticipationModel
 from community_governance.simulation.engine import SimCity, Simulation
 from community_governance.simulation.scenario import Scenario
+
+from .sim_helpers import minimal_doc
 
 
 def _tiny_scenario(**over: object) -> Scenario:

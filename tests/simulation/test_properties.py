@@ -6,10 +6,11 @@ import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sim_helpers import minimal_doc, tiny_city
 
 from community_governance.simulation.engine import Simulation
 from community_governance.simulation.scenario import Scenario
+
+from .sim_helpers import minimal_doc, tiny_city
 
 CITY = tiny_city()
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sim_helpers import minimal_doc
 
 from community_governance.errors import ValidationError
 from community_governance.simulation.scenario import (
@@ -18,6 +17,8 @@ from community_governance.simulation.scenario import (
     parse_setting,
     resolve_scenario_path,
 )
+
+from .sim_helpers import minimal_doc
 
 REPO = Path(__file__).resolve().parents[2]
 
