@@ -82,7 +82,10 @@ def _configure_sqlite(
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("cgov_write") else "BEGIN")
+        # straight to the driver: this runs once per unit of work, on the hot path of ledgers
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("BEGIN IMMEDIATE" if conn.info.get("cgov_write") else "BEGIN")
 
 
 class SqlStore:
