@@ -720,3 +720,13 @@ def import_file(gov: Any, kind: str, path: str | Path, *, actor: Actor) -> Impor
         raise FileImportError(table.file, sorted(errors, key=lambda e: e.row))
     count = importer.write(gov, actor, items) if items else 0
     return ImportResult(kind, table.file, count, tuple(warnings))
+
+
+def _register_grids() -> None:
+    """Add the grids importer (``community_governance.io.grid_import``) to :data:`IMPORTERS`."""
+    from community_governance.io.grid_import import GridsImporter
+
+    IMPORTERS.setdefault("grids", GridsImporter())
+
+
+_register_grids()

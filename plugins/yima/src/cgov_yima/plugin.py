@@ -81,7 +81,9 @@ def cgov_grid_policy(community_code: str, households: int) -> GridPolicy | None:
     """One grid per 600 households (每600户居民划分1个网格), 480-720 allowed, compounds whole."""
     if not _ours(community_code):
         return None
-    return GridPolicy(target=600, low=480, high=720, keep_compounds_whole=True)
+    # 500 m: a grid may reach across a street to the next compound (the national default)
+    return GridPolicy(target=600, low=480, high=720, keep_compounds_whole=True,
+                      neighbour_distance_m=500.0)
 
 
 @hookimpl
