@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -24,12 +25,16 @@ def demo() -> None:
               help="fraction of the full city (1.0 = 138,000 residents)")
 @click.option("--registry-only", is_flag=True,
               help="only the registry (skip grids, volunteering, funds and cases)")
+@click.option("--timings", is_flag=True,
+              help="print the seconds each step took (on stderr), with the load average")
 @click.pass_context
-def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool) -> None:
+def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
+         timings: bool) -> None:
     """Build Yima's 2019 urban area: 5 sub-districts, 15 communities, ~138,000 residents.
 
     Grids, volunteering, funds and cases are added too when those capabilities are installed.
-    Prints the registry summary at the end (as ``cgov report summary``).
+    Prints the registry summary at the end (as ``cgov report summary``); ``--timings`` adds
+    a table of the seconds per step.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -54,7 +59,9 @@ def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bo
                 bar.update(tasks[step], completed=done, total=max(total, 1))
 
             tick("generating city", 0, 1)
+            began = time.perf_counter()
             city = generate_yima(seed, scale=scale)
+            generating = time.perf_counter() - began
             tick("generating city", 1, 1)
             report = load_city(gov, city, actor=Actor.system("demo"), progress=tick,
                                optional=not registry_only)
@@ -66,12 +73,32 @@ def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bo
         click.echo(f"time per step: {steps}", err=True)
         for problem in report.failed:
             click.secho(f"warning: optional step failed: {problem}", fg="yellow", err=True)
+        per_step = {"generating city": generating, **report.seconds}
         if db.startswith("memory://"):
             echo_json(gov.registry.summary(Actor.system("demo")).as_dict())
+            if timings:
+                _print_timings(per_step, time.perf_counter() - started)
             return
     from community_governance.cli.report import summary
 
+    began = time.perf_counter()
     ctx.invoke(summary, db=db, actor=Actor.system("cli"), within=None, as_json=False)
+    if timings:
+        per_step["summary"] = time.perf_counter() - began
+        _print_timings(per_step, time.perf_counter() - started)
+
+
+def _print_timings(steps: dict[str, float], total: float) -> None:
+    """The seconds per step, the total and the load average, on stderr."""
+    click.echo(f"{'step':<20}{'seconds':>9}", err=True)
+    for step, seconds in steps.items():
+        click.echo(f"{step:<20}{seconds:>9.2f}", err=True)
+    click.echo(f"{'total':<20}{total:>9.2f}", err=True)
+    try:
+        load = os.getloadavg()
+    except (AttributeError, OSError):  # not available on this system
+        return
+    click.echo(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", err=True)
 
 
 def register(cli: click.Group) -> None:

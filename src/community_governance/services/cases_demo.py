@@ -1,11 +1,16 @@
 """A year of cases for the demo city: the two sub-districts that use the phone app.
 
-:func:`seed_cases` simulates a year of matters in 千秋路 and 泰山路 (by default) through the
-services, in time order: residents report and staff collect cases at realistic per-household
-rates by category, handlers at the right level assign, start and resolve them, a nightly
-system job escalates the overdue ones (which the next level then handles), and the community
-office calls back for the resident's satisfaction. Random choices come from one seeded
-generator, so a seed gives the same city every time (case keys included).
+:func:`seed_cases` simulates a year of matters in 千秋路 and 泰山路 (by default) in time order:
+residents report and staff collect cases at realistic per-household rates by category,
+handlers at the right level assign, start and resolve them, a nightly system job escalates
+the overdue ones (which the next level then handles), and the community office calls back
+for the resident's satisfaction. Routes and deadlines come from the hooks and the official
+calendar (``gov.cases.route_for``, ``gov.cases.deadline_for``). The simulated histories are
+then written through :meth:`~community_governance.services.cases.CasesService.import_history`,
+which replays every step through the lifecycle with the same checks as the live operations
+(permissions, handlers, times, deadlines) and writes a batch per transaction. Random choices
+come from one seeded generator, so a seed gives the same city every time (case keys
+included).
 """
 
 from __future__ import annotations
@@ -23,9 +28,16 @@ import pendulum
 import sqlalchemy as sa
 
 from community_governance.domain.access import Actor
-from community_governance.domain.cases import Case, CaseStatus, Channel, RouteLevel
+from community_governance.domain.cases import (
+    CaseEvent,
+    CaseStatus,
+    Channel,
+    RouteLevel,
+    RouteStep,
+)
 from community_governance.domain.posts import PostKind
 from community_governance.errors import NotFound
+from community_governance.services.cases import CaseRecord, HistoryStep
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
@@ -78,6 +90,40 @@ class SeedSummary:
     operations: int
 
 
+def _plain(day: dt.date) -> dt.date:
+    return dt.date(day.year, day.month, day.day)
+
+
+@attrs.define
+class _Sim:
+    """A case as the simulation tracks it, with the steps recorded so far."""
+
+    id: str
+    category: str
+    building_code: str
+    grid_code: str | None
+    community_code: str
+    household_id: str
+    channel: Channel
+    description: str
+    reporter_name: str
+    route: list[RouteStep]
+    level: RouteLevel
+    unit_code: str
+    deadline: dt.date
+    updated_at: pendulum.DateTime
+    status: CaseStatus = CaseStatus.REPORTED
+    handler_id: str | None = None
+    steps: list[HistoryStep] = attrs.field(factory=list)
+
+    def record(self) -> CaseRecord:
+        """The case with its history, for ``import_history``."""
+        return CaseRecord(id=self.id, category=self.category, building_code=self.building_code,
+                          description=self.description, steps=tuple(self.steps),
+                          channel=self.channel, household_id=self.household_id,
+                          reporter_name=self.reporter_name)
+
+
 def _pick(rng: random.Random, table: Sequence[tuple[Any, float]]) -> Any:
     return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
 
@@ -106,7 +152,7 @@ class _Staff:
                 self.callers[r.unit_code].append(r.holder_id)
         self.fallback = any_staff
 
-    def handler(self, case: Case, rng: random.Random) -> tuple[Actor, str | None]:
+    def handler(self, case: _Sim, rng: random.Random) -> tuple[Actor, str | None]:
         """The actor who handles ``case`` at its level, and the handler to assign."""
         people = self.by_unit.get(case.unit_code) or (
             self.by_unit.get(case.community_code) if case.level <= RouteLevel.COMMUNITY else None)
@@ -116,7 +162,7 @@ class _Staff:
         return Actor.system("县直部门" if case.level is RouteLevel.COUNTY else "办事处"), (
             self.fallback)
 
-    def actor_of(self, case: Case) -> Actor:
+    def actor_of(self, case: _Sim) -> Actor:
         """The handler acting, if they hold a post at the case's unit; else a system job."""
         mine = self.by_unit.get(case.unit_code, []) + (
             self.by_unit.get(case.community_code, []) if case.level <= RouteLevel.COMMUNITY
@@ -125,7 +171,7 @@ class _Staff:
             return Actor.staff(case.handler_id)
         return Actor.system("县直部门" if case.level is RouteLevel.COUNTY else "办事处")
 
-    def caller(self, case: Case, rng: random.Random) -> Actor:
+    def caller(self, case: _Sim, rng: random.Random) -> Actor:
         people = self.callers.get(case.community_code)
         return Actor.staff(rng.choice(people)) if people else Actor.system("回访")
 
@@ -137,6 +183,7 @@ def seed_cases(
     seed: int,
     subdistricts: Sequence[str] = ("千秋路", "泰山路"),
     progress: Callable[[int, int], None] | None = None,
+    batch: int = 5000,
 ) -> SeedSummary:
     """Add a year of cases in the named sub-districts through the services.
 
@@ -145,7 +192,10 @@ def seed_cases(
         year: the year to simulate (needs the official calendar of that year and the next).
         seed: the random seed.
         subdistricts: parts of sub-district names (matched against the unit names).
-        progress: called as ``progress(done, total)`` while the cases are reported.
+        progress: called as ``progress(done, total)`` while the year is simulated (first
+            half) and the cases are written (second half).
+        batch: cases per :meth:`~community_governance.services.cases.CasesService.import_history`
+            call (one transaction, audited once).
 
     Returns:
         Counts of what was added.
@@ -205,13 +255,24 @@ def seed_cases(
         return pendulum.datetime(target.year, target.month, target.day, hour,
                                  rng.randrange(60), tz=tz)
 
-    def plan_handling(case: Case, when: pendulum.DateTime) -> None:
+    deadlines: dict[tuple[str, int, dt.date], dt.date] = {}
+    routes: dict[tuple[str, str], list[RouteStep]] = {}
+
+    def deadline(category: str, level: RouteLevel, moment: pendulum.DateTime) -> dt.date:
+        """The level's deadline from the hooks and the calendar (asked once per day)."""
+        day = _plain(moment.in_timezone(tz).date())
+        got = deadlines.get((category, int(level), day))
+        if got is None:
+            got = deadlines[(category, int(level), day)] = gov.cases.deadline_for(
+                category, level, day)
+        return got
+
+    def plan_handling(case: _Sim, when: pendulum.DateTime) -> None:
         """Schedule assign → start → resolve for the case's current level."""
         v = version[case.id] = version.get(case.id, 0) + 1
         assign_at = when.add(minutes=rng.randint(10, 240))
         heapq.heappush(queue, (assign_at, next(counter), "assign", case.id, v))
-        limit = gov.cases.deadline_for(case.category, case.level,
-                                       assign_at.in_timezone(tz).date())
+        limit = deadline(case.category, case.level, assign_at)
         allowed = cal.working_days_between(
             dt.date(assign_at.year, assign_at.month, assign_at.day), limit)
         late = rng.random() < (0.10 if case.level <= RouteLevel.COMMUNITY else 0.03)
@@ -219,30 +280,56 @@ def seed_cases(
         resolve_at = later(assign_at, k, rng.randint(9, 17)) if k else assign_at.add(hours=2)
         heapq.heappush(queue, (resolve_at, next(counter), "resolve", case.id, v))
 
-    cases: dict[str, Case] = {}
-    reported = resolved = closed = escalated = reopened = ops = 0
     system = Actor.system("escalation")
+    cases: dict[str, _Sim] = {}
+    open_now: dict[str, _Sim] = {}
+    reported = resolved = closed = escalated = reopened = ops = 0
     while queue:
         when, _, kind, key, v = heapq.heappop(queue)
         ops += 1
         if kind == "report":
             hh, building, category = key.split("|")
             channel = _pick(rng, _CHANNELS)
-            case = gov.cases.report(
-                _reporter_actor(staff, building, grid_of.get(building), channel, rng),
-                category=category,
-                building_code=building, household_id=hh, channel=channel,
-                description=f"{rng.choice(_TEXT[category])}（{hh.rsplit('-', 1)[-1]}室）",
-                reporter_name=f"{rng.choice('王李张刘陈杨赵黄周吴')}{rng.choice('建国秀英志强桂兰')}",
-                case_id=f"C{when.in_timezone(tz):%Y%m%d}-{rng.getrandbits(32):08X}", at=when)
-            cases[case.id] = case
+            reporter = _reporter_actor(staff, building, grid_of.get(building), channel, rng)
+            description = f"{rng.choice(_TEXT[category])}（{hh.rsplit('-', 1)[-1]}室）"
+            name = f"{rng.choice('王李张刘陈杨赵黄周吴')}{rng.choice('建国秀英志强桂兰')}"
+            cid = f"C{when.in_timezone(tz):%Y%m%d}-{rng.getrandbits(32):08X}"
+            grid = grid_of.get(building)
+            route = routes.get((category, building))
+            if route is None:
+                route = routes[(category, building)] = gov.cases.route_for(
+                    category, building, grid, building[:12])
+            case = _Sim(id=cid, category=category, building_code=building, grid_code=grid,
+                        community_code=building[:12], household_id=hh, channel=channel,
+                        description=description, reporter_name=name, route=route,
+                        level=route[0].level, unit_code=route[0].unit_code,
+                        deadline=deadline(category, route[0].level, when), updated_at=when)
+            case.steps.append(HistoryStep(CaseEvent.REPORT, when, reporter))
+            cases[cid] = open_now[cid] = case
             reported += 1
             plan_handling(case, when)
-            if progress is not None and (reported % 100 == 0 or reported == total):
-                progress(reported, total)
+            if progress is not None and reported % 1000 == 0:
+                progress(reported // 2, total)
         elif kind == "escalate":
-            for case in gov.cases.escalate_overdue(system, now=when):
-                cases[case.id] = case
+            today = _plain(when.in_timezone(tz).date())
+            due = sorted((c for c in open_now.values()
+                          if c.deadline < today and c.level < RouteLevel.COUNTY
+                          and c.updated_at <= when), key=lambda c: (c.deadline, c.id))
+            moved: list[_Sim] = []
+            for case in due:  # the nightly job (cases.escalate_overdue), in its order
+                higher = [s for s in case.route if s.level > case.level]
+                if not higher:
+                    continue
+                case.steps.append(HistoryStep(
+                    CaseEvent.ESCALATE, when, system,
+                    note=f"超期升级：期限{case.deadline.isoformat()}已过", overdue=True))
+                case.level, case.unit_code = higher[0].level, higher[0].unit_code
+                case.handler_id = None
+                case.status = CaseStatus.REPORTED
+                case.deadline = deadline(case.category, case.level, when)
+                case.updated_at = when
+                moved.append(case)
+            for case in moved:
                 escalated += 1
                 plan_handling(case, later(when, 1, 8))
         elif version.get(key) != v:
@@ -253,16 +340,23 @@ def seed_cases(
                 actor, handler = staff.handler(case, rng)
                 if handler is None:
                     continue
-                case = gov.cases.assign(actor, key, handler, at=when)
+                case.steps.append(HistoryStep(CaseEvent.ASSIGN, when, actor,
+                                              handler_id=handler))
+                case.status, case.handler_id, case.updated_at = (
+                    CaseStatus.ASSIGNED, handler, when)
                 if rng.random() < 0.7:
-                    case = gov.cases.start(actor, key, at=when.add(minutes=rng.randint(5, 90)))
+                    began = when.add(minutes=rng.randint(5, 90))
+                    case.steps.append(HistoryStep(CaseEvent.START, began, actor))
+                    case.status, case.updated_at = CaseStatus.IN_PROGRESS, began
                     ops += 1
             elif kind == "resolve":
                 if case.status not in (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS):
                     continue
                 actor = staff.actor_of(case)
-                at = max(when, pendulum.instance(case.updated_at).add(minutes=1))
-                case = gov.cases.resolve(actor, key, note="已处理完毕", at=at)
+                at = max(when, case.updated_at.add(minutes=1))
+                case.steps.append(HistoryStep(CaseEvent.RESOLVE, at, actor, note="已处理完毕"))
+                case.status, case.updated_at = CaseStatus.RESOLVED, at
+                del open_now[key]
                 resolved += 1
                 if rng.random() < 0.75:
                     heapq.heappush(queue, (later(at, rng.randint(1, 3), 10), next(counter),
@@ -271,13 +365,28 @@ def seed_cases(
                 score = _pick(rng, _SATISFACTION)
                 actor = staff.caller(case, rng)
                 if score <= 2 and rng.random() < 0.5:
-                    case = gov.cases.reopen(actor, key, reason="回访不满意，重新办理", at=when)
+                    case.steps.append(HistoryStep(CaseEvent.REOPEN, when, actor,
+                                                  note="回访不满意，重新办理"))
+                    case.status, case.handler_id, case.updated_at = (
+                        CaseStatus.REOPENED, None, when)
+                    case.deadline = deadline(case.category, case.level, when)
+                    open_now[key] = case
                     reopened += 1
                     plan_handling(case, when)
                 else:
-                    case = gov.cases.close(actor, key, satisfaction=score, at=when)
+                    case.steps.append(HistoryStep(CaseEvent.CLOSE, when, actor,
+                                                  satisfaction=score))
+                    case.status, case.updated_at = CaseStatus.CLOSED, when
                     closed += 1
-            cases[key] = case
+
+    # ---- write: every case with its history, validated and written in batches -------------
+    importer = Actor.system("cases-demo")
+    records = [c.record() for c in cases.values()]
+    for i in range(0, len(records), batch):
+        gov.cases.import_history(importer, records[i:i + batch])
+        if progress is not None:
+            done = min(i + batch, len(records))
+            progress(total // 2 + done * (total - total // 2) // max(len(records), 1), total)
     return SeedSummary(reported, resolved, closed, escalated, reopened, ops)
 
 

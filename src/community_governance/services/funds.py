@@ -79,7 +79,9 @@ __all__ = [
     "FUNDS_REQUEST",
     "FundingMix",
     "FundsService",
+    "NewDisbursement",
     "NewTransaction",
+    "Payment",
     "TrialBalance",
     "TrialBalanceRow",
 ]
@@ -109,6 +111,27 @@ _Q_LOCK = (sa.select(f.funds_locks.c.community_code)
 _Q_KEY = sa.select(f.funds_transactions.c.id, f.funds_transactions.c.fingerprint).where(
     f.funds_transactions.c.idempotency_key == sa.bindparam("key"))
 _OPEN_STATES = (DisbursementState.REQUESTED.value, DisbursementState.APPROVED.value)
+_Q_DISBURSEMENT = sa.select(f.funds_disbursements).where(
+    f.funds_disbursements.c.id == sa.bindparam("did"))
+_Q_APPROVALS = (sa.select(f.funds_approvals)
+                .where(f.funds_approvals.c.disbursement_id == sa.bindparam("did"))
+                .order_by(f.funds_approvals.c.at))
+_Q_SPENT = (sa.select(sa.func.coalesce(sa.func.sum(f.funds_postings.c.amount_fen), 0))
+            .select_from(f.funds_postings.join(
+                f.funds_transactions,
+                f.funds_transactions.c.id == f.funds_postings.c.transaction_id))
+            .where(f.funds_postings.c.community_code == sa.bindparam("community"),
+                   f.funds_postings.c.account == sa.bindparam("account"),
+                   f.funds_postings.c.date >= sa.bindparam("first", type_=sa.Date),
+                   f.funds_postings.c.date <= sa.bindparam("last", type_=sa.Date),
+                   f.funds_transactions.c.kind != TransactionKind.CLOSING.value))
+_Q_BALANCE = sa.select(sa.func.coalesce(sa.func.sum(f.funds_postings.c.amount_fen), 0)).where(
+    f.funds_postings.c.community_code == sa.bindparam("community"),
+    f.funds_postings.c.account == sa.bindparam("account"))
+_Q_BUDGET = sa.select(f.funds_budgets.c.amount_fen).where(
+    f.funds_budgets.c.community_code == sa.bindparam("community"),
+    f.funds_budgets.c.account == sa.bindparam("account"),
+    f.funds_budgets.c.year == sa.bindparam("year"))
 
 
 @attrs.frozen
@@ -327,6 +350,46 @@ class NewTransaction:
                              for p in self.postings])
 
 
+@attrs.frozen
+class NewDisbursement:
+    """A disbursement request (支出申请) for :meth:`FundsService.request_many`.
+
+    The fields are the arguments of :meth:`FundsService.request`, with the same meaning.
+
+    Attributes:
+        account: the expense account.
+        amount: the amount (``str``, ``int`` or ``Decimal``; never ``float``).
+        payee: who is to be paid.
+        purpose: what the money is for.
+        on: the day of the request (default: today in the county).
+        key: an idempotency key: the same request with the same key is made once.
+    """
+
+    account: str
+    amount: object
+    payee: str
+    purpose: str
+    on: dt.date | None = None
+    key: str | None = None
+
+
+@attrs.frozen
+class Payment:
+    """The payment of an approved disbursement (支付), for :meth:`FundsService.pay_many`.
+
+    Attributes:
+        disbursement_id: the disbursement.
+        voucher: the voucher reference (凭证号).
+        on: the payment date (default: today in the county).
+        from_account: the asset account paid from.
+    """
+
+    disbursement_id: int
+    voucher: str
+    on: dt.date | None = None
+    from_account: str = "1002"
+
+
 class FundsService(Service):
     """Community funds: the ledger, budgets, disbursements, reports and disclosure.
 
@@ -429,27 +492,19 @@ class FundsService(Service):
 
     @staticmethod
     def _spent_fen(conn: sa.Connection, community: str, account: str, year: int) -> int:
-        p, tx = f.funds_postings, f.funds_transactions
-        q = (sa.select(sa.func.coalesce(sa.func.sum(p.c.amount_fen), 0))
-             .select_from(p.join(tx, tx.c.id == p.c.transaction_id))
-             .where(p.c.community_code == community, p.c.account == account,
-                    p.c.date >= dt.date(year, 1, 1), p.c.date <= dt.date(year, 12, 31),
-                    tx.c.kind != TransactionKind.CLOSING.value))
-        return int(conn.execute(q).scalar_one())
+        return int(conn.execute(_Q_SPENT, {
+            "community": community, "account": account, "first": dt.date(year, 1, 1),
+            "last": dt.date(year, 12, 31)}).scalar_one())
 
     @staticmethod
     def _balance_fen(conn: sa.Connection, community: str, account: str) -> int:
-        p = f.funds_postings
-        q = sa.select(sa.func.coalesce(sa.func.sum(p.c.amount_fen), 0)).where(
-            p.c.community_code == community, p.c.account == account)
-        return int(conn.execute(q).scalar_one())
+        return int(conn.execute(_Q_BALANCE, {"community": community,
+                                             "account": account}).scalar_one())
 
     @staticmethod
     def _budget_fen(conn: sa.Connection, community: str, account: str, year: int) -> int | None:
-        b = f.funds_budgets
-        got = conn.execute(sa.select(b.c.amount_fen).where(
-            b.c.community_code == community, b.c.account == account,
-            b.c.year == year)).scalar_one_or_none()
+        got = conn.execute(_Q_BUDGET, {"community": community, "account": account,
+                                       "year": year}).scalar_one_or_none()
         return None if got is None else int(got)
 
     def _check_budgets(self, op: Operation, community: str, day: dt.date,
@@ -972,12 +1027,10 @@ class FundsService(Service):
     # ------------------------------------------------------------------ disbursements
 
     def _load_disbursement(self, conn: sa.Connection, did: int) -> Disbursement:
-        d = conn.execute(sa.select(f.funds_disbursements).where(
-            f.funds_disbursements.c.id == did)).first()
+        d = conn.execute(_Q_DISBURSEMENT, {"did": did}).first()
         if d is None:
             raise NotFound("disbursement", did)
-        apps = conn.execute(sa.select(f.funds_approvals).where(
-            f.funds_approvals.c.disbursement_id == did).order_by(f.funds_approvals.c.at)).all()
+        apps = conn.execute(_Q_APPROVALS, {"did": did}).all()
         return Disbursement(
             id=d.id, community_code=d.community_code, account=d.account,
             amount=from_fen(int(d.amount_fen)), payee=d.payee, purpose=d.purpose,
@@ -1104,26 +1157,30 @@ class FundsService(Service):
             raise ValidationError(f"as_role {as_role!r} is not one of "
                                   f"{[k.value for k in PostKind]}", path="as_role") from None
         with self._write(actor, "funds.approve") as op:
-            d0 = self._load_disbursement(op.uow.conn, disbursement_id)
-            self._lock(op, d0.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
-            me = str(op.actor)
-            problems = check_approver(d.requested_by, me, d.approvals)
-            if problems and problems[0].rule == "self_approval":
-                raise PermissionDenied(me, "funds.approve", f"disbursement {d.id}",
-                                       problems[0].message)
-            if problems:  # approved already: a replay
-                op.detail["replayed"] = d.id
-                return d
-            _raise_transition(d.state, DisbursementState.APPROVED)
-            fill = self._fillable(op, d, role)
-            op.uow.conn.execute(f.funds_approvals.insert().values(
-                disbursement_id=d.id, role=fill.value, approver=me, at=op.now))
-            if len(d.missing_roles) == 1:
-                self._move(op, d, DisbursementState.REQUESTED, DisbursementState.APPROVED)
-            op.touch("disbursement", d.id)
-            op.detail["role"] = fill.value
-            return self._load_disbursement(op.uow.conn, d.id)
+            return self._approve(op, disbursement_id, role)
+
+    def _approve(self, op: Operation, disbursement_id: int,
+                 role: PostKind | None) -> Disbursement:
+        d0 = self._load_disbursement(op.uow.conn, disbursement_id)
+        self._lock(op, d0.community_code)
+        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        me = str(op.actor)
+        problems = check_approver(d.requested_by, me, d.approvals)
+        if problems and problems[0].rule == "self_approval":
+            raise PermissionDenied(me, "funds.approve", f"disbursement {d.id}",
+                                   problems[0].message)
+        if problems:  # approved already: a replay
+            op.detail["replayed"] = d.id
+            return d
+        _raise_transition(d.state, DisbursementState.APPROVED)
+        fill = self._fillable(op, d, role)
+        op.uow.conn.execute(f.funds_approvals.insert().values(
+            disbursement_id=d.id, role=fill.value, approver=me, at=op.now))
+        if len(d.missing_roles) == 1:
+            self._move(op, d, DisbursementState.REQUESTED, DisbursementState.APPROVED)
+        op.touch("disbursement", d.id)
+        op.detail["role"] = fill.value
+        return self._load_disbursement(op.uow.conn, d.id)
 
     def _fillable(self, op: Operation, d: Disbursement, role: PostKind | None) -> PostKind:
         target = self._target(d.community_code)
@@ -1205,44 +1262,156 @@ class FundsService(Service):
     def _pay(self, actor: Actor, disbursement_id: int, voucher: str, on: dt.date | None,
              from_account: str) -> Disbursement:
         with self._write(actor, "funds.pay") as op:
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
-            op.require(FUNDS_PAY, self._target(d.community_code))
-            self._lock(op, d.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
-            if d.state is DisbursementState.PAID:
-                op.detail["replayed"] = d.id
-                return d
-            _raise_transition(d.state, DisbursementState.PAID)
-            self._account(d.community_code, from_account, "from_account", AccountType.ASSET)
-            day = _date(on, op.today)
-            self._require_open_year(op, d.community_code, day)
-            conn = op.uow.conn
-            fen = to_fen(d.amount)
-            budget = self._budget_fen(conn, d.community_code, d.account, day.year)
-            if budget is not None and not d.over_budget:
-                spent = self._spent_fen(conn, d.community_code, d.account, day.year)
-                problems = check_budget(from_fen(budget), from_fen(spent), d.amount)
-                if problems:
-                    raise InsufficientBalance(
-                        f"disbursement {d.id}: account {d.account} in {day.year}: "
-                        f"{problems[0].message}; it cannot be paid")
-            have = self._balance_fen(conn, d.community_code, from_account)
-            if have < fen:
+            return self._pay_in(op, disbursement_id, voucher, on, from_account)
+
+    def _pay_in(self, op: Operation, disbursement_id: int, voucher: str, on: dt.date | None,
+                from_account: str) -> Disbursement:
+        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        op.require(FUNDS_PAY, self._target(d.community_code))
+        self._lock(op, d.community_code)
+        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        if d.state is DisbursementState.PAID:
+            op.detail["replayed"] = d.id
+            return d
+        _raise_transition(d.state, DisbursementState.PAID)
+        self._account(d.community_code, from_account, "from_account", AccountType.ASSET)
+        day = _date(on, op.today)
+        self._require_open_year(op, d.community_code, day)
+        conn = op.uow.conn
+        fen = to_fen(d.amount)
+        budget = self._budget_fen(conn, d.community_code, d.account, day.year)
+        if budget is not None and not d.over_budget:
+            spent = self._spent_fen(conn, d.community_code, d.account, day.year)
+            problems = check_budget(from_fen(budget), from_fen(spent), d.amount)
+            if problems:
                 raise InsufficientBalance(
-                    f"disbursement {d.id} needs {format_cny(d.amount)} but account "
-                    f"{from_account} holds {format_cny(from_fen(have))}; record the income "
-                    "first or pay from another account")
-            lines = [Posting(d.account, d.amount), Posting(from_account, -d.amount)]
-            fp = _fingerprint("pay", d.id)
-            tx = self._post(op, d.community_code, lines, channel=Channel.INTERNAL,
-                            voucher=voucher, on=day, memo=f"支出申请 #{d.id}: {d.purpose}",
-                            counterparty=d.payee, public=False,
-                            key=f"disbursement:{d.id}", fingerprint=fp,
-                            kind=TransactionKind.DISBURSEMENT, budget_checked=True)
-            self._move(op, d, DisbursementState.APPROVED, DisbursementState.PAID,
-                       transaction_id=tx.id)
-            op.touch("disbursement", d.id)
-            return self._load_disbursement(conn, d.id)
+                    f"disbursement {d.id}: account {d.account} in {day.year}: "
+                    f"{problems[0].message}; it cannot be paid")
+        have = self._balance_fen(conn, d.community_code, from_account)
+        if have < fen:
+            raise InsufficientBalance(
+                f"disbursement {d.id} needs {format_cny(d.amount)} but account "
+                f"{from_account} holds {format_cny(from_fen(have))}; record the income "
+                "first or pay from another account")
+        lines = [Posting(d.account, d.amount), Posting(from_account, -d.amount)]
+        fp = _fingerprint("pay", d.id)
+        tx = self._post(op, d.community_code, lines, channel=Channel.INTERNAL,
+                        voucher=voucher, on=day, memo=f"支出申请 #{d.id}: {d.purpose}",
+                        counterparty=d.payee, public=False,
+                        key=f"disbursement:{d.id}", fingerprint=fp,
+                        kind=TransactionKind.DISBURSEMENT, budget_checked=True)
+        self._move(op, d, DisbursementState.APPROVED, DisbursementState.PAID,
+                   transaction_id=tx.id)
+        op.touch("disbursement", d.id)
+        return self._load_disbursement(conn, d.id)
+
+    # ------------------------------------------------------------------ batches of disbursements
+
+    def request_many(self, actor: Actor, community_code: str,
+                     requests: Iterable[NewDisbursement]) -> list[Disbursement]:
+        """Request many disbursements of one community in one transaction (audited once).
+
+        Each request gets exactly the checks of :meth:`request` (the approvals it needs, the
+        budget with the requests before it in the batch, idempotency keys: a key requested
+        already returns that request). All or nothing.
+
+        Returns:
+            The disbursements, in the order given.
+
+        Raises:
+            ValidationError: a bad amount, account, payee or purpose (the path names it).
+            InsufficientBalance: a budget would be exceeded and the rules refuse it.
+            IdempotencyConflict: a key was used for a different request.
+            PermissionDenied: the actor may not request disbursements here.
+        """
+        batch = list(requests)
+        values: list[Decimal] = []
+        prints: list[str] = []
+        for i, r in enumerate(batch):
+            if not isinstance(r, NewDisbursement):
+                raise ValidationError(f"expected a NewDisbursement, got {type(r).__name__}",
+                                      path=f"requests[{i}]")
+            value = positive_money(r.amount, path=f"requests[{i}].amount")
+            values.append(value)
+            prints.append(_fingerprint("request", community_code, r.account, str(value),
+                                       r.payee, r.purpose, str(r.on)))
+        for attempt in (1, 2):
+            try:
+                with self._write(actor, "funds.request_many") as op:
+                    out = [self._request(op, community_code, r.account, value, r.payee,
+                                         r.purpose, r.on, r.key, fp)
+                           for r, value, fp in zip(batch, values, prints, strict=True)]
+                    for name in ("amount", "roles", "replayed"):
+                        op.detail.pop(name, None)
+                    op.detail.update({"community": community_code, "requests": len(out),
+                                      "total": str(sum(values, _ZERO))})
+                    return out
+            except IntegrityError as exc:
+                # a concurrent writer made one of the keyed requests: the retry replays it
+                if attempt == 2 or not any(r.key for r in batch):
+                    raise ConflictError(
+                        f"the requests could not be written: {exc.orig}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def approve_many(self, actor: Actor, disbursement_ids: Iterable[int], *,
+                     as_role: PostKind | str | None = None) -> list[Disbursement]:
+        """Approve many disbursements in one transaction (audited once), each as
+        :meth:`approve` would (the same role rules, no self-approval, replays harmless).
+
+        Returns:
+            The disbursements after the approvals, in the order given.
+
+        Raises:
+            PermissionDenied: the approver asked for one themselves, or holds none of the
+                roles it still needs.
+            InvalidTransition: one is not awaiting approval.
+        """
+        try:
+            role = PostKind(as_role) if as_role is not None else None
+        except ValueError:
+            raise ValidationError(f"as_role {as_role!r} is not one of "
+                                  f"{[k.value for k in PostKind]}", path="as_role") from None
+        ids = list(disbursement_ids)
+        with self._write(actor, "funds.approve_many") as op:
+            out = [self._approve(op, did, role) for did in ids]
+            op.detail.pop("replayed", None)
+            op.detail["approved"] = len(out)
+            return out
+
+    def pay_many(self, actor: Actor, payments: Iterable[Payment]) -> list[Disbursement]:
+        """Pay many approved disbursements in one transaction (audited once), each as
+        :meth:`pay` would (budget and balance checked with the payments before it; a paid
+        one is returned unchanged and posted once).
+
+        Returns:
+            The disbursements, paid, in the order given.
+
+        Raises:
+            InvalidTransition: one is not approved.
+            InsufficientBalance: a payment would exceed its budget or the paying account's
+                balance.
+        """
+        batch = list(payments)
+        vouchers: list[str] = []
+        for i, pmt in enumerate(batch):
+            if not isinstance(pmt, Payment):
+                raise ValidationError(f"expected a Payment, got {type(pmt).__name__}",
+                                      path=f"payments[{i}]")
+            vouchers.append(_text(pmt.voucher, f"payments[{i}].voucher", limit=80))
+        for attempt in (1, 2):
+            try:
+                with self._write(actor, "funds.pay_many") as op:
+                    out = [self._pay_in(op, pmt.disbursement_id, voucher, pmt.on,
+                                        pmt.from_account)
+                           for pmt, voucher in zip(batch, vouchers, strict=True)]
+                    op.detail.pop("replayed", None)
+                    op.detail["paid"] = len(out)
+                    return out
+            except IntegrityError as exc:  # a concurrent payment won: the retry replays it
+                if attempt == 2:
+                    raise ConflictError(f"the payments could not be written: {exc.orig}; "
+                                        "read the disbursements again") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def disbursement(self, actor: Actor, disbursement_id: int) -> Disbursement:
         """One disbursement with its approvals."""

@@ -5,7 +5,11 @@ care fund (困难群众关爱基金) and a culture fund (文化活动基金) fro
 50,000 CNY from each partner unit attached to it (共建单位) plus computers and desks in kind,
 some paid-service income, a few donations (some donors agree to be named, some do not), budgets
 per expense account, and spending spread over the year as requested, approved and paid
-disbursements. Every write carries an idempotency key, so seeding twice posts once.
+disbursements. Every write carries an idempotency key, so seeding twice posts once. A
+community's ordinary income transactions are posted in batches (``gov.funds.post_many``) and
+its disbursements requested, approved and paid in batches (``request_many``,
+``approve_many``, ``pay_many``: one transaction per actor and step, audited once), with the
+same checks as one by one.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from community_governance.domain.access import Actor
 from community_governance.domain.funds import Channel, InKindItem, credit, debit
 from community_governance.domain.posts import PostKind
 from community_governance.domain.units import UnitKind
+from community_governance.services.funds import NewDisbursement, NewTransaction, Payment
 
 __all__ = ["FundsSeedSummary", "seed_funds"]
 
@@ -54,7 +59,8 @@ class FundsSeedSummary:
 
 
 class _Books:
-    """Posts one community's demo transactions with numbered idempotency keys."""
+    """Collects one community's demo transactions, numbered with idempotency keys, and posts
+    them in batches (``gov.funds.post_many``: one unit of work, audited once)."""
 
     def __init__(self, funds: Any, community: str, ident: str) -> None:
         self.funds = funds
@@ -63,16 +69,24 @@ class _Books:
         self.serial = 0
         self.posted = 0
         self.income = Decimal("0.00")
+        self.pending: list[NewTransaction] = []
 
     def post(self, lines: list[Any], channel: Channel, day: dt.date, voucher: str, memo: str,
              party: str | None = None, consent: bool = False) -> None:
         self.serial += 1
-        self.funds.post(CLERK, self.community, lines, channel=channel, voucher=voucher, on=day,
-                        memo=memo, counterparty=party, donor_consent=consent,
-                        key=f"{self.ident}:t{self.serial}")
+        self.pending.append(NewTransaction(lines, channel=channel, voucher=voucher, on=day,
+                                           memo=memo, counterparty=party,
+                                           donor_consent=consent,
+                                           key=f"{self.ident}:t{self.serial}"))
         self.posted += 1
         self.income += sum((-p.amount for p in lines if p.account.startswith("4")),
                            Decimal("0.00"))
+
+    def flush(self) -> None:
+        """Post what is pending, in order, in one batch."""
+        if self.pending:
+            self.funds.post_many(CLERK, self.community, self.pending)
+            self.pending = []
 
 
 def _yuan(rng: random.Random, low: int, high: int, step: int = 10) -> Decimal:
@@ -128,6 +142,7 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
             post([debit("1002", cash), credit("4401", cash)], Channel.PARTNER_UNIT,
                  dt.date(year, 3 + i % 9, 10), f"BK-{year}-P{i + 1}", "共建单位支持经费", p.name)
             computers, desks = rng.randint(2, 6), rng.randint(4, 12)
+            books.flush()  # keep the posting order: in-kind support is recorded on its own
             books.serial += 1
             funds.record_in_kind(
                 CLERK, c, [InKindItem("台式电脑", computers, "3500"),
@@ -154,6 +169,8 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
         post([debit("1002", ngo), credit("4201", ngo)], Channel.NGO,
              dt.date(year, 9, 9), f"JZ-{year}-N", "社会组织捐赠（重阳敬老）", rng.choice(_NGOS))
 
+        books.flush()
+
         # --- budgets --------------------------------------------------------------------
         plan = {"5101": Decimal(60000), "5102": care, "5103": culture,
                 "5104": Decimal(30000), "5105": Decimal(20000)}
@@ -170,6 +187,7 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
             "5105": ("其他支出", "会议及杂项", 200, 1500),
         }
         k = 0
+        wanted: list[NewDisbursement] = []
         for m in range(1, 13):
             for account, (payee, purpose, low, high) in items.items():
                 if rng.random() < 0.35:
@@ -179,16 +197,27 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
                     continue
                 k += 1
                 day = dt.date(year, m, rng.randint(10, 28))
-                d = funds.request(CLERK, c, account, amount, payee=payee,
-                                  purpose=f"{m}月{purpose}", on=day, key=f"{ident}:d{k}")
-                for role in d.missing_roles:
-                    approver = SUBDISTRICT if role is PostKind.SUBDISTRICT_STAFF else DIRECTOR
-                    d = funds.approve(approver, d.id, as_role=role)
-                funds.pay(CLERK, d.id, voucher=f"ZF-{year}-{k:03d}", on=day)
+                wanted.append(NewDisbursement(account, amount, payee=payee,
+                                              purpose=f"{m}月{purpose}", on=day,
+                                              key=f"{ident}:d{k}"))
                 spent_on[account] += amount
                 n_paid += 1
                 n_tx += 1
                 spending += amount
+        if wanted:
+            # requested by the clerk, approved by each role it needs, paid by the clerk: one
+            # batch (one transaction, audited once) per actor and step
+            asked = funds.request_many(CLERK, c, wanted)
+            by_role: dict[PostKind, list[int]] = {}
+            for d in asked:
+                for role in d.missing_roles:
+                    by_role.setdefault(role, []).append(d.id)
+            for role, ids in by_role.items():
+                approver = SUBDISTRICT if role is PostKind.SUBDISTRICT_STAFF else DIRECTOR
+                funds.approve_many(approver, ids, as_role=role)
+            funds.pay_many(CLERK, [Payment(d.id, voucher=f"ZF-{year}-{i:03d}", on=w.on)
+                                   for i, (d, w) in enumerate(zip(asked, wanted, strict=True),
+                                                              start=1)])
         n_tx += books.posted
         income += books.income
         if progress is not None:

@@ -38,6 +38,8 @@ Progress = Callable[[str, int, int], None]
 
 #: Steps run when their module is importable: (label, module, function, keyword arguments).
 OPTIONAL_STEPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("grid leaders", "community_governance.services.grids_demo", "seed_grid_leaders",
+     ("seed", "progress")),
     ("volunteering", "community_governance.services.points_demo", "seed_volunteering",
      ("seed", "progress")),
     ("funds", "community_governance.services.funds_demo", "seed_funds",
@@ -137,8 +139,10 @@ def load_city(
     tick("residents", 0, total)
     for start in range(0, total, chunk):
         part = city.residents[start:start + chunk]
-        reg.register_residents(who, [NewResident(**attrs.asdict(p, recurse=False))
-                                     for p in part])
+        reg.register_residents(who, [NewResident(
+            name=p.name, id_number=p.id_number, household_id=p.household_id,
+            relation=p.relation, phone=p.phone, vulnerabilities=p.vulnerabilities,
+            party_member=p.party_member, id=p.id, moved_in=p.moved_in) for p in part])
         tick("residents", start + len(part), total)
     tick("staff and posts", 0, 1)
     reg.add_staff(who, city.staff)
