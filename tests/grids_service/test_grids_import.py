@@ -158,9 +158,9 @@ def test_check_finds_exactly_the_planted_gaps_and_overlaps(
         pairs: list[tuple[int, int]]) -> None:
     """Finds as unmanaged exactly the buildings no row names, as disputed exactly those named
     with two or more grids."""
-    from .conftest import SmallPolicy
-
     import community_governance
+
+    from .conftest import SmallPolicy
 
     with community_governance.open("memory://", plugins=[SmallPolicy()],
                                    entrypoints=False) as g:
