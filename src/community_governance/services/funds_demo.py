@@ -2,7 +2,7 @@
 
 Every community gets 74,000 CNY of office funds (办公经费) from the city in four instalments, a
 care fund (困难群众关爱基金) and a culture fund (文化活动基金) from the sub-district, at least
-50,000 CNY from each partner unit attached to it (共建单位) plus computers and desks in kind,
+at least 50,000 CNY of aid from its partner units together (共建单位), money and computers and desks,
 some paid-service income, a few donations (some donors agree to be named, some do not), budgets
 per expense account, and spending spread over the year as requested, approved and paid
 disbursements. Every write carries an idempotency key, so seeding twice posts once. A
@@ -136,12 +136,17 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
             if code not in ("4101", "4102", "4103"):
                 post([debit("1002", amount), credit(code, amount)], Channel.CITY_ALLOCATION,
                      dt.date(year, 5, 8), f"BK-{year}-S{code}", "专项经费拨付", "义马市财政局")
+        # partner units: "各社区受助金额都在5万元以上" — every community received at least
+        # 50,000 CNY of aid from its partner units, money and computers and desks together
         partners = gov.registry.partner_units(c)
+        aid = _yuan(rng, 50000, 70000, 1000)
+        share = (aid / max(len(partners), 1)).quantize(Decimal("1"))
         for i, p in enumerate(partners):
-            cash = Decimal(50000) + _yuan(rng, 0, 30000, 1000)
+            computers, desks = rng.randint(1, 3), rng.randint(2, 6)
+            kind_value = Decimal(computers * 3500 + desks * 600)
+            cash = max(share - kind_value, Decimal(1000))
             post([debit("1002", cash), credit("4401", cash)], Channel.PARTNER_UNIT,
                  dt.date(year, 3 + i % 9, 10), f"BK-{year}-P{i + 1}", "共建单位支持经费", p.name)
-            computers, desks = rng.randint(2, 6), rng.randint(4, 12)
             books.flush()  # keep the posting order: in-kind support is recorded on its own
             books.serial += 1
             funds.record_in_kind(
@@ -150,7 +155,7 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
                 donor=p.name, voucher=f"SW-{year}-{i + 1}", on=dt.date(year, 3 + i % 9, 12),
                 key=f"{ident}:t{books.serial}")
             books.posted += 1
-            books.income += Decimal(computers * 3500 + desks * 600)
+            books.income += kind_value
         for m in range(1, 13):
             rent = _yuan(rng, 200, 900)
             post([debit("1002", rent), credit("4301", rent)], Channel.PAID_SERVICE,
