@@ -90,17 +90,19 @@ def _spread(total: int, parts: int, rng: random.Random) -> list[int]:
 
 
 def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
+                      start: dt.date | None = None,
                       progress: Progress | None = None) -> dict[str, Any]:
     """Add volunteer organizations, members and ``months`` months of activity to a city.
 
     Uses the services throughout (batch APIs: ``register_many``, ``add_members``,
-    ``record_attendance``). The months are the ``months`` whole calendar months before the
-    governance clock's current month.
+    ``record_attendance``). The months are the ``months`` whole calendar months from
+    ``start``'s month, or, without ``start``, those before the governance clock's current month.
 
     Args:
         gov: a governance store holding a city (units, buildings, residents).
         seed: the random seed; the same seed on the same city gives the same data.
         months: how many months of activity.
+        start: a day of the first month of activity (the Yima demo: a month of 2019).
         progress: called as ``progress(done, total)`` after each step (the demo's bar).
 
     Returns:
@@ -144,10 +146,13 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
             org_of_c[c].append(o)
             orgs.append(o)
     gov.volunteers.add_orgs(system, orgs)
-    today = gov.now().in_timezone(gov.timezone).date()
-    first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    for _ in range(months - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
+    if start is not None:
+        first = start.replace(day=1)
+    else:
+        today = gov.now().in_timezone(gov.timezone).date()
+        first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        for _ in range(months - 1):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
     since = first - dt.timedelta(days=90)
     for c in communities:
         vols = volunteers[c]

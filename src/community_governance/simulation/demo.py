@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import inspect
 import time
@@ -41,7 +42,7 @@ OPTIONAL_STEPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("grid leaders", "community_governance.services.grids_demo", "seed_grid_leaders",
      ("seed", "progress")),
     ("volunteering", "community_governance.services.points_demo", "seed_volunteering",
-     ("seed", "progress")),
+     ("seed", "start", "progress")),
     ("funds", "community_governance.services.funds_demo", "seed_funds",
      ("year", "seed", "progress")),
     ("cases", "community_governance.services.cases_demo", "seed_cases",
@@ -177,7 +178,9 @@ def load_city(
                 skipped.append(label)
                 continue
             kwargs: dict[str, Any] = {"seed": city.seed, "progress": _step_progress(tick, label),
-                                      "year": city.reference_date.year}
+                                      "year": city.reference_date.year,
+                                      # volunteering: the autumn months of the demo's year
+                                      "start": dt.date(city.reference_date.year, 9, 1)}
             tick(label, 0, 1)
             began = time.perf_counter()
             try:
