@@ -58,8 +58,11 @@ def open_db(url: str, **kwargs: Any) -> Any:
 
 
 def echo_json(data: Any) -> None:
-    """Print ``data`` as indented JSON (Chinese kept readable)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Print ``data`` as indented JSON (Chinese kept readable; attrs objects, money, dates and
+    enums through the library's converter)."""
+    from community_governance.serialization import to_jsonable
+
+    click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2, default=str))
 
 
 class _Group(click.Group):
