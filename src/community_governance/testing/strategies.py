@@ -49,6 +49,7 @@ __all__ = [
     "region_codes",
     "resident_ids",
     "scenarios",
+    "transactions",
     "units_tree",
 ]
 
@@ -284,3 +285,35 @@ def scenarios(draw: st.DrawFn, name: str = "yima-2019") -> Scenario:
     if not keys:
         return base
     return base.with_overrides({k: draw(_OVERRIDES[k]) for k in keys})
+
+
+@st.composite
+def transactions(draw: st.DrawFn, *, balanced: bool = True) -> list[Any]:
+    """The postings of one double-entry transaction on the national chart of accounts.
+
+    Balanced by default (income into the bank, spending out of it, transfers between funds);
+    with ``balanced=False``, postings whose debits and credits differ by at least a fen, which
+    the ledger must refuse.
+    """
+    from community_governance.domain.funds import credit, debit
+
+    amount = draw(money("0.01", "200000"))
+    shape = draw(st.sampled_from(["income", "spending", "split", "transfer"]))
+    if shape == "income":
+        lines = [debit("1002", amount), credit(draw(st.sampled_from(
+            ["4101", "4102", "4103", "4201", "4301", "4401"])), amount)]
+    elif shape == "spending":
+        lines = [debit(draw(st.sampled_from(["5101", "5102", "5103", "5104", "5105"])), amount),
+                 credit("1002", amount)]
+    elif shape == "split":
+        part = draw(money("0.01", str(amount))) if amount > Decimal("0.01") else amount
+        rest = amount - part
+        lines = [debit("1002", amount), credit("4201", part)]
+        if rest > 0:
+            lines.append(credit("4301", rest))
+    else:
+        lines = [debit("1001", amount), credit("1002", amount)]
+    if not balanced:
+        skew = draw(money("0.01", "1000"))
+        lines.append(debit("5105", skew))
+    return lines
