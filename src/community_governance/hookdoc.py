@@ -76,6 +76,22 @@ def _signature(fn: Callable[..., Any]) -> str:
     return f"{fn.__name__}({', '.join(inspect.signature(fn).parameters)})"
 
 
+def _default_of(hook: str) -> tuple[str, str] | None:
+    """``(plugin name, first paragraph of its docstring)`` of the built-in default, if any."""
+    import importlib
+
+    from community_governance.plugins import default_plugin_modules
+
+    for name in default_plugin_modules():
+        fn = getattr(importlib.import_module(name), hook, None)
+        if fn is not None:
+            doc = (inspect.getdoc(fn) or "no description").split("\n\n")[0]
+            label = f"`cgov.defaults.{name.rsplit('.', 1)[1]}`"
+            text = _ROLE.sub(lambda m: f"`{m.group(1)}`", doc).replace("``", "`")
+            return label, " ".join(text.split())
+    return None
+
+
 def render_catalogue() -> str:
     """The Markdown hook catalogue."""
     lines = [
@@ -100,6 +116,11 @@ def render_catalogue() -> str:
         doc = inspect.getdoc(fn) or ""
         body, _, example = doc.partition("Example::")
         lines += [_markdown(body.strip()), ""]
+        default = _default_of(_name)
+        if default:
+            lines += [f"**National default** ({default[0]}): {default[1]}", ""]
+        else:
+            lines += ["**National default**: none; nothing happens unless a plugin answers.", ""]
         if example:
             lines += ["Example:", "", "```python", textwrap.dedent(example).strip("\n"), "```",
                       ""]
