@@ -199,8 +199,8 @@ def upgrade() -> None:
         sa.Column("household_id", sa.String(length=48), nullable=True),
         sa.Column("relation", sa.String(length=16), nullable=False),
         sa.Column("vulnerabilities", sa.String(length=200), server_default="", nullable=False),
-        sa.Column("party_member", sa.Boolean(), server_default=sa.text("0"), nullable=False),
-        sa.Column("erased", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("party_member", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("erased", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("warnings", sa.Text(), server_default="", nullable=False),
         sa.Column(
             "registered_at", community_governance.storage.tables._base.UTCDateTime(), nullable=False

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("unit_code", sa.String(length=24), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("withdrawn", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("withdrawn", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column(
             "updated_at", community_governance.storage.tables._base.UTCDateTime(), nullable=False
@@ -198,7 +198,7 @@ def upgrade() -> None:
         sa.Column("satisfaction", sa.Integer(), nullable=True),
         sa.Column("escalations", sa.Integer(), server_default="0", nullable=False),
         sa.Column("handling_days", sa.Integer(), nullable=True),
-        sa.Column("was_overdue", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("was_overdue", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("long", sa.Float(), nullable=True),

@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("voucher", sa.String(length=80), nullable=False),
         sa.Column("memo", sa.Text(), server_default="", nullable=False),
         sa.Column("counterparty", sa.String(length=200), nullable=True),
-        sa.Column("counterparty_public", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("counterparty_public", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("reverses", sa.Integer(), nullable=True),
         sa.Column("idempotency_key", sa.String(length=120), nullable=True),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
@@ -110,7 +110,7 @@ def upgrade() -> None:
         sa.Column("purpose", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("required_roles", sa.String(length=200), nullable=False),
-        sa.Column("over_budget", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("over_budget", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("requested_by", sa.String(length=80), nullable=False),
         sa.Column("requested_on", sa.Date(), nullable=False),
         sa.Column(

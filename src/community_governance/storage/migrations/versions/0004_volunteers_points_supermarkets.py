@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("price_points", sa.Integer(), nullable=False),
         sa.Column("stock", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.CheckConstraint("price_points > 0", name=op.f("ck_supermarket_items_price_positive")),
         sa.CheckConstraint("stock >= 0", name=op.f("ck_supermarket_items_stock_not_negative")),
         sa.ForeignKeyConstraint(
