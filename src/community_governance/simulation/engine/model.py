@@ -1,43 +1,12 @@
-"""The simulation engine (仿真引擎): residents, households and communities as NumPy arrays.
-
-:class:`Simulation` has the shape of a Mesa model (``step()``, ``run()``, ``running``, reporters
-given as an explicit ``name -> callable`` mapping) but holds every agent as an entry of a few
-arrays, so one step of the whole Yima city is a handful of vectorised operations. Nothing
-happens at import; a run is deterministic for a scenario and a seed.
-
-The rules are the library's, asked once per run through the plugin manager:
-
-* points per attendance and per volunteer service: ``cgov_points_standard`` (the scenario's
-  ``points.rate`` acts as a county standard registered last, so it wins);
-* case categories and deadlines: ``cgov_case_categories`` and ``cgov_case_deadline`` (community
-  level), counted in working days of ``cgov_working_day_calendar``;
-* grids per community: :func:`community_governance.grids.model.grid_count` of a
-  :class:`~community_governance.grids.model.GridPolicy` with the scenario's target;
-* behaviour: the ``cgov_sim_*_model`` hooks (:mod:`community_governance.hookspecs.simulation`).
-
-Money is integer fen (``int64``) throughout, points are integers.
-
-Example::
-
-    from community_governance.simulation import Simulation, load_scenario
-
-    sim = Simulation(load_scenario("yima-2019"), seed=1)
-    sim.run()
-    sim.community_table()      # polars DataFrame, one row per step and community
-"""
+"""The run (仿真运行): the state arrays, set up once, and the step that advances them."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import attrs
 import numpy as np
-import numpy.typing as npt
 
 from community_governance.errors import ValidationError
 from community_governance.markers import hookimpl
@@ -50,161 +19,22 @@ from community_governance.simulation.behaviours import (
     VolunteeringModel,
     incentive_signal,
 )
+from community_governance.simulation.engine.arrays import (
+    _MAX_AGE,
+    _USE_ACCOUNT,
+    ACCOUNTS,
+    COMMUNITY_COLUMNS,
+    VISIT_FESTIVALS,
+    Arr,
+    _counts,
+    _fen,
+    _Groups,
+)
+from community_governance.simulation.engine.city import SimCity, city_for
+from community_governance.simulation.engine.results import _Results
 from community_governance.simulation.scenario import Scenario
 
-if TYPE_CHECKING:
-    import polars as pl
-
-    from community_governance.simulation.city import City
-
-__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "SimCity", "Simulation", "city_for",
-           "city_from_file"]
-
-Arr = npt.NDArray[Any]
-#: Fund accounts of a community in the engine, as in the standard chart's fund groups.
-ACCOUNTS = ("office", "care", "culture", "general")
-_USE_ACCOUNT = {"office": 0, "care": 1, "activities": 2, "supermarket": 3}
-#: Care visits (走访慰问) happen in the weeks of these festivals.
-VISIT_FESTIVALS = ("dragon_boat", "mid_autumn", "spring_festival")
-_MAX_AGE = 26  # backlog cohorts tracked week by week; older cases share the last bucket
-
-#: Columns of the per-step, per-community table (all integer or float, money in fen).
-COMMUNITY_COLUMNS = (
-    "residents", "households", "staff", "grids", "activities", "participants", "attendances",
-    "services", "volunteers", "culture_members", "volunteers_from_culture", "points_issued",
-    "points_redeemed", "redeemed_fen", "points_outstanding", "supermarket_left_fen",
-    "cases_opened", "cases_closed", "closed_on_time", "backlog", "overdue_backlog",
-    "handling_days_sum", "capacity", "satisfaction", "identification",
-    "satisfaction_handover", "care_visits", "care_visits_needed",
-    "fund_office_fen", "fund_care_fen", "fund_culture_fen", "fund_general_fen",
-    "inflow_fen", "outflow_fen",
-)
-
-
-@attrs.frozen(eq=False)
-class SimCity:
-    """The city as the engine sees it (仿真城市): column arrays, no personal data.
-
-    Attributes:
-        community_codes: 12-digit codes, one per community.
-        community_names: names, like the codes.
-        coal_group: communities formerly run by the coal group (义煤所办社区).
-        ages: age per resident.
-        resident_household: household index per resident.
-        household_community: community index per household.
-        household_compound: compound index per household.
-        compound_codes: compound codes.
-        household_elderly: households with a member aged 70 or more.
-        household_vulnerable: households with a resident in difficulty (visited at festivals).
-        building_leaders: posts of building leaders (楼院长).
-        scale: the share of the full city this city is.
-    """
-
-    community_codes: tuple[str, ...]
-    community_names: tuple[str, ...]
-    coal_group: Arr
-    ages: Arr
-    resident_household: Arr
-    household_community: Arr
-    household_compound: Arr
-    compound_codes: tuple[str, ...]
-    household_elderly: Arr
-    household_vulnerable: Arr
-    building_leaders: int = 0
-    scale: float = 1.0
-
-    @property
-    def n_residents(self) -> int:
-        """Residents."""
-        return int(self.ages.shape[0])
-
-    @property
-    def n_households(self) -> int:
-        """Households."""
-        return int(self.household_community.shape[0])
-
-    _ARRAYS = ("coal_group", "ages", "resident_household", "household_community",
-               "household_compound", "household_elderly", "household_vulnerable")
-
-    def save(self, path: str | Path) -> Path:
-        """Write the city to an ``.npz`` file (arrays plus a JSON header), atomically."""
-        import json
-        import os
-
-        p = Path(path)
-        header = {"community_codes": list(self.community_codes),
-                  "community_names": list(self.community_names),
-                  "compound_codes": list(self.compound_codes),
-                  "building_leaders": self.building_leaders, "scale": self.scale}
-        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, header=np.array(json.dumps(header, ensure_ascii=False)),
-                 **{k: getattr(self, k) for k in self._ARRAYS})
-        os.replace(tmp, p)
-        return p
-
-    @classmethod
-    def load(cls, path: str | Path) -> SimCity:
-        """Read a city written by :meth:`save`."""
-        import json
-
-        with np.load(Path(path), allow_pickle=False) as data:
-            header = json.loads(str(data["header"]))
-            arrays = {k: data[k] for k in cls._ARRAYS}
-        return cls(community_codes=tuple(header["community_codes"]),
-                   community_names=tuple(header["community_names"]),
-                   compound_codes=tuple(header["compound_codes"]),
-                   building_leaders=int(header["building_leaders"]),
-                   scale=float(header["scale"]), **arrays)
-
-    @classmethod
-    def from_city(cls, city: City) -> SimCity:
-        """Column arrays of a generated :class:`~community_governance.simulation.city.City`."""
-        from community_governance.domain.posts import PostKind
-        from community_governance.simulation.city import COMMUNITY_PLAN
-
-        a = city.arrays
-        coal = {name: flag for _s, name, _g, flag in COMMUNITY_PLAN}
-        hh = np.asarray(a.household_index, dtype=np.int64)
-        n_h = len(city.households)
-        h_comm = np.zeros(n_h, dtype=np.int64)
-        h_comm[hh] = np.asarray(a.community_index, dtype=np.int64)
-        q_index = {q.code: i for i, q in enumerate(city.compounds)}
-        b_q = np.array([q_index.get(b.compound_code or "", -1) for b in city.buildings],
-                       dtype=np.int64)
-        h_b = np.zeros(n_h, dtype=np.int64)
-        h_b[hh] = np.asarray(a.building_index, dtype=np.int64)
-        elderly = np.zeros(n_h, dtype=bool)
-        np.logical_or.at(elderly, hh, np.asarray(a.ages) >= 70)
-        vulnerable = np.zeros(n_h, dtype=bool)
-        np.logical_or.at(vulnerable, hh, np.asarray(a.vulnerable))
-        return cls(
-            community_codes=tuple(c.code for c in city.communities),
-            community_names=tuple(c.name for c in city.communities),
-            coal_group=np.array([coal.get(c.name, False) for c in city.communities]),
-            ages=np.asarray(a.ages, dtype=np.int16),
-            resident_household=hh,
-            household_community=h_comm,
-            household_compound=b_q[h_b],
-            compound_codes=tuple(q.code for q in city.compounds),
-            household_elderly=elderly,
-            household_vulnerable=vulnerable,
-            building_leaders=sum(1 for p in city.posts if p.kind is PostKind.BUILDING_LEADER),
-            scale=city.scale,
-        )
-
-
-@functools.lru_cache(maxsize=4)
-def city_from_file(path: str, mtime_ns: int) -> SimCity:
-    """A city saved with :meth:`SimCity.save`, cached per process (keyed by its mtime)."""
-    return SimCity.load(path)
-
-
-@functools.lru_cache(maxsize=4)
-def city_for(seed: int, scale: float) -> SimCity:
-    """The engine's view of ``generate_yima(seed, scale=scale)``, cached per process."""
-    from community_governance.simulation.city import generate_yima
-
-    return SimCity.from_city(generate_yima(seed, scale=scale))
+__all__ = ["Simulation"]
 
 
 class _ScenarioScoring:
@@ -219,10 +49,6 @@ class _ScenarioScoring:
         return self.rate * minutes // 60
 
 
-def _fen(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
-
-
 def _check_model(kind: type) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not isinstance(value, kind):
@@ -232,44 +58,7 @@ def _check_model(kind: type) -> Callable[[Any], Any]:
     return check
 
 
-def _counts(index: Arr, n: int, weights: Arr | None = None) -> Arr:
-    return np.bincount(index, weights=weights, minlength=n)
-
-
-class _Groups:
-    """Sums by group: ``np.add.reduceat`` over contiguous groups (the city is generated in
-    community order), ``np.bincount`` otherwise."""
-
-    def __init__(self, index: Arr, n: int) -> None:
-        self.index = index
-        self.n = n
-        self.sizes = np.bincount(index, minlength=n)
-        self.contiguous = bool(index.size == 0 or np.all(np.diff(index) >= 0))
-        starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
-        self.starts = np.minimum(starts, max(index.size - 1, 0))
-        self.empty = self.sizes == 0
-
-    def members(self, groups: Arr) -> Arr:
-        """Indices of the members of ``groups``, in index order."""
-        if not self.contiguous:
-            return np.flatnonzero(np.isin(self.index, groups))
-        ends = self.starts[groups] + self.sizes[groups]
-        return np.concatenate([np.arange(self.starts[g], e) for g, e in zip(groups, ends,
-                                                                          strict=True)]
-                              ) if groups.size else np.zeros(0, dtype=np.int64)
-
-    def sum(self, values: Arr) -> Arr:
-        """Per-group sums of ``values`` (floats)."""
-        if not self.contiguous or self.index.size == 0:
-            return np.bincount(self.index, weights=values, minlength=self.n).astype(np.float64)
-        if values.dtype == np.bool_:
-            values = values.view(np.int8).astype(np.int64)
-        out = np.add.reduceat(values, self.starts).astype(np.float64)
-        out[self.empty] = 0.0
-        return out
-
-
-class Simulation:
+class Simulation(_Results):
     """A run of a scenario over a city (仿真运行), stepped like a Mesa model.
 
     Args:
@@ -804,125 +593,6 @@ class Simulation:
             if progress is not None:
                 progress(self.steps, self.scenario.run.steps)
         return self
-
-    # --- results ------------------------------------------------------------------------
-
-    def community_arrays(self) -> dict[str, Arr]:
-        """The recorded ``(steps, communities)`` arrays of every column, steps done only."""
-        return {k: v[: self.steps] for k, v in self._cols.items()}
-
-    def community_table(self) -> pl.DataFrame:
-        """The tidy table: one row per step and community (money in fen, integers)."""
-        import polars as pl
-
-        s, n_c = self.steps, self.n_communities
-        data: dict[str, Any] = {
-            "step": np.repeat(np.arange(s), n_c),
-            "date": np.repeat(np.array(self.step_starts[:s], dtype="datetime64[D]"), n_c),
-            "community_code": np.tile(np.array(self.city.community_codes), s),
-            "community_name": np.tile(np.array(self.city.community_names), s),
-        }
-        floats = {"satisfaction", "identification", "satisfaction_handover",
-                  "handling_days_sum", "staff"}
-        for k, v in self.community_arrays().items():
-            flat = v.reshape(-1)
-            data[k] = flat if k in floats else np.rint(flat).astype(np.int64)
-        return pl.DataFrame(data)
-
-    def city_table(self) -> pl.DataFrame:
-        """One row per step: city totals, rates and the reporters' values."""
-        import polars as pl
-
-        a = self.community_arrays()
-        res = a["residents"].sum(axis=1)
-        closed = a["cases_closed"].sum(axis=1)
-        data: dict[str, Any] = {
-            "step": np.arange(self.steps),
-            "date": np.array(self.step_starts[: self.steps], dtype="datetime64[D]"),
-        }
-        for k in ("activities", "participants", "services", "volunteers", "culture_members",
-                  "volunteers_from_culture", "points_issued", "points_redeemed",
-                  "redeemed_fen", "points_outstanding", "cases_opened", "cases_closed",
-                  "closed_on_time", "backlog", "overdue_backlog", "care_visits",
-                  "fund_office_fen", "fund_care_fen", "fund_culture_fen", "fund_general_fen"):
-            data[k] = np.rint(a[k].sum(axis=1)).astype(np.int64)
-        data["participation_rate"] = a["participants"].sum(axis=1) / np.maximum(res, 1)
-        data["on_time_share"] = np.where(
-            closed > 0, a["closed_on_time"].sum(axis=1) / np.maximum(closed, 1), np.nan)
-        data["mean_handling_days"] = np.where(
-            closed > 0, a["handling_days_sum"].sum(axis=1) / np.maximum(closed, 1), np.nan)
-        hh = a["households"]
-        data["satisfaction"] = (a["satisfaction"] * hh).sum(axis=1) / np.maximum(
-            hh.sum(axis=1), 1)
-        data["identification"] = (a["identification"] * a["residents"]).sum(
-            axis=1) / np.maximum(res, 1)
-        for name, values in self._model_vars.items():
-            data[name] = np.array(values, dtype=np.float64)
-        return pl.DataFrame(data)
-
-    def summary(self) -> dict[str, Any]:
-        """The run in figures (JSON-ready): totals, end state, means over the run."""
-        a = self.community_arrays()
-        s = max(self.steps, 1)
-        res = float(a["residents"][0].sum()) if self.steps else float(self.city.n_residents)
-        closed = float(a["cases_closed"].sum())
-        last = {k: float(v[-1].sum()) if self.steps else 0.0 for k, v in a.items()}
-        scale = self.city.scale
-        weeks_per_year = 365.0 / self.scenario.run.step_days
-        return {
-            "scenario": self.scenario.run.name,
-            "scenario_digest": self.scenario.digest(),
-            "seed": self.seed,
-            "steps": self.steps,
-            "start": self.scenario.run.start.isoformat(),
-            "end": self.step_starts[self.steps].isoformat(),
-            "scale": scale,
-            "residents": int(res),
-            "households": self.city.n_households,
-            "communities": self.n_communities,
-            "grids": int(self.grids_c.sum()),
-            "grid_leaders": int(self.grids_c.sum()),
-            "building_leaders": self.city.building_leaders,
-            "staff_per_community": float(self.staff_c.mean()),
-            "handover_households": int(self.handover_h.sum()),
-            "handover_compounds": len(getattr(self, "handover_compounds", ())),
-            "culture_members_end": int(last["culture_members"]),
-            "volunteers_end": int(last["volunteers"]),
-            "volunteers_from_culture_end": int(last["volunteers_from_culture"]),
-            "culture_members_mean": float(a["culture_members"].sum(axis=1).mean())
-            if self.steps else 0.0,
-            "volunteers_mean": float(a["volunteers"].sum(axis=1).mean()) if self.steps else 0.0,
-            "activities": int(a["activities"].sum()),
-            "activities_per_year": float(a["activities"].sum()) / s * weeks_per_year,
-            "participation_rate_mean": float(a["participants"].sum() / s / max(res, 1)),
-            "services": int(a["services"].sum()),
-            "points_issued": self.totals["points_issued"],
-            "points_redeemed": self.totals["points_redeemed"],
-            "points_outstanding": int(self.balance.sum()),
-            "supermarket_cost_fen": self.totals["redeemed_fen"],
-            "supermarket_cost_cny": str((Decimal(self.totals["redeemed_fen"]) / 100)
-                                        .quantize(Decimal("0.01"))),
-            "cases_opened": int(a["cases_opened"].sum()),
-            "cases_closed": int(closed),
-            "on_time_share": float(a["closed_on_time"].sum() / closed) if closed else None,
-            "mean_handling_days": float(a["handling_days_sum"].sum() / closed)
-            if closed else None,
-            "backlog_end": int(last["backlog"]),
-            "overdue_backlog_end": int(last["overdue_backlog"]),
-            "satisfaction_end": float(np.mean(self.satisfaction)),
-            "satisfaction_handover_end": float(np.mean(self.satisfaction[self.handover_h]))
-            if self.handover_h.any() else None,
-            "identification_end": float(np.mean(self.identification)),
-            "care_visits": int(a["care_visits"].sum()),
-            "care_visits_needed": int(a["care_visits_needed"].sum()),
-            "funds_end_fen": {name: int(self.funds[:, k].sum())
-                              for k, name in enumerate(ACCOUNTS)},
-            "inflow_fen": int(a["inflow_fen"].sum()),
-            "outflow_fen": int(a["outflow_fen"].sum()),
-            "deadline_working_days": self.deadline_working_days,
-            "points_per_attendance": int(self.points_per_attendance.max(initial=0)),
-            "points_per_service": int(self.points_per_service.max(initial=0)),
-        }
 
     def memory_bytes(self) -> int:
         """Bytes held by the state and the recorded arrays (for the benchmark)."""

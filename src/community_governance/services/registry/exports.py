@@ -1,0 +1,168 @@
+"""Exports of the registry and the look-up of existing keys for imports (导入导出)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from community_governance.domain import actions as A
+from community_governance.domain.access import Actor
+from community_governance.domain.people import Household, Resident
+from community_governance.domain.units import UnitKind
+from community_governance.errors import PermissionDenied, ValidationError
+from community_governance.services.registry.common import _RegistryBase
+from community_governance.storage.repos.scoping import scope_clause
+from community_governance.storage.tables import core as t
+
+__all__ = ["ExistingKeys"]
+
+
+@attrs.frozen
+class ExistingKeys:
+    """What :meth:`RegistryService.existing_keys` found stored.
+
+    Attributes:
+        units: unit codes found, with their kinds.
+        households: household keys found.
+        residents: resident keys found.
+        id_numbers: ID numbers registered already.
+    """
+
+    units: dict[str, UnitKind]
+    households: frozenset[str]
+    residents: frozenset[str]
+    id_numbers: frozenset[str]
+
+
+def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _within(code: str | None, unit: sa.ColumnElement[Any],
+            grid: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """Rows under the unit ``code`` (a grid matches by the building's grid)."""
+    if not code:
+        return sa.true()
+    if "-W" in code:
+        return grid == code
+    return unit.startswith(code, autoescape=True)
+
+
+class _Exports(_RegistryBase):
+    """Exports (导出) and the existing keys an import checks against."""
+
+    def existing_keys(
+        self, actor: Actor, *, unit_codes: Iterable[str] = (), household_ids: Iterable[str] = (),
+        resident_ids: Iterable[str] = (), id_numbers: Iterable[str] = (),
+    ) -> ExistingKeys:
+        """Which of the given keys are stored already (for validating an import file).
+
+        Args:
+            actor: who asks (an import job or the staff member importing).
+            unit_codes: unit codes (buildings included) to look up; their kinds are returned.
+            household_ids: household keys to look up.
+            resident_ids: resident keys to look up.
+            id_numbers: normalised 18-character ID numbers to look up (by keyed hash; the
+                answer says only whether each is registered).
+
+        Returns:
+            An :class:`ExistingKeys`.
+
+        Raises:
+            PermissionDenied: households, residents or ID numbers asked about by an actor who
+                may register residents nowhere.
+        """
+        units_in = sorted(set(unit_codes))
+        hh_in = sorted(set(household_ids))
+        rid_in = sorted(set(resident_ids))
+        numbers = sorted(set(id_numbers))
+        cipher = self._gov.cipher
+        by_hash = {cipher.lookup_hash(n): n for n in numbers}
+        with self._svc._read(actor, "registry.existing_keys") as op:
+            if (hh_in or rid_in or numbers) and op.scope(A.RESIDENT_WRITE).empty:
+                raise PermissionDenied(str(actor), A.RESIDENT_WRITE.name, "the registry",
+                                       "only those who may register residents may ask which "
+                                       "households, residents or ID numbers are stored")
+            conn = op.uow.conn
+            kinds: dict[str, UnitKind] = {}
+            for part in _chunks(units_in):
+                for r in conn.execute(sa.select(t.units.c.code, t.units.c.kind).where(
+                        t.units.c.code.in_(part))):
+                    kinds[r.code] = UnitKind(r.kind)
+            households = {r for part in _chunks(hh_in) for r in conn.execute(
+                sa.select(t.households.c.id).where(t.households.c.id.in_(part))).scalars()}
+            residents = {r for part in _chunks(rid_in) for r in conn.execute(
+                sa.select(t.residents.c.id).where(t.residents.c.id.in_(part))).scalars()}
+            hashes = sorted(by_hash)
+            taken = {by_hash[h] for part in _chunks(hashes) for h in conn.execute(
+                sa.select(t.residents.c.id_hash).where(t.residents.c.id_hash.in_(part)))
+                .scalars()}
+        return ExistingKeys(units=kinds, households=frozenset(households),
+                            residents=frozenset(residents), id_numbers=frozenset(taken))
+
+    def export_households(self, actor: Actor, *, within: str | None = None) -> list[Household]:
+        """Every household the actor may read, ordered by key (addresses, no personal data).
+
+        Args:
+            actor: who exports.
+            within: only under this unit code (county, sub-district, community, grid or
+                building).
+        """
+        with self._svc._read(actor, "registry.export_households") as op:
+            q = (sa.select(t.households, t.buildings.c.grid_code)
+                 .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
+                 .where(scope_clause(op.scope(A.RESIDENT_READ),
+                                     unit=t.households.c.building_code,
+                                     grid=t.buildings.c.grid_code)))
+            q = q.where(_within(within, t.households.c.building_code, t.buildings.c.grid_code))
+            rows = op.uow.conn.execute(q.order_by(t.households.c.id)).all()
+        return [Household(r.id, r.building_code, r.door, r.registered_on) for r in rows]
+
+    def export_residents(
+        self, actor: Actor, *, reveal: bool = False, reason: str | None = None,
+        within: str | None = None,
+    ) -> list[Resident]:
+        """Every resident the actor may read, for an export; masked unless revealed.
+
+        ID and phone numbers come masked (first 4 and last 4 characters of an ID number) unless
+        ``reveal`` is asked with a reason and the actor holds ``resident.read_id_number`` for
+        every exported resident; then each revealed record is written to the access log (one
+        row per resident, with the reason). Vulnerability flags are never exported.
+
+        Args:
+            actor: who exports.
+            reveal: export full ID and phone numbers.
+            reason: why (required with ``reveal``), kept in the access log.
+            within: only under this unit code (county, sub-district, community, grid or
+                building).
+
+        Returns:
+            The residents, ordered by key.
+
+        Raises:
+            ValidationError: ``reveal`` without a reason.
+            PermissionDenied: ``reveal`` for a resident whose ID number the actor may not read;
+                nothing is exported or logged.
+        """
+        if reveal and (not reason or not reason.strip()):
+            raise ValidationError(
+                "a full export of ID numbers needs a reason (why), for the access log",
+                path="reason")
+        with self._svc._read(actor, "registry.export_residents") as op:
+            q = self._resident_query().where(scope_clause(
+                op.scope(A.RESIDENT_READ), unit=t.households.c.building_code,
+                grid=t.buildings.c.grid_code, resident=t.residents.c.id))
+            q = q.where(_within(within, t.households.c.building_code, t.buildings.c.grid_code))
+            rows = op.uow.conn.execute(q.order_by(t.residents.c.id)).all()
+            if reveal:
+                targets = [self._target(r) for r in rows]
+                for target in targets:
+                    op.require(A.RESIDENT_READ_ID, target)
+                why = f"export: {reason.strip()}" if reason else "export"
+                for target in targets:
+                    op.log_access(A.RESIDENT_READ_ID, target, why)
+            return [self._from_row(r, reveal=reveal, vulnerable=False) for r in rows]

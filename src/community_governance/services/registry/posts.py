@@ -1,0 +1,164 @@
+"""Staff and posts (工作人员, 岗位), party organizations (党组织) and partner units
+(共建单位)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import attrs
+import sqlalchemy as sa
+
+from community_governance.domain import actions as A
+from community_governance.domain.access import Actor, Target
+from community_governance.domain.people import validate_phone
+from community_governance.domain.posts import (
+    PARTY_ORG_UNIT,
+    POST_UNIT_KINDS,
+    HolderKind,
+    PartnerUnit,
+    PartyOrg,
+    Post,
+    PostKind,
+    StaffMember,
+)
+from community_governance.domain.units import UnitKind
+from community_governance.errors import NotFound, ValidationError
+from community_governance.services.base import post_from_row
+from community_governance.services.registry.common import _RegistryBase
+from community_governance.storage.tables import core as t
+
+
+class _Posts(_RegistryBase):
+    """Staff, posts (岗位), party organizations and partner units."""
+
+    def add_staff(self, actor: Actor, members: Iterable[StaffMember]) -> int:
+        """Add staff members (工作人员)."""
+        items = list(members)
+        with self._svc._write(actor, "registry.add_staff") as op:
+            rows = [{"id": s.id, "name": s.name, "permanent": s.permanent,
+                     "phone": self._gov.cipher.seal(validate_phone(s.phone))} for s in items]
+            self._insert(op, t.staff, rows, "staff member")
+            op.touched.extend(f"staff:{s.id}" for s in items)
+            return len(items)
+
+    def assign_posts(self, actor: Actor, posts: Iterable[Post]) -> int:
+        """Give posts (书记, 主任, 网格长, 楼院长...) to residents or staff for a term."""
+        items = list(posts)
+        with self._svc._write(actor, "registry.assign_posts") as op:
+            for i, p in enumerate(items):
+                kind = self._kind_of(op, p.unit_code)
+                if kind is None:
+                    raise NotFound("unit", p.unit_code, f"at $[{i}].unit_code")
+                if kind not in POST_UNIT_KINDS[p.kind]:
+                    allowed = sorted(k.value for k in POST_UNIT_KINDS[p.kind])
+                    raise ValidationError(
+                        f"a {p.kind.chinese} ({p.kind.value}) post is held at a unit of kind "
+                        f"{allowed}, not at {kind.value} {p.unit_code}", path=f"$[{i}].unit_code")
+                table = t.residents if p.holder_kind is HolderKind.RESIDENT else t.staff
+                if op.uow.conn.execute(sa.select(table.c.id).where(
+                        table.c.id == p.holder_id)).first() is None:
+                    raise NotFound(p.holder_kind.value, p.holder_id, f"at $[{i}].holder_id")
+                op.require(A.POST_ASSIGN, Target("post", p.id, unit_code=p.unit_code))
+            self._insert(op, t.posts, [
+                {"id": p.id, "kind": p.kind.value, "unit_code": p.unit_code,
+                 "holder_kind": p.holder_kind.value, "holder_id": p.holder_id, "start": p.start,
+                 "end": p.end, "covers": ",".join(p.covers)} for p in items], "post")
+            op.touched.extend(f"post:{p.id}" for p in items)
+            return len(items)
+
+    def end_post(self, actor: Actor, post_id: str, *, on: dt.date) -> Post:
+        """End a post's term on ``on``; it grants no right after that day."""
+        with self._svc._write(actor, "registry.end_post") as op:
+            row = op.uow.conn.execute(sa.select(t.posts).where(t.posts.c.id == post_id)).first()
+            if row is None:
+                raise NotFound("post", post_id)
+            post = post_from_row(row)
+            op.require(A.POST_ASSIGN, Target("post", post_id, unit_code=post.unit_code))
+            if on < post.start:
+                raise ValidationError(f"post {post_id} starts on {post.start}; it cannot end "
+                                      f"before that ({on})", path="on")
+            op.uow.conn.execute(t.posts.update().where(t.posts.c.id == post_id).values(end=on))
+            op.touch("post", post_id)
+            return attrs.evolve(post, end=on)
+
+    def posts(self, *, unit_prefix: str | None = None, kind: PostKind | None = None,
+              active_on: dt.date | None = None) -> list[Post]:
+        """Posts, optionally under a unit code prefix, of one kind, active on a day."""
+        q = sa.select(t.posts).order_by(t.posts.c.unit_code, t.posts.c.id)
+        if unit_prefix:
+            q = q.where(t.posts.c.unit_code.startswith(unit_prefix, autoescape=True))
+        if kind is not None:
+            q = q.where(t.posts.c.kind == PostKind(kind).value)
+        with self._gov.store.unit_of_work(write=False) as uow:
+            out = [post_from_row(r) for r in uow.conn.execute(q)]
+        return [p for p in out if active_on is None or p.active_on(active_on)]
+
+    # ------------------------------------------------------------------ party and partners
+
+    def add_party_orgs(self, actor: Actor, orgs: Iterable[PartyOrg]) -> int:
+        """Add party organizations (社区大党委, 网格党支部, 楼院党小组)."""
+        items = list(orgs)
+        with self._svc._write(actor, "registry.add_party_orgs") as op:
+            for i, o in enumerate(items):
+                kind = self._kind_of(op, o.unit_code)
+                if kind is not PARTY_ORG_UNIT[o.kind]:
+                    raise ValidationError(
+                        f"a {o.kind.value} runs parallel to a {PARTY_ORG_UNIT[o.kind].value}, "
+                        f"but {o.unit_code} is {kind.value if kind else 'unknown'}",
+                        path=f"$[{i}].unit_code")
+                op.require(A.PARTY_WRITE, Target("party_org", o.id, unit_code=o.unit_code))
+            self._insert(op, t.party_orgs, [
+                {"id": o.id, "kind": o.kind.value, "unit_code": o.unit_code, "name": o.name,
+                 "parent_id": o.parent_id} for o in items], "party organization")
+            op.touched.extend(f"party_org:{o.id}" for o in items)
+            return len(items)
+
+    def add_party_members(self, actor: Actor, org_id: str, resident_ids: Iterable[str], *,
+                          since: dt.date) -> int:
+        """Enrol residents in a party organization."""
+        ids = list(resident_ids)
+        with self._svc._write(actor, "registry.add_party_members") as op:
+            org = op.uow.conn.execute(
+                sa.select(t.party_orgs).where(t.party_orgs.c.id == org_id)).first()
+            if org is None:
+                raise NotFound("party organization", org_id)
+            op.require(A.PARTY_WRITE, Target("party_org", org_id, unit_code=org.unit_code))
+            self._insert(op, t.party_memberships, [
+                {"org_id": org_id, "resident_id": r, "start": since} for r in ids],
+                "party membership")
+            if ids:
+                op.uow.conn.execute(t.residents.update().where(t.residents.c.id.in_(ids))
+                                    .values(party_member=True))
+            op.touched.extend(f"resident:{r}" for r in ids)
+            return len(ids)
+
+    def add_partner_units(self, actor: Actor, partners: Iterable[PartnerUnit]) -> int:
+        """Add partner units (分包局委, 文明单位, 驻区单位) and attach them to communities."""
+        items = list(partners)
+        with self._svc._write(actor, "registry.add_partner_units") as op:
+            for p in items:
+                for c in p.community_codes:
+                    if self._kind_of(op, c) is not UnitKind.COMMUNITY:
+                        raise NotFound("community", c, f"for partner unit {p.id}")
+                    op.require(A.PARTNER_WRITE, Target("partner", p.id, unit_code=c))
+            self._insert(op, t.partner_units, [
+                {"id": p.id, "name": p.name, "kind": p.kind.value} for p in items],
+                "partner unit")
+            self._insert(op, t.partner_attachments, [
+                {"partner_id": p.id, "community_code": c} for p in items
+                for c in p.community_codes], "partner attachment")
+            op.touched.extend(f"partner:{p.id}" for p in items)
+            return len(items)
+
+    def partner_units(self, community: str | None = None) -> list[PartnerUnit]:
+        """Partner units, optionally those of one community."""
+        with self._gov.store.unit_of_work(write=False) as uow:
+            units = uow.conn.execute(sa.select(t.partner_units).order_by(t.partner_units.c.id))
+            att = uow.conn.execute(sa.select(t.partner_attachments)).all()
+            by: dict[str, list[str]] = {}
+            for a in att:
+                by.setdefault(a.partner_id, []).append(a.community_code)
+            out = [PartnerUnit(u.id, u.name, u.kind, tuple(sorted(by.get(u.id, ()))))
+                   for u in units]
+        return [p for p in out if community is None or community in p.community_codes]

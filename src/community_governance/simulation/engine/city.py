@@ -1,0 +1,143 @@
+"""The city as the engine sees it (仿真城市): column arrays, saved, loaded and cached."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+import numpy as np
+
+from community_governance.simulation.engine.arrays import Arr
+
+if TYPE_CHECKING:
+    from community_governance.simulation.city import City
+
+__all__ = ["SimCity", "city_for", "city_from_file"]
+
+
+@attrs.frozen(eq=False)
+class SimCity:
+    """The city as the engine sees it (仿真城市): column arrays, no personal data.
+
+    Attributes:
+        community_codes: 12-digit codes, one per community.
+        community_names: names, like the codes.
+        coal_group: communities formerly run by the coal group (义煤所办社区).
+        ages: age per resident.
+        resident_household: household index per resident.
+        household_community: community index per household.
+        household_compound: compound index per household.
+        compound_codes: compound codes.
+        household_elderly: households with a member aged 70 or more.
+        household_vulnerable: households with a resident in difficulty (visited at festivals).
+        building_leaders: posts of building leaders (楼院长).
+        scale: the share of the full city this city is.
+    """
+
+    community_codes: tuple[str, ...]
+    community_names: tuple[str, ...]
+    coal_group: Arr
+    ages: Arr
+    resident_household: Arr
+    household_community: Arr
+    household_compound: Arr
+    compound_codes: tuple[str, ...]
+    household_elderly: Arr
+    household_vulnerable: Arr
+    building_leaders: int = 0
+    scale: float = 1.0
+
+    @property
+    def n_residents(self) -> int:
+        """Residents."""
+        return int(self.ages.shape[0])
+
+    @property
+    def n_households(self) -> int:
+        """Households."""
+        return int(self.household_community.shape[0])
+
+    _ARRAYS = ("coal_group", "ages", "resident_household", "household_community",
+               "household_compound", "household_elderly", "household_vulnerable")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the city to an ``.npz`` file (arrays plus a JSON header), atomically."""
+        import json
+        import os
+
+        p = Path(path)
+        header = {"community_codes": list(self.community_codes),
+                  "community_names": list(self.community_names),
+                  "compound_codes": list(self.compound_codes),
+                  "building_leaders": self.building_leaders, "scale": self.scale}
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, header=np.array(json.dumps(header, ensure_ascii=False)),
+                 **{k: getattr(self, k) for k in self._ARRAYS})
+        os.replace(tmp, p)
+        return p
+
+    @classmethod
+    def load(cls, path: str | Path) -> SimCity:
+        """Read a city written by :meth:`save`."""
+        import json
+
+        with np.load(Path(path), allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            arrays = {k: data[k] for k in cls._ARRAYS}
+        return cls(community_codes=tuple(header["community_codes"]),
+                   community_names=tuple(header["community_names"]),
+                   compound_codes=tuple(header["compound_codes"]),
+                   building_leaders=int(header["building_leaders"]),
+                   scale=float(header["scale"]), **arrays)
+
+    @classmethod
+    def from_city(cls, city: City) -> SimCity:
+        """Column arrays of a generated :class:`~community_governance.simulation.city.City`."""
+        from community_governance.domain.posts import PostKind
+        from community_governance.simulation.city import COMMUNITY_PLAN
+
+        a = city.arrays
+        coal = {name: flag for _s, name, _g, flag in COMMUNITY_PLAN}
+        hh = np.asarray(a.household_index, dtype=np.int64)
+        n_h = len(city.households)
+        h_comm = np.zeros(n_h, dtype=np.int64)
+        h_comm[hh] = np.asarray(a.community_index, dtype=np.int64)
+        q_index = {q.code: i for i, q in enumerate(city.compounds)}
+        b_q = np.array([q_index.get(b.compound_code or "", -1) for b in city.buildings],
+                       dtype=np.int64)
+        h_b = np.zeros(n_h, dtype=np.int64)
+        h_b[hh] = np.asarray(a.building_index, dtype=np.int64)
+        elderly = np.zeros(n_h, dtype=bool)
+        np.logical_or.at(elderly, hh, np.asarray(a.ages) >= 70)
+        vulnerable = np.zeros(n_h, dtype=bool)
+        np.logical_or.at(vulnerable, hh, np.asarray(a.vulnerable))
+        return cls(
+            community_codes=tuple(c.code for c in city.communities),
+            community_names=tuple(c.name for c in city.communities),
+            coal_group=np.array([coal.get(c.name, False) for c in city.communities]),
+            ages=np.asarray(a.ages, dtype=np.int16),
+            resident_household=hh,
+            household_community=h_comm,
+            household_compound=b_q[h_b],
+            compound_codes=tuple(q.code for q in city.compounds),
+            household_elderly=elderly,
+            household_vulnerable=vulnerable,
+            building_leaders=sum(1 for p in city.posts if p.kind is PostKind.BUILDING_LEADER),
+            scale=city.scale,
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def city_from_file(path: str, mtime_ns: int) -> SimCity:
+    """A city saved with :meth:`SimCity.save`, cached per process (keyed by its mtime)."""
+    return SimCity.load(path)
+
+
+@functools.lru_cache(maxsize=4)
+def city_for(seed: int, scale: float) -> SimCity:
+    """The engine's view of ``generate_yima(seed, scale=scale)``, cached per process."""
+    from community_governance.simulation.city import generate_yima
+
+    return SimCity.from_city(generate_yima(seed, scale=scale))
