@@ -2,7 +2,7 @@
 
 Every community gets 74,000 CNY of office funds (办公经费) from the city in four instalments, a
 care fund (困难群众关爱基金) and a culture fund (文化活动基金) from the sub-district, at least
-at least 50,000 CNY of aid from its partner units together (共建单位), money and computers and desks,
+50,000 CNY of aid from its partner units together (共建单位), money and computers and desks,
 some paid-service income, a few donations (some donors agree to be named, some do not), budgets
 per expense account, and spending spread over the year as requested, approved and paid
 disbursements. Every write carries an idempotency key, so seeding twice posts once. A

@@ -1,0 +1,79 @@
+"""Shared pieces of the cases service (事务): the actions, the guarded update, the
+hook-answer checks and the result of an import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from community_governance.domain.access import Action
+from community_governance.domain.actions import COMMUNITY_OFFICE, HIGHER_OFFICE, LOCAL_POSTS
+from community_governance.domain.cases import CaseCategory, RouteStep
+from community_governance.domain.posts import PostKind
+from community_governance.plugins import expect_each, expect_type
+from community_governance.storage.tables import cases as ct
+
+#: Report a case: staff near the households, or a resident as themselves.
+CASE_REPORT = Action("case.report", roles=COMMUNITY_OFFICE | HIGHER_OFFICE | LOCAL_POSTS,
+                     self_service=True)
+#: Read cases (they carry the reporter's name): staff in scope, or the reporter.
+CASE_READ = Action("case.read", roles=COMMUNITY_OFFICE | HIGHER_OFFICE | LOCAL_POSTS,
+                   self_service=True, personal=True)
+#: Assign, start, resolve, escalate a case at the level that holds it.
+CASE_HANDLE = Action("case.handle", roles=COMMUNITY_OFFICE | HIGHER_OFFICE | frozenset(
+    {PostKind.GRID_LEADER, PostKind.ASSIGNED_CADRE}))
+#: Close (回访) or reopen a resolved case: the community office, or the reporter.
+CASE_CLOSE = Action("case.close", roles=COMMUNITY_OFFICE | HIGHER_OFFICE, self_service=True)
+#: Export cases (Open311): personal data is masked.
+CASE_EXPORT = Action("case.export", roles=COMMUNITY_OFFICE | HIGHER_OFFICE)
+#: Import cases from another system.
+CASE_IMPORT = Action("case.import", roles=HIGHER_OFFICE | frozenset(
+    {PostKind.SECRETARY, PostKind.DIRECTOR}))
+
+
+#: One case row, changed only if no one else changed it since it was read (optimistic lock);
+#: the SET columns come from the parameters.
+_GUARDED_UPDATE = ct.cases.update().where(ct.cases.c.id == sa.bindparam("k_id"),
+                                          ct.cases.c.seq == sa.bindparam("k_seq"))
+
+
+def _expect_category(value: Any) -> CaseCategory:
+    return expect_type(CaseCategory)(value)
+
+
+def _expect_route(value: Any) -> list[RouteStep]:
+    steps = expect_each(expect_type(RouteStep))(value)
+    if not steps:
+        raise ValueError("a route needs at least one step")
+    levels = [int(s.level) for s in steps]
+    if levels != sorted(set(levels)):
+        raise ValueError(f"route levels must rise strictly, got {levels}")
+    return steps
+
+
+def _expect_dirs(value: Any) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of directories, got {type(value).__name__}")
+    return list(value)
+
+
+
+def _plain(day: dt.date) -> dt.date:
+    return dt.date(day.year, day.month, day.day)
+
+
+@attrs.frozen
+class ImportResult:
+    """What :meth:`CasesService.import_open311` did.
+
+    Attributes:
+        created: the ids of the cases created.
+        skipped: the ids already present (an import can be repeated safely).
+    """
+
+    created: tuple[str, ...]
+    skipped: tuple[str, ...]
+

@@ -1,0 +1,145 @@
+"""Open311 GeoReport v2 exchange (开放接口) of the cases service: services, export with
+personal data masked, and import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pendulum
+import sqlalchemy as sa
+
+from community_governance.domain.access import Actor, Target
+from community_governance.domain.cases import CLOSED_STATUSES, CaseStatus
+from community_governance.errors import ValidationError
+from community_governance.services.base import Operation
+from community_governance.services.cases.common import CASE_EXPORT, CASE_IMPORT, ImportResult
+from community_governance.services.cases.lifecycle import LifecycleMixin
+from community_governance.storage.repos.scoping import scope_clause
+from community_governance.storage.tables import cases as ct
+from community_governance.storage.tables import core as t
+
+
+class Open311Mixin(LifecycleMixin):
+    """The Open311 (开放接口) part of the cases service: GeoReport v2 services, export and
+    import."""
+
+    # ------------------------------------------------------------------ Open311
+
+    def open311_services(self) -> list[dict[str, Any]]:
+        """The categories as GeoReport v2 *services* (``services.json``)."""
+        from community_governance.io.open311 import category_to_service
+
+        return [category_to_service(c) for c in self.categories()]
+
+    def export_open311(
+        self, actor: Actor, *, within: str | None = None, start: dt.date | None = None,
+        end: dt.date | None = None, zipcode: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Cases as GeoReport v2 service requests (``requests.json``), personal data masked.
+
+        ID numbers and phone numbers typed into descriptions are masked, reporter names are
+        masked (``张*``), and the reporter's phone is never included.
+
+        Args:
+            actor: who exports (``case.export`` scope).
+            within: only under this unit code.
+            start: only cases reported on or after this county day.
+            end: only cases reported on or before this county day.
+            zipcode: the postal code to put in ``zipcode`` (e.g. 472300 for Yima).
+        """
+        from community_governance.io.open311 import case_to_request
+
+        cats = {c.code: c for c in self.categories()}
+        with self._read(actor, "cases.export") as op:
+            c = ct.cases.c
+            q = sa.select(ct.cases).where(scope_clause(
+                op.scope(CASE_EXPORT), unit=c.building_code, grid=c.grid_code))
+            if within:
+                q = q.where(c.building_code.startswith(within, autoescape=True))
+            if start:
+                q = q.where(c.reported_at >= pendulum.datetime(
+                    start.year, start.month, start.day, tz=self._gov.timezone).in_timezone("UTC"))
+            if end:
+                q = q.where(c.reported_at < pendulum.datetime(
+                    end.year, end.month, end.day, tz=self._gov.timezone).add(days=1)
+                    .in_timezone("UTC"))
+            rows = op.uow.conn.execute(q.order_by(c.reported_at, c.id)).all()
+            addr = self._addresses(op, {r.building_code for r in rows})
+            codes = {r.unit_code for r in rows} | {r.unit_code[:12] for r in rows
+                                                   if "-" in r.unit_code}
+            units = dict(op.uow.conn.execute(
+                sa.select(t.units.c.code, t.units.c.name).where(
+                    t.units.c.code.in_(codes))).all())
+            for code in [k for k in units if "-" in k]:  # a grid: name it with its community
+                units[code] = units.get(code[:12], "") + units[code]
+            notes = self._last_notes(op, [r.id for r in rows])
+        out = []
+        for r in rows:
+            case = self._case(r, addr.get(r.building_code, ""))
+            agency = r.department or units.get(r.unit_code, r.unit_code)
+            out.append(case_to_request(case, cats.get(r.category), agency=agency,
+                                       timezone=self._gov.timezone, zipcode=zipcode,
+                                       status_notes=notes.get(r.id)))
+        return out
+
+    @staticmethod
+    def _last_notes(op: Operation, ids: list[str]) -> dict[str, str]:
+        tr = ct.case_transitions.c
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rows = op.uow.conn.execute(
+                sa.select(tr.case_id, tr.seq, tr.note).where(
+                    tr.case_id.in_(chunk), tr.note != "").order_by(tr.case_id, tr.seq))
+            for r in rows:
+                out[r.case_id] = r.note
+        return out
+
+    def import_open311(self, actor: Actor, requests: Sequence[Mapping[str, Any]], *,
+                       source: str = "open311") -> ImportResult:
+        """Create cases from GeoReport v2 service requests (all or nothing).
+
+        ``service_code`` must be a known category and ``address_id`` a registered building.
+        Ids already present are skipped, so an import can be repeated. Each case gets one
+        ``import`` transition in the status the source reported.
+
+        Raises:
+            ValidationError: a request breaks GeoReport v2 (the path names it).
+            NotFound: a building does not exist.
+        """
+        from community_governance.io.open311 import parse_request
+
+        parsed = [parse_request(r, path=f"$[{i}]") for i, r in enumerate(requests)]
+        created: list[str] = []
+        skipped: list[str] = []
+        with self._write(actor, "cases.import") as op:
+            existing = set(op.uow.conn.execute(sa.select(ct.cases.c.id).where(
+                ct.cases.c.id.in_([p.id for p in parsed]))).scalars())
+            for p in parsed:
+                if p.id in existing:
+                    skipped.append(p.id)
+                    continue
+                op.require(CASE_IMPORT, Target("case", p.id, unit_code=p.building_code))
+                extra: dict[str, Any] = {"updated_at": p.updated_at or p.requested_at}
+                if p.expected is not None:
+                    extra["deadline"] = self._local(p.expected)
+                if p.status in CLOSED_STATUSES:
+                    extra["resolved_at"] = p.updated_at or p.requested_at
+                if p.status is CaseStatus.CLOSED:
+                    extra["closed_at"] = p.updated_at or p.requested_at
+                    extra["satisfaction"] = p.satisfaction
+                if extra["updated_at"] > op.now.add(minutes=5):
+                    raise ValidationError("updated_datetime lies in the future",
+                                          path=f"{p.path}.updated_datetime")
+                self._report(
+                    op, category=p.category, building_code=p.building_code,
+                    description=p.description, channel=p.channel, household_id=None,
+                    reporter_id=None, reporter_name=p.reporter_name, reporter_phone=None,
+                    lat=p.lat, long=p.long, media_url=p.media_url, case_id=p.id,
+                    at=p.requested_at, status=p.status, note=p.status_notes or "",
+                    source=source, extra=extra)
+                existing.add(p.id)
+                created.append(p.id)
+            return ImportResult(tuple(created), tuple(skipped))

@@ -1,0 +1,205 @@
+"""The base of :class:`~community_governance.services.cases.CasesService`: categories,
+routes, deadlines and the working-day calendar from the hooks, and the row helpers every
+part of the service uses (the time of a step, loading a case, one guarded transition)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from community_governance.calendars import WorkingDayCalendar
+from community_governance.domain.access import Target
+from community_governance.domain.cases import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CaseStatus,
+    Channel,
+    RouteLevel,
+    RouteStep,
+    next_status,
+)
+from community_governance.errors import ConflictError, NotFound, ValidationError
+from community_governance.plugins import expect_each, expect_int, expect_type
+from community_governance.services.base import Operation, Service
+from community_governance.services.cases.common import (
+    _GUARDED_UPDATE,
+    _expect_category,
+    _expect_dirs,
+    _expect_route,
+    _plain,
+)
+from community_governance.storage.tables import cases as ct
+
+if TYPE_CHECKING:
+    from community_governance.facade import Governance
+
+
+class CaseRouting(Service):
+    """Routing of cases (事务流转): categories, routes up the four levels, deadlines in working
+    days, and the helpers shared by every part of the cases service."""
+
+    def __init__(self, gov: Governance) -> None:
+        super().__init__(gov)
+        self._calendar: WorkingDayCalendar | None = None
+
+    # ------------------------------------------------------------------ hooks
+
+    def calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar from the hooks (asked once per ``Governance``).
+
+        Raises:
+            PluginError: a plugin answered something that is not a calendar.
+        """
+        if self._calendar is None:
+            dirs = [d for _, ds in self._hooks.all("cgov_holiday_data_dirs", _expect_dirs)
+                    for d in ds]
+            self._calendar = self._hooks.first(
+                "cgov_working_day_calendar", expect_type(WorkingDayCalendar), extra_dirs=dirs)
+        return self._calendar
+
+    def categories(self) -> list[CaseCategory]:
+        """The case categories (事务类别) from the hooks; for one code the first answer wins."""
+        found: dict[str, CaseCategory] = {}
+        for _, cats in self._hooks.all("cgov_case_categories", expect_each(_expect_category)):
+            for c in cats:
+                found.setdefault(c.code, c)
+        return list(found.values())
+
+    def _category(self, code: str) -> CaseCategory:
+        for c in self.categories():
+            if c.code == code:
+                return c
+        known = ", ".join(f"{c.code} ({c.name})" for c in self.categories())
+        raise ValidationError(f"unknown case category {code!r}; use one of {known}",
+                              path="category")
+
+    def _deadline_days(self, category: str, level: RouteLevel) -> int:
+        return self._hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
+                                 category=category, level=level)
+
+    def deadline_for(self, category: str, level: RouteLevel, start: dt.date) -> dt.date:
+        """The deadline of a case of ``category`` at ``level`` that starts on ``start``.
+
+        Raises:
+            CalendarYearMissing: the count runs into a year with no official arrangement.
+        """
+        return self.calendar().add_working_days(
+            _plain(start), self._deadline_days(category, RouteLevel(level)))
+
+    def route_for(self, category: str, building_code: str, grid_code: str | None,
+                  community_code: str) -> list[RouteStep]:
+        """The route of a case of ``category`` at a building, from ``cgov_case_route``.
+
+        Args:
+            category: the category code.
+            building_code: the building.
+            grid_code: the building's grid, if any.
+            community_code: the building's community.
+
+        Raises:
+            PluginError: a plugin answered something that is not a rising route.
+        """
+        return self._hooks.first("cgov_case_route", _expect_route, category=category,
+                                 building_code=building_code, grid_code=grid_code,
+                                 community_code=community_code)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _local(self, moment: dt.datetime) -> dt.date:
+        return _plain(pendulum.instance(moment).in_timezone(self._gov.timezone).date())
+
+    def _when(self, op: Operation, at: dt.datetime | None,
+              after: dt.datetime | None = None) -> pendulum.DateTime:
+        if at is None:
+            when = op.now
+        else:
+            if not isinstance(at, dt.datetime) or at.tzinfo is None:
+                raise ValidationError(
+                    f"at={at!r} must be a timezone-aware datetime (e.g. pendulum.datetime(..., "
+                    "tz='Asia/Shanghai'))", path="at")
+            when = pendulum.instance(at).in_timezone("UTC")
+            if when > op.now.add(minutes=5):
+                raise ValidationError(
+                    f"at={when.isoformat()} lies in the future; record steps when they happen",
+                    path="at")
+        if after is not None and when < after:
+            raise ValidationError(
+                f"at={when.isoformat()} is before the case's previous step "
+                f"({pendulum.instance(after).isoformat()}); steps are recorded in order",
+                path="at")
+        return when
+
+    def _row(self, op: Operation, case_id: str, *, lock: bool = False) -> Any:
+        q = sa.select(ct.cases).where(ct.cases.c.id == case_id)
+        if lock:
+            q = q.with_for_update()
+        row = op.uow.conn.execute(q).first()
+        if row is None:
+            raise NotFound("case", case_id, "check the case number (cgov cases list)")
+        return row
+
+    @staticmethod
+    def _read_target(row: Any) -> Target:
+        return Target("case", row.id, unit_code=row.building_code, grid_code=row.grid_code,
+                      owner_id=row.reporter_id)
+
+    @staticmethod
+    def _handle_target(row: Any) -> Target:
+        grid = row.grid_code if row.level == RouteLevel.GRID else None
+        return Target("case", row.id, unit_code=row.unit_code, grid_code=grid)
+
+    @staticmethod
+    def _route(row: Any) -> list[RouteStep]:
+        return [RouteStep(RouteLevel(lv), unit, dept) for lv, unit, dept in json.loads(row.route)]
+
+    def _case(self, row: Any, address: str = "") -> Case:
+        return Case(
+            id=row.id, category=row.category, channel=Channel(row.channel),
+            description=row.description, status=CaseStatus(row.status),
+            level=RouteLevel(row.level), unit_code=row.unit_code, department=row.department,
+            building_code=row.building_code, grid_code=row.grid_code,
+            community_code=row.community_code, household_id=row.household_id,
+            reporter_id=row.reporter_id, reporter_name=row.reporter_name,
+            handler_id=row.handler_id, reported_at=row.reported_at, deadline=row.deadline,
+            updated_at=row.updated_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
+            satisfaction=row.satisfaction, escalations=row.escalations, lat=row.lat,
+            long=row.long, media_url=row.media_url, address=address,
+        )
+
+    def _step(
+        self, op: Operation, row: Any, event: CaseEvent, when: pendulum.DateTime, *,
+        note: str = "", to_status: CaseStatus | None = None, **changes: Any,
+    ) -> Any:
+        """Apply one transition: guarded update of the case, one journal row."""
+        old = CaseStatus(row.status)
+        new = to_status if to_status is not None else next_status(old, event)
+        seq = row.seq + 1
+        values = {"status": new.value, "updated_at": when, "seq": seq, **changes}
+        done = op.uow.conn.execute(_GUARDED_UPDATE, {**values, "k_id": row.id,
+                                                     "k_seq": row.seq})
+        if done.rowcount != 1:
+            raise ConflictError(
+                f"case {row.id} was changed by someone else meanwhile; reload it and retry")
+        level = values.get("level", row.level)
+        unit = values.get("unit_code", row.unit_code)
+        handler = values.get("handler_id", row.handler_id)
+        try:
+            op.uow.conn.execute(ct.case_transitions.insert(), {
+                "case_id": row.id, "seq": seq, "event": event.value,
+                "from_status": old.value, "to_status": new.value, "actor": str(op.actor),
+                "at": when, "level": int(level), "unit_code": unit, "handler_id": handler,
+                "note": note})
+        except IntegrityError:
+            raise ConflictError(
+                f"case {row.id} was changed by someone else meanwhile; reload it and retry"
+            ) from None
+        op.touch("case", row.id)
+        op.emit(f"case.{event.value}", {"case_id": row.id, "status": new.value,
+                                        "level": RouteLevel(level).key, "unit_code": unit})
+        return self._row(op, row.id)

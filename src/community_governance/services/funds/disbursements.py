@@ -1,0 +1,555 @@
+"""Budgets (预算) and disbursements (支出申请) of the funds service: requests, approvals,
+rejections, payments and their batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from community_governance.domain.access import Action, Actor, ActorKind, can
+from community_governance.domain.funds import (
+    AccountType,
+    Approval,
+    Budget,
+    Channel,
+    Disbursement,
+    DisbursementState,
+    Posting,
+    TransactionKind,
+    check_approver,
+    check_budget,
+    format_cny,
+    from_fen,
+    positive_money,
+    to_fen,
+    to_money,
+)
+from community_governance.domain.posts import PostKind
+from community_governance.errors import (
+    ConflictError,
+    IdempotencyConflict,
+    InsufficientBalance,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from community_governance.services.base import Operation
+from community_governance.services.funds.common import (
+    _OPEN_STATES,
+    _Q_APPROVALS,
+    _Q_DISBURSEMENT,
+    _ZERO,
+    FUNDS_BUDGET,
+    FUNDS_PAY,
+    FUNDS_READ,
+    FUNDS_REQUEST,
+    NewDisbursement,
+    P,
+    Payment,
+    _check_over_budget,
+    _check_roles,
+    _date,
+    _fingerprint,
+    _new_id,
+    _raise_transition,
+    _text,
+)
+from community_governance.services.funds.ledger import LedgerMixin
+from community_governance.storage.tables import funds as f
+
+
+class DisbursementsMixin(LedgerMixin):
+    """The budget and disbursement (预算与支出审批) part of the funds service."""
+
+    # ------------------------------------------------------------------ budgets
+
+    def set_budget(self, actor: Actor, community_code: str, account: str, year: int,
+                   amount: object) -> Budget:
+        """Set (or change) the budget (预算) of an expense account for a year.
+
+        Raises:
+            ValidationError: not an expense account, a negative or float amount, or a budget
+                below what the account has spent already.
+        """
+        value = to_money(amount)
+        if value < 0:
+            raise ValidationError(f"a budget cannot be negative ({value})", path="amount")
+        if isinstance(year, bool) or not isinstance(year, int) or not 1949 < year < 3000:
+            raise ValidationError(f"year {year!r} must be a calendar year", path="year")
+        with self._write(actor, "funds.set_budget") as op:
+            op.require(FUNDS_BUDGET, self._target(community_code))
+            self._require_community(op, community_code)
+            self._account(community_code, account, "account", AccountType.EXPENSE)
+            self._lock(op, community_code)
+            conn = op.uow.conn
+            spent = self._spent_fen(conn, community_code, account, year)
+            if to_fen(value) < spent:
+                raise ValidationError(
+                    f"account {account} spent {format_cny(from_fen(spent))} in {year} already; "
+                    f"a budget of {format_cny(value)} would be below that", path="amount")
+            b = f.funds_budgets
+            old = self._budget_fen(conn, community_code, account, year)
+            if old is None:
+                conn.execute(b.insert().values(
+                    community_code=community_code, account=account, year=year,
+                    amount_fen=to_fen(value), set_at=op.now, set_by=str(op.actor)))
+            else:
+                conn.execute(b.update().where(
+                    b.c.community_code == community_code, b.c.account == account,
+                    b.c.year == year).values(amount_fen=to_fen(value), set_at=op.now,
+                                             set_by=str(op.actor)))
+            op.touch("budget", f"{community_code}/{account}/{year}")
+            op.detail.update({"old": None if old is None else str(from_fen(old)),
+                              "new": str(value)})
+            return Budget(community_code, account, year, value, from_fen(spent))
+
+    def budgets(self, actor: Actor, community_code: str, year: int) -> list[Budget]:
+        """A community's budgets of a year, with what each account spent so far."""
+        with self._read(actor, "funds.budgets") as op:
+            op.require(FUNDS_READ, self._target(community_code))
+            return self._budgets(op.uow.conn, community_code, year)
+
+    def _budgets(self, conn: sa.Connection, community: str, year: int,
+                 as_of: dt.date | None = None) -> list[Budget]:
+        b = f.funds_budgets
+        rows = conn.execute(sa.select(b).where(b.c.community_code == community,
+                                               b.c.year == year).order_by(b.c.account)).all()
+        out = []
+        for r in rows:
+            spent = self._spent_fen(conn, community, r.account, year) if as_of is None else \
+                self._spent_until(conn, community, r.account, year, as_of)
+            out.append(Budget(community, r.account, year, from_fen(int(r.amount_fen)),
+                              from_fen(spent)))
+        return out
+
+    @staticmethod
+    def _spent_until(conn: sa.Connection, community: str, account: str, year: int,
+                     as_of: dt.date) -> int:
+        p, tx = f.funds_postings, f.funds_transactions
+        q = (sa.select(sa.func.coalesce(sa.func.sum(p.c.amount_fen), 0))
+             .select_from(p.join(tx, tx.c.id == p.c.transaction_id))
+             .where(p.c.community_code == community, p.c.account == account,
+                    p.c.date >= dt.date(year, 1, 1), p.c.date <= as_of,
+                    tx.c.kind != TransactionKind.CLOSING.value))
+        return int(conn.execute(q).scalar_one())
+
+    # ------------------------------------------------------------------ disbursements
+
+    def _load_disbursement(self, conn: sa.Connection, did: int) -> Disbursement:
+        d = conn.execute(_Q_DISBURSEMENT, {"did": did}).first()
+        if d is None:
+            raise NotFound("disbursement", did)
+        apps = conn.execute(_Q_APPROVALS, {"did": did}).all()
+        return Disbursement(
+            id=d.id, community_code=d.community_code, account=d.account,
+            amount=from_fen(int(d.amount_fen)), payee=d.payee, purpose=d.purpose,
+            state=DisbursementState(d.state),
+            required_roles=tuple(PostKind(r) for r in d.required_roles.split(",") if r),
+            approvals=tuple(Approval(PostKind(a.role), a.approver, a.at) for a in apps),
+            requested_by=d.requested_by, requested_on=d.requested_on,
+            over_budget=bool(d.over_budget), transaction_id=d.transaction_id,
+            reason=d.reason, idempotency_key=d.idempotency_key)
+
+    def request(
+        self, actor: Actor, community_code: str, account: str, amount: object, *, payee: str,
+        purpose: str, on: dt.date | None = None, key: str | None = None,
+    ) -> Disbursement:
+        """Request a disbursement (支出申请) from an expense account.
+
+        The approvals it needs come from the ``cgov_funds_required_approvals`` hook; when the
+        account's spending and open requests with this one would exceed its budget for the
+        year, the ``cgov_funds_over_budget`` hook refuses it (the national default) or names
+        further approvals.
+
+        Raises:
+            ValidationError: a bad amount, account, payee or purpose.
+            InsufficientBalance: the budget would be exceeded and the rules refuse it.
+            IdempotencyConflict: ``key`` was used for a different request.
+        """
+        value = positive_money(amount)
+        fp = _fingerprint("request", community_code, account, str(value), payee, purpose,
+                          str(on))
+        try:
+            with self._write(actor, "funds.request") as op:
+                return self._request(op, community_code, account, value, payee, purpose, on,
+                                     key, fp)
+        except IntegrityError:
+            if key is not None:
+                with self._gov.store.unit_of_work(write=False) as uow:
+                    row = uow.conn.execute(sa.select(f.funds_disbursements).where(
+                        f.funds_disbursements.c.idempotency_key == key)).first()
+                    if row is not None:
+                        if row.fingerprint != fp:
+                            raise IdempotencyConflict(
+                                f"idempotency key {key!r} was used for a different "
+                                f"request (#{row.id})") from None
+                        return self._load_disbursement(uow.conn, row.id)
+            raise
+
+    def _request(self, op: Operation, community: str, account: str, value: Decimal,
+                 payee: str, purpose: str, on: dt.date | None, key: str | None,
+                 fp: str) -> Disbursement:
+        payee = _text(payee, "payee")
+        purpose = _text(purpose, "purpose", limit=2000)
+        if key is not None:
+            key = _text(key, "key", limit=120)
+        op.require(FUNDS_REQUEST, self._target(community))
+        self._require_community(op, community)
+        self._account(community, account, "account", AccountType.EXPENSE)
+        day = _date(on, op.today)
+        roles = self._hooks.first("cgov_funds_required_approvals", _check_roles,
+                                  community_code=community, account=account, amount=value)
+        self._lock(op, community)
+        conn = op.uow.conn
+        d = f.funds_disbursements
+        if key is not None:
+            row = conn.execute(sa.select(d.c.id, d.c.fingerprint).where(
+                d.c.idempotency_key == key)).first()
+            if row is not None:
+                if row.fingerprint != fp:
+                    raise IdempotencyConflict(
+                        f"idempotency key {key!r} was used for a different request "
+                        f"(#{row.id}); use a new key for a new request")
+                op.detail["replayed"] = row.id
+                return self._load_disbursement(conn, row.id)
+        over = False
+        budget = self._budget_fen(conn, community, account, day.year)
+        if budget is not None:
+            committed = self._spent_fen(conn, community, account, day.year) + int(
+                conn.execute(sa.select(sa.func.coalesce(sa.func.sum(d.c.amount_fen), 0)).where(
+                    d.c.community_code == community, d.c.account == account,
+                    d.c.state.in_(_OPEN_STATES),
+                    d.c.requested_on >= dt.date(day.year, 1, 1),
+                    d.c.requested_on <= dt.date(day.year, 12, 31))).scalar_one())
+            if committed + to_fen(value) > budget:
+                extra = self._hooks.first(
+                    "cgov_funds_over_budget", _check_over_budget, community_code=community,
+                    account=account, year=day.year, amount=value, budget=from_fen(budget),
+                    committed=from_fen(committed))
+                if extra is None:
+                    raise InsufficientBalance(
+                        f"account {account} of {community} has a budget of "
+                        f"{format_cny(from_fen(budget))} for {day.year}, with "
+                        f"{format_cny(from_fen(committed))} spent or requested; "
+                        f"{format_cny(value)} more is beyond it and the rules refuse "
+                        "spending beyond the budget: raise the budget first")
+                over = True
+                roles = list(dict.fromkeys([*roles, *extra]))
+        roles = list(dict.fromkeys(roles))
+        state = DisbursementState.REQUESTED if roles else DisbursementState.APPROVED
+        res = conn.execute(d.insert().values(
+            community_code=community, account=account, amount_fen=to_fen(value), payee=payee,
+            purpose=purpose, state=state.value, required_roles=",".join(r.value for r in roles),
+            over_budget=over, requested_by=str(op.actor), requested_on=day,
+            requested_at=op.now, idempotency_key=key, fingerprint=fp))
+        did = _new_id(res)
+        op.touch("disbursement", did)
+        op.detail.update({"amount": str(value), "roles": [r.value for r in roles]})
+        return self._load_disbursement(conn, did)
+
+    def approve(self, actor: Actor, disbursement_id: int, *,
+                as_role: PostKind | str | None = None) -> Disbursement:
+        """Approve a disbursement (审批) in one of the roles it still needs.
+
+        A staff member approves in a required role they hold over the community (a director
+        of the community, sub-district staff above it...); a system job names ``as_role``.
+        Approving again is harmless (the request is returned unchanged).
+
+        Raises:
+            PermissionDenied: the approver asked for the disbursement themselves
+                (不得审批本人申请), or holds none of the roles it still needs.
+            InvalidTransition: it is not awaiting approval.
+        """
+        try:
+            role = PostKind(as_role) if as_role is not None else None
+        except ValueError:
+            raise ValidationError(f"as_role {as_role!r} is not one of "
+                                  f"{[k.value for k in PostKind]}", path="as_role") from None
+        with self._write(actor, "funds.approve") as op:
+            return self._approve(op, disbursement_id, role)
+
+    def _approve(self, op: Operation, disbursement_id: int,
+                 role: PostKind | None) -> Disbursement:
+        d0 = self._load_disbursement(op.uow.conn, disbursement_id)
+        self._lock(op, d0.community_code)
+        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        me = str(op.actor)
+        problems = check_approver(d.requested_by, me, d.approvals)
+        if problems and problems[0].rule == "self_approval":
+            raise PermissionDenied(me, "funds.approve", f"disbursement {d.id}",
+                                   problems[0].message)
+        if problems:  # approved already: a replay
+            op.detail["replayed"] = d.id
+            return d
+        _raise_transition(d.state, DisbursementState.APPROVED)
+        fill = self._fillable(op, d, role)
+        op.uow.conn.execute(f.funds_approvals.insert().values(
+            disbursement_id=d.id, role=fill.value, approver=me, at=op.now))
+        if len(d.missing_roles) == 1:
+            self._move(op, d, DisbursementState.REQUESTED, DisbursementState.APPROVED)
+        op.touch("disbursement", d.id)
+        op.detail["role"] = fill.value
+        return self._load_disbursement(op.uow.conn, d.id)
+
+    def _fillable(self, op: Operation, d: Disbursement, role: PostKind | None) -> PostKind:
+        target = self._target(d.community_code)
+        missing = d.missing_roles
+        if role is not None and role not in missing:
+            raise InvalidTransition(
+                f"disbursement {d.id} does not need (more) approval as {role.value}; it still "
+                f"needs {[r.value for r in missing]}")
+        candidates = [role] if role is not None else list(missing)
+        for r in candidates:
+            as_action = Action(f"funds.approve_as_{r.value}", roles=frozenset({r}))
+            if op.actor.kind is ActorKind.SYSTEM or (
+                    can(op.principal, as_action, target) and op.allowed(as_action, target)):
+                return r
+        raise PermissionDenied(
+            str(op.actor), "funds.approve", f"disbursement {d.id}",
+            f"it still needs approval by {[r.value for r in missing]} of "
+            f"{d.community_code}; the actor holds none of these posts over the community")
+
+    def _move(self, op: Operation, d: Disbursement, frm: DisbursementState,
+              to: DisbursementState, **values: Any) -> None:
+        tab = f.funds_disbursements
+        res = op.uow.conn.execute(tab.update().where(
+            tab.c.id == d.id, tab.c.state == frm.value).values(state=to.value, **values))
+        if res.rowcount != 1:
+            raise ConflictError(f"disbursement {d.id} changed concurrently; read it again")
+
+    def reject(self, actor: Actor, disbursement_id: int, *, reason: str) -> Disbursement:
+        """Reject a disbursement (驳回) that is not paid yet; any holder of a required role
+        may reject it.
+
+        Raises:
+            InvalidTransition: it is paid or rejected already.
+            PermissionDenied: the actor holds none of its approving roles.
+        """
+        why = _text(reason, "reason", limit=2000)
+        with self._write(actor, "funds.reject") as op:
+            d = self._load_disbursement(op.uow.conn, disbursement_id)
+            self._lock(op, d.community_code)
+            d = self._load_disbursement(op.uow.conn, disbursement_id)
+            _raise_transition(d.state, DisbursementState.REJECTED)
+            target = self._target(d.community_code)
+            roles = d.required_roles or (P.DIRECTOR,)
+            if op.actor.kind is not ActorKind.SYSTEM and not any(
+                    op.allowed(Action(f"funds.approve_as_{r.value}", roles=frozenset({r})),
+                               target) for r in roles):
+                raise PermissionDenied(
+                    str(op.actor), "funds.reject", f"disbursement {d.id}",
+                    f"only a holder of {[r.value for r in roles]} over {d.community_code} "
+                    "may reject it")
+            self._move(op, d, d.state, DisbursementState.REJECTED, reason=why)
+            op.touch("disbursement", d.id)
+            return self._load_disbursement(op.uow.conn, d.id)
+
+    def pay(self, actor: Actor, disbursement_id: int, *, voucher: str,
+            on: dt.date | None = None, from_account: str = "1002") -> Disbursement:
+        """Pay an approved disbursement (支付): post expense against ``from_account``.
+
+        The budget and the paying account's balance are checked under the community's lock,
+        so concurrent payments never overspend. Paying a paid disbursement again returns it
+        unchanged (the payment is posted once).
+
+        Raises:
+            InvalidTransition: it is not approved.
+            InsufficientBalance: the payment would exceed the budget (unless the over-budget
+                approvals were given) or the paying account's balance.
+        """
+        voucher = _text(voucher, "voucher", limit=80)
+        try:
+            return self._pay(actor, disbursement_id, voucher, on, from_account)
+        except IntegrityError:  # a concurrent payment of the same request won
+            with self._gov.store.unit_of_work(write=False) as uow:
+                d = self._load_disbursement(uow.conn, disbursement_id)
+            if d.state is DisbursementState.PAID:
+                return d
+            raise ConflictError(f"disbursement {disbursement_id} changed concurrently; "
+                                "read it again") from None
+
+    def _pay(self, actor: Actor, disbursement_id: int, voucher: str, on: dt.date | None,
+             from_account: str) -> Disbursement:
+        with self._write(actor, "funds.pay") as op:
+            return self._pay_in(op, disbursement_id, voucher, on, from_account)
+
+    def _pay_in(self, op: Operation, disbursement_id: int, voucher: str, on: dt.date | None,
+                from_account: str) -> Disbursement:
+        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        op.require(FUNDS_PAY, self._target(d.community_code))
+        self._lock(op, d.community_code)
+        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        if d.state is DisbursementState.PAID:
+            op.detail["replayed"] = d.id
+            return d
+        _raise_transition(d.state, DisbursementState.PAID)
+        self._account(d.community_code, from_account, "from_account", AccountType.ASSET)
+        day = _date(on, op.today)
+        self._require_open_year(op, d.community_code, day)
+        conn = op.uow.conn
+        fen = to_fen(d.amount)
+        budget = self._budget_fen(conn, d.community_code, d.account, day.year)
+        if budget is not None and not d.over_budget:
+            spent = self._spent_fen(conn, d.community_code, d.account, day.year)
+            problems = check_budget(from_fen(budget), from_fen(spent), d.amount)
+            if problems:
+                raise InsufficientBalance(
+                    f"disbursement {d.id}: account {d.account} in {day.year}: "
+                    f"{problems[0].message}; it cannot be paid")
+        have = self._balance_fen(conn, d.community_code, from_account)
+        if have < fen:
+            raise InsufficientBalance(
+                f"disbursement {d.id} needs {format_cny(d.amount)} but account "
+                f"{from_account} holds {format_cny(from_fen(have))}; record the income "
+                "first or pay from another account")
+        lines = [Posting(d.account, d.amount), Posting(from_account, -d.amount)]
+        fp = _fingerprint("pay", d.id)
+        tx = self._post(op, d.community_code, lines, channel=Channel.INTERNAL,
+                        voucher=voucher, on=day, memo=f"支出申请 #{d.id}: {d.purpose}",
+                        counterparty=d.payee, public=False,
+                        key=f"disbursement:{d.id}", fingerprint=fp,
+                        kind=TransactionKind.DISBURSEMENT, budget_checked=True)
+        self._move(op, d, DisbursementState.APPROVED, DisbursementState.PAID,
+                   transaction_id=tx.id)
+        op.touch("disbursement", d.id)
+        return self._load_disbursement(conn, d.id)
+
+    # ------------------------------------------------------------------ batches of disbursements
+
+    def request_many(self, actor: Actor, community_code: str,
+                     requests: Iterable[NewDisbursement]) -> list[Disbursement]:
+        """Request many disbursements of one community in one transaction (audited once).
+
+        Each request gets exactly the checks of :meth:`request` (the approvals it needs, the
+        budget with the requests before it in the batch, idempotency keys: a key requested
+        already returns that request). All or nothing.
+
+        Returns:
+            The disbursements, in the order given.
+
+        Raises:
+            ValidationError: a bad amount, account, payee or purpose (the path names it).
+            InsufficientBalance: a budget would be exceeded and the rules refuse it.
+            IdempotencyConflict: a key was used for a different request.
+            PermissionDenied: the actor may not request disbursements here.
+        """
+        batch = list(requests)
+        values: list[Decimal] = []
+        prints: list[str] = []
+        for i, r in enumerate(batch):
+            if not isinstance(r, NewDisbursement):
+                raise ValidationError(f"expected a NewDisbursement, got {type(r).__name__}",
+                                      path=f"requests[{i}]")
+            value = positive_money(r.amount, path=f"requests[{i}].amount")
+            values.append(value)
+            prints.append(_fingerprint("request", community_code, r.account, str(value),
+                                       r.payee, r.purpose, str(r.on)))
+        for attempt in (1, 2):
+            try:
+                with self._write(actor, "funds.request_many") as op:
+                    out = [self._request(op, community_code, r.account, value, r.payee,
+                                         r.purpose, r.on, r.key, fp)
+                           for r, value, fp in zip(batch, values, prints, strict=True)]
+                    for name in ("amount", "roles", "replayed"):
+                        op.detail.pop(name, None)
+                    op.detail.update({"community": community_code, "requests": len(out),
+                                      "total": str(sum(values, _ZERO))})
+                    return out
+            except IntegrityError as exc:
+                # a concurrent writer made one of the keyed requests: the retry replays it
+                if attempt == 2 or not any(r.key for r in batch):
+                    raise ConflictError(
+                        f"the requests could not be written: {exc.orig}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def approve_many(self, actor: Actor, disbursement_ids: Iterable[int], *,
+                     as_role: PostKind | str | None = None) -> list[Disbursement]:
+        """Approve many disbursements in one transaction (audited once), each as
+        :meth:`approve` would (the same role rules, no self-approval, replays harmless).
+
+        Returns:
+            The disbursements after the approvals, in the order given.
+
+        Raises:
+            PermissionDenied: the approver asked for one themselves, or holds none of the
+                roles it still needs.
+            InvalidTransition: one is not awaiting approval.
+        """
+        try:
+            role = PostKind(as_role) if as_role is not None else None
+        except ValueError:
+            raise ValidationError(f"as_role {as_role!r} is not one of "
+                                  f"{[k.value for k in PostKind]}", path="as_role") from None
+        ids = list(disbursement_ids)
+        with self._write(actor, "funds.approve_many") as op:
+            out = [self._approve(op, did, role) for did in ids]
+            op.detail.pop("replayed", None)
+            op.detail["approved"] = len(out)
+            return out
+
+    def pay_many(self, actor: Actor, payments: Iterable[Payment]) -> list[Disbursement]:
+        """Pay many approved disbursements in one transaction (audited once), each as
+        :meth:`pay` would (budget and balance checked with the payments before it; a paid
+        one is returned unchanged and posted once).
+
+        Returns:
+            The disbursements, paid, in the order given.
+
+        Raises:
+            InvalidTransition: one is not approved.
+            InsufficientBalance: a payment would exceed its budget or the paying account's
+                balance.
+        """
+        batch = list(payments)
+        vouchers: list[str] = []
+        for i, pmt in enumerate(batch):
+            if not isinstance(pmt, Payment):
+                raise ValidationError(f"expected a Payment, got {type(pmt).__name__}",
+                                      path=f"payments[{i}]")
+            vouchers.append(_text(pmt.voucher, f"payments[{i}].voucher", limit=80))
+        for attempt in (1, 2):
+            try:
+                with self._write(actor, "funds.pay_many") as op:
+                    out = [self._pay_in(op, pmt.disbursement_id, voucher, pmt.on,
+                                        pmt.from_account)
+                           for pmt, voucher in zip(batch, vouchers, strict=True)]
+                    op.detail.pop("replayed", None)
+                    op.detail["paid"] = len(out)
+                    return out
+            except IntegrityError as exc:  # a concurrent payment won: the retry replays it
+                if attempt == 2:
+                    raise ConflictError(f"the payments could not be written: {exc.orig}; "
+                                        "read the disbursements again") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def disbursement(self, actor: Actor, disbursement_id: int) -> Disbursement:
+        """One disbursement with its approvals."""
+        with self._read(actor, "funds.disbursement") as op:
+            d = self._load_disbursement(op.uow.conn, disbursement_id)
+            if not op.allowed(FUNDS_READ, self._target(d.community_code)):
+                raise NotFound("disbursement", disbursement_id)
+            return d
+
+    def disbursements(self, actor: Actor, community_code: str, *,
+                      state: DisbursementState | str | None = None) -> list[Disbursement]:
+        """A community's disbursements, oldest first, optionally in one state."""
+        with self._read(actor, "funds.disbursements") as op:
+            op.require(FUNDS_READ, self._target(community_code))
+            d = f.funds_disbursements
+            q = sa.select(d.c.id).where(d.c.community_code == community_code).order_by(d.c.id)
+            if state is not None:
+                try:
+                    q = q.where(d.c.state == DisbursementState(state).value)
+                except ValueError:
+                    raise ValidationError(
+                        f"state {state!r} is not one of {[x.value for x in DisbursementState]}",
+                        path="state") from None
+            return [self._load_disbursement(op.uow.conn, i) for i in
+                    op.uow.conn.execute(q).scalars()]
+

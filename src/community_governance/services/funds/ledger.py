@@ -1,0 +1,376 @@
+"""The double-entry ledger (复式记账) of the funds service: posting, reversing,
+support in kind and reading the books."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from community_governance.domain.access import Actor
+from community_governance.domain.funds import (
+    AccountType,
+    Channel,
+    InKindItem,
+    Posting,
+    Transaction,
+    TransactionKind,
+    check_postings,
+    from_fen,
+    to_fen,
+)
+from community_governance.errors import ConflictError, NotFound, ValidationError
+from community_governance.services.base import Operation
+from community_governance.services.funds.books import FundsBooks
+from community_governance.services.funds.common import (
+    _ZERO,
+    FUNDS_POST,
+    FUNDS_READ,
+    NewTransaction,
+    _date,
+    _fingerprint,
+    _new_id,
+    _raise,
+    _text,
+)
+from community_governance.storage.tables import funds as f
+
+
+class LedgerMixin(FundsBooks):
+    """The ledger (账簿) part of the funds service: post, reverse (红字冲销), record support in
+    kind (实物捐赠) and read transactions and balances."""
+
+    # ------------------------------------------------------------------ posting
+
+    def post(
+        self, actor: Actor, community_code: str, postings: Iterable[Posting], *,
+        channel: Channel | str, voucher: str, on: dt.date | None = None, memo: str = "",
+        counterparty: str | None = None, donor_consent: bool = False, key: str | None = None,
+    ) -> Transaction:
+        """Post a balanced transaction (记账) to a community's books.
+
+        Args:
+            actor: who posts (a community bookkeeper, the sub-district, or a system job).
+            community_code: the community.
+            postings: the lines, built with :func:`~community_governance.domain.funds.debit`
+                and :func:`~community_governance.domain.funds.credit`.
+            channel: where the money came from (``internal`` for spending and transfers).
+            voucher: the voucher reference (凭证号).
+            on: the accounting date (default: today in the county).
+            memo: an internal note (not disclosed).
+            counterparty: who paid or was paid (a partner unit, an enterprise, a donor...).
+            donor_consent: for an individual donor, whether they agreed to be named in public.
+            key: an idempotency key: the same request with the same key posts once.
+
+        Returns:
+            The posted transaction.
+
+        Raises:
+            UnbalancedTransaction: debits and credits differ.
+            ValidationError: a float or negative amount, an unknown account, a bad channel...
+            InsufficientBalance: an expense would exceed its account's budget for the year.
+            ConflictError: the year is closed; ``IdempotencyConflict`` when ``key`` was used
+                for a different transaction.
+            PermissionDenied: the actor may not post to this community's books.
+        """
+        lines = list(postings)
+        fp = _fingerprint("post", community_code, str(on), str(channel), voucher, memo,
+                          counterparty, donor_consent,
+                          [(p.account, str(p.amount)) if isinstance(p, Posting) else repr(p)
+                           for p in lines])
+        try:
+            with self._write(actor, "funds.post") as op:
+                return self._post(op, community_code, lines, channel=channel, voucher=voucher,
+                                  on=on, memo=memo, counterparty=counterparty,
+                                  public=bool(donor_consent),
+                                  key=key, fingerprint=fp, kind=TransactionKind.ORDINARY)
+        except IntegrityError as exc:
+            if key is not None:
+                got = self._by_key(key, fp)
+                if got is not None:
+                    return got
+            raise ConflictError(f"the transaction could not be written: {exc.orig}") from exc
+
+    def post_many(self, actor: Actor, community_code: str,
+                  transactions: Iterable[NewTransaction]) -> list[Transaction]:
+        """Post many balanced transactions to one community's books in one transaction.
+
+        Each transaction gets exactly the checks of :meth:`post` (balance, accounts, amounts,
+        channel, the open year, the budgets, including those of the transactions before it in
+        the batch), and its idempotency key is honoured the same way: a transaction whose key
+        was posted already (by :meth:`post` or an earlier batch) is not posted again, and the
+        posted one is returned in its place. All or nothing; the batch is audited once, with
+        every transaction it wrote.
+
+        Args:
+            actor: who posts (a community bookkeeper, the sub-district, or a system job).
+            community_code: the community.
+            transactions: the transactions, in posting order.
+
+        Returns:
+            The posted (or replayed) transactions, in the order given.
+
+        Raises:
+            UnbalancedTransaction: debits and credits of one differ.
+            ValidationError: a float or negative amount, an unknown account, a bad channel...
+            InsufficientBalance: an expense would exceed its account's budget for the year.
+            ConflictError: the year is closed; ``IdempotencyConflict`` when a key was used
+                for a different transaction.
+            PermissionDenied: the actor may not post to this community's books.
+        """
+        batch = list(transactions)
+        for i, item in enumerate(batch):
+            if not isinstance(item, NewTransaction):
+                raise ValidationError(f"expected a NewTransaction, got {type(item).__name__}",
+                                      path=f"transactions[{i}]")
+        prints = [item.fingerprint(community_code) for item in batch]
+        for attempt in (1, 2):
+            try:
+                with self._write(actor, "funds.post_many") as op:
+                    out = [self._post(op, community_code, list(item.postings),
+                                      channel=item.channel, voucher=item.voucher, on=item.on,
+                                      memo=item.memo, counterparty=item.counterparty,
+                                      public=bool(item.donor_consent), key=item.key,
+                                      fingerprint=fp, kind=TransactionKind.ORDINARY)
+                           for item, fp in zip(batch, prints, strict=True)]
+                    op.detail.pop("replayed", None)
+                    op.detail.update({"community": community_code, "transactions": len(out),
+                                      "total": str(sum((x.total for x in out), _ZERO))})
+                    return out
+            except IntegrityError as exc:
+                # a concurrent writer posted one of the keys: replay the batch once (its
+                # keys now replay); anything else is a conflict
+                if attempt == 2 or not any(item.key for item in batch):
+                    raise ConflictError(
+                        f"the transactions could not be written: {exc.orig}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _post(
+        self, op: Operation, community: str, lines: list[Posting], *, channel: Channel | str,
+        voucher: str, on: dt.date | None, memo: str, counterparty: str | None,
+        public: bool | None, key: str | None, fingerprint: str, kind: TransactionKind,
+        reverses: int | None = None, budget_checked: bool = False,
+    ) -> Transaction:
+        try:
+            chan = Channel(channel)
+        except ValueError:
+            raise ValidationError(
+                f"channel {channel!r} is not one of {[c.value for c in Channel]}",
+                path="channel") from None
+        voucher = _text(voucher, "voucher", limit=80)
+        memo = _text(memo, "memo", required=False, limit=2000)
+        party = _text(counterparty, "counterparty", required=False) or None
+        if key is not None:
+            key = _text(key, "key", limit=120)
+        op.require(FUNDS_POST, self._target(community))
+        self._require_community(op, community)
+        _raise(check_postings(lines, self._chart(community)))
+        day = _date(on, op.today)
+        self._lock(op, community)
+        self._require_open_year(op, community, day)
+        replay = self._replay(op, key, fingerprint)
+        if replay is not None:
+            return replay
+        if not budget_checked:
+            self._check_budgets(op, community, day, lines)
+        # organisations are named in public; a person (a donor, a service user) only with
+        # consent
+        shown = bool(public) if chan.may_be_person else party is not None
+        return self._insert(op, community, day, chan, kind, voucher, memo, party, shown,
+                            lines, key, fingerprint, reverses)
+
+    def _insert(
+        self, op: Operation, community: str, day: dt.date, channel: Channel,
+        kind: TransactionKind, voucher: str, memo: str, party: str | None, public: bool,
+        lines: Sequence[Posting], key: str | None, fingerprint: str, reverses: int | None,
+    ) -> Transaction:
+        conn = op.uow.conn
+        res = conn.execute(f.funds_transactions.insert(), {
+            "community_code": community, "date": day, "channel": channel.value,
+            "kind": kind.value, "voucher": voucher, "memo": memo, "counterparty": party,
+            "counterparty_public": public, "reverses": reverses, "idempotency_key": key,
+            "fingerprint": fingerprint, "posted_at": op.now, "posted_by": str(op.actor)})
+        tid = _new_id(res)
+        conn.execute(f.funds_postings.insert(), [
+            {"transaction_id": tid, "line": i, "community_code": community, "date": day,
+             "account": p.account, "amount_fen": to_fen(p.amount)}
+            for i, p in enumerate(lines)])
+        op.touch("transaction", tid)
+        op.detail.update({"community": community, "total": str(
+            sum((p.debit for p in lines), _ZERO))})
+        return Transaction(
+            id=tid, community_code=community, date=day, channel=channel, voucher=voucher,
+            memo=memo, postings=tuple(lines), kind=kind, counterparty=party,
+            counterparty_public=public, reverses=reverses, idempotency_key=key,
+            posted_at=op.now, posted_by=str(op.actor))
+
+    def reverse(
+        self, actor: Actor, transaction_id: int, *, voucher: str, on: dt.date | None = None,
+        memo: str = "", key: str | None = None,
+    ) -> Transaction:
+        """Correct a posted transaction with a reversing one (红字冲销); nothing is edited.
+
+        The reversal has the original's lines with opposite signs, its channel and
+        counterparty, and names it in ``reverses``. A transaction is reversed at most once;
+        reversals and year-end closings are not reversed.
+
+        Raises:
+            NotFound: no such transaction.
+            ConflictError: it was reversed already, it is a reversal or a closing, or the
+                reversal's year is closed.
+        """
+        fp = _fingerprint("reverse", transaction_id, str(on), voucher, memo)
+        try:
+            with self._write(actor, "funds.reverse") as op:
+                found = self._load(op.uow.conn, f.funds_transactions.c.id == transaction_id)
+                if not found:
+                    raise NotFound("transaction", transaction_id)
+                orig = found[0]
+                op.require(FUNDS_POST, self._target(orig.community_code))
+                self._lock(op, orig.community_code)
+                replay = self._replay(op, key, fp)
+                if replay is not None:
+                    return replay
+                if orig.kind in (TransactionKind.REVERSAL, TransactionKind.CLOSING):
+                    raise ConflictError(
+                        f"transaction #{orig.id} is a {orig.kind.value}; it is not reversed "
+                        "(post a new transaction instead)")
+                done = op.uow.conn.execute(sa.select(f.funds_transactions.c.id).where(
+                    f.funds_transactions.c.reverses == orig.id)).scalar_one_or_none()
+                if done is not None:
+                    raise ConflictError(f"transaction #{orig.id} was reversed already by "
+                                        f"#{done}")
+                day = _date(on, max(op.today, orig.date))
+                if day < orig.date:
+                    raise ValidationError(
+                        f"a reversal cannot be dated ({day}) before the transaction it "
+                        f"reverses ({orig.date})", path="on")
+                lines = [Posting(p.account, -p.amount) for p in orig.postings]
+                return self._post(
+                    op, orig.community_code, lines, channel=orig.channel, voucher=voucher,
+                    on=day, memo=memo or f"冲销 #{orig.id}", counterparty=orig.counterparty,
+                    public=orig.counterparty_public, key=key, fingerprint=fp,
+                    kind=TransactionKind.REVERSAL, reverses=orig.id)
+        except IntegrityError:
+            if key is not None:
+                got = self._by_key(key, fp)
+                if got is not None:
+                    return got
+            raise ConflictError(f"transaction #{transaction_id} was reversed concurrently"
+                                ) from None
+
+    def record_in_kind(
+        self, actor: Actor, community_code: str, items: Iterable[InKindItem], *, donor: str,
+        voucher: str, channel: Channel | str = Channel.PARTNER_UNIT, on: dt.date | None = None,
+        donor_consent: bool = False, key: str | None = None, asset_account: str = "1501",
+        income_account: str = "4501",
+    ) -> Transaction:
+        """Record support in kind (实物捐赠), e.g. computers and desks, at estimated value.
+
+        Posts debit ``asset_account`` (实物资产), credit ``income_account`` (实物捐赠收入)
+        for the total estimate and keeps the items beside the transaction.
+
+        Returns:
+            The transaction.
+        """
+        things = list(items)
+        if not things or not all(isinstance(i, InKindItem) for i in things):
+            raise ValidationError("record at least one InKindItem", path="items")
+        total = sum((i.value for i in things), _ZERO)
+        fp = _fingerprint("in_kind", community_code, str(on), str(channel), voucher, donor,
+                          donor_consent, [(i.description, i.quantity, str(i.unit_value))
+                                          for i in things], asset_account, income_account)
+        try:
+            with self._write(actor, "funds.record_in_kind") as op:
+                self._account(community_code, asset_account, "asset_account",
+                              AccountType.ASSET)
+                self._account(community_code, income_account, "income_account",
+                              AccountType.INCOME)
+                for i, item in enumerate(things):
+                    _text(item.description, f"items[{i}].description")
+                lines = [Posting(asset_account, total), Posting(income_account, -total)]
+                tx = self._post(op, community_code, lines, channel=channel, voucher=voucher,
+                                on=on, memo="实物捐赠: " + "、".join(
+                                    f"{i.description}×{i.quantity}" for i in things),
+                                counterparty=donor, public=donor_consent, key=key,
+                                fingerprint=fp, kind=TransactionKind.IN_KIND)
+                if op.detail.get("replayed") is None:
+                    op.uow.conn.execute(f.funds_in_kind.insert(), [
+                        {"transaction_id": tx.id, "community_code": community_code,
+                         "description": i.description.strip(), "quantity": i.quantity,
+                         "unit_value_fen": to_fen(i.unit_value), "value_fen": to_fen(i.value)}
+                        for i in things])
+                return tx
+        except IntegrityError as exc:
+            if key is not None:
+                got = self._by_key(key, fp)
+                if got is not None:
+                    return got
+            raise ConflictError(f"the transaction could not be written: {exc.orig}") from exc
+
+    def in_kind_items(self, actor: Actor, community_code: str, *, start: dt.date | None = None,
+                      end: dt.date | None = None) -> list[tuple[Transaction, InKindItem]]:
+        """Support in kind received, with the transaction that recorded each item."""
+        with self._read(actor, "funds.in_kind_items") as op:
+            op.require(FUNDS_READ, self._target(community_code))
+            return self._in_kind(op.uow.conn, community_code, start, end)
+
+    def _in_kind(self, conn: sa.Connection, community: str, start: dt.date | None,
+                 end: dt.date | None) -> list[tuple[Transaction, InKindItem]]:
+        tx = f.funds_transactions
+        cond = [tx.c.community_code == community, tx.c.kind == TransactionKind.IN_KIND.value]
+        if start:
+            cond.append(tx.c.date >= start)
+        if end:
+            cond.append(tx.c.date <= end)
+        txs = {x.id: x for x in self._load(conn, sa.and_(*cond))}
+        if not txs:
+            return []
+        rows = conn.execute(sa.select(f.funds_in_kind).where(
+            f.funds_in_kind.c.transaction_id.in_(list(txs))).order_by(f.funds_in_kind.c.id))
+        return [(txs[r.transaction_id],
+                 InKindItem(r.description, r.quantity, from_fen(int(r.unit_value_fen))))
+                for r in rows]
+
+    # ------------------------------------------------------------------ reading the books
+
+    def transaction(self, actor: Actor, transaction_id: int) -> Transaction:
+        """One transaction with its postings."""
+        with self._read(actor, "funds.transaction") as op:
+            got = self._load(op.uow.conn, f.funds_transactions.c.id == transaction_id)
+            if not got or not op.allowed(FUNDS_READ, self._target(got[0].community_code)):
+                raise NotFound("transaction", transaction_id)
+            return got[0]
+
+    def transactions(self, actor: Actor, community_code: str, *, start: dt.date | None = None,
+                     end: dt.date | None = None) -> list[Transaction]:
+        """A community's transactions between two days (inclusive), by date and number."""
+        with self._read(actor, "funds.transactions") as op:
+            op.require(FUNDS_READ, self._target(community_code))
+            tx = f.funds_transactions
+            cond = [tx.c.community_code == community_code]
+            if start:
+                cond.append(tx.c.date >= start)
+            if end:
+                cond.append(tx.c.date <= end)
+            return self._load(op.uow.conn, sa.and_(*cond))
+
+    def balances(self, actor: Actor, community_code: str, *,
+                 as_of: dt.date | None = None) -> dict[str, Decimal]:
+        """Every account's balance (debits minus credits) up to ``as_of`` (inclusive)."""
+        with self._read(actor, "funds.balances") as op:
+            op.require(FUNDS_READ, self._target(community_code))
+            return self._balances(op.uow.conn, community_code, as_of)
+
+    @staticmethod
+    def _balances(conn: sa.Connection, community: str, as_of: dt.date | None
+                  ) -> dict[str, Decimal]:
+        p = f.funds_postings
+        q = (sa.select(p.c.account, sa.func.sum(p.c.amount_fen))
+             .where(p.c.community_code == community).group_by(p.c.account))
+        if as_of is not None:
+            q = q.where(p.c.date <= as_of)
+        return {a: from_fen(int(s)) for a, s in sorted(conn.execute(q).all())}
