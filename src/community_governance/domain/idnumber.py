@@ -48,6 +48,19 @@ PROVINCES: dict[str, str] = {
 }
 
 _SHAPE = re.compile(r"\d{17}[\dX]")
+_LEGACY = re.compile(r"\d{15}")
+
+
+class _Masked:
+    """Formats as the masked number, computed only when a message is built."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return mask_id_number(self.value)
 
 
 def check_character(first17: str) -> str:
@@ -151,21 +164,23 @@ def parse_id_number(raw: object, *, today: dt.date, path: str = "id_number") -> 
     if not isinstance(raw, str):
         raise IdNumberError(f"an ID number must be text, got {type(raw).__name__}", path=path)
     value = raw.strip().replace(" ", "").upper()
-    shown = mask_id_number(value)
-    if re.fullmatch(r"\d{15}", value):
-        raise IdNumberError(
-            f"{shown} is a 15-digit legacy ID number (first-generation card); convert it to 18 "
-            "characters: insert '19' before the 2-digit birth year (after the 6-digit region) and "
-            "append the ISO 7064 MOD 11-2 check character, or ask the resident for the new card",
-            path=path,
-        )
     if not _SHAPE.fullmatch(value):
+        masked = mask_id_number(value)
+        if _LEGACY.fullmatch(value):
+            raise IdNumberError(
+                f"{masked} is a 15-digit legacy ID number (first-generation card); convert it to "
+                "18 characters: insert '19' before the 2-digit birth year (after the 6-digit "
+                "region) and append the ISO 7064 MOD 11-2 check character, or ask the resident "
+                "for the new card",
+                path=path,
+            )
         raise IdNumberError(
-            f"{shown} is not an 18-character ID number: expected 17 digits and a final digit or "
+            f"{masked} is not an 18-character ID number: expected 17 digits and a final digit or "
             f"X, got {len(value)} characters",
             path=path,
         )
     expected = check_character(value[:17])
+    shown = _Masked(value)
     if value[17] != expected:
         raise IdNumberError(
             f"{shown}: the check character is {value[17]!r} but the first 17 digits give "

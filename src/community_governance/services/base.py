@@ -261,6 +261,18 @@ class Operation:
         )
 
 
+def audit_fields(op: Operation) -> tuple[str, str]:
+    """The audit row's ``objects`` and ``detail`` for ``op``: JSON text, personal numbers masked.
+
+    Every writer of audit rows uses this, so that the trail reads the same whichever path wrote
+    it (the ledgers' hot path included).
+    """
+    touched = op.touched
+    detail = {**op.detail, **({"objects_total": len(touched)} if len(touched) > 1000 else {})}
+    return (mask_text(json.dumps(touched[:1000], ensure_ascii=False)),
+            mask_text(json.dumps(detail, ensure_ascii=False, default=str)))
+
+
 class Service:
     """Base of every service of the façade."""
 
@@ -291,16 +303,11 @@ class Service:
         with self._gov.store.unit_of_work(write=True) as uow:
             op = Operation(self._gov, uow, self._principal(uow, actor, now), now, name)
             yield op
+            objects, detail = audit_fields(op)
             uow.conn.execute(
                 t.audit_log.insert().values(
                     at=now, actor_kind=actor.kind.value, actor_id=actor.id[:60],
-                    operation=name[:80],
-                    objects=mask_text(json.dumps(op.touched[:1000], ensure_ascii=False)),
-                    detail=mask_text(json.dumps(
-                        {**op.detail, **({"objects_total": len(op.touched)}
-                                         if len(op.touched) > 1000 else {})},
-                        ensure_ascii=False, default=str,
-                    )),
+                    operation=name[:80], objects=objects, detail=detail,
                 )
             )
             uow.commit()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -52,7 +51,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_int
-from community_governance.services.base import Operation, Service, post_from_row
+from community_governance.services.base import Operation, Service, audit_fields, post_from_row
 from community_governance.storage.base import UnitOfWork
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
@@ -401,13 +400,9 @@ def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
         assert fast is not None
         op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name)
         yield op
-        touched = op.touched
-        detail = ({**op.detail, "objects_total": len(touched)} if len(touched) > 1000
-                  else op.detail)
+        objects, detail = audit_fields(op)
         raw_execute(op, fast, fast.audit, (
-            _op_stamp(op, fast), actor.kind.value, actor.id, name,
-            json.dumps(touched[:1000], ensure_ascii=False),
-            json.dumps(detail, ensure_ascii=False, default=str) if detail else "{}"))
+            _op_stamp(op, fast), actor.kind.value, actor.id[:60], name[:80], objects, detail))
         uow.commit()
     for event, payload in op.events:
         svc._hooks.notify(event, payload)
