@@ -174,13 +174,20 @@ def test_close_with_satisfaction_and_reopen(city: Any, cgov: Any, clock: Any) ->
     assert again.deadline == dt.date(2026, 10, 13)  # Sat 10-10 is a working day
 
 
+def _june() -> Any:
+    """A fixed "now" inside a year whose official calendar is known."""
+    import pendulum
+
+    return pendulum.datetime(2026, 6, 15, 9, tz="Asia/Shanghai")
+
+
 def test_reporter_phone_is_sealed_and_never_returned(city: Any) -> None:
     """Stores the reporter's phone sealed with the county key and returns no phone at all."""
     import sqlalchemy as sa
 
     from community_governance.storage.tables.cases import cases
 
-    with community_governance.open("memory://", entrypoints=False,
+    with community_governance.open("memory://", entrypoints=False, clock=_june,
                                    data_key="county-secret-key-0123456789") as g:
         city2 = build_small_city(g)
         case = _report(g, city2, reporter_phone="13912345678", reporter_name="张三")
@@ -213,7 +220,7 @@ class CountyRules:
 def test_county_categories_routes_and_deadlines() -> None:
     """Uses a county's category, its route and its deadline, and lets it rename a default."""
     with community_governance.open("memory://", plugins=[CountyRules()],
-                                   entrypoints=False) as g:
+                                   entrypoints=False, clock=_june) as g:
         city = build_small_city(g)
         names = {c.code: c.name for c in g.cases.categories()}
         assert names["heating"] == "供暖" and names["repair"] == "房屋维修"

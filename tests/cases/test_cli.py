@@ -17,7 +17,9 @@ _load()
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> tuple[str, Any]:
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Any]:
+    # a fixed day inside a year whose official calendar is known (deadlines need it)
+    monkeypatch.setenv("CGOV_NOW", "2026-06-15T09:00:00+08:00")
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     with community_governance.open(url, entrypoints=False) as gov:
         city = build_small_city(gov)

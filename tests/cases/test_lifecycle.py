@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pendulum
 import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
@@ -26,6 +27,10 @@ from community_governance.testing.city import build_small_city
 
 SYSTEM = Actor.system("test")
 STEPS = [e for e in CaseEvent if e not in (CaseEvent.REPORT, CaseEvent.IMPORT)]
+
+def _JUNE() -> pendulum.DateTime:
+    """A fixed "now" well inside a year whose official calendar is known."""
+    return pendulum.datetime(2026, 6, 15, 9, tz="Asia/Shanghai")
 
 
 @pytest.mark.parametrize(("status", "event"), list(itertools.product(
@@ -67,7 +72,7 @@ def _apply(gov: Any, case_id: str, event: CaseEvent, handler: str) -> Any:
 def test_service_allows_only_legal_transitions(events: list[CaseEvent]) -> None:
     """Applies random event sequences: legal ones change the status as the table says and add
     one journal row each; illegal ones raise InvalidTransition and change nothing."""
-    with community_governance.open("memory://", entrypoints=False) as gov:
+    with community_governance.open("memory://", entrypoints=False, clock=_JUNE) as gov:
         city = build_small_city(gov)
         c = city.communities[0]
         case = gov.cases.report(SYSTEM, category="repair", building_code=city.buildings[c][0],
@@ -120,7 +125,7 @@ def test_transition_journal_is_append_only(sqlite_gov: Any) -> None:
     city = build_small_city(sqlite_gov)
     c = city.communities[0]
     case = sqlite_gov.cases.report(SYSTEM, category="other", building_code=city.buildings[c][0],
-                                   description="咨询")
+                                   description="咨询", at=_JUNE())
     engine = sqlite_gov.store.engine
     for stmt in (case_transitions.update().values(note="x"), case_transitions.delete()):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:

@@ -51,9 +51,26 @@ def actor_option(f: F) -> F:
 
 
 def open_db(url: str, **kwargs: Any) -> Any:
-    """Open the governance store for a command."""
+    """Open the governance store for a command.
+
+    ``CGOV_NOW`` (an ISO time with its offset, e.g. ``2019-06-01T09:00+08:00``) pins "now"
+    for every command: reproducible runs, and back-office replays of a past day.
+    """
+    import os
+
+    import pendulum
+
     import community_governance
 
+    pinned = os.environ.get("CGOV_NOW")
+    if pinned and "clock" not in kwargs:
+        try:
+            fixed = pendulum.parse(pinned)
+        except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+            raise click.BadParameter(f"CGOV_NOW={pinned!r} is not an ISO time: {exc}") from None
+        if not isinstance(fixed, pendulum.DateTime):
+            raise click.BadParameter(f"CGOV_NOW={pinned!r} must be a date and time")
+        kwargs["clock"] = lambda: fixed
     return community_governance.open(url, **kwargs)
 
 
