@@ -319,3 +319,29 @@ def test_existing_keys_is_not_an_oracle_for_the_public(small_city: SmallCity, go
         gov.registry.existing_keys(Actor.public(), id_numbers=[number])
     assert gov.registry.existing_keys(Actor.public(), unit_codes=[C1]).units == {
         C1: UnitKind.COMMUNITY}
+
+
+def test_staff_and_residents_never_share_a_key() -> None:
+    """Refuses a staff key that is a resident's key, and a resident key that is a staff key:
+    posts are found by the holder's key, so a shared key would hand one person's posts to
+    the other."""
+    import pytest
+
+    import community_governance as cg
+    from community_governance.domain.idnumber import compose_id_number
+    from community_governance.services.registry import NewResident
+    from community_governance.testing import build_small_city
+
+    with cg.open("memory://", entrypoints=False) as gov:
+        city = build_small_city(gov)
+        rid = city.all_residents()[0]
+        system = cg.Actor.system()
+        with pytest.raises(cg.ConflictError, match="already a resident's key"):
+            gov.registry.add_staff(system, [cg.StaffMember(rid, "冒名")])
+        staff_key = city.secretary[city.communities[0]].id
+        household = city.households[city.buildings[city.communities[0]][0]][0]
+        number = compose_id_number("411281", __import__("datetime").date(1990, 1, 1), 777)
+        with pytest.raises(cg.ConflictError, match="already a staff member's key"):
+            gov.registry.register_resident(
+                system, NewResident("重名", number, household, id=staff_key))
+        assert 72 == gov.registry.summary(system).residents

@@ -30,6 +30,7 @@ class PersonalDataCipher:
     """
 
     def __init__(self, key: bytes | str | None = None) -> None:
+        self._mac: hmac.HMAC | None = None
         if key is None:
             self._fernet: Fernet | None = None
             self._hash_key = _UNKEYED
@@ -52,7 +53,12 @@ class PersonalDataCipher:
 
     def lookup_hash(self, value: str) -> str:
         """The keyed hash of ``value`` (hex)."""
-        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+        mac = self._mac
+        if mac is None:
+            mac = self._mac = hmac.new(self._hash_key, digestmod=hashlib.sha256)
+        h = mac.copy()  # the keyed state is computed once; copying it is cheap
+        h.update(value.encode())
+        return h.hexdigest()
 
     def seal(self, value: str | None) -> str | None:
         """The stored form of ``value``."""

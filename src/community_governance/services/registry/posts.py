@@ -23,7 +23,7 @@ from community_governance.domain.posts import (
     StaffMember,
 )
 from community_governance.domain.units import UnitKind
-from community_governance.errors import NotFound, ValidationError
+from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.services.base import post_from_row
 from community_governance.services.registry.common import _RegistryBase
 from community_governance.storage.tables import core as t
@@ -36,6 +36,13 @@ class _Posts(_RegistryBase):
         """Add staff members (工作人员)."""
         items = list(members)
         with self._svc._write(actor, "registry.add_staff") as op:
+            clash = op.uow.conn.execute(sa.select(t.residents.c.id).where(
+                t.residents.c.id.in_([s.id for s in items])).limit(1)).scalar_one_or_none()
+            if clash is not None:
+                raise ConflictError(
+                    f"staff key {clash!r} is already a resident's key; posts are found by the "
+                    "holder's key, so staff members and residents need distinct keys: choose "
+                    "another key for the staff member (e.g. with an S- prefix)")
             rows = [{"id": s.id, "name": s.name, "permanent": s.permanent,
                      "phone": self._gov.cipher.seal(validate_phone(s.phone))} for s in items]
             self._insert(op, t.staff, rows, "staff member")

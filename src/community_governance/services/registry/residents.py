@@ -158,6 +158,14 @@ class _Residents(_RegistryBase):
         if not rows:
             return
         conn = op.uow.conn
+        staff_ids = set(conn.execute(sa.select(t.staff.c.id)).scalars())
+        if staff_ids:
+            clash = next((r["id"] for r in rows if r["id"] in staff_ids), None)
+            if clash is not None:
+                raise ConflictError(
+                    f"resident key {clash!r} is already a staff member's key; posts are found by "
+                    "the holder's key, so residents and staff members need distinct keys: leave "
+                    "the key out to have one generated, or choose another")
         try:
             with conn.begin_nested():
                 bulk_insert(conn, t.residents, rows)
