@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pendulum
 import sqlalchemy as sa
@@ -38,9 +38,6 @@ from community_governance.services.base import Operation, Service, load_posts
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import appointments as at
 from community_governance.storage.tables import core as t
-
-if TYPE_CHECKING:
-    from community_governance.facade import Governance
 
 __all__ = [
     "APPOINTMENT_BOOK",
@@ -83,9 +80,6 @@ class AppointmentsService(Service):
 
     Reached as ``gov.appointments``.
     """
-
-    def __init__(self, gov: Governance) -> None:
-        super().__init__(gov)
 
     # ------------------------------------------------------------------ centres
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from community_governance.domain import actions as A
 from community_governance.domain.access import Action, Actor, Target
+from community_governance.domain.funds import to_fen, to_money
 from community_governance.domain.points import (
     CharityGiveOut,
     CharityLot,
@@ -73,11 +74,12 @@ class LotSpec:
 
 
 def _fen(value: Decimal | int | str) -> int:
-    d = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    if d < 0 or d != d.quantize(Decimal("0.01")):
+    """An estimated value (CNY >= 0, to the fen; parsed by :func:`to_money`) as integer fen."""
+    d = to_money(value, path="estimated_value")
+    if d < 0:
         raise ValidationError(f"an estimated value is CNY >= 0 to the fen, got {value!r}",
                               path="estimated_value")
-    return int(d * 100)
+    return to_fen(d)
 
 
 def _donation(r: Any) -> Donation:

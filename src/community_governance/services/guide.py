@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,9 +27,6 @@ from community_governance.services.base import Service
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import guide as gt
 
-if TYPE_CHECKING:
-    from community_governance.facade import Governance
-
 __all__ = ["GUIDE_READ", "GUIDE_WRITE", "GuideService"]
 
 #: Read the service guide: public.
@@ -40,9 +37,6 @@ GUIDE_WRITE = Action("guide.write", roles=COMMUNITY_OFFICE | HIGHER_OFFICE)
 
 class GuideService(Service):
     """The service guide (办事指南). Reached as ``gov.guide``."""
-
-    def __init__(self, gov: Governance) -> None:
-        super().__init__(gov)
 
     def publish(self, actor: Actor, matter: GuideMatter, *, note: str = "") -> int:
         """Publish a matter, or a new version of it; returns the version number (1, 2, ...).

@@ -279,19 +279,27 @@ def resolve_resident(op: Operation, resident_id: str, *, path: str = "resident_i
     """Find a resident (one query) or raise :class:`NotFound`; refuse erased residents."""
     if not isinstance(resident_id, str) or not resident_id:
         raise ValidationError("a resident key (residents.id) is required", path=path)
-    fast = fast_sql(op.uow.conn)
-    if fast is not None:
-        row = raw_execute(op, fast, fast.resident, (resident_id,)).fetchone()
-    else:
-        row = op.uow.conn.execute(_RES_Q, {"p_rid": resident_id}).first()
-    if row is None:
+    ref = _resident_ref(op, resident_id, raw=True)
+    if ref is None:
         raise NotFound("resident", resident_id, "register the resident first (gov.registry)")
-    ref = ResidentRef(resident_id, row[2], row[3], bool(row[0]), row[1] or "")
     if ref.erased:
         raise ValidationError(
             f"resident {resident_id} was erased at their request: no new entries can be "
             "written for them (their past entries stay in the journal)", path=path)
     return ref
+
+
+def _resident_ref(op: Operation, resident_id: str, *, raw: bool) -> ResidentRef | None:
+    """The resident's place (erased or not), or ``None``; ``raw``: pre-rendered SQL if the
+    dialect has it (the write hot path)."""
+    fast = fast_sql(op.uow.conn) if raw else None
+    if fast is not None:
+        row = raw_execute(op, fast, fast.resident, (resident_id,)).fetchone()
+    else:
+        row = op.uow.conn.execute(_RES_Q, {"p_rid": resident_id}).first()
+    if row is None:
+        return None
+    return ResidentRef(resident_id, row[2], row[3], bool(row[0]), row[1] or "")
 
 
 def check_key(key: object, path: str = "key") -> str:
@@ -638,8 +646,7 @@ class PointsService(Service):
             debited[rid] -= n
         residents = [rid for rid, n in earned.items() if n > 0]
         balances: dict[str, int] = {}
-        for i in range(0, len(residents), 5000):
-            chunk = residents[i:i + 5000]
+        for chunk in chunks(residents):
             balances.update((r[0], int(r[1])) for r in conn.execute(sa.select(
                 _pb.c.resident_id, _pb.c.balance).where(_pb.c.resident_id.in_(chunk))))
         out = {}
@@ -751,11 +758,10 @@ class PointsService(Service):
 
 def resolve_resident_any(op: Operation, resident_id: str) -> ResidentRef:
     """Like :func:`resolve_resident` but also for erased residents (reads, corrections)."""
-    row = op.uow.conn.execute(_RES_Q, {"p_rid": resident_id}).first()
-    if row is None:
+    ref = _resident_ref(op, resident_id, raw=False)
+    if ref is None:
         raise NotFound("resident", resident_id)
-    return ResidentRef(resident_id, row.building_code, row.grid_code, bool(row.erased),
-                       row.vulnerabilities or "")
+    return ref
 
 
 def _redemption_links(conn: sa.Connection) -> list[Violation]:

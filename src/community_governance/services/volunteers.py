@@ -99,6 +99,11 @@ def _activity(r: Any) -> Activity:
                     r.end, r.capacity, r.org_id, r.organiser, r.signed_up)
 
 
+def _volunteer(r: Any) -> Volunteer:
+    return Volunteer(r.resident_id, r.community_code, tuple(s for s in r.skills.split(",") if s),
+                     r.availability, r.registered_on)
+
+
 def _residents(op: Operation, ids: Sequence[str]) -> dict[str, ResidentRef]:
     """Resolve many residents in few queries."""
     out: dict[str, ResidentRef] = {}
@@ -180,9 +185,7 @@ class VolunteersService(Service):
             if row is None or resident_id not in refs or not op.allowed(
                     VOLUNTEER_READ, refs[resident_id].target("volunteer")):
                 raise NotFound("volunteer", resident_id, "or outside your scope")
-            return Volunteer(row.resident_id, row.community_code,
-                             tuple(s for s in row.skills.split(",") if s), row.availability,
-                             row.registered_on)
+            return _volunteer(row)
 
     def list_volunteers(self, actor: Actor, *, community: str | None = None
                         ) -> list[Volunteer]:
@@ -194,9 +197,7 @@ class VolunteersService(Service):
                  .order_by(_vo.c.community_code, _vo.c.resident_id))
             if community is not None:
                 q = q.where(_vo.c.community_code == community)
-            return [Volunteer(r.resident_id, r.community_code,
-                              tuple(s for s in r.skills.split(",") if s), r.availability,
-                              r.registered_on) for r in op.uow.conn.execute(q)]
+            return [_volunteer(r) for r in op.uow.conn.execute(q)]
 
     # ------------------------------------------------------------------ organizations
 

@@ -4,7 +4,8 @@ hook-answer checks and the result of an import."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ from community_governance.domain.cases import CaseCategory, RouteStep
 from community_governance.domain.posts import PostKind
 from community_governance.plugins import expect_each, expect_type
 from community_governance.storage.tables import cases as ct
+
+T = TypeVar("T")
 
 #: Report a case: staff near the households, or a resident as themselves.
 CASE_REPORT = Action("case.report", roles=COMMUNITY_OFFICE | HIGHER_OFFICE | LOCAL_POSTS,
@@ -63,6 +66,12 @@ def _expect_dirs(value: Any) -> list[Any]:
 
 def _plain(day: dt.date) -> dt.date:
     return dt.date(day.year, day.month, day.day)
+
+
+def _chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Slices of ``values`` of at most ``size`` elements (for IN lists)."""
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
 
 
 @attrs.frozen

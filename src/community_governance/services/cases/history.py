@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -32,6 +32,7 @@ from community_governance.services.cases.common import (
     CASE_IMPORT,
     CASE_REPORT,
     ImportResult,
+    _chunks,
 )
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.services.registry import _bulk_insert
@@ -212,11 +213,6 @@ class HistoryMixin(CaseRouting):
                                           "level": RouteLevel(made["level"]).key,
                                           "unit_code": made["unit_code"]})
             return ImportResult(tuple(r["id"] for r in case_rows), ())
-
-
-def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
 
 
 class _Replay:

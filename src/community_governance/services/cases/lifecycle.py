@@ -33,6 +33,7 @@ from community_governance.services.cases.common import (
     CASE_HANDLE,
     CASE_READ,
     CASE_REPORT,
+    _chunks,
 )
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.storage.repos.scoping import scope_clause
@@ -457,9 +458,9 @@ class LifecycleMixin(CaseRouting):
         b = t.units.alias("b")
         c = t.units.alias("c")
         out: dict[str, str] = {}
-        for i in range(0, len(codes), 500):
+        for part in _chunks(codes):
             rows = op.uow.conn.execute(
                 sa.select(b.c.code, b.c.name, c.c.name.label("community"))
-                .join(c, c.c.code == b.c.parent_code).where(b.c.code.in_(codes[i:i + 500])))
+                .join(c, c.c.code == b.c.parent_code).where(b.c.code.in_(part)))
             out.update({r.code: f"{r.community}{r.name}" for r in rows})
         return out

@@ -14,7 +14,12 @@ from community_governance.domain.access import Actor, Target
 from community_governance.domain.cases import CLOSED_STATUSES, CaseStatus
 from community_governance.errors import ValidationError
 from community_governance.services.base import Operation
-from community_governance.services.cases.common import CASE_EXPORT, CASE_IMPORT, ImportResult
+from community_governance.services.cases.common import (
+    CASE_EXPORT,
+    CASE_IMPORT,
+    ImportResult,
+    _chunks,
+)
 from community_governance.services.cases.lifecycle import LifecycleMixin
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import cases as ct
@@ -88,8 +93,7 @@ class Open311Mixin(LifecycleMixin):
     def _last_notes(op: Operation, ids: list[str]) -> dict[str, str]:
         tr = ct.case_transitions.c
         out: dict[str, str] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
+        for chunk in _chunks(ids):
             rows = op.uow.conn.execute(
                 sa.select(tr.case_id, tr.seq, tr.note).where(
                     tr.case_id.in_(chunk), tr.note != "").order_by(tr.case_id, tr.seq))

@@ -134,8 +134,7 @@ def allocation_check(chart: dict[str, Account]) -> Callable[[Any], dict[str, Dec
 
 
 def _check_threshold(value: Any) -> Decimal:
-    amount = positive_money(value, path="threshold")
-    return amount
+    return positive_money(value, path="threshold")
 
 
 def _text(value: Any, path: str, *, required: bool = True, limit: int = 200) -> str:

@@ -134,8 +134,9 @@ class LedgerMixin(FundsBooks):
                                       channel=item.channel, voucher=item.voucher, on=item.on,
                                       memo=item.memo, counterparty=item.counterparty,
                                       public=bool(item.donor_consent), key=item.key,
-                                      fingerprint=fp, kind=TransactionKind.ORDINARY)
-                           for item, fp in zip(batch, prints, strict=True)]
+                                      fingerprint=fp, kind=TransactionKind.ORDINARY,
+                                      community_checked=i > 0)
+                           for i, (item, fp) in enumerate(zip(batch, prints, strict=True))]
                     op.detail.pop("replayed", None)
                     op.detail.update({"community": community_code, "transactions": len(out),
                                       "total": str(sum((x.total for x in out), _ZERO))})
@@ -153,7 +154,13 @@ class LedgerMixin(FundsBooks):
         voucher: str, on: dt.date | None, memo: str, counterparty: str | None,
         public: bool | None, key: str | None, fingerprint: str, kind: TransactionKind,
         reverses: int | None = None, budget_checked: bool = False,
+        community_checked: bool = False,
     ) -> Transaction:
+        """Check and write one transaction in ``op``.
+
+        ``community_checked``: an earlier transaction of the same batch (same operation, same
+        community) passed the permission and community checks and took the books' lock.
+        """
         try:
             chan = Channel(channel)
         except ValueError:
@@ -165,11 +172,13 @@ class LedgerMixin(FundsBooks):
         party = _text(counterparty, "counterparty", required=False) or None
         if key is not None:
             key = _text(key, "key", limit=120)
-        op.require(FUNDS_POST, self._target(community))
-        self._require_community(op, community)
+        if not community_checked:
+            op.require(FUNDS_POST, self._target(community))
+            self._require_community(op, community)
         _raise(check_postings(lines, self._chart(community)))
         day = _date(on, op.today)
-        self._lock(op, community)
+        if not community_checked:
+            self._lock(op, community)
         self._require_open_year(op, community, day)
         replay = self._replay(op, key, fingerprint)
         if replay is not None:
