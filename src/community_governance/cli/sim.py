@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from community_governance.cli import echo_json
+
+if TYPE_CHECKING:
+    from community_governance.simulation.scenario import Scenario
 
 __all__ = ["register", "sim"]
 
@@ -24,6 +27,16 @@ def _progress(description: str) -> Any:
 
     return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+
+
+def _scenario(name_or_path: str, sets: tuple[str, ...]) -> Scenario:
+    """The scenario ``name_or_path`` with the ``--set KEY=VALUE`` overrides applied."""
+    from community_governance.simulation.scenario import load_scenario, parse_setting
+
+    sc = load_scenario(name_or_path)
+    if sets:
+        sc = sc.with_overrides(dict(parse_setting(text) for text in sets))
+    return sc
 
 
 @click.group()
@@ -45,11 +58,8 @@ def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], c
     """Run SCENARIO (a file or a bundled name such as yima-2019) and write its outputs."""
     from community_governance.simulation.engine import Simulation
     from community_governance.simulation.outputs import write_run
-    from community_governance.simulation.scenario import load_scenario, parse_setting
 
-    sc = load_scenario(scenario)
-    if sets:
-        sc = sc.with_overrides(dict(parse_setting(text) for text in sets))
+    sc = _scenario(scenario, sets)
     model = Simulation(sc, seed=seed)
     if quiet:
         model.run()
@@ -85,18 +95,12 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: 
               scheduler: str | None, sets: tuple[str, ...], seed: int | None, out: Path,
               quiet: bool) -> None:
     """Sweep parameters of SCENARIO over a grid with replicates (resumable into --out)."""
-    from community_governance.simulation.scenario import (
-        load_scenario,
-        parse_override,
-        parse_setting,
-    )
+    from community_governance.simulation.scenario import parse_override
     from community_governance.simulation.sweep import run_sweep
 
     if workers is not None and scheduler is not None:
         raise click.UsageError("give --workers or --scheduler, not both")
-    sc = load_scenario(scenario)
-    if sets:
-        sc = sc.with_overrides(dict(parse_setting(text) for text in sets))
+    sc = _scenario(scenario, sets)
     grid = dict(parse_override(p) for p in params)
     if quiet:
         res = run_sweep(sc, grid, replicates=replicates, out_dir=out, workers=workers,

@@ -375,11 +375,7 @@ def check_assignment(
     """
     items = list(buildings)
     graphs = community_graphs(items, policy, edges=edges, coordinates=coordinates)
-    neighbours = {
-        b.code: frozenset(g.buildings[j].code for j in g.neighbours[i])
-        for g in graphs.values()
-        for i, b in enumerate(g.buildings)
-    }
+    neighbours = {b: nb for g in graphs.values() for b, nb in g.neighbour_codes().items()}
     view = AssignmentView(
         claims=claims_of(assignment),
         buildings={b.code: b for b in items},

@@ -263,6 +263,11 @@ class CommunityGraph:
         codes = self.codes
         return [(codes[i], codes[j]) for i, nb in enumerate(self.neighbours) for j in nb if i < j]
 
+    def neighbour_codes(self) -> dict[str, frozenset[str]]:
+        """The adjacency by code: building code → the codes of its neighbours."""
+        codes = self.codes
+        return {codes[i]: frozenset(codes[j] for j in nb) for i, nb in enumerate(self.neighbours)}
+
 
 def _check_unique(buildings: Sequence[BuildingNode]) -> None:
     seen: set[str] = set()

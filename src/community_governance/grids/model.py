@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "Move",
     "Spread",
     "grid_count",
+    "grid_number",
 ]
 
 
@@ -131,6 +133,15 @@ def grid_count(policy: GridPolicy, households: int) -> int:
         The number of grids, at least 1.
     """
     return max(1, round(households / policy.target))
+
+
+_GRID_NUMBER = re.compile(r"-W(\d+)$")
+
+
+def grid_number(code: str) -> int | None:
+    """The number of a grid code (``411281001001-W03`` → 3), or ``None`` if it has none."""
+    m = _GRID_NUMBER.search(code)
+    return int(m.group(1)) if m else None
 
 
 def _households(value: int) -> int:

@@ -23,7 +23,6 @@ every number the community has used.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from community_governance.domain.units import grid_code
@@ -48,11 +47,10 @@ from community_governance.grids.model import (
     Move,
     Spread,
     grid_count,
+    grid_number,
 )
 
 __all__ = ["redraw"]
-
-_NUMBER = re.compile(r"-W(\d+)$")
 
 
 def redraw(
@@ -152,7 +150,7 @@ def _redraw_community(
     for code, g in previous.items():
         if g.startswith(prefix):
             prev_members.setdefault(g, set()).add(code)
-    used = [int(m.group(1)) for g in prev_members if (m := _NUMBER.search(g))]
+    used = [n for g in prev_members if (n := grid_number(g)) is not None]
     fresh = iter(range(max(used, default=0) + 1, 10**6))
     for i, b in enumerate(graph.buildings):
         was = previous.get(b.code)

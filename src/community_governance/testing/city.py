@@ -23,7 +23,14 @@ from community_governance.domain.access import Actor
 from community_governance.domain.idnumber import compose_id_number
 from community_governance.domain.people import Household, Relation, Vulnerability
 from community_governance.domain.posts import HolderKind, Post, PostKind, StaffMember
-from community_governance.domain.units import Building, Unit, UnitKind
+from community_governance.domain.units import (
+    Building,
+    Unit,
+    UnitKind,
+    building_code,
+    compound_code,
+    grid_code,
+)
 
 __all__ = ["SmallCity", "build_small_city"]
 
@@ -89,8 +96,12 @@ class SmallCity:
 
     def grid_of_building(self, building: str) -> str:
         """The grid of a building of the small city."""
-        n = int(building[-4:])
-        return f"{building[:12]}-W0{1 if n <= 2 else 2}"
+        return _grid_of(building[:12], int(building[-4:]))
+
+
+def _grid_of(community: str, n: int) -> str:
+    """The grid of building number ``n`` of ``community``: B0001-B0002 in W01, the rest W02."""
+    return grid_code(community, 1 if n <= 2 else 2)
 
 
 def build_small_city(gov: object) -> SmallCity:
@@ -105,15 +116,15 @@ def build_small_city(gov: object) -> SmallCity:
     grids: dict[str, tuple[str, ...]] = {}
     buildings: dict[str, tuple[str, ...]] = {}
     for c in COMMUNITIES:
-        grids[c] = (f"{c}-W01", f"{c}-W02")
+        grids[c] = (grid_code(c, 1), grid_code(c, 2))
         units += [Unit(g, UnitKind.GRID, f"第{i + 1}网格", c) for i, g in enumerate(grids[c])]
-        units.append(Unit(f"{c}-Q01", UnitKind.COMPOUND, "第一小区", c))
+        units.append(Unit(compound_code(c, 1), UnitKind.COMPOUND, "第一小区", c))
     reg.add_units(system, units)
     blds: list[Building] = []
     for ci, c in enumerate(COMMUNITIES):
-        buildings[c] = tuple(f"{c}-B{n:04d}" for n in range(1, 5))
+        buildings[c] = tuple(building_code(c, n) for n in range(1, 5))
         for n, code in enumerate(buildings[c], start=1):
-            blds.append(Building(code, f"{n}号楼", c, f"{c}-Q01", grids[c][0 if n <= 2 else 1],
+            blds.append(Building(code, f"{n}号楼", c, compound_code(c, 1), _grid_of(c, n),
                                  x=100.0 * ci + 20 * n, y=50.0 * ci, households_planned=3))
     reg.add_buildings(system, blds)
     households: dict[str, tuple[str, ...]] = {}

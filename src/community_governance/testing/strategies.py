@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from community_governance.domain.idnumber import PROVINCES, check_character, compose_id_number
 from community_governance.domain.people import Relation, Vulnerability
-from community_governance.domain.units import Building, Unit, UnitKind
+from community_governance.domain.units import Building, Unit, UnitKind, building_code, grid_code
 
 if TYPE_CHECKING:
     from community_governance.domain.access import Action
@@ -127,15 +127,15 @@ def units_tree(draw: st.DrawFn, county: str = "411281") -> list[Unit]:
             cc = f"{sd}{c:03d}"
             out.append(Unit(cc, UnitKind.COMMUNITY, f"第{c}社区", sd))
             for g in range(1, draw(st.integers(0, 3)) + 1):
-                out.append(Unit(f"{cc}-W{g:02d}", UnitKind.GRID, f"第{g}网格", cc))
+                out.append(Unit(grid_code(cc, g), UnitKind.GRID, f"第{g}网格", cc))
     return out
 
 
 def buildings(community: str) -> st.SearchStrategy[Building]:
     """Buildings of ``community`` with positions and planned households."""
     return st.builds(
-        lambda n, x, y, h: Building(f"{community}-B{n:04d}", f"{n}号楼", community, x=x, y=y,
-                                    households_planned=h),
+        lambda n, x, y, h: Building(building_code(community, n), f"{n}号楼", community, x=x,
+                                    y=y, households_planned=h),
         st.integers(1, 9999), st.floats(0, 5000), st.floats(0, 5000), st.integers(1, 300))
 
 
@@ -187,15 +187,11 @@ def activity_categories() -> st.SearchStrategy[str]:
 
 def grid_codes(community: str) -> st.SearchStrategy[str]:
     """Grid codes of ``community`` (``411281001001-W03``)."""
-    from community_governance.domain.units import grid_code
-
     return st.builds(grid_code, st.just(community), st.integers(1, 20))
 
 
 def building_codes(community: str) -> st.SearchStrategy[str]:
     """Building codes of ``community`` (``411281001001-B0042``)."""
-    from community_governance.domain.units import building_code
-
     return st.builds(building_code, st.just(community), st.integers(1, 9999))
 
 
@@ -207,12 +203,10 @@ def resident_ids() -> st.SearchStrategy[str]:
 @st.composite
 def activities(draw: st.DrawFn, county: str = "411281") -> Activity:
     """Stored volunteer activities of a community or one of its grids, 0 to 600 minutes long."""
-    from community_governance.domain.units import grid_code
     from community_governance.domain.volunteers import Activity
 
     community = draw(community_codes(county))
-    unit = draw(st.just(community) | st.builds(grid_code, st.just(community),
-                                               st.integers(1, 20)))
+    unit = draw(st.just(community) | grid_codes(community))
     start = draw(st.datetimes(min_value=dt.datetime(2017, 1, 1),
                               max_value=dt.datetime(2030, 12, 31), timezones=st.just(dt.UTC))
                  ).replace(second=0, microsecond=0)

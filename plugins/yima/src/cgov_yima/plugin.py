@@ -72,6 +72,12 @@ PARTNER_UNITS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Yima's grid policy (网格划分标准): 600 households a grid, 480-720 in band, compounds kept
+#: whole; 500 m: a grid may reach across a street to the next compound (the national default).
+GRID_POLICY = GridPolicy(target=600, low=480, high=720, keep_compounds_whole=True,
+                         neighbour_distance_m=500.0)
+
+
 def _ours(code: str | None) -> bool:
     return code is not None and code.startswith(YIMA)
 
@@ -79,11 +85,7 @@ def _ours(code: str | None) -> bool:
 @hookimpl
 def cgov_grid_policy(community_code: str, households: int) -> GridPolicy | None:
     """One grid per 600 households (每600户居民划分1个网格), 480-720 allowed, compounds whole."""
-    if not _ours(community_code):
-        return None
-    # 500 m: a grid may reach across a street to the next compound (the national default)
-    return GridPolicy(target=600, low=480, high=720, keep_compounds_whole=True,
-                      neighbour_distance_m=500.0)
+    return GRID_POLICY if _ours(community_code) else None
 
 
 @hookimpl

@@ -52,12 +52,9 @@ class _Checks(_GridsBase):
         """
         edge_list = list(edges) if edges is not None else None
         with self._read(actor, "grids.check") as op:
-            codes = self._communities(op, community)
-            full, partial = self._visible(op, codes)
-            todo = sorted([*full, *partial])
-            stored = self._load(op, todo)
+            full, partial, stored = self._load_visible(op, community)
             day = op.today
-            leaders = self._leaders(op, todo, day)
+            leaders = self._leaders(op, list(stored), day)
         return self._check(stored, full, partial, leaders, day, coordinates, edge_list)
 
     def _check(
@@ -75,10 +72,10 @@ class _Checks(_GridsBase):
         all_buildings: dict[str, BuildingNode] = {}
         for policy, comms in groups.items():
             nodes = {n.code: n for c in comms for n in stored[c].nodes}
-            claims: dict[str, set[str]] = {g: set() for c in comms for g in stored[c].grid_units}
+            claims: dict[str, set[str]] = {}
             for c in comms:
-                for b, g in self._all_claims(stored[c]):
-                    claims.setdefault(g, set()).add(b)
+                for g, bs in stored[c].members().items():
+                    claims.setdefault(g, set()).update(bs)
             neighbours = self._neighbours(stored, comms, policy, coordinates, edges, notes)
             view = AssignmentView(claims=claims_of(claims), buildings=nodes,
                                   neighbours=neighbours, policy=policy)
@@ -106,9 +103,8 @@ class _Checks(_GridsBase):
             households=sum(n.households for n in all_buildings.values()),
             assignment=report, leaders=lead, day=day, notes=tuple(notes))
 
-    @staticmethod
     def _neighbours(
-        stored: Mapping[str, _Stored], comms: Sequence[str], policy: GridPolicy,
+        self, stored: Mapping[str, _Stored], comms: Sequence[str], policy: GridPolicy,
         coordinates: Coordinates | str, edges: list[tuple[str, str]] | None, notes: list[str],
     ) -> dict[str, frozenset[str]]:
         out: dict[str, frozenset[str]] = {}
@@ -123,24 +119,18 @@ class _Checks(_GridsBase):
                 codes = frozenset(n.code for n in nodes)
                 out.update({n.code: codes - {n.code} for n in nodes})
                 continue
-            mine = {n.code for n in nodes}
-            own = [(a, z) for a, z in edges if a in mine and z in mine] if edges is not None \
-                else None
-            for g in community_graphs(nodes, policy, edges=own,
+            for g in community_graphs(nodes, policy, edges=self._edges_of(edges, stored[c]),
                                       coordinates=coordinates).values():
-                for i, b in enumerate(g.buildings):
-                    out[b.code] = frozenset(g.buildings[j].code for j in g.neighbours[i])
+                out.update(g.neighbour_codes())
         return out
 
     def assignment(self, actor: Actor, community: str | None = None) -> dict[str, list[str]]:
         """Building code → every grid claiming it (usually one), for the actor's scope."""
         with self._read(actor, "grids.assignment") as op:
-            codes = self._communities(op, community)
-            full, partial = self._visible(op, codes)
-            stored = self._load(op, sorted([*full, *partial]))
+            full, partial, stored = self._load_visible(op, community)
         out: dict[str, set[str]] = defaultdict(set)
         for c, s in stored.items():
-            for b, g in self._all_claims(s):
+            for b, g in s.all_claims():
                 if c in full or g in partial.get(c, frozenset()):
                     out[b].add(g)
         return {b: sorted(gs) for b, gs in sorted(out.items())}

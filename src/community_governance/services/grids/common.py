@@ -20,7 +20,7 @@ from community_governance.domain.access import Action, Scope, Target
 from community_governance.domain.posts import PostKind
 from community_governance.domain.units import UnitKind
 from community_governance.errors import NotFound
-from community_governance.grids.model import BuildingNode, GridPolicy
+from community_governance.grids.model import BuildingNode, GridPolicy, grid_number
 from community_governance.services.base import Operation, Service, post_from_row
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import grids as gt
@@ -78,6 +78,20 @@ class _Stored:
     @property
     def households(self) -> int:
         return sum(n.households for n in self.nodes)
+
+    def all_claims(self) -> set[tuple[str, str]]:
+        """Every (building, grid) claim: the claims table and the settled grid column."""
+        pairs = {(b, g) for b, g, _, _ in self.claims}
+        pairs |= {(b, g) for b, g in self.grid_of.items() if g}
+        return pairs
+
+    def members(self) -> dict[str, set[str]]:
+        """Grid → the buildings it claims (:meth:`all_claims`); every grid unit of the
+        community is a key, with no building if it claims none."""
+        out: dict[str, set[str]] = {g: set() for g in self.grid_units}
+        for b, g in self.all_claims():
+            out.setdefault(g, set()).add(b)
+        return out
 
 
 def _chunks(items: Sequence[str], size: int = 900) -> Iterable[Sequence[str]]:
@@ -160,13 +174,26 @@ class _GridsBase(Service):
         return out
 
     @staticmethod
-    def _all_claims(s: _Stored) -> set[tuple[str, str]]:
-        """Every (building, grid) claim: the claims table and the settled grid column."""
-        pairs = {(b, g) for b, g, _, _ in s.claims}
-        pairs |= {(b, g) for b, g in s.grid_of.items() if g}
-        return pairs
+    def _edges_of(edges: list[tuple[str, str]] | None,
+                  s: _Stored) -> list[tuple[str, str]] | None:
+        """The explicit adjacency ``edges`` between buildings of ``s`` (``None`` stays)."""
+        if edges is None:
+            return None
+        mine = {n.code for n in s.nodes}
+        return [(a, z) for a, z in edges if a in mine and z in mine]
 
     # --------------------------------------------------------------------------- reading
+
+    def _load_visible(
+        self, op: Operation, community: str | None,
+    ) -> tuple[list[str], dict[str, frozenset[str]], dict[str, _Stored]]:
+        """What the actor may read of ``community`` (or of every community), loaded.
+
+        Returns the communities read in full, the grids read of the others (see
+        :meth:`_visible`), and every one of those communities as stored, by code in order.
+        """
+        full, partial = self._visible(op, self._communities(op, community))
+        return full, partial, self._load(op, sorted([*full, *partial]))
 
     def _visible(self, op: Operation,
                  codes: Sequence[str]) -> tuple[list[str], dict[str, frozenset[str]]]:
@@ -209,6 +236,5 @@ class _GridsBase(Service):
 
 
 def _number(grid: str) -> int:
-    """The number of a grid code (``...-W03`` → 3)."""
-    tail = grid.rsplit("-W", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+    """The number of a grid code (``...-W03`` → 3; 0 if it has none)."""
+    return grid_number(grid) or 0

@@ -79,7 +79,7 @@ class _Drawing(_GridsBase):
             todo = [c for c in codes if stored[c].nodes]
             for c in todo:
                 s = stored[c]
-                if not replace and (s.grid_units or self._all_claims(s)):
+                if not replace and (s.grid_units or s.all_claims()):
                     raise ConflictError(
                         f"community {c} has {len(s.grid_units)} grid(s) already: redraw it "
                         "(gov.grids.redraw, cgov grids draw --redraw) to keep grid codes "
@@ -129,7 +129,7 @@ class _Drawing(_GridsBase):
             op.require(GRIDS_DRAW, Target("unit", community, unit_code=community))
             s = self._load(op, codes)[community]
             by_building: dict[str, set[str]] = defaultdict(set)
-            for b, g in self._all_claims(s):
+            for b, g in s.all_claims():
                 by_building[b].add(g)
             disputed = sorted(b for b, gs in by_building.items() if len(gs) > 1)
             if disputed:
@@ -150,14 +150,6 @@ class _Drawing(_GridsBase):
             op.detail.update({"grids": len(division.grids), "moves": len(division.moves),
                               "households_moved": division.households_moved})
             return report
-
-    @staticmethod
-    def _edges_of(edges: list[tuple[str, str]] | None,
-                  s: _Stored) -> list[tuple[str, str]] | None:
-        if edges is None:
-            return None
-        mine = {n.code for n in s.nodes}
-        return [(a, z) for a, z in edges if a in mine and z in mine]
 
     def _write_division(self, op: Operation, s: _Stored,
                         division: Division) -> tuple[list[str], list[str]]:

@@ -40,16 +40,14 @@ class _Geo(_GridsBase):
         """
         coords = Coordinates(coordinates)
         with self._read(actor, "grids.export") as op:
-            codes = self._communities(op, community)
-            full, partial = self._visible(op, codes)
-            stored = self._load(op, sorted([*full, *partial]))
+            full, partial, stored = self._load_visible(op, community)
         features: list[dict[str, Any]] = []
         for c in sorted(stored):
             s = stored[c]
             policy = self.policy(c, s.households)
             hh = {n.code: n.households for n in s.nodes}
             members: dict[str, list[str]] = defaultdict(list)
-            for b, g in sorted(self._all_claims(s)):
+            for b, g in sorted(s.all_claims()):
                 if c in full or g in partial.get(c, frozenset()):
                     members[g].append(b)
             grids = tuple(Grid(g, c, tuple(bs), sum(hh.get(b, 0) for b in bs))

@@ -147,10 +147,8 @@ class _Staffing(_GridsBase):
             community: one community, or every one in the actor's scope.
         """
         with self._read(actor, "grids.staffing") as op:
-            codes = self._communities(op, community)
-            full, partial = self._visible(op, codes)
-            todo = sorted([*full, *partial])
-            stored = self._load(op, todo)
+            _, partial, stored = self._load_visible(op, community)
+            todo = list(stored)
             day = op.today
             grid_leader, building_leader = self._leaders(op, todo, day)
             residents = self._residents_per_building(op, todo)
@@ -167,9 +165,7 @@ class _Staffing(_GridsBase):
         for c in todo:
             s = stored[c]
             hh = {n.code: n.households for n in s.nodes}
-            members: dict[str, set[str]] = {g: set() for g in s.grid_units}
-            for b, g in self._all_claims(s):
-                members.setdefault(g, set()).add(b)
+            members = s.members()
             visible = partial.get(c)
             for g in sorted(members):
                 if visible is not None and g not in visible:

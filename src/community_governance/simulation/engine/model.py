@@ -32,7 +32,7 @@ from community_governance.simulation.engine.arrays import (
 )
 from community_governance.simulation.engine.city import SimCity, city_for
 from community_governance.simulation.engine.results import _Results
-from community_governance.simulation.scenario import Scenario
+from community_governance.simulation.scenario import FundChannel, Scenario
 
 __all__ = ["Simulation"]
 
@@ -320,7 +320,7 @@ class Simulation(_Results):
         for the part of the year left), channels pro rata by day from their start. Also the
         parts: ``(account, fen, purpose)``."""
         sc = self.scenario
-        d0, d1 = self.step_starts[t], self.step_starts[t + 1]
+        d0 = self.step_starts[t]
         out = np.zeros(len(ACCOUNTS), dtype=np.int64)
         parts: list[tuple[int, int, str]] = []
         if self.new_year[t]:
@@ -331,16 +331,20 @@ class Simulation(_Results):
             out += lump
             parts += [(k, int(v), "allocation") for k, v in enumerate(lump) if v > 0]
         for ch in sc.funds.channels:
-            begin = max(ch.start or sc.run.start, sc.run.start)
-            a = max((d0 - begin).days, 0)
-            b = max((d1 - begin).days, 0)
-            if b > a:
-                amount = _fen(ch.cny_per_year)
-                got = amount * b // 365 - amount * a // 365
-                out[_USE_ACCOUNT[ch.use]] += got
-                if got > 0:
-                    parts.append((_USE_ACCOUNT[ch.use], got, f"channel:{ch.name}"))
+            got = self._channel_fen(ch, t, _fen(ch.cny_per_year))
+            out[_USE_ACCOUNT[ch.use]] += got
+            if got > 0:
+                parts.append((_USE_ACCOUNT[ch.use], got, f"channel:{ch.name}"))
         return out, parts
+
+    def _channel_fen(self, ch: FundChannel, t: int, per_year: int) -> int:
+        """Fen of ``per_year`` a channel brings in step ``t``: pro rata by day from its start
+        (or the run's), nothing before."""
+        run_start = self.scenario.run.start
+        begin = max(ch.start or run_start, run_start)
+        a = max((self.step_starts[t] - begin).days, 0)
+        b = max((self.step_starts[t + 1] - begin).days, 0)
+        return per_year * b // 365 - per_year * a // 365
 
     # --- the step -----------------------------------------------------------------------
 
@@ -363,10 +367,8 @@ class Simulation(_Results):
             self.supermarket_left[:] = self.supermarket_budget_fen
         for ch in sc.funds.channels:
             if ch.use == "supermarket":
-                begin = max(ch.start or sc.run.start, sc.run.start)
-                a, b = max((d0 - begin).days, 0), max((self.step_starts[t + 1] - begin).days, 0)
-                amount = int(_fen(ch.cny_per_year) * c.scale)
-                self.supermarket_left += amount * b // 365 - amount * a // 365
+                self.supermarket_left += self._channel_fen(
+                    ch, t, int(_fen(ch.cny_per_year) * c.scale))
         outflow = np.zeros(n_c, dtype=np.int64)
         office = np.minimum(self.funds[:, 0], self.annual_fen[0] * sd // 365)
         self.funds[:, 0] -= office
