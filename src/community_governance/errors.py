@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 
+from community_governance.masking import mask_text
+
 __all__ = [
     "CalendarYearMissing",
     "CgovError",
@@ -42,8 +44,6 @@ class CgovError(Exception):
     """
 
     def __init__(self, *args: object) -> None:
-        from community_governance.masking import mask_text
-
         super().__init__(*(mask_text(a) if isinstance(a, str) else a for a in args))
 
 
@@ -55,8 +55,6 @@ class ValidationError(CgovError, ValueError):
     """
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
-        from community_governance.masking import mask_text
-
         self.path = path
         self.reason = mask_text(message)
         super().__init__(f"{message} @ {path}" if path else message)

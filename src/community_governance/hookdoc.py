@@ -6,10 +6,12 @@ fails when the page is out of date or a hook's docstring lacks a part.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 import textwrap
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from community_governance import hookspecs
@@ -76,14 +78,17 @@ def _signature(fn: Callable[..., Any]) -> str:
     return f"{fn.__name__}({', '.join(inspect.signature(fn).parameters)})"
 
 
-def _default_of(hook: str) -> tuple[str, str] | None:
-    """``(plugin name, first paragraph of its docstring)`` of the built-in default, if any."""
-    import importlib
-
+def _default_modules() -> list[tuple[str, ModuleType]]:
+    """The built-in default plugins, ``(module name, module)`` in name order."""
     from community_governance.plugins import default_plugin_modules
 
-    for name in default_plugin_modules():
-        fn = getattr(importlib.import_module(name), hook, None)
+    return [(name, importlib.import_module(name)) for name in default_plugin_modules()]
+
+
+def _default_of(hook: str, defaults: list[tuple[str, ModuleType]]) -> tuple[str, str] | None:
+    """``(plugin name, first paragraph of its docstring)`` of the built-in default, if any."""
+    for name, module in defaults:
+        fn = getattr(module, hook, None)
         if fn is not None:
             doc = (inspect.getdoc(fn) or "no description").split("\n\n")[0]
             label = f"`cgov.defaults.{name.rsplit('.', 1)[1]}`"
@@ -108,6 +113,7 @@ def render_catalogue() -> str:
         "",
     ]
     family = None
+    defaults = _default_modules()
     for fam, _name, fn in iter_hooks():
         if fam != family:
             family = fam
@@ -116,7 +122,7 @@ def render_catalogue() -> str:
         doc = inspect.getdoc(fn) or ""
         body, _, example = doc.partition("Example::")
         lines += [_markdown(body.strip()), ""]
-        default = _default_of(_name)
+        default = _default_of(_name, defaults)
         if default:
             lines += [f"**National default** ({default[0]}): {default[1]}", ""]
         else:

@@ -18,7 +18,7 @@ import importlib
 import logging
 import os
 import pkgutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import pluggy
@@ -129,12 +129,8 @@ class Hooks:
             )
         try:
             return impl.function(*args)
-        except CgovError as exc:
-            if isinstance(exc, PluginError):
-                raise
-            raise PluginError(
-                impl.plugin_name, hook, f"raised {type(exc).__name__}: {exc}"
-            ) from exc
+        except PluginError:
+            raise
         except Exception as exc:
             raise PluginError(
                 impl.plugin_name, hook, f"raised {type(exc).__name__}: {exc}"
@@ -264,8 +260,3 @@ def expect_each(check: Callable[[Any], T]) -> Callable[[Any], list[T]]:
 def accept_any(value: Any) -> Any:
     """No check (for hooks whose answers are ignored)."""
     return value
-
-
-def names(impls: Iterable[pluggy.HookImpl]) -> list[str]:
-    """Plugin names of hook implementations."""
-    return [i.plugin_name for i in impls]

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from community_governance.errors import CgovError
+
+if TYPE_CHECKING:
+    from community_governance.storage.base import Store
+
+
+def _store(url: str) -> Store:
+    """The storage backend that serves ``url`` (through ``cgov_storage_backend``)."""
+    from community_governance.facade import _check_store
+    from community_governance.plugins import Hooks, get_plugin_manager
+
+    return Hooks(get_plugin_manager()).first("cgov_storage_backend", _check_store, url=url)
 
 
 def register(cli: click.Group) -> None:
@@ -18,12 +31,7 @@ def register(cli: click.Group) -> None:
     @click.argument("url")
     def upgrade(url: str) -> None:
         """Create or upgrade the database at URL to this library's schema."""
-        from community_governance.plugins import Hooks, get_plugin_manager
-
-        hooks = Hooks(get_plugin_manager())
-        from community_governance.facade import _check_store
-
-        store = hooks.first("cgov_storage_backend", _check_store, url=url)
+        store = _store(url)
         try:
             store.upgrade()
             st = store.schema_status()
@@ -37,10 +45,7 @@ def register(cli: click.Group) -> None:
     @click.argument("url")
     def status(url: str) -> None:
         """Show the schema revision of the database at URL."""
-        from community_governance.facade import _check_store
-        from community_governance.plugins import Hooks, get_plugin_manager
-
-        store = Hooks(get_plugin_manager()).first("cgov_storage_backend", _check_store, url=url)
+        store = _store(url)
         try:
             st = store.schema_status()
         finally:

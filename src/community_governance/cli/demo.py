@@ -96,14 +96,12 @@ def headline(gov: Any, *, year: int) -> list[str]:
     """One line per capability: what the demo city shows against the study's figures."""
     who = Actor.system("demo")
     lines: list[str] = []
-    grids = getattr(gov, "grids", None)
-    if grids is not None:
-        chk = grids.check(who)
-        a = chk.assignment
-        lines.append(
-            f"grids 网格: {chk.grids} (study: 78); unmanaged 漏管 {len(a.unmanaged)}, disputed "
-            f"争议 {len(a.disputed)}, out of band {len(a.out_of_band)}; grids without a leader "
-            f"{len(chk.leaders.grids_without_leader)}")
+    chk = gov.grids.check(who)
+    a = chk.assignment
+    lines.append(
+        f"grids 网格: {chk.grids} (study: 78); unmanaged 漏管 {len(a.unmanaged)}, disputed "
+        f"争议 {len(a.disputed)}, out of band {len(a.out_of_band)}; grids without a leader "
+        f"{len(chk.leaders.grids_without_leader)}")
     p = gov.volunteers.participation(who).totals
     lines.append(
         f"volunteers 志愿者: {p['volunteer_orgs']} organizations, {p['org_members']:,} members "

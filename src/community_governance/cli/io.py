@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -56,13 +57,11 @@ def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within
     from community_governance.io.exporters import export
 
     with open_db(db) as gov:
-        if out is None:
-            n = export(gov, kind, sys.stdout, actor=actor, fmt=fmt, within=within,
-                       reveal=reveal, reason=reason)
-        else:
-            with out.open("w", encoding="utf-8", newline="") as fh:
-                n = export(gov, kind, fh, actor=actor, fmt=fmt, within=within, reveal=reveal,
-                           reason=reason)
+        sink = (contextlib.nullcontext(sys.stdout) if out is None
+                else out.open("w", encoding="utf-8", newline=""))
+        with sink as fh:
+            n = export(gov, kind, fh, actor=actor, fmt=fmt, within=within, reveal=reveal,
+                       reason=reason)
     click.echo(f"exported {n} {kind}" + (f" to {out}" if out else ""), err=True)
 
 

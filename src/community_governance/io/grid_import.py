@@ -132,7 +132,6 @@ class GridsImporter(Importer):
                 else:
                     items.append(c)
             seen.setdefault(key, number)
-        errors.sort(key=lambda e: e.row)
         return ([_Batch(f"import:{table.file}", tuple(items))] if items else []), errors, warnings
 
     def write(self, gov: Any, actor: Actor, items: Sequence[Any]) -> int:

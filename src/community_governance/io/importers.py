@@ -149,6 +149,11 @@ class _RowFault(Exception):
         self.column = column
         self.reason = reason
 
+    @classmethod
+    def of(cls, exc: ValidationError) -> _RowFault:
+        """The fault of a domain check's error, in the column its path ends with."""
+        return cls((exc.path or "").rsplit(".", 1)[-1] or None, exc.reason)
+
 
 @attrs.frozen
 class _Table:
@@ -331,8 +336,7 @@ def _bool(row: dict[str, Any], field: str) -> bool:
     v = row.get(field)
     if isinstance(v, bool):
         return v
-    s = "" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v)
-    s = s.strip().lower()
+    s = (_text(row, field) or "").lower()
     if s in _TRUE:
         return True
     if s in _FALSE:
@@ -396,8 +400,8 @@ def _collect(table: _Table, build: Callable[[int, dict[str, Any]], Any],
         except _RowFault as f:
             errors.append(RowError(number, f.column, f.reason))
         except ValidationError as exc:
-            column = (exc.path or "").rsplit(".", 1)[-1] or None
-            errors.append(RowError(number, column, exc.reason))
+            fault = _RowFault.of(exc)
+            errors.append(RowError(number, fault.column, fault.reason))
     return out
 
 
@@ -573,8 +577,7 @@ class ResidentsImporter(Importer):
                 except _RowFault as f:
                     faults.append(f)
                 except ValidationError as exc:
-                    faults.append(_RowFault((exc.path or "").rsplit(".", 1)[-1] or None,
-                                            exc.reason))
+                    faults.append(_RowFault.of(exc))
                 return None
 
             name = cell(lambda: _text(row, "name", required=True))
@@ -636,7 +639,6 @@ class ResidentsImporter(Importer):
             if len(errors) == bad:
                 items.append(n)
             seen_numbers.setdefault(n.id_number, number)
-        errors.sort(key=lambda e: e.row)
         return items, errors, warnings
 
     def write(self, gov: Any, actor: Actor, items: Sequence[Any]) -> int:

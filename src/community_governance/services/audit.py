@@ -107,6 +107,17 @@ def _time(value: dt.datetime | dt.date | None, name: str, *, end: bool) -> dt.da
     return start + dt.timedelta(days=1) if end else start
 
 
+def _period(q: sa.Select[Any], at: sa.ColumnElement[Any], since: dt.datetime | dt.date | None,
+            until: dt.datetime | dt.date | None) -> sa.Select[Any]:
+    """``q`` narrowed to the rows with ``since <= at < until`` (either bound optional)."""
+    lo, hi = _time(since, "since", end=False), _time(until, "until", end=True)
+    if lo is not None:
+        q = q.where(at >= lo)
+    if hi is not None:
+        q = q.where(at < hi)
+    return q
+
+
 class AuditService:
     """Queries of the audit trail and the access log (``gov.audit``)."""
 
@@ -135,9 +146,11 @@ class AuditService:
             scope_clause(scope, unit=t.posts.c.unit_code))
 
     @staticmethod
-    def _residents_in(scope: Scope) -> sa.Select[Any]:
-        """Keys of the residents who live inside ``scope`` now."""
-        return (sa.select(t.residents.c.id)
+    def _residents_in(
+        scope: Scope, key: sa.ColumnElement[Any] = t.residents.c.id
+    ) -> sa.Select[Any]:
+        """``key`` (the resident's key by default) of the residents who live inside ``scope``."""
+        return (sa.select(key)
                 .join(t.households, t.households.c.id == t.residents.c.household_id)
                 .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
                 .where(scope_clause(scope, unit=t.households.c.building_code,
@@ -187,11 +200,7 @@ class AuditService:
             if obj:
                 needle = json.dumps(obj, ensure_ascii=False) if ":" in obj else obj
                 q = q.where(a.c.objects.contains(needle, autoescape=True))
-            lo, hi = _time(since, "since", end=False), _time(until, "until", end=True)
-            if lo is not None:
-                q = q.where(a.c.at >= lo)
-            if hi is not None:
-                q = q.where(a.c.at < hi)
+            q = _period(q, a.c.at, since, until)
             rows = op.uow.conn.execute(q.order_by(a.c.id).limit(limit).offset(offset)).all()
         return [AuditEntry(r.id, r.at, f"{r.actor_kind}:{r.actor_id}", r.operation,
                            tuple(json.loads(r.objects or "[]")),
@@ -222,12 +231,8 @@ class AuditService:
             scope = self._scope(op)
             q = sa.select(g)
             if not scope.everything:
-                residents_here = (
-                    sa.select(sa.literal("resident ") + t.residents.c.id)
-                    .join(t.households, t.households.c.id == t.residents.c.household_id)
-                    .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
-                    .where(scope_clause(scope, unit=t.households.c.building_code,
-                                        grid=t.buildings.c.grid_code)))
+                residents_here = self._residents_in(
+                    scope, sa.literal("resident ") + t.residents.c.id)
                 q = q.where(sa.or_(g.c.actor_id.in_(self._people_in(scope)),
                                    sa.and_(g.c.actor_kind == "resident",
                                            g.c.actor_id.in_(self._residents_in(scope))),
@@ -238,11 +243,7 @@ class AuditService:
                 q = q.where(g.c.action.startswith(action, autoescape=True))
             if target:
                 q = q.where(g.c.target == (target if " " in target else f"resident {target}"))
-            lo, hi = _time(since, "since", end=False), _time(until, "until", end=True)
-            if lo is not None:
-                q = q.where(g.c.at >= lo)
-            if hi is not None:
-                q = q.where(g.c.at < hi)
+            q = _period(q, g.c.at, since, until)
             rows = op.uow.conn.execute(q.order_by(g.c.id).limit(limit).offset(offset)).all()
         return [AccessEntry(r.id, r.at, f"{r.actor_kind}:{r.actor_id}", r.action, r.target,
                             r.reason) for r in rows]

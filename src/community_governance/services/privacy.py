@@ -22,13 +22,17 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from community_governance.domain import actions as A
-from community_governance.domain.access import Actor, ActorKind, Target
-from community_governance.domain.idnumber import IdNumber, mask_phone, parse_id_number
-from community_governance.domain.people import Relation, Resident, Vulnerability, validate_phone
+from community_governance.domain.access import Actor, ActorKind
+from community_governance.domain.idnumber import mask_phone, parse_id_number
+from community_governance.domain.people import Relation, Resident, validate_phone
 from community_governance.errors import ConflictError, NotFound, ValidationError
-from community_governance.masking import mask_text
-from community_governance.plugins import expect_str_list
 from community_governance.services.base import Operation, Service, post_from_row
+from community_governance.services.registry.common import (
+    check_resident,
+    resident_from_row,
+    resident_query,
+    resident_target,
+)
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import load_all, metadata
 
@@ -77,16 +81,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _resident_query() -> sa.Select[Any]:
-    return (sa.select(t.residents, t.households.c.building_code, t.buildings.c.grid_code)
-            .outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
-            .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code))
-
-
-def _target(r: Any) -> Target:
-    return Target("resident", r.id, r.building_code, r.grid_code, owner_id=r.id)
-
-
 def _blank(column: sa.Column[Any]) -> Any:
     if column.nullable:
         return None
@@ -113,33 +107,16 @@ class PrivacyService:
     # ------------------------------------------------------------------ helpers
 
     def _load(self, op: Operation, resident_id: str) -> Any:
-        r = op.uow.conn.execute(_resident_query().where(t.residents.c.id == resident_id)).first()
+        r = op.uow.conn.execute(resident_query().where(t.residents.c.id == resident_id)).first()
         if r is None:
             raise NotFound("resident", resident_id)
         return r
 
     def _resident(self, r: Any, *, reveal: bool, vulnerable: bool) -> Resident:
-        cipher = self._gov.cipher
-        idn: IdNumber | None = None
-        if r.id_number is not None:
-            number = cipher.open(r.id_number)
-            assert number is not None
-            idn = IdNumber(number, r.region_code, None, r.birth_date, r.sex,
-                           tuple(w for w in r.warnings.split("\n") if w))
-            if not reveal:
-                idn = idn.hidden()
-        phone = cipher.open(r.phone)
-        if phone and not reveal:
-            phone = mask_phone(phone)
-        vul = frozenset(Vulnerability(v) for v in r.vulnerabilities.split(",") if v) \
-            if vulnerable else frozenset()
-        return Resident(r.id, r.name, idn, r.household_id, Relation(r.relation), phone, vul,
-                        r.party_member, r.erased)
+        return resident_from_row(self._gov.cipher, r, reveal=reveal, vulnerable=vulnerable)
 
     def _open(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("enc1:"):
-            return self._gov.cipher.open(value)
-        return value
+        return self._gov.cipher.open(value) if isinstance(value, str) else value
 
     # ------------------------------------------------------------------ export
 
@@ -169,7 +146,7 @@ class PrivacyService:
         """
         with self._svc._read(actor, "privacy.export_own_data") as op:
             r = self._load(op, resident_id)
-            target = _target(r)
+            target = resident_target(r)
             op.require(A.RESIDENT_EXPORT_OWN, target)
             own = actor.kind is ActorKind.RESIDENT and actor.id == resident_id
             vulnerable = own or op.allowed(A.RESIDENT_READ_VULNERABILITY, target)
@@ -275,7 +252,7 @@ class PrivacyService:
             if r.erased:
                 raise ConflictError(f"resident {resident_id} is erased; register them anew "
                                     "instead of correcting the erased record")
-            target = _target(r)
+            target = resident_target(r)
             if name is not None or id_number is not None:
                 op.require(A.RESIDENT_WRITE, target)
             else:
@@ -308,12 +285,7 @@ class PrivacyService:
             corrected = Resident(current.id, new_name, new_idn, current.household_id,
                                  current.relation, new_phone, current.vulnerabilities,
                                  current.party_member, False)
-            if self._gov.hooks.implementations("cgov_validate_resident"):
-                problems = [p for _, answer in self._gov.hooks.all(
-                    "cgov_validate_resident", expect_str_list, resident=corrected,
-                    today=op.today) for p in answer]
-                if problems:
-                    raise ValidationError(mask_text("; ".join(problems)), path="$")
+            check_resident(self._gov.hooks, corrected, op.today, "$")
             op.uow.conn.execute(t.residents.update().where(t.residents.c.id == resident_id)
                                 .values(**values))
             op.touch("resident", resident_id)
@@ -358,7 +330,7 @@ class PrivacyService:
             r = self._load(op, resident_id)
             if r.erased:
                 raise ConflictError(f"resident {resident_id} is erased already")
-            op.require(A.RESIDENT_ERASE, _target(r))
+            op.require(A.RESIDENT_ERASE, resident_target(r))
             conn = op.uow.conn
             today = op.today
             conn.execute(t.residents.update().where(t.residents.c.id == resident_id).values(

@@ -34,22 +34,24 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return cfg
 
 
-def head() -> str:
-    """The newest revision this library knows."""
-    rev = ScriptDirectory.from_config(alembic_config()).get_current_head()
+def _head(scripts: ScriptDirectory) -> str:
+    rev = scripts.get_current_head()
     assert rev is not None
     return rev
 
 
-def _known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+def head() -> str:
+    """The newest revision this library knows."""
+    return _head(ScriptDirectory.from_config(alembic_config()))
 
 
 def status(engine: sa.Engine) -> SchemaStatus:
     """Read the database's revision."""
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
-    return SchemaStatus(current, head(), current is None or current in _known_revisions())
+    scripts = ScriptDirectory.from_config(alembic_config())  # read the scripts once
+    known = current is None or current in {s.revision for s in scripts.walk_revisions()}
+    return SchemaStatus(current, _head(scripts), known)
 
 
 def _is_empty(engine: sa.Engine) -> bool:

@@ -26,7 +26,7 @@ __all__ = ["SqlStore", "engine_for_url"]
 
 def engine_for_url(url: str) -> sa.Engine:
     """Create the SQLAlchemy engine for a ``memory://``, ``sqlite:`` or ``postgresql:`` URL."""
-    if url == "memory://" or url.startswith("memory://"):
+    if url.startswith("memory://"):
         engine = sa.create_engine(
             "sqlite://",
             poolclass=StaticPool,

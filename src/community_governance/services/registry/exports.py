@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -14,6 +14,7 @@ from community_governance.domain.people import Household, Resident
 from community_governance.domain.units import UnitKind
 from community_governance.errors import PermissionDenied, ValidationError
 from community_governance.services.registry.common import _RegistryBase
+from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
@@ -35,11 +36,6 @@ class ExistingKeys:
     households: frozenset[str]
     residents: frozenset[str]
     id_numbers: frozenset[str]
-
-
-def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _within(code: str | None, unit: sa.ColumnElement[Any],
@@ -89,16 +85,16 @@ class _Exports(_RegistryBase):
                                        "households, residents or ID numbers are stored")
             conn = op.uow.conn
             kinds: dict[str, UnitKind] = {}
-            for part in _chunks(units_in):
+            for part in chunks(units_in):
                 for r in conn.execute(sa.select(t.units.c.code, t.units.c.kind).where(
                         t.units.c.code.in_(part))):
                     kinds[r.code] = UnitKind(r.kind)
-            households = {r for part in _chunks(hh_in) for r in conn.execute(
+            households = {r for part in chunks(hh_in) for r in conn.execute(
                 sa.select(t.households.c.id).where(t.households.c.id.in_(part))).scalars()}
-            residents = {r for part in _chunks(rid_in) for r in conn.execute(
+            residents = {r for part in chunks(rid_in) for r in conn.execute(
                 sa.select(t.residents.c.id).where(t.residents.c.id.in_(part))).scalars()}
             hashes = sorted(by_hash)
-            taken = {by_hash[h] for part in _chunks(hashes) for h in conn.execute(
+            taken = {by_hash[h] for part in chunks(hashes) for h in conn.execute(
                 sa.select(t.residents.c.id_hash).where(t.residents.c.id_hash.in_(part)))
                 .scalars()}
         return ExistingKeys(units=kinds, households=frozenset(households),

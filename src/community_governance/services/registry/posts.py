@@ -53,8 +53,9 @@ class _Posts(_RegistryBase):
         """Give posts (书记, 主任, 网格长, 楼院长...) to residents or staff for a term."""
         items = list(posts)
         with self._svc._write(actor, "registry.assign_posts") as op:
+            kinds: dict[str, UnitKind | None] = {}
             for i, p in enumerate(items):
-                kind = self._kind_of(op, p.unit_code)
+                kind = self._kind_of(op, p.unit_code, kinds)
                 if kind is None:
                     raise NotFound("unit", p.unit_code, f"at $[{i}].unit_code")
                 if kind not in POST_UNIT_KINDS[p.kind]:
@@ -144,9 +145,10 @@ class _Posts(_RegistryBase):
         """Add partner units (分包局委, 文明单位, 驻区单位) and attach them to communities."""
         items = list(partners)
         with self._svc._write(actor, "registry.add_partner_units") as op:
+            kinds: dict[str, UnitKind | None] = {}
             for p in items:
                 for c in p.community_codes:
-                    if self._kind_of(op, c) is not UnitKind.COMMUNITY:
+                    if self._kind_of(op, c, kinds) is not UnitKind.COMMUNITY:
                         raise NotFound("community", c, f"for partner unit {p.id}")
                     op.require(A.PARTNER_WRITE, Target("partner", p.id, unit_code=c))
             self._insert(op, t.partner_units, [

@@ -23,8 +23,8 @@ from community_governance.domain.people import Relation, Resident, Vulnerability
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_str_list
 from community_governance.services.base import Operation
-from community_governance.services.registry.common import _RegistryBase
-from community_governance.storage.repos.bulk import bulk_insert
+from community_governance.services.registry.common import _RegistryBase, check_resident
+from community_governance.storage.repos.bulk import bulk_insert, chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
@@ -199,11 +199,7 @@ class _Residents(_RegistryBase):
         )
 
     def _run_checks(self, op: Operation, res: Resident, path: str) -> None:
-        problems = [p for _, answer in self._gov.hooks.all(
-            "cgov_validate_resident", expect_str_list, resident=res, today=op.today)
-            for p in answer]
-        if problems:
-            raise ValidationError("; ".join(problems), path=path)
+        check_resident(self._gov.hooks, res, op.today, path)
 
     @staticmethod
     def _row(res: Resident, idn: IdNumber, now: Any, cipher: Any) -> dict[str, Any]:
@@ -218,13 +214,11 @@ class _Residents(_RegistryBase):
         }
 
     def _check_unique(self, op: Operation, rows: list[dict[str, Any]]) -> None:
-        hashes = [r["id_hash"] for r in rows]
-        ids = [r["id"] for r in rows]
-        for chunk in range(0, len(rows), 5000):
+        for part in chunks(rows, 5000):
             taken = op.uow.conn.execute(
                 sa.select(t.residents.c.id, t.residents.c.id_hash).where(sa.or_(
-                    t.residents.c.id_hash.in_(hashes[chunk:chunk + 5000]),
-                    t.residents.c.id.in_(ids[chunk:chunk + 5000])))
+                    t.residents.c.id_hash.in_([r["id_hash"] for r in part]),
+                    t.residents.c.id.in_([r["id"] for r in part])))
             ).all()
             if taken:
                 raise ConflictError(
@@ -236,12 +230,11 @@ class _Residents(_RegistryBase):
         self, op: Operation, ids: set[str]
     ) -> dict[str, tuple[str, str | None]]:
         out: dict[str, tuple[str, str | None]] = {}
-        id_list = sorted(ids)
-        for chunk in range(0, len(id_list), 5000):
+        for part in chunks(sorted(ids), 5000):
             q = (sa.select(t.households.c.id, t.households.c.building_code,
                            t.buildings.c.grid_code)
                  .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
-                 .where(t.households.c.id.in_(id_list[chunk:chunk + 5000])))
+                 .where(t.households.c.id.in_(part)))
             for r in op.uow.conn.execute(q):
                 out[r.id] = (r.building_code, r.grid_code)
         return out

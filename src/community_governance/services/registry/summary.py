@@ -49,17 +49,17 @@ class _Summary(_RegistryBase):
             scope = op.scope(A.REPORT_READ)
             conn = op.uow.conn
 
+            def under(code: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+                return code.startswith(within, autoescape=True) if within else sa.true()
+
             def units(kind: UnitKind) -> int:
                 q = sa.select(sa.func.count()).select_from(t.units).where(
                     t.units.c.kind == kind.value,
-                    scope_clause(scope, unit=t.units.c.code))
-                if within:
-                    q = q.where(t.units.c.code.startswith(within, autoescape=True))
+                    scope_clause(scope, unit=t.units.c.code), under(t.units.c.code))
                 return int(conn.execute(q).scalar_one())
 
             bscope = scope_clause(scope, unit=t.buildings.c.code, grid=t.buildings.c.grid_code)
-            wb = (t.buildings.c.code.startswith(within, autoescape=True) if within
-                  else sa.true())
+            wb = under(t.buildings.c.code)
             blds = conn.execute(sa.select(sa.func.count()).select_from(t.buildings)
                                 .where(bscope, wb)).scalar_one()
             hh = conn.execute(sa.select(sa.func.count()).select_from(
@@ -70,13 +70,11 @@ class _Summary(_RegistryBase):
                             if p.active_on(op.today))
             party = conn.execute(sa.select(sa.func.count()).select_from(t.party_orgs).where(
                 scope_clause(scope, unit=t.party_orgs.c.unit_code),
-                t.party_orgs.c.unit_code.startswith(within, autoescape=True) if within
-                else sa.true())).scalar_one()
+                under(t.party_orgs.c.unit_code))).scalar_one()
             partners = conn.execute(sa.select(sa.func.count(sa.distinct(
                 t.partner_attachments.c.partner_id))).where(
                 scope_clause(scope, unit=t.partner_attachments.c.community_code),
-                t.partner_attachments.c.community_code.startswith(within, autoescape=True)
-                if within else sa.true())).scalar_one()
+                under(t.partner_attachments.c.community_code))).scalar_one()
             return Summary(
                 subdistricts=units(UnitKind.SUBDISTRICT), communities=units(UnitKind.COMMUNITY),
                 grids=units(UnitKind.GRID), compounds=units(UnitKind.COMPOUND),

@@ -84,11 +84,7 @@ class _Units(_RegistryBase):
                 for code, want in ((b.community_code, UnitKind.COMMUNITY),
                                    (b.compound_code, UnitKind.COMPOUND),
                                    (b.grid_code, UnitKind.GRID)):
-                    if code is None:
-                        continue
-                    if code not in kinds:
-                        kinds[code] = self._kind_of(op, code)
-                    if kinds[code] is not want:
+                    if code is not None and self._kind_of(op, code, kinds) is not want:
                         raise NotFound(want.value, code, f"add it before building {b.code} "
                                        f"(at $[{i}])")
                 op.require(A.UNIT_WRITE, Target("building", b.code, unit_code=b.code))

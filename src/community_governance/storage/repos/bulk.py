@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import operator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-__all__ = ["bulk_insert"]
+__all__ = ["bulk_insert", "chunks"]
+
+T = TypeVar("T")
 
 _MISSING = object()
+
+
+def chunks(items: Sequence[T], size: int = 900) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``, e.g. to keep an ``IN (...)`` list under the
+    database's limit on bound parameters."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
