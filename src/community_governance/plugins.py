@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from community_governance import hookspecs
+from community_governance.domain.posts import PostKind
 from community_governance.errors import CgovError, PluginError
 from community_governance.markers import PROJECT
 
@@ -230,6 +231,13 @@ def expect_int(*, minimum: int | None = None, maximum: int | None = None) -> Cal
         return value
 
     return check
+
+
+def expect_post_kinds(value: Any) -> list[PostKind]:
+    """A check for a list (or tuple) of post kinds, given as ``PostKind`` or their values."""
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of post kinds, got {type(value).__name__}")
+    return [PostKind(v) for v in value]
 
 
 def expect_str_list(value: Any) -> list[str]:

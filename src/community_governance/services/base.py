@@ -44,7 +44,7 @@ from community_governance.domain.posts import HolderKind, Post, PostKind
 from community_governance.errors import PermissionDenied, PluginError
 from community_governance.masking import install as _install_log_masking
 from community_governance.masking import mask_text
-from community_governance.plugins import Hooks, expect_bool
+from community_governance.plugins import Hooks, expect_bool, expect_post_kinds
 from community_governance.storage.base import UnitOfWork
 from community_governance.storage.tables import core as t
 
@@ -57,12 +57,6 @@ _install_log_masking()  # every service module imports this one: the library's l
 
 #: Actions as extended by the county plugins of each store (``cgov_extend_permission``).
 _EXTENDED: weakref.WeakKeyDictionary[Hooks, dict[Action, Action]] = weakref.WeakKeyDictionary()
-
-
-def _expect_post_kinds(value: Any) -> list[PostKind]:
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"expected a list of post kinds, got {type(value).__name__}")
-    return [PostKind(v) for v in value]
 
 
 def effective_action(gov: Governance, action: Action) -> Action:
@@ -82,7 +76,7 @@ def effective_action(gov: Governance, action: Action) -> Action:
         return got
     extra: set[PostKind] = set()
     if hooks.implementations("cgov_extend_permission"):
-        for plugin, kinds in hooks.all("cgov_extend_permission", _expect_post_kinds,
+        for plugin, kinds in hooks.all("cgov_extend_permission", expect_post_kinds,
                                        action=attrs.evolve(action)):
             new = set(kinds) - action.roles
             if new and action.personal:

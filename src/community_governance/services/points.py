@@ -53,6 +53,7 @@ from community_governance.errors import (
 from community_governance.plugins import expect_int
 from community_governance.services.base import Operation, Service, audit_fields, post_from_row
 from community_governance.storage.base import UnitOfWork
+from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -808,8 +809,4 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(y, m, min(day.day, last))
 
 
-def chunks(seq: list[str], n: int = 5000) -> Iterator[list[str]]:
-    """Slices of ``seq`` of at most ``n`` elements (for IN lists)."""
-    for i in range(0, len(seq), n):
-        yield seq[i:i + n]
 

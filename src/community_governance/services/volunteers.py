@@ -36,11 +36,11 @@ from community_governance.plugins import expect_int
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import (
     ResidentRef,
-    chunks,
     monthly_points,
     post_entry,
     resolve_resident,
 )
+from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp

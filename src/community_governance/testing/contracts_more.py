@@ -41,13 +41,13 @@ def _communities() -> st.SearchStrategy[str]:
 
 
 def _extend_permission() -> HookContract:
-    """``cgov_extend_permission``: the service's ``_expect_post_kinds``, and (as
+    """``cgov_extend_permission``: ``plugins.expect_post_kinds``, and (as
     ``effective_action`` does) no new posts for an action on personal data.
 
     The check needs the action asked about: the strategy remembers the last action it drew,
     which is the one the answer being checked was given for (examples run one at a time).
     """
-    from community_governance.services.base import _expect_post_kinds
+    from community_governance.plugins import expect_post_kinds as _expect_post_kinds
     from community_governance.testing import strategies as cst
     from community_governance.testing.conformance import HookContract
 
@@ -205,9 +205,9 @@ def _over_budget_kwargs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _funds_contracts() -> dict[str, HookContract]:
+    from community_governance.plugins import expect_post_kinds as _check_roles
     from community_governance.services.funds import (
         _check_over_budget,
-        _check_roles,
         _check_threshold,
     )
     from community_governance.testing import strategies as cst

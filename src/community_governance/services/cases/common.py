@@ -4,7 +4,6 @@ hook-answer checks and the result of an import."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -66,12 +65,6 @@ def _expect_dirs(value: Any) -> list[Any]:
 
 def _plain(day: dt.date) -> dt.date:
     return dt.date(day.year, day.month, day.day)
-
-
-def _chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
-    """Slices of ``values`` of at most ``size`` elements (for IN lists)."""
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
 
 
 @attrs.frozen

@@ -32,10 +32,10 @@ from community_governance.services.cases.common import (
     CASE_IMPORT,
     CASE_REPORT,
     ImportResult,
-    _chunks,
 )
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.services.registry import _bulk_insert
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t
 

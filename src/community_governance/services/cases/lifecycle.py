@@ -33,9 +33,9 @@ from community_governance.services.cases.common import (
     CASE_HANDLE,
     CASE_READ,
     CASE_REPORT,
-    _chunks,
 )
 from community_governance.services.cases.routing import CaseRouting
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t

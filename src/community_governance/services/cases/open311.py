@@ -18,9 +18,9 @@ from community_governance.services.cases.common import (
     CASE_EXPORT,
     CASE_IMPORT,
     ImportResult,
-    _chunks,
 )
 from community_governance.services.cases.lifecycle import LifecycleMixin
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t

@@ -25,7 +25,6 @@ from community_governance.services.funds.common import NewDisbursement as NewDis
 from community_governance.services.funds.common import NewTransaction as NewTransaction
 from community_governance.services.funds.common import Payment as Payment
 from community_governance.services.funds.common import _check_over_budget as _check_over_budget
-from community_governance.services.funds.common import _check_roles as _check_roles
 from community_governance.services.funds.common import _check_threshold as _check_threshold
 from community_governance.services.funds.common import allocation_check as allocation_check
 from community_governance.services.funds.disbursements import DisbursementsMixin

@@ -101,12 +101,6 @@ def _raise(violations: Sequence[Violation]) -> None:
     raise ValidationError(msg, path=path)
 
 
-def _check_roles(value: Any) -> list[PostKind]:
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"expected a list of post kinds, got {type(value).__name__}")
-    return [PostKind(v) for v in value]
-
-
 def _check_over_budget(value: Any) -> list[PostKind] | None:
     if value is False:
         return None

@@ -39,6 +39,7 @@ from community_governance.errors import (
     PermissionDenied,
     ValidationError,
 )
+from community_governance.plugins import expect_post_kinds
 from community_governance.services.base import Operation
 from community_governance.services.funds.common import (
     _OPEN_STATES,
@@ -53,7 +54,6 @@ from community_governance.services.funds.common import (
     P,
     Payment,
     _check_over_budget,
-    _check_roles,
     _date,
     _fingerprint,
     _new_id,
@@ -203,7 +203,7 @@ class DisbursementsMixin(LedgerMixin):
         self._require_community(op, community)
         self._account(community, account, "account", AccountType.EXPENSE)
         day = _date(on, op.today)
-        roles = self._hooks.first("cgov_funds_required_approvals", _check_roles,
+        roles = self._hooks.first("cgov_funds_required_approvals", expect_post_kinds,
                                   community_code=community, account=account, amount=value)
         self._lock(op, community)
         conn = op.uow.conn

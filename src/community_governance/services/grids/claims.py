@@ -14,10 +14,10 @@ from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.services.grids.common import (
     GRIDS_DRAW,
     GRIDS_IMPORT,
-    _chunks,
     _GridsBase,
     _number,
 )
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import grids as gt
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -22,6 +22,7 @@ from community_governance.domain.units import UnitKind
 from community_governance.errors import NotFound
 from community_governance.grids.model import BuildingNode, GridPolicy, grid_number
 from community_governance.services.base import Operation, Service, post_from_row
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import grids as gt
 
@@ -92,11 +93,6 @@ class _Stored:
         for b, g in self.all_claims():
             out.setdefault(g, set()).add(b)
         return out
-
-
-def _chunks(items: Sequence[str], size: int = 900) -> Iterable[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 class _GridsBase(Service):

@@ -19,12 +19,12 @@ from community_governance.services.grids.common import (
     DRAW_SOURCE,
     GRIDS_DRAW,
     Progress,
-    _chunks,
     _GridsBase,
     _number,
     _Stored,
 )
 from community_governance.services.grids.reports import DrawReport
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import grids as gt
 

@@ -14,12 +14,13 @@ from community_governance.domain.posts import HolderKind, Post, PostKind
 from community_governance.domain.units import UnitKind, community_of
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.services.base import Operation, post_from_row
-from community_governance.services.grids.common import _chunks, _GridsBase
+from community_governance.services.grids.common import _GridsBase
 from community_governance.services.grids.reports import (
     CommunityStaffing,
     GridStaffing,
     StaffingReport,
 )
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.tables import core as t
 
 #: Community office posts counted as staff (工作人员) in the staffing report.
