@@ -19,7 +19,7 @@ import logging
 import os
 import pkgutil
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
@@ -29,6 +29,9 @@ from community_governance.errors import CgovError, PluginError
 from community_governance.markers import PROJECT
 
 __all__ = ["Hooks", "default_plugin_modules", "get_plugin_manager", "plugin_name"]
+
+if TYPE_CHECKING:
+    from community_governance.calendars import WorkingDayCalendar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -231,6 +234,26 @@ def expect_int(*, minimum: int | None = None, maximum: int | None = None) -> Cal
         return value
 
     return check
+
+
+def expect_dirs(value: Any) -> list[Any]:
+    """A check for a list (or tuple) of data directories (``cgov_holiday_data_dirs``)."""
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of directories, got {type(value).__name__}")
+    return list(value)
+
+
+def working_day_calendar(hooks: Hooks) -> WorkingDayCalendar:
+    """The official working-day calendar the plugins give: the year-file directories of
+    ``cgov_holiday_data_dirs``, then ``cgov_working_day_calendar``, every answer checked.
+
+    The cases service, ``cgov calendar`` and the simulation engine all get it here.
+    """
+    from community_governance.calendars import WorkingDayCalendar
+
+    dirs = [d for _, ds in hooks.all("cgov_holiday_data_dirs", expect_dirs) for d in ds]
+    return hooks.first("cgov_working_day_calendar", expect_type(WorkingDayCalendar),
+                       extra_dirs=dirs)
 
 
 def expect_post_kinds(value: Any) -> list[PostKind]:

@@ -16,13 +16,9 @@ def _calendar(db: str | None) -> object:
 
         with open_db(db) as gov:
             return gov.cases.calendar()
-    from community_governance.calendars import WorkingDayCalendar
-    from community_governance.plugins import Hooks, expect_type, get_plugin_manager
+    from community_governance.plugins import Hooks, get_plugin_manager, working_day_calendar
 
-    hooks = Hooks(get_plugin_manager())
-    dirs = [d for _, ds in hooks.all("cgov_holiday_data_dirs", lambda v: list(v)) for d in ds]
-    return hooks.first("cgov_working_day_calendar", expect_type(WorkingDayCalendar),
-                       extra_dirs=dirs)
+    return working_day_calendar(Hooks(get_plugin_manager()))
 
 
 def register(cli: click.Group) -> None:

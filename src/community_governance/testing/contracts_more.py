@@ -77,8 +77,8 @@ def _extend_permission() -> HookContract:
 
 def _calendar_contracts() -> dict[str, HookContract]:
     from community_governance.calendars import WorkingDayCalendar, package_data_dir
+    from community_governance.plugins import expect_dirs as _expect_dirs
     from community_governance.plugins import expect_type
-    from community_governance.services.cases import _expect_dirs
     from community_governance.testing.conformance import HookContract
 
     return {

@@ -26,7 +26,6 @@ from community_governance.services.cases.common import CASE_READ as CASE_READ
 from community_governance.services.cases.common import CASE_REPORT as CASE_REPORT
 from community_governance.services.cases.common import ImportResult as ImportResult
 from community_governance.services.cases.common import _expect_category as _expect_category
-from community_governance.services.cases.common import _expect_dirs as _expect_dirs
 from community_governance.services.cases.common import _expect_route as _expect_route
 from community_governance.services.cases.history import CaseRecord as CaseRecord
 from community_governance.services.cases.history import HistoryMixin

@@ -56,10 +56,6 @@ def _expect_route(value: Any) -> list[RouteStep]:
     return steps
 
 
-def _expect_dirs(value: Any) -> list[Any]:
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"expected a list of directories, got {type(value).__name__}")
-    return list(value)
 
 
 

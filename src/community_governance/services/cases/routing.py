@@ -25,12 +25,11 @@ from community_governance.domain.cases import (
     next_status,
 )
 from community_governance.errors import ConflictError, NotFound, ValidationError
-from community_governance.plugins import expect_each, expect_int, expect_type
+from community_governance.plugins import expect_each, expect_int, working_day_calendar
 from community_governance.services.base import Operation, Service
 from community_governance.services.cases.common import (
     _GUARDED_UPDATE,
     _expect_category,
-    _expect_dirs,
     _expect_route,
     _plain,
 )
@@ -57,10 +56,7 @@ class CaseRouting(Service):
             PluginError: a plugin answered something that is not a calendar.
         """
         if self._calendar is None:
-            dirs = [d for _, ds in self._hooks.all("cgov_holiday_data_dirs", _expect_dirs)
-                    for d in ds]
-            self._calendar = self._hooks.first(
-                "cgov_working_day_calendar", expect_type(WorkingDayCalendar), extra_dirs=dirs)
+            self._calendar = working_day_calendar(self._hooks)
         return self._calendar
 
     def categories(self) -> list[CaseCategory]:

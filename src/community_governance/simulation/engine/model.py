@@ -10,6 +10,7 @@ import numpy as np
 
 from community_governance.errors import ValidationError
 from community_governance.markers import hookimpl
+from community_governance.plugins import working_day_calendar
 from community_governance.simulation.behaviours import (
     CaseModel,
     OpinionModel,
@@ -94,7 +95,6 @@ class Simulation(_Results):
         from community_governance.plugins import (
             Hooks,
             expect_int,
-            expect_type,
             get_plugin_manager,
         )
 
@@ -155,11 +155,7 @@ class Simulation(_Results):
         deadlines = [hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
                                  category=k, level=RouteLevel.COMMUNITY) for k in cats]
         self.deadline_working_days = dict(zip(cats, deadlines, strict=True))
-        dirs: list[Any] = []
-        for _name, answer in hooks.all("cgov_holiday_data_dirs", lambda v: list(v)):
-            dirs += answer
-        self.calendar: WorkingDayCalendar = hooks.first(
-            "cgov_working_day_calendar", expect_type(WorkingDayCalendar), extra_dirs=dirs)
+        self.calendar: WorkingDayCalendar = working_day_calendar(hooks)
 
         # --- the calendar of the run -----------------------------------------------------
         s_n, sd = sc.run.steps, sc.run.step_days
