@@ -178,6 +178,8 @@ def open(
     data_key: bytes | str | None = None,
     entrypoints: bool = True,
     create: bool = True,
+    slow_hook_ms: float | None = None,
+    trace_plugins: bool | None = None,
 ) -> Governance:
     """Open a county's governance store.
 
@@ -192,6 +194,9 @@ def open(
         data_key: the county's secret for encrypting ID and phone numbers at rest.
         entrypoints: load plugins installed under the ``community_governance`` entry point.
         create: create the schema in an empty database (otherwise refuse it).
+        slow_hook_ms: log a warning for every hook call slower than this many milliseconds
+            (default: the environment variable ``CGOV_SLOW_HOOK_MS``, else 200).
+        trace_plugins: log every hook call (default: ``CGOV_TRACE_PLUGINS=1``).
 
     Returns:
         A :class:`Governance`; use it as a context manager.
@@ -199,10 +204,13 @@ def open(
     Raises:
         SchemaVersionError: the database is older (run ``cgov db upgrade``) or newer than
             this library.
-        PluginError: a plugin is broken.
+        PluginError: a plugin is broken, a plugin's scope (``cgov_plugin_scope``) is not a
+            list of unit-code prefixes, or two plugins of the same scope conflict (both
+            named).
         StorageError: no backend serves the URL, or it cannot be opened.
     """
-    hooks = Hooks(get_plugin_manager(entrypoints=entrypoints, extra=plugins))
+    hooks = Hooks(get_plugin_manager(entrypoints=entrypoints, extra=plugins),
+                  slow_hook_ms=slow_hook_ms, trace=trace_plugins)
     store = hooks.first("cgov_storage_backend", _check_store, url=url)
     engine = getattr(store, "engine", None)
     if engine is not None and not url.startswith("memory://"):

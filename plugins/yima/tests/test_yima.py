@@ -25,12 +25,14 @@ def test_funds_follow_the_study(small_city_yima: object) -> None:
 
 def test_handover_cases_get_yimas_deadlines(small_city_yima: object) -> None:
     """Lists 三供一业移交 among the categories with its own deadline."""
-    gov, _ = small_city_yima  # type: ignore[misc]
-    codes = {c.code for c in gov.cases.categories()}
+    gov, city = small_city_yima  # type: ignore[misc]
+    codes = {c.code for c in gov.cases.categories("411281")}
     assert {"handover", "heating", "repair"} <= codes
     start = dt.date(2019, 9, 27)  # a Friday before the National Day holiday
     # 7 working days: Sep 29 (a swapped Sunday workday), Sep 30, Oct 8-11, Oct 12 (a Saturday)
-    assert dt.date(2019, 10, 12) == gov.cases.deadline_for("handover", 2, start)
+    assert dt.date(2019, 10, 12) == gov.cases.deadline_for("handover", 2, start,
+                                                           city.communities[0])
+    assert "handover" not in {c.code for c in gov.cases.categories("411202")}
 
 
 def test_scoring_standard_is_yimas(small_city_yima: object) -> None:
@@ -43,8 +45,15 @@ def test_scoring_standard_is_yimas(small_city_yima: object) -> None:
     assert 6 == pts
 
 
+def test_the_plugin_serves_yima_only() -> None:
+    """Declares its scope: 411281."""
+    assert ["411281"] == plugin.cgov_plugin_scope()
+
+
 def test_other_counties_keep_the_national_rules() -> None:
     """Passes for communities outside Yima."""
+    assert plugin.cgov_case_categories("411202") is None
+    assert plugin.cgov_case_deadline("heating", 1, "411202") is None
     assert plugin.cgov_grid_policy("410102001001", 1000) is None
     assert plugin.cgov_funds_annual_allocation("410102001001", 2019) is None
     assert plugin.cgov_points_standard("culture", 120, "410102001001") is None

@@ -38,7 +38,7 @@ DEADLINES: dict[str, tuple[int, int, int, int]] = {
 
 
 @hookimpl(trylast=True)
-def cgov_case_categories() -> list[CaseCategory]:
+def cgov_case_categories(county_code: str) -> list[CaseCategory]:
     """维修, 环境卫生, 矛盾纠纷, 安全隐患, 物业管理, 关爱服务, 其他."""
     return list(DEFAULT_CATEGORIES)
 
@@ -60,13 +60,13 @@ def cgov_case_route(
 
 
 @hookimpl(trylast=True)
-def cgov_case_deadline(category: str, level: RouteLevel) -> int:
+def cgov_case_deadline(category: str, level: RouteLevel, county_code: str) -> int:
     """Working days per category and level (county categories get those of 其他)."""
     return DEADLINES.get(category, DEADLINES["other"])[int(level) - 1]
 
 
 @hookimpl(trylast=True)
-def cgov_service_guide_matters() -> list[GuideMatter]:
+def cgov_service_guide_matters(county_code: str) -> list[GuideMatter]:
     """A few common matters per domain (低保, 城乡居民养老保险, 居住证...), from package data."""
     data = resources.files("community_governance.defaults").joinpath("guide_matters.json")
     text = data.read_text("utf-8")

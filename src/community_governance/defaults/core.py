@@ -22,7 +22,9 @@ def cgov_storage_backend(url: str) -> Store | None:
 
 
 @hookimpl(trylast=True)
-def cgov_validate_resident(resident: Resident, today: dt.date) -> list[str] | None:
+def cgov_validate_resident(
+    resident: Resident, today: dt.date, community_code: str | None
+) -> list[str] | None:
     """National rule: a resident with an ID number must be born by ``today`` (checked by the
     ID validator already) and have a name."""
     if not resident.erased and not resident.name.strip():

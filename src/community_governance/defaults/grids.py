@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from community_governance.grids.model import GridPolicy
+from community_governance.grids.model import NEIGHBOUR_DISTANCE_M, GridPolicy
 from community_governance.markers import hookimpl
 
-#: Buildings of one community this close (metres) count as adjacent under the national
-#: default: a grid may reach across a street or a small park to the next compound (小区), as
-#: grids of about 600 households do, but not across the whole community. (The grid package's
-#: own default, 150 m, links only next-door buildings and leaves compounds standing apart as
-#: separate parts, each divided on its own.)
-NEIGHBOUR_DISTANCE_M = 500.0
+__all__ = ["NATIONAL_POLICY", "NEIGHBOUR_DISTANCE_M", "cgov_grid_policy"]
 
 #: The national practice: 600 households a grid, 480-720 in band, compounds kept whole.
 NATIONAL_POLICY = GridPolicy(target=600, low=480, high=720, keep_compounds_whole=True,

@@ -31,7 +31,7 @@ def cgov_points_standard(category: str, minutes: int, community_code: str) -> in
 
 
 @hookimpl(trylast=True)
-def cgov_points_expiry_months(community_code: str | None) -> int | None:
+def cgov_points_expiry_months(community_code: str) -> int | None:
     """National default: points stay valid for 24 months."""
     return 24
 

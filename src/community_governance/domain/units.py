@@ -25,6 +25,7 @@ __all__ = [
     "compound_code",
     "grid_code",
     "parent_kind",
+    "validate_scope_prefix",
     "validate_unit_code",
 ]
 
@@ -116,6 +117,32 @@ def validate_unit_code(kind: UnitKind, code: str, parent_code: str | None = None
                 path="code",
             )
     return code
+
+
+#: The lengths of a unit-code prefix naming a whole administrative area: province (省, 2 digits),
+#: prefecture (地级市, 4), county (县级, 6), sub-district (办事处/街道, 9), community (社区, 12).
+SCOPE_PREFIX_LENGTHS = (2, 4, 6, 9, 12)
+
+
+def validate_scope_prefix(prefix: object) -> str:
+    """Check that ``prefix`` names a whole administrative area by its code prefix.
+
+    A plugin's scope (``cgov_plugin_scope``) is a list of such prefixes: ``"41"`` (Henan),
+    ``"4112"`` (三门峡市), ``"411281"`` (义马市), a sub-district or a community code.
+
+    Returns:
+        The prefix, unchanged.
+
+    Raises:
+        ValidationError: it is not a string of 2, 4, 6, 9 or 12 digits.
+    """
+    if (not isinstance(prefix, str) or not prefix.isascii() or not prefix.isdigit()
+            or len(prefix) not in SCOPE_PREFIX_LENGTHS):
+        raise ValidationError(
+            f"scope {prefix!r} is not a unit-code prefix: give the code of a province (2 "
+            "digits, '41'), prefecture (4, '4112'), county (6, '411281'), sub-district (9) or "
+            "community (12)", path="scope")
+    return prefix
 
 
 def community_of(code: str) -> str | None:

@@ -67,6 +67,11 @@ def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: int)
         )
 
 
+#: Buildings of one community this close (metres) count as adjacent unless a policy says
+#: otherwise: the national default (``GridPolicy(500, 400, 650)`` gets it too).
+NEIGHBOUR_DISTANCE_M = 500.0
+
+
 @attrs.frozen
 class GridPolicy:
     """How a county divides communities into grids (网格划分标准).
@@ -80,8 +85,9 @@ class GridPolicy:
         high: most households a grid may hold while in band.
         keep_compounds_whole: put every compound (小区) whose households fit under ``high`` in
             one grid; a larger compound is split, and the plan says so.
-        neighbour_distance_m: buildings of one community this close (metres) are adjacent;
-            ``None`` turns the distance rule off.
+        neighbour_distance_m: buildings of one community this close (metres) are adjacent
+            (default 500 m, the national default: a grid may reach across a street or a small
+            park to the next compound); ``None`` turns the distance rule off.
         k_neighbours: also link each building to its ``k`` nearest buildings of its community,
             however far; ``0`` turns the rule off. With it on, no building is an island.
         compound_link_m: link the buildings of one compound along its shortest spanning tree
@@ -93,7 +99,8 @@ class GridPolicy:
     low: int = attrs.field(validator=_positive)
     high: int = attrs.field(validator=_positive)
     keep_compounds_whole: bool = True
-    neighbour_distance_m: float | None = attrs.field(default=150.0, validator=_optional_positive)
+    neighbour_distance_m: float | None = attrs.field(default=NEIGHBOUR_DISTANCE_M,
+                                                     validator=_optional_positive)
     k_neighbours: int = attrs.field(default=0, validator=_non_negative)
     compound_link_m: float | None = attrs.field(default=300.0, validator=_optional_positive)
 

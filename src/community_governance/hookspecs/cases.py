@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 @hookspec
-def cgov_case_categories() -> list[CaseCategory] | None:
+def cgov_case_categories(county_code: str) -> list[CaseCategory] | None:
     """List the categories of case (事务类别) residents and staff may report in.
 
     Called by ``gov.cases`` whenever it checks a category or lists them (Open311 services).
@@ -20,18 +20,20 @@ def cgov_case_categories() -> list[CaseCategory] | None:
     安全隐患 (safety), 物业管理 (property), 关爱服务 (care) and 其他 (other).
 
     Args:
-        (none)
+        county_code: the 6-digit code of the county whose categories are asked (the county
+            of the case's building, or of the community listing its services).
 
     Returns:
         A list of :class:`~community_governance.domain.cases.CaseCategory`, or ``None``.
 
-    All results are combined: the categories of every plugin are listed, and when two plugins
-    give the same code the one asked first (the county's) wins.
+    All results are combined: the categories of every plugin serving the county are listed,
+    and when two plugins give the same code the one asked first (the most specific scope)
+    wins; two plugins of the same scope defining one code are refused at ``open()``.
 
     Example::
 
         @hookimpl
-        def cgov_case_categories():
+        def cgov_case_categories(county_code):
             return [CaseCategory("heating", "供暖", "集中供暖不热、漏水")]
     """
 
@@ -70,7 +72,7 @@ def cgov_case_route(
 
 
 @hookspec(firstresult=True)
-def cgov_case_deadline(category: str, level: RouteLevel) -> int | None:
+def cgov_case_deadline(category: str, level: RouteLevel, county_code: str) -> int | None:
     """Give the number of working days a level has to handle a case of a category.
 
     Called by ``gov.cases`` when a case is reported, reopened or escalated; the deadline is
@@ -79,6 +81,7 @@ def cgov_case_deadline(category: str, level: RouteLevel) -> int | None:
     Args:
         category: the category code.
         level: the route level the case is at.
+        county_code: the 6-digit code of the case's county.
 
     Returns:
         Working days, from 1 to 60, or ``None``.
@@ -88,20 +91,20 @@ def cgov_case_deadline(category: str, level: RouteLevel) -> int | None:
     Example::
 
         @hookimpl
-        def cgov_case_deadline(category, level):
+        def cgov_case_deadline(category, level, county_code):
             return 1 if category == "heating" else None
     """
 
 
 @hookspec
-def cgov_service_guide_matters() -> list[GuideMatter] | None:
+def cgov_service_guide_matters(county_code: str) -> list[GuideMatter] | None:
     """Give service guide matters (办事指南事项) to seed a county's guide with.
 
     Called by ``gov.guide.seed_defaults``; matters whose code is already in the guide are
     left alone (published versions are never overwritten by seeding).
 
     Args:
-        (none)
+        county_code: the 6-digit code of the county whose guide is seeded.
 
     Returns:
         A list of :class:`~community_governance.domain.guide.GuideMatter`, or ``None``.
@@ -112,7 +115,7 @@ def cgov_service_guide_matters() -> list[GuideMatter] | None:
     Example::
 
         @hookimpl
-        def cgov_service_guide_matters():
+        def cgov_service_guide_matters(county_code):
             return [GuideMatter(
                 code="MZ-101", title="义马市高龄津贴申领", domain="civil_affairs",
                 conditions=["年满80周岁"], materials=["身份证", "户口簿"],

@@ -40,9 +40,40 @@ def cgov_storage_backend(url: str) -> Store | None:
 
         @hookimpl
         def cgov_storage_backend(url):
-            if url.startswith("mariadb://"):
-                return SqlStore.from_url(url.replace("mariadb://", "mysql+pymysql://", 1))
+            if url.startswith("yima://"):  # the county's short name for its database file
+                return SqlStore.from_url("sqlite:///" + url.removeprefix("yima://"))
             return None
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a plugin applies
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def cgov_plugin_scope() -> list[str] | None:
+    """Name the places a plugin serves, as unit-code prefixes (适用范围).
+
+    Called once per plugin when the store is opened. A plugin that answers is asked only about
+    places (``place=`` of a hook call: a community, or a county for county-wide rules) whose
+    code starts with one of its prefixes, whatever the registration order. Scopes nest: the
+    most specific scope answers first, then wider ones, then unscoped plugins, then the
+    national defaults. Two plugins of the same scope answering the same first-result hook, or
+    defining the same case category, are refused at ``open()`` naming both.
+
+    Returns:
+        A non-empty list of prefixes of 2 (province), 4 (prefecture), 6 (county), 9
+        (sub-district) or 12 (community) digits; ``None`` to serve everywhere (as the national
+        defaults do). Anything else is a ``PluginError`` at ``open()``.
+
+    All results are combined: each plugin's answer is its own scope (answers are never merged).
+
+    Example::
+
+        @hookimpl
+        def cgov_plugin_scope():
+            return ["411281"]  # 义马市 only
     """
 
 
@@ -52,7 +83,9 @@ def cgov_storage_backend(url: str) -> Store | None:
 
 
 @hookspec
-def cgov_validate_resident(resident: Resident, today: dt.date) -> list[str] | None:
+def cgov_validate_resident(
+    resident: Resident, today: dt.date, community_code: str | None
+) -> list[str] | None:
     """Check a resident before it is registered or corrected, by the county's own rules.
 
     Called by ``gov.registry`` for every resident it writes, after the library's own checks
@@ -61,6 +94,8 @@ def cgov_validate_resident(resident: Resident, today: dt.date) -> list[str] | No
     Args:
         resident: the resident about to be written.
         today: the day of the write, in the county's zone.
+        community_code: the community of the resident's household (``None`` for a resident
+            being erased or without a household).
 
     Returns:
         A list of problems (each a sentence naming the rule and the fix); empty or ``None``
@@ -72,7 +107,7 @@ def cgov_validate_resident(resident: Resident, today: dt.date) -> list[str] | No
     Example::
 
         @hookimpl
-        def cgov_validate_resident(resident, today):
+        def cgov_validate_resident(resident, today, community_code):
             if resident.phone is None:
                 return ["this county requires a phone number for every resident"]
             return None
@@ -134,10 +169,12 @@ def cgov_notify(event: str, payload: dict[str, Any]) -> None:
 
     Example::
 
+        log = logging.getLogger("yima_plugin.wechat")
+
         @hookimpl
         def cgov_notify(event, payload):
-            if event == "case.escalated":
-                wechat.send_template(payload["case_id"], payload["level"])
+            if event == "case.escalated":  # e.g. push a WeChat template message here
+                log.info("case %s escalated to level %s", payload["case_id"], payload["level"])
     """
 
 

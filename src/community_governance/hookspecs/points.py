@@ -48,7 +48,9 @@ def cgov_points_standard(category: str, minutes: int, community_code: str) -> in
 
 
 @hookspec
-def cgov_points_bonus(activity: Activity, resident_id: str, base: int) -> int | None:
+def cgov_points_bonus(
+    activity: Activity, resident_id: str, base: int, community_code: str
+) -> int | None:
     """Add bonus points to one attendee's score (加分).
 
     Called after the scoring standard, for every attendee.
@@ -57,6 +59,7 @@ def cgov_points_bonus(activity: Activity, resident_id: str, base: int) -> int | 
         activity: the activity attended.
         resident_id: the attendee.
         base: the points from the scoring standard.
+        community_code: the organising community.
 
     Returns:
         Extra points, a whole number >= 0, or ``None`` for none.
@@ -66,8 +69,10 @@ def cgov_points_bonus(activity: Activity, resident_id: str, base: int) -> int | 
     Example::
 
         @hookimpl
-        def cgov_points_bonus(activity, resident_id, base):
-            return 5 if activity.start.weekday() >= 5 else None  # weekend bonus
+        def cgov_points_bonus(activity, resident_id, base, community_code):
+            # activity.start is UTC: take the weekday in the county's zone
+            local = pendulum.instance(activity.start).in_timezone("Asia/Shanghai")
+            return 5 if local.day_of_week in (pendulum.SATURDAY, pendulum.SUNDAY) else None
     """
 
 
@@ -96,11 +101,14 @@ def cgov_points_daily_cap(community_code: str, day: dt.date) -> int | None:
 
 
 @hookspec(firstresult=True)
-def cgov_points_expiry_months(community_code: str | None) -> int | None:
+def cgov_points_expiry_months(community_code: str) -> int | None:
     """How many months points stay valid before ``gov.points.expire`` clears them (有效期).
 
+    Called by ``gov.points.expire`` once per community whose points it expires (never for
+    "all communities" at once).
+
     Args:
-        community_code: the community whose points are expired, or ``None`` for all.
+        community_code: the community whose points are expired.
 
     Returns:
         A whole number of months >= 1 (the national default: 24), or ``None`` to ask the
@@ -122,7 +130,9 @@ def cgov_points_expiry_months(community_code: str | None) -> int | None:
 
 
 @hookspec
-def cgov_redemption_limit(item: Item, resident_id: str) -> RedemptionLimit | None:
+def cgov_redemption_limit(
+    item: Item, resident_id: str, community_code: str
+) -> RedemptionLimit | None:
     """Limit how many of an item one resident may redeem per period (限兑).
 
     Called by ``gov.supermarket.redeem`` before it writes.
@@ -130,6 +140,7 @@ def cgov_redemption_limit(item: Item, resident_id: str) -> RedemptionLimit | Non
     Args:
         item: the supermarket item.
         resident_id: who redeems.
+        community_code: the community of the supermarket.
 
     Returns:
         A :class:`~community_governance.domain.points.RedemptionLimit`, or ``None`` for no
@@ -140,7 +151,7 @@ def cgov_redemption_limit(item: Item, resident_id: str) -> RedemptionLimit | Non
     Example::
 
         @hookimpl
-        def cgov_redemption_limit(item, resident_id):
+        def cgov_redemption_limit(item, resident_id, community_code):
             if item.name == "食用油":
                 return RedemptionLimit(quantity=1, period="month")
             return None

@@ -101,7 +101,10 @@ def cgov_sim_redemption_model(scenario: Scenario) -> RedemptionModel | None:
 
         @hookimpl
         def cgov_sim_redemption_model(scenario):
-            return MonthlyRedemption()   # an object with redeem(balance, uniform)
+            # holders redeem half as often as the scenario says
+            r = scenario.behaviour.redemption
+            return DefaultRedemptionModel(
+                attrs.evolve(r, weekly_probability=r.weekly_probability / 2))
     """
 
 
@@ -126,7 +129,8 @@ def cgov_sim_cases_model(scenario: Scenario) -> CaseModel | None:
 
         @hookimpl
         def cgov_sim_cases_model(scenario):
-            return SeasonalCases(scenario.behaviour.cases)
+            c = scenario.behaviour.cases  # no handover effect in this county
+            return DefaultCaseModel(attrs.evolve(c, handover_multiplier={}))
     """
 
 
@@ -178,5 +182,8 @@ def cgov_sim_opinion_model(scenario: Scenario) -> OpinionModel | None:
 
         @hookimpl
         def cgov_sim_opinion_model(scenario):
-            return MyOpinionModel()   # satisfaction(...) and identification(...)
+            b = scenario.behaviour  # satisfaction reacts twice as fast
+            step = min(1.0, 2 * b.satisfaction.adjust_per_step)
+            sat = attrs.evolve(b.satisfaction, adjust_per_step=step)
+            return DefaultOpinionModel(sat, b.identification)
     """

@@ -5,14 +5,16 @@ A public service operation is written as::
     def do_thing(self, actor: Actor, ...) -> Result:
         with self._write(actor, "area.do_thing") as op:
             op.require(SOME_ACTION, target)       # PermissionDenied, nothing written
-            answer = self._hooks.first(...)       # PluginError, nothing written
+            answer = self._hooks.first(..., place=unit)  # PluginError, nothing written
             op.uow.repo(SomeRepo).insert(...)
             op.touch("thing", key)                # recorded in the audit trail
             return result
 
 ``_write`` opens one unit of work; on normal exit it writes the audit row and commits, on any
-exception it rolls everything back. Reads use ``_read`` and narrow list queries with
-``op.scope(ACTION)``, which the repositories turn into SQL.
+exception it rolls everything back. A write that asks hooks asks them first, before its write
+transaction (``_hooks_first``), so that no plugin runs while the write lock is held. Reads use
+``_read`` and narrow list queries with ``op.scope(ACTION)``, which the repositories turn into
+SQL.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import contextlib
 import datetime as dt
 import json
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -41,7 +43,7 @@ from community_governance.domain.access import (
     scope_for,
 )
 from community_governance.domain.posts import HolderKind, Post, PostKind
-from community_governance.errors import PermissionDenied, PluginError
+from community_governance.errors import CgovError, PermissionDenied, PluginError
 from community_governance.masking import install as _install_log_masking
 from community_governance.masking import mask_text
 from community_governance.plugins import Hooks, expect_bool, expect_post_kinds
@@ -166,6 +168,7 @@ class Operation:
             return None
         answers = self.gov.hooks.all(  # copies: a plugin that forces a frozen object open
             "cgov_narrow_permission", expect_bool,  # cannot change what later checks see
+            place=target.unit_code or target.grid_code,
             principal=attrs.evolve(self.principal), action=attrs.evolve(action),
             target=attrs.evolve(target),
         )
@@ -307,6 +310,32 @@ class Service:
             uow.commit()
         for event, payload in op.events:
             self._hooks.notify(event, payload)
+
+    @contextlib.contextmanager
+    def _hooks_first(self, actor: Actor, name: str,
+                     gather: Callable[[Operation], object]) -> Iterator[None]:
+        """Ask the hooks a write needs before its write transaction opens (issue #13 item 7).
+
+        ``gather`` runs in a read transaction and makes the hook calls the write will make,
+        with the arguments it reads; their answers are remembered (:meth:`Hooks.remember`) for
+        the block, so the write, which reads its arguments again inside its transaction, finds
+        them answered and no plugin runs while the write lock is held. An argument that
+        changed in between is asked again (a plugin then runs inside the write, which is
+        correct, only slower). Errors other than a plugin's are left for the write to raise::
+
+            with self._hooks_first(actor, "area.do_thing", lambda op: self._rules(op, ...)):
+                with self._write(actor, "area.do_thing") as op:
+                    rules = self._rules(op, ...)      # answered from the memo
+        """
+        with self._hooks.remember():
+            try:
+                with self._read(actor, name) as op:
+                    gather(op)
+            except PluginError:
+                raise
+            except CgovError:
+                pass  # the write checks again and reports it
+            yield
 
     @contextlib.contextmanager
     def _read(self, actor: Actor, name: str = "read") -> Iterator[Operation]:

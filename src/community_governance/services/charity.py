@@ -34,7 +34,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_bool
-from community_governance.services.base import Service
+from community_governance.services.base import Operation, Service
 from community_governance.services.points import check_key, idempotent, resolve_resident
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
@@ -207,20 +207,26 @@ class CharityService(Service):
         fp = request_fingerprint(op="charity.give_out", lot=lot_id, resident=resident_id,
                                  quantity=quantity)
 
+        def eligible(op: Operation) -> tuple[Any, bool]:
+            conn = op.uow.conn
+            lot = conn.execute(sa.select(_lt).where(_lt.c.id == lot_id)).first()
+            if lot is None:
+                raise NotFound("charity lot", lot_id)
+            op.require(CHARITY_MANAGE, Target("lot", lot_id, unit_code=lot.community_code))
+            ref = resolve_resident(op, resident_id)
+            ok = self._hooks.first(
+                "cgov_charity_eligible", expect_bool, place=ref.community_code or
+                lot.community_code, resident_id=resident_id, community_code=ref.community_code,
+                vulnerabilities=frozenset(v for v in ref.vulnerabilities.split(",") if v),
+                registered=ref.community_code is not None and not ref.erased,
+                category=lot.category)
+            return lot, ok
+
         def write() -> CharityGiveOut:
-            with self._write(actor, "charity.give_out") as op:
+            with self._hooks_first(actor, "charity.give_out", eligible), \
+                    self._write(actor, "charity.give_out") as op:
                 conn = op.uow.conn
-                lot = conn.execute(sa.select(_lt).where(_lt.c.id == lot_id)).first()
-                if lot is None:
-                    raise NotFound("charity lot", lot_id)
-                op.require(CHARITY_MANAGE, Target("lot", lot_id, unit_code=lot.community_code))
-                ref = resolve_resident(op, resident_id)
-                ok = self._hooks.first(
-                    "cgov_charity_eligible", expect_bool, resident_id=resident_id,
-                    community_code=ref.community_code,
-                    vulnerabilities=frozenset(v for v in ref.vulnerabilities.split(",") if v),
-                    registered=ref.community_code is not None and not ref.erased,
-                    category=lot.category)
+                lot, ok = eligible(op)
                 if not ok:
                     raise PermissionDenied(
                         str(op.actor), "charity.give_out", f"resident {resident_id}",

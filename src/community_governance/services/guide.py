@@ -23,7 +23,7 @@ from community_governance.domain.guide import (
 )
 from community_governance.errors import NotFound, ValidationError
 from community_governance.plugins import expect_each, expect_type
-from community_governance.services.base import Service
+from community_governance.services.base import Operation, Service
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import guide as gt
 
@@ -77,15 +77,18 @@ class GuideService(Service):
         op.emit("guide.published", {"code": matter.code, "version": version})
         return version
 
-    def seed_defaults(self, actor: Actor) -> int:
+    def seed_defaults(self, actor: Actor, county: str | None = None) -> int:
         """Publish the matters of the ``cgov_service_guide_matters`` hook that are not in the
-        guide yet; returns how many were added."""
-        with self._write(actor, "guide.seed") as op:
-            found: dict[str, GuideMatter] = {}
-            for _, items in self._hooks.all("cgov_service_guide_matters",
-                                            expect_each(expect_type(GuideMatter))):
-                for m in items:
-                    found.setdefault(m.code, m)
+        guide yet; returns how many were added.
+
+        Args:
+            actor: who seeds.
+            county: the county whose plugins are asked (``None``: every county of the store,
+                in code order; for one code the first county's matter is kept).
+        """
+        with self._hooks_first(actor, "guide.seed", lambda op: self._seed_matters(op, county)), \
+                self._write(actor, "guide.seed") as op:
+            found = self._seed_matters(op, county)
             have = set(op.uow.conn.execute(sa.select(gt.guide_matters.c.code)).scalars())
             added = 0
             for code, m in sorted(found.items()):
@@ -93,6 +96,19 @@ class GuideService(Service):
                     self._publish(op, m, "seeded")
                     added += 1
             return added
+
+    def _seed_matters(self, op: Operation, county: str | None) -> dict[str, GuideMatter]:
+        counties = [county] if county is not None else list(op.uow.conn.execute(
+            sa.select(t.units.c.code).where(t.units.c.kind == "county")
+            .order_by(t.units.c.code)).scalars())
+        found: dict[str, GuideMatter] = {}
+        for c in counties or [""]:
+            for _, items in self._hooks.all("cgov_service_guide_matters",
+                                            expect_each(expect_type(GuideMatter)),
+                                            place=c, county_code=c):
+                for m in items:
+                    found.setdefault(m.code, m)
+        return found
 
     def withdraw(self, actor: Actor, code: str) -> None:
         """Take a matter off the published guide (its versions are kept)."""

@@ -505,7 +505,8 @@ class PointsService(Service):
         fp = request_fingerprint(op="earn", resident=resident_id, amount=amount, reason=reason)
 
         def write() -> PointsEntry:
-            with fast_write(self, actor, "points.earn") as op:
+            with self._narrowing_first(actor, "points.earn", resident_id, POINTS_EARN), \
+                    fast_write(self, actor, "points.earn") as op:
                 ref = resolve_resident(op, resident_id)
                 op.require(POINTS_EARN, ref.target())
                 return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
@@ -528,7 +529,8 @@ class PointsService(Service):
         fp = request_fingerprint(op="redeem", resident=resident_id, amount=amount, reason=reason)
 
         def write() -> PointsEntry:
-            with fast_write(self, actor, "points.redeem") as op:
+            with self._narrowing_first(actor, "points.redeem", resident_id, POINTS_REDEEM), \
+                    fast_write(self, actor, "points.redeem") as op:
                 ref = resolve_resident(op, resident_id)
                 op.require(POINTS_REDEEM, ref.target())
                 return post_entry(op, ref, EntryKind.REDEEM, -amount, key, fp, reason=reason)
@@ -579,6 +581,19 @@ class PointsService(Service):
 
         return idempotent(self._gov, key, fp, write, replay_entry)
 
+    def _narrowing_first(self, actor: Actor, name: str, resident_id: str,
+                         action: Action) -> contextlib.AbstractContextManager[None]:
+        """Ask ``cgov_narrow_permission`` before the write lock, when a plugin implements it
+        (the ledger's hot path pays nothing otherwise)."""
+        if actor.kind is ActorKind.SYSTEM or not self._hooks.implementations(
+                "cgov_narrow_permission"):
+            return contextlib.nullcontext()
+
+        def ask(op: Operation) -> None:
+            op.require(action, resolve_resident(op, resident_id).target())
+
+        return self._hooks_first(actor, name, ask)
+
     def expire(self, actor: Actor, *, as_of: dt.date,
                community: str | None = None) -> list[PointsEntry]:
         """Clear points older than the validity period (过期清零), first in, first out.
@@ -588,19 +603,24 @@ class PointsService(Service):
         expire. Each resident's expiry entry has the key ``expire:<as_of>:<resident>``, so
         running expiry twice for the same day writes once.
 
+        The validity is asked per community, never for all at once: each earn entry expires
+        by the rule of the community it was earned in (so, in a store holding several counties,
+        each county's validity applies to its own points). Points with no community (a
+        resident without a household) keep the longest validity any community has.
+
         Returns:
             The expiry entries written by this call.
         """
-        with self._write(actor, "points.expire") as op:
+        with self._hooks_first(actor, "points.expire",
+                               lambda op: self._expiry_cutoffs(op, as_of, community)), \
+                self._write(actor, "points.expire") as op:
             if community is not None:
                 op.require(POINTS_REVERSE, Target("unit", community, unit_code=community))
             elif op.actor.kind is not ActorKind.SYSTEM:
                 op.require(POINTS_REVERSE, Target("unit", "*", unit_code=None))
-            months = self._hooks.first("cgov_points_expiry_months", expect_int(minimum=1),
-                                       community_code=community)
-            cutoff = _months_before(as_of, months)
+            cutoffs = self._expiry_cutoffs(op, as_of, community)
             conn = op.uow.conn
-            due = self._expirable(conn, cutoff, community)
+            due = self._expirable(conn, cutoffs, community)
             if not due:
                 return []
             keys = {rid: f"expire:{as_of.isoformat()}:{rid}" for rid in due}
@@ -612,13 +632,36 @@ class PointsService(Service):
                     continue
                 ref = resolve_resident_any(op, rid)
                 fp = request_fingerprint(op="expire", resident=rid, as_of=as_of)
+                cutoff = cutoffs.get(ref.community_code or "", min(cutoffs.values()))
                 out.append(post_entry(op, ref, EntryKind.EXPIRE, -amount, keys[rid], fp,
                                       reason=f"expired: earned before {cutoff}"))
             return out
 
+    def _expiry_cutoffs(self, op: Operation, as_of: dt.date,
+                        community: str | None) -> dict[str, dt.date]:
+        """Community → the day before which its points expire (``cgov_points_expiry_months``
+        asked once per community holding points); ``""`` → the cutoff of points with no
+        community (the longest validity, so they never expire early)."""
+        codes = [community] if community is not None else list(op.uow.conn.execute(
+            sa.select(_pe.c.community_code).where(_pe.c.community_code.is_not(None))
+            .distinct().order_by(_pe.c.community_code)).scalars())
+        out = {c: _months_before(as_of, self._hooks.first(
+            "cgov_points_expiry_months", expect_int(minimum=1), place=c, community_code=c))
+            for c in codes}
+        national = self._hooks.first("cgov_points_expiry_months", expect_int(minimum=1),
+                                     place="", community_code="")
+        out[""] = min([*out.values(), _months_before(as_of, national)])
+        return out
+
     @staticmethod
-    def _expirable(conn: sa.Connection, cutoff: dt.date, community: str | None) -> dict[str, int]:
+    def _expirable(conn: sa.Connection, cutoffs: dict[str, dt.date],
+                   community: str | None) -> dict[str, int]:
         where = [] if community is None else [_pe.c.community_code == community]
+        named = {c: d for c, d in cutoffs.items() if c}
+
+        def cutoff(community_col: Any) -> Any:
+            return (sa.case(named, value=community_col, else_=cutoffs[""])
+                    if named else sa.literal(cutoffs[""]))
         if conn.dialect.name == "postgresql":
             conn.execute(sa.select(_pb.c.resident_id).where(_pb.c.balance > 0)
                          .order_by(_pb.c.resident_id).with_for_update())
@@ -636,9 +679,10 @@ class PointsService(Service):
             return {r[0]: int(r[1]) for r in conn.execute(q)}
 
         debit_kinds = [EntryKind.REDEEM.value, EntryKind.EXPIRE.value]
-        earned = sums(_pe.c.kind == EntryKind.EARN.value, _pe.c.day < cutoff)
+        earned = sums(_pe.c.kind == EntryKind.EARN.value,
+                      _pe.c.day < cutoff(_pe.c.community_code))
         for rid, n in reversed_sums(target.c.kind == EntryKind.EARN.value,
-                                    target.c.day < cutoff).items():
+                                    target.c.day < cutoff(target.c.community_code)).items():
             earned[rid] = earned.get(rid, 0) + n
         debited: dict[str, int] = defaultdict(int)
         for rid, n in sums(_pe.c.kind.in_(debit_kinds)).items():

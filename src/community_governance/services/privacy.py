@@ -285,7 +285,10 @@ class PrivacyService:
             corrected = Resident(current.id, new_name, new_idn, current.household_id,
                                  current.relation, new_phone, current.vulnerabilities,
                                  current.party_member, False)
-            check_resident(self._gov.hooks, corrected, op.today, "$")
+            home = op.uow.conn.execute(sa.select(t.buildings.c.community_code).join(
+                t.households, t.households.c.building_code == t.buildings.c.code).where(
+                t.households.c.id == current.household_id)).scalar_one_or_none()
+            check_resident(self._gov.hooks, corrected, op.today, "$", home)
             op.uow.conn.execute(t.residents.update().where(t.residents.c.id == resident_id)
                                 .values(**values))
             op.touch("resident", resident_id)

@@ -220,7 +220,27 @@ class SupermarketService(Service):
         fp = request_fingerprint(op="supermarket.redeem", resident=resident_id, item=item_id,
                                  quantity=quantity)
 
+        def rules(op: Operation) -> Item | None:
+            """Read the item and ask the hooks the redemption needs (limits, permission)."""
+            ref = resolve_resident(op, resident_id)
+            op.require(POINTS_REDEEM, ref.target())
+            row = op.uow.conn.execute(_ITEM_Q, {"p_item": item_id}).first()
+            if row is None or not row.active:
+                return None
+            item = _item(row)
+            self._hooks.all("cgov_redemption_limit", _check_limit, place=item.community_code,
+                            item=item, resident_id=resident_id,
+                            community_code=item.community_code)
+            return item
+
         def write() -> Redemption:
+            if not (self._hooks.implementations("cgov_redemption_limit")
+                    or self._hooks.implementations("cgov_narrow_permission")):
+                return write_locked()
+            with self._hooks_first(actor, "supermarket.redeem", rules):
+                return write_locked()
+
+        def write_locked() -> Redemption:
             with fast_write(self, actor, "supermarket.redeem") as op:
                 ref = resolve_resident(op, resident_id)
                 op.require(POINTS_REDEEM, ref.target())
@@ -232,9 +252,10 @@ class SupermarketService(Service):
                     raise ValidationError(f"item {item_id} ({row.name}) is no longer offered",
                                           path="item_id")
                 item = _item(row)
-                for plugin, lim in self._hooks.all("cgov_redemption_limit",
-                                                   _check_limit, item=item,
-                                                   resident_id=resident_id):
+                for plugin, lim in self._hooks.all("cgov_redemption_limit", _check_limit,
+                                                   place=item.community_code, item=item,
+                                                   resident_id=resident_id,
+                                                   community_code=item.community_code):
                     self._enforce(op, item, resident_id, quantity, lim, plugin)
                 points = item.price_points * quantity
                 move_stock(op, item_id, -quantity, "redeem", key=key,

@@ -419,74 +419,90 @@ class VolunteersService(Service):
 
     def _record_attendance(self, actor: Actor, activity_id: str,
                            batch: list[tuple[str, int | None]]) -> AttendanceResult:
-        with self._write(actor, "volunteers.record_attendance") as op:
-            conn = op.uow.conn
-            row = conn.execute(sa.select(_ac).where(_ac.c.id == activity_id)).first()
-            if row is None:
-                raise NotFound("activity", activity_id)
-            act = _activity(row)
-            op.require(ACTIVITY_WRITE, Target("activity", act.id, unit_code=act.unit_code))
-            ids = [r for r, _ in batch]
-            if len(set(ids)) != len(ids):
-                dup = next(r for r, n in Counter(ids).items() if n > 1)
-                raise ValidationError(f"resident {dup} appears twice among the attendees",
-                                      path="attendees")
-            refs = _residents(op, ids)
-            for i, rid in enumerate(ids):
-                if rid not in refs:
-                    raise NotFound("resident", rid, f"at attendees[{i}]")
-                if refs[rid].erased:
-                    raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
-            self._require_volunteers(op, ids)
-            already = {r for c in chunks(ids) for r in conn.execute(sa.select(
-                _at.c.resident_id).where(_at.c.activity_id == activity_id,
-                                         _at.c.resident_id.in_(c))).scalars()}
-            todo = [(r, m) for r, m in batch if r not in already]
-            day = act.start.astimezone(self._gov.timezone).date()
-            scores = self._score(op, act, todo, day)
-            # balances are locked in resident order, so concurrent batches never deadlock
-            entry_ids: dict[str, int] = {}
-            for (rid, _), points in sorted(zip(todo, scores, strict=True)):
-                if points > 0:
-                    key = f"attend:{activity_id}:{rid}"
-                    fp = request_fingerprint(op="attend", activity=activity_id, resident=rid)
-                    entry_ids[rid] = post_entry(op, refs[rid], EntryKind.EARN, points, key, fp,
-                                                reason=act.title[:200],
-                                                activity_id=activity_id).id
-            recorded: list[Attendance] = []
-            rows: list[dict[str, Any]] = []
-            for (rid, minutes), points in zip(todo, scores, strict=True):
-                served = act.minutes if minutes is None else minutes
-                entry_id = entry_ids.get(rid)
-                rows.append({"activity_id": activity_id, "resident_id": rid,
-                             "community_code": refs[rid].community_code or act.community_code,
-                             "day": day, "month": month_of(day), "category": act.category,
-                             "minutes": served, "points": points, "entry_id": entry_id,
-                             "at": op.now})
-                recorded.append(Attendance(activity_id, rid, served, points, entry_id))
-            if rows:
-                conn.execute(_at.insert(), rows)
-            op.touch("activity", activity_id)
-            return AttendanceResult(activity_id, tuple(recorded), tuple(sorted(already)))
+        name = "volunteers.record_attendance"
+        with self._hooks_first(actor, name, lambda op: self._attend(op, activity_id, batch,
+                                                                    dry=True)), \
+                self._write(actor, name) as op:
+            got = self._attend(op, activity_id, batch, dry=False)
+            assert got is not None
+            return got
+
+    def _attend(self, op: Operation, activity_id: str, batch: list[tuple[str, int | None]], *,
+                dry: bool) -> AttendanceResult | None:
+        """Record attendance (``dry``: only read and ask the scoring hooks, write nothing)."""
+        conn = op.uow.conn
+        row = conn.execute(sa.select(_ac).where(_ac.c.id == activity_id)).first()
+        if row is None:
+            raise NotFound("activity", activity_id)
+        act = _activity(row)
+        op.require(ACTIVITY_WRITE, Target("activity", act.id, unit_code=act.unit_code))
+        ids = [r for r, _ in batch]
+        if len(set(ids)) != len(ids):
+            dup = next(r for r, n in Counter(ids).items() if n > 1)
+            raise ValidationError(f"resident {dup} appears twice among the attendees",
+                                  path="attendees")
+        refs = _residents(op, ids)
+        for i, rid in enumerate(ids):
+            if rid not in refs:
+                raise NotFound("resident", rid, f"at attendees[{i}]")
+            if refs[rid].erased:
+                raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
+        self._require_volunteers(op, ids)
+        already = {r for c in chunks(ids) for r in conn.execute(sa.select(
+            _at.c.resident_id).where(_at.c.activity_id == activity_id,
+                                     _at.c.resident_id.in_(c))).scalars()}
+        todo = [(r, m) for r, m in batch if r not in already]
+        day = act.start.astimezone(self._gov.timezone).date()
+        scores = self._score(op, act, todo, day)
+        if dry:
+            return None
+        # balances are locked in resident order, so concurrent batches never deadlock
+        entry_ids: dict[str, int] = {}
+        for (rid, _), points in sorted(zip(todo, scores, strict=True)):
+            if points > 0:
+                key = f"attend:{activity_id}:{rid}"
+                fp = request_fingerprint(op="attend", activity=activity_id, resident=rid)
+                entry_ids[rid] = post_entry(op, refs[rid], EntryKind.EARN, points, key, fp,
+                                            reason=act.title[:200],
+                                            activity_id=activity_id).id
+        recorded: list[Attendance] = []
+        rows: list[dict[str, Any]] = []
+        for (rid, minutes), points in zip(todo, scores, strict=True):
+            served = act.minutes if minutes is None else minutes
+            entry_id = entry_ids.get(rid)
+            rows.append({"activity_id": activity_id, "resident_id": rid,
+                         "community_code": refs[rid].community_code or act.community_code,
+                         "day": day, "month": month_of(day), "category": act.category,
+                         "minutes": served, "points": points, "entry_id": entry_id,
+                         "at": op.now})
+            recorded.append(Attendance(activity_id, rid, served, points, entry_id))
+        if rows:
+            conn.execute(_at.insert(), rows)
+        op.touch("activity", activity_id)
+        return AttendanceResult(activity_id, tuple(recorded), tuple(sorted(already)))
 
     def _score(self, op: Operation, act: Activity, todo: list[tuple[str, int | None]],
                day: dt.date) -> list[int]:
         hooks = self._hooks
         check = expect_int(minimum=0)
         base_cache: dict[int, int] = {}
-        bonus_hooks = bool(hooks.implementations("cgov_points_bonus"))
+        bonus_hooks = bool(hooks.implementations("cgov_points_bonus",
+                                                 place=act.community_code))
         out = []
         for rid, minutes in todo:
             served = act.minutes if minutes is None else minutes
             base = base_cache.get(served)
             if base is None:
                 base = base_cache[served] = hooks.first(
-                    "cgov_points_standard", check, category=act.category, minutes=served,
-                    community_code=act.community_code)
-            bonus = sum(b for _, b in hooks.all("cgov_points_bonus", check, activity=act,
-                                                 resident_id=rid, base=base)) if bonus_hooks else 0
+                    "cgov_points_standard", check, place=act.community_code,
+                    category=act.category, minutes=served, community_code=act.community_code)
+            bonus = sum(b for _, b in hooks.all(
+                "cgov_points_bonus", check, place=act.community_code, activity=act,
+                resident_id=rid, base=base, community_code=act.community_code)
+                        ) if bonus_hooks else 0
             out.append(base + bonus)
         caps = [c for _, c in hooks.all("cgov_points_daily_cap", check,
+                                         place=act.community_code,
                                          community_code=act.community_code, day=day)]
         if caps and todo:
             cap = min(caps)

@@ -40,6 +40,15 @@ class HookContract:
         self.check = check
 
 
+def _expect_scope(value: Any) -> list[str]:
+    """A scope: a non-empty list of unit-code prefixes (as ``Hooks`` checks at ``open()``)."""
+    from community_governance.domain.units import validate_scope_prefix
+
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+        raise TypeError("expected a non-empty list of unit-code prefixes, or None")
+    return [validate_scope_prefix(v) for v in value]
+
+
 def _core_contracts() -> dict[str, HookContract]:
     from community_governance.domain.idnumber import parse_id_number
     from community_governance.domain.people import Relation, Resident
@@ -53,8 +62,10 @@ def _core_contracts() -> dict[str, HookContract]:
     residents = st.builds(resident, cst.id_numbers(), st.none() | cst.phones())
     return {
         "cgov_validate_resident": HookContract(
-            st.fixed_dictionaries({"resident": residents, "today": cst.birth_dates(2020)}),
+            st.fixed_dictionaries({"resident": residents, "today": cst.birth_dates(2020),
+                                   "community_code": st.none() | cst.community_codes()}),
             expect_str_list),
+        "cgov_plugin_scope": HookContract(st.just({}), _expect_scope),
         "cgov_notify": HookContract(
             st.fixed_dictionaries({"event": st.sampled_from(["case.escalated", "points.earned"]),
                                    "payload": st.just({"id": "X1"})}), accept_any),

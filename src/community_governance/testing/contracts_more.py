@@ -37,6 +37,11 @@ def _communities() -> st.SearchStrategy[str]:
     return cst.community_codes() | cst.community_codes("410302")
 
 
+def _counties() -> st.SearchStrategy[str]:
+    """County codes: Yima (411281) or another county (pass-through)."""
+    return st.sampled_from(["411281", "410302", "411202"])
+
+
 # --- access -----------------------------------------------------------------------------------
 
 
@@ -112,13 +117,15 @@ def _case_contracts() -> dict[str, HookContract]:
     from community_governance.testing.conformance import HookContract
 
     return {
-        "cgov_case_categories": HookContract(st.just({}), expect_each(_expect_category)),
+        "cgov_case_categories": HookContract(_kwargs(county_code=_counties()),
+                                             expect_each(_expect_category)),
         "cgov_case_route": HookContract(_route_kwargs(), _expect_route),
         "cgov_case_deadline": HookContract(
-            _kwargs(category=cst.case_categories(), level=st.sampled_from(list(RouteLevel))),
+            _kwargs(category=cst.case_categories(), level=st.sampled_from(list(RouteLevel)),
+                    county_code=_counties()),
             expect_int(minimum=1, maximum=60)),
         "cgov_service_guide_matters": HookContract(
-            st.just({}), expect_each(expect_type(GuideMatter))),
+            _kwargs(county_code=_counties()), expect_each(expect_type(GuideMatter))),
     }
 
 
@@ -273,13 +280,15 @@ def _points_contracts() -> dict[str, HookContract]:
                     community_code=_communities()), expect_int(minimum=0)),
         "cgov_points_bonus": HookContract(
             _kwargs(activity=cst.activities(), resident_id=cst.resident_ids(),
-                    base=st.integers(0, 200)), expect_int(minimum=0)),
+                    base=st.integers(0, 200), community_code=_communities()),
+            expect_int(minimum=0)),
         "cgov_points_daily_cap": HookContract(
             _kwargs(community_code=_communities(), day=days), expect_int(minimum=0)),
         "cgov_points_expiry_months": HookContract(
-            _kwargs(community_code=st.none() | _communities()), expect_int(minimum=1)),
+            _kwargs(community_code=_communities()), expect_int(minimum=1)),
         "cgov_redemption_limit": HookContract(
-            _kwargs(item=cst.items(), resident_id=cst.resident_ids()), _check_limit),
+            _kwargs(item=cst.items(), resident_id=cst.resident_ids(),
+                    community_code=_communities()), _check_limit),
         "cgov_charity_eligible": HookContract(_charity_kwargs(), expect_bool),
     }
 

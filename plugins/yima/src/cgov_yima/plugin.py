@@ -1,7 +1,8 @@
 """The hook implementations of the Yima county plugin (义马市, 411281).
 
-Every hook answers only for communities of Yima (codes starting ``411281``) and passes
-(``None``) elsewhere, so the plugin can be installed in a prefecture-wide deployment.
+The plugin declares its scope (``cgov_plugin_scope`` → ``["411281"]``), so the library asks it
+only about places in Yima, whatever else is installed; every hook also checks the place it is
+told and passes (``None``) elsewhere, so the answers stay right when called directly.
 """
 
 from __future__ import annotations
@@ -83,6 +84,12 @@ def _ours(code: str | None) -> bool:
 
 
 @hookimpl
+def cgov_plugin_scope() -> list[str]:
+    """Yima (义马市) only."""
+    return [YIMA]
+
+
+@hookimpl
 def cgov_grid_policy(community_code: str, households: int) -> GridPolicy | None:
     """One grid per 600 households (每600户居民划分1个网格), 480-720 allowed, compounds whole."""
     return GRID_POLICY if _ours(community_code) else None
@@ -117,13 +124,15 @@ def cgov_points_daily_cap(community_code: str, day: dt.date) -> int | None:
 
 
 @hookimpl
-def cgov_case_categories() -> list[CaseCategory]:
+def cgov_case_categories(county_code: str) -> list[CaseCategory] | None:
     """The national categories plus 三供一业移交 and 供暖."""
-    return [HANDOVER, HEATING]
+    return [HANDOVER, HEATING] if _ours(county_code) else None
 
 
 @hookimpl
-def cgov_case_deadline(category: str, level: RouteLevel) -> int | None:
+def cgov_case_deadline(category: str, level: RouteLevel, county_code: str) -> int | None:
     """Deadlines of Yima's own categories; the national ones for the rest."""
+    if not _ours(county_code):
+        return None
     days = DEADLINES.get(category)
     return None if days is None else days[int(level) - 1]

@@ -224,11 +224,11 @@ class _Replay:
         self.op = op
         self.posts_of = posts_of
         self.staff_ids = staff_ids
-        self.categories = {c.code for c in service.categories()}
+        self.categories: dict[str, set[str]] = {}
         self.calendar = service.calendar()
         self.tz = service._gov.timezone
         self.ops: dict[Actor, Operation] = {}
-        self.deadlines: dict[tuple[str, int, dt.date], dt.date] = {}
+        self.deadlines: dict[tuple[str, int, dt.date, str], dt.date] = {}
         self.routes: dict[tuple[str, str], list[RouteStep]] = {}
         self.units: set[str] = set()
         self.handlers: dict[str, Principal] = {}
@@ -278,11 +278,12 @@ class _Replay:
             self._as(actor).require(action, target)
             self.granted.add(key)
 
-    def _deadline(self, category: str, level: int, day: dt.date) -> dt.date:
-        key = (category, level, day)
+    def _deadline(self, category: str, level: int, day: dt.date, place: str) -> dt.date:
+        key = (category, level, day, place[:6])
         got = self.deadlines.get(key)
         if got is None:
-            got = self.deadlines[key] = self.svc.deadline_for(category, RouteLevel(level), day)
+            got = self.deadlines[key] = self.svc.deadline_for(category, RouteLevel(level), day,
+                                                              place)
         return got
 
     def _local(self, moment: dt.datetime) -> dt.date:
@@ -316,8 +317,12 @@ class _Replay:
              reporters: Mapping[str, str], source: str | None,
              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Validate one record and replay its steps: the case row and its journal rows."""
-        if rec.category not in self.categories:
-            self.svc._category(rec.category)  # raises with the known categories
+        county = bld.community_code[:6]
+        cats = self.categories.get(county)
+        if cats is None:
+            cats = self.categories[county] = {c.code for c in self.svc.categories(county)}
+        if rec.category not in cats:
+            self.svc._category(rec.category, county)  # raises with the known categories
         try:
             chan = Channel(rec.channel)
         except ValueError:
@@ -397,7 +402,7 @@ class _Replay:
                     "case", rec.id, unit_code=bld.code, grid_code=bld.grid_code,
                     owner_id=reporter_id))
                 state["reported_at"] = when
-                state["deadline"] = self._deadline(rec.category, level, self._local(when))
+                state["deadline"] = self._deadline(rec.category, level, self._local(when), bld.code)
             elif event is CaseEvent.ASSIGN:
                 self.require(who, CASE_HANDLE, handle_target)
                 handler = step.handler_id
@@ -430,7 +435,8 @@ class _Replay:
                 if not note.strip():
                     raise ValidationError("say why the case is reopened", path=f"{spath}.note")
                 state.update(handler_id=None, closed_at=None, satisfaction=None,
-                             deadline=self._deadline(rec.category, level, self._local(when)))
+                             deadline=self._deadline(rec.category, level, self._local(when),
+                                                             bld.code))
             else:  # ESCALATE
                 self.require(who, CASE_HANDLE, handle_target)
                 higher = [s for s in route if s.level > level]
@@ -449,7 +455,7 @@ class _Replay:
                 up = higher[0]
                 state.update(level=int(up.level), unit_code=up.unit_code,
                              department=up.department, handler_id=None,
-                             deadline=self._deadline(rec.category, int(up.level), day),
+                             deadline=self._deadline(rec.category, int(up.level), day, bld.code),
                              escalations=state["escalations"] + 1)
             state["status"] = new.value
             state["updated_at"] = when

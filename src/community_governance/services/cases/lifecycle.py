@@ -96,13 +96,33 @@ class LifecycleMixin(CaseRouting):
             CalendarYearMissing: the deadline runs into a year with no official arrangement.
             PluginError: a route, deadline or calendar hook broke.
         """
-        with self._write(actor, "cases.report") as op:
+        with self._hooks_first(actor, "cases.report", lambda op: self._report_rules(
+                op, category, building_code, at)), self._write(actor, "cases.report") as op:
             row = self._report(op, category=category, building_code=building_code,
                                description=description, channel=channel,
                                household_id=household_id, reporter_id=reporter_id,
                                reporter_name=reporter_name, reporter_phone=reporter_phone,
                                lat=lat, long=long, media_url=media_url, case_id=case_id, at=at)
             return self._case(row)
+
+    def _report_rules(self, op: Operation, category: str, building_code: str,
+                      at: dt.datetime | None) -> None:
+        """Ask the hooks a report needs (category, route, deadline), before the write."""
+        b = op.uow.conn.execute(sa.select(t.buildings.c.code, t.buildings.c.grid_code,
+                                          t.buildings.c.community_code)
+                                .where(t.buildings.c.code == building_code)).first()
+        if b is None:
+            return
+        self._category(category, b.community_code)
+        route = self.route_for(category, b.code, b.grid_code, b.community_code)
+        self.deadline_for(category, route[0].level, self._local(self._when(op, at)), b.code)
+
+    def _escalation_rules(self, op: Operation, row: Any, when: pendulum.DateTime) -> None:
+        """Ask the deadline hook for the next level of ``row`` (before the write)."""
+        higher = [s for s in self._route(row) if s.level > row.level]
+        if higher:
+            self.deadline_for(row.category, higher[0].level, self._local(when),
+                              row.building_code)
 
     def _report(self, op: Operation, *, category: str, building_code: str, description: str,
                 channel: Channel | str, household_id: str | None, reporter_id: str | None,
@@ -112,7 +132,6 @@ class LifecycleMixin(CaseRouting):
                 note: str = "", source: str | None = None,
                 extra: Mapping[str, Any] | None = None) -> Any:
         conn = op.uow.conn
-        self._category(category)
         try:
             chan = Channel(channel)
         except ValueError:
@@ -128,6 +147,7 @@ class LifecycleMixin(CaseRouting):
                          .where(t.buildings.c.code == building_code)).first()
         if b is None:
             raise NotFound("building", building_code, "report at a registered building")
+        self._category(category, b.community_code)
         op.require(CASE_REPORT, Target("case", case_id or "(new)", unit_code=b.code,
                                        grid_code=b.grid_code, owner_id=reporter_id))
         if household_id is not None:
@@ -153,7 +173,7 @@ class LifecycleMixin(CaseRouting):
         route = self.route_for(category, b.code, b.grid_code, b.community_code)
         self._check_route_units(op, route)
         first = route[0]
-        deadline = self.deadline_for(category, first.level, self._local(when))
+        deadline = self.deadline_for(category, first.level, self._local(when), b.code)
         if extra and extra.get("deadline"):
             deadline = extra["deadline"]
         cid = case_id or f"C{self._local(when):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
@@ -284,7 +304,15 @@ class LifecycleMixin(CaseRouting):
 
     def _simple(self, actor: Actor, case_id: str, event: CaseEvent, action: Action, note: str,
                 at: dt.datetime | None, satisfaction: int | None = None) -> Case:
-        with self._write(actor, f"cases.{event.value}") as op:
+        def ask(op: Operation) -> None:
+            if event is CaseEvent.REOPEN:
+                row = self._row(op, case_id)
+                self.deadline_for(row.category, RouteLevel(row.level),
+                                  self._local(self._when(op, at, row.updated_at)),
+                                  row.building_code)
+
+        with self._hooks_first(actor, f"cases.{event.value}", ask), \
+                self._write(actor, f"cases.{event.value}") as op:
             row = self._row(op, case_id, lock=True)
             target = (self._handle_target(row) if action is CASE_HANDLE
                       else self._read_target(row))
@@ -307,7 +335,7 @@ class LifecycleMixin(CaseRouting):
                 changes["closed_at"] = None
                 changes["satisfaction"] = None
                 changes["deadline"] = self.deadline_for(row.category, RouteLevel(row.level),
-                                                        day)
+                                                        day, row.building_code)
             return self._case(self._step(op, row, event, when, note=note, **changes))
 
     def escalate(self, actor: Actor, case_id: str, *, reason: str,
@@ -317,7 +345,11 @@ class LifecycleMixin(CaseRouting):
         Raises:
             InvalidTransition: the case is not open, or is at the top of its route.
         """
-        with self._write(actor, "cases.escalate") as op:
+        def ask(op: Operation) -> None:
+            self._escalation_rules(op, self._row(op, case_id), self._when(op, at))
+
+        with self._hooks_first(actor, "cases.escalate", ask), \
+                self._write(actor, "cases.escalate") as op:
             row = self._row(op, case_id, lock=True)
             op.require(CASE_HANDLE, self._handle_target(row))
             when = self._when(op, at, row.updated_at)
@@ -334,7 +366,8 @@ class LifecycleMixin(CaseRouting):
                 f"case {row.id} is at the top of its route ({RouteLevel(row.level).chinese} "
                 f"{row.department or row.unit_code}); it cannot be escalated further")
         step = higher[0]
-        deadline = self.deadline_for(row.category, step.level, self._local(when))
+        deadline = self.deadline_for(row.category, step.level, self._local(when),
+                                     row.building_code)
         changes: dict[str, Any] = {
             "level": int(step.level), "unit_code": step.unit_code,
             "department": step.department, "handler_id": None, "deadline": deadline,
@@ -360,7 +393,16 @@ class LifecycleMixin(CaseRouting):
         Returns:
             The escalated cases, as they are after the escalation.
         """
-        with self._write(actor, "cases.escalate_overdue") as op:
+        def ask(op: Operation) -> None:
+            when = self._when(op, now)
+            for row in op.uow.conn.execute(sa.select(ct.cases).where(
+                    ct.cases.c.status.in_([s.value for s in OPEN_STATUSES]),
+                    ct.cases.c.deadline < self._local(when),
+                    ct.cases.c.level < int(RouteLevel.COUNTY))).all():
+                self._escalation_rules(op, row, when)
+
+        with self._hooks_first(actor, "cases.escalate_overdue", ask), \
+                self._write(actor, "cases.escalate_overdue") as op:
             when = self._when(op, now)
             today = self._local(when)
             q = (sa.select(ct.cases)

@@ -24,6 +24,7 @@ from community_governance.domain.cases import (
     RouteStep,
     next_status,
 )
+from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_each, expect_int, working_day_calendar
 from community_governance.services.base import Operation, Service
@@ -34,6 +35,7 @@ from community_governance.services.cases.common import (
     _plain,
 )
 from community_governance.storage.tables import cases as ct
+from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
     from community_governance.facade import Governance
@@ -59,34 +61,63 @@ class CaseRouting(Service):
             self._calendar = working_day_calendar(self._hooks)
         return self._calendar
 
-    def categories(self) -> list[CaseCategory]:
-        """The case categories (事务类别) from the hooks; for one code the first answer wins."""
+    def categories(self, county: str | None = None) -> list[CaseCategory]:
+        """The case categories (事务类别) of ``county`` from the hooks; for one code the first
+        answer (the most specific scope) wins.
+
+        Args:
+            county: the county's 6-digit code (a longer unit code is cut to its county);
+                ``None`` for every county of the store, in code order.
+        """
+        counties = [county[:6]] if county is not None else self._counties()
         found: dict[str, CaseCategory] = {}
-        for _, cats in self._hooks.all("cgov_case_categories", expect_each(_expect_category)):
-            for c in cats:
-                found.setdefault(c.code, c)
+        for c in counties:
+            for _, cats in self._hooks.all("cgov_case_categories",
+                                           expect_each(_expect_category), place=c,
+                                           county_code=c):
+                for cat in cats:
+                    found.setdefault(cat.code, cat)
         return list(found.values())
 
-    def _category(self, code: str) -> CaseCategory:
-        for c in self.categories():
+    def _counties(self) -> list[str]:
+        with self._gov.store.unit_of_work(write=False) as uow:
+            got = list(uow.conn.execute(sa.select(t.units.c.code).where(
+                t.units.c.kind == UnitKind.COUNTY.value).order_by(t.units.c.code)).scalars())
+        return got or [""]
+
+    def _category(self, code: str, county: str | None = None) -> CaseCategory:
+        cats = self.categories(county)
+        for c in cats:
             if c.code == code:
                 return c
-        known = ", ".join(f"{c.code} ({c.name})" for c in self.categories())
-        raise ValidationError(f"unknown case category {code!r}; use one of {known}",
+        known = ", ".join(f"{c.code} ({c.name})" for c in cats)
+        where = f" in county {county[:6]}" if county else ""
+        raise ValidationError(f"unknown case category {code!r}{where}; use one of {known}",
                               path="category")
 
-    def _deadline_days(self, category: str, level: RouteLevel) -> int:
+    def _deadline_days(self, category: str, level: RouteLevel, county: str) -> int:
         return self._hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
-                                 category=category, level=level)
+                                 place=county, category=category, level=level,
+                                 county_code=county)
 
-    def deadline_for(self, category: str, level: RouteLevel, start: dt.date) -> dt.date:
+    def deadline_for(self, category: str, level: RouteLevel, start: dt.date,
+                     place: str | None = None) -> dt.date:
         """The deadline of a case of ``category`` at ``level`` that starts on ``start``.
+
+        Args:
+            category: the category code.
+            level: the route level.
+            start: the county day the count starts (not counted).
+            place: the case's building, community or county code: the county's rules apply.
+                ``None`` (kept for callers written before counties were told apart) means
+                the first county of the store; pass the place.
 
         Raises:
             CalendarYearMissing: the count runs into a year with no official arrangement.
         """
+        county = place[:6] if place is not None else self._counties()[0]
         return self.calendar().add_working_days(
-            _plain(start), self._deadline_days(category, RouteLevel(level)))
+            _plain(start), self._deadline_days(category, RouteLevel(level), county))
 
     def route_for(self, category: str, building_code: str, grid_code: str | None,
                   community_code: str) -> list[RouteStep]:
@@ -101,7 +132,8 @@ class CaseRouting(Service):
         Raises:
             PluginError: a plugin answered something that is not a rising route.
         """
-        return self._hooks.first("cgov_case_route", _expect_route, category=category,
+        return self._hooks.first("cgov_case_route", _expect_route, place=community_code,
+                                 category=category,
                                  building_code=building_code, grid_code=grid_code,
                                  community_code=community_code)
 

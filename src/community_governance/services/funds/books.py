@@ -74,7 +74,7 @@ class FundsBooks(Service):
                 community's chart, or an amount that is not positive money.
         """
         check = allocation_check(self._chart(community_code))
-        return self._hooks.first("cgov_funds_annual_allocation", check,
+        return self._hooks.first("cgov_funds_annual_allocation", check, place=community_code,
                                  community_code=community_code, year=year)
 
     def _chart(self, community: str) -> dict[str, Account]:
@@ -82,7 +82,7 @@ class FundsBooks(Service):
         if got is not None:
             return got
         answers = self._hooks.all("cgov_funds_accounts", expect_each(expect_type(Account)),
-                                  community_code=community)
+                                  place=community, community_code=community)
         accounts = [a for _, ans in answers for a in ans]
         problems = check_chart(accounts)
         if problems:

@@ -176,9 +176,13 @@ class DisbursementsMixin(LedgerMixin):
         fp = _fingerprint("request", community_code, account, str(value), payee, purpose,
                           str(on))
         try:
-            with self._write(actor, "funds.request") as op:
-                return self._request(op, community_code, account, value, payee, purpose, on,
-                                     key, fp)
+            with self._hooks_first(actor, "funds.request", lambda op: self._request(
+                    op, community_code, account, value, payee, purpose, on, key, fp, dry=True)
+                                   ), self._write(actor, "funds.request") as op:
+                got = self._request(op, community_code, account, value, payee, purpose, on,
+                                    key, fp)
+                assert got is not None
+                return got
         except IntegrityError:
             if key is not None:
                 with self._gov.store.unit_of_work(write=False) as uow:
@@ -194,7 +198,8 @@ class DisbursementsMixin(LedgerMixin):
 
     def _request(self, op: Operation, community: str, account: str, value: Decimal,
                  payee: str, purpose: str, on: dt.date | None, key: str | None,
-                 fp: str) -> Disbursement:
+                 fp: str, *, dry: bool = False) -> Disbursement | None:
+        """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing)."""
         payee = _text(payee, "payee")
         purpose = _text(purpose, "purpose", limit=2000)
         if key is not None:
@@ -204,8 +209,10 @@ class DisbursementsMixin(LedgerMixin):
         self._account(community, account, "account", AccountType.EXPENSE)
         day = _date(on, op.today)
         roles = self._hooks.first("cgov_funds_required_approvals", expect_post_kinds,
-                                  community_code=community, account=account, amount=value)
-        self._lock(op, community)
+                                  place=community, community_code=community, account=account,
+                                  amount=value)
+        if not dry:
+            self._lock(op, community)
         conn = op.uow.conn
         d = f.funds_disbursements
         if key is not None:
@@ -229,7 +236,8 @@ class DisbursementsMixin(LedgerMixin):
                     d.c.requested_on <= dt.date(day.year, 12, 31))).scalar_one())
             if committed + to_fen(value) > budget:
                 extra = self._hooks.first(
-                    "cgov_funds_over_budget", _check_over_budget, community_code=community,
+                    "cgov_funds_over_budget", _check_over_budget, place=community,
+                    community_code=community,
                     account=account, year=day.year, amount=value, budget=from_fen(budget),
                     committed=from_fen(committed))
                 if extra is None:
@@ -242,6 +250,8 @@ class DisbursementsMixin(LedgerMixin):
                 over = True
                 roles = list(dict.fromkeys([*roles, *extra]))
         roles = list(dict.fromkeys(roles))
+        if dry:
+            return None
         state = DisbursementState.REQUESTED if roles else DisbursementState.APPROVED
         res = conn.execute(d.insert().values(
             community_code=community, account=account, amount_fen=to_fen(value), payee=payee,
@@ -450,12 +460,19 @@ class DisbursementsMixin(LedgerMixin):
             values.append(value)
             prints.append(_fingerprint("request", community_code, r.account, str(value),
                                        r.payee, r.purpose, str(r.on)))
+        def ask(op: Operation) -> None:
+            for r, value, fp in zip(batch, values, prints, strict=True):
+                self._request(op, community_code, r.account, value, r.payee, r.purpose, r.on,
+                              r.key, fp, dry=True)
+
         for attempt in (1, 2):
             try:
-                with self._write(actor, "funds.request_many") as op:
-                    out = [self._request(op, community_code, r.account, value, r.payee,
+                with self._hooks_first(actor, "funds.request_many", ask), \
+                        self._write(actor, "funds.request_many") as op:
+                    got = [self._request(op, community_code, r.account, value, r.payee,
                                          r.purpose, r.on, r.key, fp)
                            for r, value, fp in zip(batch, values, prints, strict=True)]
+                    out = [d for d in got if d is not None]
                     for name in ("amount", "roles", "replayed"):
                         op.detail.pop(name, None)
                     op.detail.update({"community": community_code, "requests": len(out),

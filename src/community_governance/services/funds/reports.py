@@ -352,7 +352,7 @@ class ReportsMixin(LedgerMixin):
             in_kind = self._in_kind(conn, community_code, dt.date(year, 1, 1),
                                     dt.date(year, 12, 31))
             threshold = self._hooks.first("cgov_funds_large_item", _check_threshold,
-                                          community_code=community_code)
+                                          place=community_code, community_code=community_code)
             return build_disclosure(
                 community_code=community_code, community_name=unit.name, year=year,
                 quarter=q, chart=self._chart(community_code), transactions=txs,

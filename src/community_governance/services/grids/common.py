@@ -109,8 +109,15 @@ class _GridsBase(Service):
         Raises:
             PluginError: a plugin answered something other than a consistent ``GridPolicy``.
         """
-        return self._hooks.first("cgov_grid_policy", check_policy, community_code=community,
-                                 households=households)
+        return self._hooks.first("cgov_grid_policy", check_policy, place=community,
+                                 community_code=community, households=households)
+
+    def _ask_policies(self, op: Operation, community: str | None) -> None:
+        """Ask the grid policy of every community a drawing will touch (before it writes)."""
+        codes = self._communities(op, community)
+        for c, s in self._load(op, codes).items():
+            if s.nodes:
+                self.policy(c, s.households)
 
     @staticmethod
     def _communities(op: Operation, community: str | None) -> list[str]:

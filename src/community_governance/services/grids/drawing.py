@@ -64,7 +64,8 @@ class _Drawing(_GridsBase):
             PluginError: the county's grid policy is broken.
         """
         edge_list = list(edges) if edges is not None else None
-        with self._write(actor, "grids.draw") as op:
+        with self._hooks_first(actor, "grids.draw", lambda op: self._ask_policies(op, community)
+                               ), self._write(actor, "grids.draw") as op:
             codes = self._communities(op, community)
             if community is None:  # every community the actor may draw
                 mine = [c for c in codes
@@ -124,7 +125,8 @@ class _Drawing(_GridsBase):
             PermissionDenied: the actor may not draw this community's grids.
         """
         edge_list = list(edges) if edges is not None else None
-        with self._write(actor, "grids.redraw") as op:
+        with self._hooks_first(actor, "grids.redraw", lambda op: self._ask_policies(
+                op, community)), self._write(actor, "grids.redraw") as op:
             codes = self._communities(op, community)
             op.require(GRIDS_DRAW, Target("unit", community, unit_code=community))
             s = self._load(op, codes)[community]

@@ -59,15 +59,18 @@ def resident_from_row(
                     r.party_member, r.erased)
 
 
-def check_resident(hooks: Hooks, res: Resident, today: dt.date, path: str) -> None:
-    """Ask every ``cgov_validate_resident`` implementation about ``res``.
+def check_resident(hooks: Hooks, res: Resident, today: dt.date, path: str,
+                   community: str | None) -> None:
+    """Ask every ``cgov_validate_resident`` implementation serving ``community`` (the
+    community of the resident's household) about ``res``.
 
     Raises:
         ValidationError: a plugin named problems (all of them, joined, at ``path``).
         PluginError: a plugin broke.
     """
     problems = [p for _, answer in hooks.all(
-        "cgov_validate_resident", expect_str_list, resident=res, today=today) for p in answer]
+        "cgov_validate_resident", expect_str_list, place=community, resident=res, today=today,
+        community_code=community) for p in answer]
     if problems:
         raise ValidationError("; ".join(problems), path=path)
 

@@ -89,63 +89,82 @@ class _Residents(_RegistryBase):
             NotFound: a household does not exist.
             PluginError: a county's resident check broke.
         """
-        batch = list(items)
+        # ids are given before the hooks are asked, so the write asks the same questions
+        batch = [n if n.id else attrs.evolve(n, id=f"R{uuid.uuid4().hex[:15]}") for n in items]
+        name = "registry.register_residents"
+        impls = self._gov.hooks.implementations("cgov_validate_resident")
+        if not impls or impls == [_DEFAULT_CORE_PLUGIN]:
+            return self._register_residents(actor, batch, dry=False)
+        with self._svc._hooks_first(actor, name, lambda op: self._register_residents_in(
+                op, actor, batch, dry=True)):
+            return self._register_residents(actor, batch, dry=False)
+
+    def _register_residents(self, actor: Actor, batch: list[NewResident], *,
+                            dry: bool) -> list[Resident]:
+        with self._svc._write(actor, "registry.register_residents") as op:
+            return self._register_residents_in(op, actor, batch, dry=dry)
+
+    def _register_residents_in(self, op: Operation, actor: Actor, batch: list[NewResident], *,
+                               dry: bool) -> list[Resident]:
+        """Check and (unless ``dry``) write ``batch`` in ``op``."""
         gov = self._gov
         cipher = gov.cipher
-        with self._svc._write(actor, "registry.register_residents") as op:
-            homes = self._household_locations(op, {n.household_id for n in batch})
-            rows: list[dict[str, Any]] = []
-            spells: list[dict[str, Any]] = []
-            out: list[Resident] = []
-            seen: dict[str, int] = {}
-            impls = gov.hooks.implementations("cgov_validate_resident")
-            inline_default = impls == [_DEFAULT_CORE_PLUGIN]
-            check_hook = bool(impls) and not inline_default
-            check_rights = actor.kind is not ActorKind.SYSTEM
-            today = op.today
-            now = op.now
-            for i, n in enumerate(batch):
-                path = f"$[{i}]"
-                idn = parse_id_number(n.id_number, today=today, path=f"{path}.id_number")
-                number = idn.number
-                if number in seen:
-                    raise ConflictError(
-                        f"{path}: ID number {idn.masked} appears twice in the input "
-                        f"(also at $[{seen[number]}])"
-                    )
-                seen[number] = i
-                home = homes.get(n.household_id)
-                if home is None:
-                    raise NotFound("household", n.household_id,
-                                   f"register it first (at {path}.household_id)")
-                if check_rights:
-                    op.require(A.RESIDENT_WRITE,
-                               Target("resident", n.id or "(new)", home[0], home[1]))
-                res = self._make_resident(n, idn, path)
-                if inline_default:
-                    self._default_check(res, today, path)
-                elif check_hook:
-                    self._run_checks(op, res, path)
-                out.append(res)
-                rows.append(self._row(res, idn, now, cipher))
-                spells.append({"resident_id": res.id, "household_id": n.household_id,
-                               "start": n.moved_in or today, "end": None})
-            self._insert_residents(op, rows)
-            try:
-                bulk_insert(op.uow.conn, t.residence_spells, spells)
-            except IntegrityError as exc:
+        homes = self._household_locations(op, {n.household_id for n in batch})
+        rows: list[dict[str, Any]] = []
+        spells: list[dict[str, Any]] = []
+        out: list[Resident] = []
+        seen: dict[str, int] = {}
+        impls = gov.hooks.implementations("cgov_validate_resident")
+        inline_default = impls == [_DEFAULT_CORE_PLUGIN]
+        check_hook = bool(impls) and not inline_default
+        check_rights = actor.kind is not ActorKind.SYSTEM
+        today = op.today
+        now = op.now
+        for i, n in enumerate(batch):
+            path = f"$[{i}]"
+            idn = parse_id_number(n.id_number, today=today, path=f"{path}.id_number")
+            number = idn.number
+            if number in seen:
                 raise ConflictError(
-                    f"a residence record could not be written: it refers to a missing "
-                    f"record ({exc.orig})") from None
-            op.touched.extend(f"resident:{r.id}" for r in out)
+                    f"{path}: ID number {idn.masked} appears twice in the input "
+                    f"(also at $[{seen[number]}])"
+                )
+            seen[number] = i
+            home = homes.get(n.household_id)
+            if home is None:
+                raise NotFound("household", n.household_id,
+                               f"register it first (at {path}.household_id)")
+            if check_rights:
+                op.require(A.RESIDENT_WRITE,
+                           Target("resident", n.id or "(new)", home[0], home[1]))
+            res = self._make_resident(n, idn, path)
+            if inline_default:
+                self._default_check(res, today, path)
+            elif check_hook:
+                self._run_checks(op, res, path)
+            out.append(res)
+            rows.append(self._row(res, idn, now, cipher))
+            spells.append({"resident_id": res.id, "household_id": n.household_id,
+                           "start": n.moved_in or today, "end": None})
+        if dry:
             return out
+        self._insert_residents(op, rows)
+        try:
+            bulk_insert(op.uow.conn, t.residence_spells, spells)
+        except IntegrityError as exc:
+            raise ConflictError(
+                f"a residence record could not be written: it refers to a missing "
+                f"record ({exc.orig})") from None
+        op.touched.extend(f"resident:{r.id}" for r in out)
+        return out
 
     @staticmethod
     def _default_check(res: Resident, today: dt.date, path: str) -> None:
         """The national ``cgov_validate_resident`` rule, called directly (same answer)."""
         from community_governance.defaults import core as national
 
-        answer = national.cgov_validate_resident(resident=res, today=today)
+        answer = national.cgov_validate_resident(resident=res, today=today,
+                                                 community_code=None)
         if answer:
             raise ValidationError("; ".join(expect_str_list(answer)), path=path)
 
@@ -199,7 +218,10 @@ class _Residents(_RegistryBase):
         )
 
     def _run_checks(self, op: Operation, res: Resident, path: str) -> None:
-        check_resident(self._gov.hooks, res, op.today, path)
+        home = op.uow.conn.execute(sa.select(t.buildings.c.community_code).join(
+            t.households, t.households.c.building_code == t.buildings.c.code).where(
+            t.households.c.id == res.household_id)).scalar_one_or_none()
+        check_resident(self._gov.hooks, res, op.today, path, home)
 
     @staticmethod
     def _row(res: Resident, idn: IdNumber, now: Any, cipher: Any) -> dict[str, Any]:

@@ -131,11 +131,11 @@ class Simulation(_Results):
         act_min = round(sc.activities.hours * 60)
         srv_min = round(sc.behaviour.volunteering.hours_per_service * 60)
         self.points_per_attendance = np.array([
-            hooks.first("cgov_points_standard", expect_int(minimum=0),
+            hooks.first("cgov_points_standard", expect_int(minimum=0), place=code,
                         category=sc.points.activity_category, minutes=act_min,
                         community_code=code) for code in c.community_codes], dtype=np.int64)
         self.points_per_service = np.array([
-            hooks.first("cgov_points_standard", expect_int(minimum=0),
+            hooks.first("cgov_points_standard", expect_int(minimum=0), place=code,
                         category=sc.points.service_category, minutes=srv_min,
                         community_code=code) for code in c.community_codes], dtype=np.int64)
         if not sc.points.enabled:
@@ -143,8 +143,12 @@ class Simulation(_Results):
             self.points_per_service[:] = 0
 
         cats: list[str] = []
-        for _name, answer in hooks.all("cgov_case_categories", lambda v: list(v)):
-            cats += [getattr(k, "code", k) for k in answer if getattr(k, "code", k) not in cats]
+        counties = sorted({code[:6] for code in c.community_codes}) or [""]
+        for county in counties:
+            for _name, answer in hooks.all("cgov_case_categories", lambda v: list(v),
+                                           place=county, county_code=county):
+                cats += [getattr(k, "code", k) for k in answer
+                         if getattr(k, "code", k) not in cats]
         for key in sc.behaviour.cases.rates_per_household_year:
             if key not in cats and sc.behaviour.cases.rates_per_household_year[key] > 0:
                 path = f"behaviour.cases.rates_per_household_year.{key}"
@@ -153,7 +157,8 @@ class Simulation(_Results):
                     f"({', '.join(cats)})", path=path)
         self.categories = tuple(cats)
         deadlines = [hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
-                                 category=k, level=RouteLevel.COMMUNITY) for k in cats]
+                                 place=counties[0], category=k, level=RouteLevel.COMMUNITY,
+                                 county_code=counties[0]) for k in cats]
         self.deadline_working_days = dict(zip(cats, deadlines, strict=True))
         self.calendar: WorkingDayCalendar = working_day_calendar(hooks)
 
