@@ -97,8 +97,8 @@ def test_case_deadlines_skip_holidays_and_count_swapped_weekends(
         description="楼道灯不亮",
         at=pendulum.datetime(
             reported.year, reported.month, reported.day, 10, tz="Asia/Shanghai"))
-    days = cgov.hooks.first("cgov_case_deadline", int, category=category,
-                            level=RouteLevel.GRID)
+    days = cgov.hooks.first("cgov_case_deadline", int, place=c[:6], category=category,
+                            level=RouteLevel.GRID, county_code=c[:6])
     assert case.deadline == expected
     assert case.deadline == _oracle_add(reported, days)
     assert cgov.cases.get(Actor.system(), case.id).deadline == expected
