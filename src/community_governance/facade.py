@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 import pendulum
 
 from community_governance.errors import StorageError
-from community_governance.plugins import Hooks, get_plugin_manager
+from community_governance.plugins import Hooks, HookTiming, get_plugin_manager
 from community_governance.services.crypto import PersonalDataCipher
 from community_governance.storage import migrate
 from community_governance.storage.base import Store
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from community_governance.services.volunteers import VolunteersService
 
 __all__ = ["Governance", "open"]
+
+log = logging.getLogger(__name__)
 
 
 def _check_store(value: object) -> Store:
@@ -156,8 +159,62 @@ class Governance:
         return PrivacyService(self)
 
     def close(self) -> None:
-        """Release the store's connections."""
-        self.store.close()
+        """Save the hook timings of this object (``plugin_timings``), release the store's
+        connections."""
+        try:
+            self.save_plugin_timings()
+        finally:
+            self.store.close()
+
+    def save_plugin_timings(self) -> int:
+        """Add the hook calls timed since the last save to the store's ``plugin_timings``
+        (shown by ``cgov plugins list --timings --db URL``); returns how many rows changed.
+
+        A store that cannot take them (no SQL engine, a read-only database) is skipped with a
+        logged warning: timings never stop the work.
+        """
+        rows = self.hooks.unsaved_timings()
+        if not rows or getattr(self.store, "engine", None) is None:
+            return 0
+        import sqlalchemy as sa
+
+        from community_governance.storage.tables.plugins import plugin_timings as pt
+
+        try:
+            with self.store.unit_of_work(write=True) as uow:
+                now = self.now()
+                for r in rows:
+                    got = uow.conn.execute(sa.select(pt).where(
+                        pt.c.hook == r.hook, pt.c.plugin == r.plugin[:200])).first()
+                    if got is None:
+                        uow.conn.execute(pt.insert().values(
+                            hook=r.hook, plugin=r.plugin[:200], calls=r.calls,
+                            total_ms=r.total_ms, max_ms=r.max_ms, slow=r.slow, updated_at=now))
+                    else:
+                        uow.conn.execute(pt.update().where(
+                            pt.c.hook == r.hook, pt.c.plugin == r.plugin[:200]).values(
+                            calls=pt.c.calls + r.calls, total_ms=pt.c.total_ms + r.total_ms,
+                            max_ms=max(float(got.max_ms), r.max_ms), slow=pt.c.slow + r.slow,
+                            updated_at=now))
+                uow.commit()
+        except Exception as exc:
+            log.warning("plugin timings were not saved: %s", exc)
+            return 0
+        return len(rows)
+
+    def plugin_timings(self) -> list[HookTiming]:
+        """The saved hook timings of every process that used the store, with this object's
+        unsaved ones added, slowest total first."""
+        self.save_plugin_timings()
+        import sqlalchemy as sa
+
+        from community_governance.storage.tables.plugins import plugin_timings as pt
+
+        with self.store.unit_of_work(write=False) as uow:
+            rows = uow.conn.execute(sa.select(pt)).all()
+        out = [HookTiming(r.hook, r.plugin, int(r.calls), float(r.total_ms), float(r.max_ms),
+                          int(r.slow)) for r in rows]
+        return sorted(out, key=lambda t: (-t.total_ms, t.hook, t.plugin))
 
     def __enter__(self) -> Governance:
         return self

@@ -111,6 +111,19 @@ def render_catalogue() -> str:
         "is checked: a plugin that raises or answers nonsense gets a `PluginError` naming the",
         "plugin, the hook and the value, and nothing is written.",
         "",
+        "Every hook that decides a rule for a place is told the place (a `community_code`, or",
+        "a `county_code` for county-wide rules), and the library asks a plugin that declares",
+        "its scope (`cgov_plugin_scope`) only about places inside it: the most specific scope",
+        "first, then wider ones, then unscoped plugins, then the national defaults. See",
+        "[Writing a county plugin](writing-plugins.md) for scopes, conflicts and timings.",
+        "",
+        "The examples are plugin modules: they assume `from community_governance import",
+        "hookimpl` and the names they use imported from the library (`GridPolicy`,",
+        "`CaseCategory`, `RouteStep`, `GuideMatter`, `Account`, `RedemptionLimit`,",
+        "`SqlStore`, the `Default...Model` classes of `simulation.behaviours`), plus",
+        "`Decimal`, `attrs`, `click`, `logging` and `pendulum`. Every example is run by the",
+        "tests (`tests/core/test_hook_examples.py`).",
+        "",
     ]
     family = None
     defaults = _default_modules()

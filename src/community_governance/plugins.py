@@ -284,6 +284,7 @@ class Hooks:
             env_ms if env_ms is not None else DEFAULT_SLOW_HOOK_MS))
         self.trace = _env_flag("CGOV_TRACE_PLUGINS") if trace is None else trace
         self.timings: dict[tuple[str, str], HookTiming] = {}
+        self._saved: dict[tuple[str, str], tuple[int, float, int]] = {}
         self._order: dict[tuple[str, str | None], tuple[pluggy.HookImpl, ...]] = {}
         self.scopes: dict[str, tuple[str, ...]] = {}
         self.refresh()
@@ -555,6 +556,18 @@ class Hooks:
                 self._call_one(impl, "cgov_notify", {"event": event, "payload": payload}, None)
             except PluginError as exc:
                 log.error("%s", exc)
+
+    def unsaved_timings(self) -> list[HookTiming]:
+        """What was timed since the last call (calls, time and slow calls as differences; the
+        maximum as it stands), and mark it saved."""
+        out = []
+        for key, t in self.timings.items():
+            calls, total, slow = self._saved.get(key, (0, 0.0, 0))
+            if t.calls > calls:
+                out.append(HookTiming(t.hook, t.plugin, t.calls - calls, t.total_ms - total,
+                                      t.max_ms, t.slow - slow))
+                self._saved[key] = (t.calls, t.total_ms, t.slow)
+        return out
 
     def timing_report(self) -> list[HookTiming]:
         """The timings of every (hook, plugin) called so far, slowest total first."""

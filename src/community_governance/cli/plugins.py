@@ -17,31 +17,53 @@ def register(cli: click.Group) -> None:
     @plugins.command("list")
     @click.option("--plugin", "extra", multiple=True,
                   help="also load this module as a plugin (import path), as open(plugins=) does")
+    @click.option("--place", default=None,
+                  help="list the order in which plugins are asked about this unit code "
+                       "(scoped plugins outside it are left out)")
+    @click.option("--timings", is_flag=True,
+                  help="show how long each plugin's hooks took (saved by every process that "
+                       "used the --db store)")
+    @click.option("--db", "db", envvar="CGOV_DB", default=None,
+                  help="the store whose saved timings --timings shows")
     @click.option("--json", "as_json", is_flag=True, help="print JSON")
-    def list_(extra: tuple[str, ...], as_json: bool) -> None:
+    def list_(extra: tuple[str, ...], place: str | None, timings: bool, db: str | None,
+              as_json: bool) -> None:
         """For every hook, the plugins that answer it, in the order they are asked.
 
         For first-result hooks the first plugin listed that answers wins; the national defaults
-        (cgov.defaults.*) come last.
+        (cgov.defaults.*) come last. Each plugin's scope (cgov_plugin_scope) is listed;
+        plugins of one scope that conflict are refused with exit status 1, naming both.
         """
         import importlib
 
+        from community_governance.errors import PluginError
         from community_governance.hookdoc import iter_hooks
         from community_governance.plugins import Hooks, get_plugin_manager
 
-        mods = [importlib.import_module(m) for m in extra]
-        hooks = Hooks(get_plugin_manager(extra=mods))
+        try:
+            mods = [importlib.import_module(m) for m in extra]
+        except ImportError as exc:
+            raise click.ClickException(f"cannot import the plugin module: {exc}") from exc
+        try:
+            hooks = Hooks(get_plugin_manager(extra=mods))
+        except PluginError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if timings:
+            _print_timings(hooks, db, as_json)
+            return
+        scopes = {str(hooks.pm.get_name(p)): hooks.scope_of(str(hooks.pm.get_name(p)))
+                  for p in hooks.pm.get_plugins()}
         rows = []
         for family, name, fn in iter_hooks():
             opts = getattr(fn, "community_governance_spec", {}) or {}
             rows.append({
                 "family": family, "hook": name,
                 "combination": "first result" if opts.get("firstresult") else "all results",
-                "plugins": hooks.implementations(name),
+                "plugins": hooks.implementations(name, place=place),
             })
         if as_json:
-            echo_json({"plugins": sorted(str(hooks.pm.get_name(p))
-                                         for p in hooks.pm.get_plugins()), "hooks": rows})
+            echo_json({"plugins": sorted(scopes), "hooks": rows,
+                       "scopes": {k: list(v) for k, v in sorted(scopes.items()) if v}})
             return
         from rich.console import Console
         from rich.table import Table
@@ -52,3 +74,36 @@ def register(cli: click.Group) -> None:
         for r in rows:
             table.add_row(str(r["hook"]), str(r["combination"]), " → ".join(r["plugins"]))
         Console().print(table)
+        scoped = {k: v for k, v in sorted(scopes.items()) if v}
+        if scoped:
+            click.echo("Scopes (unit-code prefixes a plugin serves; others serve everywhere):")
+            for k, v in scoped.items():
+                click.echo(f"  {k}: {', '.join(v)}")
+
+
+def _print_timings(hooks: object, db: str | None, as_json: bool) -> None:
+    """The saved timings of ``db`` (or say there are none to show)."""
+    if db is None:
+        raise click.UsageError("--timings needs --db URL (or CGOV_DB): the timings are saved in "
+                               "the store by every process that used it")
+    from community_governance.cli import open_db
+
+    with open_db(db) as gov:
+        report = gov.plugin_timings()
+    rows = [t.as_dict() for t in report]
+    if as_json:
+        echo_json({"timings": rows, "slow_hook_ms": getattr(hooks, "slow_hook_ms", None)})
+        return
+    if not rows:
+        click.echo("no hook calls have been timed in this store yet")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Hook timings per plugin (ms), slowest total first")
+    for col in ("hook", "plugin", "calls", "total_ms", "mean_ms", "max_ms", "slow"):
+        table.add_column(col, justify="right" if col not in ("hook", "plugin") else "left")
+    for r in rows:
+        table.add_row(*(str(r[c]) for c in ("hook", "plugin", "calls", "total_ms", "mean_ms",
+                                            "max_ms", "slow")))
+    Console(width=200).print(table)
