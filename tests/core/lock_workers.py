@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from community_governance.markers import hookimpl
 
 SYSTEM = cg.Actor.system("lock-test")
 SLEEP_S = 1.5
+BUYER = "R0002"
 
 
 class SlowCounty:
@@ -39,6 +41,16 @@ class SlowCounty:
         return ["director"]
 
     @hookimpl
+    def cgov_validate_resident(self, resident: Any, today: Any,
+                               community_code: str | None) -> None:
+        self._think()
+
+    @hookimpl
+    def cgov_redemption_limit(self, item: Any, resident_id: str,
+                              community_code: str) -> None:
+        self._think()
+
+    @hookimpl
     def cgov_case_deadline(self, category: str, level: RouteLevel, county_code: str) -> int:
         self._think()
         return 3
@@ -53,6 +65,15 @@ def slow_write(url: str, path: str, marker: str, community: str, building: str) 
         if path == "funds":
             return str(gov.funds.request(SYSTEM, community, "5101", "100", payee="某商店",
                                          purpose="办公用品").id)
+        if path == "registry":
+            from community_governance.domain.idnumber import compose_id_number
+            from community_governance.services.registry import NewResident
+
+            hh = f"{building}-101"  # the small city's household keys
+            return gov.registry.register_resident(SYSTEM, NewResident(
+                "新居民", compose_id_number("411281", date(1990, 5, 5), 777), hh)).id
+        if path == "supermarket":
+            return str(gov.supermarket.redeem(SYSTEM, BUYER, "OIL", key="lock-redeem").id)
         case = gov.cases.report(SYSTEM, category="repair", building_code=building,
                                 description="楼道灯坏了", channel="phone")
         return case.id

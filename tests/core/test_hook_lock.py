@@ -14,12 +14,15 @@ from community_governance.testing.city import build_small_city
 from . import lock_workers
 
 
-@pytest.mark.parametrize("path", ["grids", "funds", "cases"])
+@pytest.mark.parametrize("path", ["grids", "funds", "cases", "registry", "supermarket"])
 def test_a_thinking_plugin_does_not_block_other_writers(tmp_path: Path, path: str) -> None:
     """The second writer finishes while the first process's hook still sleeps."""
     url = f"sqlite:///{tmp_path / 'lock.db'}"
     with cg.open(url, entrypoints=False) as gov:
         city = build_small_city(gov)
+        gov.supermarket.add_item(lock_workers.SYSTEM, city.communities[0], "食用油", 10,
+                                 stock=5, id="OIL")
+        gov.points.earn(lock_workers.SYSTEM, lock_workers.BUYER, 20, key="seed")
     community = city.communities[0]
     building = city.buildings[community][0]
     resident = city.all_residents()[0]

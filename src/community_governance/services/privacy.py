@@ -247,57 +247,69 @@ class PrivacyService:
         if name is None and phone is None and id_number is None:
             raise ValidationError("give at least one field to correct: name, phone or id_number",
                                   path="$")
-        with self._svc._write(actor, "privacy.correct") as op:
-            r = self._load(op, resident_id)
-            if r.erased:
-                raise ConflictError(f"resident {resident_id} is erased; register them anew "
-                                    "instead of correcting the erased record")
-            target = resident_target(r)
-            if name is not None or id_number is not None:
-                op.require(A.RESIDENT_WRITE, target)
-            else:
-                op.require(A.RESIDENT_CORRECT, target)
-            cipher = self._gov.cipher
-            values: dict[str, Any] = {}
-            current = self._resident(r, reveal=True, vulnerable=True)
-            new_name, new_phone, new_idn = current.name, current.phone, current.id_number
-            if name is not None:
-                new_name = name.strip()
-                if not new_name:
-                    raise ValidationError("a resident needs a name (姓名)", path="name")
-                values["name"] = new_name
-            if phone is not None:
-                new_phone = validate_phone(phone, "phone")
-                values["phone"] = cipher.seal(new_phone)
-            if id_number is not None:
-                new_idn = parse_id_number(id_number, today=op.today, path="id_number")
-                h = cipher.lookup_hash(new_idn.number)
-                other = op.uow.conn.execute(sa.select(t.residents.c.id).where(
-                    t.residents.c.id_hash == h, t.residents.c.id != resident_id)).first()
-                if other is not None:
-                    raise ConflictError(
-                        f"ID number {new_idn.masked} is registered to resident {other.id}; "
-                        "check the card, or correct the other record first")
-                values.update(id_number=cipher.seal(new_idn.number), id_hash=h,
-                              birth_date=new_idn.birth_date, sex=new_idn.sex,
-                              region_code=new_idn.region_code,
-                              warnings="\n".join(new_idn.warnings))
-            corrected = Resident(current.id, new_name, new_idn, current.household_id,
-                                 current.relation, new_phone, current.vulnerabilities,
-                                 current.party_member, False)
-            home = op.uow.conn.execute(sa.select(t.buildings.c.community_code).join(
-                t.households, t.households.c.building_code == t.buildings.c.code).where(
-                t.households.c.id == current.household_id)).scalar_one_or_none()
-            check_resident(self._gov.hooks, corrected, op.today, "$", home)
-            op.uow.conn.execute(t.residents.update().where(t.residents.c.id == resident_id)
-                                .values(**values))
-            op.touch("resident", resident_id)
-            op.detail.update(fields=sorted(k for k in ("name", "phone", "id_number")
-                                           if k in values), reason=reason.strip())
-            return Resident(corrected.id, corrected.name,
-                            new_idn.hidden() if new_idn else None, corrected.household_id,
-                            corrected.relation, mask_phone(new_phone), frozenset(),
-                            corrected.party_member, False)
+        name_ = "privacy.correct"
+        with self._svc._hooks_first(actor, name_, lambda op: self._correct(
+                op, resident_id, name, phone, id_number, reason, dry=True)), \
+                self._svc._write(actor, name_) as op:
+            got = self._correct(op, resident_id, name, phone, id_number, reason, dry=False)
+            assert got is not None
+            return got
+
+    def _correct(self, op: Operation, resident_id: str, name: str | None, phone: str | None,
+                 id_number: str | None, reason: str, *, dry: bool) -> Resident | None:
+        """Correct in ``op`` (``dry``: check and ask the hooks, write nothing)."""
+        r = self._load(op, resident_id)
+        if r.erased:
+            raise ConflictError(f"resident {resident_id} is erased; register them anew "
+                                "instead of correcting the erased record")
+        target = resident_target(r)
+        if name is not None or id_number is not None:
+            op.require(A.RESIDENT_WRITE, target)
+        else:
+            op.require(A.RESIDENT_CORRECT, target)
+        cipher = self._gov.cipher
+        values: dict[str, Any] = {}
+        current = self._resident(r, reveal=True, vulnerable=True)
+        new_name, new_phone, new_idn = current.name, current.phone, current.id_number
+        if name is not None:
+            new_name = name.strip()
+            if not new_name:
+                raise ValidationError("a resident needs a name (姓名)", path="name")
+            values["name"] = new_name
+        if phone is not None:
+            new_phone = validate_phone(phone, "phone")
+            values["phone"] = cipher.seal(new_phone)
+        if id_number is not None:
+            new_idn = parse_id_number(id_number, today=op.today, path="id_number")
+            h = cipher.lookup_hash(new_idn.number)
+            other = op.uow.conn.execute(sa.select(t.residents.c.id).where(
+                t.residents.c.id_hash == h, t.residents.c.id != resident_id)).first()
+            if other is not None:
+                raise ConflictError(
+                    f"ID number {new_idn.masked} is registered to resident {other.id}; "
+                    "check the card, or correct the other record first")
+            values.update(id_number=cipher.seal(new_idn.number), id_hash=h,
+                          birth_date=new_idn.birth_date, sex=new_idn.sex,
+                          region_code=new_idn.region_code,
+                          warnings="\n".join(new_idn.warnings))
+        corrected = Resident(current.id, new_name, new_idn, current.household_id,
+                             current.relation, new_phone, current.vulnerabilities,
+                             current.party_member, False)
+        home = op.uow.conn.execute(sa.select(t.buildings.c.community_code).join(
+            t.households, t.households.c.building_code == t.buildings.c.code).where(
+            t.households.c.id == current.household_id)).scalar_one_or_none()
+        check_resident(self._gov.hooks, corrected, op.today, "$", home)
+        if dry:
+            return None
+        op.uow.conn.execute(t.residents.update().where(t.residents.c.id == resident_id)
+                            .values(**values))
+        op.touch("resident", resident_id)
+        op.detail.update(fields=sorted(k for k in ("name", "phone", "id_number")
+                                       if k in values), reason=reason.strip())
+        return Resident(corrected.id, corrected.name,
+                        new_idn.hidden() if new_idn else None, corrected.household_id,
+                        corrected.relation, mask_phone(new_phone), frozenset(),
+                        corrected.party_member, False)
 
     # ------------------------------------------------------------------ erasure
 
