@@ -16,6 +16,30 @@ if TYPE_CHECKING:
     from community_governance.storage.base import Store
 
 # ---------------------------------------------------------------------------------------------
+# Scope
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def cgov_plugin_scope() -> list[str] | None:
+    """Name the places the plugin decides for: unit-code prefixes (a county ``"411202"``, a
+    prefecture ``"4112"``).
+
+    A plugin that does not implement it, or answers ``None``, serves everywhere, as the national
+    defaults do. The library asks a scoped plugin only about places inside its scope.
+
+    Returns:
+        Unit-code prefixes, or ``None`` for everywhere.
+
+    Example::
+
+        @hookimpl
+        def cgov_plugin_scope():
+            return ["411202"]
+    """
+
+
+# ---------------------------------------------------------------------------------------------
 # Storage
 # ---------------------------------------------------------------------------------------------
 
