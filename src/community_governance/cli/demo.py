@@ -65,7 +65,7 @@ def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_onl
 
     Each county runs under its own plugin (cgov_yima, cgov_hubin: ``make install`` installs
     both). Prints the registry summary, then a headline per county showing its rules at work:
-    grid size, points per hour, fund allocation and approvals, a deadline of its own case
+    grid size, points for a service, fund allocation and approvals, a deadline of its own case
     category, its local days off.
     """
     from community_governance.demo.config import SANMENXIA

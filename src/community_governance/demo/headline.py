@@ -2,7 +2,7 @@
 
 :func:`headline` gives one line per capability for the whole store (``cgov demo yima``);
 :func:`county_headline` gives one line per county that shows its own rules at work (grid size,
-points per hour, fund allocation and approvals, a deadline of its own case category, its local
+points for a service, fund allocation and approvals, a deadline of its own case category, its local
 days off), as ``cgov demo sanmenxia`` prints for 义马市 and 湖滨区 side by side.
 """
 
@@ -105,9 +105,9 @@ def county_headline(gov: Any, county: CountyDemo, *, year: int) -> list[str]:
     grids, mean = _grid_sizes(gov, code)
     policy = gov.grids.policy(first, 1000)
     band = f"{policy.target} households a grid ({policy.low}-{policy.high})"
-    per_hour = hooks.first("cgov_points_standard", expect_int(minimum=0),
-                           category="environment", minutes=60, community_code=first,
-                           place=first)
+    per_service = hooks.first("cgov_points_standard", expect_int(minimum=0),
+                              category="elderly_care", minutes=90, community_code=first,
+                              place=first)
     allocation = gov.funds.annual_allocation(first, year)
     office = allocation.get("4101", Decimal("0"))
     approvals = hooks.first("cgov_funds_required_approvals", expect_post_kinds,
@@ -128,10 +128,11 @@ def county_headline(gov: Any, county: CountyDemo, *, year: int) -> list[str]:
     return [
         f"{county.name} ({code}): grids 网格 {grids}, {mean:.0f} households each on average, "
         f"policy {band}",
-        f"  points 积分: {per_hour} points for an hour of environment work; office funds 办公经费 "
+        f"  points 积分: {per_service} for 90 minutes of elderly care; office funds 办公经费 "
         f"{office:,.2f} CNY a community in {year} (allocation: "
         f"{', '.join(f'{k} {v:,.0f}' for k, v in sorted(allocation.items())) or 'none'}); "
         f"a 5,000 CNY repair needs {' + '.join(k.value for k in approvals) or 'no approval'}",
-        f"  cases 事务: {r.total:,} in {year}, overdue {r.overdue_share:.1%}; own category "
+        f"  cases 事务: {r.total:,} in {year}, overdue "
+        f"{'-' if r.overdue_share is None else f'{r.overdue_share:.1%}'}; own category "
         f"{deadline}; local days off 本地休息日: {_local_days_off(county.plugin)}",
     ]
