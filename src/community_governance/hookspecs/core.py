@@ -31,6 +31,8 @@ def cgov_plugin_scope() -> list[str] | None:
     Returns:
         Unit-code prefixes, or ``None`` for everywhere.
 
+    All results are combined: each plugin answers for itself.
+
     Example::
 
         @hookimpl
