@@ -5,13 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DB     ?= sqlite:///yima.db
 
-.PHONY: demo test lint typecheck unit docs bench clean install
+.PHONY: demo demo-sanmenxia test lint typecheck unit docs bench clean install
 
-$(STAMP): pyproject.toml plugins/yima/pyproject.toml
+$(STAMP): pyproject.toml plugins/yima/pyproject.toml plugins/hubin/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e plugins/yima
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e plugins/yima -e plugins/hubin
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -20,6 +20,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	rm -f yima.db yima.db-wal yima.db-shm
 	$(BIN)/cgov demo yima --db $(DB)
+
+## demo-sanmenxia: build Yima and 湖滨区 into ./sanmenxia.db, each under its own plugin
+demo-sanmenxia: $(STAMP)
+	rm -f sanmenxia.db sanmenxia.db-wal sanmenxia.db-shm
+	$(BIN)/cgov demo sanmenxia --db sqlite:///sanmenxia.db
 
 ## test: lint, type-check, run the tests (examples and docs included) and build the docs
 test: lint typecheck unit docs
@@ -41,4 +46,5 @@ bench: $(STAMP)
 	@set -e; for f in benchmarks/bench_*.py; do echo "# $$f" >&2; $(BIN)/python $$f; done
 
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache yima.db yima.db-wal yima.db-shm
+	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache yima.db yima.db-wal yima.db-shm \
+		sanmenxia.db sanmenxia.db-wal sanmenxia.db-shm

@@ -22,11 +22,11 @@ from typing import Any
 import pendulum
 
 import community_governance
+from community_governance.demo.cases import seed_cases
 from community_governance.domain.access import Actor
 from community_governance.domain.people import Household
 from community_governance.domain.posts import HolderKind, Post, PostKind, StaffMember
 from community_governance.domain.units import Building, Unit, UnitKind
-from community_governance.services.cases_demo import seed_cases
 
 SYSTEM = Actor.system("bench")
 FROM = pendulum.date(2018, 1, 1)

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 import community_governance as cg
+from community_governance.demo.funds import seed_funds
 from community_governance.domain.funds import credit, debit
 from community_governance.domain.posts import PartnerUnit
 from community_governance.io.disclosure import render_csv, render_html, render_json
-from community_governance.services.funds_demo import seed_funds
 from community_governance.testing.city import build_small_city
 
 SYSTEM = cg.Actor.system("bench")

@@ -379,9 +379,9 @@ def four_processes(n: int, sync: str = "NORMAL") -> None:
 def participation(demo_db: str | None, scale: float) -> None:
     generated = demo_db is None
     if demo_db is None:
-        from community_governance.services.points_demo import seed_volunteering
+        from community_governance.demo import load_city
+        from community_governance.demo.volunteering import seed_volunteering
         from community_governance.simulation.city import generate_yima
-        from community_governance.simulation.demo import load_city
 
         tmp = Path(tempfile.mkdtemp(prefix="bench-points-"))
         demo_db = f"sqlite:///{tmp / 'yima.db'}"

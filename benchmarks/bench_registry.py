@@ -127,15 +127,29 @@ def raw(folder: Path, city: City) -> float:
     return elapsed
 
 
-def demo(folder: Path, scale: float, registry_only: bool) -> float:
+def demo(folder: Path, scale: float, registry_only: bool) -> tuple[float, dict[str, float]]:
+    """Run ``cgov demo yima --timings``: the whole-process seconds and the seconds per step
+    it printed."""
     cgov = Path(sys.executable).with_name("cgov")
     db = folder / ("demo-registry.db" if registry_only else "demo-full.db")
-    cmd = [str(cgov), "demo", "yima", "--db", f"sqlite:///{db}", "--scale", str(scale)]
+    cmd = [str(cgov), "demo", "yima", "--db", f"sqlite:///{db}", "--scale", str(scale),
+           "--timings"]
     if registry_only:
         cmd.append("--registry-only")
     started = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - started
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    steps: dict[str, float] = {}
+    table = done.stderr.split("step ", 1)[-1].splitlines()[1:]
+    for line in table:
+        if line.startswith("load average"):
+            break
+        name, _, value = line.rstrip().rpartition(" ")
+        try:
+            steps[name.strip()] = float(value)
+        except ValueError:
+            break
+    return elapsed, steps
 
 
 def main() -> None:
@@ -169,11 +183,13 @@ def main() -> None:
         )
         if not args.skip_demo:
             for registry_only in (True, False):
+                seconds, steps = demo(folder, args.scale, registry_only)
                 emit(
                     figure="cgov_demo_yima",
                     scale=args.scale,
                     registry_only=registry_only,
-                    seconds=round(demo(folder, args.scale, registry_only), 2),
+                    seconds=round(seconds, 2),
+                    steps=steps,
                     target_seconds=30.0,
                 )
 

@@ -74,6 +74,18 @@ class Governance:
         now = self._clock() if self._clock is not None else pendulum.now("UTC")
         return now.in_timezone("UTC")
 
+    def with_clock(self, clock: Callable[[], pendulum.DateTime]) -> Governance:
+        """The same store, hooks and settings, read through another clock.
+
+        For simulations, demos and back-dated imports that write "as of" moments they choose.
+        The view shares this object's store: close only this object, not the view.
+
+        Args:
+            clock: a function returning "now" (converted to UTC).
+        """
+        return Governance(self.store, self.hooks, timezone=self.timezone.name, clock=clock,
+                          cipher=self.cipher)
+
     @functools.cached_property
     def registry(self) -> RegistryService:
         """Units, buildings, households, residents, posts, party organizations, partners."""

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 import community_governance
 from community_governance.cli import _load, cli
+from community_governance.demo import load_city
+from community_governance.demo.cases import seed_cases
 from community_governance.domain.access import Actor
-from community_governance.services.cases_demo import seed_cases
 from community_governance.simulation.city import generate_yima
-from community_governance.simulation.demo import load_city
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables.cases import case_transitions, cases
 

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 import community_governance
+from community_governance.demo.cases import seed_cases
 from community_governance.domain.access import Actor
 from community_governance.domain.cases import CaseEvent, CaseStatus, percentile
 from community_governance.errors import NotFound
-from community_governance.services.cases_demo import seed_cases
 from community_governance.storage.tables.cases import case_transitions, cases
 from community_governance.testing.city import build_small_city
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import community_governance as cg
+from community_governance.demo.funds import seed_funds
 from community_governance.domain.access import Actor
 from community_governance.domain.posts import PartnerUnit
 from community_governance.io.disclosure import render_html, render_json
-from community_governance.services.funds_demo import seed_funds
 from community_governance.testing.city import build_small_city
 
 SYSTEM = Actor.system("funds-backends")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from community_governance.demo.funds import seed_funds
 from community_governance.domain.access import Actor
 from community_governance.domain.funds import Channel, TransactionKind
 from community_governance.domain.posts import PartnerUnit
-from community_governance.services.funds_demo import seed_funds
 from community_governance.testing.city import SmallCity
 
 SYSTEM = Actor.system("funds-test")

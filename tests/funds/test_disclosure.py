@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from community_governance.demo.funds import seed_funds
 from community_governance.domain.access import Actor
 from community_governance.domain.funds import InKindItem, credit, debit
 from community_governance.domain.posts import PartnerUnit
 from community_governance.errors import ValidationError
 from community_governance.io.disclosure import render_csv, render_html, render_json
-from community_governance.services.funds_demo import seed_funds
 from community_governance.testing.city import SmallCity
 
 SYSTEM = Actor.system("funds-test")

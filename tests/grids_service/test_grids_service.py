@@ -478,9 +478,9 @@ def test_draw_and_check_on_postgresql(postgres_url: str) -> None:
 
 def test_demo_city_gets_grids_and_grid_leaders(gov: Any) -> None:
     """Draws a small demo city's grids and appoints one resident of each grid its leader."""
-    from community_governance.services.grids_demo import seed_grid_leaders
+    from community_governance.demo import load_city
+    from community_governance.demo.grids import seed_grid_leaders
     from community_governance.simulation.city import generate_yima
-    from community_governance.simulation.demo import load_city
 
     city = generate_yima(2019, scale=0.02)
     load_city(gov, city, optional=False)

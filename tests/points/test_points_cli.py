@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import community_governance
 from community_governance.cli import _load, cli
+from community_governance.demo.volunteering import seed_volunteering
 from community_governance.domain.access import Actor
-from community_governance.services.points_demo import seed_volunteering
 from community_governance.testing.city import build_small_city
 
 SYSTEM = Actor.system("test")

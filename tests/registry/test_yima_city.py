@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from community_governance.demo import load_city
 from community_governance.domain.access import Actor
 from community_governance.domain.idnumber import parse_id_number
 from community_governance.domain.posts import PartnerKind, PostKind
 from community_governance.simulation.city import REFERENCE_DATE, City, generate_yima
-from community_governance.simulation.demo import load_city
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,15 @@
-"""``cgov demo yima``: build the synthetic Yima city (义马市城区, 2019) through the services."""
+"""``cgov demo yima`` and ``cgov demo sanmenxia``: build a demo through the services.
+
+Each command runs one configuration of :mod:`community_governance.demo` (which counties, which
+county plugin, which generator parameters); ``--timings`` prints the seconds of every step.
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,42 +17,90 @@ from community_governance.cli import db_option, echo_json, open_db
 from community_governance.domain.access import Actor
 from community_governance.errors import ConflictError
 
+if TYPE_CHECKING:
+    from community_governance.demo.config import DemoConfig
+
 
 @click.group()
 def demo() -> None:
-    """Demonstration data: the synthetic Yima city."""
+    """Demonstration data: the synthetic Yima city, or two counties of 三门峡市."""
+
+
+def _demo_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--timings", is_flag=True,
+                      help="print the seconds each step took (on stderr), with the load "
+                           "average")(fn)
+    fn = click.option("--registry-only", is_flag=True,
+                      help="only the registry (skip grids, volunteering, funds and cases)")(fn)
+    fn = click.option("--scale", default=1.0, show_default=True,
+                      help="fraction of each full city (1.0 = 138,000 residents for Yima)")(fn)
+    fn = click.option("--seed", default=2019, show_default=True,
+                      help="random seed (same seed, same city)")(fn)
+    return db_option(fn)
 
 
 @demo.command()
-@db_option
-@click.option("--seed", default=2019, show_default=True, help="random seed (same seed, same city)")
-@click.option("--scale", default=1.0, show_default=True,
-              help="fraction of the full city (1.0 = 138,000 residents)")
-@click.option("--registry-only", is_flag=True,
-              help="only the registry (skip grids, volunteering, funds and cases)")
-@click.option("--timings", is_flag=True,
-              help="print the seconds each step took (on stderr), with the load average")
+@_demo_options
 @click.pass_context
 def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
          timings: bool) -> None:
     """Build Yima's 2019 urban area: 5 sub-districts, 15 communities, ~138,000 residents.
 
-    Grids, volunteering, funds and cases are added too when those capabilities are installed.
-    Prints the registry summary at the end (as ``cgov report summary``); ``--timings`` adds
-    a table of the seconds per step.
+    Grids, grid leaders, volunteering, funds and cases are added too. Prints the registry
+    summary at the end (as ``cgov report summary``); ``--timings`` adds a table of the seconds
+    per step.
     """
+    from community_governance.demo.config import YIMA
+
+    _run(ctx, YIMA, db=db, seed=seed, scale=scale, registry_only=registry_only,
+         timings=timings)
+
+
+@demo.command()
+@_demo_options
+@click.pass_context
+def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
+              timings: bool) -> None:
+    """Build two counties of 三门峡市 into one database: 义马市 (411281) and 湖滨区 (411202).
+
+    Each county runs under its own plugin (cgov_yima, cgov_hubin: ``make install`` installs
+    both). Prints the registry summary, then a headline per county showing its rules at work:
+    grid size, points for a service, fund allocation and approvals, a deadline of its own case
+    category, its local days off.
+    """
+    from community_governance.demo.config import SANMENXIA
+
+    _run(ctx, SANMENXIA, db=db, seed=seed, scale=scale, registry_only=registry_only,
+         timings=timings)
+
+
+def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
+    """The county plugins of ``config`` that are not registered in ``gov``."""
+    have = {getattr(p, "__name__", "") for p in gov.hooks.pm.get_plugins()}
+    return [f"{c.name} ({c.plugin})" for c in config.counties
+            if c.plugin is not None and c.plugin not in have]
+
+
+def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: float,
+         registry_only: bool, timings: bool) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from community_governance.simulation.city import COUNTY_CODE, generate_yima
-    from community_governance.simulation.demo import load_city
+    from community_governance.demo.build import build
+    from community_governance.demo.headline import county_headline, headline
 
     if not (0 < scale <= 1):
         raise click.BadParameter("--scale must be in (0, 1]")
     started = time.perf_counter()
     with open_db(db) as gov:
-        if any(u.code == COUNTY_CODE for u in gov.registry.list_units(kind="county")):
-            raise ConflictError(f"{db} already holds 义马市 ({COUNTY_CODE}); build the demo in "
-                                "a fresh database")
+        held = {u.code for u in gov.registry.list_units(kind="county")}
+        for county in config.counties:
+            if county.code in held:
+                raise ConflictError(f"{db} already holds {county.name} ({county.code}); build "
+                                    "the demo in a fresh database")
+        for missing in _missing_plugins(gov, config):
+            click.secho(f"warning: the plugin of {missing} is not installed; that county "
+                        "runs under the national defaults (make install installs it)",
+                        fg="yellow", err=True)
         with Progress(TextColumn("{task.description:<18}"), BarColumn(),
                       TextColumn("{task.completed:>7,}/{task.total:<7,}"),
                       TimeElapsedColumn(), transient=False) as bar:
@@ -58,24 +111,24 @@ def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bo
                     tasks[step] = bar.add_task(step, total=max(total, 1))
                 bar.update(tasks[step], completed=done, total=max(total, 1))
 
-            tick("generating city", 0, 1)
-            began = time.perf_counter()
-            city = generate_yima(seed, scale=scale)
-            generating = time.perf_counter() - began
-            tick("generating city", 1, 1)
-            report = load_city(gov, city, actor=Actor.system("demo"), progress=tick,
-                               optional=not registry_only)
+            report, _cities = build(gov, config, seed=seed, scale=scale,
+                                    actor=Actor.system("demo"), progress=tick,
+                                    optional=not registry_only)
         elapsed = time.perf_counter() - started
-        click.echo(f"built the Yima demo city (seed {seed}, scale {scale}) in {elapsed:.1f} s; "
-                   f"optional steps run: {', '.join(report.ran) or 'none'}; not installed yet: "
-                   f"{', '.join(report.skipped) or 'none'}", err=True)
+        click.echo(f"built the {config.name} demo (seed {seed}, scale {scale}) in "
+                   f"{elapsed:.1f} s; optional steps run: {', '.join(report.ran) or 'none'}; "
+                   f"skipped: {', '.join(report.skipped) or 'none'}", err=True)
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
         click.echo(f"time per step: {steps}", err=True)
         for problem in report.failed:
             click.secho(f"warning: optional step failed: {problem}", fg="yellow", err=True)
-        per_step = {"generating city": generating, **report.seconds}
+        per_step = dict(report.seconds)
         if db.startswith("memory://"):
             echo_json(gov.registry.summary(Actor.system("demo")).as_dict())
+            if not registry_only and len(config.counties) > 1:
+                for county in config.counties:
+                    for line in county_headline(gov, county, year=config.year):
+                        click.echo(line)
             if timings:
                 _print_timings(per_step, time.perf_counter() - started)
             return
@@ -85,44 +138,16 @@ def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bo
     ctx.invoke(summary, db=db, actor=Actor.system("cli"), within=None, as_json=False)
     if not registry_only:
         with open_db(db) as gov:
-            for line in headline(gov, year=city.reference_date.year):
-                click.echo(line)
+            if len(config.counties) == 1:
+                for line in headline(gov, year=config.year):
+                    click.echo(line)
+            else:
+                for county in config.counties:
+                    for line in county_headline(gov, county, year=config.year):
+                        click.echo(line)
     if timings:
         per_step["summary"] = time.perf_counter() - began
         _print_timings(per_step, time.perf_counter() - started)
-
-
-def headline(gov: Any, *, year: int) -> list[str]:
-    """One line per capability: what the demo city shows against the study's figures."""
-    who = Actor.system("demo")
-    lines: list[str] = []
-    chk = gov.grids.check(who)
-    a = chk.assignment
-    lines.append(
-        f"grids 网格: {chk.grids} (study: 78); unmanaged 漏管 {len(a.unmanaged)}, disputed "
-        f"争议 {len(a.disputed)}, out of band {len(a.out_of_band)}; grids without a leader "
-        f"{len(chk.leaders.grids_without_leader)}")
-    p = gov.volunteers.participation(who).totals
-    lines.append(
-        f"volunteers 志愿者: {p['volunteer_orgs']} organizations, {p['org_members']:,} members "
-        f"(study: 106 / 3,838); active {p['ever_active_volunteers']:,} = "
-        f"{p['share_ever_active']:.1%} of residents; points issued {p['points_issued']:,}, "
-        f"redeemed {p['points_redeemed']:,}")
-    mix = gov.funds.funding_mix(who, year)
-    if mix:
-        total = sum((m.total for m in mix), start=mix[0].total * 0)
-        share = sum(m.largest_share for m in mix) / len(mix)
-        lines.append(
-            f"funds 经费 {year}: income {total:,.2f} CNY in {len(mix)} communities; the largest "
-            f"channel brings {share:.0%} of a community's income on average (single source)")
-    r = gov.cases.case_report(who, year=year)
-    if r.total:
-        sat = r.satisfaction.get("mean")
-        lines.append(
-            f"cases 事务 {year}: {r.total:,} in the app sub-districts; median handling "
-            f"{r.median_days} working days, overdue {r.overdue_share:.1%}, satisfaction "
-            f"{sat if sat is None else f'{sat:.2f}'} / 5")
-    return lines
 
 
 def _print_timings(steps: dict[str, float], total: float) -> None:

@@ -81,6 +81,41 @@ def register(cli: click.Group) -> None:
                 click.echo(f"  {k}: {', '.join(v)}")
 
 
+    @plugins.command("check")
+    @click.argument("module")
+    @click.option("--county", "counties", multiple=True, metavar="CODE",
+                  help="a county (6 digits) whose generated places the plugin is asked about; "
+                       "repeat for several (default: the plugin's cgov_plugin_scope, else 411281)")
+    @click.option("--examples", default=25, show_default=True,
+                  help="generated inputs per hook")
+    def check(module: str, counties: tuple[str, ...], examples: int) -> None:
+        """Run the test kit's conformance check on the plugin MODULE (an import path).
+
+        Every hook the plugin implements is called with generated inputs for places of the
+        counties, and every answer checked as the services check it. Prints one line per
+        problem and exits with status 1 when there is any (0 and "ok" when there is none).
+        """
+        import importlib
+
+        from community_governance.testing.conformance import check_plugin
+
+        try:
+            plugin = importlib.import_module(module)
+        except ImportError as exc:
+            raise click.BadParameter(f"cannot import {module!r}: {exc}; install the plugin "
+                                     "(pip install -e path/to/plugin) or fix the import path",
+                                     param_hint="MODULE") from exc
+        try:
+            problems = check_plugin(plugin, counties=list(counties) or None, examples=examples)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--county") from exc
+        for problem in problems:
+            click.echo(f"{module}: {problem}")
+        if problems:
+            raise SystemExit(1)
+        click.echo(f"{module}: ok ({', '.join(counties) or 'its own scope'})")
+
+
 def _print_timings(hooks: object, db: str | None, as_json: bool) -> None:
     """The saved timings of ``db`` (or say there are none to show)."""
     if db is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 import sqlalchemy as sa
@@ -34,10 +34,14 @@ from community_governance.domain.appointments import (
 )
 from community_governance.domain.posts import PostKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
+from community_governance.plugins import working_day_calendar
 from community_governance.services.base import Operation, Service, load_posts
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import appointments as at
 from community_governance.storage.tables import core as t
+
+if TYPE_CHECKING:
+    from community_governance.calendars import WorkingDayCalendar
 
 __all__ = [
     "APPOINTMENT_BOOK",
@@ -80,6 +84,14 @@ class AppointmentsService(Service):
 
     Reached as ``gov.appointments``.
     """
+
+    _working_days: WorkingDayCalendar | None = None
+
+    def _calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar from the hooks (asked once per service)."""
+        if self._working_days is None:
+            self._working_days = working_day_calendar(self._hooks)
+        return self._working_days
 
     # ------------------------------------------------------------------ centres
 
@@ -129,7 +141,7 @@ class AppointmentsService(Service):
         return row
 
     def _slot_starts(self, centre: ServiceCentre, day: dt.date) -> list[pendulum.DateTime]:
-        working = self._gov.cases.calendar().is_working_day(dt.date(day.year, day.month,
+        working = self._calendar().is_working_day(dt.date(day.year, day.month,
                                                                      day.day))
         tz = self._gov.timezone
         return [pendulum.datetime(day.year, day.month, day.day, s.hour, s.minute, tz=tz)
@@ -330,7 +342,7 @@ class AppointmentsService(Service):
             building, grid = self._resident_place(op, resident_id)
             op.require(ASSIST_REQUEST, Target("assist", "(new)", unit_code=building,
                                               grid_code=grid, owner_id=resident_id))
-            due = self._gov.cases.calendar().add_working_days(
+            due = self._calendar().add_working_days(
                 dt.date(op.today.year, op.today.month, op.today.day), within_working_days)
             rid = f"D{uuid.uuid4().hex[:15].upper()}"
             op.uow.conn.execute(at.assisted_services.insert().values(

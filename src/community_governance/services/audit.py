@@ -29,7 +29,7 @@ from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
-    from community_governance.facade import Governance
+    from community_governance.services.context import Context
 
 __all__ = ["AccessEntry", "AuditEntry", "AuditService"]
 
@@ -121,7 +121,7 @@ def _period(q: sa.Select[Any], at: sa.ColumnElement[Any], since: dt.datetime | d
 class AuditService:
     """Queries of the audit trail and the access log (``gov.audit``)."""
 
-    def __init__(self, gov: Governance) -> None:
+    def __init__(self, gov: Context) -> None:
         self._gov = gov
         self._svc = Service(gov)
 

@@ -51,7 +51,7 @@ from community_governance.storage.base import UnitOfWork
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
-    from community_governance.facade import Governance
+    from community_governance.services.context import Context
 
 __all__ = ["Operation", "Service", "effective_action", "load_posts", "post_from_row"]
 
@@ -61,7 +61,7 @@ _install_log_masking()  # every service module imports this one: the library's l
 _EXTENDED: weakref.WeakKeyDictionary[Hooks, dict[Action, Action]] = weakref.WeakKeyDictionary()
 
 
-def effective_action(gov: Governance, action: Action) -> Action:
+def effective_action(gov: Context, action: Action) -> Action:
     """``action`` with the posts the county's plugins add (``cgov_extend_permission``).
 
     Asked once per action and store. Actions on personal data are never widened: a plugin
@@ -125,7 +125,7 @@ class Operation:
     """
 
     def __init__(
-        self, gov: Governance, uow: UnitOfWork, principal: Principal, now: pendulum.DateTime,
+        self, gov: Context, uow: UnitOfWork, principal: Principal, now: pendulum.DateTime,
         name: str,
     ) -> None:
         self.gov = gov
@@ -273,7 +273,7 @@ def audit_fields(op: Operation) -> tuple[str, str]:
 class Service:
     """Base of every service of the façade."""
 
-    def __init__(self, gov: Governance) -> None:
+    def __init__(self, gov: Context) -> None:
         self._gov = gov
         self._hooks = gov.hooks
 

@@ -59,7 +59,7 @@ from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
 
 if TYPE_CHECKING:
-    from community_governance.facade import Governance
+    from community_governance.services.context import Context
 
 __all__ = [
     "POINTS_AUDIT",
@@ -422,7 +422,7 @@ REPLAYABLE = (IntegrityError, InsufficientBalance, OutOfStock, ConflictError, Va
 
 
 def idempotent(
-    gov: Governance, key: str, request: str, write: Callable[[], T],
+    gov: Context, key: str, request: str, write: Callable[[], T],
     replay: Callable[[sa.Connection, str, str], T | None],
 ) -> T:
     """Run ``write``; when it fails in a way a replay could explain, return the first result.

@@ -37,7 +37,7 @@ from community_governance.storage.tables import core as t
 from community_governance.storage.tables import load_all, metadata
 
 if TYPE_CHECKING:
-    from community_governance.facade import Governance
+    from community_governance.services.context import Context
 
 __all__ = ["ERASED_NAME", "PrivacyService", "personal_columns", "tables_referencing_residents"]
 
@@ -100,7 +100,7 @@ class PrivacyService:
     Reached as ``gov.privacy``.
     """
 
-    def __init__(self, gov: Governance) -> None:
+    def __init__(self, gov: Context) -> None:
         self._gov = gov
         self._svc = Service(gov)
 

@@ -62,11 +62,16 @@ from community_governance.domain.units import (
 __all__ = [
     "COMMUNITY_PLAN",
     "COUNTY_CODE",
+    "HUBIN_PLAN",
     "REFERENCE_DATE",
     "SUBDISTRICT_PLAN",
+    "YIMA_PLAN",
     "City",
     "CityArrays",
+    "CityPlan",
     "PersonRecord",
+    "generate_city",
+    "generate_hubin",
     "generate_yima",
 ]
 
@@ -160,6 +165,77 @@ _RESIDENT_UNITS = (
     "义煤集团常村煤矿", "义马气化厂", "义煤集团机修厂", "义煤集团总医院",
 )
 
+
+
+@attrs.frozen
+class CityPlan:
+    """What :func:`generate_city` builds: one county's urban area (城区), as plain data.
+
+    A second county is a second plan, not a second generator.
+
+    Attributes:
+        county_code: the county-level unit's code (县级行政区划代码), six digits.
+        county_name: its name.
+        subdistricts: ``(code suffix, name)`` of the sub-district offices (办事处/街道).
+        communities: ``(sub-district suffix, name, grids, formerly run by an enterprise)``.
+        households_per_grid: households per grid the household counts are drawn around (each
+            community within a third of a grid of ``grids x households_per_grid``).
+        id_prefix: first letter of the residents' keys (``Y`` → ``Y2019-000001``).
+        staff_prefix: prefix of the staff keys and partner-unit keys (``""`` for Yima).
+        big_compound: ``(community name, compound name, buildings)`` of one large compound
+            built first in that community, or ``None``.
+        building_leaders: building leaders (楼院长) at full scale.
+        other_regions: regions of first registration other than the county's own.
+        bureaus: the county's bureaus paired with communities (分包局委).
+        civilised_units: civilised units (文明单位).
+        resident_units: units based in the communities (驻区单位).
+        origin: UTM 49N south-west corner of the city box, metres.
+    """
+
+    county_code: str
+    county_name: str
+    subdistricts: tuple[tuple[str, str], ...]
+    communities: tuple[tuple[str, str, int, bool], ...]
+    households_per_grid: int = 600
+    id_prefix: str = "Y"
+    staff_prefix: str = ""
+    big_compound: tuple[str, str, int] | None = None
+    building_leaders: int = 495
+    other_regions: tuple[str, ...] = ()
+    bureaus: tuple[str, ...] = ()
+    civilised_units: tuple[str, ...] = ()
+    resident_units: tuple[str, ...] = ()
+    origin: tuple[float, float] = (664_000.0, 3_842_000.0)
+
+
+#: Yima's urban area as the study describes it.
+YIMA_PLAN = CityPlan(
+    COUNTY_CODE, COUNTY_NAME, SUBDISTRICT_PLAN, COMMUNITY_PLAN, households_per_grid=600,
+    id_prefix="Y", staff_prefix="", big_compound=("连银社区", "连银小区", _LIANYIN_BUILDINGS),
+    building_leaders=495, other_regions=_OTHER_REGIONS, bureaus=_BUREAUS,
+    civilised_units=_CIVILISED, resident_units=_RESIDENT_UNITS, origin=(ORIGIN_X, ORIGIN_Y))
+
+#: 湖滨区 (411202), the prefecture's urban district: a synthetic urban area of four
+#: sub-districts (街道) and ten communities, drawn around 400 households a grid (the Hubin
+#: plugin's grid standard). Names are illustrative; no study describes it.
+HUBIN_PLAN = CityPlan(
+    "411202", "湖滨区",
+    (("001", "湖滨街道"), ("002", "前进街道"), ("003", "车站街道"), ("004", "涧河街道")),
+    (("001", "黄河路社区", 5, False), ("001", "崤山路社区", 4, False),
+     ("001", "和平路社区", 4, False), ("002", "上阳路社区", 4, False),
+     ("002", "六峰路社区", 3, False), ("003", "车站社区", 4, True),
+     ("003", "建设路社区", 3, False), ("004", "涧河社区", 4, False),
+     ("004", "大岭路社区", 3, False), ("004", "甘棠社区", 3, True)),
+    households_per_grid=400, id_prefix="H", staff_prefix="HB",
+    big_compound=None, building_leaders=260,
+    other_regions=("411281", "411221", "411222", "411224", "410302", "610102"),
+    bureaus=("湖滨区财政局", "湖滨区民政局", "湖滨区住房和城乡建设局", "湖滨区教育局",
+             "湖滨区卫生健康委员会", "湖滨区司法局", "湖滨区城市管理局", "湖滨区应急管理局"),
+    civilised_units=("三门峡市中心医院", "中国银行三门峡分行", "三门峡市第一高级中学",
+                     "国网三门峡供电公司", "中国移动三门峡分公司"),
+    resident_units=("三门峡火车站", "三门峡黄河医院", "三门峡市湖滨果汁厂"),
+    origin=(690_000.0, 3_850_000.0))
+
 IntArray = npt.NDArray[np.int32]
 _A = TypeVar("_A", bound="np.ndarray[Any, Any]")
 
@@ -252,6 +328,7 @@ class City:
         partners: partner units (共建单位), at least two per community.
         lianyin_compound: the code of the 连银 compound (连银小区).
         arrays: column arrays for the simulation engine (see :class:`CityArrays`).
+        plan: the plan it was generated from.
     """
 
     seed: int
@@ -271,6 +348,7 @@ class City:
     partners: tuple[PartnerUnit, ...]
     lianyin_compound: str
     arrays: CityArrays
+    plan: CityPlan | None = None
 
     @property
     def units(self) -> tuple[Unit, ...]:
@@ -402,7 +480,28 @@ def _split(total: int, parts: int, rng: random.Random, spread: float = 0.35) -> 
 def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
     """Generate Yima's 2019 urban area (义马市城区) from the study's figures.
 
+    The same as ``generate_city(YIMA_PLAN, seed, scale=scale)``.
+
     Args:
+        seed: the random seed; the same seed and scale give an identical city.
+        scale: the fraction of the full city to build, ``0 < scale <= 1``.
+
+    Returns:
+        The :class:`City`.
+    """
+    return generate_city(YIMA_PLAN, seed, scale=scale)
+
+
+def generate_hubin(seed: int = 2019, *, scale: float = 1.0) -> City:
+    """Generate a synthetic urban area of 湖滨区 (411202): ``generate_city(HUBIN_PLAN, ...)``."""
+    return generate_city(HUBIN_PLAN, seed, scale=scale)
+
+
+def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> City:
+    """Generate the urban area a :class:`CityPlan` describes.
+
+    Args:
+        plan: the county's plan (:data:`YIMA_PLAN`, :data:`HUBIN_PLAN` or your own).
         seed: the random seed; the same seed and scale give an identical city.
         scale: the fraction of the full city to build, ``0 < scale <= 1`` (households, buildings
             and residents shrink proportionally; units, staff and partners stay).
@@ -418,24 +517,27 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     on = REFERENCE_DATE
-    county = Unit(COUNTY_CODE, UnitKind.COUNTY, COUNTY_NAME)
-    subs = tuple(Unit(COUNTY_CODE + s, UnitKind.SUBDISTRICT, n, COUNTY_CODE)
-                 for s, n in SUBDISTRICT_PLAN)
+    code_ = plan.county_code
+    county = Unit(code_, UnitKind.COUNTY, plan.county_name)
+    subs = tuple(Unit(code_ + s, UnitKind.SUBDISTRICT, n, code_)
+                 for s, n in plan.subdistricts)
     comms: list[Unit] = []
     grids_of: list[int] = []
     per_sub: dict[str, int] = {}
-    for s, name, grids, _coal in COMMUNITY_PLAN:
-        sub = COUNTY_CODE + s
+    for s, name, grids, _coal in plan.communities:
+        sub = code_ + s
         per_sub[sub] = per_sub.get(sub, 0) + 1
         comms.append(Unit(f"{sub}{per_sub[sub]:03d}", UnitKind.COMMUNITY, name, sub))
         grids_of.append(grids)
 
     # Households per community: within +-250 of grids*600, so round(H/600) == grids.
-    noise = [rng.randrange(-200, 201) for _ in grids_of]
+    per_grid = plan.households_per_grid
+    spread, bound = per_grid // 3, per_grid // 2 - 1
+    noise = [rng.randrange(-spread, spread + 1) for _ in grids_of]
     drift = sum(noise)
-    # the city adds up to ~46,800 households, each community within 299 of its grids x 600
-    noise = [max(-299, min(299, v - drift // len(noise))) for v in noise]
-    hh_full = [g * 600 + v for g, v in zip(grids_of, noise, strict=True)]
+    # Yima adds up to ~46,800 households, each community within 299 of its grids x 600
+    noise = [max(-bound, min(bound, v - drift // len(noise))) for v in noise]
+    hh_full = [g * per_grid + v for g, v in zip(grids_of, noise, strict=True)]
     hh_counts = [max(3, round(h * scale)) for h in hh_full]
 
     # Community centres: sub-districts spread west → east along the valley, communities around.
@@ -454,8 +556,9 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
         cx, cy = sx + dist * math.cos(angle), sy + dist * math.sin(angle)
         # compounds: the 连银 compound first in 连银社区, then ~650 households each
         sizes: list[int] = []
-        if comm.name == "连银社区":
-            lianyin_hh = min(n_hh, max(1, round(_LIANYIN_BUILDINGS * 41.0 * scale)))
+        big = plan.big_compound
+        if big is not None and comm.name == big[0]:
+            lianyin_hh = min(n_hh, max(1, round(big[2] * 41.0 * scale)))
             sizes.append(lianyin_hh)
             rest = n_hh - lianyin_hh
             if rest > 0:
@@ -465,12 +568,13 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
         b_no = 0
         for qi, q_hh in enumerate(sizes, start=1):
             qcode = compound_code(comm.code, qi)
-            is_lianyin = comm.name == "连银社区" and qi == 1
-            qname = "连银小区" if is_lianyin else f"{comm.name[:-2]}{_ORDINALS[qi - 1]}小区"
+            is_lianyin = big is not None and comm.name == big[0] and qi == 1
+            qname = big[1] if big is not None and is_lianyin else \
+                f"{comm.name[:-2]}{_ORDINALS[qi - 1]}小区"
             compounds.append(Unit(qcode, UnitKind.COMPOUND, qname, comm.code))
             if is_lianyin:
                 lianyin = qcode
-                n_b = max(1, min(q_hh, round(_LIANYIN_BUILDINGS * scale)))
+                n_b = max(1, min(q_hh, round((big[2] if big else 0) * scale)))
             else:
                 n_b = max(1, round(q_hh / _HOUSEHOLDS_PER_BUILDING))
             qa = (rng.uniform(0, 2 * math.pi))
@@ -488,7 +592,7 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
                 x, y = spots[bi]
                 buildings.append(Building(
                     code, f"{qname}{bi + 1}号楼", comm.code, qcode, None,
-                    x=round(ORIGIN_X + x, 1), y=round(ORIGIN_Y + y, 1),
+                    x=round(plan.origin[0] + x, 1), y=round(plan.origin[1] + y, 1),
                     households_planned=per_b[bi]))
                 floors = 18 if kind == 1 else (2 if kind == 2 else 6)
                 per_unit = floors * 2
@@ -520,10 +624,10 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
         for m in members:
             born = _birth_date(rng, m.age, on)
             u = rng.random()
-            if u < 0.9 or (u < 0.93 and born.year < 1989):
-                region = COUNTY_CODE
+            if u < 0.9 or (u < 0.93 and born.year < 1989) or not plan.other_regions:
+                region = code_
             else:
-                region = _OTHER_REGIONS[rng.randrange(0, len(_OTHER_REGIONS))]
+                region = plan.other_regions[rng.randrange(0, len(plan.other_regions))]
             seq = rng.randrange(0, 500) * 2 + (1 if m.male else 0)
             while (region, born, seq) in used:
                 seq = (seq + 2) % 1000
@@ -546,7 +650,7 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
             if m.age >= 14 and rng.random() < 0.9:
                 phone = f"1{_PHONE_PREFIX[rng.randrange(0, len(_PHONE_PREFIX))]}" \
                         f"{rng.randrange(0, 100_000_000):08d}"
-            rid = f"Y{seed}-{len(residents) + 1:06d}"
+            rid = f"{plan.id_prefix}{seed}-{len(residents) + 1:06d}"
             residents.append(PersonRecord(
                 id=rid, name=_name(rng, m.surname, m.male), id_number=number,
                 household_id=hh.id, relation=m.relation, phone=phone,
@@ -575,8 +679,9 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
                         .reshape(-1, 2)),
     )
 
-    staff, posts = _staff_and_posts(rng, subs, comms)
-    posts += _building_leaders(comms, buildings, residents, arrays, scale)
+    staff, posts = _staff_and_posts(rng, subs, comms, plan)
+    posts += _building_leaders(comms, buildings, residents, arrays, scale,
+                               plan.building_leaders)
     orgs = tuple(PartyOrg(f"PO-{c.code}", PartyOrgKind.GENERAL_COMMITTEE, c.code,
                           f"中共{c.name}委员会") for c in comms)
     enrolled: dict[str, list[str]] = {o.id: [] for o in orgs}
@@ -589,7 +694,8 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
         households=tuple(households), residents=tuple(residents), staff=tuple(staff),
         posts=tuple(posts), party_orgs=orgs,
         party_members={k: tuple(v) for k, v in enrolled.items()},
-        partners=_partners(rng, comms), lianyin_compound=lianyin, arrays=arrays,
+        partners=_partners(rng, comms, plan), lianyin_compound=lianyin, arrays=arrays,
+        plan=plan,
     )
 
 
@@ -617,12 +723,13 @@ def _split_weighted(total: int, weights: npt.NDArray[np.float64]) -> list[int]:
 
 
 def _staff_and_posts(
-    rng: random.Random, subs: Sequence[Unit], comms: Sequence[Unit]
+    rng: random.Random, subs: Sequence[Unit], comms: Sequence[Unit], plan: CityPlan,
 ) -> tuple[list[StaffMember], list[Post]]:
     staff: list[StaffMember] = []
     posts: list[Post] = []
 
     def person(sid: str, permanent: bool, kind: PostKind, unit: str) -> None:
+        sid = plan.staff_prefix + sid
         male = bool(rng.random() < 0.5)
         staff.append(StaffMember(sid, _name(rng, _surname(rng), male), permanent=permanent,
                                  phone=f"139{rng.randrange(0, 100_000_000):08d}"))
@@ -640,20 +747,21 @@ def _staff_and_posts(
     for s in subs:
         for k in range(1, 4):
             person(f"SUB{s.code[-3:]}{k}", True, PostKind.SUBDISTRICT_STAFF, s.code)
-    person("ADMIN", True, PostKind.COUNTY_ADMIN, COUNTY_CODE)
+    person("ADMIN", True, PostKind.COUNTY_ADMIN, plan.county_code)
     return staff, posts
 
 
 def _building_leaders(
     comms: Sequence[Unit], buildings: Sequence[Building],
-    residents: Sequence[PersonRecord], arrays: CityArrays, scale: float,
+    residents: Sequence[PersonRecord], arrays: CityArrays, scale: float, full: int = 495,
 ) -> list[Post]:
-    """495 building leaders (楼院长) at full scale, each covering 1-3 buildings of a compound."""
+    """``full`` building leaders (楼院长) at full scale (Yima: 495), each covering 1-3
+    buildings of a compound."""
     by_comm: dict[str, list[int]] = {}
     for bi, b in enumerate(buildings):
         by_comm.setdefault(b.community_code, []).append(bi)
     total_b = len(buildings)
-    wanted_total = max(len(comms), round(495 * scale))
+    wanted_total = max(len(comms), round(full * scale))
     # candidate leaders: adult residents (25-75) by building, first come
     first_adult: dict[int, int] = {}
     for i in range(len(residents)):
@@ -679,20 +787,25 @@ def _building_leaders(
     return posts
 
 
-def _partners(rng: random.Random, comms: Sequence[Unit]) -> tuple[PartnerUnit, ...]:
+def _partners(rng: random.Random, comms: Sequence[Unit],
+              plan: CityPlan) -> tuple[PartnerUnit, ...]:
     """A bureau (分包局委) and a civilised unit (文明单位) per community, and units based in
     the communities (驻区单位)."""
     n = len(comms)
     codes = [c.code for c in comms]
     out: list[PartnerUnit] = []
-    for i, name in enumerate(_BUREAUS):
+    pre = plan.staff_prefix
+    for i, name in enumerate(plan.bureaus):
         attached = tuple(sorted({codes[i % n]} | ({codes[(i + 7) % n]} if i >= n else set())))
-        out.append(PartnerUnit(f"PB{i + 1:02d}", name, PartnerKind.ASSIGNED_BUREAU, attached))
-    for i, name in enumerate(_CIVILISED):
+        out.append(PartnerUnit(f"{pre}PB{i + 1:02d}", name, PartnerKind.ASSIGNED_BUREAU,
+                               attached))
+    for i, name in enumerate(plan.civilised_units):
         attached = tuple(sorted({codes[i % n], codes[(i + n // 2 + 1) % n]}
                                 | ({codes[(i + 10) % n]} if i + 10 < n else set())))
-        out.append(PartnerUnit(f"PC{i + 1:02d}", name, PartnerKind.CIVILISED_UNIT, attached))
-    for i, name in enumerate(_RESIDENT_UNITS):
+        out.append(PartnerUnit(f"{pre}PC{i + 1:02d}", name, PartnerKind.CIVILISED_UNIT,
+                               attached))
+    for i, name in enumerate(plan.resident_units):
         k = rng.randrange(0, n)
-        out.append(PartnerUnit(f"PR{i + 1:02d}", name, PartnerKind.RESIDENT_UNIT, (codes[k],)))
+        out.append(PartnerUnit(f"{pre}PR{i + 1:02d}", name, PartnerKind.RESIDENT_UNIT,
+                               (codes[k],)))
     return tuple(out)

@@ -1,6 +1,7 @@
 """A small, fully staffed city for tests: 2 sub-districts, 3 communities, 6 grids.
 
-Layout (county 411281 义马市):
+It is built in any county: ``build_small_city(gov, county="411202")``. Layout (by default in
+county 411281 义马市; in another county the same codes under its code, with generic names):
 
 - 411281001 千秋路办事处: communities 411281001001 (连银社区) and 411281001002 (银杏社区)
 - 411281002 泰山路办事处: community 411281002001 (常苑社区)
@@ -32,12 +33,31 @@ from community_governance.domain.units import (
     grid_code,
 )
 
-__all__ = ["SmallCity", "build_small_city"]
+__all__ = ["SmallCity", "build_small_city", "small_city_layout"]
 
 COUNTY = "411281"
 SUBDISTRICTS = {"411281001": "千秋路办事处", "411281002": "泰山路办事处"}
 COMMUNITIES = {"411281001001": "连银社区", "411281001002": "银杏社区", "411281002001": "常苑社区"}
 POSTS_FROM = dt.date(2019, 1, 1)
+#: County names the kit knows (others are called 测试县).
+COUNTY_NAMES = {"411281": "义马市", "411202": "湖滨区", "411221": "渑池县", "411222": "陕州区",
+                "411224": "卢氏县", "411282": "灵宝市"}
+
+
+def small_city_layout(county: str = COUNTY) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The county's name, sub-districts and communities (code → name) of the small city.
+
+    Raises:
+        ValueError: ``county`` is not a 6-digit county code.
+    """
+    if len(county) != 6 or not county.isdigit():
+        raise ValueError(f"the small city needs a 6-digit county code, got {county!r}")
+    if county == COUNTY:
+        return COUNTY_NAMES[COUNTY], dict(SUBDISTRICTS), dict(COMMUNITIES)
+    subs = {f"{county}001": "第一街道", f"{county}002": "第二街道"}
+    comms = {f"{county}001001": "东风社区", f"{county}001002": "和平社区",
+             f"{county}002001": "光明社区"}
+    return COUNTY_NAMES.get(county, "测试县"), subs, comms
 
 
 @attrs.frozen
@@ -104,24 +124,32 @@ def _grid_of(community: str, n: int) -> str:
     return grid_code(community, 1 if n <= 2 else 2)
 
 
-def build_small_city(gov: object) -> SmallCity:
-    """Build the small city on ``gov`` (a :class:`~community_governance.Governance`)."""
+def build_small_city(gov: object, county: str = COUNTY) -> SmallCity:
+    """Build the small city on ``gov`` (a :class:`~community_governance.Governance`).
+
+    Args:
+        gov: the governance store.
+        county: the county to build it in (6 digits; default 411281 义马市). Small cities of
+            different counties can share one store: their keys do not collide.
+    """
     from community_governance.services.registry import NewResident
 
+    county_name, subs, comms = small_city_layout(county)
+    tag = "" if county == COUNTY else f"{county}-"
     reg = gov.registry  # type: ignore[attr-defined]
     system = Actor.system("small-city")
-    units = [Unit(COUNTY, UnitKind.COUNTY, "义马市")]
-    units += [Unit(c, UnitKind.SUBDISTRICT, n, COUNTY) for c, n in SUBDISTRICTS.items()]
-    units += [Unit(c, UnitKind.COMMUNITY, n, c[:9]) for c, n in COMMUNITIES.items()]
+    units = [Unit(county, UnitKind.COUNTY, county_name)]
+    units += [Unit(c, UnitKind.SUBDISTRICT, n, county) for c, n in subs.items()]
+    units += [Unit(c, UnitKind.COMMUNITY, n, c[:9]) for c, n in comms.items()]
     grids: dict[str, tuple[str, ...]] = {}
     buildings: dict[str, tuple[str, ...]] = {}
-    for c in COMMUNITIES:
+    for c in comms:
         grids[c] = (grid_code(c, 1), grid_code(c, 2))
         units += [Unit(g, UnitKind.GRID, f"第{i + 1}网格", c) for i, g in enumerate(grids[c])]
         units.append(Unit(compound_code(c, 1), UnitKind.COMPOUND, "第一小区", c))
     reg.add_units(system, units)
     blds: list[Building] = []
-    for ci, c in enumerate(COMMUNITIES):
+    for ci, c in enumerate(comms):
         buildings[c] = tuple(building_code(c, n) for n in range(1, 5))
         for n, code in enumerate(buildings[c], start=1):
             blds.append(Building(code, f"{n}号楼", c, compound_code(c, 1), _grid_of(c, n),
@@ -143,9 +171,9 @@ def build_small_city(gov: object) -> SmallCity:
             ids = []
             for k in range(2):
                 seq += 1
-                rid = f"R{seq:04d}"
+                rid = f"R{tag}{seq:04d}"
                 born = dt.date(1950 + seq % 50, 1 + seq % 12, 1 + seq % 28)
-                number = compose_id_number(COUNTY, born, (seq * 2 + k) % 1000)
+                number = compose_id_number(county, born, (seq * 2 + k) % 1000)
                 vul: tuple[Vulnerability, ...] = ()
                 if bld.code.endswith("B0004") and h.endswith("301") and k == 0:
                     vul = (Vulnerability.ELDERLY_ALONE,)
@@ -165,7 +193,7 @@ def build_small_city(gov: object) -> SmallCity:
     director: dict[str, Actor] = {}
     staff: dict[str, Actor] = {}
     cadre: dict[str, Actor] = {}
-    for c in COMMUNITIES:
+    for c in comms:
         for role, kind, store, perm in (("SEC", PostKind.SECRETARY, secretary, True),
                                         ("DIR", PostKind.DIRECTOR, director, True),
                                         ("STF", PostKind.STAFF, staff, False),
@@ -175,17 +203,18 @@ def build_small_city(gov: object) -> SmallCity:
             posts.append(Post(f"P-{sid}", kind, c, HolderKind.STAFF, sid, POSTS_FROM))
             store[c] = Actor.staff(sid)
     sub_staff = {}
-    for s in SUBDISTRICTS:
+    for s in subs:
         sid = f"SUB-{s}"
         staff_members.append(StaffMember(sid, f"办事处{s[-3:]}", permanent=True))
         posts.append(Post(f"P-{sid}", PostKind.SUBDISTRICT_STAFF, s, HolderKind.STAFF, sid,
                           POSTS_FROM))
         sub_staff[s] = Actor.staff(sid)
-    staff_members.append(StaffMember("ADMIN", "县管理员", permanent=True))
-    posts.append(Post("P-ADMIN", PostKind.COUNTY_ADMIN, COUNTY, HolderKind.STAFF, "ADMIN",
+    admin = f"ADMIN{'-' + county if tag else ''}"
+    staff_members.append(StaffMember(admin, "县管理员", permanent=True))
+    posts.append(Post(f"P-{admin}", PostKind.COUNTY_ADMIN, county, HolderKind.STAFF, admin,
                       POSTS_FROM))
     grid_leader, building_leader = {}, {}
-    for c in COMMUNITIES:
+    for c in comms:
         for g in grids[c]:
             b = buildings[c][0 if g.endswith("W01") else 2]
             rid = residents[households[b][1]][0]
@@ -200,9 +229,9 @@ def build_small_city(gov: object) -> SmallCity:
     reg.add_staff(system, staff_members)
     reg.assign_posts(system, posts)
     return SmallCity(
-        county=COUNTY, subdistricts=tuple(SUBDISTRICTS), communities=tuple(COMMUNITIES),
+        county=county, subdistricts=tuple(subs), communities=tuple(comms),
         grids=grids, buildings=buildings, households=households, residents=residents,
         id_numbers=id_numbers, secretary=secretary, director=director, staff=staff,
         grid_leader=grid_leader, building_leader=building_leader, cadre=cadre,
-        subdistrict_staff=sub_staff, county_admin=Actor.staff("ADMIN"), elderly=elderly,
+        subdistrict_staff=sub_staff, county_admin=Actor.staff(admin), elderly=elderly,
     )

@@ -7,13 +7,17 @@ Use it in a county plugin's tests::
     import my_county.plugin
 
     def test_plugin_conforms():
-        assert [] == check_plugin(my_county.plugin)
+        assert [] == check_plugin(my_county.plugin, counties=["411202"])
+
+The generated places are mostly in ``counties`` (default: the plugin's own scope,
+``cgov_plugin_scope()``, else 411281), sometimes in another county, where a county's plugin
+must pass. From the shell: ``cgov plugins check my_county.plugin --county 411202``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -59,7 +63,10 @@ def _core_contracts() -> dict[str, HookContract]:
         return Resident("R1", "张三", parse_id_number(number, today=dt.date(2026, 1, 1)), "H1",
                         Relation.HEAD, phone)
 
-    residents = st.builds(resident, cst.id_numbers(), st.none() | cst.phones())
+    from community_governance.testing.contracts_more import _county
+
+    residents = st.builds(resident, _county().flatmap(lambda c: cst.id_numbers(county=c))
+                          | cst.id_numbers(), st.none() | cst.phones())
     return {
         "cgov_validate_resident": HookContract(
             st.fixed_dictionaries({"resident": residents, "today": cst.birth_dates(2020),
@@ -101,21 +108,64 @@ def _runner(hooks: Hooks, impl: Any, hook: str, check: Callable[[Any], Any],
     return run
 
 
-def check_plugin(plugin: object, *, examples: int = 25) -> list[str]:
+def _scope(hooks: Hooks, impls: list[Any]) -> list[str] | None:
+    """The plugin's own ``cgov_plugin_scope`` answer, checked (``None`` when it has none)."""
+    from community_governance.testing.contracts_more import check_scope
+
+    for impl in impls:
+        value = hooks._call_one(impl, "cgov_plugin_scope", {})
+        if value is not None:
+            return hooks._check(impl, "cgov_plugin_scope", value, check_scope)
+    return None
+
+
+def check_plugin(plugin: object, *, counties: Sequence[str] | None = None,
+                 examples: int = 25) -> list[str]:
     """Call every hook ``plugin`` implements with generated inputs; return the problems.
 
     Args:
         plugin: the plugin (a module or an object with ``@hookimpl`` functions).
+        counties: the county codes whose places the inputs are mostly drawn from (default:
+            the counties of the plugin's ``cgov_plugin_scope()``, else ``["411281"]``).
         examples: how many generated inputs per hook.
 
     Returns:
-        One sentence per problem (a raise, an unusable answer, a hook with no contract); an
-        empty list when the plugin conforms.
+        One sentence per problem (a raise, an unusable answer, a hook with no contract, a
+        scope that is not unit-code prefixes); an empty list when the plugin conforms.
+
+    Raises:
+        ValueError: a county code that is not 6 digits.
     """
+    from community_governance.testing.contracts_more import COUNTIES
+
     hooks = Hooks(get_plugin_manager(entrypoints=False, extra=[plugin]))
     name = hooks.pm.get_name(plugin)
     problems: list[str] = []
     contracts = _contracts()
+    if counties is None:
+        mine = [i for i in hooks.pm.hook.cgov_plugin_scope.get_hookimpls()
+                if i.plugin_name == name] if hasattr(hooks.pm.hook, "cgov_plugin_scope") else []
+        try:
+            scope = _scope(hooks, mine)
+        except PluginError as exc:
+            return [f"cgov_plugin_scope: {exc}"]
+        counties = sorted({c[:6] for c in scope if len(c) >= 6}) if scope else ["411281"]
+        if scope and not counties:  # a prefecture or province: check a county inside it
+            counties = [(scope[0] + "0101")[:6]]
+    bad = [c for c in counties if not (isinstance(c, str) and len(c) == 6 and c.isdigit())]
+    if bad or not counties:
+        raise ValueError(f"counties must be 6-digit county codes, got {list(counties)!r}")
+    token = COUNTIES.set(tuple(counties))
+    try:
+        problems = _check_hooks(hooks, name, contracts, examples)
+    finally:
+        COUNTIES.reset(token)
+    return problems
+
+
+def _check_hooks(hooks: Hooks, name: str | None, contracts: dict[str, HookContract],
+                 examples: int) -> list[str]:
+    problems: list[str] = []
     for hook_name in sorted(n for n in dir(hooks.pm.hook) if n.startswith("cgov_")):
         caller = getattr(hooks.pm.hook, hook_name)
         impls = [i for i in caller.get_hookimpls() if i.plugin_name == name]

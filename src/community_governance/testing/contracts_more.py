@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from community_governance.domain.funds import Account
     from community_governance.testing.conformance import HookContract
 
-__all__ = ["CHARITY_CATEGORIES", "allocation_check", "contracts"]
+__all__ = ["CHARITY_CATEGORIES", "COUNTIES", "allocation_check", "contracts", "county_codes"]
 
 Kwargs = st.SearchStrategy[dict[str, Any]]
 
@@ -30,11 +31,36 @@ def _kwargs(**fields: st.SearchStrategy[Any]) -> Kwargs:
     return st.fixed_dictionaries(fields)
 
 
-def _communities() -> st.SearchStrategy[str]:
-    """Community codes, mostly of Yima (411281), sometimes of another county (pass-through)."""
+#: The counties :func:`~community_governance.testing.conformance.check_plugin` is checking
+#: (set for the duration of one check).
+COUNTIES: ContextVar[tuple[str, ...]] = ContextVar("cgov_kit_counties", default=("411281",))
+#: A county no county plugin of the tests serves: its places must pass through.
+ELSEWHERE = "410302"
+
+
+@st.composite
+def _county(draw: st.DrawFn) -> str:
+    return draw(st.sampled_from(COUNTIES.get()))
+
+
+@st.composite
+def _community_in(draw: st.DrawFn) -> str:
     from community_governance.testing import strategies as cst
 
-    return cst.community_codes() | cst.community_codes("410302")
+    return draw(cst.community_codes(draw(_county())))
+
+
+def _communities() -> st.SearchStrategy[str]:
+    """Community codes, mostly of the counties being checked (:data:`COUNTIES`), sometimes of
+    another county (where a scoped plugin passes)."""
+    from community_governance.testing import strategies as cst
+
+    return _community_in() | _community_in() | cst.community_codes(ELSEWHERE)
+
+
+def county_codes() -> st.SearchStrategy[str]:
+    """County codes: those being checked, sometimes another one."""
+    return _county() | _county() | st.just(ELSEWHERE)
 
 
 def _counties() -> st.SearchStrategy[str]:
@@ -141,6 +167,17 @@ def _check_store_and_close(value: Any) -> Any:
     return store
 
 
+def check_scope(value: Any) -> list[str]:
+    """A ``cgov_plugin_scope`` answer: unit-code prefixes (2, 4, 6, 9 or 12 digits)."""
+    if not isinstance(value, list | tuple) or not value:
+        raise TypeError(f"expected a non-empty list of unit-code prefixes, got {value!r}")
+    for code in value:
+        if not (isinstance(code, str) and code.isdigit() and len(code) in (2, 4, 6, 9, 12)):
+            raise ValueError(f"{code!r} is not a unit-code prefix (2, 4, 6, 9 or 12 digits, "
+                             "e.g. '411202' for a county)")
+    return list(value)
+
+
 def _core_more() -> dict[str, HookContract]:
     import click
 
@@ -155,6 +192,7 @@ def _core_more() -> dict[str, HookContract]:
         "cgov_storage_backend": HookContract(_kwargs(url=urls), _check_store_and_close),
         "cgov_register_commands": HookContract(
             _kwargs(cli=st.builds(lambda: click.Group("cgov"))), accept_any),
+        "cgov_plugin_scope": HookContract(st.just({}), check_scope),
     }
 
 

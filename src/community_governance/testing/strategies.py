@@ -67,10 +67,20 @@ def region_codes() -> st.SearchStrategy[str]:
                      st.integers(0, 9999))
 
 
-def id_numbers(today: dt.date = TODAY) -> st.SearchStrategy[str]:
-    """Valid 18-character resident ID numbers (some ending in X)."""
-    return st.builds(compose_id_number, region_codes(), birth_dates(today=today),
-                     st.integers(0, 999))
+def id_numbers(today: dt.date = TODAY, county: str | None = None) -> st.SearchStrategy[str]:
+    """Valid 18-character resident ID numbers (some ending in X).
+
+    Args:
+        today: no one is born after it.
+        county: first registered in this county (6 digits); ``None`` for any region.
+    """
+    regions = region_codes() if county is None else st.just(county)
+    return st.builds(compose_id_number, regions, birth_dates(today=today), st.integers(0, 999))
+
+
+def counties(codes: tuple[str, ...] = ("411281", "411202", "411221")) -> st.SearchStrategy[str]:
+    """County codes among ``codes`` (default: Yima, Hubin and Mianchi of 三门峡市)."""
+    return st.sampled_from(codes)
 
 
 def _corrupt(number: str, pos: int, digit: str) -> str:

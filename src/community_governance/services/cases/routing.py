@@ -38,14 +38,14 @@ from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
-    from community_governance.facade import Governance
+    from community_governance.services.context import Context
 
 
 class CaseRouting(Service):
     """Routing of cases (事务流转): categories, routes up the four levels, deadlines in working
     days, and the helpers shared by every part of the cases service."""
 
-    def __init__(self, gov: Governance) -> None:
+    def __init__(self, gov: Context) -> None:
         super().__init__(gov)
         self._calendar: WorkingDayCalendar | None = None
 

@@ -1,18 +1,19 @@
 """Demo data for volunteering: organizations, members, months of activities, the points and
-charity supermarkets, all written through the services (``cgov demo yima`` calls
-:func:`seed_volunteering`).
+charity supermarkets, all written through the services (the ``volunteering`` step of
+:func:`community_governance.demo.build`).
 
-The figures follow the Yima study: 106 volunteer organizations with 3,838 members. The months
-of activity are written with the governance object's clock moved through those months, so that
-the journal, the audit trail and the reports carry realistic dates.
+The figures follow the Yima study: 106 volunteer organizations with 3,838 members (other
+counties give theirs in :class:`~community_governance.demo.config.CountyDemo`). The months of
+activity are written through a view of the governance object with its own clock
+(:meth:`~community_governance.Governance.with_clock`) moved through those months, so that the
+journal, the audit trail and the reports carry realistic dates.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -52,26 +53,23 @@ _DONATIONS = (("clothes", "冬季棉衣"), ("clothes", "儿童服装"), ("applia
 Progress = Callable[[int, int], None]
 
 
-@contextlib.contextmanager
-def _clock_at(gov: Governance) -> Iterator[Callable[[dt.datetime], None]]:
-    """Move the governance object's clock by hand, restoring it afterwards."""
-    saved = gov._clock
+def _clock_at(gov: Governance) -> tuple[Governance, Callable[[dt.datetime], None]]:
+    """A view of ``gov`` whose clock is moved by hand, and the function that moves it."""
     now = [gov.now()]
 
     def set_to(when: dt.datetime) -> None:
         now[0] = pendulum.instance(when).in_timezone("UTC")
 
-    gov._clock = lambda: now[0]
-    try:
-        yield set_to
-    finally:
-        gov._clock = saved
+    return gov.with_clock(lambda: now[0]), set_to
 
 
-def _residents_by_community(gov: Governance) -> dict[str, list[tuple[str, bool]]]:
+def _residents_by_community(gov: Governance,
+                            county: str | None = None) -> dict[str, list[tuple[str, bool]]]:
     q = (sa.select(t.residents.c.id, t.buildings.c.community_code, t.residents.c.vulnerabilities)
          .select_from(t.residents.join(t.households).join(t.buildings))
-         .where(t.residents.c.erased.is_(False)).order_by(t.residents.c.id))
+         .where(t.residents.c.erased.is_(False),
+                t.buildings.c.community_code.startswith(county or ""))
+         .order_by(t.residents.c.id))
     out: dict[str, list[tuple[str, bool]]] = {}
     with gov.store.unit_of_work(write=False) as uow:
         for rid, code, vul in uow.conn.execute(q):
@@ -91,7 +89,9 @@ def _spread(total: int, parts: int, rng: random.Random) -> list[int]:
 
 def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
                       start: dt.date | None = None,
-                      progress: Progress | None = None) -> dict[str, Any]:
+                      progress: Progress | None = None, county: str | None = None,
+                      org_count: int = DEMO_ORGS, members: int = DEMO_MEMBERS,
+                      county_name: str = "义马市") -> dict[str, Any]:
     """Add volunteer organizations, members and ``months`` months of activity to a city.
 
     Uses the services throughout (batch APIs: ``register_many``, ``add_members``,
@@ -104,17 +104,22 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
         months: how many months of activity.
         start: a day of the first month of activity (the Yima demo: a month of 2019).
         progress: called as ``progress(done, total)`` after each step (the demo's bar).
+        county: only the communities of this county (code prefix); ``None`` for all.
+        org_count: volunteer organizations, the county's association included.
+        members: volunteers to register.
+        county_name: the county's name (of its volunteer association).
 
     Returns:
         Counts of what was written.
     """
     rng = random.Random(seed)
     system = Actor.system("demo")
-    people = _residents_by_community(gov)
+    people = _residents_by_community(gov, county)
     communities = sorted(people)
     if not communities:
         raise ValueError("the city has no residents in communities; build the city first")
     county = communities[0][:6]
+    volunteer_orgs = org_count
     steps = 3 + months
     def report(_step: str, done: int) -> None:
         if progress is not None:
@@ -122,7 +127,7 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
 
     # volunteers and organizations -------------------------------------------------------------
     sizes = [len(people[c]) for c in communities]
-    members_per_c = _spread(min(DEMO_MEMBERS, sum(sizes)), len(communities), rng)
+    members_per_c = _spread(min(members, sum(sizes)), len(communities), rng)
     volunteers: dict[str, list[str]] = {}
     regs = []
     for c, n in zip(communities, members_per_c, strict=True):
@@ -134,8 +139,10 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
     gov.volunteers.register_many(system, regs)
     report("volunteers", 1)
 
-    orgs_per_c = _spread(DEMO_ORGS - 1, len(communities), rng)
-    orgs: list[VolunteerOrg] = [VolunteerOrg("VO-COUNTY", "义马市志愿者协会", county, "general")]
+    orgs_per_c = _spread(volunteer_orgs - 1, len(communities), rng)
+    association = "VO-COUNTY" if county == "411281" else f"VO-{county}"
+    orgs: list[VolunteerOrg] = [VolunteerOrg(association, f"{county_name}志愿者协会", county,
+                                             "general")]
     org_of_c: dict[str, list[VolunteerOrg]] = {}
     for c, n in zip(communities, orgs_per_c, strict=True):
         org_of_c[c] = []
@@ -166,61 +173,61 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
               "activities": 0, "attendances": 0, "redemptions": 0, "out_of_stock": 0,
               "donations": 0, "give_outs": 0}
     tz = gov.timezone
-    with _clock_at(gov) as set_clock:
-        # supermarkets open on the first day ---------------------------------------------------
-        set_clock(pendulum.datetime(first.year, first.month, first.day, 9, tz=tz))
-        items: dict[str, list[str]] = {}
+    gov, set_clock = _clock_at(gov)
+    # supermarkets open on the first day ---------------------------------------------------
+    set_clock(pendulum.datetime(first.year, first.month, first.day, 9, tz=tz))
+    items: dict[str, list[str]] = {}
+    for c in communities:
+        items[c] = [gov.supermarket.add_item(system, c, name, price,
+                                             stock=rng.randint(5, 25),
+                                             id=f"I-{c}-{k + 1:02d}").id
+                    for k, (name, price) in enumerate(_GOODS)]
+    report("supermarkets", 3)
+    month_start = first
+    for m in range(months):
+        nxt = (month_start + dt.timedelta(days=32)).replace(day=1)
+        days = (nxt - month_start).days
         for c in communities:
-            items[c] = [gov.supermarket.add_item(system, c, name, price,
-                                                 stock=rng.randint(5, 25),
-                                                 id=f"I-{c}-{k + 1:02d}").id
-                        for k, (name, price) in enumerate(_GOODS)]
-        report("supermarkets", 3)
-        month_start = first
-        for m in range(months):
-            nxt = (month_start + dt.timedelta(days=32)).replace(day=1)
-            days = (nxt - month_start).days
-            for c in communities:
-                vols = volunteers[c]
-                active = rng.sample(vols, max(1, int(len(vols) * rng.uniform(0.35, 0.6))))
-                orgs_here = org_of_c[c]
-                for k in range(rng.randint(8, 14)):
-                    org = rng.choice(orgs_here)
-                    day = month_start + dt.timedelta(days=rng.randrange(days))
-                    start = pendulum.datetime(day.year, day.month, day.day,
-                                              rng.choice([8, 9, 14, 15, 19]), tz=tz)
-                    end = start.add(minutes=rng.choice([60, 90, 120, 180]))
-                    set_clock(start.subtract(days=2))
-                    cap = rng.randint(15, 60)
-                    act = gov.volunteers.create_activity(system, ActivitySpec(
-                        _TITLES[org.category], c, org.category, f"{c[-3:]}社区广场", start, end,
-                        cap, org_id=org.id, organiser=org.name,
-                        id=f"ACT-{c}-{month_start:%Y%m}-{k + 1:02d}"))
-                    set_clock(end.add(hours=1))
-                    who = rng.sample(active, min(len(active), rng.randint(5, cap)))
-                    res = gov.volunteers.record_attendance(system, act.id, who)
-                    counts["activities"] += 1
-                    counts["attendances"] += len(res.recorded)
-                # redemptions at month end
-                set_clock(pendulum.datetime(nxt.year, nxt.month, nxt.day, 10, tz=tz)
-                          .subtract(days=2))
-                for rid in rng.sample(active, len(active) // 3):
-                    item = rng.choice(items[c])
-                    try:
-                        gov.supermarket.redeem(system, rid, item, 1,
-                                               key=f"demo-{month_start:%Y%m}-{rid}")
-                        counts["redemptions"] += 1
-                    except OutOfStock:
-                        counts["out_of_stock"] += 1
-                    except InsufficientBalance:
-                        pass
-                for item in items[c]:
-                    gov.supermarket.restock(system, item, rng.randint(3, 12),
-                                            key=f"restock-{month_start:%Y%m}-{item}")
-                counts["donations"] += _charity_month(gov, system, c, people[c], rng,
-                                                      month_start, counts)
-            report(f"month {month_start:%Y-%m}", 4 + m)
-            month_start = nxt
+            vols = volunteers[c]
+            active = rng.sample(vols, max(1, int(len(vols) * rng.uniform(0.35, 0.6))))
+            orgs_here = org_of_c[c]
+            for k in range(rng.randint(8, 14)):
+                org = rng.choice(orgs_here)
+                day = month_start + dt.timedelta(days=rng.randrange(days))
+                start = pendulum.datetime(day.year, day.month, day.day,
+                                          rng.choice([8, 9, 14, 15, 19]), tz=tz)
+                end = start.add(minutes=rng.choice([60, 90, 120, 180]))
+                set_clock(start.subtract(days=2))
+                cap = rng.randint(15, 60)
+                act = gov.volunteers.create_activity(system, ActivitySpec(
+                    _TITLES[org.category], c, org.category, f"{c[-3:]}社区广场", start, end,
+                    cap, org_id=org.id, organiser=org.name,
+                    id=f"ACT-{c}-{month_start:%Y%m}-{k + 1:02d}"))
+                set_clock(end.add(hours=1))
+                who = rng.sample(active, min(len(active), rng.randint(5, cap)))
+                res = gov.volunteers.record_attendance(system, act.id, who)
+                counts["activities"] += 1
+                counts["attendances"] += len(res.recorded)
+            # redemptions at month end
+            set_clock(pendulum.datetime(nxt.year, nxt.month, nxt.day, 10, tz=tz)
+                      .subtract(days=2))
+            for rid in rng.sample(active, len(active) // 3):
+                item = rng.choice(items[c])
+                try:
+                    gov.supermarket.redeem(system, rid, item, 1,
+                                           key=f"demo-{month_start:%Y%m}-{rid}")
+                    counts["redemptions"] += 1
+                except OutOfStock:
+                    counts["out_of_stock"] += 1
+                except InsufficientBalance:
+                    pass
+            for item in items[c]:
+                gov.supermarket.restock(system, item, rng.randint(3, 12),
+                                        key=f"restock-{month_start:%Y%m}-{item}")
+            counts["donations"] += _charity_month(gov, system, c, people[c], rng,
+                                                  month_start, counts)
+        report(f"month {month_start:%Y-%m}", 4 + m)
+        month_start = nxt
     return counts
 
 

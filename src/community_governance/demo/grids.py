@@ -1,7 +1,7 @@
 """Grid leaders (网格长) for the demo city: one resident of each grid, through the service.
 
-Run by ``cgov demo yima`` after the grids are drawn (an optional step of
-:mod:`community_governance.simulation.demo`). Yima had 78 grid leaders for its 78 grids; each
+Run by ``cgov demo`` after the grids are drawn (the ``grid leaders`` step of
+:func:`community_governance.demo.build`). Yima had 78 grid leaders for its 78 grids; each
 is an adult resident of the grid (25-70 years old on the day), party members first
 (党员网格长), chosen by a random generator seeded with the demo's seed.
 """
@@ -27,7 +27,7 @@ TERM_START = dt.date(2019, 1, 1)
 
 def seed_grid_leaders(
     gov: Any, *, seed: int = 2019, progress: Callable[[int, int], None] | None = None,
-    actor: Actor | None = None, start: dt.date = TERM_START,
+    actor: Actor | None = None, start: dt.date = TERM_START, county: str | None = None,
 ) -> int:
     """Appoint a grid leader to every grid that has none, from the grid's residents.
 
@@ -37,6 +37,7 @@ def seed_grid_leaders(
         progress: ``progress(done, total)`` after each grid.
         actor: who appoints (default ``Actor.system("demo")``).
         start: first day of the terms.
+        county: only the grids of this county (code prefix); ``None`` for every grid.
 
     Returns:
         Grid leaders appointed.
@@ -49,7 +50,8 @@ def seed_grid_leaders(
     with gov.store.unit_of_work(write=False) as uow:
         conn = uow.conn
         grids = list(conn.execute(sa.select(t.units.c.code).where(
-            t.units.c.kind == "grid").order_by(t.units.c.code)).scalars())
+            t.units.c.kind == "grid", t.units.c.code.startswith(county or "")).order_by(
+            t.units.c.code)).scalars())
         led = set(conn.execute(sa.select(p.c.unit_code).where(
             p.c.kind == "grid_leader", sa.or_(p.c.end.is_(None), p.c.end >= start))).scalars())
         taken = set(conn.execute(sa.select(p.c.holder_id)).scalars())

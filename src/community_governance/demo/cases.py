@@ -41,7 +41,7 @@ from community_governance.services.cases import CaseRecord, HistoryStep
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
-    from community_governance.facade import Governance
+    from community_governance.facade import Governance  # the demo is a caller of the façade
 
 __all__ = ["CATEGORY_RATES", "SeedSummary", "seed_cases"]
 
@@ -184,6 +184,7 @@ def seed_cases(
     subdistricts: Sequence[str] = ("千秋路", "泰山路"),
     progress: Callable[[int, int], None] | None = None,
     batch: int = 5000,
+    county: str | None = None,
 ) -> SeedSummary:
     """Add a year of cases in the named sub-districts through the services.
 
@@ -191,11 +192,13 @@ def seed_cases(
         gov: the governance store (the demo city or any city with households).
         year: the year to simulate (needs the official calendar of that year and the next).
         seed: the random seed.
-        subdistricts: parts of sub-district names (matched against the unit names).
+        subdistricts: parts of sub-district names (matched against the unit names); empty
+            for every sub-district.
         progress: called as ``progress(done, total)`` while the year is simulated (first
             half) and the cases are written (second half).
         batch: cases per :meth:`~community_governance.services.cases.CasesService.import_history`
             call (one transaction, audited once).
+        county: only sub-districts of this county (code prefix); ``None`` for any county.
 
     Returns:
         Counts of what was added.
@@ -205,10 +208,12 @@ def seed_cases(
     """
     rng = random.Random(seed)
     units = [u for u in gov.registry.list_units("subdistrict")
-             if any(s in u.name for s in subdistricts)]
+             if u.code.startswith(county or "")
+             and (not subdistricts or any(s in u.name for s in subdistricts))]
     if not units:
         raise NotFound("sub-district named like", ", ".join(subdistricts),
-                       "build the demo city first (cgov demo yima)")
+                       "build the demo city first (cgov demo yima)" if county is None else
+                       f"name sub-districts of county {county}")
     prefixes = [u.code for u in units]
     county = prefixes[0][:6]
     with gov.store.unit_of_work(write=False) as uow:

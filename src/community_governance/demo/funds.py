@@ -1,4 +1,5 @@
-"""A year of Yima-like community funds (``cgov demo yima``), recorded through the services.
+"""A year of Yima-like community funds (the ``funds`` step of ``cgov demo``), recorded
+through the services.
 
 Every community gets 74,000 CNY of office funds (办公经费) from the city in four instalments, a
 care fund (困难群众关爱基金) and a culture fund (文化活动基金) from the sub-district, at least
@@ -94,21 +95,29 @@ def _yuan(rng: random.Random, low: int, high: int, step: int = 10) -> Decimal:
 
 
 def seed_funds(gov: Any, *, year: int = 2019, seed: int,
-               progress: Callable[[int, int], None] | None = None) -> FundsSeedSummary:
-    """Record a year of Yima-like funds for every community in the store.
+               progress: Callable[[int, int], None] | None = None,
+               county: str | None = None, county_name: str = "义马市") -> FundsSeedSummary:
+    """Record a year of Yima-like funds for every community in the store (or one county).
+
+    The amounts the county sets come from its plugin (``funds.annual_allocation``), the
+    approvals each disbursement needs from ``cgov_funds_required_approvals``.
 
     Args:
         gov: the :class:`~community_governance.Governance`.
         year: the year to record.
         seed: the random seed (the same seed records the same year).
         progress: called with ``(communities done, communities in all)``.
+        county: only this county's communities (code prefix); ``None`` for every community.
+        county_name: the county's name (its finance bureau pays the office funds).
 
     Returns:
         A summary of what was recorded.
     """
     rng = random.Random(seed)
     funds = gov.funds
-    communities = [u.code for u in gov.registry.list_units(UnitKind.COMMUNITY)]
+    communities = [u.code for u in gov.registry.list_units(UnitKind.COMMUNITY)
+                   if u.code.startswith(county or "")]
+    bureau = f"{county_name}财政局"
     n_tx = n_paid = 0
     income = spending = Decimal("0.00")
     for done, c in enumerate(communities, start=1):
@@ -125,7 +134,7 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
             amount = quarter if q < 4 else office - 3 * quarter
             post([debit("1002", amount), credit("4101", amount)], Channel.CITY_ALLOCATION,
                  dt.date(year, month, 8), f"BK-{year}-{q:02d}", f"{year}年第{q}季度办公经费",
-                 "义马市财政局")
+                 bureau)
         care = standard.get("4102") or _yuan(rng, 15000, 30000, 1000)
         culture = standard.get("4103") or _yuan(rng, 8000, 20000, 1000)
         post([debit("1002", care), credit("4102", care)], Channel.SUBDISTRICT,
@@ -135,7 +144,7 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
         for code, amount in sorted(standard.items()):
             if code not in ("4101", "4102", "4103"):
                 post([debit("1002", amount), credit(code, amount)], Channel.CITY_ALLOCATION,
-                     dt.date(year, 5, 8), f"BK-{year}-S{code}", "专项经费拨付", "义马市财政局")
+                     dt.date(year, 5, 8), f"BK-{year}-S{code}", "专项经费拨付", bureau)
         # partner units: "各社区受助金额都在5万元以上" — every community received at least
         # 50,000 CNY of aid from its partner units, money and computers and desks together
         partners = gov.registry.partner_units(c)
@@ -218,7 +227,9 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
                 for role in d.missing_roles:
                     by_role.setdefault(role, []).append(d.id)
             for role, ids in by_role.items():
-                approver = SUBDISTRICT if role is PostKind.SUBDISTRICT_STAFF else DIRECTOR
+                approver = {PostKind.SUBDISTRICT_STAFF: SUBDISTRICT,
+                            PostKind.DIRECTOR: DIRECTOR}.get(
+                    role, Actor.system(f"funds-demo-{role.value}"))
                 funds.approve_many(approver, ids, as_role=role)
             funds.pay_many(CLERK, [Payment(d.id, voucher=f"ZF-{year}-{i:03d}", on=w.on)
                                    for i, (d, w) in enumerate(zip(asked, wanted, strict=True),

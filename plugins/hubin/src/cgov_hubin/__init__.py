@@ -1,0 +1,21 @@
+"""湖滨区 (Hubin District, 411202) rules for community-governance, as a county plugin.
+
+湖滨区 is the urban district of 三门峡市, the prefecture Yima belongs to. Its rules here are
+illustrative (no study describes them) and chosen to differ clearly from Yima's: smaller grids
+of 400 households (300-500), a scoring standard by the half hour with a lower daily cap, a
+smaller office allocation with an elderly-care fund instead of a culture fund, a three-person
+approval above 2,000 CNY, an old-estate renovation case category (老旧小区改造) with its own
+deadlines, and a local day off.
+"""
+
+from cgov_hubin.plugin import (
+    ELDERLY_FUND,
+    GRID_POLICY,
+    HUBIN,
+    LOCAL_DAYS_OFF,
+    OFFICE_FUNDS,
+    OLD_ESTATE,
+)
+
+__all__ = ["ELDERLY_FUND", "GRID_POLICY", "HUBIN", "LOCAL_DAYS_OFF", "OFFICE_FUNDS",
+           "OLD_ESTATE"]

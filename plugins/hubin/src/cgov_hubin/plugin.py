@@ -1,0 +1,134 @@
+"""The hook implementations of the Hubin county plugin (湖滨区, 411202).
+
+The plugin declares its scope (``cgov_plugin_scope`` → ``["411202"]``) so that the library asks
+it only about places of 湖滨区; every hook told a place also checks it and passes (``None``)
+elsewhere, so the plugin is safe beside Yima's in one installation whatever the order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from community_governance import hookimpl
+from community_governance.domain.cases import CaseCategory, RouteLevel
+from community_governance.domain.posts import PostKind
+from community_governance.grids.model import GridPolicy
+
+HUBIN = "411202"
+
+#: Office funds per community and year (办公经费), illustrative: less than Yima's 74,000.
+OFFICE_FUNDS = Decimal("50000.00")
+#: Care fund per community and year (困难群众关爱基金), illustrative.
+CARE_FUND = Decimal("15000.00")
+#: Elderly-care fund (居家养老服务补贴) per community and year, booked as a care income.
+ELDERLY_FUND = Decimal("8000.00")
+
+#: The grid standard (网格划分标准): 400 households a grid, 300-500 in band, compounds whole.
+GRID_POLICY = GridPolicy(target=400, low=300, high=500, keep_compounds_whole=True,
+                         neighbour_distance_m=500.0)
+
+#: Points per half hour of service (每半小时记分), by category; the rest score 1.
+POINTS_PER_HALF_HOUR: dict[str, int] = {
+    "elderly_care": 2,  # 助老服务
+    "epidemic_duty": 2,  # 应急、防疫值守
+}
+#: At most this many points a day per resident from scored activities.
+DAILY_CAP = 8
+#: Points expire after this many months (Yima and the national default: 24).
+EXPIRY_MONTHS = 12
+
+#: Above this amount a disbursement needs the secretary, the director and the sub-district.
+COLLECTIVE_THRESHOLD = Decimal("2000.00")
+#: Transactions from this amount up are listed by themselves in disclosures.
+LARGE_ITEM = Decimal("3000.00")
+
+#: 湖滨区's own case category: the renovation of old residential estates (老旧小区改造).
+OLD_ESTATE = CaseCategory(
+    "old_estate", "老旧小区改造", "老旧小区改造施工扰民、进度、质量和加装电梯问题",
+    group="城市建设", keywords=("老旧小区", "改造", "加装电梯", "管网改造"))
+#: Working days per level (grid, community, sub-district, county) for the category.
+DEADLINES: dict[str, tuple[int, int, int, int]] = {"old_estate": (3, 10, 15, 20)}
+
+#: Local days off (本地休息日) on top of the national calendar, illustrative: the day after the
+#: city's Yellow River festival weekend. The calendars capability's per-county hook applies
+#: them; the demo's headline prints them.
+LOCAL_DAYS_OFF: dict[dt.date, str] = {dt.date(2019, 11, 18): "黄河文化节调休（示例）"}
+
+
+def _ours(code: str | None) -> bool:
+    return code is not None and code.startswith(HUBIN)
+
+
+@hookimpl
+def cgov_plugin_scope() -> list[str]:
+    """湖滨区 only."""
+    return [HUBIN]
+
+
+@hookimpl
+def cgov_grid_policy(community_code: str, households: int) -> GridPolicy | None:
+    """One grid per 400 households, 300-500 allowed, compounds whole."""
+    return GRID_POLICY if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_points_standard(category: str, minutes: int, community_code: str) -> int | None:
+    """Every whole half hour served scores the category's rate (1, or 2 for elderly care and
+    emergency duty)."""
+    if not _ours(community_code):
+        return None
+    return POINTS_PER_HALF_HOUR.get(category, 1) * (max(minutes, 0) // 30)
+
+
+@hookimpl
+def cgov_points_daily_cap(community_code: str, day: dt.date) -> int | None:
+    """At most 8 points a day from activities."""
+    return DAILY_CAP if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_points_expiry_months(community_code: str | None) -> int | None:
+    """Points expire after 12 months in 湖滨区."""
+    return EXPIRY_MONTHS if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_funds_annual_allocation(community_code: str, year: int) -> dict[str, Decimal] | None:
+    """50,000 CNY office funds and a care fund with the elderly-care subsidy (no culture
+    fund)."""
+    if not _ours(community_code):
+        return None
+    return {"4101": OFFICE_FUNDS, "4102": CARE_FUND + ELDERLY_FUND}
+
+
+@hookimpl
+def cgov_funds_required_approvals(community_code: str, account: str,
+                                  amount: Decimal) -> list[str] | None:
+    """The director approves; above 2,000 CNY the secretary, the director and the sub-district
+    each do (集体研究)."""
+    if not _ours(community_code):
+        return None
+    if amount > COLLECTIVE_THRESHOLD:
+        return [PostKind.SECRETARY.value, PostKind.DIRECTOR.value,
+                PostKind.SUBDISTRICT_STAFF.value]
+    return [PostKind.DIRECTOR.value]
+
+
+@hookimpl
+def cgov_funds_large_item(community_code: str) -> Decimal | None:
+    """Transactions of 3,000 CNY or more are disclosed one by one."""
+    return LARGE_ITEM if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_case_categories() -> list[CaseCategory]:
+    """老旧小区改造 besides the national categories."""
+    return [OLD_ESTATE]
+
+
+@hookimpl
+def cgov_case_deadline(category: str, level: RouteLevel) -> int | None:
+    """Deadlines of 湖滨区's own category; ``None`` (the next plugin's) for the rest."""
+    days = DEADLINES.get(category)
+    return None if days is None else days[int(level) - 1]

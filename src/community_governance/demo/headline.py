@@ -1,0 +1,138 @@
+"""What a built demo shows, in a few lines: against the study's figures, or county by county.
+
+:func:`headline` gives one line per capability for the whole store (``cgov demo yima``);
+:func:`county_headline` gives one line per county that shows its own rules at work (grid size,
+points for a service, fund allocation and approvals, a deadline of its own case category, its local
+days off), as ``cgov demo sanmenxia`` prints for 义马市 and 湖滨区 side by side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from community_governance.demo.config import CountyDemo
+from community_governance.domain.access import Actor
+from community_governance.domain.cases import RouteLevel
+from community_governance.plugins import accept_any, expect_int, expect_post_kinds
+from community_governance.storage.tables import core as t
+
+__all__ = ["county_headline", "headline"]
+
+
+def headline(gov: Any, *, year: int) -> list[str]:
+    """One line per capability: what the demo city shows against the study's figures."""
+    who = Actor.system("demo")
+    lines: list[str] = []
+    chk = gov.grids.check(who)
+    a = chk.assignment
+    lines.append(
+        f"grids 网格: {chk.grids} (study: 78); unmanaged 漏管 {len(a.unmanaged)}, disputed "
+        f"争议 {len(a.disputed)}, out of band {len(a.out_of_band)}; grids without a leader "
+        f"{len(chk.leaders.grids_without_leader)}")
+    p = gov.volunteers.participation(who).totals
+    lines.append(
+        f"volunteers 志愿者: {p['volunteer_orgs']} organizations, {p['org_members']:,} members "
+        f"(study: 106 / 3,838); active {p['ever_active_volunteers']:,} = "
+        f"{p['share_ever_active']:.1%} of residents; points issued {p['points_issued']:,}, "
+        f"redeemed {p['points_redeemed']:,}")
+    mix = gov.funds.funding_mix(who, year)
+    if mix:
+        total = sum((m.total for m in mix), start=mix[0].total * 0)
+        share = sum(m.largest_share for m in mix) / len(mix)
+        lines.append(
+            f"funds 经费 {year}: income {total:,.2f} CNY in {len(mix)} communities; the largest "
+            f"channel brings {share:.0%} of a community's income on average (single source)")
+    r = gov.cases.case_report(who, year=year)
+    if r.total:
+        sat = r.satisfaction.get("mean")
+        lines.append(
+            f"cases 事务 {year}: {r.total:,} in the app sub-districts; median handling "
+            f"{r.median_days} working days, overdue {r.overdue_share:.1%}, satisfaction "
+            f"{sat if sat is None else f'{sat:.2f}'} / 5")
+    return lines
+
+
+def _grid_sizes(gov: Any, county: str) -> tuple[int, float]:
+    """Grids of the county and their mean households."""
+    h, b, u = t.households, t.buildings, t.units
+    with gov.store.unit_of_work(write=False) as uow:
+        grids = uow.conn.execute(sa.select(sa.func.count()).select_from(u).where(
+            u.c.kind == "grid", u.c.code.startswith(county))).scalar_one()
+        households = uow.conn.execute(
+            sa.select(sa.func.count()).select_from(h.join(b, b.c.code == h.c.building_code))
+            .where(b.c.grid_code.startswith(county))).scalar_one()
+    return int(grids), households / grids if grids else 0.0
+
+
+def _module(hooks: Any, name: str) -> str:
+    """The module name of the plugin registered as ``name`` (entry points register short
+    names)."""
+    return str(getattr(hooks.pm.get_plugin(name), "__name__", name))
+
+
+def _local_days_off(plugin: str | None) -> str:
+    """The local days off the county's plugin declares (``LOCAL_DAYS_OFF``), if any."""
+    if plugin is None:
+        return "none"
+    try:
+        days: dict[dt.date, str] = getattr(importlib.import_module(plugin), "LOCAL_DAYS_OFF", {})
+    except ModuleNotFoundError:
+        return "plugin not installed"
+    return ", ".join(f"{d.isoformat()} {name}" for d, name in sorted(days.items())) or "none"
+
+
+def county_headline(gov: Any, county: CountyDemo, *, year: int) -> list[str]:
+    """Lines showing the county's own rules at work in the built demo.
+
+    Args:
+        gov: the governance store holding the demo.
+        county: the county's demo description (its plugin names its own case categories).
+        year: the demo's year.
+    """
+    who = Actor.system("demo")
+    code = county.code
+    communities = [u.code for u in gov.registry.list_units("community")
+                   if u.code.startswith(code)]
+    if not communities:
+        return [f"{county.name} ({code}): not built"]
+    first = communities[0]
+    hooks = gov.hooks
+    grids, mean = _grid_sizes(gov, code)
+    policy = gov.grids.policy(first, 1000)
+    band = f"{policy.target} households a grid ({policy.low}-{policy.high})"
+    per_service = hooks.first("cgov_points_standard", expect_int(minimum=0),
+                              category="elderly_care", minutes=90, community_code=first,
+                              place=first)
+    allocation = gov.funds.annual_allocation(first, year)
+    office = allocation.get("4101", Decimal("0"))
+    approvals = hooks.first("cgov_funds_required_approvals", expect_post_kinds,
+                            community_code=first, account="5104", amount=Decimal("5000"),
+                            place=first)
+    own = [c for name, cats in hooks.all("cgov_case_categories", accept_any, county_code=code,
+                                         place=code)
+           if county.plugin is not None and _module(hooks, name) == county.plugin
+           for c in cats]
+    deadline = "no county category"
+    if own:
+        cat = own[0]
+        days = [hooks.first("cgov_case_deadline", expect_int(minimum=1), category=cat.code,
+                            level=level, county_code=code, place=code)
+                for level in (RouteLevel.GRID, RouteLevel.COMMUNITY)]
+        deadline = f"{cat.name} ({cat.code}) {days[0]}/{days[1]} working days (grid/community)"
+    r = gov.cases.case_report(who, year=year, within=code)
+    return [
+        f"{county.name} ({code}): grids 网格 {grids}, {mean:.0f} households each on average, "
+        f"policy {band}",
+        f"  points 积分: {per_service} for 90 minutes of elderly care; office funds 办公经费 "
+        f"{office:,.2f} CNY a community in {year} (allocation: "
+        f"{', '.join(f'{k} {v:,.0f}' for k, v in sorted(allocation.items())) or 'none'}); "
+        f"a 5,000 CNY repair needs {' + '.join(k.value for k in approvals) or 'no approval'}",
+        f"  cases 事务: {r.total:,} in {year}, overdue "
+        f"{'-' if r.overdue_share is None else f'{r.overdue_share:.1%}'}; own category "
+        f"{deadline}; local days off 本地休息日: {_local_days_off(county.plugin)}",
+    ]
