@@ -25,6 +25,8 @@ class SlowCounty:
         self.marker = Path(marker)
 
     def _think(self) -> None:
+        with Path(f"{self.marker}.calls").open("a") as f:
+            f.write("call\n")
         self.marker.write_text(f"{time.time()}")
         time.sleep(SLEEP_S)
         Path(f"{self.marker}.end").write_text(f"{time.time()}")

@@ -38,5 +38,7 @@ def test_a_thinking_plugin_does_not_block_other_writers(tmp_path: Path, path: st
     assert timing["end"] - timing["start"] < 1.0, timing
     assert timing["end"] < hook_end  # written while the plugin was still thinking
     assert wrote  # and the slow write went through afterwards
+    # asked once, before the write; the write took the answer from the memo
+    assert 1 == len(Path(f"{marker}.calls").read_text().splitlines())
     with cg.open(url, entrypoints=False) as gov:
         assert 5 == gov.points.balance(lock_workers.SYSTEM, resident)

@@ -326,3 +326,24 @@ def test_a_scoped_plugin_is_never_asked_outside_its_scope() -> None:
                                         place="411281001001", community_code="411281001001",
                                         day=dt.date(2026, 1, 1))
     assert ["411281001001"] == calls
+
+
+@ORDERS
+def test_attendance_is_scored_by_each_countys_standard(order: str,
+                                                       clock: list[pendulum.DateTime]) -> None:
+    """Two hours of elderly care: Yima's 3 an hour (capped at 12 a day) and 湖滨区's 50 an
+    hour, through gov.volunteers.record_attendance."""
+    from community_governance.domain.volunteers import ActivitySpec
+
+    with _open(order, clock) as gov:
+        got = {}
+        for county, name, seq in ((YIMA, "义马市", 1), (HUBIN, "湖滨区", 2)):
+            c = _county(gov, county, name, seq)
+            gov.volunteers.register(SYSTEM, c["resident"])
+            start = pendulum.datetime(2024, 1, 10, 9, tz="Asia/Shanghai")
+            act = gov.volunteers.create_activity(SYSTEM, ActivitySpec(
+                "陪伴老人", c["community"], "elderly_care", "1号楼", start,
+                start.add(hours=2), 10))
+            got[county] = gov.volunteers.record_attendance(SYSTEM, act.id,
+                                                           [c["resident"]]).points
+    assert {YIMA: 6, HUBIN: 100} == got

@@ -641,16 +641,21 @@ class PointsService(Service):
                         community: str | None) -> dict[str, dt.date]:
         """Community → the day before which its points expire (``cgov_points_expiry_months``
         asked once per community holding points); ``""`` → the cutoff of points with no
-        community (the longest validity, so they never expire early)."""
+        community (the longest validity of the communities, so they never expire early; the
+        unscoped plugins' and national answer, asked with ``""``, when no community holds
+        points)."""
         codes = [community] if community is not None else list(op.uow.conn.execute(
             sa.select(_pe.c.community_code).where(_pe.c.community_code.is_not(None))
             .distinct().order_by(_pe.c.community_code)).scalars())
         out = {c: _months_before(as_of, self._hooks.first(
             "cgov_points_expiry_months", expect_int(minimum=1), place=c, community_code=c))
             for c in codes}
-        national = self._hooks.first("cgov_points_expiry_months", expect_int(minimum=1),
-                                     place="", community_code="")
-        out[""] = min([*out.values(), _months_before(as_of, national)])
+        if out:
+            out[""] = min(out.values())
+        else:  # only points with no community: no county plugin can speak for them
+            out[""] = _months_before(as_of, self._hooks.first(
+                "cgov_points_expiry_months", expect_int(minimum=1), place="",
+                community_code=""))
         return out
 
     @staticmethod
