@@ -107,6 +107,14 @@ from community_governance.calendars.arrangements import (
     package_data_dir,
     parse_year_document,
 )
+from community_governance.calendars.install import (
+    DATA_DIR_ENV,
+    calendar_dirs,
+    check_statutory_days,
+    data_dir,
+    install_year_file,
+    validate_year_file,
+)
 from community_governance.calendars.lunar import (
     FESTIVAL_YEARS,
     Festival,
@@ -116,26 +124,47 @@ from community_governance.calendars.lunar import (
     next_festival,
     to_lunar,
 )
-from community_governance.calendars.working_days import WorkingDayCalendar, load_calendar
+from community_governance.calendars.provisional import (
+    PROVISIONAL_RULE,
+    provisional_arrangement,
+    statutory_holidays,
+)
+from community_governance.calendars.working_days import (
+    PROVISIONAL_HORIZON,
+    LocalDay,
+    WorkingDayCalendar,
+    load_calendar,
+)
 
 __all__ = [
     "BOUNDARY_DAYS",
+    "DATA_DIR_ENV",
     "FESTIVAL_YEARS",
+    "PROVISIONAL_HORIZON",
+    "PROVISIONAL_RULE",
     "DataDir",
     "Festival",
     "HolidayArrangement",
+    "LocalDay",
     "LunarDate",
     "Notice",
     "WorkingDayCalendar",
     "YearArrangement",
     "available_years",
+    "calendar_dirs",
+    "check_statutory_days",
+    "data_dir",
     "festival_date",
     "festivals",
+    "install_year_file",
     "load_arrangements",
     "load_calendar",
     "load_year_file",
     "next_festival",
     "package_data_dir",
     "parse_year_document",
+    "provisional_arrangement",
+    "statutory_holidays",
     "to_lunar",
+    "validate_year_file",
 ]

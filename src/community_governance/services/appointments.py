@@ -129,8 +129,9 @@ class AppointmentsService(Service):
         return row
 
     def _slot_starts(self, centre: ServiceCentre, day: dt.date) -> list[pendulum.DateTime]:
-        working = self._gov.cases.calendar().is_working_day(dt.date(day.year, day.month,
-                                                                     day.day))
+        # the calendar of the centre's county (its local days off included)
+        working = self._gov.cases.calendar(centre.community_code).is_working_day(
+            dt.date(day.year, day.month, day.day))
         tz = self._gov.timezone
         return [pendulum.datetime(day.year, day.month, day.day, s.hour, s.minute, tz=tz)
                 .in_timezone("UTC")
@@ -139,8 +140,11 @@ class AppointmentsService(Service):
     def slots(self, centre_id: str, day: dt.date) -> list[Slot]:
         """The slots of a centre on a county day, with free seats (public).
 
+        Slots follow the calendar of the centre's county (its local days off included); a day
+        of a year with no official notice yet follows the provisional calendar.
+
         Raises:
-            CalendarYearMissing: the day's year has no official arrangement.
+            CalendarYearMissing: no calendar covers the day's year, not even provisionally.
         """
         with self._gov.store.unit_of_work(write=False) as uow:
             row = uow.conn.execute(sa.select(at.service_centres).where(
@@ -315,7 +319,9 @@ class AppointmentsService(Service):
                            within_working_days: int = 5) -> AssistRequest:
         """Ask for proxy handling (民事代办) or a home visit (上门办理) for a resident.
 
-        The due day is ``within_working_days`` working days after today.
+        The due day is ``within_working_days`` working days after today in the calendar of
+        the resident's county; ``due_provisional`` says it was counted through a year whose
+        official notice is not out yet.
 
         Raises:
             ValidationError: unknown kind, empty description.
@@ -330,16 +336,19 @@ class AppointmentsService(Service):
             building, grid = self._resident_place(op, resident_id)
             op.require(ASSIST_REQUEST, Target("assist", "(new)", unit_code=building,
                                               grid_code=grid, owner_id=resident_id))
-            due = self._gov.cases.calendar().add_working_days(
+            due, provisional = self._gov.cases.calendar(building).deadline(
                 dt.date(op.today.year, op.today.month, op.today.day), within_working_days)
             rid = f"D{uuid.uuid4().hex[:15].upper()}"
             op.uow.conn.execute(at.assisted_services.insert().values(
                 id=rid, kind=kind.value, resident_id=resident_id, building_code=building,
                 matter_code=matter_code, description=description.strip(),
-                status=AssistStatus.REQUESTED.value, requested_at=op.now, due=due))
-            self._assist_event(op, rid, "request", AssistStatus.REQUESTED, "")
+                status=AssistStatus.REQUESTED.value, requested_at=op.now, due=due,
+                due_provisional=provisional))
+            self._assist_event(op, rid, "request", AssistStatus.REQUESTED,
+                               "期限为暂定（节假日安排尚未发布）" if provisional else "")
             return AssistRequest(rid, kind, resident_id, building, matter_code,
-                                 description.strip(), AssistStatus.REQUESTED, None, due)
+                                 description.strip(), AssistStatus.REQUESTED, None, due,
+                                 due_provisional=provisional)
 
     def _assist_event(self, op: Operation, rid: str, event: str, status: AssistStatus,
                       note: str) -> None:
@@ -387,7 +396,8 @@ class AppointmentsService(Service):
             return AssistRequest(row.id, row.kind, row.resident_id, row.building_code,
                                  row.matter_code, row.description, new,
                                  changes.get("staff_id", row.staff_id), row.due,
-                                 changes.get("outcome", row.outcome))
+                                 changes.get("outcome", row.outcome),
+                                 due_provisional=bool(row.due_provisional))
 
     def assign_assistance(self, actor: Actor, request_id: str, staff_id: str) -> AssistRequest:
         """Assign a proxy/home-visit request to a post holder covering the resident."""
@@ -426,5 +436,6 @@ class AppointmentsService(Service):
                 q = q.where(s.staff_id == staff_id)
             rows = op.uow.conn.execute(q.order_by(s.requested_at, s.id)).all()
         return [AssistRequest(r.id, r.kind, r.resident_id, r.building_code, r.matter_code,
-                              r.description, r.status, r.staff_id, r.due, r.outcome)
+                              r.description, r.status, r.staff_id, r.due, r.outcome,
+                              due_provisional=bool(r.due_provisional))
                 for r in rows]

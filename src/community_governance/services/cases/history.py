@@ -225,10 +225,9 @@ class _Replay:
         self.posts_of = posts_of
         self.staff_ids = staff_ids
         self.categories = {c.code for c in service.categories()}
-        self.calendar = service.calendar()
         self.tz = service._gov.timezone
         self.ops: dict[Actor, Operation] = {}
-        self.deadlines: dict[tuple[str, int, dt.date], dt.date] = {}
+        self.deadlines: dict[tuple[str, int, dt.date, str], tuple[dt.date, bool]] = {}
         self.routes: dict[tuple[str, str], list[RouteStep]] = {}
         self.units: set[str] = set()
         self.handlers: dict[str, Principal] = {}
@@ -278,12 +277,14 @@ class _Replay:
             self._as(actor).require(action, target)
             self.granted.add(key)
 
-    def _deadline(self, category: str, level: int, day: dt.date) -> dt.date:
-        key = (category, level, day)
+    def _deadline(self, category: str, level: int, day: dt.date,
+                  county: str) -> dict[str, Any]:
+        key = (category, level, day, county)
         got = self.deadlines.get(key)
         if got is None:
-            got = self.deadlines[key] = self.svc.deadline_for(category, RouteLevel(level), day)
-        return got
+            got = self.deadlines[key] = self.svc.deadline_of(category, RouteLevel(level), day,
+                                                             county)
+        return {"deadline": got[0], "deadline_provisional": got[1]}
 
     def _local(self, moment: dt.datetime) -> dt.date:
         return moment.astimezone(self.tz).date()
@@ -371,13 +372,15 @@ class _Replay:
             "community_code": bld.community_code, "household_id": rec.household_id,
             "reporter_id": reporter_id, "reporter_name": reporter_name,
             "reporter_phone": None, "handler_id": None, "reported_at": None,
-            "deadline": None, "updated_at": None, "resolved_at": None, "closed_at": None,
+            "deadline": None, "deadline_provisional": False, "updated_at": None,
+            "resolved_at": None, "closed_at": None,
             "satisfaction": None, "escalations": 0, "handling_days": None,
             "was_overdue": False, "seq": 0, "lat": rec.lat, "long": rec.long,
             "media_url": rec.media_url, "source": source,
         }
         journal: list[dict[str, Any]] = []
         status: CaseStatus | None = None
+        county = bld.community_code[:6]
         for j, step in enumerate(rec.steps):
             spath = f"{path}.steps[{j}]"
             when = self._time(step.at, state["updated_at"], f"{spath}.at")
@@ -397,7 +400,7 @@ class _Replay:
                     "case", rec.id, unit_code=bld.code, grid_code=bld.grid_code,
                     owner_id=reporter_id))
                 state["reported_at"] = when
-                state["deadline"] = self._deadline(rec.category, level, self._local(when))
+                state.update(self._deadline(rec.category, level, self._local(when), county))
             elif event is CaseEvent.ASSIGN:
                 self.require(who, CASE_HANDLE, handle_target)
                 handler = step.handler_id
@@ -413,7 +416,7 @@ class _Replay:
                 if event is CaseEvent.RESOLVE:
                     day = self._local(when)
                     state["resolved_at"] = when
-                    state["handling_days"] = self.calendar.working_days_between(
+                    state["handling_days"] = self.svc.calendar(county).working_days_between(
                         self._local(state["reported_at"]), day)
                     if day > state["deadline"]:
                         state["was_overdue"] = True
@@ -430,7 +433,7 @@ class _Replay:
                 if not note.strip():
                     raise ValidationError("say why the case is reopened", path=f"{spath}.note")
                 state.update(handler_id=None, closed_at=None, satisfaction=None,
-                             deadline=self._deadline(rec.category, level, self._local(when)))
+                             **self._deadline(rec.category, level, self._local(when), county))
             else:  # ESCALATE
                 self.require(who, CASE_HANDLE, handle_target)
                 higher = [s for s in route if s.level > level]
@@ -449,7 +452,7 @@ class _Replay:
                 up = higher[0]
                 state.update(level=int(up.level), unit_code=up.unit_code,
                              department=up.department, handler_id=None,
-                             deadline=self._deadline(rec.category, int(up.level), day),
+                             **self._deadline(rec.category, int(up.level), day, county),
                              escalations=state["escalations"] + 1)
             state["status"] = new.value
             state["updated_at"] = when

@@ -39,25 +39,42 @@ if TYPE_CHECKING:
     from community_governance.facade import Governance
 
 
+def county_of(code: str | None) -> str | None:
+    """The county (6 digits) of a unit code, e.g. ``411281`` for ``411281001001-B0042``."""
+    return code[:6] if code else None
+
+
 class CaseRouting(Service):
     """Routing of cases (事务流转): categories, routes up the four levels, deadlines in working
     days, and the helpers shared by every part of the cases service."""
 
     def __init__(self, gov: Governance) -> None:
         super().__init__(gov)
-        self._calendar: WorkingDayCalendar | None = None
+        self._calendars: dict[str | None, WorkingDayCalendar] = {}
 
     # ------------------------------------------------------------------ hooks
 
-    def calendar(self) -> WorkingDayCalendar:
-        """The working-day calendar from the hooks (asked once per ``Governance``).
+    def calendar(self, county_code: str | None = None) -> WorkingDayCalendar:
+        """The working-day calendar of a county from the hooks (asked once per
+        ``Governance`` and county, then cached).
+
+        Args:
+            county_code: the county (6 digits; a longer unit code is cut to its county), or
+                ``None`` for the national calendar without local days.
 
         Raises:
-            PluginError: a plugin answered something that is not a calendar.
+            PluginError: a plugin answered something that is not a calendar, or a local
+                day that is not usable.
         """
-        if self._calendar is None:
-            self._calendar = working_day_calendar(self._hooks)
-        return self._calendar
+        county = county_of(county_code)
+        found = self._calendars.get(county)
+        if found is None:
+            found = self._calendars[county] = working_day_calendar(self._hooks, county)
+        return found
+
+    def forget_calendars(self) -> None:
+        """Drop the cached calendars (after a year file was installed)."""
+        self._calendars.clear()
 
     def categories(self) -> list[CaseCategory]:
         """The case categories (事务类别) from the hooks; for one code the first answer wins."""
@@ -75,18 +92,34 @@ class CaseRouting(Service):
         raise ValidationError(f"unknown case category {code!r}; use one of {known}",
                               path="category")
 
-    def _deadline_days(self, category: str, level: RouteLevel) -> int:
+    def _deadline_days(self, category: str, level: RouteLevel,
+                       county_code: str | None = None) -> int:
         return self._hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
-                                 category=category, level=level)
+                                 category=category, level=level, county_code=county_code,
+                                 place=county_code)
 
-    def deadline_for(self, category: str, level: RouteLevel, start: dt.date) -> dt.date:
-        """The deadline of a case of ``category`` at ``level`` that starts on ``start``.
+    def deadline_of(self, category: str, level: RouteLevel, start: dt.date,
+                    county_code: str | None = None) -> tuple[dt.date, bool]:
+        """The deadline of a case of ``category`` at ``level`` that starts on ``start``, in
+        the calendar of ``county_code``, and whether it is provisional (counted through a
+        year with no official notice yet).
 
         Raises:
-            CalendarYearMissing: the count runs into a year with no official arrangement.
+            CalendarYearMissing: the count runs into a year no calendar covers, not even
+                provisionally.
         """
-        return self.calendar().add_working_days(
-            _plain(start), self._deadline_days(category, RouteLevel(level)))
+        county = county_of(county_code)
+        return self.calendar(county).deadline(
+            _plain(start), self._deadline_days(category, RouteLevel(level), county))
+
+    def deadline_for(self, category: str, level: RouteLevel, start: dt.date,
+                     county_code: str | None = None) -> dt.date:
+        """The deadline of :meth:`deadline_of` without its provisional flag.
+
+        Raises:
+            CalendarYearMissing: as :meth:`deadline_of`.
+        """
+        return self.deadline_of(category, level, start, county_code)[0]
 
     def route_for(self, category: str, building_code: str, grid_code: str | None,
                   community_code: str) -> list[RouteStep]:
@@ -166,6 +199,7 @@ class CaseRouting(Service):
             updated_at=row.updated_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
             satisfaction=row.satisfaction, escalations=row.escalations, lat=row.lat,
             long=row.long, media_url=row.media_url, address=address,
+            deadline_provisional=bool(row.deadline_provisional),
         )
 
     def _step(

@@ -155,7 +155,11 @@ class Simulation(_Results):
         deadlines = [hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
                                  category=k, level=RouteLevel.COMMUNITY) for k in cats]
         self.deadline_working_days = dict(zip(cats, deadlines, strict=True))
-        self.calendar: WorkingDayCalendar = working_day_calendar(hooks)
+        # the calendar of the city's county (its local days off included); a city spanning
+        # several counties is counted on the national calendar
+        counties = {code[:6] for code in c.community_codes}
+        self.calendar: WorkingDayCalendar = working_day_calendar(
+            hooks, counties.pop() if len(counties) == 1 else None)
 
         # --- the calendar of the run -----------------------------------------------------
         s_n, sd = sc.run.steps, sc.run.step_days
