@@ -75,17 +75,30 @@ def _extend_permission() -> HookContract:
 # --- calendars --------------------------------------------------------------------------------
 
 
+def _counties() -> st.SearchStrategy[str]:
+    """County codes: Yima (411281), 湖滨区 (411202), 渑池县 (411221) and another."""
+    return st.sampled_from(["411281", "411202", "411221", "410302"])
+
+
 def _calendar_contracts() -> dict[str, HookContract]:
     from community_governance.calendars import WorkingDayCalendar, package_data_dir
     from community_governance.plugins import expect_dirs as _expect_dirs
-    from community_governance.plugins import expect_type
+    from community_governance.plugins import expect_local_days, expect_type
     from community_governance.testing.conformance import HookContract
+
+    def local_days(value: Any) -> Any:
+        # the year is not known to the check here: any year of the covered range
+        return expect_local_days(value[0].day.year)(value) if value else value
 
     return {
         "cgov_working_day_calendar": HookContract(
-            _kwargs(extra_dirs=st.lists(st.just(package_data_dir()), max_size=1)),
+            _kwargs(extra_dirs=st.lists(st.just(package_data_dir()), max_size=1),
+                    county_code=st.none() | _counties()),
             expect_type(WorkingDayCalendar)),
-        "cgov_holiday_data_dirs": HookContract(st.just({}), _expect_dirs),
+        "cgov_holiday_data_dirs": HookContract(
+            _kwargs(county_code=st.none() | _counties()), _expect_dirs),
+        "cgov_local_calendar_days": HookContract(
+            _kwargs(county_code=_counties(), year=st.integers(2004, 2036)), local_days),
     }
 
 

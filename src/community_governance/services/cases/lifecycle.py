@@ -404,13 +404,15 @@ class LifecycleMixin(CaseRouting):
             if op.actor.kind is not ActorKind.SYSTEM:
                 q = q.where(scope_clause(op.scope(CASE_HANDLE), unit=ct.cases.c.unit_code))
             rows = [r for r in op.uow.conn.execute(q).all()
-                    if any(s.level > r.level for s in self._route(r))
-                    and op.allowed(CASE_HANDLE, self._handle_target(r))]
+                    if op.allowed(CASE_HANDLE, self._handle_target(r))]
         failed: list[JobFailure] = []
         plans: list[tuple[str, int, tuple[dt.date, bool]]] = []
         for r in rows:  # the hooks are asked before the write transaction opens
             try:
-                up = next(s for s in self._route(r) if s.level > r.level)
+                higher = [s for s in self._route(r) if s.level > r.level]
+                if not higher:
+                    continue  # at the top of its route: stays overdue in the reports
+                up = higher[0]
                 plans.append((r.id, r.seq, self.deadline_of(r.category, up.level, today,
                                                             r.community_code)))
             except Exception as exc:  # reported per case, the job goes on
