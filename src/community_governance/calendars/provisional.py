@@ -31,6 +31,7 @@ entry, ``国庆节、中秋节``, as the notices write it.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from lunar_python import Lunar
 
@@ -90,11 +91,13 @@ def statutory_holidays(year: int) -> list[tuple[str, str, tuple[date, ...]]]:
     ]
 
 
+@lru_cache(maxsize=256)
 def provisional_arrangement(year: int) -> YearArrangement:
     """The provisional arrangement of ``year``: its statutory holidays, no swapped days.
 
     The result has ``provisional=True``; its notice names the rule it comes from. Days of the
-    year that no holiday takes follow the weekday rule (Saturdays and Sundays off).
+    year that no holiday takes follow the weekday rule (Saturdays and Sundays off). The lunar
+    computations are slow (about 50 ms a year), so results are cached per process.
 
     Raises:
         ValidationError: ``year`` is outside the years of :func:`statutory_holidays`.

@@ -148,6 +148,7 @@ class WorkingDayCalendar:
     local_days: tuple[LocalDay, ...] = attrs.field(converter=_local_tuple, default=())
     county_code: str | None = None
     _provisional: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
+    _first_provisional: int = attrs.field(init=False, repr=False, eq=False)
     _years: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
     _first: int = attrs.field(init=False, repr=False, eq=False)
     _working: bytes = attrs.field(init=False, repr=False, eq=False)
@@ -209,8 +210,9 @@ class WorkingDayCalendar:
                 ordinals.append(first + index)
         gaps = tuple(y for y in range(min(years), max(years)) if y not in years) if years else ()
         object.__setattr__(self, "_years", years)
-        object.__setattr__(self, "_provisional",
-                           frozenset(a.year for a in self.arrangements if a.provisional))
+        provisional = frozenset(a.year for a in self.arrangements if a.provisional)
+        object.__setattr__(self, "_provisional", provisional)
+        object.__setattr__(self, "_first_provisional", min(provisional, default=10_000))
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_working", bytes(flags))
         object.__setattr__(self, "_prefix", tuple(prefix))
@@ -255,6 +257,8 @@ class WorkingDayCalendar:
             ValidationError: as :meth:`add_working_days`.
         """
         end = self.add_working_days(start, n)
+        if end.year < self._first_provisional:  # the usual case: no provisional year reached
+            return end, False
         return end, self.is_provisional(start, end)
 
     def with_local_days(self, days: Iterable[LocalDay],
