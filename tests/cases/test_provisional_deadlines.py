@@ -264,14 +264,24 @@ def test_slots_and_home_visits_follow_the_county(two_counties: tuple[Any, Any],
     assert len(gov.appointments.slots("Y1", LOCAL_OFF)) == 6
 
 
-def test_home_visit_into_2027_is_provisional(city: Any, cgov: Any, clock: Any) -> None:
-    """A home-visit request on 2026-12-28 gets a provisional due day in 2027."""
+def test_home_visit_into_2027_is_provisional(city: Any, cgov: Any, clock: Any,
+                                            tmp_path: Path) -> None:
+    """A home-visit request on 2026-12-28 gets a provisional due day in 2027, recomputed (one
+    day later) when the 2027 file is installed."""
     clock.set(2026, 12, 28, 10)
     rid = city.all_residents()[0]
     req = cgov.appointments.request_assistance(SYSTEM, kind="home_visit", resident_id=rid,
                                                description="代办养老认证")
     assert req.due == dt.date(2027, 1, 5) and req.due_provisional
     assert cgov.appointments.assistance(SYSTEM)[0].due_provisional
+    src = tmp_path / "2027.toml"
+    src.write_text(YEAR_2027, encoding="utf-8")
+    clock.set(2026, 12, 29, 9)
+    done = cgov.cases.add_calendar_year(SYSTEM, src)
+    assert done.assistance[req.id] == {"old": "2027-01-05", "new": "2027-01-06",
+                                       "shift_days": 1, "provisional": False}
+    now = cgov.appointments.assistance(SYSTEM)[0]
+    assert (now.due, now.due_provisional) == (dt.date(2027, 1, 6), False)
 
 
 def test_local_days_of_another_year_are_a_plugin_error(clock: Any) -> None:

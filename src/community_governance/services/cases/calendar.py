@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from community_governance.calendars import DataDir, install_year_file
 from community_governance.domain.access import Action, Actor, Target
 from community_governance.domain.actions import HIGHER_OFFICE
+from community_governance.domain.appointments import AssistStatus
 from community_governance.domain.cases import OPEN_STATUSES, CaseEvent, CaseStatus, RouteLevel
 from community_governance.errors import ConflictError
 from community_governance.services.cases.common import JobFailure, JobResult
 from community_governance.services.cases.lifecycle import _each, _failure
 from community_governance.services.cases.routing import CaseRouting, county_of
+from community_governance.storage.tables import appointments as at
 from community_governance.storage.tables import cases as ct
 
 __all__ = ["CALENDAR_WRITE", "CalendarMixin", "YearInstalled"]
@@ -48,12 +50,15 @@ class YearInstalled:
         recomputed: the cases whose stored deadline changed (date or provisional flag), with
             ``details[case_id] = {"old", "new", "shift_days", "provisional"}``, and the
             cases that could not be recomputed.
+        assistance: the open proxy/home-visit requests (代办/上门) whose provisional due day
+            was recomputed, ``{request_id: {"old", "new", "shift_days", "provisional"}}``.
     """
 
     year: int
     path: str
     county_code: str | None
     recomputed: JobResult
+    assistance: dict[str, dict[str, Any]] = attrs.field(factory=dict)
 
     @property
     def moved(self) -> int:
@@ -105,12 +110,46 @@ class CalendarMixin(CaseRouting):
         county = county_of(county_code)
         with self._read(actor, "cases.add_calendar_year") as op:
             op.require(CALENDAR_WRITE, Target("calendar", str(path), unit_code=county))
+            s = at.assisted_services.c
+            q = sa.select(s.id, s.building_code, s.requested_at, s.due).where(
+                s.due_provisional.is_(True),
+                s.status.in_([AssistStatus.REQUESTED.value, AssistStatus.ASSIGNED.value]))
+            if county:
+                q = q.where(s.building_code.startswith(county, autoescape=True))
+            open_requests = op.uow.conn.execute(q).all()
+        # the working days each request was given, counted on the calendar it was given on
+        spans = [(r, self._local(r.requested_at),
+                  self.calendar(r.building_code).working_days_between(
+                      self._local(r.requested_at), r.due)) for r in open_requests]
         arrangement, target = install_year_file(path, county_code=county, root=data_dir)
         self.forget_calendars()
-        result = self.recompute_provisional_deadlines(
-            actor, county_code=county, now=now,
-            reason=f"{arrangement.year}年节假日安排已发布（{arrangement.notice.title}）")
-        return YearInstalled(arrangement.year, str(target), county, result)
+        reason = f"{arrangement.year}年节假日安排已发布（{arrangement.notice.title}）"
+        result = self.recompute_provisional_deadlines(actor, county_code=county, now=now,
+                                                      reason=reason)
+        assistance: dict[str, dict[str, Any]] = {}
+        changes = []
+        for r, start, n in spans:
+            new, provisional = self.calendar(r.building_code).deadline(start, n)
+            if new != r.due or not provisional:
+                changes.append((r, new, provisional))
+        if changes:
+            with self._write(actor, "appointments.recompute_due") as op:
+                for r, new, provisional in changes:
+                    op.uow.conn.execute(at.assisted_services.update().where(
+                        at.assisted_services.c.id == r.id).values(
+                            due=new, due_provisional=provisional))
+                    status = op.uow.conn.execute(sa.select(at.assisted_services.c.status).where(
+                        at.assisted_services.c.id == r.id)).scalar_one()
+                    op.uow.conn.execute(at.assist_events.insert().values(
+                        request_id=r.id, event="reschedule", status=status,
+                        actor=str(op.actor), at=op.now,
+                        note=f"期限重算：{r.due.isoformat()} → {new.isoformat()}；{reason}"))
+                    op.touch("assist", r.id)
+                    assistance[r.id] = {"old": r.due.isoformat(), "new": new.isoformat(),
+                                        "shift_days": (new - r.due).days,
+                                        "provisional": provisional}
+                op.detail["rescheduled"] = assistance
+        return YearInstalled(arrangement.year, str(target), county, result, assistance)
 
     def recompute_provisional_deadlines(
         self, actor: Actor, *, county_code: str | None = None, now: dt.datetime | None = None,
