@@ -102,8 +102,8 @@ def cgov_local_calendar_days(county_code: str, year: int) -> Sequence[LocalDay] 
         A list of :class:`~community_governance.calendars.LocalDay` (built with
         ``LocalDay.day_off(day, name)`` or ``LocalDay.working_day(day, name)``), or ``None``.
 
-    All results are combined (a prefecture's plugin and a county's plugin may both answer);
-    one day both off and working is refused as a ``PluginError``.
+    All results are combined: a prefecture's plugin and a county's plugin may both answer; one
+    day both off and working is refused as a ``PluginError``.
 
     Example::
 
