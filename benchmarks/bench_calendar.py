@@ -103,6 +103,35 @@ def main() -> None:
             )
         )
 
+    # A county's calendar (national + local days, provisional years) in the services: the
+    # deadline with its provisional flag, the calendar looked up per county on every call (as
+    # the cases service does), against the plain national add_working_days of the same run.
+    import community_governance
+    from community_governance.calendars import LocalDay
+
+    class Local:
+        @community_governance.hookimpl
+        def cgov_local_calendar_days(self, county_code: str, year: int) -> list[LocalDay]:
+            return [LocalDay.day_off(date(year, 3, 12), "本地纪念日")] if year != 2027 else []
+
+    late = [date.fromordinal(rng.randint(date(2024, 1, 1).toordinal(),
+                                         date(2026, 12, 31).toordinal())) for _ in range(args.ops)]
+    recent = list(zip(late, counts, strict=True))
+    with community_governance.open("memory://", entrypoints=False, plugins=[Local()]) as gov:
+        svc = gov.cases
+        county = svc.calendar("411202")
+        county_rate = _rate(lambda: [svc.calendar("411202").deadline(s, n % 60)
+                                     for s, n in recent], args.ops)
+        plain_rate = _rate(lambda: [add(s, n % 60) for s, n in recent], args.ops)
+        assert county.is_provisional(date(2027, 1, 4))
+    print(json.dumps({
+        "figure": "county deadline (calendar per county cached, provisional flag)",
+        "ops_per_s": round(county_rate), "us_per_op": round(1e6 / county_rate, 3),
+        "ops": args.ops, "workload": "starts 2024-2026, n in 0..59 (some reach 2027)",
+        "baseline": "national add_working_days, same inputs, same run",
+        "baseline_ops_per_s": round(plain_rate), "ratio": round(county_rate / plain_rate, 2),
+    }))
+
 
 if __name__ == "__main__":
     main()

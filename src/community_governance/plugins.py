@@ -671,17 +671,64 @@ def expect_dirs(value: Any) -> list[Any]:
     return list(value)
 
 
-def working_day_calendar(hooks: Hooks) -> WorkingDayCalendar:
-    """The official working-day calendar the plugins give: the year-file directories of
-    ``cgov_holiday_data_dirs``, then ``cgov_working_day_calendar``, every answer checked.
+def expect_local_days(year: int) -> Callable[[Any], list[Any]]:
+    """A check for a ``cgov_local_calendar_days`` answer: :class:`LocalDay` entries of ``year``."""
+    from community_governance.calendars import LocalDay
 
-    The cases service, ``cgov calendar`` and the simulation engine all get it here.
+    def check(value: Any) -> list[Any]:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected a list of LocalDay, got {type(value).__name__}")
+        for item in value:
+            if not isinstance(item, LocalDay):
+                raise TypeError(f"expected LocalDay entries (LocalDay.day_off(day, name)), "
+                                f"got {type(item).__name__}")
+            if item.day.year != year:
+                raise ValueError(f"{item.day.isoformat()} is not in {year}, the year asked "
+                                 "about")
+        return list(value)
+
+    return check
+
+
+def working_day_calendar(hooks: Hooks, county_code: str | None = None) -> WorkingDayCalendar:
+    """The working-day calendar of a county as the plugins give it: the year-file directories
+    of ``cgov_holiday_data_dirs``, the national calendar of ``cgov_working_day_calendar``, then
+    the county's own days of ``cgov_local_calendar_days`` for every year it covers; every
+    answer checked.
+
+    The cases service, the appointments service, ``cgov calendar`` and the simulation engine
+    all get it here (the services cache it per county).
+
+    Args:
+        hooks: the store's hooks.
+        county_code: the county (6 digits), or ``None`` for the national calendar alone.
+
+    Raises:
+        PluginError: a plugin raised or answered something unusable (a local day of another
+            year, one day both off and working...).
     """
     from community_governance.calendars import WorkingDayCalendar
 
-    dirs = [d for _, ds in hooks.all("cgov_holiday_data_dirs", expect_dirs) for d in ds]
-    return hooks.first("cgov_working_day_calendar", expect_type(WorkingDayCalendar),
-                       extra_dirs=dirs)
+    dirs = [d for _, ds in hooks.all("cgov_holiday_data_dirs", expect_dirs,
+                                     county_code=county_code, place=county_code) for d in ds]
+    cal = hooks.first("cgov_working_day_calendar", expect_type(WorkingDayCalendar),
+                      extra_dirs=dirs, county_code=county_code, place=county_code)
+    if county_code is None or not hooks.implementations("cgov_local_calendar_days"):
+        return cal
+    local: list[Any] = []
+    names: list[str] = []
+    for year in cal.years:
+        for name, days in hooks.all("cgov_local_calendar_days", expect_local_days(year),
+                                    county_code=county_code, year=year, place=county_code):
+            local += days
+            names += [name] * len(days)
+    if not local:
+        return cal
+    try:
+        return cal.with_local_days(local, county_code)
+    except CgovError as exc:
+        raise PluginError(", ".join(sorted(set(names))), "cgov_local_calendar_days",
+                          str(exc)) from exc
 
 
 def expect_post_kinds(value: Any) -> list[PostKind]:

@@ -77,13 +77,13 @@ def test_extra_directory_adds_a_year(tmp_path: Path) -> None:
     assert available_years([tmp_path])[-2:] == (2026, 2027)
     assert 2027 not in available_years()
     cal = load_calendar([tmp_path])
-    assert cal.years[-1] == 2027
+    assert cal.official_years[-1] == 2027 and cal.provisional_years[0] == 2028
     # A case opened 2026-12-30 with a 5 working-day deadline runs into January 2027:
     # 12-31, (01-01..03 off), 01-04, 01-05, 01-06, 01-07.
     assert cal.add_working_days(date(2026, 12, 30), 5) == date(2027, 1, 7)
     assert cal.is_working_day(date(2027, 1, 31))  # a swapped Sunday
     with pytest.raises(CalendarYearMissing) as info:
-        load_calendar().add_working_days(date(2026, 12, 30), 5)
+        load_calendar(provisional_years=0).add_working_days(date(2026, 12, 30), 5)
     assert info.value.year == 2027
 
 

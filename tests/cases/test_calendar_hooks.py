@@ -104,16 +104,16 @@ def test_case_deadlines_skip_holidays_and_count_swapped_weekends(
     assert cgov.cases.get(Actor.system(), case.id).deadline == expected
 
 
-def test_deadline_into_a_year_without_a_notice_is_refused(city: Any, cgov: Any,
-                                                           clock: Any) -> None:
-    """Refuses a deadline that runs into 2027 before its notice is known, naming the year."""
+def test_deadline_into_a_year_without_a_notice_is_provisional(city: Any, cgov: Any,
+                                                               clock: Any) -> None:
+    """Accepts a deadline that runs into 2027 before its notice is known, flagged provisional
+    (the statutory holidays only: 2027-01-01 off, no swapped days)."""
     clock.set(2026, 12, 30, 10)
     c = city.communities[0]
-    with pytest.raises(CalendarYearMissing) as info:
-        cgov.cases.report(city.staff[c], category="dispute", building_code=city.buildings[c][0],
-                          description="邻里纠纷")
-    assert info.value.year == 2027
-    assert cgov.cases.list_cases(Actor.system()) == []
+    case = cgov.cases.report(city.staff[c], category="dispute",
+                             building_code=city.buildings[c][0], description="邻里纠纷")
+    assert case.deadline == dt.date(2027, 1, 7) and case.deadline_provisional
+    assert [x.id for x in cgov.cases.list_cases(Actor.system())] == [case.id]
 
 
 def test_county_year_file_through_the_hook(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ def test_lifecycle_escalation_and_report_on_postgresql(postgres_url: str) -> Non
         gov.cases.resolve(gl, ok.id)
         gov.cases.close(city.secretary[c], ok.id, satisfaction=4)
         now["t"] = pendulum.datetime(2026, 9, 29, 18, tz="Asia/Shanghai")
-        assert [x.id for x in gov.cases.escalate_overdue(SYSTEM)] == [late.id]
+        assert gov.cases.escalate_overdue(SYSTEM).ids == [late.id]
         r = gov.cases.case_report(SYSTEM, year=2026)
         assert (r.total, r.resolved, r.escalated, r.overdue) == (2, 1, 1, 1)
         assert r.by_month == {"2026-09": 2}

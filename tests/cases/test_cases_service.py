@@ -125,7 +125,7 @@ def test_overdue_cases_escalate_one_level_with_a_new_deadline(city: Any, cgov: A
     cgov.cases.resolve(gl, handled.id, note="已清理")
     clock.set(2026, 9, 29, 18, 0)
     done = cgov.cases.escalate_overdue(SYSTEM)
-    assert [x.id for x in done] == [late.id]
+    assert done.ids == [late.id] and done.ok
     now = cgov.cases.get(SYSTEM, late.id)
     assert (now.level, now.unit_code, now.escalations) == (RouteLevel.COMMUNITY, c, 1)
     # community level has 1 working day for safety: 9-30 (then the National Day holiday)
@@ -134,9 +134,9 @@ def test_overdue_cases_escalate_one_level_with_a_new_deadline(city: Any, cgov: A
     assert last.event is CaseEvent.ESCALATE and last.actor == str(SYSTEM)
     assert last.at.isoformat().startswith("2026-09-29T10:00")
     assert cgov.cases.get(SYSTEM, slow.id).level is RouteLevel.GRID
-    assert cgov.cases.escalate_overdue(SYSTEM) == []  # nothing twice on the same day
+    assert cgov.cases.escalate_overdue(SYSTEM).done == ()  # nothing twice on the same day
     clock.set(2026, 10, 8, 18, 0)  # after the holiday: overdue again, to the sub-district
-    assert [x.id for x in cgov.cases.escalate_overdue(SYSTEM)] == [late.id]
+    assert cgov.cases.escalate_overdue(SYSTEM).ids == [late.id]
     assert cgov.cases.get(SYSTEM, late.id).level is RouteLevel.SUBDISTRICT
 
 
@@ -149,7 +149,7 @@ def test_escalation_job_of_staff_stays_in_their_levels(city: Any, cgov: Any,
                 actor=SYSTEM)
     clock.set(2026, 9, 29, 18)
     done = cgov.cases.escalate_overdue(city.staff[city.communities[0]])
-    assert [x.id for x in done] == [a.id]
+    assert done.ids == [a.id]
     assert cgov.cases.get(SYSTEM, b.id).level is RouteLevel.GRID
 
 

@@ -29,7 +29,9 @@ from community_governance.testing.city import SmallCity, build_small_city
 SYSTEM = Actor.system("test")
 NOW = pendulum.datetime(2026, 9, 25, 9, 0, tz="Asia/Shanghai")
 BASE = pendulum.datetime(2026, 9, 1, 9, 0, tz="Asia/Shanghai")
-STEPS = [e for e in CaseEvent if e not in (CaseEvent.REPORT, CaseEvent.IMPORT)]
+# RESCHEDULE is the calendar job's step (no status change), tested in test_provisional_deadlines
+STEPS = [e for e in CaseEvent
+         if e not in (CaseEvent.REPORT, CaseEvent.IMPORT, CaseEvent.RESCHEDULE)]
 
 
 def _open() -> Any:

@@ -26,7 +26,9 @@ from community_governance.storage.tables.cases import case_transitions
 from community_governance.testing.city import build_small_city
 
 SYSTEM = Actor.system("test")
-STEPS = [e for e in CaseEvent if e not in (CaseEvent.REPORT, CaseEvent.IMPORT)]
+# RESCHEDULE is the calendar job's step (no status change), tested in test_provisional_deadlines
+STEPS = [e for e in CaseEvent
+         if e not in (CaseEvent.REPORT, CaseEvent.IMPORT, CaseEvent.RESCHEDULE)]
 
 def _JUNE() -> pendulum.DateTime:
     """A fixed "now" well inside a year whose official calendar is known."""

@@ -28,9 +28,17 @@ starts on is not counted. ``add_working_days(start, n)`` is the n-th working day
 ``datetime.date`` and pendulum ``Date``, reject datetimes (take the date in Asia/Shanghai
 first), and return plain ``datetime.date``.
 
-A year nobody has supplied is never guessed: any question that touches it raises
-:class:`~community_governance.errors.CalendarYearMissing` naming the year, including a deadline
-counted from late December into a January whose notice is not out yet.
+Years after the last year file are covered by a **provisional** arrangement (ten years by
+default): the statutory holidays of 《全国年节及纪念日放假办法》 (2025 rule) and the weekends, no
+swapped days (see :mod:`~community_governance.calendars.provisional`).
+:meth:`WorkingDayCalendar.deadline` and :meth:`WorkingDayCalendar.is_provisional` say when an
+answer depends on such a year; :func:`load_calendar` with ``provisional_years=0`` leaves them
+out, and a question about a year no arrangement covers raises
+:class:`~community_governance.errors.CalendarYearMissing` naming the year.
+
+A county's calendar is the national one plus its :class:`LocalDay` entries (local days off and
+extra working days, from the ``cgov_local_calendar_days`` hook):
+:meth:`WorkingDayCalendar.with_local_days`.
 
 Year files
 ----------
@@ -68,6 +76,9 @@ Adding a year
 
 When the notice for a new year appears, write its file from the notice, e.g. ``2027.toml``:
 
+* an operator installs it with ``cgov calendar add-year 2027.toml`` (see
+  :mod:`~community_governance.calendars.install`: it goes to ``$CGOV_DATA_DIR/calendars``,
+  else the platformdirs user data directory, and open provisional deadlines are recomputed);
 * a release adds it to ``src/community_governance/calendars/data/``;
 * a county (or an operator, before the release) puts it in a directory of its own, e.g. a
   county plugin's package data, and passes that directory:
@@ -107,6 +118,14 @@ from community_governance.calendars.arrangements import (
     package_data_dir,
     parse_year_document,
 )
+from community_governance.calendars.install import (
+    DATA_DIR_ENV,
+    calendar_dirs,
+    check_statutory_days,
+    data_dir,
+    install_year_file,
+    validate_year_file,
+)
 from community_governance.calendars.lunar import (
     FESTIVAL_YEARS,
     Festival,
@@ -116,26 +135,47 @@ from community_governance.calendars.lunar import (
     next_festival,
     to_lunar,
 )
-from community_governance.calendars.working_days import WorkingDayCalendar, load_calendar
+from community_governance.calendars.provisional import (
+    PROVISIONAL_RULE,
+    provisional_arrangement,
+    statutory_holidays,
+)
+from community_governance.calendars.working_days import (
+    PROVISIONAL_HORIZON,
+    LocalDay,
+    WorkingDayCalendar,
+    load_calendar,
+)
 
 __all__ = [
     "BOUNDARY_DAYS",
+    "DATA_DIR_ENV",
     "FESTIVAL_YEARS",
+    "PROVISIONAL_HORIZON",
+    "PROVISIONAL_RULE",
     "DataDir",
     "Festival",
     "HolidayArrangement",
+    "LocalDay",
     "LunarDate",
     "Notice",
     "WorkingDayCalendar",
     "YearArrangement",
     "available_years",
+    "calendar_dirs",
+    "check_statutory_days",
+    "data_dir",
     "festival_date",
     "festivals",
+    "install_year_file",
     "load_arrangements",
     "load_calendar",
     "load_year_file",
     "next_festival",
     "package_data_dir",
     "parse_year_document",
+    "provisional_arrangement",
+    "statutory_holidays",
     "to_lunar",
+    "validate_year_file",
 ]

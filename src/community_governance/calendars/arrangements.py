@@ -110,6 +110,9 @@ class YearArrangement:
         notice: the notice it comes from.
         holidays: the holidays, in the notice's order.
         origin: where it was read from (a file path), for messages; not compared.
+        provisional: computed from the statutory holidays because no notice is known yet
+            (see :mod:`~community_governance.calendars.provisional`); year files are never
+            provisional.
 
     Raises:
         ValidationError: the arrangement breaks one of the rules above.
@@ -119,6 +122,7 @@ class YearArrangement:
     notice: Notice
     holidays: tuple[HolidayArrangement, ...] = attrs.field(converter=_holiday_tuple)
     origin: str = attrs.field(default="<memory>", eq=False)
+    provisional: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         _check_arrangement(self)

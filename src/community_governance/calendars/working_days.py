@@ -33,7 +33,67 @@ from community_governance.calendars.arrangements import (
 )
 from community_governance.errors import CalendarYearMissing, ValidationError
 
-__all__ = ["WorkingDayCalendar", "load_calendar"]
+__all__ = ["PROVISIONAL_HORIZON", "LocalDay", "WorkingDayCalendar", "load_calendar"]
+
+#: How many years after the last official year :func:`load_calendar` covers provisionally.
+PROVISIONAL_HORIZON = 10
+
+
+@attrs.frozen
+class LocalDay:
+    """A county's own day off or extra working day (地方性休息日 / 地方调休上班日).
+
+    A county (or a prefecture) may close its offices on a local memorial or festival day, or
+    make a day a working day, on top of the national arrangement. Build one with
+    :meth:`day_off` or :meth:`working_day` and answer it from ``cgov_local_calendar_days``.
+
+    Attributes:
+        day: the day.
+        working: ``True`` for an extra working day, ``False`` for a day off.
+        name: the Chinese name, e.g. ``义马市建市纪念日``.
+        name_en: the English name, if any.
+    """
+
+    day: date
+    working: bool
+    name: str
+    name_en: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.day, date) or isinstance(self.day, datetime):
+            raise ValidationError(f"{self.day!r} is not a calendar date; pass a datetime.date",
+                                  path="day")
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValidationError("a local day needs its Chinese name, e.g. 建市纪念日",
+                                  path="name")
+
+    @classmethod
+    def day_off(cls, day: date, name: str, name_en: str = "") -> LocalDay:
+        """A local day off (地方性休息日) on ``day``."""
+        return cls(day, False, name, name_en)
+
+    @classmethod
+    def working_day(cls, day: date, name: str, name_en: str = "") -> LocalDay:
+        """A local extra working day (地方调休上班日) on ``day``."""
+        return cls(day, True, name, name_en)
+
+
+def _local_tuple(days: Iterable[LocalDay]) -> tuple[LocalDay, ...]:
+    out = tuple(days)
+    seen: dict[date, LocalDay] = {}
+    for d in out:
+        if not isinstance(d, LocalDay):
+            raise ValidationError(f"{d!r} is not a LocalDay; build it with LocalDay.day_off or "
+                                  "LocalDay.working_day", path="local_days")
+        other = seen.get(d.day)
+        if other is not None and other.working != d.working:
+            off, on = (d, other) if other.working else (other, d)
+            raise ValidationError(
+                f"{d.day.isoformat()} is a local day off ({off.name}) and a local working day "
+                f"({on.name}); keep one",
+                path="local_days")
+        seen[d.day] = d
+    return tuple(sorted(out, key=lambda d: d.day))
 
 
 def _by_year(arrangements: Iterable[YearArrangement]) -> tuple[YearArrangement, ...]:
@@ -68,8 +128,16 @@ class WorkingDayCalendar:
     O(log years) on tables built once: a per-day working flag, a prefix count of working days
     and the ordinal list of working days.
 
+    A county's calendar is the national one plus its local days (:class:`LocalDay`), applied
+    last: :meth:`with_local_days`. Years whose arrangement is ``provisional`` (no notice yet)
+    answer like the others; :meth:`is_provisional` and :meth:`deadline` say when an answer
+    depends on one.
+
     Attributes:
         arrangements: the year arrangements, one per year, in year order.
+        local_days: the county's own days off and extra working days (days of years the
+            calendar does not cover are ignored).
+        county_code: the county the local days are of (``None``: the national calendar).
 
     Raises:
         ValidationError: two arrangements for one year, or two arrangements that disagree about
@@ -77,6 +145,10 @@ class WorkingDayCalendar:
     """
 
     arrangements: tuple[YearArrangement, ...] = attrs.field(converter=_by_year)
+    local_days: tuple[LocalDay, ...] = attrs.field(converter=_local_tuple, default=())
+    county_code: str | None = None
+    _provisional: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
+    _first_provisional: int = attrs.field(init=False, repr=False, eq=False)
     _years: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
     _first: int = attrs.field(init=False, repr=False, eq=False)
     _working: bytes = attrs.field(init=False, repr=False, eq=False)
@@ -111,11 +183,22 @@ class WorkingDayCalendar:
                     if ordinal not in status or day.year == arrangement.year:
                         status[ordinal] = (working, arrangement)
                         holiday_of[ordinal] = holiday
+        local: dict[int, bool] = {}
+        for ld in self.local_days:
+            if ld.day.year in years:
+                local[ld.day.toordinal()] = ld.working
+                holiday_of[ld.day.toordinal()] = HolidayArrangement(
+                    name=ld.name, name_en=ld.name_en or ld.name,
+                    off_days=() if ld.working else (ld.day,),
+                    swapped_workdays=(ld.day,) if ld.working else (),
+                    note=f"local day of {self.county_code or 'the county'}")
         flags = bytearray(max(last - first + 1, 0))
         for year in sorted(years):
             for ordinal in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1):
                 mark = status.get(ordinal)
-                if mark is not None:
+                if ordinal in local:
+                    flags[ordinal - first] = local[ordinal]
+                elif mark is not None:
                     flags[ordinal - first] = mark[0]
                 else:
                     flags[ordinal - first] = (ordinal - 1) % 7 < 5  # ordinal 1 is a Monday
@@ -127,6 +210,9 @@ class WorkingDayCalendar:
                 ordinals.append(first + index)
         gaps = tuple(y for y in range(min(years), max(years)) if y not in years) if years else ()
         object.__setattr__(self, "_years", years)
+        provisional = frozenset(a.year for a in self.arrangements if a.provisional)
+        object.__setattr__(self, "_provisional", provisional)
+        object.__setattr__(self, "_first_provisional", min(provisional, default=10_000))
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_working", bytes(flags))
         object.__setattr__(self, "_prefix", tuple(prefix))
@@ -138,6 +224,56 @@ class WorkingDayCalendar:
     def years(self) -> tuple[int, ...]:
         """The years covered, ascending."""
         return tuple(a.year for a in self.arrangements)
+
+    @property
+    def provisional_years(self) -> tuple[int, ...]:
+        """The years covered only provisionally (no official notice yet), ascending."""
+        return tuple(sorted(self._provisional))
+
+    @property
+    def official_years(self) -> tuple[int, ...]:
+        """The years covered by an official arrangement, ascending."""
+        return tuple(a.year for a in self.arrangements if not a.provisional)
+
+    def is_provisional(self, day: date, end: date | None = None) -> bool:
+        """Whether ``day`` (or any day from ``day`` to ``end``) lies in a provisional year.
+
+        An answer about such a day may change when the year's notice is added.
+        """
+        if not self._provisional:
+            return False
+        low, high = (day.year, day.year) if end is None else sorted((day.year, end.year))
+        return any(y in self._provisional for y in range(low, high + 1))
+
+    def deadline(self, start: date, n: int) -> tuple[date, bool]:
+        """:meth:`add_working_days` and whether the count used a provisional year.
+
+        Returns:
+            ``(deadline, provisional)``; a provisional deadline is never final: it is
+            recomputed when the official year file arrives.
+
+        Raises:
+            CalendarYearMissing: as :meth:`add_working_days`.
+            ValidationError: as :meth:`add_working_days`.
+        """
+        end = self.add_working_days(start, n)
+        if end.year < self._first_provisional:  # the usual case: no provisional year reached
+            return end, False
+        return end, self.is_provisional(start, end)
+
+    def with_local_days(self, days: Iterable[LocalDay],
+                        county_code: str | None = None) -> WorkingDayCalendar:
+        """This calendar with a county's local days off and working days added.
+
+        Args:
+            days: the county's :class:`LocalDay` entries (added to any it already has).
+            county_code: the county they belong to (kept for messages).
+
+        Raises:
+            ValidationError: one day is both a local day off and a local working day.
+        """
+        return WorkingDayCalendar(self.arrangements, (*self.local_days, *days),
+                                  county_code if county_code is not None else self.county_code)
 
     def covers(self, year: int) -> bool:
         """Whether ``year`` has an arrangement."""
@@ -238,18 +374,36 @@ class WorkingDayCalendar:
         return self.add_working_days(day, 1)
 
 
-def load_calendar(extra_dirs: Iterable[DataDir] = ()) -> WorkingDayCalendar:
-    """The working-day calendar of the package's year files plus ``extra_dirs``.
+def load_calendar(extra_dirs: Iterable[DataDir] = (), *,
+                  provisional_years: int = PROVISIONAL_HORIZON) -> WorkingDayCalendar:
+    """The working-day calendar of the package's year files plus ``extra_dirs``, extended by
+    provisional years.
 
     Args:
         extra_dirs: more directories of ``<year>.toml`` files (a county plugin's data
             directory...); later ones override earlier ones, and the package's files, year by
             year.
+        provisional_years: how many years after the last year file to cover with a
+            provisional arrangement
+            (:func:`~community_governance.calendars.provisional_arrangement`); ``0`` for none
+            (then those years raise ``CalendarYearMissing``).
 
     Returns:
-        The calendar over every year found.
+        The calendar over every year found and the provisional years after them.
 
     Raises:
         ValidationError: a directory is missing, or a file is misnamed or invalid.
     """
-    return WorkingDayCalendar(load_arrangements(extra_dirs).values())
+    from community_governance.calendars.provisional import (
+        FIRST_RULE_YEAR,
+        provisional_arrangement,
+    )
+
+    found = load_arrangements(extra_dirs)
+    arrangements = list(found.values())
+    if found and provisional_years > 0:
+        last = max(found)
+        arrangements += [provisional_arrangement(y)
+                         for y in range(max(last + 1, FIRST_RULE_YEAR),
+                                        last + 1 + provisional_years)]
+    return WorkingDayCalendar(arrangements)

@@ -25,6 +25,7 @@ def _case_dict(case: Any) -> dict[str, Any]:
         "building_code": case.building_code, "address": case.address,
         "reporter": mask_name(case.reporter_name), "handler_id": case.handler_id,
         "reported_at": case.reported_at.isoformat(), "deadline": case.deadline.isoformat(),
+        "deadline_provisional": case.deadline_provisional,
         "satisfaction": case.satisfaction, "escalations": case.escalations,
         "description": case.description,
     }
@@ -117,10 +118,20 @@ def register(cli: click.Group) -> None:
     @db_option
     @actor_option
     def escalate_overdue(db: str, actor: Actor) -> None:
-        """Move every overdue case one level up (the nightly job)."""
+        """Move every overdue case one level up (the nightly job).
+
+        Each case is handled on its own: one that fails is listed under "failed" with its
+        reason, the others are escalated, and the exit status is 1 (0 when all went well).
+        """
         with open_db(db) as gov:
-            done = gov.cases.escalate_overdue(actor)
-        echo_json({"escalated": [c.id for c in done]})
+            result = gov.cases.escalate_overdue(actor)
+        echo_json({"escalated": result.ids,
+                   "failed": [{"case_id": f.case_id, "error": f.error, "message": f.message}
+                              for f in result.failed]})
+        if not result.ok:
+            click.secho(f"{len(result.failed)} case(s) failed; the others were escalated",
+                        fg="red", err=True)
+            raise SystemExit(1)
 
     @cases.command("list")
     @db_option
@@ -144,7 +155,8 @@ def register(cli: click.Group) -> None:
             return
         for c in found:
             click.echo(f"{c.id}  {c.status.chinese:<4}  {c.category:<10}  {c.level.chinese:<4}  "
-                       f"期限 {c.deadline}  {c.address or c.building_code}")
+                       f"期限 {c.deadline}{'（暂定）' if c.deadline_provisional else ''}  "
+                       f"{c.address or c.building_code}")
 
     @cases.command()
     @db_option
@@ -220,6 +232,7 @@ def register(cli: click.Group) -> None:
                 ("90th percentile 90分位", str(r.p90_days)),
                 ("overdue 超期", f"{r.overdue:,} ({(r.overdue_share or 0):.1%})"),
                 ("escalated 升级", f"{r.escalated:,}"),
+                ("provisional deadlines 暂定期限", f"{r.provisional_deadlines:,}"),
                 ("satisfaction 满意度", f"{sat['mean']} ({sat['rated']} rated)")):
             head.add_row(label, value)
         console.print(head)

@@ -300,6 +300,8 @@ class AssistRequest:
         staff_id: the staff member assigned.
         due: the day it should be done by (working days from the request).
         outcome: what came of it.
+        due_provisional: ``due`` was counted through a year with no official holiday
+            notice yet (暂定), so it may move when the notice is added.
     """
 
     id: str
@@ -312,3 +314,4 @@ class AssistRequest:
     staff_id: str | None = None
     due: dt.date | None = None
     outcome: str = ""
+    due_provisional: bool = False

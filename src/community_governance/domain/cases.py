@@ -95,6 +95,9 @@ class CaseEvent(enum.StrEnum):
     CLOSE = "close"  #: 关闭 (with the resident's satisfaction, 满意度)
     REOPEN = "reopen"  #: 重新办理 (the resident is not satisfied)
     ESCALATE = "escalate"  #: 升级 (to the next level of the route)
+    #: 期限重算: the deadline recomputed when an official holiday notice replaced a
+    #: provisional year (the status does not change)
+    RESCHEDULE = "reschedule"
 
     @property
     def chinese(self) -> str:
@@ -111,6 +114,7 @@ _EVENT_CN = {
     CaseEvent.CLOSE: "关闭",
     CaseEvent.REOPEN: "重新办理",
     CaseEvent.ESCALATE: "升级",
+    CaseEvent.RESCHEDULE: "期限重算",
 }
 
 S = CaseStatus
@@ -278,6 +282,8 @@ class Case:
         handler_id: the post holder handling it now, if assigned.
         reported_at: when it was reported (UTC).
         deadline: the last working day for the current level (inclusive).
+        deadline_provisional: the deadline was counted through a year whose official holiday
+            notice is not out yet (暂定期限); it is recomputed when the notice is added.
         updated_at: the time of the last transition (UTC).
         resolved_at: when it was last resolved.
         closed_at: when it was closed.
@@ -315,6 +321,7 @@ class Case:
     long: float | None = None
     media_url: str | None = None
     address: str = ""
+    deadline_provisional: bool = False
 
     @property
     def open(self) -> bool:

@@ -9,7 +9,10 @@ GeoReport v2 specification (https://wiki.open311.org/GeoReport_v2). A case maps 
     agency_responsible   the unit or county department holding the case
     service_notice       the deadline rule, e.g. "3个工作日内办结"
     requested_datetime   reported               updated_datetime  last transition
-    expected_datetime    the deadline (end of its working day, county time)
+    expected_datetime    the deadline (end of its working day, county time); a deadline
+                         counted through a year with no official holiday notice yet is
+                         provisional: service_notice says so (暂定) and
+                         extended_attributes.deadline_provisional is true
     address              readable address       address_id        the building code
     zipcode              the county's postcode  lat / long        WGS-84, if known
     media_url            a photo, if any
@@ -68,6 +71,10 @@ SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "ty
 
 _OFFICE_CLOSES = dt.time(17, 30)
 
+#: Added to ``service_notice`` when the deadline is provisional.
+_PROVISIONAL_NOTE = ("；暂定期限：所涉年份的节假日安排尚未发布，按法定节假日推算，公布后重新计算"
+                     " / provisional: the year's holiday notice is not out yet")
+
 
 def category_to_service(category: CaseCategory) -> dict[str, Any]:
     """A category as a GeoReport v2 service."""
@@ -103,7 +110,8 @@ def case_to_request(
         "description": scrub_personal_data(case.description),
         "agency_responsible": agency,
         "service_notice": f"{case.level.chinese}办理，期限至{case.deadline.isoformat()}"
-                          "（按工作日计算）",
+                          "（按工作日计算" + (_PROVISIONAL_NOTE if case.deadline_provisional
+                                            else "") + "）",
         "requested_datetime": _w3c(case.reported_at, timezone),
         "updated_datetime": _w3c(case.updated_at, timezone),
         "expected_datetime": expected.isoformat(),
@@ -121,6 +129,7 @@ def case_to_request(
             "escalations": case.escalations,
             "satisfaction": case.satisfaction,
             "reporter": mask_name(case.reporter_name),
+            "deadline_provisional": case.deadline_provisional,
         },
     }
 
@@ -152,6 +161,7 @@ class ParsedRequest:
         reporter_name: ``extended_attributes.reporter`` (already masked).
         satisfaction: ``extended_attributes.satisfaction``.
         status_notes: ``status_notes``.
+        deadline_provisional: ``extended_attributes.deadline_provisional``.
     """
 
     path: str
@@ -170,6 +180,7 @@ class ParsedRequest:
     reporter_name: str | None
     satisfaction: int | None
     status_notes: str | None
+    deadline_provisional: bool = False
 
 
 def _str(data: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
@@ -262,4 +273,5 @@ def parse_request(data: Mapping[str, Any], *, path: str = "$") -> ParsedRequest:
         reporter_name=mask_name(reporter) if isinstance(reporter, str) else None,
         satisfaction=satisfaction,
         status_notes=_str(data, "status_notes", path, required=False),
+        deadline_provisional=ext.get("deadline_provisional") is True,
     )

@@ -85,13 +85,15 @@ class AppointmentsService(Service):
     Reached as ``gov.appointments``.
     """
 
-    _working_days: WorkingDayCalendar | None = None
-
-    def _calendar(self) -> WorkingDayCalendar:
-        """The working-day calendar from the hooks (asked once per service)."""
-        if self._working_days is None:
-            self._working_days = working_day_calendar(self._hooks)
-        return self._working_days
+    def _calendar(self, place: str | None = None) -> WorkingDayCalendar:
+        """The working-day calendar of the county of ``place`` from the hooks (asked once per
+        service and county; ``None``: the national calendar)."""
+        county = place[:6] if place else None
+        cache: dict[str | None, WorkingDayCalendar] = self.__dict__.setdefault("_calendars", {})
+        found = cache.get(county)
+        if found is None:
+            found = cache[county] = working_day_calendar(self._hooks, county)
+        return found
 
     # ------------------------------------------------------------------ centres
 
@@ -141,8 +143,9 @@ class AppointmentsService(Service):
         return row
 
     def _slot_starts(self, centre: ServiceCentre, day: dt.date) -> list[pendulum.DateTime]:
-        working = self._calendar().is_working_day(dt.date(day.year, day.month,
-                                                                     day.day))
+        # the calendar of the centre's county (its local days off included)
+        working = self._calendar(centre.community_code).is_working_day(
+            dt.date(day.year, day.month, day.day))
         tz = self._gov.timezone
         return [pendulum.datetime(day.year, day.month, day.day, s.hour, s.minute, tz=tz)
                 .in_timezone("UTC")
@@ -151,8 +154,11 @@ class AppointmentsService(Service):
     def slots(self, centre_id: str, day: dt.date) -> list[Slot]:
         """The slots of a centre on a county day, with free seats (public).
 
+        Slots follow the calendar of the centre's county (its local days off included); a day
+        of a year with no official notice yet follows the provisional calendar.
+
         Raises:
-            CalendarYearMissing: the day's year has no official arrangement.
+            CalendarYearMissing: no calendar covers the day's year, not even provisionally.
         """
         with self._gov.store.unit_of_work(write=False) as uow:
             row = uow.conn.execute(sa.select(at.service_centres).where(
@@ -327,7 +333,9 @@ class AppointmentsService(Service):
                            within_working_days: int = 5) -> AssistRequest:
         """Ask for proxy handling (民事代办) or a home visit (上门办理) for a resident.
 
-        The due day is ``within_working_days`` working days after today.
+        The due day is ``within_working_days`` working days after today in the calendar of
+        the resident's county; ``due_provisional`` says it was counted through a year whose
+        official notice is not out yet.
 
         Raises:
             ValidationError: unknown kind, empty description.
@@ -342,16 +350,19 @@ class AppointmentsService(Service):
             building, grid = self._resident_place(op, resident_id)
             op.require(ASSIST_REQUEST, Target("assist", "(new)", unit_code=building,
                                               grid_code=grid, owner_id=resident_id))
-            due = self._calendar().add_working_days(
+            due, provisional = self._calendar(building).deadline(
                 dt.date(op.today.year, op.today.month, op.today.day), within_working_days)
             rid = f"D{uuid.uuid4().hex[:15].upper()}"
             op.uow.conn.execute(at.assisted_services.insert().values(
                 id=rid, kind=kind.value, resident_id=resident_id, building_code=building,
                 matter_code=matter_code, description=description.strip(),
-                status=AssistStatus.REQUESTED.value, requested_at=op.now, due=due))
-            self._assist_event(op, rid, "request", AssistStatus.REQUESTED, "")
+                status=AssistStatus.REQUESTED.value, requested_at=op.now, due=due,
+                due_provisional=provisional))
+            self._assist_event(op, rid, "request", AssistStatus.REQUESTED,
+                               "期限为暂定（节假日安排尚未发布）" if provisional else "")
             return AssistRequest(rid, kind, resident_id, building, matter_code,
-                                 description.strip(), AssistStatus.REQUESTED, None, due)
+                                 description.strip(), AssistStatus.REQUESTED, None, due,
+                                 due_provisional=provisional)
 
     def _assist_event(self, op: Operation, rid: str, event: str, status: AssistStatus,
                       note: str) -> None:
@@ -399,7 +410,8 @@ class AppointmentsService(Service):
             return AssistRequest(row.id, row.kind, row.resident_id, row.building_code,
                                  row.matter_code, row.description, new,
                                  changes.get("staff_id", row.staff_id), row.due,
-                                 changes.get("outcome", row.outcome))
+                                 changes.get("outcome", row.outcome),
+                                 due_provisional=bool(row.due_provisional))
 
     def assign_assistance(self, actor: Actor, request_id: str, staff_id: str) -> AssistRequest:
         """Assign a proxy/home-visit request to a post holder covering the resident."""
@@ -438,5 +450,6 @@ class AppointmentsService(Service):
                 q = q.where(s.staff_id == staff_id)
             rows = op.uow.conn.execute(q.order_by(s.requested_at, s.id)).all()
         return [AssistRequest(r.id, r.kind, r.resident_id, r.building_code, r.matter_code,
-                              r.description, r.status, r.staff_id, r.due, r.outcome)
+                              r.description, r.status, r.staff_id, r.due, r.outcome,
+                              due_provisional=bool(r.due_provisional))
                 for r in rows]

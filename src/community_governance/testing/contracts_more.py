@@ -109,14 +109,22 @@ def _extend_permission() -> HookContract:
 def _calendar_contracts() -> dict[str, HookContract]:
     from community_governance.calendars import WorkingDayCalendar, package_data_dir
     from community_governance.plugins import expect_dirs as _expect_dirs
-    from community_governance.plugins import expect_type
+    from community_governance.plugins import expect_local_days, expect_type
     from community_governance.testing.conformance import HookContract
+
+    def local_days(value: Any) -> Any:
+        # the year is not known to the check here: any year of the covered range
+        return expect_local_days(value[0].day.year)(value) if value else value
 
     return {
         "cgov_working_day_calendar": HookContract(
-            _kwargs(extra_dirs=st.lists(st.just(package_data_dir()), max_size=1)),
+            _kwargs(extra_dirs=st.lists(st.just(package_data_dir()), max_size=1),
+                    county_code=st.none() | county_codes()),
             expect_type(WorkingDayCalendar)),
-        "cgov_holiday_data_dirs": HookContract(st.just({}), _expect_dirs),
+        "cgov_holiday_data_dirs": HookContract(
+            _kwargs(county_code=st.none() | county_codes()), _expect_dirs),
+        "cgov_local_calendar_days": HookContract(
+            _kwargs(county_code=county_codes(), year=st.integers(2004, 2036)), local_days),
     }
 
 
@@ -143,15 +151,15 @@ def _case_contracts() -> dict[str, HookContract]:
     from community_governance.testing.conformance import HookContract
 
     return {
-        "cgov_case_categories": HookContract(_kwargs(county_code=_counties()),
+        "cgov_case_categories": HookContract(_kwargs(county_code=county_codes()),
                                              expect_each(_expect_category)),
         "cgov_case_route": HookContract(_route_kwargs(), _expect_route),
         "cgov_case_deadline": HookContract(
             _kwargs(category=cst.case_categories(), level=st.sampled_from(list(RouteLevel)),
-                    county_code=_counties()),
+                    county_code=county_codes()),
             expect_int(minimum=1, maximum=60)),
         "cgov_service_guide_matters": HookContract(
-            _kwargs(county_code=_counties()), expect_each(expect_type(GuideMatter))),
+            _kwargs(county_code=county_codes()), expect_each(expect_type(GuideMatter))),
     }
 
 

@@ -12,12 +12,14 @@ the future, nor before the case's previous step.
 The service is composed of one part per module: :mod:`.routing` (categories, routes,
 deadlines, the calendar and the shared row helpers), :mod:`.lifecycle` (intake, handling,
 escalation, reading), :mod:`.reports` (statistics), :mod:`.open311` (GeoReport v2 export and
-import) and :mod:`.history` (importing whole case histories); :mod:`.common` holds the
+import) and :mod:`.history` (importing whole case histories), :mod:`.calendar` (installing an
+official year file and recomputing provisional deadlines); :mod:`.common` holds the
 actions and hook-answer checks they share.
 """
 
 from __future__ import annotations
 
+from community_governance.services.cases.calendar import CalendarMixin
 from community_governance.services.cases.common import CASE_CLOSE as CASE_CLOSE
 from community_governance.services.cases.common import CASE_EXPORT as CASE_EXPORT
 from community_governance.services.cases.common import CASE_HANDLE as CASE_HANDLE
@@ -25,6 +27,8 @@ from community_governance.services.cases.common import CASE_IMPORT as CASE_IMPOR
 from community_governance.services.cases.common import CASE_READ as CASE_READ
 from community_governance.services.cases.common import CASE_REPORT as CASE_REPORT
 from community_governance.services.cases.common import ImportResult as ImportResult
+from community_governance.services.cases.common import JobFailure as JobFailure
+from community_governance.services.cases.common import JobResult as JobResult
 from community_governance.services.cases.common import _expect_category as _expect_category
 from community_governance.services.cases.common import _expect_route as _expect_route
 from community_governance.services.cases.history import CaseRecord as CaseRecord
@@ -47,8 +51,10 @@ __all__ = [
     "CasesService",
     "HistoryStep",
     "ImportResult",
+    "JobFailure",
+    "JobResult",
 ]
 
 
-class CasesService(Open311Mixin, LifecycleMixin, ReportsMixin, HistoryMixin):
+class CasesService(Open311Mixin, CalendarMixin, LifecycleMixin, ReportsMixin, HistoryMixin):
     """Cases (事务): report, route, handle, escalate, export. Reached as ``gov.cases``."""

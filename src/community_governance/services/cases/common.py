@@ -64,6 +64,47 @@ def _plain(day: dt.date) -> dt.date:
 
 
 @attrs.frozen
+class JobFailure:
+    """One case a batch job could not handle (the others went on).
+
+    Attributes:
+        case_id: the case.
+        error: the error's type name, e.g. ``PluginError``.
+        message: what went wrong (the error's message).
+    """
+
+    case_id: str
+    error: str
+    message: str
+
+
+@attrs.frozen
+class JobResult:
+    """What a batch job over many cases did (超期升级, 期限重算...): each case is handled on
+    its own, so one failure is reported here with its case id and the others go on.
+
+    Attributes:
+        done: the cases changed, as they are afterwards.
+        failed: the cases that failed, with the reason.
+        details: per changed case, what changed (e.g. old and new deadline), by case id.
+    """
+
+    done: tuple[Any, ...] = ()
+    failed: tuple[JobFailure, ...] = ()
+    details: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every case was handled."""
+        return not self.failed
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids of the changed cases, in order."""
+        return [c.id for c in self.done]
+
+
+@attrs.frozen
 class ImportResult:
     """What :meth:`CasesService.import_open311` did.
 

@@ -225,10 +225,9 @@ class _Replay:
         self.posts_of = posts_of
         self.staff_ids = staff_ids
         self.categories: dict[str, set[str]] = {}
-        self.calendar = service.calendar()
         self.tz = service._gov.timezone
         self.ops: dict[Actor, Operation] = {}
-        self.deadlines: dict[tuple[str, int, dt.date, str], dt.date] = {}
+        self.deadlines: dict[tuple[str, int, dt.date, str], tuple[dt.date, bool]] = {}
         self.routes: dict[tuple[str, str], list[RouteStep]] = {}
         self.units: set[str] = set()
         self.handlers: dict[str, Principal] = {}
@@ -278,13 +277,14 @@ class _Replay:
             self._as(actor).require(action, target)
             self.granted.add(key)
 
-    def _deadline(self, category: str, level: int, day: dt.date, place: str) -> dt.date:
+    def _deadline(self, category: str, level: int, day: dt.date,
+                  place: str) -> dict[str, Any]:
         key = (category, level, day, place[:6])
         got = self.deadlines.get(key)
         if got is None:
-            got = self.deadlines[key] = self.svc.deadline_for(category, RouteLevel(level), day,
-                                                              place)
-        return got
+            got = self.deadlines[key] = self.svc.deadline_of(category, RouteLevel(level), day,
+                                                             place)
+        return {"deadline": got[0], "deadline_provisional": got[1]}
 
     def _local(self, moment: dt.datetime) -> dt.date:
         return moment.astimezone(self.tz).date()
@@ -376,13 +376,15 @@ class _Replay:
             "community_code": bld.community_code, "household_id": rec.household_id,
             "reporter_id": reporter_id, "reporter_name": reporter_name,
             "reporter_phone": None, "handler_id": None, "reported_at": None,
-            "deadline": None, "updated_at": None, "resolved_at": None, "closed_at": None,
+            "deadline": None, "deadline_provisional": False, "updated_at": None,
+            "resolved_at": None, "closed_at": None,
             "satisfaction": None, "escalations": 0, "handling_days": None,
             "was_overdue": False, "seq": 0, "lat": rec.lat, "long": rec.long,
             "media_url": rec.media_url, "source": source,
         }
         journal: list[dict[str, Any]] = []
         status: CaseStatus | None = None
+        county = bld.community_code[:6]
         for j, step in enumerate(rec.steps):
             spath = f"{path}.steps[{j}]"
             when = self._time(step.at, state["updated_at"], f"{spath}.at")
@@ -402,7 +404,7 @@ class _Replay:
                     "case", rec.id, unit_code=bld.code, grid_code=bld.grid_code,
                     owner_id=reporter_id))
                 state["reported_at"] = when
-                state["deadline"] = self._deadline(rec.category, level, self._local(when), bld.code)
+                state.update(self._deadline(rec.category, level, self._local(when), bld.code))
             elif event is CaseEvent.ASSIGN:
                 self.require(who, CASE_HANDLE, handle_target)
                 handler = step.handler_id
@@ -418,7 +420,7 @@ class _Replay:
                 if event is CaseEvent.RESOLVE:
                     day = self._local(when)
                     state["resolved_at"] = when
-                    state["handling_days"] = self.calendar.working_days_between(
+                    state["handling_days"] = self.svc.calendar(county).working_days_between(
                         self._local(state["reported_at"]), day)
                     if day > state["deadline"]:
                         state["was_overdue"] = True
@@ -435,8 +437,7 @@ class _Replay:
                 if not note.strip():
                     raise ValidationError("say why the case is reopened", path=f"{spath}.note")
                 state.update(handler_id=None, closed_at=None, satisfaction=None,
-                             deadline=self._deadline(rec.category, level, self._local(when),
-                                                             bld.code))
+                             **self._deadline(rec.category, level, self._local(when), bld.code))
             else:  # ESCALATE
                 self.require(who, CASE_HANDLE, handle_target)
                 higher = [s for s in route if s.level > level]
@@ -455,7 +456,7 @@ class _Replay:
                 up = higher[0]
                 state.update(level=int(up.level), unit_code=up.unit_code,
                              department=up.department, handler_id=None,
-                             deadline=self._deadline(rec.category, int(up.level), day, bld.code),
+                             **self._deadline(rec.category, int(up.level), day, bld.code),
                              escalations=state["escalations"] + 1)
             state["status"] = new.value
             state["updated_at"] = when

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pendulum
@@ -33,12 +33,33 @@ from community_governance.services.cases.common import (
     CASE_HANDLE,
     CASE_READ,
     CASE_REPORT,
+    JobFailure,
+    JobResult,
 )
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t
+
+
+def _failure(case_id: str, exc: Exception) -> JobFailure:
+    return JobFailure(case_id, type(exc).__name__, str(exc))
+
+
+def _each(op: Operation, svc: CaseRouting, case_id: str, work: Callable[[Any], Any],
+          failed: list[JobFailure]) -> Any:
+    """Run one case's part of a batch job in its own savepoint: on failure, roll back that
+    case alone (its rows, audit objects and queued notifications), note it and go on."""
+    touched, events = len(op.touched), len(op.events)
+    try:
+        with op.uow.conn.begin_nested():
+            return work(svc._row(op, case_id, lock=True))
+    except Exception as exc:  # reported per case, the job goes on
+        del op.touched[touched:]
+        del op.events[events:]
+        failed.append(_failure(case_id, exc))
+        return None
 
 
 class LifecycleMixin(CaseRouting):
@@ -173,9 +194,11 @@ class LifecycleMixin(CaseRouting):
         route = self.route_for(category, b.code, b.grid_code, b.community_code)
         self._check_route_units(op, route)
         first = route[0]
-        deadline = self.deadline_for(category, first.level, self._local(when), b.code)
+        deadline, provisional = self.deadline_of(category, first.level, self._local(when),
+                                                 b.community_code)
         if extra and extra.get("deadline"):
             deadline = extra["deadline"]
+            provisional = bool(extra.get("deadline_provisional", False))
         cid = case_id or f"C{self._local(when):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
         st = status or CaseStatus.REPORTED
         values: dict[str, Any] = {
@@ -189,12 +212,14 @@ class LifecycleMixin(CaseRouting):
             "community_code": b.community_code, "household_id": household_id,
             "reporter_id": reporter_id, "reporter_name": reporter_name,
             "reporter_phone": self._gov.cipher.seal(reporter_phone), "handler_id": None,
-            "reported_at": when, "deadline": deadline, "updated_at": when, "seq": 1,
+            "reported_at": when, "deadline": deadline,
+            "deadline_provisional": provisional, "updated_at": when, "seq": 1,
             "escalations": 0, "lat": lat, "long": long, "media_url": media_url,
             "source": source,
         }
         if extra:
-            values.update({k: v for k, v in extra.items() if k != "deadline"})
+            values.update({k: v for k, v in extra.items()
+                           if k not in ("deadline", "deadline_provisional")})
         try:
             conn.execute(ct.cases.insert(), values)
         except IntegrityError:
@@ -323,7 +348,7 @@ class LifecycleMixin(CaseRouting):
             changes: dict[str, Any] = {}
             if event is CaseEvent.RESOLVE:
                 changes["resolved_at"] = when
-                changes["handling_days"] = self.calendar().working_days_between(
+                changes["handling_days"] = self.calendar(row.community_code).working_days_between(
                     self._local(row.reported_at), day)
                 if day > row.deadline:
                     changes["was_overdue"] = True
@@ -334,8 +359,8 @@ class LifecycleMixin(CaseRouting):
                 changes["handler_id"] = None
                 changes["closed_at"] = None
                 changes["satisfaction"] = None
-                changes["deadline"] = self.deadline_for(row.category, RouteLevel(row.level),
-                                                        day, row.building_code)
+                changes["deadline"], changes["deadline_provisional"] = self.deadline_of(
+                    row.category, RouteLevel(row.level), day, row.community_code)
             return self._case(self._step(op, row, event, when, note=note, **changes))
 
     def escalate(self, actor: Actor, case_id: str, *, reason: str,
@@ -357,7 +382,7 @@ class LifecycleMixin(CaseRouting):
             return self._case(out)
 
     def _escalate_row(self, op: Operation, row: Any, when: pendulum.DateTime, note: str,
-                      *, overdue: bool) -> Any:
+                      *, overdue: bool, deadline: tuple[dt.date, bool] | None = None) -> Any:
         next_status(CaseStatus(row.status), CaseEvent.ESCALATE)
         route = self._route(row)
         higher = [s for s in route if s.level > row.level]
@@ -366,43 +391,41 @@ class LifecycleMixin(CaseRouting):
                 f"case {row.id} is at the top of its route ({RouteLevel(row.level).chinese} "
                 f"{row.department or row.unit_code}); it cannot be escalated further")
         step = higher[0]
-        deadline = self.deadline_for(row.category, step.level, self._local(when),
-                                     row.building_code)
+        if deadline is None:
+            deadline = self.deadline_of(row.category, step.level, self._local(when),
+                                        row.community_code)
         changes: dict[str, Any] = {
             "level": int(step.level), "unit_code": step.unit_code,
-            "department": step.department, "handler_id": None, "deadline": deadline,
-            "escalations": row.escalations + 1,
+            "department": step.department, "handler_id": None, "deadline": deadline[0],
+            "deadline_provisional": deadline[1], "escalations": row.escalations + 1,
         }
         if overdue:
             changes["was_overdue"] = True
         return self._step(op, row, CaseEvent.ESCALATE, when, note=note, **changes)
 
-    def escalate_overdue(self, actor: Actor, now: dt.datetime | None = None) -> list[Case]:
+    def escalate_overdue(self, actor: Actor, now: dt.datetime | None = None) -> JobResult:
         """Move every overdue open case one level up (超期自动升级): a system job.
 
         A case is overdue when its county date of ``now`` is after its deadline. Each one
         moves to the next step of its route, gets that level's deadline counted from today in
-        working days, and the escalation is recorded with the actor and ``now``. Cases at the
-        top of their route stay where they are (they remain overdue in the reports). Staff
-        may run it too; it then touches only cases at levels they handle.
+        working days of its county's calendar, and the escalation is recorded with the actor
+        and ``now``. Cases at the top of their route stay where they are (they remain overdue
+        in the reports). Staff may run it too; it then touches only cases at levels they
+        handle.
+
+        Each case is handled on its own: the new deadlines are asked of the hooks first
+        (outside the write transaction), then every case is written in its own savepoint. A
+        case that fails (a plugin error, a concurrent change...) is reported in
+        :attr:`JobResult.failed` with its id and reason, and the others go on.
 
         Args:
             actor: usually ``Actor.system("escalation")``.
             now: the job's time (default: now); not in the future.
 
         Returns:
-            The escalated cases, as they are after the escalation.
+            The escalated cases (as they are after the escalation) and the failures.
         """
-        def ask(op: Operation) -> None:
-            when = self._when(op, now)
-            for row in op.uow.conn.execute(sa.select(ct.cases).where(
-                    ct.cases.c.status.in_([s.value for s in OPEN_STATUSES]),
-                    ct.cases.c.deadline < self._local(when),
-                    ct.cases.c.level < int(RouteLevel.COUNTY))).all():
-                self._escalation_rules(op, row, when)
-
-        with self._hooks_first(actor, "cases.escalate_overdue", ask), \
-                self._write(actor, "cases.escalate_overdue") as op:
+        with self._read(actor, "cases.escalate_overdue") as op:
             when = self._when(op, now)
             today = self._local(when)
             q = (sa.select(ct.cases)
@@ -412,17 +435,38 @@ class LifecycleMixin(CaseRouting):
                  .order_by(ct.cases.c.deadline, ct.cases.c.id))
             if op.actor.kind is not ActorKind.SYSTEM:
                 q = q.where(scope_clause(op.scope(CASE_HANDLE), unit=ct.cases.c.unit_code))
-            out: list[Case] = []
-            for row in op.uow.conn.execute(q.with_for_update()).all():
-                if len([s for s in self._route(row) if s.level > row.level]) == 0:
-                    continue
-                if not op.allowed(CASE_HANDLE, self._handle_target(row)):
-                    continue
-                new = self._escalate_row(
-                    op, row, when, f"超期升级：期限{row.deadline.isoformat()}已过", overdue=True)
-                out.append(self._case(new))
+            rows = [r for r in op.uow.conn.execute(q).all()
+                    if op.allowed(CASE_HANDLE, self._handle_target(r))]
+        failed: list[JobFailure] = []
+        plans: list[tuple[str, int, tuple[dt.date, bool]]] = []
+        for r in rows:  # the hooks are asked before the write transaction opens
+            try:
+                higher = [s for s in self._route(r) if s.level > r.level]
+                if not higher:
+                    continue  # at the top of its route: stays overdue in the reports
+                up = higher[0]
+                plans.append((r.id, r.seq, self.deadline_of(r.category, up.level, today,
+                                                            r.community_code)))
+            except Exception as exc:  # reported per case, the job goes on
+                failed.append(_failure(r.id, exc))
+        out: list[Case] = []
+        with self._write(actor, "cases.escalate_overdue") as op:
+            for cid, seq, deadline in plans:
+                def escalate(row: Any, cid: str = cid, seq: int = seq,
+                             deadline: tuple[dt.date, bool] = deadline) -> Any:
+                    if row.seq != seq:
+                        raise ConflictError(f"case {cid} was changed while the job ran; it "
+                                            "is escalated on the next run if still overdue")
+                    return self._escalate_row(
+                        op, row, when, f"超期升级：期限{row.deadline.isoformat()}已过",
+                        overdue=True, deadline=deadline)
+                done = _each(op, self, cid, escalate, failed)
+                if done is not None:
+                    out.append(self._case(done))
             op.detail["escalated"] = len(out)
-            return out
+            if failed:
+                op.detail["failed"] = [f.case_id for f in failed]
+        return JobResult(tuple(out), tuple(sorted(failed, key=lambda f: f.case_id)))
 
     # ------------------------------------------------------------------ reading
 

@@ -129,6 +129,7 @@ class Open311Mixin(LifecycleMixin):
                 extra: dict[str, Any] = {"updated_at": p.updated_at or p.requested_at}
                 if p.expected is not None:
                     extra["deadline"] = self._local(p.expected)
+                    extra["deadline_provisional"] = p.deadline_provisional
                 if p.status in CLOSED_STATUSES:
                     extra["resolved_at"] = p.updated_at or p.requested_at
                 if p.status is CaseStatus.CLOSED:

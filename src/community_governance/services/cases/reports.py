@@ -46,6 +46,8 @@ class CaseReport:
         escalated: cases escalated at least once.
         load: per handler: cases assigned in the period and cases open on them now.
         satisfaction: count, mean, distribution 1-5 and share satisfied (4 or 5).
+        provisional_deadlines: open cases whose deadline is provisional (counted through a
+            year with no official holiday notice yet; recomputed when it is added).
     """
 
     start: dt.date
@@ -64,6 +66,7 @@ class CaseReport:
     escalated: int
     load: dict[str, dict[str, int]]
     satisfaction: dict[str, Any]
+    provisional_deadlines: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -112,7 +115,7 @@ class ReportsMixin(CaseRouting):
             rows = op.uow.conn.execute(sa.select(
                 c.id, c.category, c.grid_code, c.reported_at, c.status, c.channel,
                 c.handling_days, c.was_overdue, c.deadline, c.escalations, c.satisfaction,
-                c.handler_id).where(*where)).all()
+                c.handler_id, c.deadline_provisional).where(*where)).all()
             tr = ct.case_transitions.c
             assigned = op.uow.conn.execute(
                 sa.select(tr.handler_id, sa.func.count(sa.distinct(tr.case_id)))
@@ -126,7 +129,7 @@ class ReportsMixin(CaseRouting):
         by_status: Counter[str] = Counter()
         by_channel: Counter[str] = Counter()
         days: list[int] = []
-        overdue = escalated = 0
+        overdue = escalated = provisional = 0
         sat: Counter[int] = Counter()
         open_load: Counter[str] = Counter()
         open_values = {s.value for s in OPEN_STATUSES}
@@ -146,6 +149,8 @@ class ReportsMixin(CaseRouting):
                 escalated += 1
             if r.satisfaction is not None:
                 sat[r.satisfaction] += 1
+            if is_open and r.deadline_provisional:
+                provisional += 1
             if is_open and r.handler_id:
                 open_load[r.handler_id] += 1
         load: dict[str, dict[str, int]] = defaultdict(lambda: {"assigned": 0, "open": 0})
@@ -171,5 +176,5 @@ class ReportsMixin(CaseRouting):
             overdue=overdue, overdue_share=round(overdue / total, 4) if total else None,
             escalated=escalated,
             load={k: load[k] for k in sorted(load, key=lambda h: (-load[h]["assigned"], h))},
-            satisfaction=satisfaction,
+            satisfaction=satisfaction, provisional_deadlines=provisional,
         )

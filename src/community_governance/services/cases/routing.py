@@ -41,25 +41,42 @@ if TYPE_CHECKING:
     from community_governance.services.context import Context
 
 
+def county_of(code: str | None) -> str | None:
+    """The county (6 digits) of a unit code, e.g. ``411281`` for ``411281001001-B0042``."""
+    return code[:6] if code else None
+
+
 class CaseRouting(Service):
     """Routing of cases (事务流转): categories, routes up the four levels, deadlines in working
     days, and the helpers shared by every part of the cases service."""
 
     def __init__(self, gov: Context) -> None:
         super().__init__(gov)
-        self._calendar: WorkingDayCalendar | None = None
+        self._calendars: dict[str | None, WorkingDayCalendar] = {}
 
     # ------------------------------------------------------------------ hooks
 
-    def calendar(self) -> WorkingDayCalendar:
-        """The working-day calendar from the hooks (asked once per ``Governance``).
+    def calendar(self, county_code: str | None = None) -> WorkingDayCalendar:
+        """The working-day calendar of a county from the hooks (asked once per
+        ``Governance`` and county, then cached).
+
+        Args:
+            county_code: the county (6 digits; a longer unit code is cut to its county), or
+                ``None`` for the national calendar without local days.
 
         Raises:
-            PluginError: a plugin answered something that is not a calendar.
+            PluginError: a plugin answered something that is not a calendar, or a local
+                day that is not usable.
         """
-        if self._calendar is None:
-            self._calendar = working_day_calendar(self._hooks)
-        return self._calendar
+        county = county_of(county_code)
+        found = self._calendars.get(county)
+        if found is None:
+            found = self._calendars[county] = working_day_calendar(self._hooks, county)
+        return found
+
+    def forget_calendars(self) -> None:
+        """Drop the cached calendars (after a year file was installed)."""
+        self._calendars.clear()
 
     def categories(self, county: str | None = None) -> list[CaseCategory]:
         """The case categories (事务类别) of ``county`` from the hooks; for one code the first
@@ -95,14 +112,16 @@ class CaseRouting(Service):
         raise ValidationError(f"unknown case category {code!r}{where}; use one of {known}",
                               path="category")
 
-    def _deadline_days(self, category: str, level: RouteLevel, county: str) -> int:
+    def _deadline_days(self, category: str, level: RouteLevel, county: str | None) -> int:
         return self._hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
                                  place=county, category=category, level=level,
                                  county_code=county)
 
-    def deadline_for(self, category: str, level: RouteLevel, start: dt.date,
-                     place: str | None = None) -> dt.date:
-        """The deadline of a case of ``category`` at ``level`` that starts on ``start``.
+    def deadline_of(self, category: str, level: RouteLevel, start: dt.date,
+                    place: str | None = None) -> tuple[dt.date, bool]:
+        """The deadline of a case of ``category`` at ``level`` that starts on ``start``, in
+        the calendar of the place's county, and whether it is provisional (counted through a
+        year with no official notice yet).
 
         Args:
             category: the category code.
@@ -113,11 +132,21 @@ class CaseRouting(Service):
                 the first county of the store; pass the place.
 
         Raises:
-            CalendarYearMissing: the count runs into a year with no official arrangement.
+            CalendarYearMissing: the count runs into a year no calendar covers, not even
+                provisionally.
         """
-        county = place[:6] if place is not None else self._counties()[0]
-        return self.calendar().add_working_days(
+        county = county_of(place) if place else self._counties()[0]
+        return self.calendar(county).deadline(
             _plain(start), self._deadline_days(category, RouteLevel(level), county))
+
+    def deadline_for(self, category: str, level: RouteLevel, start: dt.date,
+                     place: str | None = None) -> dt.date:
+        """The deadline of :meth:`deadline_of` without its provisional flag.
+
+        Raises:
+            CalendarYearMissing: as :meth:`deadline_of`.
+        """
+        return self.deadline_of(category, level, start, place)[0]
 
     def route_for(self, category: str, building_code: str, grid_code: str | None,
                   community_code: str) -> list[RouteStep]:
@@ -198,6 +227,7 @@ class CaseRouting(Service):
             updated_at=row.updated_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
             satisfaction=row.satisfaction, escalations=row.escalations, lat=row.lat,
             long=row.long, media_url=row.media_url, address=address,
+            deadline_provisional=bool(row.deadline_provisional),
         )
 
     def _step(

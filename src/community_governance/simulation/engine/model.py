@@ -160,7 +160,11 @@ class Simulation(_Results):
                                  place=counties[0], category=k, level=RouteLevel.COMMUNITY,
                                  county_code=counties[0]) for k in cats]
         self.deadline_working_days = dict(zip(cats, deadlines, strict=True))
-        self.calendar: WorkingDayCalendar = working_day_calendar(hooks)
+        # the calendar of the city's county (its local days off included); a city spanning
+        # several counties is counted on the national calendar
+        city_counties = {code[:6] for code in c.community_codes}
+        self.calendar: WorkingDayCalendar = working_day_calendar(
+            hooks, city_counties.pop() if len(city_counties) == 1 else None)
 
         # --- the calendar of the run -----------------------------------------------------
         s_n, sd = sc.run.steps, sc.run.step_days

@@ -62,6 +62,8 @@ assisted_services = sa.Table(
     sa.Column("staff_id", sa.String(40), index=True),
     sa.Column("requested_at", UTCDateTime, nullable=False),
     sa.Column("due", sa.Date),
+    # the due day was counted through a provisional year (no official notice yet)
+    sa.Column("due_provisional", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("finished_at", UTCDateTime),
     sa.Column("outcome", sa.Text, nullable=False, server_default=""),
 )

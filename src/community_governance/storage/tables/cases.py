@@ -32,6 +32,9 @@ cases = sa.Table(
     sa.Column("handler_id", sa.String(40), index=True),
     sa.Column("reported_at", UTCDateTime, nullable=False, index=True),
     sa.Column("deadline", sa.Date, nullable=False, index=True),
+    # the deadline was counted through a provisional year (no official notice yet): it is
+    # recomputed when the year file is added (cgov calendar add-year)
+    sa.Column("deadline_provisional", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("resolved_at", UTCDateTime),
     sa.Column("closed_at", UTCDateTime),
