@@ -734,14 +734,14 @@ class PointsService(Service):
         if row.state != "pending":
             raise ConflictError(
                 f"award {pending_id} was {row.state} already by {row.decided_by}; nothing to do")
-        ref = resolve_resident(op, row.resident_id)
-        op.require(POINTS_CONFIRM, ref.target())
         me = f"{op.actor.kind.value}:{op.actor.id}"[:80]
         if row.requested_by == me:
             raise PermissionDenied(
                 mask_text(str(op.actor)), POINTS_CONFIRM.name, f"award {pending_id}",
                 "four-eyes rule: whoever asked for an award cannot confirm or reject it; ask "
                 "another leader of the community (secretary or director) or a higher office")
+        ref = resolve_resident(op, row.resident_id)
+        op.require(POINTS_CONFIRM, ref.target())
         _refuse_own_household(op, ref, POINTS_CONFIRM, "confirm points for")
         return row, ref
 
