@@ -48,7 +48,7 @@ def _leader_and_household(city: SmallCity) -> tuple[Actor, str, str, str]:
 def test_self_and_household_awards_are_refused(gov: Any, small_city: SmallCity) -> None:
     """A grid leader cannot award himself or his household; the refusal names the rule."""
     leader, me, spouse, neighbour = _leader_and_household(small_city)
-    with pytest.raises(PermissionDenied, match="four-eyes rule.*themselves.*ask another"):
+    with pytest.raises(PermissionDenied, match=r"four-eyes rule.*themselves.*ask another"):
         gov.points.earn(leader, me, 10, key="self")
     with pytest.raises(PermissionDenied, match="own household"):
         gov.points.earn(leader, spouse, 10, key="spouse")
@@ -102,7 +102,7 @@ def test_monthly_total_and_rejection(gov: Any, small_city: SmallCity) -> None:
 def test_confirmation_needs_another_leader(gov: Any, small_city: SmallCity) -> None:
     """Only a confirming post confirms, and never the one who asked (even with that post)."""
     c = small_city.communities[0]
-    leader, me, spouse, _neighbour = _leader_and_household(small_city)
+    leader, _me, spouse, _neighbour = _leader_and_household(small_city)
     held = gov.points.earn(small_city.secretary[c], spouse, 80, key="spouse-big")
     assert isinstance(held, PendingAward)
     with pytest.raises(PermissionDenied):  # a grid leader holds no confirming post
