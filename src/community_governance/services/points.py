@@ -866,7 +866,7 @@ class PointsService(Service):
                 with self._write(actor, "points.expire") as op:
                     self._require_expiry(op, community)
                     conn = op.uow.conn
-                    if conn.execute(_ENTRY_BY_KEY, {"p_key": key}).first() is not None:
+                    if replay_entry(conn, key, fp) is not None:  # IdempotencyConflict
                         raise _Nothing  # expired already for this day
                     amount = self._expirable(conn, cutoff, community, resident=rid).get(rid, 0)
                     if amount <= 0:
