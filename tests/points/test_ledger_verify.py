@@ -262,3 +262,23 @@ def test_expiry_handles_each_resident_on_its_own(small_city: SmallCity) -> None:
         assert "different request" in run.failed[b]
         assert gov.points.balance(SYSTEM, a) == 0 and gov.points.balance(SYSTEM, b) == 11
         assert gov.verify().ok
+
+
+def test_cli_expire_reports_failures_with_exit_1(tmp_path: Path) -> None:
+    """cgov points expire: a failed resident is named and the exit status is 1; a date in
+    the future is refused."""
+    from community_governance.cli._all import cli
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with community_governance.open(url, entrypoints=False,
+                                   clock=lambda: pendulum.datetime(2024, 1, 10, 4)) as gov:
+        a, b = build_small_city(gov).all_residents()[:2]
+        gov.points.earn(SYSTEM, a, 10, key="old-a")
+        gov.points.earn(SYSTEM, b, 10, key="old-b")
+        gov.points.earn(SYSTEM, b, 1, key=f"expire:2026-03-01:{b}")
+    run = CliRunner().invoke
+    out = run(cli, ["points", "expire", "--db", url, "--as-of", "2099-01-01"])
+    assert out.exit_code != 0 and "in the future" in out.output
+    out = run(cli, ["points", "expire", "--db", url, "--as-of", "2026-03-01"])
+    assert out.exit_code == 1
+    assert f'"{b}": "idempotency key' in out.output and '"amount": -10' in out.output

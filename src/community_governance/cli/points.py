@@ -305,6 +305,27 @@ def points_check(db: str) -> None:
         raise SystemExit(1)
 
 
+@points.command("expire")
+@db_option
+@actor_option
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="the day of expiry (today or earlier, in the county)")
+@click.option("--community", help="only this community (12 digits)")
+def points_expire(db: str, actor: Actor, as_of: dt.datetime, community: str | None) -> None:
+    """Clear points older than the validity period (过期清零), each resident on their own.
+
+    Prints the entries written and the residents that failed (with the reason); exits 1 when
+    any failed (the others are expired all the same).
+    """
+    with open_db(db) as gov:
+        run = gov.points.expire(actor, as_of=as_of.date(), community=community)
+    echo_json({"expired": [_entry(e) for e in run], "failed": run.failed})
+    if not run.ok:
+        click.echo(f"{len(run.failed)} resident(s) could not be expired: "
+                   f"{', '.join(sorted(run.failed))}", err=True)
+        raise SystemExit(1)
+
+
 # --- supermarket --------------------------------------------------------------------------------
 
 
