@@ -7,6 +7,11 @@ Prints one JSON object per figure:
   and a grid leader) against raw ``sqlite3`` running the very SQL the service sends (captured
   from the service itself), with the same PRAGMAs, on the same file, in interleaved rounds
   (the median round of each is compared, so disk noise hits both alike);
+- ``ledger_vs_minimal_write`` (the headline of issue #21), ``hash_chain_cost`` and
+  ``full_vs_normal`` (issue #13): earn and redeem against the minimal ledger write (raw
+  ``sqlite3``: journal INSERT with a unique key + balance UPDATE, WAL) at FULL and NORMAL; earn
+  with the hash chain against earn with its SHA-256 replaced by a constant, and the chain's SQL
+  against the pre-chain SQL; FULL against NORMAL; all interleaved in one run on one disk;
 - ``attendance_200``: recording one activity with 200 attendees (one transaction);
 - ``four_processes``: 4 processes earning at once, service and raw, with lock errors counted;
 - ``participation_report``: the participation report on the demo city (``--demo-db URL`` to
@@ -73,11 +78,30 @@ def service_statements(gov: Any, rid: str) -> dict[str, list[str]]:
 
 # --- raw sqlite3 doing the same SQL -----------------------------------------------------------
 
-RES_Q = (
+RES_Q_PRECHAIN = (
     "SELECT residents.erased, residents.vulnerabilities, households.building_code, "
     "buildings.grid_code FROM residents LEFT OUTER JOIN households ON households.id = "
     "residents.household_id LEFT OUTER JOIN buildings ON buildings.code = "
     "households.building_code WHERE residents.id = ?"
+)
+#: since the hash chain (migration 0007): the balance and chain head ride on the look-up
+RES_Q = (
+    "SELECT residents.erased, residents.vulnerabilities, households.building_code, "
+    "buildings.grid_code, points_balances.balance, points_balances.chain_head FROM residents "
+    "LEFT OUTER JOIN households ON households.id = residents.household_id LEFT OUTER JOIN "
+    "buildings ON buildings.code = households.building_code LEFT OUTER JOIN points_balances "
+    "ON points_balances.resident_id = residents.id WHERE residents.id = ?"
+)
+NEW_BALANCE = "INSERT INTO points_balances (resident_id, balance, chain_head) VALUES (?, ?, ?)"
+SET_BALANCE = "UPDATE points_balances SET balance = ?, chain_head = ? WHERE resident_id = ?"
+ENTRY_CHAIN = (
+    "INSERT INTO points_entries (resident_id, kind, amount, balance_after, at, day, month, "
+    "community_code, idempotency_key, request, reverses_id, activity_id, reason, actor, "
+    "chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+AUDIT_CHAIN = (
+    "INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, detail, chain, "
+    "chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 CREDIT = (
     "INSERT INTO points_balances (resident_id, balance) VALUES (?, ?) ON CONFLICT "
@@ -116,14 +140,59 @@ def raw_connect(path: str, sync: str) -> sqlite3.Connection:
     return con
 
 
+_AUDIT_HEAD = [""]
+
+
 def raw_op(con: sqlite3.Connection, rid: str, amount: int, key: str, as_staff: str | None) -> None:
-    """One earn (amount > 0) or redeem (amount < 0): the service's statements, by hand."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """One earn (amount > 0) or redeem (amount < 0): the service's statements and hashes, by
+    hand (the hash chain's SQL: the balance read with the look-up, one write of balance and
+    head, the entry and the audit row with their hashes)."""
+    from community_governance.domain.chain import link
+    from community_governance.services.base import AUDIT_CHAIN_COLUMNS
+    from community_governance.services.points import CHAIN_COLUMNS
+
+    aware = dt.datetime.now(dt.UTC)
+    now = aware.replace(tzinfo=None)
     con.execute("BEGIN IMMEDIATE")
     try:
         if as_staff is not None:  # the principal: the actor's posts (a resident's: not erased)
             con.execute(POSTS, (as_staff,)).fetchall()
         row = con.execute(RES_Q, (rid,)).fetchone()
+        assert row is not None
+        old, head = (0, "") if row[4] is None else (row[4], row[5])
+        bal = old + amount
+        assert bal >= 0
+        kind = "earn" if amount > 0 else "redeem"
+        values = (rid, kind, amount, bal, aware, now.date(), now.strftime("%Y-%m"),
+                  row[2][:12], key, "0" * 32, None, None, "", "system:bench")
+        digest = link(head, dict(zip(CHAIN_COLUMNS, values, strict=True)))
+        if row[4] is None:
+            con.execute(NEW_BALANCE, (rid, bal, digest))
+        else:
+            con.execute(SET_BALANCE, (bal, digest, rid))
+        at = now.isoformat(sep=" ")
+        eid = con.execute(ENTRY_CHAIN, (*values[:4], at, now.date().isoformat(),
+                                        *values[6:], digest)).fetchone()[0]
+        audit = (aware, "system", "bench", "points.earn", json.dumps([f"points_entry:{eid}"]),
+                 json.dumps({}), "bench-stream")
+        ahash = link(_AUDIT_HEAD[0], dict(zip(AUDIT_CHAIN_COLUMNS, audit, strict=True)))
+        con.execute(AUDIT_CHAIN, (at, *audit[1:], ahash))
+        con.execute("COMMIT")
+        _AUDIT_HEAD[0] = ahash
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def raw_op_prechain(con: sqlite3.Connection, rid: str, amount: int, key: str,
+                    as_staff: str | None) -> None:
+    """One earn or redeem as the service wrote it before the hash chain (migration 0007)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if as_staff is not None:
+            con.execute(POSTS, (as_staff,)).fetchall()
+        row = con.execute(RES_Q_PRECHAIN, (rid,)).fetchone()
         assert row is not None
         if amount > 0:
             bal = con.execute(CREDIT, (rid, amount)).fetchone()[0]
@@ -164,6 +233,119 @@ def raw_op(con: sqlite3.Connection, rid: str, amount: int, key: str, as_staff: s
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+# --- the headline: the service against the minimal ledger write (issue #21) ------------------
+
+
+def minimal_connect(path: Path, sync: str) -> sqlite3.Connection:
+    """The minimal ledger: a journal with a unique key and a balance table, WAL."""
+    con = raw_connect(str(path), sync)
+    con.execute("CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, "
+                "key TEXT NOT NULL UNIQUE, resident TEXT NOT NULL, amount INTEGER NOT NULL)")
+    con.execute("CREATE TABLE IF NOT EXISTS balance (resident TEXT PRIMARY KEY, "
+                "balance INTEGER NOT NULL)")
+    con.executemany("INSERT OR IGNORE INTO balance VALUES (?, 0)",
+                    [(f"R{i:04d}",) for i in range(10)])
+    return con
+
+
+def minimal_write(con: sqlite3.Connection, rid: str, amount: int, key: str) -> None:
+    """One journal INSERT with a unique key and one balance UPDATE, one transaction."""
+    con.execute("BEGIN IMMEDIATE")
+    con.execute("INSERT INTO journal (key, resident, amount) VALUES (?, ?, ?)",
+                (key, rid, amount))
+    con.execute("UPDATE balance SET balance = balance + ? WHERE resident = ?", (amount, rid))
+    con.execute("COMMIT")
+
+
+def headline(rounds: int, batch: int) -> None:
+    """Earn and redeem against the minimal ledger write at FULL and NORMAL, the cost of FULL
+    over NORMAL, and the cost of the hash chain, all interleaved in one run on one disk."""
+    import community_governance.services.points as points_module
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-headline-"))
+    fns: dict[str, Any] = {}
+    closers: list[Any] = []
+    real_link = points_module.link
+    for sync in ("FULL", "NORMAL"):
+        url = f"sqlite:///{tmp / f'svc-{sync}.db'}?synchronous={sync}"
+        with community_governance.open(url, entrypoints=False) as g:
+            res = build_small_city(g).all_residents()
+        gov = community_governance.open(url, entrypoints=False)
+        closers.append(gov.close)
+        mcon = minimal_connect(tmp / f"minimal-{sync}.db", sync)
+        rcon = raw_connect(str(tmp / f"svc-{sync}.db"), sync)
+        closers += [mcon.close, rcon.close]
+
+        def unchained(r: int, i: int, gov: Any = gov, res: list[str] = res) -> None:
+            points_module.link = lambda prev, fields: "0" * 64  # type: ignore[assignment]
+            try:
+                gov.points.earn(SYSTEM, res[20 + i % 10], 5, key=f"u{r}-{i}")
+            finally:
+                points_module.link = real_link
+
+        fns.update({
+            f"minimal_{sync}": lambda r, i, c=mcon: minimal_write(c, f"R{i % 10:04d}", 5,
+                                                                   f"m{r}-{i}"),
+            f"earn_{sync}": lambda r, i, g=gov, res=res: g.points.earn(
+                SYSTEM, res[i % 10], 5, key=f"e{r}-{i}"),
+            f"redeem_{sync}": lambda r, i, g=gov, res=res: g.points.redeem(
+                SYSTEM, res[i % 10], 2, key=f"d{r}-{i}"),
+            f"earn_unchained_{sync}": unchained,
+            f"raw_chain_sql_{sync}": lambda r, i, c=rcon, res=res: raw_op(
+                c, res[10 + i % 5], 5, f"rc{r}-{i}", None),
+            f"raw_prechain_sql_{sync}": lambda r, i, c=rcon, res=res: raw_op_prechain(
+                c, res[15 + i % 5], 5, f"rp{r}-{i}", None),
+        })
+    chunk = 20
+    per_round: dict[str, list[float]] = {k: [] for k in fns}
+    for r in range(rounds):
+        spent = dict.fromkeys(fns, 0.0)
+        for c0 in range(0, batch, chunk):  # alternate small chunks: the same disk weather
+            for name, fn in fns.items():
+                t0 = time.perf_counter()
+                for i in range(c0, c0 + chunk):
+                    fn(r, i)
+                spent[name] += time.perf_counter() - t0
+        for name in fns:
+            per_round[name].append(batch / spent[name])
+    for close in closers:
+        close()
+    tps = {k: statistics.median(v) for k, v in per_round.items()}
+
+    def ratio(a: str, b: str) -> float:
+        return round(statistics.median(x / y for x, y in zip(per_round[a], per_round[b],
+                                                             strict=True)), 3)
+
+    for sync in ("FULL", "NORMAL"):
+        emit(figure="ledger_vs_minimal_write", synchronous=sync,
+             what="gov.points.earn/redeem (system actor, small city) against the minimal "
+                  "ledger write: raw sqlite3, journal INSERT with a unique key + balance "
+                  "UPDATE, WAL, same file system, interleaved in the same run",
+             minimal_tx_per_s=round(tps[f"minimal_{sync}"]),
+             earn_tx_per_s=round(tps[f"earn_{sync}"]),
+             redeem_tx_per_s=round(tps[f"redeem_{sync}"]),
+             earn_share_of_minimal=ratio(f"earn_{sync}", f"minimal_{sync}"),
+             redeem_share_of_minimal=ratio(f"redeem_{sync}", f"minimal_{sync}"),
+             aim=0.40, rounds=rounds, per_round=batch)
+        emit(figure="hash_chain_cost", synchronous=sync,
+             what="earn with the hash chain against the same service with the chain's SHA-256 "
+                  "replaced by a constant; and the chain's SQL against the pre-chain SQL, both "
+                  "through raw sqlite3",
+             earn_chained_tx_per_s=round(tps[f"earn_{sync}"]),
+             earn_unchained_tx_per_s=round(tps[f"earn_unchained_{sync}"]),
+             chained_share=ratio(f"earn_{sync}", f"earn_unchained_{sync}"),
+             raw_chain_sql_tx_per_s=round(tps[f"raw_chain_sql_{sync}"]),
+             raw_prechain_sql_tx_per_s=round(tps[f"raw_prechain_sql_{sync}"]),
+             raw_chain_share=ratio(f"raw_chain_sql_{sync}", f"raw_prechain_sql_{sync}"))
+    emit(figure="full_vs_normal",
+         what="the cost of synchronous=FULL (the default) over NORMAL on the points hot path",
+         earn_full=round(tps["earn_FULL"]), earn_normal=round(tps["earn_NORMAL"]),
+         earn_full_share=ratio("earn_FULL", "earn_NORMAL"),
+         redeem_full_share=ratio("redeem_FULL", "redeem_NORMAL"),
+         minimal_full=round(tps["minimal_FULL"]), minimal_normal=round(tps["minimal_NORMAL"]),
+         minimal_full_share=ratio("minimal_FULL", "minimal_NORMAL"))
 
 
 # --- the single-writer benchmark --------------------------------------------------------------
@@ -419,12 +601,16 @@ def main() -> None:
     ap.add_argument(
         "--scale", type=float, default=0.25, help="city scale when no --demo-db is given"
     )
-    ap.add_argument("--only", help="comma-separated: single,attendance,processes,report")
+    ap.add_argument("--only", help="comma-separated: "
+                    "headline,single,attendance,processes,report")
     args = ap.parse_args()
     only = (
-        set(args.only.split(",")) if args.only else {"single", "attendance", "processes", "report"}
+        set(args.only.split(",")) if args.only
+        else {"headline", "single", "attendance", "processes", "report"}
     )
     rounds, batch = (5, 200) if args.quick else (9, 400)
+    if "headline" in only:
+        headline(3 if args.quick else 7, 100 if args.quick else 300)
     if "single" in only:
         for sync in ("FULL", "NORMAL"):
             single_writer(sync, rounds, batch)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from community_governance.services.privacy import PrivacyService
     from community_governance.services.registry import RegistryService
     from community_governance.services.supermarket import SupermarketService
+    from community_governance.services.verify import VerifyReport
     from community_governance.services.volunteers import VolunteersService
 
 __all__ = ["Governance", "open"]
@@ -169,6 +170,13 @@ class Governance:
         from community_governance.services.privacy import PrivacyService
 
         return PrivacyService(self)
+
+    def verify(self) -> VerifyReport:
+        """Recompute every ledger from its journal and check every hash chain, as the system
+        job ``verify`` (read-only; see :meth:`AuditService.verify`)."""
+        from community_governance.domain.access import Actor
+
+        return self.audit.verify(Actor.system("verify"))
 
     def close(self) -> None:
         """Save the hook timings of this object (``plugin_timings``), release the store's

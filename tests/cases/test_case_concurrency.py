@@ -69,6 +69,9 @@ def _race(url: str) -> None:
         h2 = gov.cases.history(SYSTEM, two.id)
         assert gov.cases.get(SYSTEM, one.id).status is CaseStatus.RESOLVED
         top = gov.cases.get(SYSTEM, two.id)
+        report = gov.verify()  # each case's transitions chain to its head, no fork
+    assert report.ok, report.breaks
+    assert report.rows["case_transitions"] == 7
     assert [h.seq for h in h1] == [1, 2, 3]
     assert [h.seq for h in h2] == [1, 2, 3, 4]
     assert [h.level for h in h2] == list(RouteLevel)

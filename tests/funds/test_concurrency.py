@@ -107,6 +107,9 @@ def _run(url: str) -> None:
                 "'donation-2019-06-01'")).scalar_one()
         assert n == 1
         assert bal["4201"] == Decimal("-888.00")
+        report = gov.verify()  # the community's chain and every posting recomputed
+        assert report.ok, report.breaks
+        assert report.chains["funds_transactions"] >= 1
     # every attempt got an answer: a payment (or its replay) or a refusal
     assert all(p + r == 16 + 6 for p, r, _ in results)
 

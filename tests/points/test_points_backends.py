@@ -119,3 +119,36 @@ def test_fast_principal_matches_the_base_service(url: str) -> None:
             fast = fast_sql(uow.conn)
             assert fast is not None
             assert fast_principal(svc, uow, fast, Actor.staff(erased), now).posts == ()
+
+
+def test_verify_names_a_raw_balance_update_and_a_forged_entry(url: str) -> None:
+    """On each backend: verify passes, then names a raw UPDATE of a balance, then (the
+    append-only trigger dropped) a forged journal row by its id."""
+    import sqlalchemy as sa
+
+    with community_governance.open(url, entrypoints=False) as gov:
+        city = build_small_city(gov)
+        a, b = city.all_residents()[:2]
+        c = city.communities[0]
+        gov.points.earn(SYSTEM, a, 30, key="v1")
+        forged = gov.points.earn(city.secretary[c], b, 20, key="v2")
+        gov.points.redeem(SYSTEM, a, 10, key="v3")
+        assert gov.verify().ok
+        engine: Any = gov.store.engine
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE points_balances SET balance = 500 WHERE resident_id "
+                                 "= :r"), {"r": a})
+        report = gov.verify()
+        assert [(x.table, x.row_id) for x in report.breaks] == [("points_balances", a)]
+        drop = ("DROP TRIGGER points_entries_append_only ON points_entries"
+                if engine.dialect.name == "postgresql"
+                else "DROP TRIGGER points_entries_no_update")
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE points_balances SET balance = 20 WHERE resident_id "
+                                 "= :r"), {"r": a})
+            conn.execute(sa.text(drop))
+            conn.execute(sa.text("UPDATE points_entries SET reason = 'x' WHERE id = :i"),
+                         {"i": forged.id})
+        report = gov.verify()
+        assert [(x.table, x.row_id, x.chain) for x in report.breaks] == [
+            ("points_entries", forged.id, b)]

@@ -48,6 +48,11 @@ def _run_session(url: str, rounds: int) -> None:
         entries = gov.points.entries(SYSTEM)
         by_key = {e.idempotency_key: e for e in entries}
         assert len(by_key) == len(entries)
+        report = gov.verify()  # balances, stock and every hash chain recomputed
+        assert report.ok, report.breaks
+        assert report.rows["points_entries"] == len(entries)
+        assert report.chains["points_entries"] == len({e.resident_id for e in entries})
+        assert report.unchained["points_entries"] == 0
         n_ok = 0
         for res in results:
             for key, rid, amount in res["earned"]:
@@ -142,6 +147,9 @@ def _kill_in_the_middle(url: str, tmp_path: Path) -> None:
         # the ledger takes writes again after the crash
         gov.points.earn(SYSTEM, residents[0], 1, key="after-crash")
         assert gov.points.check(SYSTEM) == []
+        report = gov.verify()  # the killed writer's chains and audit stream are whole
+        assert report.ok, report.breaks
+        assert report.rows["points_entries"] == len(entries) + 1
         engine: Any = gov.store.engine
         with engine.connect() as conn:
             audit = conn.execute(sa.select(sa.func.count()).select_from(
@@ -189,6 +197,8 @@ def _attendance_race(url: str) -> None:
         assert sum(totals) == per_activity * len(acts)  # each attendance recorded once
         entries = gov.points.entries(SYSTEM)
         assert sum(e.amount for e in entries) == per_activity * len(acts) + len(acts) * WORKERS
+        report = gov.verify()
+        assert report.ok, report.breaks
 
 
 @pytest.mark.slow

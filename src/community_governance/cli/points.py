@@ -202,9 +202,69 @@ def points_statement(db: str, actor: Actor, resident_id: str, start: dt.datetime
 def points_earn(db: str, actor: Actor, resident_id: str, amount: int, key: str | None,
                 reason: str) -> None:
     """Award AMOUNT points to RESIDENT_ID."""
+    from community_governance.domain.points import PendingAward
+
     with open_db(db) as gov:
         e = gov.points.earn(actor, resident_id, amount, key=_key(key), reason=reason)
+    if isinstance(e, PendingAward):
+        click.echo(f"award {e.id} waits for a second person's confirmation ({e.rule}); "
+                   f"another leader runs: cgov points confirm {e.id}", err=True)
+        echo_json(_pending(e))
+        return
     echo_json(_entry(e))
+
+
+def _pending(p: Any) -> dict[str, Any]:
+    return {"id": p.id, "resident_id": p.resident_id, "community": p.community_code,
+            "amount": p.amount, "reason": p.reason, "key": p.key, "rule": p.rule,
+            "state": p.state, "requested_by": p.requested_by,
+            "requested_at": p.requested_at.isoformat(), "decided_by": p.decided_by,
+            "note": p.note, "entry_id": p.entry_id}
+
+
+@points.command("pending")
+@db_option
+@actor_option
+@click.option("--community", help="only this community (12 digits)")
+@click.option("--state", type=click.Choice(["pending", "confirmed", "rejected"]),
+              default="pending", show_default=True)
+@json_option
+def points_pending(db: str, actor: Actor, community: str | None, state: str,
+                   as_json: bool) -> None:
+    """Awards waiting for a second person's confirmation (积分复核), oldest first."""
+    with open_db(db) as gov:
+        rows = [_pending(p) for p in gov.points.pending(actor, community=community,
+                                                         state=state)]
+    if as_json:
+        echo_json(rows)
+        return
+    _table(f"Points awards: {state}", ["id", "resident_id", "amount", "requested_by", "rule"],
+           [[r["id"], r["resident_id"], r["amount"], r["requested_by"], r["rule"]]
+            for r in rows])
+
+
+@points.command("confirm")
+@db_option
+@actor_option
+@click.argument("pending_id", type=int)
+@click.option("--note", default="", help="a note kept with the decision")
+def points_confirm(db: str, actor: Actor, pending_id: int, note: str) -> None:
+    """Confirm the waiting award PENDING_ID (not your own request): the points are written."""
+    with open_db(db) as gov:
+        e = gov.points.confirm(actor, pending_id, note=note)
+    echo_json(_entry(e))
+
+
+@points.command("reject")
+@db_option
+@actor_option
+@click.argument("pending_id", type=int)
+@click.option("--reason", required=True, help="why (the requester reads it)")
+def points_reject(db: str, actor: Actor, pending_id: int, reason: str) -> None:
+    """Reject the waiting award PENDING_ID (not your own request): nothing is awarded."""
+    with open_db(db) as gov:
+        p = gov.points.reject(actor, pending_id, reason=reason)
+    echo_json(_pending(p))
 
 
 @points.command("redeem")
@@ -242,6 +302,27 @@ def points_check(db: str) -> None:
         click.echo(str(p))
     click.echo(f"{len(problems)} problem(s)")
     if problems:
+        raise SystemExit(1)
+
+
+@points.command("expire")
+@db_option
+@actor_option
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="the day of expiry (today or earlier, in the county)")
+@click.option("--community", help="only this community (12 digits)")
+def points_expire(db: str, actor: Actor, as_of: dt.datetime, community: str | None) -> None:
+    """Clear points older than the validity period (过期清零), each resident on their own.
+
+    Prints the entries written and the residents that failed (with the reason); exits 1 when
+    any failed (the others are expired all the same).
+    """
+    with open_db(db) as gov:
+        run = gov.points.expire(actor, as_of=as_of.date(), community=community)
+    echo_json({"expired": [_entry(e) for e in run], "failed": run.failed})
+    if not run.ok:
+        click.echo(f"{len(run.failed)} resident(s) could not be expired: "
+                   f"{', '.join(sorted(run.failed))}", err=True)
         raise SystemExit(1)
 
 

@@ -3,6 +3,7 @@ for residents in difficulty. No cap, no bonus and no redemption limit by default
 
 from __future__ import annotations
 
+from community_governance.domain.points import AwardThreshold
 from community_governance.markers import hookimpl
 
 #: Points per hour of service by activity category (the national default scoring standard).
@@ -28,6 +29,13 @@ def cgov_points_standard(category: str, minutes: int, community_code: str) -> in
     rate = POINTS_PER_HOUR.get(category, POINTS_PER_HOUR["general"])
     half_hours = (minutes + 29) // 30
     return max(1, rate * half_hours // 2)
+
+
+@hookimpl(trylast=True)
+def cgov_points_award_threshold(community_code: str | None) -> AwardThreshold | None:
+    """National default: a second person confirms an award above 50 points in one entry, or
+    above 200 points to one resident in a calendar month."""
+    return AwardThreshold(per_entry=50, per_month=200)
 
 
 @hookimpl(trylast=True)

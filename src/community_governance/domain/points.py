@@ -315,6 +315,88 @@ class Violation:
         return f"{self.check}: {self.subject}: {self.message}"
 
 
+@attrs.frozen
+class AwardThreshold:
+    """When a direct award needs a second person's confirmation (积分复核阈值).
+
+    Attributes:
+        per_entry: an award of more points than this in one entry waits for confirmation.
+        per_month: so does an award that takes one resident's direct awards in one calendar
+            month (confirmed and waiting) above this.
+    """
+
+    per_entry: int = attrs.field(default=50, validator=attrs.validators.ge(0))
+    per_month: int = attrs.field(default=200, validator=attrs.validators.ge(0))
+
+
+def award_review(amount: int, month_before: int, threshold: AwardThreshold) -> str | None:
+    """The rule that makes an award of ``amount`` wait for confirmation, or ``None``.
+
+    ``month_before`` is what the resident was awarded directly this calendar month already
+    (journal and waiting awards).
+    """
+    if amount > threshold.per_entry:
+        return (f"four-eyes rule: an award above {threshold.per_entry} points in one entry "
+                "needs a second person's confirmation")
+    if month_before + amount > threshold.per_month:
+        return (f"four-eyes rule: awards above {threshold.per_month} points to one resident "
+                f"in a calendar month need a second person's confirmation ({month_before} "
+                f"awarded this month already, {amount} more asked)")
+    return None
+
+
+@attrs.frozen
+class PendingAward:
+    """A direct award waiting for a second person's confirmation (待复核积分).
+
+    Attributes:
+        id: the request's number.
+        resident_id: who would receive the points.
+        community_code: the resident's community.
+        amount: the points asked for.
+        reason: why, as the requester wrote it.
+        key: the request's idempotency key (the journal entry gets it once confirmed).
+        rule: why it waits (which threshold).
+        state: ``pending``, ``confirmed`` or ``rejected``.
+        requested_by: who asked, as ``kind:id``.
+        requested_at: when (UTC).
+        decided_by: who confirmed or rejected, if anyone yet.
+        decided_at: when.
+        note: the decider's note (a rejection's reason).
+        entry_id: the journal entry written on confirmation.
+    """
+
+    id: int
+    resident_id: str
+    community_code: str | None
+    amount: int
+    reason: str
+    key: str
+    rule: str
+    state: str
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    note: str = ""
+    entry_id: int | None = None
+
+
+class ExpiryRun(list[PointsEntry]):
+    """What an expiry run (过期清零) did: the entries it wrote (the list itself), and the
+    residents it could not expire, each with the reason (``failed``)."""
+
+    def __init__(self, entries: Iterable[PointsEntry] = (),
+                 failed: dict[str, str] | None = None) -> None:
+        super().__init__(entries)
+        self.failed: dict[str, str] = dict(failed or {})
+
+    @property
+    def ok(self) -> bool:
+        """Whether every resident due was handled."""
+        return not self.failed
+
+
 def month_of(day: dt.date) -> str:
     """The ``YYYY-MM`` period of a county date."""
     return f"{day.year:04d}-{day.month:02d}"

@@ -10,12 +10,49 @@ from community_governance.markers import hookspec
 if TYPE_CHECKING:
     import datetime as dt
 
-    from community_governance.domain.points import Item, RedemptionLimit
+    from community_governance.domain.points import AwardThreshold, Item, RedemptionLimit
     from community_governance.domain.volunteers import Activity
 
 # ---------------------------------------------------------------------------------------------
 # Scoring
 # ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def cgov_points_award_threshold(community_code: str | None) -> AwardThreshold | None:
+    """Say when a direct award of points waits for a second person's confirmation (积分复核).
+
+    Called by ``gov.points.earn`` for an award made by a person (system jobs are exempt),
+    before the write transaction opens, for the resident's community. An award above
+    ``per_entry`` points, or one that takes the resident's direct awards this calendar month
+    (confirmed and waiting) above ``per_month``, is held as a pending award until someone else
+    with the right post confirms it (``gov.points.confirm``; ``cgov points confirm``). The
+    national default is ``AwardThreshold(per_entry=50, per_month=200)``. Awards to oneself or
+    one's own household are refused whatever the threshold.
+
+    Args:
+        community_code: the resident's community (12 digits), or ``None`` for a resident with
+            no address; it is also the ``place`` the plugins are chosen by.
+
+    Returns:
+        An :class:`~community_governance.domain.points.AwardThreshold`; ``None`` to leave it to
+        the next plugin. Anything else is a ``PluginError`` and nothing is written.
+
+    Stops at first non-None result.
+
+    Example::
+
+        from community_governance import hookimpl
+        from community_governance.domain.points import AwardThreshold
+
+        class HubinAwards:  # 湖滨区 (411202): a second look above 30 points, 150 a month
+
+            @hookimpl
+            def cgov_points_award_threshold(self, community_code):
+                if community_code and community_code.startswith("411202"):
+                    return AwardThreshold(per_entry=30, per_month=150)
+                return None
+    """
 
 
 @hookspec(firstresult=True)

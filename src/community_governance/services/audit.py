@@ -22,7 +22,7 @@ import attrs
 import sqlalchemy as sa
 
 from community_governance.domain import actions as A
-from community_governance.domain.access import Actor, Scope, Target, explain_denial
+from community_governance.domain.access import Actor, ActorKind, Scope, Target, explain_denial
 from community_governance.errors import PermissionDenied, ValidationError
 from community_governance.services.base import Operation, Service
 from community_governance.storage.repos.scoping import scope_clause
@@ -30,6 +30,7 @@ from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
     from community_governance.services.context import Context
+    from community_governance.services.verify import VerifyReport
 
 __all__ = ["AccessEntry", "AuditEntry", "AuditService"]
 
@@ -247,3 +248,27 @@ class AuditService:
             rows = op.uow.conn.execute(q.order_by(g.c.id).limit(limit).offset(offset)).all()
         return [AccessEntry(r.id, r.at, f"{r.actor_kind}:{r.actor_id}", r.action, r.target,
                             r.reason) for r in rows]
+
+    def verify(self, actor: Actor) -> VerifyReport:
+        """Recompute every ledger from its journal and check every hash chain (system jobs).
+
+        Read-only: points balances and supermarket stock from their journals, funds
+        transactions against their postings, case rows against their transitions, and the hash
+        chains of the points journal, the funds transactions, the case transitions and this
+        audit trail. See :mod:`community_governance.services.verify`.
+
+        Returns:
+            The report; ``report.ok`` is ``False`` and ``report.first`` names the table, the
+            row and what differs when anything breaks.
+
+        Raises:
+            PermissionDenied: the actor is not a system job (verify reads every row).
+        """
+        from community_governance.services.verify import verify_ledgers
+
+        with self._svc._read(actor, "audit.verify") as op:
+            if op.actor.kind is not ActorKind.SYSTEM:
+                raise PermissionDenied(str(op.actor), "audit.verify", "every ledger",
+                                       "only a system job reads every row; run cgov verify "
+                                       "(it acts as the system job) or use Actor.system()")
+            return verify_ledgers(op)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import threading
+import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -42,6 +44,7 @@ from community_governance.domain.access import (
     post_scope,
     scope_for,
 )
+from community_governance.domain.chain import GENESIS, link
 from community_governance.domain.posts import HolderKind, Post, PostKind
 from community_governance.errors import CgovError, PermissionDenied, PluginError
 from community_governance.masking import install as _install_log_masking
@@ -138,6 +141,9 @@ class Operation:
         self.detail: dict[str, Any] = {}
         self.events: list[tuple[str, dict[str, Any]]] = []
         self._narrowers: bool | None = None
+        #: chain heads read or written in this transaction (``points:<resident>`` ->
+        #: ``(balance, head)``, ``funds:<community>`` -> head): the row holding each is locked
+        self.chain_heads: dict[str, Any] = {}
 
     @property
     def actor(self) -> Actor:
@@ -270,6 +276,42 @@ def audit_fields(op: Operation) -> tuple[str, str]:
             mask_text(json.dumps(detail, ensure_ascii=False, default=str)))
 
 
+#: The audit trail's columns that a row's hash covers (with ``chain``).
+AUDIT_CHAIN_COLUMNS = ("at", "actor_kind", "actor_id", "operation", "objects", "detail",
+                       "chain")
+_AUDIT_STREAMS: weakref.WeakKeyDictionary[Any, dict[int, list[str]]] = (
+    weakref.WeakKeyDictionary())
+_STREAMS_LOCK = threading.Lock()
+
+
+def audit_link(store: Any, at: dt.datetime, actor_kind: str, actor_id: str, operation: str,
+               objects: str, detail: str) -> tuple[str, str, list[str]]:
+    """The chain (writer stream) and hash of a new audit row: ``(chain, hash, slot)``.
+
+    The audit trail is chained per writer stream: one stream per store object and thread, named
+    by a random id when it writes its first row. A stream's writes are sequential by
+    construction, so the chain needs no lock and no read: its head is kept in memory and
+    advanced with :func:`audit_committed` once the row's transaction commits (a rolled-back
+    row leaves the head where it was). A process that dies leaves its stream complete.
+    """
+    with _STREAMS_LOCK:
+        per = _AUDIT_STREAMS.get(store)
+        if per is None:
+            per = _AUDIT_STREAMS[store] = {}
+    tid = threading.get_ident()
+    slot = per.get(tid)
+    if slot is None:
+        slot = per[tid] = [uuid.uuid4().hex[:24], GENESIS]
+    digest = link(slot[1], dict(zip(AUDIT_CHAIN_COLUMNS, (
+        at, actor_kind, actor_id, operation, objects, detail, slot[0]), strict=True)))
+    return slot[0], digest, slot
+
+
+def audit_committed(slot: list[str], digest: str) -> None:
+    """Advance the writer stream's head after the audit row's transaction committed."""
+    slot[1] = digest
+
+
 class Service:
     """Base of every service of the façade."""
 
@@ -301,13 +343,17 @@ class Service:
             op = Operation(self._gov, uow, self._principal(uow, actor, now), now, name)
             yield op
             objects, detail = audit_fields(op)
+            chain, digest, slot = audit_link(self._gov.store, now, actor.kind.value,
+                                             actor.id[:60], name[:80], objects, detail)
             uow.conn.execute(
                 t.audit_log.insert().values(
                     at=now, actor_kind=actor.kind.value, actor_id=actor.id[:60],
-                    operation=name[:80], objects=objects, detail=detail,
+                    operation=name[:80], objects=objects, detail=detail, chain=chain,
+                    chain_hash=digest,
                 )
             )
             uow.commit()
+            audit_committed(slot, digest)
         for event, payload in op.events:
             self._hooks.notify(event, payload)
 

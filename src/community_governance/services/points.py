@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
+import types
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,20 +22,30 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import pendulum
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 
 from community_governance.domain import actions as A
-from community_governance.domain.access import Action, Actor, ActorKind, Principal, Target
+from community_governance.domain.access import (
+    Action,
+    Actor,
+    ActorKind,
+    Principal,
+    Scope,
+    Target,
+)
+from community_governance.domain.chain import GENESIS, link
 from community_governance.domain.points import STOCK_CHECKS as _STOCK_CHECKS
 from community_governance.domain.points import (
+    AwardThreshold,
     EntryKind,
+    ExpiryRun,
     Item,
+    PendingAward,
     PointsEntry,
     Statement,
     StockMove,
     Violation,
+    award_review,
     expirable_points,
     month_of,
     request_fingerprint,
@@ -42,6 +54,7 @@ from community_governance.domain.points import (
 from community_governance.domain.posts import HolderKind
 from community_governance.domain.posts import PostKind as P
 from community_governance.errors import (
+    CgovError,
     ConflictError,
     IdempotencyConflict,
     InsufficientBalance,
@@ -50,8 +63,16 @@ from community_governance.errors import (
     PermissionDenied,
     ValidationError,
 )
-from community_governance.plugins import expect_int
-from community_governance.services.base import Operation, Service, audit_fields, post_from_row
+from community_governance.masking import mask_text
+from community_governance.plugins import expect_int, expect_type
+from community_governance.services.base import (
+    Operation,
+    Service,
+    audit_committed,
+    audit_fields,
+    audit_link,
+    post_from_row,
+)
 from community_governance.storage.base import UnitOfWork
 from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.repos.scoping import scope_clause
@@ -63,6 +84,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "POINTS_AUDIT",
+    "POINTS_CONFIRM",
     "POINTS_EARN",
     "POINTS_READ",
     "POINTS_REDEEM",
@@ -83,11 +105,19 @@ POINTS_READ = Action("points.read", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE |
                      self_service=True, personal=True)
 #: Correct an entry (冲正) and run expiry: community leaders and higher offices.
 POINTS_REVERSE = Action("points.reverse", roles=_LEADERS | A.HIGHER_OFFICE)
+#: Confirm or reject an award waiting for a second person (积分复核): community leaders and
+#: higher offices, never the person who asked, the resident or their household.
+POINTS_CONFIRM = Action("points.confirm", roles=_LEADERS | A.HIGHER_OFFICE)
 #: Check the whole ledger: system jobs only (every row of every resident is read).
 POINTS_AUDIT = Action("points.audit", roles=frozenset())
 
 T = TypeVar("T")
 MAX_KEY = 120
+_log = logging.getLogger(__name__)
+
+
+class _Nothing(Exception):
+    """Nothing to write for this resident after all: roll the transaction back quietly."""
 
 
 # --- shared plumbing (also used by the volunteers and supermarket services) -------------------
@@ -124,35 +154,14 @@ _RES_Q = (
 )
 _pb = tp.points_balances
 _pe = tp.points_entries
-_DEBIT = (
-    _pb.update()
-    .where(_pb.c.resident_id == _b("p_rid"), _pb.c.balance >= _b("p_amt"))
-    .values(balance=_pb.c.balance - _b("p_amt"))
-    .returning(_pb.c.balance)
-)
 _BALANCE_Q = sa.select(_pb.c.balance).where(_pb.c.resident_id == _b("p_rid"))
+_HEAD_Q = sa.select(_pb.c.balance, _pb.c.chain_head).where(_pb.c.resident_id == _b("p_rid"))
 _ENTRY_BY_KEY = sa.select(_pe).where(_pe.c.idempotency_key == _b("p_key"))
 _ENTRY_INSERT = _pe.insert()
-
-
-def _credit_stmt(dialect: str) -> Any:
-    ins: Any = (pg_dialect.insert(_pb) if dialect == "postgresql"
-                else sqlite_dialect.insert(_pb))
-    stmt = ins.values(resident_id=_b("p_rid"), balance=_b("p_amt"))
-    return stmt.on_conflict_do_update(
-        index_elements=[_pb.c.resident_id],
-        set_={"balance": _pb.c.balance + stmt.excluded.balance},
-    ).returning(_pb.c.balance)
-
-
-_CREDITS: dict[str, Any] = {}
-
-
-def _credit(dialect: str) -> Any:
-    got = _CREDITS.get(dialect)
-    if got is None:
-        got = _CREDITS[dialect] = _credit_stmt(dialect)
-    return got
+#: the journal's columns that an entry's hash covers (all but ``id`` and the hash itself)
+CHAIN_COLUMNS = ("resident_id", "kind", "amount", "balance_after", "at", "day", "month",
+                 "community_code", "idempotency_key", "request", "reverses_id", "activity_id",
+                 "reason", "actor")
 
 
 class FastSql:
@@ -172,19 +181,22 @@ class FastSql:
         self.integrity_error: type[Exception] = dialect.loaded_dbapi.IntegrityError
         self.resident = (
             "SELECT residents.erased, residents.vulnerabilities, households.building_code, "
-            "buildings.grid_code FROM residents LEFT OUTER JOIN households ON households.id = "
-            "residents.household_id LEFT OUTER JOIN buildings ON buildings.code = "
-            f"households.building_code WHERE residents.id = {ph}")
-        self.credit = (
-            f"INSERT INTO points_balances (resident_id, balance) VALUES ({ph}, {ph}) "
-            "ON CONFLICT (resident_id) DO UPDATE SET balance = points_balances.balance + "
-            "excluded.balance RETURNING balance")
-        self.debit = (
-            f"UPDATE points_balances SET balance = balance - {ph} WHERE resident_id = {ph} "
-            f"AND balance >= {ph} RETURNING balance")
-        self.entry_cols = ("resident_id", "kind", "amount", "balance_after", "at", "day",
-                           "month", "community_code", "idempotency_key", "request",
-                           "reverses_id", "activity_id", "reason", "actor")
+            "buildings.grid_code, points_balances.balance, points_balances.chain_head FROM "
+            "residents LEFT OUTER JOIN households ON households.id = residents.household_id "
+            "LEFT OUTER JOIN buildings ON buildings.code = households.building_code "
+            "LEFT OUTER JOIN points_balances ON points_balances.resident_id = residents.id "
+            f"WHERE residents.id = {ph}")
+        #: the balance row and chain head, locked until the commit (PostgreSQL; SQLite's
+        #: writer holds the database's write lock from BEGIN IMMEDIATE)
+        self.head = (f"SELECT balance, chain_head FROM points_balances WHERE resident_id = {ph}"
+                     + ("" if dialect.name == "sqlite" else " FOR UPDATE"))
+        self.seed = (f"INSERT INTO points_balances (resident_id, balance, chain_head) VALUES "
+                     f"({ph}, 0, '') ON CONFLICT (resident_id) DO NOTHING")
+        self.new_balance = (f"INSERT INTO points_balances (resident_id, balance, chain_head) "
+                            f"VALUES ({ph}, {ph}, {ph})")
+        self.set_balance = (f"UPDATE points_balances SET balance = {ph}, chain_head = {ph} "
+                            f"WHERE resident_id = {ph}")
+        self.entry_cols = (*CHAIN_COLUMNS, "chain_hash")
         self.entry = (f"INSERT INTO points_entries ({', '.join(self.entry_cols)}) VALUES "
                       f"({', '.join([ph] * len(self.entry_cols))}) RETURNING id")
         self.posts = (
@@ -192,7 +204,8 @@ class FastSql:
             'posts.start, posts."end", posts.covers, residents.erased FROM posts LEFT OUTER '
             f"JOIN residents ON residents.id = posts.holder_id WHERE posts.holder_id = {ph}")
         self.audit = ("INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, "
-                      f"detail) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph})")
+                      f"detail, chain, chain_hash) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, "
+                      f"{ph}, {ph})")
         self.day = _processor(_pe.c.day, dialect)
         self.sqlite = dialect.name == "sqlite"
         proc = _processor(_pe.c.at, dialect)
@@ -296,6 +309,11 @@ def _resident_ref(op: Operation, resident_id: str, *, raw: bool) -> ResidentRef 
     fast = fast_sql(op.uow.conn) if raw else None
     if fast is not None:
         row = raw_execute(op, fast, fast.resident, (resident_id,)).fetchone()
+        if row is not None and fast.sqlite and op.uow.write:
+            # the writer holds SQLite's write lock: the balance and chain head read here
+            # stay current until this transaction writes them (see post_entry)
+            op.chain_heads.setdefault(f"points:{resident_id}",
+                                      None if row[4] is None else (int(row[4]), row[5]))
     else:
         row = op.uow.conn.execute(_RES_Q, {"p_rid": resident_id}).first()
     if row is None:
@@ -335,14 +353,34 @@ def entry_from_row(r: Any) -> PointsEntry:
     )
 
 
+def _lock_balance(op: Operation, fast: FastSql | None, rid: str) -> tuple[int, str] | None:
+    """The resident's balance and chain head, with their row locked until the commit
+    (``None``: no row yet). On PostgreSQL a missing row is created first (balance 0), so that
+    two first entries of one resident queue on its lock instead of failing on its key."""
+    if fast is None:
+        conn = op.uow.conn
+        row = conn.execute(_HEAD_Q.with_for_update(), {"p_rid": rid}).first()
+        return None if row is None else (int(row[0]), row[1])
+    row = raw_execute(op, fast, fast.head, (rid,)).fetchone()
+    if row is None and not fast.sqlite:
+        raw_execute(op, fast, fast.seed, (rid,))
+        row = raw_execute(op, fast, fast.head, (rid,)).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
 def post_entry(
     op: Operation, resident: ResidentRef, kind: EntryKind, amount: int, key: str, request: str,
     *, reason: str = "", activity_id: str | None = None, reverses_id: int | None = None,
 ) -> PointsEntry:
     """Write one journal entry and move the balance, in the operation's transaction.
 
-    ``amount`` is signed. A credit upserts the balance row; a debit is a guarded UPDATE
-    (``balance >= amount``) that raises :class:`InsufficientBalance` when it matches no row.
+    ``amount`` is signed. The resident's balance row is read with its lock (PostgreSQL:
+    ``FOR UPDATE``; SQLite: the writer's ``BEGIN IMMEDIATE`` lock, and the read rides on the
+    resident look-up); the new balance is checked (never negative) and written with the new
+    head of the resident's hash chain, which the entry stores as ``chain_hash``
+    (:func:`~community_governance.domain.chain.link` of the previous head and the entry's
+    columns). So the chain adds one SHA-256 and, on SQLite, no statement; PostgreSQL pays one
+    locked read, and writers of different residents never wait for each other.
 
     Raises:
         InsufficientBalance: a debit larger than the balance.
@@ -351,40 +389,41 @@ def post_entry(
     conn = op.uow.conn
     rid = resident.id
     fast = fast_sql(conn)
-    if fast is not None:
-        if amount > 0:
-            balance = raw_execute(op, fast, fast.credit, (rid, amount)).fetchone()[0]
-        else:
-            got = raw_execute(op, fast, fast.debit, (-amount, rid, -amount)).fetchone()
-            balance = None if got is None else got[0]
-    elif amount > 0:
-        balance = conn.execute(_credit(conn.dialect.name),
-                               {"p_rid": rid, "p_amt": amount}).scalar_one()
-    else:
-        balance = conn.execute(_DEBIT, {"p_rid": rid, "p_amt": -amount}).scalar()
-    if balance is None:
-        have = conn.execute(_BALANCE_Q, {"p_rid": rid}).scalar() or 0
+    slot = f"points:{rid}"
+    got = op.chain_heads[slot] if slot in op.chain_heads else _lock_balance(op, fast, rid)
+    old, prev = got if got is not None else (0, GENESIS)
+    balance = old + amount
+    if balance < 0:
         raise InsufficientBalance(
-            f"resident {rid} has {have} points and cannot spend {-amount}: a balance never "
+            f"resident {rid} has {old} points and cannot spend {-amount}: a balance never "
             "goes negative; earn more points first or spend less")
     actor = op.actor
     today = op.today
     reason = reason[:200]
     actor_text = f"{actor.kind.value}:{actor.id}"[:80]
+    values = (rid, kind.value, amount, balance, op.now, today, month_of(today),
+              resident.community_code, key, request, reverses_id, activity_id, reason,
+              actor_text)
+    digest = link(prev, dict(zip(CHAIN_COLUMNS, values, strict=True)))
     if fast is not None:
+        if got is None:
+            raw_execute(op, fast, fast.new_balance, (rid, balance, digest))
+        else:
+            raw_execute(op, fast, fast.set_balance, (balance, digest, rid))
         new_id = raw_execute(op, fast, fast.entry, (
-            rid, kind.value, amount, balance, _op_stamp(op, fast), fast.day(today),
-            month_of(today),
-            resident.community_code, key, request, reverses_id, activity_id, reason,
-            actor_text)).fetchone()[0]
+            *values[:4], _op_stamp(op, fast), fast.day(today), *values[6:],
+            digest)).fetchone()[0]
     else:
+        if got is None:
+            conn.execute(_pb.insert(), {"resident_id": rid, "balance": balance,
+                                        "chain_head": digest})
+        else:
+            conn.execute(_pb.update().where(_pb.c.resident_id == rid).values(
+                balance=balance, chain_head=digest))
         new_id = conn.execute(_ENTRY_INSERT, {
-            "resident_id": rid, "kind": kind.value, "amount": amount, "balance_after": balance,
-            "at": op.now, "day": today, "month": month_of(today),
-            "community_code": resident.community_code, "idempotency_key": key,
-            "request": request, "reverses_id": reverses_id, "activity_id": activity_id,
-            "reason": reason, "actor": actor_text,
+            **dict(zip(CHAIN_COLUMNS, values, strict=True)), "chain_hash": digest,
         }).inserted_primary_key[0]  # type: ignore[index]
+    op.chain_heads[slot] = (balance, digest)
     op.touched.append(f"points_entry:{new_id}")
     return PointsEntry(
         id=int(new_id), resident_id=rid, kind=kind, amount=amount, balance_after=int(balance),
@@ -410,9 +449,13 @@ def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
         op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name)
         yield op
         objects, detail = audit_fields(op)
+        who, what = actor.id[:60], name[:80]
+        chain, digest, slot = audit_link(gov.store, now, actor.kind.value, who, what, objects,
+                                         detail)
         raw_execute(op, fast, fast.audit, (
-            _op_stamp(op, fast), actor.kind.value, actor.id[:60], name[:80], objects, detail))
+            _op_stamp(op, fast), actor.kind.value, who, what, objects, detail, chain, digest))
         uow.commit()
+        audit_committed(slot, digest)
     for event, payload in op.events:
         svc._hooks.notify(event, payload)
 
@@ -462,6 +505,86 @@ def replay_entry(conn: sa.Connection, key: str, request: str) -> PointsEntry | N
     return entry_from_row(row)
 
 
+def _community_of(conn: sa.Connection, resident_id: str) -> str | None:
+    """The resident's community (for the hooks asked before a write), or ``None``."""
+    row = conn.execute(_RES_Q, {"p_rid": resident_id}).first()
+    return row[2][:12] if row is not None and row[2] else None
+
+
+def _refuse_own_household(op: Operation, ref: ResidentRef, action: Action, verb: str) -> None:
+    """Four-eyes rule: nobody acts on points for themselves or their own household."""
+    me = op.actor.id
+    if op.actor.kind is ActorKind.SYSTEM:
+        return
+    own = me == ref.id
+    if not own:
+        hh = t.residents.c.household_id
+        homes = dict(op.uow.conn.execute(sa.select(t.residents.c.id, hh).where(
+            t.residents.c.id.in_([me, ref.id]))).all())
+        own = homes.get(me) is not None and homes.get(me) == homes.get(ref.id)
+    if own:
+        who = "themselves" if me == ref.id else "a member of their own household"
+        raise PermissionDenied(
+            mask_text(str(op.actor)), action.name, f"resident {ref.id}",
+            f"four-eyes rule: nobody may {verb} {who}; ask another grid leader or the "
+            "community office to do it")
+
+
+def _awarded_this_month(op: Operation, resident_id: str) -> int:
+    """Direct awards to the resident this calendar month: journal earns (not scored
+    attendance) and every award still waiting (it lands in the journal when confirmed)."""
+    month = month_of(op.today)
+    conn = op.uow.conn
+    pp = tp.points_pending
+    earned = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(_pe.c.amount), 0)).where(
+        _pe.c.resident_id == resident_id, _pe.c.month == month,
+        _pe.c.kind == EntryKind.EARN.value, _pe.c.activity_id.is_(None))).scalar_one()
+    waiting = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(pp.c.amount), 0)).where(
+        pp.c.resident_id == resident_id, pp.c.state == "pending")).scalar_one()
+    return int(earned) + int(waiting)
+
+
+def _hold(op: Operation, ref: ResidentRef, amount: int, key: str, request: str, reason: str,
+          rule: str) -> PendingAward:
+    """Record an award that waits for a second person's confirmation."""
+    pp = tp.points_pending
+    row = {"resident_id": ref.id, "community_code": ref.community_code, "amount": amount,
+           "reason": reason[:200], "idempotency_key": key, "request": request,
+           "rule": rule[:200], "state": "pending",
+           "requested_by": f"{op.actor.kind.value}:{op.actor.id}"[:80],
+           "requested_at": op.now}
+    new_id = op.uow.conn.execute(pp.insert(), row).inserted_primary_key[0]  # type: ignore[index]
+    op.touch("points_pending", new_id)
+    op.detail.update({"held": rule})
+    return _pending_from_row(types.SimpleNamespace(
+        id=int(new_id), decided_by=None, decided_at=None, note="", entry_id=None, **row))
+
+
+def _pending_from_row(r: Any) -> PendingAward:
+    return PendingAward(
+        id=int(r.id), resident_id=r.resident_id, community_code=r.community_code,
+        amount=int(r.amount), reason=r.reason, key=r.idempotency_key, rule=r.rule,
+        state=r.state, requested_by=r.requested_by, requested_at=r.requested_at,
+        decided_by=r.decided_by, decided_at=r.decided_at, note=r.note or "",
+        entry_id=r.entry_id)
+
+
+def replay_award(conn: sa.Connection, key: str, request: str) -> PointsEntry | PendingAward | None:
+    """The entry or the waiting award written under ``key`` (see :func:`idempotent`)."""
+    got = replay_entry(conn, key, request)
+    if got is not None:
+        return got
+    pp = tp.points_pending
+    row = conn.execute(sa.select(pp).where(pp.c.idempotency_key == key)).first()
+    if row is None:
+        return None
+    if row.request != request:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was used for a different request (award {row.id} of "
+            f"{row.amount} for {row.resident_id}); use a new key for a new request")
+    return _pending_from_row(row)
+
+
 def require_system(op: Operation, action: Action) -> None:
     """Refuse every actor but a system job."""
     if op.actor.kind is not ActorKind.SYSTEM:
@@ -481,37 +604,160 @@ class PointsService(Service):
     # ------------------------------------------------------------------ writes
 
     def earn(self, actor: Actor, resident_id: str, amount: int, *, key: str,
-             reason: str = "") -> PointsEntry:
+             reason: str = "") -> PointsEntry | PendingAward:
         """Award points to a resident (获得积分).
+
+        Four-eyes rules (双人复核) for awards by a person (system jobs are exempt): nobody
+        awards points to themselves or to a member of their own household (refused); an award
+        above the threshold of the ``cgov_points_award_threshold`` hook (national default:
+        above 50 points in one entry, or above 200 points to one resident in a calendar month)
+        is not written to the journal but waits as a :class:`PendingAward` until someone
+        else with the right post confirms it (:meth:`confirm`) or rejects it (:meth:`reject`).
 
         Args:
             actor: who awards.
             resident_id: the resident (``residents.id``).
             amount: a positive whole number of points.
-            key: the idempotency key: the same request again returns the first entry.
+            key: the idempotency key: the same request again returns the first answer.
             reason: why, shown in statements.
 
         Returns:
-            The journal entry (also when the request was a replay).
+            The journal entry (also when the request was a replay), or the waiting award.
 
         Raises:
             ValidationError: a non-positive or non-integer amount, a bad key.
             NotFound: the resident does not exist.
-            PermissionDenied: the actor may not award points to this resident.
+            PermissionDenied: the actor may not award points to this resident, or the award
+                is to the actor or their household (four-eyes rule).
             IdempotencyConflict: the key was used for a different request.
         """
         check_key(key)
         check_points(amount)
         fp = request_fingerprint(op="earn", resident=resident_id, amount=amount, reason=reason)
+        threshold: AwardThreshold | None = None
+        if isinstance(actor, Actor) and actor.kind is not ActorKind.SYSTEM:
+            # the hook is asked before the write transaction opens (it needs the place)
+            with self._gov.store.unit_of_work(write=False) as uow:
+                place = _community_of(uow.conn, resident_id)
+            threshold = self._hooks.first(
+                "cgov_points_award_threshold", expect_type(AwardThreshold),
+                community_code=place, place=place)
 
-        def write() -> PointsEntry:
+        def write() -> PointsEntry | PendingAward:
             with self._narrowing_first(actor, "points.earn", resident_id, POINTS_EARN), \
                     fast_write(self, actor, "points.earn") as op:
                 ref = resolve_resident(op, resident_id)
                 op.require(POINTS_EARN, ref.target())
-                return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
+                if threshold is None:
+                    return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
+                _refuse_own_household(op, ref, POINTS_EARN, "award points to")
+                rule = award_review(amount, _awarded_this_month(op, ref.id), threshold)
+                if rule is None:
+                    return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
+                return _hold(op, ref, amount, key, fp, reason, rule)
 
-        return idempotent(self._gov, key, fp, write, replay_entry)
+        return idempotent(self._gov, key, fp, write, replay_award)
+
+    def pending(self, actor: Actor, *, community: str | None = None,
+                state: str = "pending") -> list[PendingAward]:
+        """Awards waiting for confirmation (or, with ``state``, confirmed or rejected ones),
+        in the communities the actor may award or confirm points in, oldest first."""
+        if state not in ("pending", "confirmed", "rejected"):
+            raise ValidationError(f"state {state!r} is not pending, confirmed or rejected",
+                                  path="state")
+        pp = tp.points_pending
+        with self._read(actor, "points.pending") as op:
+            scope = Scope.union([op.scope(POINTS_EARN), op.scope(POINTS_CONFIRM)])
+            q = (sa.select(pp).where(pp.c.state == state, scope_clause(
+                scope, unit=sa.func.coalesce(pp.c.community_code, ""))).order_by(pp.c.id))
+            if community is not None:
+                q = q.where(pp.c.community_code == community)
+            return [_pending_from_row(r) for r in op.uow.conn.execute(q)]
+
+    def confirm(self, actor: Actor, pending_id: int, *, note: str = "") -> PointsEntry:
+        """Confirm an award waiting for a second person (复核通过): the journal entry is
+        written under the award's own key.
+
+        Raises:
+            NotFound: no such waiting award.
+            ConflictError: it was confirmed or rejected already.
+            PermissionDenied: the actor asked for it (no self-confirmation), is the resident
+                or of their household, or holds no post that may confirm (a community's
+                secretary or director, or a higher office).
+        """
+        def write() -> PointsEntry:
+            with self._write(actor, "points.confirm") as op:
+                row, ref = self._decidable(op, pending_id)
+                entry = post_entry(op, ref, EntryKind.EARN, row.amount, row.idempotency_key,
+                                   row.request, reason=row.reason)
+                self._decide(op, pending_id, "confirmed", note, entry.id)
+                return entry
+
+        try:
+            return write()
+        except ConflictError:
+            with self._gov.store.unit_of_work(write=False) as uow:
+                row = uow.conn.execute(sa.select(tp.points_pending).where(
+                    tp.points_pending.c.id == pending_id)).first()
+                got = (uow.conn.execute(sa.select(_pe).where(_pe.c.id == row.entry_id)).first()
+                       if row is not None and row.entry_id is not None else None)
+            if got is not None and row is not None and row.decided_by == str(actor):
+                return entry_from_row(got)  # the same person confirming again: a replay
+            raise
+
+    def reject(self, actor: Actor, pending_id: int, *, reason: str) -> PendingAward:
+        """Reject an award waiting for a second person (复核不通过); nothing is awarded.
+
+        Raises:
+            ValidationError: no reason given.
+            NotFound, ConflictError, PermissionDenied: as for :meth:`confirm`.
+        """
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError("a rejection needs a reason (the requester reads it)",
+                                  path="reason")
+        with self._write(actor, "points.reject") as op:
+            self._decidable(op, pending_id)
+            self._decide(op, pending_id, "rejected", reason, None)
+            row = op.uow.conn.execute(sa.select(tp.points_pending).where(
+                tp.points_pending.c.id == pending_id)).one()
+            return _pending_from_row(row)
+
+    @staticmethod
+    def _decidable(op: Operation, pending_id: int) -> tuple[Any, ResidentRef]:
+        pp = tp.points_pending
+        q = sa.select(pp).where(pp.c.id == pending_id)
+        if op.uow.conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = op.uow.conn.execute(q).first()
+        if row is None:
+            raise NotFound("points award waiting for confirmation", pending_id,
+                           "list them with cgov points pending")
+        if row.state != "pending":
+            raise ConflictError(
+                f"award {pending_id} was {row.state} already by {row.decided_by}; nothing to do")
+        me = f"{op.actor.kind.value}:{op.actor.id}"[:80]
+        if row.requested_by == me:
+            raise PermissionDenied(
+                mask_text(str(op.actor)), POINTS_CONFIRM.name, f"award {pending_id}",
+                "four-eyes rule: whoever asked for an award cannot confirm or reject it; ask "
+                "another leader of the community (secretary or director) or a higher office")
+        ref = resolve_resident(op, row.resident_id)
+        op.require(POINTS_CONFIRM, ref.target())
+        _refuse_own_household(op, ref, POINTS_CONFIRM, "confirm points for")
+        return row, ref
+
+    @staticmethod
+    def _decide(op: Operation, pending_id: int, state: str, note: str,
+                entry_id: int | None) -> None:
+        pp = tp.points_pending
+        done = op.uow.conn.execute(pp.update().where(
+            pp.c.id == pending_id, pp.c.state == "pending").values(
+            state=state, decided_by=f"{op.actor.kind.value}:{op.actor.id}"[:80],
+            decided_at=op.now, note=mask_text(note)[:200], entry_id=entry_id))
+        if done.rowcount != 1:
+            raise ConflictError(f"award {pending_id} was decided meanwhile; reload it")
+        op.touch("points_pending", pending_id)
+        op.detail.update({"state": state})
 
     def redeem(self, actor: Actor, resident_id: str, amount: int, *, key: str,
                reason: str = "") -> PointsEntry:
@@ -595,7 +841,7 @@ class PointsService(Service):
         return self._hooks_first(actor, name, ask)
 
     def expire(self, actor: Actor, *, as_of: dt.date,
-               community: str | None = None) -> list[PointsEntry]:
+               community: str | None = None) -> ExpiryRun:
         """Clear points older than the validity period (过期清零), first in, first out.
 
         The validity comes from the ``cgov_points_expiry_months`` hook (national default 24
@@ -608,34 +854,55 @@ class PointsService(Service):
         each county's validity applies to its own points). Points with no community (a
         resident without a household) keep the longest validity any community has.
 
+        Each resident is expired in a transaction of their own: one that fails (a plugin, a
+        conflict) is reported in ``failed`` with its reason and the others go on.
+
         Returns:
-            The expiry entries written by this call.
+            The expiry entries written by this call (a list), with ``failed`` (resident ->
+            reason) and ``ok`` (nobody failed).
+
+        Raises:
+            ValidationError: ``as_of`` is after today (points cannot expire in the future).
+            PermissionDenied: the actor may not run expiry here.
         """
-        with self._hooks_first(actor, "points.expire",
-                               lambda op: self._expiry_cutoffs(op, as_of, community)), \
-                self._write(actor, "points.expire") as op:
-            if community is not None:
-                op.require(POINTS_REVERSE, Target("unit", community, unit_code=community))
-            elif op.actor.kind is not ActorKind.SYSTEM:
-                op.require(POINTS_REVERSE, Target("unit", "*", unit_code=None))
+        if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+            raise ValidationError(f"as_of must be a date, got {as_of!r}", path="as_of")
+        with self._read(actor, "points.expire") as op:
+            if as_of > op.today:
+                raise ValidationError(
+                    f"expiry as of {as_of} is in the future (today is {op.today} in the "
+                    "county): points expire only for a day that has come (rule: no expiry "
+                    "ahead of time); run it on or after that day", path="as_of")
+            self._require_expiry(op, community)
+            # the hooks are asked here, in a read transaction, never under the write lock
             cutoffs = self._expiry_cutoffs(op, as_of, community)
-            conn = op.uow.conn
-            due = self._expirable(conn, cutoffs, community)
-            if not due:
-                return []
-            keys = {rid: f"expire:{as_of.isoformat()}:{rid}" for rid in due}
-            have = set(conn.execute(sa.select(_pe.c.idempotency_key).where(
-                _pe.c.idempotency_key.in_(list(keys.values())))).scalars())
-            out = []
-            for rid, amount in sorted(due.items()):
-                if keys[rid] in have:
-                    continue
-                ref = resolve_resident_any(op, rid)
-                fp = request_fingerprint(op="expire", resident=rid, as_of=as_of)
-                cutoff = cutoffs.get(ref.community_code or "", min(cutoffs.values()))
-                out.append(post_entry(op, ref, EntryKind.EXPIRE, -amount, keys[rid], fp,
-                                      reason=f"expired: earned before {cutoff}"))
-            return out
+            due = sorted(self._expirable(op.uow.conn, cutoffs, community))
+        run = ExpiryRun()
+        for rid in due:
+            key = f"expire:{as_of.isoformat()}:{rid}"
+            fp = request_fingerprint(op="expire", resident=rid, as_of=as_of)
+            try:
+                with self._write(actor, "points.expire") as op:
+                    self._require_expiry(op, community)
+                    conn = op.uow.conn
+                    if replay_entry(conn, key, fp) is not None:  # IdempotencyConflict
+                        raise _Nothing  # expired already for this day
+                    amount = self._expirable(conn, cutoffs, community,
+                                             resident=rid).get(rid, 0)
+                    if amount <= 0:
+                        raise _Nothing  # spent meanwhile
+                    ref = resolve_resident_any(op, rid)
+                    cutoff = cutoffs.get(ref.community_code or "", cutoffs[""])
+                    run.append(post_entry(op, ref, EntryKind.EXPIRE, -amount, key, fp,
+                                          reason=f"expired: earned before {cutoff}"))
+            except _Nothing:
+                continue
+            except (CgovError, IntegrityError) as exc:
+                _log.warning("points expiry as of %s failed for resident %s: %s", as_of, rid,
+                             exc)
+                run.failed[rid] = str(exc) if isinstance(exc, CgovError) else (
+                    f"database refused the entry: {exc.orig}")
+        return run
 
     def _expiry_cutoffs(self, op: Operation, as_of: dt.date,
                         community: str | None) -> dict[str, dt.date]:
@@ -659,17 +926,26 @@ class PointsService(Service):
         return out
 
     @staticmethod
-    def _expirable(conn: sa.Connection, cutoffs: dict[str, dt.date],
-                   community: str | None) -> dict[str, int]:
+    def _require_expiry(op: Operation, community: str | None) -> None:
+        if community is not None:
+            op.require(POINTS_REVERSE, Target("unit", community, unit_code=community))
+        elif op.actor.kind is not ActorKind.SYSTEM:
+            op.require(POINTS_REVERSE, Target("unit", "*", unit_code=None))
+
+    @staticmethod
+    def _expirable(conn: sa.Connection, cutoffs: dict[str, dt.date], community: str | None,
+                   *, resident: str | None = None) -> dict[str, int]:
         where = [] if community is None else [_pe.c.community_code == community]
+        if resident is not None:
+            where.append(_pe.c.resident_id == resident)
+            if conn.dialect.name == "postgresql":  # hold the balance row while we decide
+                conn.execute(sa.select(_pb.c.resident_id).where(
+                    _pb.c.resident_id == resident).with_for_update())
         named = {c: d for c, d in cutoffs.items() if c}
 
         def cutoff(community_col: Any) -> Any:
             return (sa.case(named, value=community_col, else_=cutoffs[""])
                     if named else sa.literal(cutoffs[""]))
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(_pb.c.resident_id).where(_pb.c.balance > 0)
-                         .order_by(_pb.c.resident_id).with_for_update())
         target = _pe.alias("target")
 
         def sums(*cond: Any) -> dict[str, int]:
@@ -782,20 +1058,24 @@ class PointsService(Service):
         """
         with self._read(actor, "points.check") as op:
             require_system(op, POINTS_AUDIT)
-            conn = op.uow.conn
-            entries = [entry_from_row(r) for r in conn.execute(sa.select(_pe).order_by(_pe.c.id))]
-            balances = {r[0]: int(r[1]) for r in conn.execute(
-                sa.select(_pb.c.resident_id, _pb.c.balance))}
-            si = tp.supermarket_items
-            items = [Item(r.id, r.community_code, r.name, r.price_points, r.stock, r.active)
-                     for r in conn.execute(sa.select(si))]
-            sm = tp.stock_moves
-            moves = [StockMove(r.item_id, r.delta, r.stock_after, r.kind)
-                     for r in conn.execute(sa.select(sm).order_by(sm.c.id))]
-            out = run_checks(entries, balances)
-            out += [v for c in _STOCK_CHECKS for v in c(items, moves)]
-            out += _redemption_links(conn)
-            return out
+            return self.violations(op.uow.conn)
+
+    @staticmethod
+    def violations(conn: sa.Connection) -> list[Violation]:
+        """The ledger and stock invariants over the stored rows (see :meth:`check`)."""
+        entries = [entry_from_row(r) for r in conn.execute(sa.select(_pe).order_by(_pe.c.id))]
+        balances = {r[0]: int(r[1]) for r in conn.execute(
+            sa.select(_pb.c.resident_id, _pb.c.balance))}
+        si = tp.supermarket_items
+        items = [Item(r.id, r.community_code, r.name, r.price_points, r.stock, r.active)
+                 for r in conn.execute(sa.select(si))]
+        sm = tp.stock_moves
+        moves = [StockMove(r.item_id, r.delta, r.stock_after, r.kind)
+                 for r in conn.execute(sa.select(sm).order_by(sm.c.id))]
+        out = run_checks(entries, balances)
+        out += [v for c in _STOCK_CHECKS for v in c(items, moves)]
+        out += _redemption_links(conn)
+        return out
 
     def report(self, actor: Actor, *, community: str | None = None) -> list[dict[str, Any]]:
         """Points issued, redeemed, expired and reversed per community and month.

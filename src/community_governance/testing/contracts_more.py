@@ -314,7 +314,8 @@ def _charity_kwargs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _points_contracts() -> dict[str, HookContract]:
-    from community_governance.plugins import expect_bool, expect_int
+    from community_governance.domain.points import AwardThreshold
+    from community_governance.plugins import expect_bool, expect_int, expect_type
     from community_governance.services.supermarket import _check_limit
     from community_governance.testing import strategies as cst
     from community_governance.testing.conformance import HookContract
@@ -332,6 +333,8 @@ def _points_contracts() -> dict[str, HookContract]:
             _kwargs(community_code=_communities(), day=days), expect_int(minimum=0)),
         "cgov_points_expiry_months": HookContract(
             _kwargs(community_code=_communities()), expect_int(minimum=1)),
+        "cgov_points_award_threshold": HookContract(
+            _kwargs(community_code=_communities()), expect_type(AwardThreshold)),
         "cgov_redemption_limit": HookContract(
             _kwargs(item=cst.items(), resident_id=cst.resident_ids(),
                     community_code=_communities()), _check_limit),

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from community_governance.domain.access import Action
 from community_governance.domain.actions import COMMUNITY_OFFICE, HIGHER_OFFICE, LOCAL_POSTS
 from community_governance.domain.cases import CaseCategory, RouteStep
+from community_governance.domain.chain import link
 from community_governance.domain.posts import PostKind
 from community_governance.plugins import expect_each, expect_type
 from community_governance.storage.tables import cases as ct
@@ -40,6 +41,19 @@ CASE_IMPORT = Action("case.import", roles=HIGHER_OFFICE | frozenset(
 #: the SET columns come from the parameters.
 _GUARDED_UPDATE = ct.cases.update().where(ct.cases.c.id == sa.bindparam("k_id"),
                                           ct.cases.c.seq == sa.bindparam("k_seq"))
+
+
+#: The columns of ``case_transitions`` that a transition's hash covers (all but ``id`` and the
+#: hash): each case's transitions form one chain, its head kept in ``cases.chain_head``.
+CASE_CHAIN_COLUMNS = ("case_id", "seq", "event", "from_status", "to_status", "actor", "at",
+                      "level", "unit_code", "handler_id", "note")
+
+
+def chain_transition(prev: str, row: dict[str, Any]) -> str:
+    """Set ``row["chain_hash"]`` (a ``case_transitions`` row as a dict) and return it."""
+    digest = link(prev, {c: row[c] for c in CASE_CHAIN_COLUMNS})
+    row["chain_hash"] = digest
+    return digest
 
 
 def _expect_category(value: Any) -> CaseCategory:

@@ -23,6 +23,7 @@ from community_governance.domain.cases import (
     next_status,
     validate_satisfaction,
 )
+from community_governance.domain.chain import GENESIS
 from community_governance.domain.posts import Post
 from community_governance.errors import ConflictError, InvalidTransition, NotFound, ValidationError
 from community_governance.services.base import Operation, post_from_row
@@ -32,6 +33,7 @@ from community_governance.services.cases.common import (
     CASE_IMPORT,
     CASE_REPORT,
     ImportResult,
+    chain_transition,
 )
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.services.registry import _bulk_insert
@@ -379,7 +381,8 @@ class _Replay:
             "deadline": None, "deadline_provisional": False, "updated_at": None,
             "resolved_at": None, "closed_at": None,
             "satisfaction": None, "escalations": 0, "handling_days": None,
-            "was_overdue": False, "seq": 0, "lat": rec.lat, "long": rec.long,
+            "was_overdue": False, "seq": 0, "chain_head": GENESIS, "lat": rec.lat,
+            "long": rec.long,
             "media_url": rec.media_url, "source": source,
         }
         journal: list[dict[str, Any]] = []
@@ -467,5 +470,6 @@ class _Replay:
                 "to_status": new.value, "actor": str(step.actor), "at": when,
                 "level": state["level"], "unit_code": state["unit_code"],
                 "handler_id": state["handler_id"], "note": note})
+            state["chain_head"] = chain_transition(state["chain_head"], journal[-1])
             status = new
         return state, journal

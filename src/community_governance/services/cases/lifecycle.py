@@ -26,6 +26,7 @@ from community_governance.domain.cases import (
     next_status,
     validate_satisfaction,
 )
+from community_governance.domain.chain import GENESIS
 from community_governance.errors import ConflictError, InvalidTransition, NotFound, ValidationError
 from community_governance.services.base import Operation, load_posts
 from community_governance.services.cases.common import (
@@ -35,6 +36,7 @@ from community_governance.services.cases.common import (
     CASE_REPORT,
     JobFailure,
     JobResult,
+    chain_transition,
 )
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.storage.repos.bulk import chunks as _chunks
@@ -220,16 +222,18 @@ class LifecycleMixin(CaseRouting):
         if extra:
             values.update({k: v for k, v in extra.items()
                            if k not in ("deadline", "deadline_provisional")})
+        event = CaseEvent.REPORT if status is None else CaseEvent.IMPORT
+        first_step = {
+            "case_id": cid, "seq": 1, "event": event.value, "from_status": None,
+            "to_status": st.value, "actor": str(op.actor), "at": values["updated_at"],
+            "level": int(values["level"]), "unit_code": values["unit_code"],
+            "handler_id": values["handler_id"], "note": note}
+        values["chain_head"] = chain_transition(GENESIS, first_step)
         try:
             conn.execute(ct.cases.insert(), values)
         except IntegrityError:
             raise ConflictError(f"case {cid} exists already") from None
-        event = CaseEvent.REPORT if status is None else CaseEvent.IMPORT
-        conn.execute(ct.case_transitions.insert(), {
-            "case_id": cid, "seq": 1, "event": event.value, "from_status": None,
-            "to_status": st.value, "actor": str(op.actor), "at": values["updated_at"],
-            "level": int(values["level"]), "unit_code": values["unit_code"],
-            "handler_id": values["handler_id"], "note": note})
+        conn.execute(ct.case_transitions.insert(), first_step)
         op.touch("case", cid)
         op.emit("case.reported", {"case_id": cid, "category": category,
                                   "unit_code": first.unit_code})

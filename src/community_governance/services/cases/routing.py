@@ -33,6 +33,7 @@ from community_governance.services.cases.common import (
     _expect_category,
     _expect_route,
     _plain,
+    chain_transition,
 )
 from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t
@@ -239,20 +240,23 @@ class CaseRouting(Service):
         new = to_status if to_status is not None else next_status(old, event)
         seq = row.seq + 1
         values = {"status": new.value, "updated_at": when, "seq": seq, **changes}
+        level = values.get("level", row.level)
+        unit = values.get("unit_code", row.unit_code)
+        handler = values.get("handler_id", row.handler_id)
+        step = {
+            "case_id": row.id, "seq": seq, "event": event.value,
+            "from_status": old.value, "to_status": new.value, "actor": str(op.actor),
+            "at": when, "level": int(level), "unit_code": unit, "handler_id": handler,
+            "note": note}
+        # the guarded UPDATE (seq unchanged since the read) makes row.chain_head current
+        values["chain_head"] = chain_transition(row.chain_head, step)
         done = op.uow.conn.execute(_GUARDED_UPDATE, {**values, "k_id": row.id,
                                                      "k_seq": row.seq})
         if done.rowcount != 1:
             raise ConflictError(
                 f"case {row.id} was changed by someone else meanwhile; reload it and retry")
-        level = values.get("level", row.level)
-        unit = values.get("unit_code", row.unit_code)
-        handler = values.get("handler_id", row.handler_id)
         try:
-            op.uow.conn.execute(ct.case_transitions.insert(), {
-                "case_id": row.id, "seq": seq, "event": event.value,
-                "from_status": old.value, "to_status": new.value, "actor": str(op.actor),
-                "at": when, "level": int(level), "unit_code": unit, "handler_id": handler,
-                "note": note})
+            op.uow.conn.execute(ct.case_transitions.insert(), step)
         except IntegrityError:
             raise ConflictError(
                 f"case {row.id} was changed by someone else meanwhile; reload it and retry"

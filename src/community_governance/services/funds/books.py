@@ -119,8 +119,10 @@ class FundsBooks(Service):
 
     @staticmethod
     def _lock(op: Operation, community: str) -> None:
+        """Take the community's lock row (until the commit) and note its chain head."""
         conn = op.uow.conn
-        if conn.execute(_Q_LOCK, {"community": community}).first() is None:
+        row = conn.execute(_Q_LOCK, {"community": community}).first()
+        if row is None:
             dialect = conn.dialect.name
             stmt: Any
             if dialect == "postgresql":
@@ -136,7 +138,8 @@ class FundsBooks(Service):
             else:  # pragma: no cover - third-party dialects
                 stmt = f.funds_locks.insert().values(community_code=community)
             conn.execute(stmt)
-            conn.execute(_Q_LOCK, {"community": community})
+            row = conn.execute(_Q_LOCK, {"community": community}).first()
+        op.chain_heads[f"funds:{community}"] = row[1] if row is not None else ""
 
     @staticmethod
     def _closed(op: Operation, community: str, year: int) -> bool:

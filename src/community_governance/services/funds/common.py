@@ -50,7 +50,7 @@ _Q_UNIT_KIND = sa.select(t.units.c.kind).where(t.units.c.code == sa.bindparam("c
 _Q_CLOSED = sa.select(f.funds_closings.c.year).where(
     f.funds_closings.c.community_code == sa.bindparam("community"),
     f.funds_closings.c.year == sa.bindparam("year"))
-_Q_LOCK = (sa.select(f.funds_locks.c.community_code)
+_Q_LOCK = (sa.select(f.funds_locks.c.community_code, f.funds_locks.c.chain_head)
            .where(f.funds_locks.c.community_code == sa.bindparam("community"))
            .with_for_update())
 _Q_KEY = sa.select(f.funds_transactions.c.id, f.funds_transactions.c.fingerprint).where(
@@ -77,6 +77,20 @@ _Q_BUDGET = sa.select(f.funds_budgets.c.amount_fen).where(
     f.funds_budgets.c.community_code == sa.bindparam("community"),
     f.funds_budgets.c.account == sa.bindparam("account"),
     f.funds_budgets.c.year == sa.bindparam("year"))
+
+
+#: The columns of ``funds_transactions`` that a transaction's hash covers (with its postings).
+FUNDS_CHAIN_COLUMNS = ("community_code", "date", "channel", "kind", "voucher", "memo",
+                       "counterparty", "counterparty_public", "reverses", "idempotency_key",
+                       "fingerprint", "posted_at", "posted_by")
+
+
+def funds_chain_fields(tx: dict[str, Any], postings: Iterable[tuple[int, str, int]]
+                       ) -> dict[str, Any]:
+    """What a funds transaction's hash covers: its columns and its postings
+    ``(line, account, amount_fen)`` in line order."""
+    return {**{c: tx[c] for c in FUNDS_CHAIN_COLUMNS},
+            "postings": [list(p) for p in sorted(postings)]}
 
 
 def _fingerprint(*parts: Any) -> str:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from community_governance.domain.access import Actor
+from community_governance.domain.chain import link
 from community_governance.domain.funds import (
     AccountType,
     Channel,
@@ -35,6 +36,7 @@ from community_governance.services.funds.common import (
     _new_id,
     _raise,
     _text,
+    funds_chain_fields,
 )
 from community_governance.storage.tables import funds as f
 
@@ -197,16 +199,25 @@ class LedgerMixin(FundsBooks):
         lines: Sequence[Posting], key: str | None, fingerprint: str, reverses: int | None,
     ) -> Transaction:
         conn = op.uow.conn
-        res = conn.execute(f.funds_transactions.insert(), {
+        slot = f"funds:{community}"
+        if slot not in op.chain_heads:
+            self._lock(op, community)
+        row = {
             "community_code": community, "date": day, "channel": channel.value,
             "kind": kind.value, "voucher": voucher, "memo": memo, "counterparty": party,
             "counterparty_public": public, "reverses": reverses, "idempotency_key": key,
-            "fingerprint": fingerprint, "posted_at": op.now, "posted_by": str(op.actor)})
+            "fingerprint": fingerprint, "posted_at": op.now, "posted_by": str(op.actor)}
+        fen = [(i, p.account, to_fen(p.amount)) for i, p in enumerate(lines)]
+        digest = link(op.chain_heads[slot], funds_chain_fields(row, fen))
+        res = conn.execute(f.funds_transactions.insert(), {**row, "chain_hash": digest})
         tid = _new_id(res)
         conn.execute(f.funds_postings.insert(), [
             {"transaction_id": tid, "line": i, "community_code": community, "date": day,
-             "account": p.account, "amount_fen": to_fen(p.amount)}
-            for i, p in enumerate(lines)])
+             "account": account, "amount_fen": amount}
+            for i, account, amount in fen])
+        conn.execute(f.funds_locks.update().where(
+            f.funds_locks.c.community_code == community).values(chain_head=digest))
+        op.chain_heads[slot] = digest
         op.touch("transaction", tid)
         op.detail.update({"community": community, "total": str(
             sum((p.debit for p in lines), _ZERO))})

@@ -45,6 +45,8 @@ cases = sa.Table(
     # whether it was resolved after a deadline or escalated for being overdue
     sa.Column("was_overdue", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("seq", sa.Integer, nullable=False),
+    # the hash of the case's last transition (the head of its chain)
+    sa.Column("chain_head", sa.String(64), nullable=False, server_default=""),
     sa.Column("lat", sa.Float),
     sa.Column("long", sa.Float),
     sa.Column("media_url", sa.String(500)),
@@ -69,6 +71,8 @@ case_transitions = sa.Table(
     sa.Column("unit_code", sa.String(24), nullable=False),
     sa.Column("handler_id", sa.String(40)),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
+    # SHA-256 of the case's previous transition hash and this row (domain/chain.py)
+    sa.Column("chain_hash", sa.String(64)),
     # one row per step: two concurrent transitions of one case cannot both be written
     sa.UniqueConstraint("case_id", "seq", name="uq_case_transitions_case_seq"),
 )

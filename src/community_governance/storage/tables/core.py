@@ -141,6 +141,9 @@ audit_log = sa.Table(
     sa.Column("operation", sa.String(80), nullable=False, index=True),
     sa.Column("objects", sa.Text, nullable=False),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    # the writer stream whose chain the row continues, and the row's hash (domain/chain.py)
+    sa.Column("chain", sa.String(40)),
+    sa.Column("chain_hash", sa.String(64)),
 )
 make_append_only(audit_log)
 

@@ -28,6 +28,8 @@ funds_transactions = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("posted_at", UTCDateTime, nullable=False),
     sa.Column("posted_by", sa.String(80), nullable=False),
+    # SHA-256 of the community's previous transaction hash and this one with its postings
+    sa.Column("chain_hash", sa.String(64)),
 )
 make_append_only(funds_transactions)
 
@@ -127,4 +129,6 @@ funds_locks = sa.Table(
     metadata,
     sa.Column("community_code", sa.String(24), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    # the hash of the community's last transaction (the head of its chain)
+    sa.Column("chain_head", sa.String(64), nullable=False, server_default=""),
 )

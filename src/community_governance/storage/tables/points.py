@@ -126,6 +126,8 @@ points_entries = sa.Table(
     sa.Column("activity_id", sa.String(40)),
     sa.Column("reason", sa.String(200), nullable=False, server_default=""),
     sa.Column("actor", sa.String(80), nullable=False),
+    # SHA-256 of the previous entry's hash (same resident) and this row (domain/chain.py)
+    sa.Column("chain_hash", sa.String(64)),
     sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
     sa.CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
     sa.CheckConstraint("kind IN ('earn', 'redeem', 'expire', 'reverse')", name="kind_known"),
@@ -139,7 +141,34 @@ points_balances = sa.Table(
     metadata,
     sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
     sa.Column("balance", sa.Integer, nullable=False),
+    # the hash of the resident's last journal entry (the head of their chain)
+    sa.Column("chain_head", sa.String(64), nullable=False, server_default=""),
     sa.CheckConstraint("balance >= 0", name="balance_not_negative"),
+)
+
+#: Awards waiting for a second person's confirmation (积分复核): above the county's threshold
+#: (``cgov_points_award_threshold``). Confirming writes the journal entry; the row keeps who
+#: asked, who decided and when.
+points_pending = sa.Table(
+    "points_pending",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False),
+    sa.Column("community_code", sa.String(24)),
+    sa.Column("amount", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False, server_default=""),
+    sa.Column("idempotency_key", sa.String(120), nullable=False, unique=True),
+    sa.Column("request", sa.String(32), nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("requested_by", sa.String(80), nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("decided_by", sa.String(80)),
+    sa.Column("decided_at", UTCDateTime),
+    sa.Column("note", sa.String(200), nullable=False, server_default=""),
+    sa.Column("entry_id", sa.Integer, sa.ForeignKey("points_entries.id")),
+    sa.CheckConstraint("amount > 0", name="amount_positive"),
+    sa.CheckConstraint("state IN ('pending', 'confirmed', 'rejected')", name="state_known"),
 )
 
 # --- the points supermarket -------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""Hash chains over the append-only journals (防篡改哈希链): pure functions, no I/O.
+
+Every row of a chained journal stores ``SHA-256(previous hash ‖ canonical encoding of the
+row)``, as lowercase hex. A chain is one partition of a journal (one resident's points entries,
+one community's funds transactions, one case's transitions, one writer stream of the audit
+trail); its first row chains to :data:`GENESIS`. Changing, inserting, removing or reordering a
+row changes every later hash of its chain, so :func:`first_break` finds the first row that no
+longer matches.
+
+The canonical encoding is JSON with sorted keys and no spaces (UTF-8): ``Decimal`` amounts are
+written as integer fen, datetimes as UTC ISO 8601 with microseconds and a ``Z``, dates as ISO
+dates, enums by value. The same fields always give the same bytes on every backend and in
+every process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = ["GENESIS", "ChainBreak", "canonical", "first_break", "link"]
+
+#: The hash a chain's first row commits to.
+GENESIS = ""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, Decimal):
+        fen = value * 100
+        if fen != fen.to_integral_value():
+            raise ValueError(f"{value} is not a whole number of fen")
+        return int(fen)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"timestamps in a chain must be timezone-aware, got {value!r}")
+        u = value.astimezone(dt.UTC)
+        return (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
+                f"{u.second:02d}.{u.microsecond:06d}Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    raise TypeError(f"{type(value).__name__} {value!r} has no canonical encoding")
+
+
+def canonical(fields: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a row's fields (sorted keys, fen, UTC ISO times)."""
+    return json.dumps(_plain(fields), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+def link(prev: str, fields: Mapping[str, Any]) -> str:
+    """The hash of a row that follows ``prev`` in its chain (64 hex digits)."""
+    h = hashlib.sha256(prev.encode())
+    h.update(b"\n")
+    h.update(canonical(fields))
+    return h.hexdigest()
+
+
+@attrs.frozen
+class ChainBreak:
+    """The first row of a chain whose stored hash does not match (链断裂).
+
+    Attributes:
+        table: the journal's table.
+        row_id: the row's key.
+        chain: the chain (e.g. ``resident:R0001``).
+        detail: what differs.
+    """
+
+    table: str
+    row_id: object
+    chain: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.table} row {self.row_id} (chain {self.chain}): {self.detail}"
+
+
+def first_break(table: str, chain: str, rows: Iterable[tuple[object, str | None,
+                                                           Mapping[str, Any]]],
+                head: str | None = None) -> ChainBreak | None:
+    """Walk one chain in order and return its first break, or ``None``.
+
+    Args:
+        table: the journal's table (for the message).
+        chain: the chain's name (for the message).
+        rows: ``(row id, stored hash, fields)`` in chain order.
+        head: the chain head stored elsewhere (a balance row, a lock row), if any: it must
+            equal the last row's hash.
+    """
+    prev = GENESIS
+    last_id: object = None
+    for row_id, stored, fields in rows:
+        want = link(prev, fields)
+        if stored != want:
+            what = ("it has no hash" if stored is None else
+                    f"stored hash {stored[:12]}… but its fields and the previous row's hash "
+                    f"give {want[:12]}… (the row was changed, or a row before it was "
+                    "removed or inserted)")
+            return ChainBreak(table, row_id, chain, what)
+        prev = want
+        last_id = row_id
+    if head is not None and head != prev:
+        return ChainBreak(table, last_id, chain,
+                          f"the chain head stored beside the journal is {head[:12] or '(empty)'}"
+                          f"… but the last row's hash is {prev[:12] or '(none)'}… (rows at the "
+                          "end were removed, or the head was written by hand)")
+    return None
