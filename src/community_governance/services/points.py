@@ -51,7 +51,14 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_int
-from community_governance.services.base import Operation, Service, audit_fields, post_from_row
+from community_governance.services.base import (
+    Operation,
+    Service,
+    audit_fields,
+    note_refusal,
+    post_from_row,
+)
+from community_governance.services.denials import collecting
 from community_governance.storage.base import UnitOfWork
 from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.repos.scoping import scope_clause
@@ -404,15 +411,22 @@ def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
             yield op
         return
     now = gov.now()
-    with gov.store.unit_of_work(write=True) as uow:
-        fast = fast_sql(uow.conn)
-        assert fast is not None
-        op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name)
-        yield op
-        objects, detail = audit_fields(op)
-        raw_execute(op, fast, fast.audit, (
-            _op_stamp(op, fast), actor.kind.value, actor.id[:60], name[:80], objects, detail))
-        uow.commit()
+    with collecting(gov, now) as pending:
+        try:
+            with gov.store.unit_of_work(write=True) as uow:
+                fast = fast_sql(uow.conn)
+                assert fast is not None
+                op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name,
+                               pending)
+                yield op
+                objects, detail = audit_fields(op)
+                raw_execute(op, fast, fast.audit, (
+                    _op_stamp(op, fast), actor.kind.value, actor.id[:60], name[:80], objects,
+                    detail))
+                uow.commit()
+        except PermissionDenied as exc:
+            note_refusal(pending, exc, actor, name)
+            raise
     for event, payload in op.events:
         svc._hooks.notify(event, payload)
 
@@ -671,7 +685,7 @@ class PointsService(Service):
 
     def _readable(self, op: Operation, resident_id: str) -> ResidentRef:
         ref = resolve_resident_any(op, resident_id)
-        if not op.allowed(POINTS_READ, ref.target()):
+        if not op.visible(POINTS_READ, ref.target()):
             raise NotFound("resident", resident_id, "or it is outside your scope")
         return ref
 
