@@ -232,10 +232,9 @@ def _funds_contracts() -> dict[str, HookContract]:
 
 
 def _grid_contracts() -> dict[str, HookContract]:
+    from community_governance.plugins import expect_int
     from community_governance.services.grids import check_policy
     from community_governance.testing.conformance import HookContract
-
-    from community_governance.plugins import expect_int
 
     return {
         "cgov_grid_policy": HookContract(
