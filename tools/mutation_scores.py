@@ -27,11 +27,16 @@ def main() -> int:
         if not sep or "__mutmut_" not in name:
             continue
         module = name.rsplit(".", 1)[0]
-        counts[module]["equivalent" if name in equivalent else status.strip()] += 1
+        status = status.strip()
+        if status == "no tests":  # no test reaches the mutant: it survives
+            status = "survived"
+        counts[module]["equivalent" if name in equivalent else status] += 1
     print(f"{'module':45} {'killed':>7} {'survived':>9} {'timeout':>8} {'equiv':>6} "
           f"{'unrun':>6} {'score':>7}")
     for module in sorted(counts):
         c = counts[module]
+        if c["not checked"] and not (c["killed"] or c["survived"] or c["timeout"]):
+            continue  # not run yet
         killed, survived, timeout = c["killed"], c["survived"], c["timeout"]
         judged = killed + survived + timeout
         score = f"{100 * (killed + timeout) / judged:.1f}%" if judged else "-"
