@@ -129,3 +129,17 @@ def test_compose_id_number_boundaries(region: str, seq: int, ok: bool) -> None:
 ])
 def test_check_character_known_values(first17: str, check: str) -> None:
     assert check_character(first17) == check
+
+
+def test_defaults_and_exact_texts() -> None:
+    """The default path, the hidden flag and the composer's message, exactly."""
+    with pytest.raises(IdNumberError) as e:
+        parse_id_number("1", today=TODAY)
+    assert e.value.path == "id_number"
+    assert parse_id_number(GOOD, today=TODAY).hidden().revealed is False
+    with pytest.raises(ValueError) as v:
+        compose_id_number("4112", dt.date(1980, 1, 1), 1)
+    assert str(v.value) == "region must be 6 digits and sequence 0-999"
+    got = parse_id_number(compose_id_number("419999", dt.date(1980, 1, 1), 2), today=TODAY)
+    assert got.warnings[0].endswith(
+        "; accepted because old codes are missing from public tables, check it against the card")
