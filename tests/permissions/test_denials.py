@@ -229,3 +229,21 @@ def test_cli_audit_denied(tmp_path: Path) -> None:
     assert json.loads(got.output)["denied"] == []
     got = runner.invoke(cli, ["audit", "denied", "--db", url, "--as", "system"])
     assert got.exit_code == 0 and "Refused attempts" in got.output
+
+
+def test_the_bound_holds_on_postgres(postgres_url: str) -> None:
+    """The same rows and counts on PostgreSQL (UPDATE ... RETURNING, the append-only trigger)."""
+    with cg.open(postgres_url, entrypoints=False, clock=Clock(TODAY)) as gov:
+        gov.denial_limits = DenialLimits(per_actor=3, per_hour=5)
+        city = build_small_city(gov)
+        for _ in range(4):
+            with pytest.raises(PermissionDenied):
+                gov.audit.log(_leader(city, 1))
+        crowd = [Denial.of(cg.Actor.staff(f"S{i}"), "audit.log", "audit.read", "x", "no")
+                 for i in range(10)]
+        assert record(gov, crowd, TODAY) == 2
+        assert _count(gov, dt_.access_denials) == 5
+        counts = {c.actor: c for c in gov.audit.denied_suppressed(SYSTEM)}
+        assert (counts[str(_leader(city, 1))].suppressed, counts["*:*"].suppressed) == (1, 9)
+        with gov.store.unit_of_work(write=True) as uow, pytest.raises(sa.exc.DatabaseError):
+            uow.conn.execute(sa.delete(dt_.access_denials))
