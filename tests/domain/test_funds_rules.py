@@ -193,3 +193,20 @@ def test_no_personal_numbers_in_public_text(text: str | None, bad: bool) -> None
     got = check_no_personal_numbers(text, "counterparty")
     assert [(v.rule, v.path) for v in got] == ([("personal_number", "counterparty")]
                                                if bad else [])
+
+
+def test_exact_paths_and_messages() -> None:
+    """What the mutants of these messages changed: paths and wording, exactly."""
+    with pytest.raises(ValidationError) as e:
+        quarter_bounds(2019, 5)
+    assert e.value.path == "quarter"
+    with pytest.raises(ValidationError) as e:
+        parse_quarter("2019Q5")
+    assert e.value.path == "quarter"
+    with pytest.raises(TypeError) as t:
+        from_fen("500")  # type: ignore[arg-type]
+    assert str(t.value) == "fen must be an int, got str"
+    clash = Account("1001", "银行存款", "Bank", AccountType.ASSET)
+    got = check_chart([*_chart(), clash])
+    assert got[0].message == ("account code 1001 is defined twice, differently (现金 / 银行存款); "
+                              "give one of them another code")
