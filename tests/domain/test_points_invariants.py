@@ -75,7 +75,8 @@ def test_balances_equal_journal_catches_a_raw_update_and_a_negative_balance() ->
     assert [(v.subject, v.message) for v in got] == [
         ("C", "balance -1 but the journal sums to 0"), ("C", "negative balance -1")]
     # a resident whose entries exist but whose balance row is missing
-    assert [v.subject for v in check_balances_equal_journal(good_journal(), {"A": 17})] == ["B"]
+    assert [(v.subject, v.message) for v in check_balances_equal_journal(
+        good_journal(), {"A": 17})] == [("B", "balance 0 but the journal sums to 5")]
     # a zero balance that matches an empty journal is fine (the boundary of "negative")
     assert check_balances_equal_journal([], {"Z": 0}) == []
 
