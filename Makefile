@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DB     ?= sqlite:///yima.db
 
-.PHONY: demo demo-sanmenxia test lint typecheck unit docs bench clean install
+.PHONY: demo demo-sanmenxia test lint typecheck unit docs bench clean install mutation
 
 $(STAMP): pyproject.toml plugins/yima/pyproject.toml plugins/hubin/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -45,6 +45,14 @@ docs: $(STAMP)
 bench: $(STAMP)
 	@set -e; for f in benchmarks/bench_*.py; do echo "# $$f" >&2; $(BIN)/python $$f; done
 
+## mutation: mutation testing of domain/ and calendars/ with mutmut (slow, not in CI).
+## One module: make mutation MUTANTS='community_governance.domain.idnumber*'
+MUTANTS ?=
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+	nice $(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/python tools/mutation_scores.py
+
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache yima.db yima.db-wal yima.db-shm \
+	rm -rf $(VENV) mutants docs/_build .pytest_cache .mypy_cache .ruff_cache yima.db yima.db-wal yima.db-shm \
 		sanmenxia.db sanmenxia.db-wal sanmenxia.db-shm

@@ -46,6 +46,43 @@ def test_hook_example_implements_the_hook(name: str, fn: object) -> None:
     assert used <= spec_args, f"{name} example uses unknown arguments {used - spec_args}"
 
 
+#: ``print(...)  # → expected`` in a docs block: the printed line must be ``expected`` (a
+#: trailing ``...`` compares only the start).
+EXPECT = re.compile(r"^(?P<indent>\s*)print\((?P<args>.*)\)\s*#\s*→\s*(?P<want>.*?)\s*$")
+
+
+def _expecting(block: str) -> tuple[str, int]:
+    """``block`` with each ``print(...)  # → expected`` turned into a checked print."""
+    out, n = [], 0
+    for line in block.splitlines():
+        m = EXPECT.match(line)
+        if m:
+            n += 1
+            line = (f"{m['indent']}__expect__({m['want']!r}, {m['args']})")
+        out.append(line)
+    return "\n".join(out) + "\n", n
+
+
+def _expect(want: str, *args: object, sep: str = " ") -> None:
+    got = sep.join(str(a) for a in args)
+    print(got)
+    if want.endswith("..."):
+        assert got.startswith(want[:-3].rstrip()), f"printed {got!r}, the docs say {want!r}"
+    else:
+        assert got == want, f"printed {got!r}, the docs say {want!r}"
+
+
+def test_expected_outputs_are_compared() -> None:
+    """The docs carry checked outputs, and the check refuses a wrong one."""
+    total = sum(_expecting(b)[1] for p in DOC_FILES for b in _blocks(p))
+    assert total >= 10
+    code, n = _expecting("x = 2\nprint(x + 1)  # → 4\n")
+    assert n == 1
+    with pytest.raises(AssertionError, match="printed '3', the docs say '4'"):
+        exec(code, {"__expect__": _expect})
+    exec(_expecting("print('abc', 1)  # → abc ...\n")[0], {"__expect__": _expect})
+
+
 def _blocks(path: Path) -> list[str]:
     return FENCE.findall(path.read_text(encoding="utf-8"))
 
@@ -54,11 +91,12 @@ def _blocks(path: Path) -> list[str]:
                          ids=[p.name for p in DOC_FILES if _blocks(p)])
 def test_code_examples_in_docs_run(path: Path, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs every ```python block of a page, in order, in one namespace."""
+    """Runs every ```python block of a page, in order, in one namespace; a print marked
+    ``# → expected`` must print exactly that."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
+    namespace: dict[str, object] = {"__name__": f"docs_{path.stem}", "__expect__": _expect}
     for i, block in enumerate(_blocks(path)):
-        code = compile(block, f"{path.name}[block {i + 1}]", "exec")
+        code = compile(_expecting(block)[0], f"{path.name}[block {i + 1}]", "exec")
         exec(code, namespace)
     assert os.getcwd() == str(tmp_path)

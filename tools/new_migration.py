@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command

@@ -105,12 +105,15 @@ class PermissionDenied(CgovError, PermissionError):
         actor: a masked, printable description of who acted.
         action: the action asked for.
         target: the object acted on.
+        reason: why the policy refused, and what would grant the right.
     """
 
     def __init__(self, actor: str, action: str, target: str, reason: str = "") -> None:
         self.actor = actor
         self.action = action
         self.target = target
+        self.reason = reason
+        self.recorded = False  # set once the refusal log has it (services.denials)
         msg = f"{actor} may not {action} {target}"
         super().__init__(f"{msg}: {reason}" if reason else msg)
 

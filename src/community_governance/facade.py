@@ -13,6 +13,7 @@ import pendulum
 from community_governance.errors import StorageError
 from community_governance.plugins import Hooks, HookTiming, get_plugin_manager
 from community_governance.services.crypto import PersonalDataCipher
+from community_governance.services.denials import DenialLimits
 from community_governance.storage import migrate
 from community_governance.storage.base import Store
 
@@ -69,6 +70,9 @@ class Governance:
         self.timezone = pendulum.timezone(timezone)
         self._clock = clock
         self.cipher = cipher or PersonalDataCipher(None)
+        #: how many refused attempts are written out per hour (the rest are counted); see
+        #: :mod:`community_governance.services.denials`
+        self.denial_limits = DenialLimits()
 
     def now(self) -> pendulum.DateTime:
         """The current time in UTC (from the clock given to ``open``, if any)."""

@@ -139,6 +139,32 @@ def verify_cmd(db: str, as_json: bool, heads: bool) -> None:
                    f"verify: FAILED ({len(report.breaks)} break(s))", err=True)
     if not report.ok:
         raise SystemExit(1)
+@audit.command("denied")
+@db_option
+@actor_option
+@click.option("--action", help="only actions starting with this, e.g. resident.")
+@_filters
+def denied_cmd(db: str, actor: Actor, action: str | None, by: str | None,
+               since: dt.datetime | None, until: dt.datetime | None, limit: int,
+               as_json: bool) -> None:
+    """Refused attempts (拒绝访问日志): who was refused what, when and why.
+
+    At most 100 refusals per actor and 1,000 in all are written out per clock hour; the
+    others are counted, and the counts are shown after the rows ("suppressed").
+    """
+    with open_db(db) as gov:
+        rows = [e.as_dict() for e in gov.audit.denied(
+            actor, by=by, action=action, since=since, until=until, limit=limit)]
+        counts = [c.as_dict() for c in gov.audit.denied_suppressed(
+            actor, by=by, since=since, until=until)]
+    if as_json:
+        echo_json({"denied": rows, "suppressed": counts})
+        return
+    _print(rows, ["id", "at", "actor", "operation", "action", "target", "reason"],
+           "Refused attempts 拒绝访问日志")
+    if counts:
+        _print(counts, ["hour", "actor", "attempts", "logged", "suppressed"],
+               "Counted but not written out (the log's hourly bound)")
 
 
 def register(cli: click.Group) -> None:

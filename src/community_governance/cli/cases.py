@@ -161,29 +161,46 @@ def register(cli: click.Group) -> None:
     @cases.command()
     @db_option
     @actor_option
-    @click.option("--format", "fmt", type=click.Choice(["open311"]), default="open311",
-                  show_default=True)
-    @click.option("--what", type=click.Choice(["requests", "services"]), default="requests",
-                  show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(["open311", "json", "xml"]),
+                  default="open311", show_default=True,
+                  help="GeoReport v2 as JSON (open311, json) or as XML (xml)")
+    @click.option("--what", type=click.Choice(["requests", "services", "discovery"]),
+                  default="requests", show_default=True)
     @click.option("--within", default=None)
     @click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
     @click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
     @click.option("--zipcode", default=None, help="postal code, e.g. 472300")
+    @click.option("--url", default=None,
+                  help="the endpoint's base URL, for --what discovery")
+    @click.option("--contact", default="", help="who to ask, for --what discovery")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
     def export(db: str, actor: Actor, fmt: str, what: str, within: str | None,
                start: dt.datetime | None, end: dt.datetime | None, zipcode: str | None,
-               out: Path | None) -> None:
-        """Export cases as GeoReport v2 service requests (or the categories as services)."""
-        from community_governance.io.open311 import dumps
+               url: str | None, contact: str, out: Path | None) -> None:
+        """Export cases as GeoReport v2 service requests (or the categories as services, or
+        the discovery document), in JSON or XML."""
+        from community_governance.io.open311 import discovery, dumps, dumps_xml
 
-        with open_db(db) as gov:
-            docs = (gov.cases.open311_services() if what == "services" else
-                    gov.cases.export_open311(actor, within=within, start=_date(start),
-                                             end=_date(end), zipcode=zipcode))
-        text = dumps(docs)
+        docs: Any
+        if what == "discovery":
+            if not url:
+                raise click.UsageError("--what discovery needs --url, the endpoint's base URL "
+                                       "(e.g. https://gov.example.cn/open311/v2)")
+            with open_db(db) as gov:
+                docs = discovery(url, changeset=gov.now(), contact=contact)
+            text = (dumps_xml(docs, kind="discovery") if fmt == "xml"
+                    else json.dumps(docs, ensure_ascii=False, indent=2))
+            count = 1
+        else:
+            with open_db(db) as gov:
+                docs = (gov.cases.open311_services() if what == "services" else
+                        gov.cases.export_open311(actor, within=within, start=_date(start),
+                                                 end=_date(end), zipcode=zipcode))
+            text = dumps_xml(docs, kind=what) if fmt == "xml" else dumps(docs)
+            count = len(docs)
         if out:
             out.write_text(text + "\n", encoding="utf-8")
-            click.echo(f"{len(docs)} {what} written to {out}")
+            click.echo(f"{count} {what} written to {out}")
         else:
             click.echo(text)
 

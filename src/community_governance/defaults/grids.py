@@ -17,3 +17,9 @@ def cgov_grid_policy(community_code: str, households: int) -> GridPolicy | None:
     """600 households a grid, a band of 480-720, compounds (小区) kept whole, buildings within
     500 m of each other adjacent."""
     return NATIONAL_POLICY
+
+
+@hookimpl(trylast=True)
+def cgov_grid_leaders_allowed(grid_code: str, community_code: str) -> int | None:
+    """One grid leader (网格长) per grid at a time."""
+    return 1

@@ -43,6 +43,8 @@ __all__ = [
     "RouteStep",
     "Transition",
     "allowed_events",
+    "check_location",
+    "check_reporter",
     "mask_name",
     "next_status",
     "percentile",
@@ -377,6 +379,52 @@ def validate_satisfaction(value: int | None) -> int | None:
             f"satisfaction must be a whole number from 1 (非常不满意) to 5 (非常满意), got "
             f"{value!r}", path="satisfaction")
     return value
+
+
+def check_location(lat: float | None, long: float | None) -> None:
+    """Check a case's location (位置): both WGS-84 coordinates, or neither.
+
+    Raises:
+        ValidationError: only one of the two is given, one is not a finite number, or it lies
+            outside -90..90 (latitude) or -180..180 (longitude).
+    """
+    if (lat is None) != (long is None):
+        given, missing = ("lat", "long") if long is None else ("long", "lat")
+        raise ValidationError(
+            f"a location needs both coordinates: {given} is given but {missing} is not; give "
+            f"both (WGS-84) or neither", path=missing)
+    for value, lo, hi, path in ((lat, -90, 90, "lat"), (long, -180, 180, "long")):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+                value):
+            raise ValidationError(f"{path} must be a number (WGS-84 degrees), got {value!r}",
+                                  path=path)
+        if not lo <= value <= hi:
+            raise ValidationError(f"{path} must be within {lo}..{hi}, got {value}", path=path)
+
+
+def check_reporter(actor_kind: str, actor_id: str, reporter_id: str | None) -> str | None:
+    """The reporter (上报人) of a case reported by this actor.
+
+    A resident reports as themselves: their key is the reporter, and a different
+    ``reporter_id`` is refused rather than silently replaced. Staff recording a case for a
+    resident name that resident (or nobody).
+
+    Returns:
+        The reporter's key (the resident actor's own key for a resident).
+
+    Raises:
+        ValidationError: a resident actor gave another resident's key.
+    """
+    if actor_kind != "resident":
+        return reporter_id
+    if reporter_id is not None and reporter_id != actor_id:
+        raise ValidationError(
+            f"resident {actor_id} may report only as themselves, not as {reporter_id}: leave "
+            f"reporter_id out (it is the caller), or have community staff record the case for "
+            f"{reporter_id}", path="reporter_id")
+    return actor_id
 
 
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}\d{4}\d{3}[\dXx](?![0-9])")

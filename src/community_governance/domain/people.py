@@ -16,6 +16,7 @@ __all__ = [
     "ResidenceSpell",
     "Resident",
     "Vulnerability",
+    "check_move",
     "validate_phone",
 ]
 
@@ -144,3 +145,27 @@ class ResidenceSpell:
     household_id: str
     start: dt.date
     end: dt.date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.end is not None and self.end < self.start:
+            raise ValidationError(
+                f"residence spell of {self.resident_id} in {self.household_id} would end "
+                f"({self.end}) before it starts ({self.start}): a spell ends on or after its "
+                "first day", path="end")
+
+
+def check_move(resident_id: str, current: ResidenceSpell | None, on: dt.date) -> None:
+    """Refuse a move (迁移) on ``on`` that would end the current spell before it starts.
+
+    A move ends the resident's current spell on ``on`` and starts the next one that day, so
+    ``on`` may not lie before the current spell's first day (the same day is allowed: a move
+    corrected on the day it was made).
+
+    Raises:
+        ValidationError: ``on`` lies before ``current.start``; nothing is written.
+    """
+    if current is not None and on < current.start:
+        raise ValidationError(
+            f"resident {resident_id} moved into {current.household_id} on {current.start}; a "
+            f"move dated {on} would end that residence spell before it starts. Give a date on "
+            f"or after {current.start}, or correct the earlier move first", path="on")

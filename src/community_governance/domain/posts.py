@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 
 import attrs
 
 from community_governance.domain.units import UnitKind
-from community_governance.errors import ValidationError
+from community_governance.errors import ConflictError, ValidationError
 
 __all__ = [
     "POST_UNIT_KINDS",
@@ -21,6 +22,8 @@ __all__ = [
     "Post",
     "PostKind",
     "StaffMember",
+    "check_concurrent_posts",
+    "concurrent_holders",
 ]
 
 
@@ -212,3 +215,55 @@ class PartnerUnit:
     name: str
     kind: PartnerKind = attrs.field(converter=PartnerKind)
     community_codes: tuple[str, ...] = ()
+
+
+def _overlap(a: Post, b: Post) -> bool:
+    """Whether the terms of ``a`` and ``b`` share a day (terms include both ends)."""
+    return (b.end is None or a.start <= b.end) and (a.end is None or b.start <= a.end)
+
+
+def concurrent_holders(posts: Iterable[Post], new: Post) -> tuple[int, tuple[Post, ...]]:
+    """How many posts of ``new``'s kind its unit would have at once, at most, with ``new``.
+
+    Args:
+        posts: posts already held (any kind, any unit: the others are ignored; a post with
+            ``new``'s id is ``new`` itself and ignored too).
+        new: the post to add.
+
+    Returns:
+        The greatest number held on one day of ``new``'s term (``new`` included), and the
+        posts whose terms overlap ``new``'s, by start.
+    """
+    same = sorted((p for p in posts if p.kind is new.kind and p.unit_code == new.unit_code
+                   and p.id != new.id and _overlap(p, new)), key=lambda p: (p.start, p.id))
+    days = {new.start, *(p.start for p in same if p.start > new.start)}
+    peak = max(1 + sum(p.active_on(d) for p in same) for d in days)
+    return peak, tuple(same)
+
+
+def check_concurrent_posts(posts: Iterable[Post], new: Post, allowed: int, *,
+                           rule: str) -> None:
+    """Refuse ``new`` when its unit would hold more than ``allowed`` such posts on one day.
+
+    Used for grid leaders (网格长): one per grid, or two where the place's rule
+    (``cgov_grid_leaders_allowed``) allows a deputy.
+
+    Args:
+        posts: the posts already held.
+        new: the post to add.
+        allowed: how many may be held at once (at least 1).
+        rule: where ``allowed`` came from, for the message.
+
+    Raises:
+        ConflictError: ``new`` would be one too many; nothing is written.
+    """
+    peak, overlapping = concurrent_holders(posts, new)
+    if peak <= allowed:
+        return
+    named = ", ".join(f"{p.id} ({p.holder_id}, {p.start}..{p.end or 'open'})"
+                      for p in overlapping)
+    raise ConflictError(
+        f"{new.unit_code} would have {peak} {new.kind.chinese} ({new.kind.value}) posts at "
+        f"once with post {new.id} ({new.holder_id} from {new.start}); at most {allowed} "
+        f"({rule}). It overlaps {named}: end that term first (the day before {new.start}), or "
+        f"start the new one after it ends")

@@ -40,3 +40,33 @@ def cgov_grid_policy(community_code: str, households: int) -> GridPolicy | None:
                 return GridPolicy(target=500, low=400, high=650, keep_compounds_whole=True)
             return None
     """
+
+
+@hookspec(firstresult=True)
+def cgov_grid_leaders_allowed(grid_code: str, community_code: str) -> int | None:
+    """Say how many grid leaders (网格长) a grid may have at once: 1, or 2 with a deputy.
+
+    Called by ``gov.grids.assign_leader`` and ``gov.registry.assign_posts`` for each grid
+    that gets a grid leader, before the write transaction opens. A term that would give the
+    grid more leaders than this on any day is refused with a ``ConflictError`` naming the
+    posts it overlaps; nothing is written.
+
+    Args:
+        grid_code: the grid's code, e.g. ``411281001001-W01``.
+        community_code: the grid's community (the place whose rule this is).
+
+    Returns:
+        A whole number from 1 to 3, or ``None`` to leave it to the next plugin (the national
+        default is 1: one grid leader per grid). Any other answer is a ``PluginError`` and
+        nothing is written.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_grid_leaders_allowed(grid_code, community_code):
+            if community_code.startswith("411202"):  # 湖滨区: a deputy grid leader (副网格长)
+                return 2
+            return None
+    """

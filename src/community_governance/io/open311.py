@@ -1,4 +1,5 @@
-"""Open311 GeoReport v2: cases as *service requests*, categories as *services* (JSON).
+"""Open311 GeoReport v2: cases as *service requests*, categories as *services*, in JSON and
+in XML (the specification's two formats), and the *discovery* document.
 
 Existing 311 tools read these documents: the field names and types are those of the
 GeoReport v2 specification (https://wiki.open311.org/GeoReport_v2). A case maps to::
@@ -22,6 +23,13 @@ own facts that GeoReport has no field for (channel, level, detailed status, sati
 masked reporter) travel in ``extended_attributes`` (the GeoReport extension of that name),
 which other readers ignore and :func:`parse_request` reads back.
 
+The XML form carries exactly what the JSON form does: ``<service_requests>`` of ``<request>``
+elements (``<services>`` of ``<service>``, ``<discovery>``), one child element per field in the
+same order, ``extended_attributes`` as nested elements, an empty element for a null, ``true`` /
+``false`` for booleans, lists as repeated child elements (``<formats><format>``). Characters XML
+1.0 cannot carry (control characters someone typed) are dropped, so the document is always
+well-formed.
+
 Personal data: descriptions pass :func:`~community_governance.domain.cases.scrub_personal_data`
 (ID and phone numbers masked), reporter names are masked, phones are never written.
 """
@@ -30,6 +38,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,6 +52,7 @@ from community_governance.domain.cases import (
     CaseCategory,
     CaseStatus,
     Channel,
+    check_location,
     mask_name,
     scrub_personal_data,
     validate_satisfaction,
@@ -54,7 +65,9 @@ __all__ = [
     "ParsedRequest",
     "case_to_request",
     "category_to_service",
+    "discovery",
     "dumps",
+    "dumps_xml",
     "parse_request",
 ]
 
@@ -137,6 +150,93 @@ def case_to_request(
 def dumps(documents: Sequence[Mapping[str, Any]]) -> str:
     """JSON text of a list of services or requests (Chinese kept readable)."""
     return json.dumps(list(documents), ensure_ascii=False, indent=2)
+
+
+#: The GeoReport v2 specification the discovery document names.
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+#: The formats this library writes, as the discovery document lists them.
+FORMATS = ("application/json", "text/xml")
+
+#: The element names of the XML form: root, and element of each item, by document kind.
+_XML_NAMES = {"requests": ("service_requests", "request"), "services": ("services", "service")}
+#: Characters XML 1.0 allows (tab, newline, carriage return and everything from space up but
+#: the surrogates and U+FFFE/U+FFFF).
+_XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: Child element names of list fields in XML.
+_XML_ITEM = {"formats": "format", "endpoints": "endpoint", "keywords": "keyword"}
+
+
+def discovery(url: str, *, changeset: dt.datetime, contact: str = "",
+              key_service: str = "") -> dict[str, Any]:
+    """The GeoReport v2 discovery document (``discovery.json``): where the endpoint is.
+
+    Args:
+        url: the endpoint's base URL, e.g. ``https://gov.example.cn/open311/v2``.
+        changeset: when the endpoint last changed (written as W3C/ISO 8601).
+        contact: who to ask about the endpoint (a department, a mail address).
+        key_service: where to get an API key, if writes need one.
+    """
+    if not url.strip():
+        raise ValidationError("the discovery document needs the endpoint's URL, e.g. "
+                              "https://gov.example.cn/open311/v2", path="url")
+    stamp = pendulum.instance(changeset).in_timezone("UTC").isoformat()
+    return {
+        "changeset": stamp,
+        "contact": contact,
+        "key_service": key_service,
+        "endpoints": [{"specification": SPECIFICATION, "url": url.strip(), "changeset": stamp,
+                       "type": "production", "formats": list(FORMATS)}],
+    }
+
+
+def _xml_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _XML_BAD.sub("", str(value))
+
+
+def _xml_fill(parent: ET.Element, key: str, value: Any) -> None:
+    node = ET.SubElement(parent, key)
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _xml_fill(node, str(k), v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _xml_fill(node, _XML_ITEM.get(key, "item"), v)
+    else:
+        node.text = _xml_text(value)
+
+
+def dumps_xml(documents: Sequence[Mapping[str, Any]] | Mapping[str, Any], *,
+              kind: str = "requests") -> str:
+    """XML text of service requests, services, or the discovery document.
+
+    Args:
+        documents: what :func:`case_to_request` or :func:`category_to_service` made (a list),
+            or what :func:`discovery` made (one document).
+        kind: ``requests``, ``services`` or ``discovery``.
+    """
+    if kind == "discovery":
+        if not isinstance(documents, Mapping):
+            raise ValidationError("the discovery document is one object", path="documents")
+        root = ET.Element("discovery")
+        for k, v in documents.items():
+            _xml_fill(root, k, v)
+    else:
+        if kind not in _XML_NAMES or isinstance(documents, Mapping):
+            raise ValidationError(
+                f"kind must be 'requests', 'services' or 'discovery', got {kind!r} (with a "
+                "list of documents for the first two)", path="kind")
+        root_name, item = _XML_NAMES[kind]
+        root = ET.Element(root_name)
+        for doc in documents:
+            node = ET.SubElement(root, item)
+            for k, v in doc.items():
+                _xml_fill(node, k, v)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
 @attrs.frozen
@@ -256,6 +356,11 @@ def parse_request(data: Mapping[str, Any], *, path: str = "$") -> ParsedRequest:
     except ValueError as exc:
         raise ValidationError(str(exc), path=f"{path}.extended_attributes") from None
     reporter = ext.get("reporter")
+    lat, long = _float(data, "lat", path), _float(data, "long", path)
+    try:
+        check_location(lat, long)
+    except ValidationError as exc:
+        raise ValidationError(exc.reason, path=f"{path}.{exc.path}") from None
     return ParsedRequest(
         path=path,
         id=_str(data, "service_request_id", path, required=True) or "",
@@ -267,8 +372,8 @@ def parse_request(data: Mapping[str, Any], *, path: str = "$") -> ParsedRequest:
         requested_at=_time(data, "requested_datetime", path, required=True),  # type: ignore[arg-type]
         updated_at=_time(data, "updated_datetime", path, required=False),
         expected=_time(data, "expected_datetime", path, required=False),
-        lat=_float(data, "lat", path),
-        long=_float(data, "long", path),
+        lat=lat,
+        long=long,
         media_url=_str(data, "media_url", path, required=False),
         reporter_name=mask_name(reporter) if isinstance(reporter, str) else None,
         satisfaction=satisfaction,

@@ -27,12 +27,13 @@ from community_governance.errors import PermissionDenied, ValidationError
 from community_governance.services.base import Operation, Service
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
+from community_governance.storage.tables import denials as dt_
 
 if TYPE_CHECKING:
     from community_governance.services.context import Context
     from community_governance.services.verify import VerifyReport
 
-__all__ = ["AccessEntry", "AuditEntry", "AuditService"]
+__all__ = ["AccessEntry", "AuditEntry", "AuditService", "DenialCount", "DeniedEntry"]
 
 
 @attrs.frozen
@@ -88,10 +89,67 @@ class AccessEntry:
                 "action": self.action, "target": self.target, "reason": self.reason}
 
 
+@attrs.frozen
+class DeniedEntry:
+    """One refused attempt (拒绝访问记录) of the refusal log.
+
+    Attributes:
+        id: the row's number.
+        at: when (UTC).
+        actor: who, as ``kind:id``.
+        operation: the service operation that was refused, e.g. ``registry.get_resident``.
+        action: the action the policy refused, e.g. ``resident.read``.
+        target: what it was asked on, e.g. ``resident R0001`` (``list <operation>`` for a list
+            whose every row was out of the actor's scope).
+        reason: why the policy refused, and what would grant the right.
+    """
+
+    id: int
+    at: dt.datetime
+    actor: str
+    operation: str
+    action: str
+    target: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor,
+                "operation": self.operation, "action": self.action, "target": self.target,
+                "reason": self.reason}
+
+
+@attrs.frozen
+class DenialCount:
+    """Refused attempts of one hour counted but not written out (the log's bound).
+
+    Attributes:
+        hour: the clock hour (UTC) they fell in.
+        actor: whose (``kind:id``), or ``*:*`` for every attempt of the hour.
+        attempts: refused attempts counted.
+        logged: how many of them were written out as rows.
+    """
+
+    hour: dt.datetime
+    actor: str
+    attempts: int
+    logged: int
+
+    @property
+    def suppressed(self) -> int:
+        """Attempts counted but not written out."""
+        return self.attempts - self.logged
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"hour": self.hour.isoformat(), "actor": self.actor, "attempts": self.attempts,
+                "logged": self.logged, "suppressed": self.suppressed}
+
+
 def _actor_filter(column_kind: sa.ColumnElement[Any], column_id: sa.ColumnElement[Any],
                   by: str) -> sa.ColumnElement[bool]:
     kind, sep, ident = by.partition(":")
-    if sep and kind in ("resident", "staff", "system", "public"):
+    if sep and kind in ("resident", "staff", "system", "public", "*"):
         return sa.and_(column_kind == kind, column_id == ident)
     return column_id == by
 
@@ -272,3 +330,75 @@ class AuditService:
                                        "only a system job reads every row; run cgov verify "
                                        "(it acts as the system job) or use Actor.system()")
             return verify_ledgers(op)
+    def denied(
+        self, actor: Actor, *, by: str | None = None, action: str | None = None,
+        since: dt.datetime | dt.date | None = None, until: dt.datetime | dt.date | None = None,
+        limit: int = 1000, offset: int = 0,
+    ) -> list[DeniedEntry]:
+        """Refused attempts the reader may see, oldest first (see
+        :mod:`community_governance.services.denials` for what is written and the bound).
+
+        A reader below the county sees the refusals of people who hold or held a post inside
+        their units, of residents who live there, and of attempts on those residents.
+
+        Args:
+            actor: who reads (needs ``audit.read``).
+            by: only refusals of this actor (``staff:S1``, ``public:public`` or a bare key).
+            action: only actions starting with this (``resident.``).
+            since: only rows at or after this time (a date means its start, UTC).
+            until: only rows before this time (a date includes that whole day, UTC).
+            limit: at most this many rows.
+            offset: skip this many rows first.
+
+        Raises:
+            PermissionDenied: the reader holds no ``audit.read`` right.
+        """
+        g = dt_.access_denials
+        with self._svc._read(actor, "audit.denied") as op:
+            scope = self._scope(op)
+            q = sa.select(g)
+            if not scope.everything:
+                residents_here = self._residents_in(
+                    scope, sa.literal("resident ") + t.residents.c.id)
+                q = q.where(sa.or_(g.c.actor_id.in_(self._people_in(scope)),
+                                   sa.and_(g.c.actor_kind == "resident",
+                                           g.c.actor_id.in_(self._residents_in(scope))),
+                                   g.c.target.in_(residents_here)))
+            if by:
+                q = q.where(_actor_filter(g.c.actor_kind, g.c.actor_id, by))
+            if action:
+                q = q.where(g.c.action.startswith(action, autoescape=True))
+            q = _period(q, g.c.at, since, until)
+            rows = op.uow.conn.execute(q.order_by(g.c.id).limit(limit).offset(offset)).all()
+        return [DeniedEntry(r.id, r.at, f"{r.actor_kind}:{r.actor_id}", r.operation, r.action,
+                            r.target, r.reason) for r in rows]
+
+    def denied_suppressed(
+        self, actor: Actor, *, by: str | None = None,
+        since: dt.datetime | dt.date | None = None, until: dt.datetime | dt.date | None = None,
+    ) -> list[DenialCount]:
+        """The hours in which refusals were counted but not written out, oldest first.
+
+        One entry per hour and actor whose refusals went over the bound, and (for a reader
+        whose right covers the whole database) one ``*:*`` entry per hour in which the bound of
+        all actors together was reached. Filters as for :meth:`denied` (``since`` and
+        ``until`` compare the start of the hour).
+
+        Raises:
+            PermissionDenied: the reader holds no ``audit.read`` right.
+        """
+        c = dt_.access_denial_counts
+        with self._svc._read(actor, "audit.denied") as op:
+            scope = self._scope(op)
+            q = sa.select(c).where(c.c.attempts > c.c.logged)
+            if not scope.everything:
+                q = q.where(sa.or_(c.c.actor_id.in_(self._people_in(scope)),
+                                   sa.and_(c.c.actor_kind == "resident",
+                                           c.c.actor_id.in_(self._residents_in(scope)))))
+            if by:
+                q = q.where(_actor_filter(c.c.actor_kind, c.c.actor_id, by))
+            q = _period(q, c.c.hour, since, until)
+            rows = op.uow.conn.execute(
+                q.order_by(c.c.hour, c.c.actor_kind, c.c.actor_id)).all()
+        return [DenialCount(r.hour, f"{r.actor_kind}:{r.actor_id}", r.attempts, r.logged)
+                for r in rows]

@@ -49,14 +49,16 @@ from community_governance.domain.posts import HolderKind, Post, PostKind
 from community_governance.errors import CgovError, PermissionDenied, PluginError
 from community_governance.masking import install as _install_log_masking
 from community_governance.masking import mask_text
-from community_governance.plugins import Hooks, expect_bool, expect_post_kinds
+from community_governance.plugins import Hooks, expect_bool, expect_int, expect_post_kinds
+from community_governance.services import denials as _denials
 from community_governance.storage.base import UnitOfWork
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
     from community_governance.services.context import Context
 
-__all__ = ["Operation", "Service", "effective_action", "load_posts", "post_from_row"]
+__all__ = ["Operation", "Service", "effective_action", "grid_leaders_allowed",
+           "grid_leaders_rule", "load_posts", "note_refusal", "post_from_row"]
 
 _install_log_masking()  # every service module imports this one: the library's logs are masked
 
@@ -110,6 +112,25 @@ def post_from_row(row: Any) -> Post:
     )
 
 
+def grid_leaders_rule(grid_code: str) -> str:
+    """Where the number of grid leaders of ``grid_code`` comes from, for messages."""
+    return f"cgov_grid_leaders_allowed for community {grid_code.split('-')[0]}"
+
+
+def grid_leaders_allowed(gov: Context, grid_code: str) -> int:
+    """How many grid leaders (网格长) ``grid_code`` may have at once (the place's rule).
+
+    Asks ``cgov_grid_leaders_allowed`` with the grid's community as the place; ask it before
+    the write transaction opens.
+
+    Raises:
+        PluginError: a plugin answered something other than a whole number from 1 to 3.
+    """
+    community = grid_code.split("-")[0]
+    return gov.hooks.first("cgov_grid_leaders_allowed", expect_int(minimum=1, maximum=3),
+                           grid_code=grid_code, community_code=community, place=community)
+
+
 def load_posts(uow: UnitOfWork, holder_id: str) -> list[Post]:
     """Every post (active or not) held by ``holder_id``."""
     rows = uow.conn.execute(sa.select(t.posts).where(t.posts.c.holder_id == holder_id))
@@ -129,7 +150,7 @@ class Operation:
 
     def __init__(
         self, gov: Context, uow: UnitOfWork, principal: Principal, now: pendulum.DateTime,
-        name: str,
+        name: str, denials: list[_denials.Denial] | None = None,
     ) -> None:
         self.gov = gov
         self.uow = uow
@@ -144,6 +165,9 @@ class Operation:
         #: chain heads read or written in this transaction (``points:<resident>`` ->
         #: ``(balance, head)``, ``funds:<community>`` -> head): the row holding each is locked
         self.chain_heads: dict[str, Any] = {}
+        #: refusals to write to the refusal log once the operation's transaction has ended
+        self.denials: list[_denials.Denial] = (
+            denials if denials is not None else _denials.pending() or [])
 
     @property
     def actor(self) -> Actor:
@@ -193,6 +217,21 @@ class Operation:
             return False
         return self.narrowed_by(action, target) is None
 
+    def visible(self, action: Action, target: Target) -> bool:
+        """:meth:`allowed`, for a read that hides what it refuses (answers "not found").
+
+        A ``False`` is a refusal all the same: the refusal log records it, with the reason.
+        """
+        if self.allowed(action, target):
+            return True
+        eff = self._effective(action)
+        reason = (explain_denial(self.principal, eff, target)
+                  if not can(self.principal, eff, target)
+                  else "a county plugin narrowed this right (cgov_narrow_permission)")
+        self.denials.append(_denials.Denial.of(self.actor, self.name, action.name,
+                                               str(target), reason))
+        return False
+
     def require(self, action: Action, target: Target) -> None:
         """Raise :class:`PermissionDenied` unless the actor may perform ``action``.
 
@@ -218,7 +257,21 @@ class Operation:
         no plugin takes ``action`` away at the post's unit (asked with the target
         ``Target("unit", <post unit>, unit_code=<post unit>)``); a resident's own records only
         if no plugin takes it away on ``Target("resident", <own key>, owner_id=<own key>)``.
+
+        An empty scope refuses the whole list: the refusal log records it (once per action
+        and operation), though the query answers no rows.
         """
+        got = self._scope(action)
+        if got.empty and self.actor.kind is not ActorKind.SYSTEM and not any(
+                d.action == action.name and d.operation == self.name[:80]
+                for d in self.denials):
+            target = Target("list", self.name)
+            self.denials.append(_denials.Denial.of(
+                self.actor, self.name, action.name, str(target),
+                explain_denial(self.principal, self._effective(action), target)))
+        return got
+
+    def _scope(self, action: Action) -> Scope:
         action = self._effective(action)
         full = scope_for(self.principal, action)
         p = self.principal
@@ -339,21 +392,27 @@ class Service:
     @contextlib.contextmanager
     def _write(self, actor: Actor, name: str) -> Iterator[Operation]:
         now = self._gov.now()
-        with self._gov.store.unit_of_work(write=True) as uow:
-            op = Operation(self._gov, uow, self._principal(uow, actor, now), now, name)
-            yield op
-            objects, detail = audit_fields(op)
-            chain, digest, slot = audit_link(self._gov.store, now, actor.kind.value,
-                                             actor.id[:60], name[:80], objects, detail)
-            uow.conn.execute(
-                t.audit_log.insert().values(
-                    at=now, actor_kind=actor.kind.value, actor_id=actor.id[:60],
-                    operation=name[:80], objects=objects, detail=detail, chain=chain,
-                    chain_hash=digest,
-                )
-            )
-            uow.commit()
-            audit_committed(slot, digest)
+        with _denials.collecting(self._gov, now) as pending:
+            try:
+                with self._gov.store.unit_of_work(write=True) as uow:
+                    op = Operation(self._gov, uow, self._principal(uow, actor, now), now, name,
+                                   pending)
+                    yield op
+                    objects, detail = audit_fields(op)
+                    chain, digest, slot = audit_link(self._gov.store, now, actor.kind.value,
+                                                     actor.id[:60], name[:80], objects, detail)
+                    uow.conn.execute(
+                        t.audit_log.insert().values(
+                            at=now, actor_kind=actor.kind.value, actor_id=actor.id[:60],
+                            operation=name[:80], objects=objects, detail=detail, chain=chain,
+                            chain_hash=digest,
+                        )
+                    )
+                    uow.commit()
+                    audit_committed(slot, digest)
+            except PermissionDenied as exc:
+                note_refusal(pending, exc, actor, name)
+                raise
         for event, payload in op.events:
             self._hooks.notify(event, payload)
 
@@ -386,8 +445,36 @@ class Service:
     @contextlib.contextmanager
     def _read(self, actor: Actor, name: str = "read") -> Iterator[Operation]:
         now = self._gov.now()
-        with self._gov.store.unit_of_work(write=False) as uow:
-            op = Operation(self._gov, uow, self._principal(uow, actor, now), now, name)
-            yield op
-            if op.uow.conn.in_transaction():
-                uow.commit()  # keeps access-log rows written during a read
+        with _denials.collecting(self._gov, now) as pending:
+            try:
+                with self._gov.store.unit_of_work(write=False) as uow:
+                    op = Operation(self._gov, uow, self._principal(uow, actor, now), now, name,
+                                   pending)
+                    yield op
+                    if op.uow.conn.in_transaction():
+                        uow.commit()  # keeps access-log rows written during a read
+            except PermissionDenied as exc:
+                note_refusal(pending, exc, actor, name)
+                raise
+
+
+def note_refusal(pending: list[_denials.Denial], exc: PermissionDenied, actor: Actor,
+                 name: str) -> None:
+    """Add the refusal ``exc`` of operation ``name`` to ``pending`` (once per exception).
+
+    The actor is the one the exception names when it names one (``kind:id``: a step of an
+    import may act for someone else), else ``actor``. A refusal already noted for an empty
+    list scope of the same action and operation is not noted twice.
+    """
+    if exc.recorded:
+        return
+    exc.recorded = True
+    if any(d.action == exc.action[:80] and d.operation == name[:80] for d in pending):
+        return
+    kind, sep, ident = exc.actor.partition(":")
+    who = actor
+    if sep and ident and kind in {k.value for k in ActorKind}:
+        with contextlib.suppress(CgovError):
+            who = Actor(ActorKind(kind), ident)
+    pending.append(_denials.Denial.of(who, name, exc.action, exc.target,
+                                      exc.reason or str(exc)))

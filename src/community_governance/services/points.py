@@ -71,8 +71,10 @@ from community_governance.services.base import (
     audit_committed,
     audit_fields,
     audit_link,
+    note_refusal,
     post_from_row,
 )
+from community_governance.services.denials import collecting
 from community_governance.storage.base import UnitOfWork
 from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.repos.scoping import scope_clause
@@ -443,19 +445,26 @@ def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
             yield op
         return
     now = gov.now()
-    with gov.store.unit_of_work(write=True) as uow:
-        fast = fast_sql(uow.conn)
-        assert fast is not None
-        op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name)
-        yield op
-        objects, detail = audit_fields(op)
-        who, what = actor.id[:60], name[:80]
-        chain, digest, slot = audit_link(gov.store, now, actor.kind.value, who, what, objects,
-                                         detail)
-        raw_execute(op, fast, fast.audit, (
-            _op_stamp(op, fast), actor.kind.value, who, what, objects, detail, chain, digest))
-        uow.commit()
-        audit_committed(slot, digest)
+    with collecting(gov, now) as pending:
+        try:
+            with gov.store.unit_of_work(write=True) as uow:
+                fast = fast_sql(uow.conn)
+                assert fast is not None
+                op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name,
+                               pending)
+                yield op
+                objects, detail = audit_fields(op)
+                who, what = actor.id[:60], name[:80]
+                chain, digest, slot = audit_link(gov.store, now, actor.kind.value, who, what,
+                                                 objects, detail)
+                raw_execute(op, fast, fast.audit, (
+                    _op_stamp(op, fast), actor.kind.value, who, what, objects, detail, chain,
+                    digest))
+                uow.commit()
+                audit_committed(slot, digest)
+        except PermissionDenied as exc:
+            note_refusal(pending, exc, actor, name)
+            raise
     for event, payload in op.events:
         svc._hooks.notify(event, payload)
 
@@ -996,7 +1005,7 @@ class PointsService(Service):
 
     def _readable(self, op: Operation, resident_id: str) -> ResidentRef:
         ref = resolve_resident_any(op, resident_id)
-        if not op.allowed(POINTS_READ, ref.target()):
+        if not op.visible(POINTS_READ, ref.target()):
             raise NotFound("resident", resident_id, "or it is outside your scope")
         return ref
 

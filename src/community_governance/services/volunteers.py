@@ -182,7 +182,7 @@ class VolunteersService(Service):
             row = op.uow.conn.execute(sa.select(_vo).where(
                 _vo.c.resident_id == resident_id)).first()
             refs = _residents(op, [resident_id])
-            if row is None or resident_id not in refs or not op.allowed(
+            if row is None or resident_id not in refs or not op.visible(
                     VOLUNTEER_READ, refs[resident_id].target("volunteer")):
                 raise NotFound("volunteer", resident_id, "or outside your scope")
             return _volunteer(row)
@@ -295,7 +295,7 @@ class VolunteersService(Service):
         vt = tp.volunteer_trainings
         with self._read(actor, "volunteers.trainings") as op:
             refs = _residents(op, [resident_id])
-            if resident_id not in refs or not op.allowed(VOLUNTEER_READ,
+            if resident_id not in refs or not op.visible(VOLUNTEER_READ,
                                                          refs[resident_id].target()):
                 raise NotFound("resident", resident_id, "or outside your scope")
             return [Training(r.id, r.resident_id, r.title, r.on, r.minutes, r.org_id)
@@ -521,7 +521,7 @@ class VolunteersService(Service):
         """A volunteer's service records (服务记录), oldest first."""
         with self._read(actor, "volunteers.service_records") as op:
             refs = _residents(op, [resident_id])
-            if resident_id not in refs or not op.allowed(VOLUNTEER_READ,
+            if resident_id not in refs or not op.visible(VOLUNTEER_READ,
                                                          refs[resident_id].target()):
                 raise NotFound("resident", resident_id, "or outside your scope")
             q = sa.select(_at).where(_at.c.resident_id == resident_id).order_by(_at.c.at)

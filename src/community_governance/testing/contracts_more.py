@@ -285,11 +285,25 @@ def _funds_contracts() -> dict[str, HookContract]:
 
 
 def _grid_contracts() -> dict[str, HookContract]:
+    from community_governance.plugins import expect_int
     from community_governance.services.grids import check_policy
     from community_governance.testing.conformance import HookContract
 
-    return {"cgov_grid_policy": HookContract(
-        _kwargs(community_code=_communities(), households=st.integers(0, 20000)), check_policy)}
+    return {
+        "cgov_grid_policy": HookContract(
+            _kwargs(community_code=_communities(), households=st.integers(0, 20000)),
+            check_policy),
+        "cgov_grid_leaders_allowed": HookContract(_grid_leader_kwargs(),
+                                                  expect_int(minimum=1, maximum=3)),
+    }
+
+
+@st.composite
+def _grid_leader_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    """As ``gov.registry.assign_posts`` and ``gov.grids.assign_leader`` pass them."""
+    community = draw(_communities())
+    return {"grid_code": f"{community}-W{draw(st.integers(1, 99)):02d}",
+            "community_code": community}
 
 
 # --- points, supermarket, charity -------------------------------------------------------------

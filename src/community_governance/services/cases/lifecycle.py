@@ -23,6 +23,8 @@ from community_governance.domain.cases import (
     RouteLevel,
     RouteStep,
     Transition,
+    check_location,
+    check_reporter,
     next_status,
     validate_satisfaction,
 )
@@ -163,8 +165,8 @@ class LifecycleMixin(CaseRouting):
         if not description or not description.strip():
             raise ValidationError("describe the matter (description is empty)",
                                   path="description")
-        if op.actor.kind is ActorKind.RESIDENT:
-            reporter_id = op.actor.id
+        reporter_id = check_reporter(op.actor.kind.value, op.actor.id, reporter_id)
+        check_location(lat, long)
         b = conn.execute(sa.select(t.buildings.c.code, t.buildings.c.grid_code,
                                    t.buildings.c.community_code)
                          .where(t.buildings.c.code == building_code)).first()
@@ -189,9 +191,6 @@ class LifecycleMixin(CaseRouting):
                 raise NotFound("resident", reporter_id, "the reporter must be registered, or "
                                "give reporter_name instead")
             reporter_name = reporter_name or name
-        for value, lo, hi, path in ((lat, -90, 90, "lat"), (long, -180, 180, "long")):
-            if value is not None and not lo <= value <= hi:
-                raise ValidationError(f"{path} must be within {lo}..{hi}", path=path)
         when = self._when(op, at)
         route = self.route_for(category, b.code, b.grid_code, b.community_code)
         self._check_route_units(op, route)

@@ -549,7 +549,7 @@ class DisbursementsMixin(LedgerMixin):
         """One disbursement with its approvals."""
         with self._read(actor, "funds.disbursement") as op:
             d = self._load_disbursement(op.uow.conn, disbursement_id)
-            if not op.allowed(FUNDS_READ, self._target(d.community_code)):
+            if not op.visible(FUNDS_READ, self._target(d.community_code)):
                 raise NotFound("disbursement", disbursement_id)
             return d
 

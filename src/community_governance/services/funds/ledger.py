@@ -361,7 +361,7 @@ class LedgerMixin(FundsBooks):
         """One transaction with its postings."""
         with self._read(actor, "funds.transaction") as op:
             got = self._load(op.uow.conn, f.funds_transactions.c.id == transaction_id)
-            if not got or not op.allowed(FUNDS_READ, self._target(got[0].community_code)):
+            if not got or not op.visible(FUNDS_READ, self._target(got[0].community_code)):
                 raise NotFound("transaction", transaction_id)
             return got[0]
 

@@ -10,10 +10,20 @@ import sqlalchemy as sa
 
 from community_governance.domain import actions as A
 from community_governance.domain.access import Actor, Target
-from community_governance.domain.posts import HolderKind, Post, PostKind
+from community_governance.domain.posts import (
+    HolderKind,
+    Post,
+    PostKind,
+    check_concurrent_posts,
+)
 from community_governance.domain.units import UnitKind, community_of
 from community_governance.errors import ConflictError, NotFound, ValidationError
-from community_governance.services.base import Operation, post_from_row
+from community_governance.services.base import (
+    Operation,
+    grid_leaders_allowed,
+    grid_leaders_rule,
+    post_from_row,
+)
 from community_governance.services.grids.common import _GridsBase
 from community_governance.services.grids.reports import (
     CommunityStaffing,
@@ -87,6 +97,8 @@ class _Staffing(_GridsBase):
         holder_kind: HolderKind, start: dt.date, end: dt.date | None, covers: tuple[str, ...],
         replace: bool,
     ) -> Post:
+        allowed = (grid_leaders_allowed(self._gov, unit) if kind is PostKind.GRID_LEADER
+                   else 1)  # the place's rule, asked before the write transaction opens
         with self._write(actor, f"grids.assign_{kind.value}") as op:
             conn = op.uow.conn
             for code in (unit, *covers):
@@ -109,6 +121,11 @@ class _Staffing(_GridsBase):
             current = [post_from_row(r) for r in conn.execute(sa.select(t.posts).where(
                 t.posts.c.unit_code == unit, t.posts.c.kind == kind.value))]
             current = [p for p in current if p.active_on(start) or p.start > start]
+            if current and not replace and allowed > 1:  # a deputy, where the place allows
+                check_concurrent_posts(
+                    current, Post("(new)", kind, unit, holder_kind, holder_id, start, end,
+                                  covers), allowed, rule=grid_leaders_rule(unit))
+                current = []
             if current and not replace:
                 p = current[0]
                 raise ConflictError(

@@ -21,10 +21,15 @@ from community_governance.domain.posts import (
     Post,
     PostKind,
     StaffMember,
+    check_concurrent_posts,
 )
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
-from community_governance.services.base import post_from_row
+from community_governance.services.base import (
+    grid_leaders_allowed,
+    grid_leaders_rule,
+    post_from_row,
+)
 from community_governance.services.registry.common import _RegistryBase
 from community_governance.storage.tables import core as t
 
@@ -50,8 +55,22 @@ class _Posts(_RegistryBase):
             return len(items)
 
     def assign_posts(self, actor: Actor, posts: Iterable[Post]) -> int:
-        """Give posts (书记, 主任, 网格长, 楼院长...) to residents or staff for a term."""
+        """Give posts (书记, 主任, 网格长, 楼院长...) to residents or staff for a term.
+
+        A grid has one grid leader (网格长) on any day, or as many as its community's rule
+        allows (``cgov_grid_leaders_allowed``, e.g. 2 with a deputy).
+
+        Raises:
+            NotFound: a unit or holder does not exist.
+            ValidationError: a post is held at a unit of the wrong kind.
+            ConflictError: a grid would have more grid leaders at once than allowed (the
+                message names the overlapping posts), or a post's key exists already.
+            PermissionDenied: the actor may not assign posts at a unit.
+        """
         items = list(posts)
+        leaders = [p for p in items if p.kind is PostKind.GRID_LEADER]
+        at_once = {g: grid_leaders_allowed(self._gov, g)
+                   for g in sorted({p.unit_code for p in leaders})}  # asked before the write
         with self._svc._write(actor, "registry.assign_posts") as op:
             kinds: dict[str, UnitKind | None] = {}
             for i, p in enumerate(items):
@@ -68,6 +87,14 @@ class _Posts(_RegistryBase):
                         table.c.id == p.holder_id)).first() is None:
                     raise NotFound(p.holder_kind.value, p.holder_id, f"at $[{i}].holder_id")
                 op.require(A.POST_ASSIGN, Target("post", p.id, unit_code=p.unit_code))
+            if leaders:
+                held = [post_from_row(r) for r in op.uow.conn.execute(sa.select(t.posts).where(
+                    t.posts.c.kind == PostKind.GRID_LEADER.value,
+                    t.posts.c.unit_code.in_(sorted(at_once))))]
+                for p in leaders:
+                    check_concurrent_posts(held, p, at_once[p.unit_code],
+                                           rule=grid_leaders_rule(p.unit_code))
+                    held.append(p)
             self._insert(op, t.posts, [
                 {"id": p.id, "kind": p.kind.value, "unit_code": p.unit_code,
                  "holder_kind": p.holder_kind.value, "holder_id": p.holder_id, "start": p.start,

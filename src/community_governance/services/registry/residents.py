@@ -19,7 +19,14 @@ from community_governance.domain.idnumber import (
     mask_phone,
     parse_id_number,
 )
-from community_governance.domain.people import Relation, Resident, Vulnerability, validate_phone
+from community_governance.domain.people import (
+    Relation,
+    ResidenceSpell,
+    Resident,
+    Vulnerability,
+    check_move,
+    validate_phone,
+)
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_str_list
 from community_governance.services.base import Operation
@@ -280,7 +287,7 @@ class _Residents(_RegistryBase):
             if r is None:
                 raise NotFound("resident", resident_id)
             target = self._target(r)
-            if not op.allowed(A.RESIDENT_READ, target):
+            if not op.visible(A.RESIDENT_READ, target):
                 raise NotFound("resident", resident_id, "or it is outside your scope")
             if reveal:
                 op.require(A.RESIDENT_READ_ID, target)
@@ -342,14 +349,23 @@ class _Residents(_RegistryBase):
             idn = parse_id_number(id_number, today=op.today)
             r = op.uow.conn.execute(self._resident_query().where(
                 t.residents.c.id_hash == self._gov.cipher.lookup_hash(idn.number))).first()
-            if r is None or not op.allowed(A.RESIDENT_READ, self._target(r)):
+            if r is None or not op.visible(A.RESIDENT_READ, self._target(r)):
                 raise NotFound("resident with ID number", idn.masked)
             return self._from_row(r, reveal=False, vulnerable=False)
 
     def move_resident(
         self, actor: Actor, resident_id: str, household_id: str | None, *, on: dt.date
     ) -> None:
-        """Move a resident to another household (or away, with ``None``), keeping history."""
+        """Move a resident to another household (or away, with ``None``), keeping history.
+
+        The current residence spell ends on ``on`` and the next one starts that day.
+
+        Raises:
+            NotFound: no such resident or household.
+            PermissionDenied: the actor may not register residents at either end.
+            ValidationError: ``on`` lies before the current spell's first day (a backdated
+                move that would end a spell before it starts); nothing is written.
+        """
         with self._svc._write(actor, "registry.move_resident") as op:
             r = op.uow.conn.execute(
                 self._resident_query().where(t.residents.c.id == resident_id)).first()
@@ -362,6 +378,12 @@ class _Residents(_RegistryBase):
                     raise NotFound("household", household_id)
                 op.require(A.RESIDENT_WRITE, Target("household", household_id, *home))
             conn = op.uow.conn
+            spell = conn.execute(sa.select(t.residence_spells).where(
+                t.residence_spells.c.resident_id == resident_id,
+                t.residence_spells.c.end.is_(None)).order_by(
+                t.residence_spells.c.start.desc())).first()
+            check_move(resident_id, None if spell is None else ResidenceSpell(
+                resident_id, spell.household_id, spell.start), on)
             conn.execute(t.residence_spells.update().where(
                 t.residence_spells.c.resident_id == resident_id,
                 t.residence_spells.c.end.is_(None)).values(end=on))

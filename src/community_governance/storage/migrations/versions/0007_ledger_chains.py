@@ -1,7 +1,7 @@
 """ledger hash chains and points four-eyes
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 02:30:00
 
 Adds the hash-chain columns of the append-only journals (points entries, funds transactions,
@@ -19,7 +19,7 @@ from alembic import op
 import community_governance.storage.tables._base
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """plugin timings
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-02 03:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import community_governance.storage.tables._base
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,145 @@
+"""ID numbers (居民身份证号码): every refusal's exact message and path, the boundaries of the
+birth date, and the exact masked forms (issue #13 item 11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from community_governance.domain.idnumber import (
+    IdNumber,
+    check_character,
+    compose_id_number,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+)
+from community_governance.errors import IdNumberError
+
+TODAY = dt.date(2026, 12, 2)
+GOOD = "41128119800101001X"  # composed for 1980-01-01, sequence 001
+LEGACY = ("is a 15-digit legacy ID number (first-generation card); convert it to 18 characters: "
+          "insert '19' before the 2-digit birth year (after the 6-digit region) and append the "
+          "ISO 7064 MOD 11-2 check character, or ask the resident for the new card @ $.x")
+AS_NUMBER = ("an ID number arrived as a number, so leading zeros or the last digits may already "
+             "be lost; format the column as text and enter it again @ $.x")
+BAD_DATE = "41128119801301001" + check_character("41128119801301001")
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (411281198001010011, AS_NUMBER),
+    (12.0, AS_NUMBER),
+    (True, AS_NUMBER),
+    (None, "an ID number must be text, got NoneType @ $.x"),
+    (b"x", "an ID number must be text, got bytes @ $.x"),
+    ("411281198001010", f"4112*******1010 {LEGACY}"),
+    ("411281800101001", f"4112*******1001 {LEGACY}"),
+    ("41128119800101001", "4112*********1001 is not an 18-character ID number: expected 17 "
+     "digits and a final digit or X, got 17 characters @ $.x"),
+    ("4112811980010100100", "4112***********0100 is not an 18-character ID number: expected "
+     "17 digits and a final digit or X, got 19 characters @ $.x"),
+    ("411281198001010010", "4112**********0010: the check character is '0' but the first 17 "
+     "digits give 'X' (ISO 7064 MOD 11-2); a digit was probably mistyped @ $.x"),
+    ("991281198001010012", "9912**********0012: '99' is not a province code (省级行政区划代码); "
+     "the first two digits must name a province, e.g. 41 for 河南省 @ $.x"),
+    (BAD_DATE, f"4112**********001{BAD_DATE[-1]}: digits 7-14 (19801301) are not a real birth "
+     "date (YYYYMMDD) @ $.x"),
+    ("411281202612030019", "4112**********0019: the birth date 2026-12-03 is in the future "
+     "(today is 2026-12-02) @ $.x"),
+    ("41128118791231001X", "4112**********001X: the birth year 1879 is not plausible (before "
+     "1880) @ $.x"),
+])
+def test_every_refusal_names_the_rule_and_the_fix(raw: object, message: str) -> None:
+    with pytest.raises(IdNumberError) as e:
+        parse_id_number(raw, today=TODAY, path="$.x")
+    assert str(e.value) == message
+    assert e.value.path == "$.x"
+
+
+@pytest.mark.parametrize(("raw", "birth", "sex"), [
+    ("411281202612020021", dt.date(2026, 12, 2), "F"),  # born today: accepted
+    ("411281188001010029", dt.date(1880, 1, 1), "F"),  # the earliest plausible year
+    (GOOD, dt.date(1980, 1, 1), "M"),
+    (" 41128119800101001x ", dt.date(1980, 1, 1), "M"),  # spaces and a lower-case x
+    ("4112 8119 8001 0100 1X", dt.date(1980, 1, 1), "M"),  # spaces inside
+])
+def test_accepted_numbers_decode(raw: str, birth: dt.date, sex: str) -> None:
+    got = parse_id_number(raw, today=TODAY)
+    assert (got.birth_date, got.sex, got.region_code, got.region_name) == (
+        birth, sex, "411281", "义马市")
+    assert got.number == raw.replace(" ", "").upper()
+    assert got.warnings == () and got.revealed
+
+
+def test_an_unknown_region_is_accepted_with_a_warning() -> None:
+    got = parse_id_number(compose_id_number("419999", dt.date(1980, 1, 1), 2), today=TODAY)
+    assert got.region_name is None
+    assert got.warnings == (
+        "region code 419999 is not in the national table of county-level codes; accepted "
+        "because old codes are missing from public tables, check it against the card",)
+
+
+def test_masked_forms_are_exact() -> None:
+    idn = parse_id_number(GOOD, today=TODAY)
+    assert idn.masked == "4112**********001X"
+    assert str(idn) == "4112**********001X" and repr(idn) == "IdNumber('4112**********001X')"
+    hidden = idn.hidden()
+    assert hidden.number == "4112**********001X" and not hidden.revealed
+    assert hidden.masked == "4112**********001X"
+    assert hidden.hidden() is hidden
+    assert (hidden.birth_date, hidden.sex) == (idn.birth_date, idn.sex)
+    assert isinstance(hidden, IdNumber)
+
+
+@pytest.mark.parametrize(("value", "masked"), [
+    ("41128119800101001X", "4112**********001X"), ("123456789", "1234*6789"),
+    ("12345678", "********"), ("1", "*"), ("", ""),
+])
+def test_mask_id_number_table(value: str, masked: str) -> None:
+    assert mask_id_number(value) == masked
+
+
+@pytest.mark.parametrize(("value", "masked"), [
+    ("13903981234", "139****1234"), ("03983456789", "039****6789"), ("12345678", "123*5678"),
+    ("1234567", "*******"), ("1", "*"), ("", ""), (None, None),
+])
+def test_mask_phone_table(value: str | None, masked: str | None) -> None:
+    assert mask_phone(value) == masked
+
+
+@pytest.mark.parametrize(("region", "seq", "ok"), [
+    ("411281", 0, True), ("411281", 999, True), ("411281", 1000, False), ("411281", -1, False),
+    ("41128", 1, False), ("4112811", 1, False), ("41128a", 1, False),
+])
+def test_compose_id_number_boundaries(region: str, seq: int, ok: bool) -> None:
+    if ok:
+        got = compose_id_number(region, dt.date(1980, 1, 1), seq)
+        assert got[:17] == f"{region}19800101{seq:03d}"
+        assert got[17] == check_character(got[:17])
+        assert parse_id_number(got, today=TODAY).sex == ("M" if seq % 2 else "F")
+    else:
+        with pytest.raises(ValueError, match="region must be 6 digits and sequence 0-999"):
+            compose_id_number(region, dt.date(1980, 1, 1), seq)
+
+
+@pytest.mark.parametrize(("first17", "check"), [
+    ("11010519491231002", "X"), ("44052418800101001", "4"), ("41128119800101001", "X"),
+    ("41128119800101002", "8"),
+])
+def test_check_character_known_values(first17: str, check: str) -> None:
+    assert check_character(first17) == check
+
+
+def test_defaults_and_exact_texts() -> None:
+    """The default path, the hidden flag and the composer's message, exactly."""
+    with pytest.raises(IdNumberError) as e:
+        parse_id_number("1", today=TODAY)
+    assert e.value.path == "id_number"
+    assert parse_id_number(GOOD, today=TODAY).hidden().revealed is False
+    with pytest.raises(ValueError) as v:
+        compose_id_number("4112", dt.date(1980, 1, 1), 1)
+    assert str(v.value) == "region must be 6 digits and sequence 0-999"
+    got = parse_id_number(compose_id_number("419999", dt.date(1980, 1, 1), 2), today=TODAY)
+    assert got.warnings[0].endswith(
+        "; accepted because old codes are missing from public tables, check it against the card")
