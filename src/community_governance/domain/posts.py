@@ -7,6 +7,7 @@ import enum
 
 import attrs
 
+from community_governance.domain.pii_text import published
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ValidationError
 
@@ -168,7 +169,7 @@ class PartyOrg:
     id: str
     kind: PartyOrgKind = attrs.field(converter=PartyOrgKind)
     unit_code: str
-    name: str
+    name: str = attrs.field(validator=published)
     parent_id: str | None = None
 
 
@@ -209,6 +210,6 @@ class PartnerUnit:
     """
 
     id: str
-    name: str
+    name: str = attrs.field(validator=published)
     kind: PartnerKind = attrs.field(converter=PartnerKind)
     community_codes: tuple[str, ...] = ()

@@ -32,6 +32,7 @@ from community_governance.domain.appointments import (
     Slot,
     next_assist_status,
 )
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.posts import PostKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.services.base import Operation, Service, load_posts
@@ -339,7 +340,8 @@ class AppointmentsService(Service):
                 status=AssistStatus.REQUESTED.value, requested_at=op.now, due=due))
             self._assist_event(op, rid, "request", AssistStatus.REQUESTED, "")
             return AssistRequest(rid, kind, resident_id, building, matter_code,
-                                 description.strip(), AssistStatus.REQUESTED, None, due)
+                                 mask_personal_numbers(description.strip()),
+                                 AssistStatus.REQUESTED, None, due)
 
     def _assist_event(self, op: Operation, rid: str, event: str, status: AssistStatus,
                       note: str) -> None:
@@ -385,9 +387,9 @@ class AppointmentsService(Service):
                 raise ConflictError(f"request {row.id} changed meanwhile; reload it")
             self._assist_event(op, row.id, event.value, new, note)
             return AssistRequest(row.id, row.kind, row.resident_id, row.building_code,
-                                 row.matter_code, row.description, new,
+                                 row.matter_code, mask_personal_numbers(row.description), new,
                                  changes.get("staff_id", row.staff_id), row.due,
-                                 changes.get("outcome", row.outcome))
+                                 mask_personal_numbers(changes.get("outcome", row.outcome)))
 
     def assign_assistance(self, actor: Actor, request_id: str, staff_id: str) -> AssistRequest:
         """Assign a proxy/home-visit request to a post holder covering the resident."""
@@ -426,5 +428,6 @@ class AppointmentsService(Service):
                 q = q.where(s.staff_id == staff_id)
             rows = op.uow.conn.execute(q.order_by(s.requested_at, s.id)).all()
         return [AssistRequest(r.id, r.kind, r.resident_id, r.building_code, r.matter_code,
-                              r.description, r.status, r.staff_id, r.due, r.outcome)
+                              mask_personal_numbers(r.description), r.status, r.staff_id, r.due,
+                              mask_personal_numbers(r.outcome))
                 for r in rows]
