@@ -360,9 +360,11 @@ class PrivacyService:
             for table, cols in tables_referencing_residents():
                 personal = personal_columns(table)
                 if personal and table.name not in _OWN_HEADINGS:
-                    conn.execute(table.update().where(sa.or_(*(c == resident_id for c in cols)))
-                                 .values({c.name: _blank(c) for c in personal}))
-                    op.touch(table.name, f"resident={resident_id}")
+                    done = conn.execute(
+                        table.update().where(sa.or_(*(c == resident_id for c in cols)))
+                        .values({c.name: _blank(c) for c in personal}))
+                    if done.rowcount:
+                        op.touch(table.name, f"resident={resident_id}")
             op.touch("resident", resident_id)
             op.detail["reason"] = reason.strip()
             return Resident(resident_id, ERASED_NAME, None, None, Relation(r.relation), None,
