@@ -64,6 +64,7 @@ _FULL_WIDTH = str.maketrans(
      0xFF0D: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-",
      0x2212: "-", 0xFF0E: ".", 0x3000: " ", 0x00A0: " ", 0x2009: " ", 0x202F: " "})
 _HAS_DIGIT = re.compile(r"[0-9\uFF10-\uFF19]")
+_WIDE = re.compile("[" + "".join(chr(c) for c in _FULL_WIDTH) + "]")
 # A run: groups of digits (an ID number's last character may be X) joined by at most three
 # separator characters (``138 - 0000 - 0007``).
 _GROUP = r"[0-9][0-9Xx]*"
@@ -190,9 +191,11 @@ def find_personal_numbers(text: str) -> list[Found]:
     """
     if not text or not _HAS_DIGIT.search(text):
         return []
-    norm = normalise_digits(text)
+    norm = normalise_digits(text) if _WIDE.search(text) else text
     found: list[Found] = []
     for run in _RUN.finditer(norm):
+        if run.end() - run.start() < 11:  # too short for any number looked for
+            continue
         chars: list[int] = []  # position in the text of each digit of the run
         cuts = {0}
         for i in range(run.start(), run.end()):
