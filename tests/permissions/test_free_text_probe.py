@@ -241,6 +241,25 @@ def test_full_numbers_only_for_who_may_and_asks(probe: dict[str, Any]) -> None:
     assert any(a.target == f"case {case_id}" and "回访" in a.reason for a in log)
 
 
+def test_cli_reveal_needs_the_right(probe: dict[str, Any],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cgov cases show --reveal --reason`` shows the full text to the secretary and refuses
+    the grid leader."""
+    from community_governance.cli import _load, cli
+
+    _load()
+    monkeypatch.setenv("CGOV_NOW", NOW.isoformat())
+    city, c = probe["city"], probe["c"]
+    base = ["cases", "show", probe["staff_case"], "--db", probe["url"], "--reveal",
+            "--reason", "回访"]
+    ok = CliRunner().invoke(cli, [*base, "--as", f"staff:{city.secretary[c].id}"])
+    assert ok.exit_code == 0, ok.output
+    assert "13812345678" in ok.output
+    refused = CliRunner().invoke(cli, [*base, "--as", f"staff:{city.grid_leader[f'{c}-W01'].id}"])
+    assert refused.exit_code != 0
+    assert leaks(refused.output) == []
+
+
 def test_public_fields_refuse_every_variant_and_write_nothing(probe: dict[str, Any]) -> None:
     """Each way of typing a number is refused in each public field, with the field named;
     nothing is written."""
@@ -353,3 +372,14 @@ def test_free_text_columns_of_tables_about_residents_are_erased_or_journals() ->
                     table.name not in journals and table.name != "residents":
                 missing.append(f"{table.name}.{col.name}")
     assert missing == []
+
+
+def test_a_reporter_phone_is_checked_like_every_phone(probe: dict[str, Any]) -> None:
+    """A case's call-back number goes through the same libphonenumber check; nothing written."""
+    g, c = probe["gov"], probe["c"]
+    before = len(g.cases.list_cases(SYSTEM))
+    with pytest.raises(ValidationError) as info:
+        g.cases.report(SYSTEM, category="repair", building_code=f"{c}-B0001",
+                       description="灯坏了", reporter_name="王女士", reporter_phone="5812345")
+    assert info.value.path == "reporter_phone" and "area code" in str(info.value)
+    assert len(g.cases.list_cases(SYSTEM)) == before
