@@ -263,8 +263,8 @@ def check_public_text(value: str | None, path: str) -> str | None:
     what = ", ".join(f"{'a mobile number' if f.kind is PersonalNumber.MOBILE else 'an ID number'}"
                      f" ({f.masked})" for f in found)
     raise ValidationError(
-        f"{path} is published, and the text holds {what}: personal numbers may not be written "
-        f"to a public field; remove the number (write the name only, e.g. '李先生', and keep "
+        f"{path} is published, and the text holds {what}: personal numbers (ID or mobile "
+        f"numbers) may not be written to a public field; remove the number (write the name only, e.g. '李先生', and keep "
         "contact numbers in the resident's record)", path=path)
 
 
