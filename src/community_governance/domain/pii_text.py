@@ -264,8 +264,8 @@ def check_public_text(value: str | None, path: str) -> str | None:
                      f" ({f.masked})" for f in found)
     raise ValidationError(
         f"{path} is published, and the text holds {what}: personal numbers (ID or mobile "
-        f"numbers) may not be written to a public field; remove the number (write the name only, e.g. '李先生', and keep "
-        "contact numbers in the resident's record)", path=path)
+        "numbers) may not be written to a public field; remove the number (write the name "
+        "only, e.g. '李先生', and keep contact numbers in the resident's record)", path=path)
 
 
 def published(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
