@@ -2,8 +2,9 @@
 
 ID numbers (居民身份证号码) and mobile numbers never leave the library in full unless an actor
 with the right asked for them: :func:`mask_text` hides anything that looks like an 18-character
-(or 15-digit legacy) ID number or an 11-digit mainland mobile number, and
-:class:`MaskingFilter` applies it to every log record of the library's loggers.
+(or 15-digit legacy) ID number or an 11-digit mainland mobile number, however it was typed (the
+scanner of :mod:`community_governance.domain.pii_text`), and :class:`MaskingFilter` applies it
+to every log record of the library's loggers.
 
 :func:`install` attaches the filter to the ``community_governance`` logger and to a hub handler on
 it, so records of every child logger (``community_governance.services.registry``...) are masked
@@ -14,29 +15,21 @@ when the services are imported; calling it again does nothing.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 __all__ = ["MaskingFilter", "install", "mask_text"]
 
-_ID18 = re.compile(r"(?<![\dA-Za-z])(\d{6})[ -]?(\d{4})(\d{4})[ -]?(\d{3}[\dXx])(?![\dA-Za-z])")
-_ID15 = re.compile(r"(?<![\dA-Za-z])(\d{4})\d{7}(\d{4})(?![\dA-Za-z])")
-_MOBILE = re.compile(r"(?<![\dA-Za-z])((?:\+?86[ -]?)?1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?![\d])")
-
 LIBRARY_LOGGER = "community_governance"
-
-
-def _mask_id18(m: re.Match[str]) -> str:
-    whole = m.group(0).replace(" ", "").replace("-", "")
-    return whole[:4] + "*" * 10 + whole[-4:]
 
 
 def mask_text(text: str) -> str:
     """Hide ID numbers and mobile numbers inside ``text``.
 
-    An 18-character ID number keeps its first 4 and last 4 characters
-    (``4112************0012``), a 15-digit legacy one likewise, a mobile number its first 3 and
-    last 4 digits (``139****0001``). Separators (a space or a dash) inside a number are
+    The library's one scanner does the work
+    (:func:`community_governance.domain.pii_text.mask_personal_numbers`): an 18-character ID
+    number keeps its first 4 and last 4 characters (``4112**********0012``), a 15-digit legacy
+    one likewise, a mobile number its first 3 and last 4 digits (``139****0001``). Full-width
+    digits, separators (spaces, dashes, dots), a ``+86`` prefix and numbers run together are
     recognised.
 
     Args:
@@ -45,11 +38,10 @@ def mask_text(text: str) -> str:
     Returns:
         The text with every number that looks personal masked.
     """
-    if not text or not any(c.isdigit() for c in text):
-        return text
-    text = _ID18.sub(_mask_id18, text)
-    text = _ID15.sub(lambda m: m.group(1) + "*" * 7 + m.group(2), text)
-    return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    # imported here: errors.py imports this module, and the scanner's module imports errors.py
+    from community_governance.domain.pii_text import mask_personal_numbers
+
+    return mask_personal_numbers(text)
 
 
 def _mask_value(value: Any) -> Any:

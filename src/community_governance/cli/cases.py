@@ -161,6 +161,20 @@ def register(cli: click.Group) -> None:
     @cases.command()
     @db_option
     @actor_option
+    @click.argument("case_id")
+    @click.option("--reveal", is_flag=True,
+                  help="show ID and mobile numbers typed into the description in full "
+                       "(needs resident.read_id_number and --reason; written to the access log)")
+    @click.option("--reason", default=None, help="why the numbers are revealed")
+    def show(db: str, actor: Actor, case_id: str, reveal: bool, reason: str | None) -> None:
+        """Show one case as JSON (numbers in its description masked unless --reveal)."""
+        with open_db(db) as gov:
+            case = gov.cases.get(actor, case_id, reveal=reveal, reason=reason)
+        echo_json(_case_dict(case))
+
+    @cases.command()
+    @db_option
+    @actor_option
     @click.option("--format", "fmt", type=click.Choice(["open311", "json", "xml"]),
                   default="open311", show_default=True,
                   help="GeoReport v2 as JSON (open311, json) or as XML (xml)")

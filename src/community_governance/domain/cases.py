@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.errors import InvalidTransition, ValidationError
 
 __all__ = [
@@ -427,20 +428,15 @@ def check_reporter(actor_kind: str, actor_id: str, reporter_id: str | None) -> s
     return actor_id
 
 
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}\d{4}\d{3}[\dXx](?![0-9])")
-_PHONE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
-_LANDLINE = re.compile(r"(?<![0-9])0\d{2,3}-?\d{7,8}(?![0-9])")
-
-
 def scrub_personal_data(text: str) -> str:
-    """Mask ID numbers and phone numbers that someone typed into free text.
+    """Mask ID numbers and mobile numbers that someone typed into free text.
+
+    The library's one scanner (:func:`~community_governance.domain.pii_text.mask_personal_numbers`).
 
     >>> scrub_personal_data("联系电话13912345678")
     '联系电话139****5678'
     """
-    text = _ID_NUMBER.sub(lambda m: m.group()[:4] + "*" * 10 + m.group()[-4:], text)
-    text = _PHONE.sub(lambda m: m.group()[:3] + "****" + m.group()[-4:], text)
-    return _LANDLINE.sub(lambda m: m.group()[:4] + "****", text)
+    return mask_personal_numbers(text)
 
 
 def mask_name(name: str | None) -> str | None:

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import operator
 import re
+import unicodedata
 
 import attrs
 
@@ -143,7 +144,8 @@ def parse_id_number(raw: object, *, today: dt.date, path: str = "id_number") -> 
     """Validate a resident identity number and decode it.
 
     Args:
-        raw: the number as typed or imported (a lower-case ``x`` is accepted).
+        raw: the number as typed or imported (a lower-case ``x``, spaces and full-width digits
+            are accepted).
         today: the date to check the birth date against (the domain has no clock).
         path: where the value came from, for error messages.
 
@@ -163,9 +165,19 @@ def parse_id_number(raw: object, *, today: dt.date, path: str = "id_number") -> 
         )
     if not isinstance(raw, str):
         raise IdNumberError(f"an ID number must be text, got {type(raw).__name__}", path=path)
-    value = raw.strip().replace(" ", "").upper()
+    # full-width digits and Ｘ (as Chinese input methods type them) become half-width
+    value = unicodedata.normalize("NFKC", raw).strip().replace(" ", "").upper()
     if not _SHAPE.fullmatch(value):
         masked = mask_id_number(value)
+        stray = [(i, c) for i, c in enumerate(value) if not c.isascii() or not c.isdigit()]
+        stray = [(i, c) for i, c in stray if not (i == 17 and c == "X")]
+        if stray and len(value) in (15, 18):
+            i, c = stray[0]
+            raise IdNumberError(
+                f"{masked}: character {i + 1} is {c!r}, not a digit; an ID number has only digits "
+                "and, last, X (a letter O for a zero, or a stray mark, is the usual slip)",
+                path=path,
+            )
         if _LEGACY.fullmatch(value):
             raise IdNumberError(
                 f"{masked} is a 15-digit legacy ID number (first-generation card); convert it to "

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+import re
+import unicodedata
 
 import attrs
 
@@ -42,22 +45,76 @@ class Vulnerability(enum.StrEnum):
     LEFT_BEHIND_CHILD = "left_behind_child"  #: 留守儿童
 
 
+_PHONE_SEPARATORS = str.maketrans("", "", " -.()（）\u3000")
+_FIXED_OR_MOBILE = frozenset({"MOBILE", "FIXED_LINE", "FIXED_LINE_OR_MOBILE"})
+
+
+@functools.cache
+def _cn_mobile() -> re.Pattern[str]:
+    """libphonenumber's pattern of mainland mobile numbers (its metadata, applied directly:
+    parsing a number is a hundred times slower, and imports check thousands)."""
+    from phonenumbers import PhoneMetadata
+
+    meta = PhoneMetadata.metadata_for_region("CN")
+    assert meta is not None and meta.mobile is not None
+    return re.compile(str(meta.mobile.national_number_pattern))
+
+
 def validate_phone(value: str | None, path: str = "phone") -> str | None:
-    """Normalise a mainland phone number (11-digit mobile or a landline with area code)."""
+    """Check and normalise a mainland phone number (联系电话) with Google's ``phonenumbers``.
+
+    Accepted: a mobile number (手机, ``13800000007``, also with ``+86``/``0086``) or a landline
+    with its area code (固定电话, ``0398-5812345``, ``010-12345678``); full-width digits and the
+    separators people type (spaces, hyphens, dots, brackets) are accepted. Stored as digits
+    only: the 11-digit mobile, or ``0`` + area code + number for a landline.
+
+    Raises:
+        ValidationError: not a valid mainland mobile or landline (the message says which rule
+            failed and what to write); the number is shown masked.
+    """
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
     if value is None:
         return None
-    v = str(value).strip().replace(" ", "").replace("-", "")
+    raw = unicodedata.normalize("NFKC", str(value)).strip()
+    v = raw.translate(_PHONE_SEPARATORS)
     if not v:
         return None
-    if v.startswith("+86"):
-        v = v[3:]
-    if not v.isdigit() or not (7 <= len(v) <= 12):
+    if v.startswith("0086"):
+        v = "+86" + v[4:]
+    shown = mask_phone(v)
+    digits = v[1:] if v.startswith("+") else v
+    if not digits.isdigit():
         raise ValidationError(
-            f"phone number {mask_phone(v)!r} is not a mainland number: use 11 digits for a "
-            "mobile or area code + number for a landline",
-            path=path,
-        )
-    return v
+            f"phone number {shown!r} holds characters other than digits; write the digits only, "
+            "e.g. 13800000007 or 0398-5812345", path=path)
+    if v.startswith("+") and not v.startswith("+86"):
+        raise ValidationError(
+            f"phone number {shown!r} is not a mainland number (+86); a resident's phone must be "
+            "a mainland mobile or landline", path=path)
+    if len(digits) == 11 and digits[0] == "1" and _cn_mobile().fullmatch(digits):
+        return digits  # the common case, by libphonenumber's own pattern of CN mobiles
+    if not v.startswith("+") and len(v) in (7, 8):
+        raise ValidationError(
+            f"phone number {shown!r} has no area code: a landline is written with its area code, "
+            "e.g. 0398-5812345 (义马 0398)", path=path)
+    try:
+        number = phonenumbers.parse(v, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            f"phone number {shown!r} is not a valid mainland number (checked with libphonenumber):"
+            " a mobile has 11 digits and starts with 13-19, a landline is 0 + area code + 7 or 8 "
+            "digits; check the digits", path=path)
+    kind = PhoneNumberType.to_string(phonenumbers.number_type(number))
+    if kind not in _FIXED_OR_MOBILE:
+        raise ValidationError(
+            f"phone number {shown!r} is a {kind.lower().replace('_', ' ')} number, not a mobile or "
+            "landline a resident can be reached at", path=path)
+    national = str(number.national_number)
+    return national if national.startswith("1") and len(national) == 11 else "0" + national
 
 
 @attrs.frozen

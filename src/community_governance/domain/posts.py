@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from community_governance.domain.pii_text import published
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, ValidationError
 
@@ -171,7 +172,7 @@ class PartyOrg:
     id: str
     kind: PartyOrgKind = attrs.field(converter=PartyOrgKind)
     unit_code: str
-    name: str
+    name: str = attrs.field(validator=published)
     parent_id: str | None = None
 
 
@@ -212,7 +213,7 @@ class PartnerUnit:
     """
 
     id: str
-    name: str
+    name: str = attrs.field(validator=published)
     kind: PartnerKind = attrs.field(converter=PartnerKind)
     community_codes: tuple[str, ...] = ()
 

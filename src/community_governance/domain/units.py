@@ -14,6 +14,7 @@ import re
 
 import attrs
 
+from community_governance.domain.pii_text import check_public_text
 from community_governance.errors import ValidationError
 
 __all__ = [
@@ -190,6 +191,7 @@ class Unit:
         validate_unit_code(self.kind, self.code, self.parent_code)
         if not self.name:
             raise ValidationError(f"{self.kind.value} {self.code} needs a name", path="name")
+        check_public_text(self.name, "name")
         if (self.parent_code is None) != (self.kind is UnitKind.COUNTY):
             raise ValidationError(
                 f"{self.kind.value} {self.code}: only a county has no parent unit; "
@@ -224,6 +226,7 @@ class Building:
 
     def __attrs_post_init__(self) -> None:
         validate_unit_code(UnitKind.BUILDING, self.code, self.community_code)
+        check_public_text(self.name, "name")
         if self.compound_code is not None:
             validate_unit_code(UnitKind.COMPOUND, self.compound_code, self.community_code)
         if self.grid_code is not None:

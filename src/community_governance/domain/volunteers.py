@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from community_governance.domain.pii_text import check_public_text, published
 from community_governance.errors import ValidationError
 
 __all__ = [
@@ -56,7 +57,7 @@ class VolunteerOrg:
     """
 
     id: str
-    name: str
+    name: str = attrs.field(validator=published)
     unit_code: str
     category: str = "general"
 
@@ -124,6 +125,10 @@ class ActivitySpec:
                                   path="capacity")
         if not self.category.strip():
             raise ValidationError("an activity needs a category for scoring", path="category")
+        # activities are listed in public
+        for value, path in ((self.title, "title"), (self.place, "place"),
+                            (self.organiser, "organiser")):
+            check_public_text(value, path)
 
 
 @attrs.frozen

@@ -54,6 +54,7 @@ __all__ = [
     "IMPORTERS",
     "ImportResult",
     "Importer",
+    "detect_encoding",
     "import_file",
     "read_table",
 ]
@@ -162,38 +163,119 @@ class _Table:
     file: str
     header: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, Any]], ...]
+    #: faults of the rows' shape (more cells than columns), reported with the cells' faults
+    errors: tuple[RowError, ...] = ()
 
 
 # ---------------------------------------------------------------------------------- reading
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("the CSV file is neither UTF-8 nor GB18030/GBK text; save it as "
-                          "'CSV UTF-8' from the spreadsheet", path="file")
+#: The encodings charset-normalizer may name for GB18030 text (its subsets included).
+_GB_FAMILY = frozenset({"gb18030", "gbk", "gb2312", "cp936", "hz", "hz_gb_2312"})
+_SAVE_ADVICE = ("open it in the spreadsheet and save it as 'CSV UTF-8' (CSV UTF-8（逗号分隔）), "
+                "or convert it, e.g. iconv -f {enc} -t UTF-8")
+
+
+def detect_encoding(data: bytes, name: str = "the file") -> str:
+    """The encoding a CSV file is read with: UTF-8 (with or without BOM) or GB18030/GBK.
+
+    UTF-8 is taken when the bytes decode as UTF-8; otherwise charset-normalizer weighs the
+    encodings the bytes could be in, and the GB18030 family (GB2312, GBK, GB18030) is taken when
+    it is among its best candidates (a short GBK file decodes as cleanly in the Korean CP949,
+    so a tie is read as GBK, the encoding Chinese Excel writes). Anything else (Big5 from Taiwan
+    or Hong Kong, Shift-JIS, UTF-16, Latin-1...) is refused: GB18030 would decode most of it
+    without an error, into garbled names.
+
+    Args:
+        data: the file's bytes.
+        name: the file's name, for messages.
+
+    Returns:
+        ``utf-8-sig`` or ``gb18030``.
+
+    Raises:
+        ValidationError: any other encoding; the message names what it looks like and how to
+            save the file as UTF-8.
+    """
+    try:
+        data.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    best = matches[0] if matches else None
+    guess = best.encoding if best is not None else None
+    tied = [m for m in matches
+            if best is not None and m.percent_chaos <= best.percent_chaos + 1.0]
+    for m in tied:
+        if {n.lower() for n in (m.encoding, *m.could_be_from_charset)} & _GB_FAMILY:
+            try:
+                data.decode("gb18030")
+                return "gb18030"
+            except UnicodeDecodeError:
+                break
+    # Chinese text that is not GB is most likely Big5: name it when it is among the best
+    big5 = [m for m in matches if m.encoding.lower() in ("big5", "big5hkscs", "cp950")
+            and best is not None and m.percent_chaos <= best.percent_chaos + 5.0]
+    if big5:
+        guess = big5[0].encoding
+    looks = {"big5": "Big5 (traditional Chinese, Taiwan/Hong Kong)",
+             "big5hkscs": "Big5-HKSCS (Hong Kong)", "cp950": "Big5 (Windows code page 950)",
+             "shift_jis": "Shift-JIS (Japanese)", "cp932": "Shift-JIS (Japanese)",
+             "euc_kr": "EUC-KR (Korean)", "utf_16": "UTF-16"}.get(
+        (guess or "").lower(), guess or "no text encoding at all (binary data?)")
+    raise ValidationError(
+        f"{name} is neither UTF-8 nor GB18030/GBK text: it looks like {looks}; import reads "
+        "UTF-8 (with or without BOM) or GB18030/GBK only, because any other encoding would be "
+        "stored as garbled names; " + _SAVE_ADVICE.format(enc=(guess or "ENCODING").upper()),
+        path="file")
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    text = _decode(path.read_bytes())
+    data = path.read_bytes()
+    text = data.decode(detect_encoding(data, path.name))
     reader = csv.reader(io.StringIO(text, newline=""))
-    for number, record in enumerate(reader, start=1):
-        yield number, list(record)
+    try:
+        records = [(number, list(record)) for number, record in enumerate(reader, start=1)]
+    except csv.Error as exc:
+        raise ValidationError(f"{path.name}: line {reader.line_num} is not valid CSV ({exc}); "
+                              "save the sheet again as CSV UTF-8", path="file") from None
+    yield from records
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    import openpyxl
+    import zipfile
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = book.worksheets[0]
-        for number, record in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(record)
-    finally:
-        book.close()
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+    except ImportError:  # pragma: no cover - the xlsx extra is missing
+        raise ValidationError(f"{path.name}: reading .xlsx needs openpyxl; install "
+                              "community-governance[xlsx] or save the sheet as CSV UTF-8",
+                              path="file") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            if not book.worksheets:
+                raise ValidationError(f"{path.name} has no worksheet; put the table on the first "
+                                      "sheet", path="file")
+            sheet = book.worksheets[0]
+            records = [(number, list(record)) for number, record in
+                       enumerate(sheet.iter_rows(values_only=True), start=1)]
+        finally:
+            book.close()
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+            TypeError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError(
+            f"{path.name} is not a readable Excel workbook (.xlsx): {type(exc).__name__}: "
+            f"{exc}; the file is damaged or not really an .xlsx (an old .xls, a CSV renamed, a "
+            "download cut short): open it in the spreadsheet and save it again as Excel "
+            "workbook (.xlsx) or CSV UTF-8", path="file") from None
+    yield from records
 
 
 Columns = tuple[tuple[str, bool, tuple[str, ...]], ...]
@@ -209,7 +291,10 @@ def read_table(kind: str, path: str | Path, columns: Columns | None = None) -> _
 
     Raises:
         FileImportError: the header has unknown or repeated columns, or misses required ones.
-        ValidationError: the file is not CSV or xlsx, or not readable text.
+            (A row with more cells than the header is kept in ``errors`` of the result, so that
+            its other cells and the other rows are still checked.)
+        ValidationError: the file is not CSV or xlsx, not UTF-8 or GB18030 text, or a damaged
+            workbook.
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -228,6 +313,7 @@ def read_table(kind: str, path: str | Path, columns: Columns | None = None) -> _
             lookup[a] = field
     header: list[str | None] = []
     errors: list[RowError] = []
+    row_errors: list[RowError] = []
     rows: list[tuple[int, dict[str, Any]]] = []
     width = 0
     for number, record in records:
@@ -261,16 +347,18 @@ def read_table(kind: str, path: str | Path, columns: Columns | None = None) -> _
         if all(_blank(c) for c in record):
             continue
         if len(record) > width and any(not _blank(c) for c in record[width:]):
-            errors.append(RowError(number, None, f"the row has {len(record)} cells but the "
-                                                 f"header only {width} columns"))
-            continue
+            extra = max(i for i, c in enumerate(record) if not _blank(c)) + 1
+            row_errors.append(RowError(number, None, f"the row has {extra} cells but the header "
+                                                     f"only {width} columns: a comma inside a "
+                                                     "cell, or a cell shifted; the other cells "
+                                                     "are checked as they stand"))
         rows.append((number, {f: record[i] if i < len(record) else None
                               for i, f in enumerate(header) if f is not None}))
     if not header:
         errors.append(RowError(1, None, "the file is empty: the first row must be the header"))
     if errors:
         raise FileImportError(p.name, errors)
-    return _Table(p.name, tuple(h for h in header if h), tuple(rows))
+    return _Table(p.name, tuple(h for h in header if h), tuple(rows), tuple(row_errors))
 
 
 def _blank(cell: Any) -> bool:
@@ -391,12 +479,44 @@ class Importer:
         raise NotImplementedError
 
 
+class _Faults:
+    """Collects the faults of a row's cells, so that every bad cell of a row is reported."""
+
+    def __init__(self) -> None:
+        self.items: list[_RowFault] = []
+
+    def __call__(self, fn: Callable[[], Any]) -> Any:
+        """``fn()``, or ``None`` with its fault recorded."""
+        try:
+            return fn()
+        except _RowFault as f:
+            self.items.append(f)
+        except ValidationError as exc:
+            self.items.append(_RowFault.of(exc))
+        return None
+
+    def done(self) -> None:
+        """Raise :class:`_RowFaults` if a cell was bad."""
+        if self.items:
+            raise _RowFaults(self.items)
+
+
+class _RowFaults(Exception):
+    """Several bad cells of one row."""
+
+    def __init__(self, faults: list[_RowFault]) -> None:
+        super().__init__(len(faults))
+        self.faults = faults
+
+
 def _collect(table: _Table, build: Callable[[int, dict[str, Any]], Any],
              errors: list[RowError]) -> list[tuple[int, Any]]:
     out = []
     for number, row in table.rows:
         try:
             out.append((number, build(number, row)))
+        except _RowFaults as many:
+            errors.extend(RowError(number, f.column, f.reason) for f in many.faults)
         except _RowFault as f:
             errors.append(RowError(number, f.column, f.reason))
         except ValidationError as exc:
@@ -414,7 +534,7 @@ class UnitsImporter(Importer):
     def validate(self, gov: Any, actor: Actor, table: _Table, today: dt.date) -> Parsed:
         errors: list[RowError] = []
 
-        def build(_n: int, row: dict[str, Any]) -> Unit:
+        def unit_kind(row: dict[str, Any]) -> UnitKind:
             raw_kind = _text(row, "kind", required=True) or ""
             try:
                 kind = _KIND_NAMES.get(raw_kind) or UnitKind(raw_kind.lower())
@@ -423,10 +543,18 @@ class UnitsImporter(Importer):
                                         "subdistrict, community, grid or compound") from None
             if kind is UnitKind.BUILDING:
                 raise _RowFault("kind", "buildings are imported with a buildings file")
-            code = _text(row, "code", required=True) or ""
-            validate_unit_code(kind, code)
-            return Unit(code, kind, _text(row, "name", required=True) or "",
-                        _text(row, "parent_code"))
+            return kind
+
+        def build(_n: int, row: dict[str, Any]) -> Unit:
+            cell = _Faults()
+            kind = cell(lambda: unit_kind(row))
+            code = cell(lambda: _text(row, "code", required=True))
+            name = cell(lambda: _text(row, "name", required=True))
+            parent = cell(lambda: _text(row, "parent_code"))
+            if kind is not None and code is not None:
+                cell(lambda: validate_unit_code(kind, code))
+            cell.done()
+            return Unit(code, kind, name, parent)
 
         parsed = _collect(table, build, errors)
         wanted = {u.code for _, u in parsed} | {u.parent_code for _, u in parsed if u.parent_code}
@@ -471,12 +599,17 @@ class BuildingsImporter(Importer):
         errors: list[RowError] = []
 
         def build(_n: int, row: dict[str, Any]) -> Building:
-            planned = _number(row, "households_planned", int)
-            return Building(
-                _text(row, "code", required=True) or "", _text(row, "name", required=True) or "",
-                _text(row, "community_code", required=True) or "", _text(row, "compound_code"),
-                _text(row, "grid_code"), _number(row, "x", float), _number(row, "y", float),
-                planned or 0)
+            cell = _Faults()
+            planned = cell(lambda: _number(row, "households_planned", int))
+            values = (cell(lambda: _text(row, "code", required=True)),
+                      cell(lambda: _text(row, "name", required=True)),
+                      cell(lambda: _text(row, "community_code", required=True)),
+                      cell(lambda: _text(row, "compound_code")),
+                      cell(lambda: _text(row, "grid_code")),
+                      cell(lambda: _number(row, "x", float)),
+                      cell(lambda: _number(row, "y", float)))
+            cell.done()
+            return Building(*values, planned or 0)
 
         parsed = _collect(table, build, errors)
         wanted: set[str] = set()
@@ -518,15 +651,19 @@ class HouseholdsImporter(Importer):
         errors: list[RowError] = []
 
         def build(_n: int, row: dict[str, Any]) -> Household:
-            building = _text(row, "building_code", required=True) or ""
-            validate_unit_code(UnitKind.BUILDING, building)
-            door = _text(row, "door", required=True) or ""
-            key = _text(row, "id") or f"{building}-{door}"
+            cell = _Faults()
+            building = cell(lambda: _text(row, "building_code", required=True)) or ""
+            if building:
+                cell(lambda: validate_unit_code(UnitKind.BUILDING, building))
+            door = cell(lambda: _text(row, "door", required=True)) or ""
+            key = cell(lambda: _text(row, "id")) or f"{building}-{door}"
             if len(key) > 48:
-                raise _RowFault("id", f"household key {key!r} is longer than 48 characters")
-            registered = _date(row, "registered_on")
+                cell.items.append(_RowFault("id", f"household key {key!r} is longer than 48 "
+                                                  "characters"))
+            registered = cell(lambda: _date(row, "registered_on"))
             if registered is not None and registered > today:
-                raise _RowFault("registered_on", f"{registered} is in the future")
+                cell.items.append(_RowFault("registered_on", f"{registered} is in the future"))
+            cell.done()
             return Household(key, building, door, registered)
 
         parsed = _collect(table, build, errors)
@@ -596,6 +733,8 @@ class ResidentsImporter(Importer):
             for f in faults:
                 errors.append(RowError(number, f.column, f.reason))
             if faults:
+                if household is not None:  # still checked, so every error shows in one run
+                    faulted.append((number, household))
                 raise _Skip
             numbers[number] = idn.number
             for w in idn.warnings:
@@ -605,15 +744,21 @@ class ResidentsImporter(Importer):
                                party_member=party, id=key, moved_in=moved)
 
         parsed: list[tuple[int, NewResident]] = []
+        faulted: list[tuple[int, str]] = []
         for number, row in table.rows:
             try:
                 parsed.append((number, build(number, row)))
             except _Skip:
                 continue
         found = gov.registry.existing_keys(
-            actor, household_ids={n.household_id for _, n in parsed},
+            actor, household_ids={n.household_id for _, n in parsed} | {h for _, h in faulted},
             resident_ids={n.id for _, n in parsed if n.id},
             id_numbers=set(numbers.values()))
+        for number, household in faulted:
+            if household not in found.households:
+                errors.append(RowError(number, "household_id",
+                                       f"household {household} is not stored; import the "
+                                       "households file first"))
         seen_numbers: dict[str, int] = {}
         seen_ids: dict[str, int] = {}
         items: list[NewResident] = []
@@ -718,6 +863,7 @@ def import_file(gov: Any, kind: str, path: str | Path, *, actor: Actor) -> Impor
     table = read_table(kind, path, importer.columns)
     today = gov.now().in_timezone(gov.timezone).date()
     items, errors, warnings = importer.validate(gov, actor, table, today)
+    errors = [*table.errors, *errors]
     if errors:
         raise FileImportError(table.file, sorted(errors, key=lambda e: e.row))
     count = importer.write(gov, actor, items) if items else 0

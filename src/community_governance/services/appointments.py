@@ -32,6 +32,7 @@ from community_governance.domain.appointments import (
     Slot,
     next_assist_status,
 )
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.posts import PostKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import working_day_calendar
@@ -361,7 +362,8 @@ class AppointmentsService(Service):
             self._assist_event(op, rid, "request", AssistStatus.REQUESTED,
                                "期限为暂定（节假日安排尚未发布）" if provisional else "")
             return AssistRequest(rid, kind, resident_id, building, matter_code,
-                                 description.strip(), AssistStatus.REQUESTED, None, due,
+                                 mask_personal_numbers(description.strip()),
+                                 AssistStatus.REQUESTED, None, due,
                                  due_provisional=provisional)
 
     def _assist_event(self, op: Operation, rid: str, event: str, status: AssistStatus,
@@ -408,9 +410,9 @@ class AppointmentsService(Service):
                 raise ConflictError(f"request {row.id} changed meanwhile; reload it")
             self._assist_event(op, row.id, event.value, new, note)
             return AssistRequest(row.id, row.kind, row.resident_id, row.building_code,
-                                 row.matter_code, row.description, new,
+                                 row.matter_code, mask_personal_numbers(row.description), new,
                                  changes.get("staff_id", row.staff_id), row.due,
-                                 changes.get("outcome", row.outcome),
+                                 mask_personal_numbers(changes.get("outcome", row.outcome)),
                                  due_provisional=bool(row.due_provisional))
 
     def assign_assistance(self, actor: Actor, request_id: str, staff_id: str) -> AssistRequest:
@@ -450,6 +452,7 @@ class AppointmentsService(Service):
                 q = q.where(s.staff_id == staff_id)
             rows = op.uow.conn.execute(q.order_by(s.requested_at, s.id)).all()
         return [AssistRequest(r.id, r.kind, r.resident_id, r.building_code, r.matter_code,
-                              r.description, r.status, r.staff_id, r.due, r.outcome,
+                              mask_personal_numbers(r.description), r.status, r.staff_id, r.due,
+                              mask_personal_numbers(r.outcome),
                               due_provisional=bool(r.due_provisional))
                 for r in rows]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from community_governance.domain import actions as A
 from community_governance.domain.access import Action, Actor, Target
 from community_governance.domain.funds import to_fen, to_money
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.points import (
     CharityGiveOut,
     CharityLot,
@@ -83,12 +84,14 @@ def _fen(value: Decimal | int | str) -> int:
 
 
 def _donation(r: Any) -> Donation:
-    return Donation(r.id, r.community_code, r.donor, r.category, r.condition, r.quantity,
+    return Donation(r.id, r.community_code, mask_personal_numbers(r.donor), r.category,
+                    r.condition, r.quantity,
                     int(r.estimated_value_fen), r.received_on, r.status)
 
 
 def _lot(r: Any) -> CharityLot:
-    return CharityLot(r.id, r.donation_id, r.community_code, r.category, r.description,
+    return CharityLot(r.id, r.donation_id, r.community_code, r.category,
+                      mask_personal_numbers(r.description),
                       r.condition, r.quantity, int(r.unit_value_fen))
 
 
@@ -137,7 +140,7 @@ class CharityService(Service):
                 condition=condition, quantity=quantity, estimated_value_fen=fen,
                 received_on=op.today, status="received"))
             op.touch("donation", don_id)
-            return d
+            return attrs.evolve(d, donor=mask_personal_numbers(d.donor))
 
     def sort(self, actor: Actor, donation_id: str, lots: Sequence[LotSpec], *,
              discarded: int = 0) -> list[CharityLot]:
@@ -188,7 +191,8 @@ class CharityService(Service):
             if moved != 1:
                 raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
             op.touch("donation", donation_id)
-            return out
+            return [attrs.evolve(x, description=mask_personal_numbers(x.description))
+                    for x in out]
 
     def give_out(self, actor: Actor, lot_id: str, resident_id: str, quantity: int = 1, *,
                  key: str) -> CharityGiveOut:

@@ -34,6 +34,7 @@ from community_governance.domain.access import (
     Target,
 )
 from community_governance.domain.chain import GENESIS, link
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.points import STOCK_CHECKS as _STOCK_CHECKS
 from community_governance.domain.points import (
     AwardThreshold,
@@ -350,8 +351,8 @@ def entry_from_row(r: Any) -> PointsEntry:
     return PointsEntry(
         id=r.id, resident_id=r.resident_id, kind=EntryKind(r.kind), amount=r.amount,
         balance_after=r.balance_after, at=r.at, day=r.day, idempotency_key=r.idempotency_key,
-        reverses_id=r.reverses_id, community_code=r.community_code, reason=r.reason,
-        activity_id=r.activity_id,
+        reverses_id=r.reverses_id, community_code=r.community_code,
+        reason=mask_personal_numbers(r.reason), activity_id=r.activity_id,
     )
 
 
@@ -430,7 +431,8 @@ def post_entry(
     return PointsEntry(
         id=int(new_id), resident_id=rid, kind=kind, amount=amount, balance_after=int(balance),
         at=op.now, day=today, idempotency_key=key, reverses_id=reverses_id,
-        community_code=resident.community_code, reason=reason, activity_id=activity_id,
+        community_code=resident.community_code, reason=mask_personal_numbers(reason),
+        activity_id=activity_id,
     )
 
 

@@ -8,8 +8,13 @@ its sums: the books still balance, with the person anonymised.
 
 Other capabilities' tables take part without this module knowing them: every table with a
 foreign key to ``residents.id`` is included in the export, and columns declared with
-``sa.Column(..., info={"personal": True})`` in such tables are blanked on erasure (do not mark
-columns of append-only journals: their rows cannot be changed).
+``sa.Column(..., info={"personal": True})`` in such tables are blanked on erasure, or set to
+``info["erased_as"]`` when given (do not mark columns of append-only journals: their rows cannot
+be changed). The cases a resident reported lose the reporter's name, phone and description (the
+resident's own words), volunteers their skills and availability, assisted-service requests
+their description; amounts, statuses and journals are untouched, so every ledger still
+balances. Free text in append-only journals (points reasons, case notes) cannot be changed: it
+is masked on every way out instead.
 """
 
 from __future__ import annotations
@@ -82,6 +87,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def _blank(column: sa.Column[Any]) -> Any:
+    if "erased_as" in column.info:
+        return column.info["erased_as"]
     if column.nullable:
         return None
     if isinstance(column.type, sa.String | sa.Text):
@@ -368,9 +375,11 @@ class PrivacyService:
             for table, cols in tables_referencing_residents():
                 personal = personal_columns(table)
                 if personal and table.name not in _OWN_HEADINGS:
-                    conn.execute(table.update().where(sa.or_(*(c == resident_id for c in cols)))
-                                 .values({c.name: _blank(c) for c in personal}))
-                    op.touch(table.name, f"resident={resident_id}")
+                    done = conn.execute(
+                        table.update().where(sa.or_(*(c == resident_id for c in cols)))
+                        .values({c.name: _blank(c) for c in personal}))
+                    if done.rowcount:
+                        op.touch(table.name, f"resident={resident_id}")
             op.touch("resident", resident_id)
             op.detail["reason"] = reason.strip()
             return Resident(resident_id, ERASED_NAME, None, None, Relation(r.relation), None,

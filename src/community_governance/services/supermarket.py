@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from community_governance.domain import actions as A
 from community_governance.domain.access import Action, Actor, Target
+from community_governance.domain.pii_text import check_public_text, mask_personal_numbers
 from community_governance.domain.points import (
     EntryKind,
     Item,
@@ -70,7 +71,9 @@ _REDEMPTION_INSERT = _rd.insert()
 
 
 def _item(r: Any) -> Item:
-    return Item(r.id, r.community_code, r.name, r.price_points, r.stock, bool(r.active))
+    # the listing is public: a number stored before names were checked is masked on the way out
+    return Item(r.id, r.community_code, mask_personal_numbers(r.name), r.price_points, r.stock,
+                bool(r.active))
 
 
 def _check_quantity(q: object, path: str = "quantity") -> int:
@@ -134,7 +137,8 @@ class SupermarketService(Service):
 
         Raises:
             NotFound: the community does not exist.
-            ValidationError: a bad price or stock.
+            ValidationError: a bad price or stock, or a name holding an ID or mobile number
+                (the listing is public).
             ConflictError: the item key exists.
         """
         check_points(price_points, "price_points")
@@ -143,6 +147,7 @@ class SupermarketService(Service):
                                   path="stock")
         if not name.strip():
             raise ValidationError("an item needs a name", path="name")
+        check_public_text(name, "name")
         item_id = id or f"I{uuid.uuid4().hex[:12]}"
         with self._write(actor, "supermarket.add_item") as op:
             kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(

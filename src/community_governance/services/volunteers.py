@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community_governance.domain import actions as A
 from community_governance.domain.access import Action, Actor, Target
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.points import EntryKind, month_of, request_fingerprint
 from community_governance.domain.posts import PostKind as P
 from community_governance.domain.volunteers import (
@@ -95,13 +96,17 @@ class NewVolunteer:
 
 
 def _activity(r: Any) -> Activity:
-    return Activity(r.id, r.title, r.unit_code, r.community_code, r.category, r.place, r.start,
-                    r.end, r.capacity, r.org_id, r.organiser, r.signed_up)
+    # activities are listed in public: their text is checked at write and masked here (old rows)
+    m = mask_personal_numbers
+    return Activity(r.id, m(r.title), r.unit_code, r.community_code, r.category, m(r.place),
+                    r.start, r.end, r.capacity, r.org_id, m(r.organiser), r.signed_up)
 
 
 def _volunteer(r: Any) -> Volunteer:
-    return Volunteer(r.resident_id, r.community_code, tuple(s for s in r.skills.split(",") if s),
-                     r.availability, r.registered_on)
+    m = mask_personal_numbers
+    return Volunteer(r.resident_id, r.community_code,
+                     tuple(m(s) for s in r.skills.split(",") if s), m(r.availability),
+                     r.registered_on)
 
 
 def _residents(op: Operation, ids: Sequence[str]) -> dict[str, ResidentRef]:
@@ -159,8 +164,9 @@ class VolunteersService(Service):
                 rows.append({"resident_id": n.resident_id, "community_code": ref.community_code,
                              "skills": ",".join(skills), "availability": n.availability,
                              "registered_on": op.today})
-                out.append(Volunteer(n.resident_id, ref.community_code, skills,
-                                     n.availability, op.today))
+                out.append(Volunteer(n.resident_id, ref.community_code,
+                                     tuple(mask_personal_numbers(s) for s in skills),
+                                     mask_personal_numbers(n.availability), op.today))
             taken = [r for c in chunks(sorted(seen)) for r in op.uow.conn.execute(
                 sa.select(_vo.c.resident_id).where(_vo.c.resident_id.in_(c))).scalars()]
             if taken:
@@ -288,7 +294,8 @@ class VolunteersService(Service):
                 resident_id=resident_id, title=title.strip(), on=on, minutes=minutes,
                 org_id=org_id)).inserted_primary_key[0]  # type: ignore[index]
             op.touch("training", new_id)
-            return Training(int(new_id), resident_id, title.strip(), on, minutes, org_id)
+            return Training(int(new_id), resident_id, mask_personal_numbers(title.strip()), on,
+                            minutes, org_id)
 
     def trainings(self, actor: Actor, resident_id: str) -> list[Training]:
         """A volunteer's training records, oldest first."""
@@ -298,7 +305,8 @@ class VolunteersService(Service):
             if resident_id not in refs or not op.visible(VOLUNTEER_READ,
                                                          refs[resident_id].target()):
                 raise NotFound("resident", resident_id, "or outside your scope")
-            return [Training(r.id, r.resident_id, r.title, r.on, r.minutes, r.org_id)
+            return [Training(r.id, r.resident_id, mask_personal_numbers(r.title), r.on,
+                             r.minutes, r.org_id)
                     for r in op.uow.conn.execute(sa.select(vt).where(
                         vt.c.resident_id == resident_id).order_by(vt.c.on, vt.c.id))]
 

@@ -115,9 +115,17 @@ def invalid_id_numbers(draw: st.DrawFn, today: dt.date = TODAY) -> str:
 
 
 def phones() -> st.SearchStrategy[str]:
-    """Mainland mobile numbers."""
+    """Mainland mobile numbers in the ranges libphonenumber knows (what the registry accepts)."""
+    from community_governance.domain.people import validate_phone
+
+    def valid(number: str) -> bool:
+        try:
+            return validate_phone(number) == number
+        except ValueError:
+            return False
+
     return st.builds(lambda p, n: f"1{p}{n:09d}", st.sampled_from("3456789"),
-                     st.integers(0, 999_999_999))
+                     st.integers(0, 999_999_999)).filter(valid)
 
 
 def community_codes(county: str = "411281") -> st.SearchStrategy[str]:

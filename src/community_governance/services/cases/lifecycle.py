@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from community_governance.domain.access import Action, Actor, ActorKind, Principal, Target, can
+from community_governance.domain.actions import RESIDENT_READ_ID
 from community_governance.domain.cases import (
     OPEN_STATUSES,
     Case,
@@ -29,6 +30,8 @@ from community_governance.domain.cases import (
     validate_satisfaction,
 )
 from community_governance.domain.chain import GENESIS
+from community_governance.domain.people import validate_phone
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.errors import ConflictError, InvalidTransition, NotFound, ValidationError
 from community_governance.services.base import Operation, load_posts
 from community_governance.services.cases.common import (
@@ -212,7 +215,8 @@ class LifecycleMixin(CaseRouting):
             "building_code": b.code, "grid_code": b.grid_code,
             "community_code": b.community_code, "household_id": household_id,
             "reporter_id": reporter_id, "reporter_name": reporter_name,
-            "reporter_phone": self._gov.cipher.seal(reporter_phone), "handler_id": None,
+            "reporter_phone": self._gov.cipher.seal(
+                validate_phone(reporter_phone, "reporter_phone")), "handler_id": None,
             "reported_at": when, "deadline": deadline,
             "deadline_provisional": provisional, "updated_at": when, "seq": 1,
             "escalations": 0, "lat": lat, "long": long, "media_url": media_url,
@@ -473,17 +477,33 @@ class LifecycleMixin(CaseRouting):
 
     # ------------------------------------------------------------------ reading
 
-    def get(self, actor: Actor, case_id: str) -> Case:
+    def get(self, actor: Actor, case_id: str, *, reveal: bool = False,
+            reason: str | None = None) -> Case:
         """One case (the reporter's name as stored; phones are never returned).
+
+        ID and mobile numbers someone typed into the description are masked, unless
+        ``reveal`` is asked with a reason by an actor who may read ID numbers there
+        (``resident.read_id_number``: the community office and above, or the reporter); the
+        reading is then written to the access log. A grid leader never sees them in full.
 
         Raises:
             NotFound: no such case.
-            PermissionDenied: the case is outside the actor's scope.
+            PermissionDenied: the case is outside the actor's scope, or ``reveal`` without the
+                right.
+            ValidationError: ``reveal`` without a reason.
         """
+        if reveal and (not reason or not reason.strip()):
+            raise ValidationError("revealing the numbers in a case's text needs a reason, kept "
+                                  "in the access log; pass reason=...", path="reason")
         with self._read(actor, "cases.get") as op:
             row = self._row(op, case_id)
-            op.require(CASE_READ, self._read_target(row))
-            return self._case(row, self._addresses(op, [row.building_code])[row.building_code])
+            target = self._read_target(row)
+            op.require(CASE_READ, target)
+            if reveal:
+                op.require(RESIDENT_READ_ID, target)
+                op.log_access(RESIDENT_READ_ID, target, (reason or "").strip())
+            return self._case(row, self._addresses(op, [row.building_code])[row.building_code],
+                              reveal=reveal)
 
     def history(self, actor: Actor, case_id: str) -> list[Transition]:
         """Every recorded step of a case, in order (流转记录)."""
@@ -498,7 +518,7 @@ class LifecycleMixin(CaseRouting):
             from_status=CaseStatus(r.from_status) if r.from_status else None,
             to_status=CaseStatus(r.to_status), actor=r.actor, at=r.at,
             level=RouteLevel(r.level), unit_code=r.unit_code, handler_id=r.handler_id,
-            note=r.note) for r in rows]
+            note=mask_personal_numbers(r.note)) for r in rows]
 
     def list_cases(
         self, actor: Actor, *, status: CaseStatus | str | Iterable[CaseStatus | str] | None = None,

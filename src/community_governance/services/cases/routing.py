@@ -24,6 +24,7 @@ from community_governance.domain.cases import (
     RouteStep,
     next_status,
 )
+from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_each, expect_int, working_day_calendar
@@ -216,10 +217,13 @@ class CaseRouting(Service):
     def _route(row: Any) -> list[RouteStep]:
         return [RouteStep(RouteLevel(lv), unit, dept) for lv, unit, dept in json.loads(row.route)]
 
-    def _case(self, row: Any, address: str = "") -> Case:
+    def _case(self, row: Any, address: str = "", *, reveal: bool = False) -> Case:
+        """The case of a row; ID and mobile numbers typed into the description are masked
+        unless ``reveal`` (the caller asked, with the right and a reason)."""
         return Case(
             id=row.id, category=row.category, channel=Channel(row.channel),
-            description=row.description, status=CaseStatus(row.status),
+            description=row.description if reveal else mask_personal_numbers(row.description),
+            status=CaseStatus(row.status),
             level=RouteLevel(row.level), unit_code=row.unit_code, department=row.department,
             building_code=row.building_code, grid_code=row.grid_code,
             community_code=row.community_code, household_id=row.household_id,

@@ -34,7 +34,7 @@ appointments = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("booked_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default="", info={"personal": True}),
     sa.CheckConstraint("seat >= 1", name="seat_positive"),
 )
 # No double booking: a live appointment holds its (centre, slot, seat), and a resident holds at
@@ -57,7 +57,8 @@ assisted_services = sa.Table(
               index=True),
     sa.Column("building_code", sa.String(24), nullable=False, index=True),
     sa.Column("matter_code", sa.String(16)),
-    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False,
+              info={"personal": True, "erased_as": "（内容已删除：居民的个人信息已注销）"}),
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("staff_id", sa.String(40), index=True),
     sa.Column("requested_at", UTCDateTime, nullable=False),
@@ -65,7 +66,7 @@ assisted_services = sa.Table(
     # the due day was counted through a provisional year (no official notice yet)
     sa.Column("due_provisional", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("finished_at", UTCDateTime),
-    sa.Column("outcome", sa.Text, nullable=False, server_default=""),
+    sa.Column("outcome", sa.Text, nullable=False, server_default="", info={"personal": True}),
 )
 
 assist_events = sa.Table(

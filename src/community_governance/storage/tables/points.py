@@ -21,8 +21,9 @@ volunteers = sa.Table(
     sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
     sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
               index=True),
-    sa.Column("skills", sa.Text, nullable=False, server_default=""),
-    sa.Column("availability", sa.Text, nullable=False, server_default=""),
+    sa.Column("skills", sa.Text, nullable=False, server_default="", info={"personal": True}),
+    sa.Column("availability", sa.Text, nullable=False, server_default="",
+              info={"personal": True}),
     sa.Column("registered_on", sa.Date, nullable=False),
 )
 
@@ -51,7 +52,7 @@ volunteer_trainings = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
               index=True),
-    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False, info={"personal": True}),
     sa.Column("on", sa.Date, nullable=False),
     sa.Column("minutes", sa.Integer, nullable=False),
     sa.Column("org_id", sa.String(40), sa.ForeignKey("volunteer_orgs.id")),

@@ -1,0 +1,394 @@
+"""Personal numbers typed into free text (自由文本中的个人信息): one scanner, one masking.
+
+People type ID numbers (居民身份证号码) and mobile numbers (手机号码) into every text box: a case
+description (事务描述), a points reason, a volunteer's availability, a donor's name. This module
+finds them however they were typed and masks them in the forms the structured fields use
+(:func:`~community_governance.domain.idnumber.mask_id_number`,
+:func:`~community_governance.domain.idnumber.mask_phone`):
+
+- full-width digits and letters (``１３８００００００07``, ``Ｘ``), as Chinese input methods give;
+- separators inside a number: spaces (also the ideographic space), hyphens and dots
+  (``138-0000-0007``, ``411281 19510101 0012``, ``138.0000.0007``);
+- a country prefix on mobiles: ``+86``, ``86``, ``0086``;
+- numbers run together with no separator (``41128119510101001213800000007``).
+
+What it looks for:
+
+- an 18-character ID number: a real province code, a real birth date (1880-2099) in digits
+  7-14, then three digits and a digit or ``X`` (a wrong check character is still someone's
+  number, mistyped, so it is still masked);
+- a 15-digit legacy ID number: a province code and a real ``YYMMDD`` birth date;
+- a mainland mobile number: ``1[3-9]`` and nine more digits;
+- a landline with its area code (``0398-5812345``): masked in free text, but not refused in a
+  public field (an office's number may be published).
+
+It stays away from money amounts, dates, case numbers and unit codes: a number is found only
+where it starts at the beginning of a group of digits (or right after another number found in
+the same group) and ends at the end of a group (or right before another). A 12-digit unit code
+such as ``419001001001`` has a mobile-shaped tail (``19001001001``) and is left alone, because
+that tail does not start where the group starts.
+
+The module is pure (no I/O): the services apply :func:`mask_personal_numbers` to free text on
+every way out, and :func:`check_public_text` to free text written to a field that is published.
+:data:`TEXT_FIELDS` classifies every text column of the schema, so a new column cannot be added
+without deciding how it is treated (a test enforces it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+
+import attrs
+
+from community_governance.domain.idnumber import PROVINCES, mask_id_number, mask_phone
+from community_governance.errors import ValidationError
+
+__all__ = [
+    "TEXT_FIELDS",
+    "FieldClass",
+    "Found",
+    "PersonalNumber",
+    "check_public_text",
+    "find_personal_numbers",
+    "mask_personal_numbers",
+    "normalise_digits",
+    "published",
+]
+
+# Full-width digits, letters X/x, plus, hyphen, dot and the ideographic space, one for one (the
+# text keeps its length, so spans found in the normalised text are spans of the original).
+_FULL_WIDTH = str.maketrans(
+    {**{0xFF10 + i: str(i) for i in range(10)}, 0xFF38: "X", 0xFF58: "x", 0xFF0B: "+",
+     0xFF0D: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-",
+     0x2212: "-", 0xFF0E: ".", 0x3000: " ", 0x00A0: " ", 0x2009: " ", 0x202F: " "})
+_HAS_DIGIT = re.compile(r"[0-9\uFF10-\uFF19]")
+_WIDE = re.compile("[" + "".join(chr(c) for c in _FULL_WIDTH) + "]")
+# A run: groups of digits (an ID number's last character may be X) joined by at most three
+# separator characters (``138 - 0000 - 0007``).
+_GROUP = r"[0-9][0-9Xx]*"
+_RUN = re.compile(rf"{_GROUP}(?:[ \-.]{{1,3}}{_GROUP})*")
+_SEPARATORS = " -."
+
+
+class PersonalNumber(enum.StrEnum):
+    """The kinds of personal number the scanner finds."""
+
+    ID_NUMBER = "id_number"  #: 居民身份证号码 (18 characters)
+    LEGACY_ID_NUMBER = "legacy_id_number"  #: 15-digit first-generation number
+    MOBILE = "mobile"  #: 手机号码
+    LANDLINE = "landline"  #: 固定电话 with its area code (masked, not refused: offices have one)
+
+
+@attrs.frozen
+class Found:
+    """One personal number in a text.
+
+    Attributes:
+        kind: what it is.
+        start: where it starts in the text (a country prefix is not part of it).
+        end: where it ends (exclusive).
+        value: the number without separators, half-width (``X`` kept as typed).
+    """
+
+    kind: PersonalNumber
+    start: int
+    end: int
+    value: str
+
+    @property
+    def masked(self) -> str:
+        """The masked form the structured fields use (``4112**********0012``,
+        ``138****0007``)."""
+        if self.kind in (PersonalNumber.MOBILE, PersonalNumber.LANDLINE):
+            return mask_phone(self.value) or ""
+        return mask_id_number(self.value)
+
+
+def normalise_digits(text: str) -> str:
+    """``text`` with full-width digits, ``Ｘ``, ``＋``, dashes, dots and spaces made half-width.
+
+    The result has the same length as ``text`` (one character for one).
+    """
+    return text.translate(_FULL_WIDTH)
+
+
+def _real_date(year: int, month: int, day: int) -> bool:
+    if not 1880 <= year <= 2099:
+        return False
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _id18(d: str) -> bool:
+    return (len(d) == 18 and d[:17].isdigit() and (d[17].isdigit() or d[17] in "Xx")
+            and d[:2] in PROVINCES and _real_date(int(d[6:10]), int(d[10:12]), int(d[12:14])))
+
+
+def _id15(d: str) -> bool:
+    return (len(d) == 15 and d.isdigit() and d[:2] in PROVINCES
+            and _real_date(1900 + int(d[6:8]), int(d[8:10]), int(d[10:12])))
+
+
+def _mobile(d: str) -> bool:
+    return len(d) == 11 and d.isdigit() and d[0] == "1" and d[1] in "3456789"
+
+
+def _landline(d: str) -> bool:
+    return len(d) in (11, 12) and d.isdigit() and d[0] == "0" and d[1] != "0"
+
+
+def _pieces_at(d: str, p: int) -> list[tuple[int, int, int, PersonalNumber]]:
+    """Numbers that could start at ``p`` of the digits ``d``: (prefix, number start, end, kind),
+    longest first."""
+    out: list[tuple[int, int, int, PersonalNumber]] = []
+    if _id18(d[p:p + 18]):
+        out.append((p, p, p + 18, PersonalNumber.ID_NUMBER))
+    for prefix in ("0086", "86"):
+        if d.startswith(prefix, p) and _mobile(d[p + len(prefix):p + len(prefix) + 11]):
+            out.append((p, p + len(prefix), p + len(prefix) + 11, PersonalNumber.MOBILE))
+    if _id15(d[p:p + 15]):
+        out.append((p, p, p + 15, PersonalNumber.LEGACY_ID_NUMBER))
+    if _mobile(d[p:p + 11]):
+        out.append((p, p, p + 11, PersonalNumber.MOBILE))
+    for n in (12, 11):
+        if _landline(d[p:p + n]):
+            out.append((p, p, p + n, PersonalNumber.LANDLINE))
+    out.sort(key=lambda x: x[2] - x[0], reverse=True)
+    return out
+
+
+def _tile(d: str, p: int, cuts: frozenset[int],
+          memo: dict[int, list[tuple[int, int, PersonalNumber]] | None],
+          ) -> list[tuple[int, int, PersonalNumber]] | None:
+    """Numbers that tile ``d`` from ``p`` up to the next cut (a group boundary), or ``None``."""
+    if p in memo:
+        return memo[p]
+    memo[p] = None
+    for _prefix, start, end, kind in _pieces_at(d, p):
+        if end in cuts:
+            memo[p] = [(start, end, kind)]
+            break
+        rest = _tile(d, end, cuts, memo)
+        if rest is not None:
+            memo[p] = [(start, end, kind), *rest]
+            break
+    return memo[p]
+
+
+def find_personal_numbers(text: str) -> list[Found]:
+    """Every ID number and mobile number in ``text``, in order.
+
+    Args:
+        text: any free text.
+
+    Returns:
+        What was found, with spans into ``text`` itself.
+    """
+    if not text or not _HAS_DIGIT.search(text):
+        return []
+    norm = normalise_digits(text) if _WIDE.search(text) else text
+    found: list[Found] = []
+    for run in _RUN.finditer(norm):
+        if run.end() - run.start() < 11:  # too short for any number looked for
+            continue
+        chars: list[int] = []  # position in the text of each digit of the run
+        cuts = {0}
+        for i in range(run.start(), run.end()):
+            c = norm[i]
+            if c in _SEPARATORS:
+                cuts.add(len(chars))
+            else:
+                chars.append(i)
+        cuts.add(len(chars))
+        d = "".join(norm[i] for i in chars)
+        frozen = frozenset(cuts)
+        memo: dict[int, list[tuple[int, int, PersonalNumber]] | None] = {}
+        p = 0
+        while p < len(d):
+            tiled = _tile(d, p, frozen, memo) if p in frozen else None
+            if tiled:
+                for start, end, kind in tiled:
+                    found.append(Found(kind, chars[start], chars[end - 1] + 1, d[start:end]))
+                p = tiled[-1][1]
+                continue
+            p = min((c for c in frozen if c > p), default=len(d))
+    return found
+
+
+def mask_personal_numbers(text: str) -> str:
+    """``text`` with every ID and mobile number replaced by its masked form.
+
+    >>> mask_personal_numbers("李先生 １３８００００００07")
+    '李先生 138****0007'
+    >>> mask_personal_numbers("身份证411281 19510101 0012，电话138-0000-0007")
+    '身份证4112**********0012，电话138****0007'
+    """
+    found = find_personal_numbers(text)
+    if not found:
+        return text
+    parts: list[str] = []
+    last = 0
+    for f in found:
+        parts.append(text[last:f.start])
+        parts.append(f.masked)
+        last = f.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def check_public_text(value: str | None, path: str) -> str | None:
+    """Refuse free text for a published field when it holds an ID or mobile number.
+
+    Args:
+        value: the text to be written (``None`` passes).
+        path: the field, for the message (e.g. ``counterparty``).
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        ValidationError: it holds a personal number; the message names the field, what was
+            found (masked), the rule and the fix.
+    """
+    if not value:
+        return value
+    found = [f for f in find_personal_numbers(value) if f.kind is not PersonalNumber.LANDLINE]
+    if not found:
+        return value
+    what = ", ".join(f"{'a mobile number' if f.kind is PersonalNumber.MOBILE else 'an ID number'}"
+                     f" ({f.masked})" for f in found)
+    raise ValidationError(
+        f"{path} is published, and the text holds {what}: personal numbers (ID or mobile "
+        "numbers) may not be written to a public field; remove the number (write the name "
+        "only, e.g. '李先生', and keep contact numbers in the resident's record)", path=path)
+
+
+def published(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    """An attrs validator for a published text field: :func:`check_public_text`."""
+    check_public_text(value, attribute.name)
+
+
+class FieldClass(enum.StrEnum):
+    """How a text column of the schema is treated on the way out."""
+
+    CODE = "code"  #: keys, codes, enums, times, JSON the library writes: no free text
+    PERSONAL = "personal"  #: a structured personal field (name, ID number, phone): own rules
+    FREE = "free"  #: free text people type: masked on every way out
+    PUBLIC = "public"  #: free text that is published: refused at write when it holds a number
+    #: text officials write to publish (the service guide, service centres): published as
+    #: written, contact numbers there are published on purpose; masked in logs like all text
+    OFFICIAL = "official"
+
+
+_C, _P, _F, _U = FieldClass.CODE, FieldClass.PERSONAL, FieldClass.FREE, FieldClass.PUBLIC
+_O = FieldClass.OFFICIAL
+
+#: Every text column of the schema (``table.column``) and its class. Columns not named here are
+#: an error of the test suite (``tests/permissions/test_free_text.py``).
+TEXT_FIELDS: dict[str, FieldClass] = {
+    # core
+    "units.code": _C, "units.kind": _C, "units.name": _U, "units.parent_code": _C,
+    "buildings.code": _C, "buildings.community_code": _C, "buildings.compound_code": _C,
+    "buildings.grid_code": _C,
+    "households.id": _C, "households.building_code": _C, "households.door": _C,
+    "residents.id": _C, "residents.name": _P, "residents.id_number": _P, "residents.id_hash": _C,
+    "residents.sex": _C, "residents.region_code": _C, "residents.phone": _P,
+    "residents.household_id": _C, "residents.relation": _C, "residents.vulnerabilities": _P,
+    "residents.warnings": _F,
+    "residence_spells.resident_id": _C, "residence_spells.household_id": _C,
+    "staff.id": _C, "staff.name": _P, "staff.phone": _P,
+    "posts.id": _C, "posts.kind": _C, "posts.unit_code": _C, "posts.holder_kind": _C,
+    "posts.holder_id": _C, "posts.covers": _C,
+    "party_orgs.id": _C, "party_orgs.kind": _C, "party_orgs.unit_code": _C, "party_orgs.name": _U,
+    "party_orgs.parent_id": _C,
+    "party_memberships.org_id": _C, "party_memberships.resident_id": _C,
+    "partner_units.id": _C, "partner_units.name": _U, "partner_units.kind": _C,
+    "partner_attachments.partner_id": _C, "partner_attachments.community_code": _C,
+    "audit_log.actor_kind": _C, "audit_log.actor_id": _C, "audit_log.operation": _C,
+    "audit_log.objects": _F, "audit_log.detail": _F,
+    "access_log.actor_kind": _C, "access_log.actor_id": _C, "access_log.action": _C,
+    "access_log.target": _F, "access_log.reason": _F,
+    # cases
+    "cases.id": _C, "cases.category": _C, "cases.channel": _C, "cases.description": _F,
+    "cases.status": _C, "cases.unit_code": _C, "cases.department": _C, "cases.route": _C,
+    "cases.building_code": _C, "cases.grid_code": _C, "cases.community_code": _C,
+    "cases.household_id": _C, "cases.reporter_id": _C, "cases.reporter_name": _P,
+    "cases.reporter_phone": _P, "cases.handler_id": _C, "cases.media_url": _F, "cases.source": _C,
+    "case_transitions.case_id": _C, "case_transitions.event": _C,
+    "case_transitions.from_status": _C, "case_transitions.to_status": _C,
+    "case_transitions.actor": _C, "case_transitions.unit_code": _C,
+    "case_transitions.handler_id": _C, "case_transitions.note": _F,
+    # service guide, appointments, assisted services
+    "guide_matters.code": _C, "guide_matters.domain": _C, "guide_matters.title": _O,
+    "guide_matters.unit_code": _C, "guide_matters.search_text": _O,
+    "guide_versions.code": _C, "guide_versions.content": _O, "guide_versions.actor": _C,
+    "guide_versions.note": _O,
+    "service_centres.id": _C, "service_centres.community_code": _C, "service_centres.kind": _C,
+    "service_centres.name": _O, "service_centres.hours": _C, "service_centres.address": _O,
+    "service_centres.phone": _O,
+    "appointments.id": _C, "appointments.centre_id": _C, "appointments.resident_id": _C,
+    "appointments.matter_code": _C, "appointments.status": _C, "appointments.note": _F,
+    "assisted_services.id": _C, "assisted_services.kind": _C, "assisted_services.resident_id": _C,
+    "assisted_services.building_code": _C, "assisted_services.matter_code": _C,
+    "assisted_services.description": _F, "assisted_services.status": _C,
+    "assisted_services.staff_id": _C, "assisted_services.outcome": _F,
+    "assist_events.request_id": _C, "assist_events.event": _C, "assist_events.status": _C,
+    "assist_events.actor": _C, "assist_events.note": _F,
+    # funds
+    "funds_transactions.community_code": _C, "funds_transactions.channel": _C,
+    "funds_transactions.kind": _C, "funds_transactions.voucher": _U,
+    "funds_transactions.memo": _U, "funds_transactions.counterparty": _U,
+    "funds_transactions.idempotency_key": _C, "funds_transactions.fingerprint": _C,
+    "funds_transactions.posted_by": _C,
+    "funds_postings.community_code": _C, "funds_postings.account": _C,
+    "funds_budgets.community_code": _C, "funds_budgets.account": _C, "funds_budgets.set_by": _C,
+    "funds_disbursements.community_code": _C, "funds_disbursements.account": _C,
+    "funds_disbursements.payee": _U, "funds_disbursements.purpose": _U,
+    "funds_disbursements.state": _C, "funds_disbursements.required_roles": _C,
+    "funds_disbursements.requested_by": _C, "funds_disbursements.idempotency_key": _C,
+    "funds_disbursements.fingerprint": _C, "funds_disbursements.reason": _U,
+    "funds_approvals.role": _C, "funds_approvals.approver": _C,
+    "funds_in_kind.community_code": _C, "funds_in_kind.description": _U,
+    "funds_closings.community_code": _C, "funds_closings.closed_by": _C,
+    "funds_locks.community_code": _C,
+    # points, volunteers, supermarkets, charity
+    "volunteers.resident_id": _C, "volunteers.community_code": _C, "volunteers.skills": _F,
+    "volunteers.availability": _F,
+    "volunteer_orgs.id": _C, "volunteer_orgs.name": _U, "volunteer_orgs.unit_code": _C,
+    "volunteer_orgs.category": _C,
+    "volunteer_memberships.org_id": _C, "volunteer_memberships.resident_id": _C,
+    "volunteer_trainings.resident_id": _C, "volunteer_trainings.title": _F,
+    "volunteer_trainings.org_id": _C,
+    "activities.id": _C, "activities.title": _U, "activities.unit_code": _C,
+    "activities.community_code": _C, "activities.category": _C, "activities.place": _U,
+    "activities.org_id": _C, "activities.organiser": _U,
+    "activity_signups.activity_id": _C, "activity_signups.resident_id": _C,
+    "activity_attendance.activity_id": _C, "activity_attendance.resident_id": _C,
+    "activity_attendance.community_code": _C, "activity_attendance.month": _C,
+    "activity_attendance.category": _C,
+    "points_entries.resident_id": _C, "points_entries.kind": _C, "points_entries.month": _C,
+    "points_entries.community_code": _C, "points_entries.idempotency_key": _C,
+    "points_entries.request": _C, "points_entries.activity_id": _C, "points_entries.reason": _F,
+    "points_entries.actor": _C,
+    "points_balances.resident_id": _C,
+    "supermarket_items.id": _C, "supermarket_items.community_code": _C,
+    "supermarket_items.name": _U,
+    "stock_moves.item_id": _C, "stock_moves.kind": _C, "stock_moves.community_code": _C,
+    "stock_moves.month": _C, "stock_moves.idempotency_key": _C,
+    "redemptions.idempotency_key": _C, "redemptions.resident_id": _C, "redemptions.item_id": _C,
+    "charity_donations.id": _C, "charity_donations.community_code": _C,
+    "charity_donations.donor": _F, "charity_donations.category": _C,
+    "charity_donations.condition": _C, "charity_donations.status": _C,
+    "charity_lots.id": _C, "charity_lots.donation_id": _C, "charity_lots.community_code": _C,
+    "charity_lots.category": _C, "charity_lots.description": _F, "charity_lots.condition": _C,
+    "charity_give_outs.idempotency_key": _C, "charity_give_outs.request": _C,
+    "charity_give_outs.lot_id": _C, "charity_give_outs.resident_id": _C,
+    "charity_give_outs.month": _C,
+    # grids
+    "grid_claims.building_code": _C, "grid_claims.grid_code": _C, "grid_claims.source": _C,
+}
