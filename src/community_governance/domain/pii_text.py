@@ -391,4 +391,21 @@ TEXT_FIELDS: dict[str, FieldClass] = {
     "charity_give_outs.month": _C,
     # grids
     "grid_claims.building_code": _C, "grid_claims.grid_code": _C, "grid_claims.source": _C,
+    # refused attempts (the access policy's denials) and their hourly counts
+    "access_denials.actor_kind": _C, "access_denials.actor_id": _C,
+    "access_denials.operation": _C, "access_denials.action": _C, "access_denials.target": _C,
+    "access_denials.reason": _F,
+    "access_denial_counts.actor_kind": _C, "access_denial_counts.actor_id": _C,
+    # hash chains (hex digests and stream ids)
+    "audit_log.chain": _C, "audit_log.chain_hash": _C, "case_transitions.chain_hash": _C,
+    "cases.chain_head": _C, "funds_locks.chain_head": _C, "funds_transactions.chain_hash": _C,
+    "points_balances.chain_head": _C, "points_entries.chain_hash": _C,
+    # awards waiting for a second person's confirmation
+    "points_pending.community_code": _C, "points_pending.decided_by": _C,
+    "points_pending.idempotency_key": _C, "points_pending.note": _F,
+    "points_pending.reason": _F, "points_pending.request": _C,
+    "points_pending.requested_by": _C, "points_pending.resident_id": _C,
+    "points_pending.rule": _C, "points_pending.state": _C,
+    # hook timings
+    "plugin_timings.hook": _C, "plugin_timings.plugin": _C,
 }
