@@ -68,11 +68,14 @@ def test_rejects_unknown_category_channel_and_building(city: Any, cgov: Any) -> 
 
 
 def test_resident_reports_only_as_themselves(city: Any, cgov: Any) -> None:
-    """Records a resident's own key as the reporter whatever they pass, and lets them read
-    their case but not another's."""
+    """Refuses a resident naming another resident as the reporter (nothing written), records
+    the resident's own key otherwise, and lets them read their case but not another's."""
     c = city.communities[0]
     me, other = city.residents[city.households[city.buildings[c][0]][0]]
-    case = _report(cgov, city, actor=Actor.resident(me), reporter_id=other)
+    with pytest.raises(ValidationError, match="only as themselves"):
+        _report(cgov, city, actor=Actor.resident(me), reporter_id=other)
+    assert cgov.cases.list_cases(Actor.resident(me)) == []
+    case = _report(cgov, city, actor=Actor.resident(me))
     assert case.reporter_id == me
     assert cgov.cases.get(Actor.resident(me), case.id).id == case.id
     with pytest.raises(PermissionDenied):
