@@ -52,7 +52,7 @@ def test_case_reported_on_2026_12_28_gets_a_provisional_2027_deadline(
     clock.set(2026, 12, 28, 10)
     case = _report(cgov, city, "dispute")
     days = cgov.hooks.first("cgov_case_deadline", int, category="dispute",
-                            level=RouteLevel.GRID)
+                            level=RouteLevel.GRID, county_code=city.county, place=city.county)
     assert case.deadline.year == 2027 and case.deadline_provisional
     assert case.deadline == cgov.cases.calendar().add_working_days(dt.date(2026, 12, 28), days)
     assert cgov.cases.get(SYSTEM, case.id).deadline_provisional
@@ -125,8 +125,9 @@ def test_add_year_recomputes_the_provisional_deadlines(
 
 
 def _n(gov: Any, case: Any) -> int:
+    county = case.community_code[:6]
     return int(gov.hooks.first("cgov_case_deadline", int, category=case.category,
-                               level=RouteLevel.GRID))
+                               level=RouteLevel.GRID, county_code=county, place=county))
 
 
 def test_add_year_moves_a_january_deadline(city: Any, cgov: Any, clock: Any,

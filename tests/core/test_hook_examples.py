@@ -48,10 +48,6 @@ from community_governance.plugins import (
 )
 from community_governance.services.points import POINTS_EARN
 
-#: Hooks whose examples the ``calendars`` helper rewrites in the same wave (the calendar hooks
-#: gain a county argument there); the lead removes them from this list at merge.
-OWNED_ELSEWHERE = {"cgov_working_day_calendar", "cgov_holiday_data_dirs"}
-
 #: What a plugin module of the examples imports (the catalogue says so above the examples).
 NAMESPACE: dict[str, Any] = {
     "hookimpl": hookimpl, "Decimal": Decimal, "GridPolicy": GridPolicy,
@@ -101,6 +97,7 @@ def _scenario() -> Any:
 
 
 YIMA_C = "411281001001"
+HUBIN_C = "411202001001"
 SAT_UTC = pendulum.datetime(2026, 11, 28, 7, tz="Asia/Shanghai").in_timezone("UTC")
 
 
@@ -197,6 +194,19 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                    lambda v: v.params.cases_per_staff_day == 2.0),
         "cgov_sim_opinion_model": ("first", {"scenario": sc}, accept_any,
                                    lambda v: v.sat.adjust_per_step > 0),
+        "cgov_working_day_calendar": ("first", {"extra_dirs": [], "county_code": "411221"},
+                                      accept_any,
+                                      lambda v: v.is_provisional(dt.date(2040, 1, 5))),
+        "cgov_holiday_data_dirs": ("all", {"county_code": "411281"}, accept_any,
+                                   lambda v: (v[0][1][0] / "2026.toml").is_file()),
+        "cgov_local_calendar_days": ("all", {"county_code": "411202", "year": 2027}, accept_any,
+                                     lambda v: [d.day for d in v[0][1]]
+                                     == [dt.date(2027, 3, 12)]),
+        "cgov_grid_leaders_allowed": ("first", {"grid_code": f"{HUBIN_C}-G01",
+                                                "community_code": HUBIN_C},
+                                      expect_int(minimum=1), lambda v: v == 2),
+        "cgov_points_award_threshold": ("first", {"community_code": HUBIN_C}, accept_any,
+                                        lambda v: (v.per_entry, v.per_month) == (30, 150)),
     }
 
 
@@ -214,8 +224,7 @@ def _close(store: Any) -> bool:
     return ok
 
 
-HOOKS = [(name, fn) for _, name, fn in iter_hooks()
-         if name not in OWNED_ELSEWHERE | {"cgov_register_commands"}]
+HOOKS = [(name, fn) for _, name, fn in iter_hooks() if name != "cgov_register_commands"]
 
 
 @pytest.mark.parametrize(("name", "fn"), HOOKS, ids=[n for n, _ in HOOKS])

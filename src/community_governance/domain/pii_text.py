@@ -142,6 +142,14 @@ def _landline(d: str) -> bool:
     return len(d) in (11, 12) and d.isdigit() and d[0] == "0" and d[1] != "0"
 
 
+def _landline_shape(start: int, end: int, cuts: frozenset[int]) -> bool:
+    """Whether a landline-shaped span is typed as one: one group (``03985812345``) or an area
+    code of 3-4 digits and the local number (``0398-5812345``). Dates and ranges such as
+    ``2019-01-01..2019-06-30`` have more groups and are no telephone number."""
+    inner = [c for c in cuts if start < c < end]
+    return not inner or (len(inner) == 1 and inner[0] - start in (3, 4))
+
+
 def _pieces_at(d: str, p: int) -> list[tuple[int, int, int, PersonalNumber]]:
     """Numbers that could start at ``p`` of the digits ``d``: (prefix, number start, end, kind),
     longest first."""
@@ -170,6 +178,8 @@ def _tile(d: str, p: int, cuts: frozenset[int],
         return memo[p]
     memo[p] = None
     for _prefix, start, end, kind in _pieces_at(d, p):
+        if kind is PersonalNumber.LANDLINE and not _landline_shape(start, end, cuts):
+            continue
         if end in cuts:
             memo[p] = [(start, end, kind)]
             break

@@ -45,13 +45,12 @@ def cgov_points_award_threshold(community_code: str | None) -> AwardThreshold | 
         from community_governance import hookimpl
         from community_governance.domain.points import AwardThreshold
 
-        class HubinAwards:  # 湖滨区 (411202): a second look above 30 points, 150 a month
-
-            @hookimpl
-            def cgov_points_award_threshold(self, community_code):
-                if community_code and community_code.startswith("411202"):
-                    return AwardThreshold(per_entry=30, per_month=150)
-                return None
+        @hookimpl
+        def cgov_points_award_threshold(community_code):
+            # 湖滨区 (411202): a second look above 30 points, or 150 in a month
+            if community_code and community_code.startswith("411202"):
+                return AwardThreshold(per_entry=30, per_month=150)
+            return None
     """
 
 

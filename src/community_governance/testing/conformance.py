@@ -138,7 +138,10 @@ def check_plugin(plugin: object, *, counties: Sequence[str] | None = None,
     """
     from community_governance.testing.contracts_more import COUNTIES
 
-    hooks = Hooks(get_plugin_manager(entrypoints=False, extra=[plugin]))
+    try:  # the plugin's scope and conflicts are checked when the hooks are set up
+        hooks = Hooks(get_plugin_manager(entrypoints=False, extra=[plugin]))
+    except PluginError as exc:
+        return [str(exc)]
     name = hooks.pm.get_name(plugin)
     problems: list[str] = []
     contracts = _contracts()
