@@ -28,6 +28,8 @@ from community_governance.domain.units import Building, Unit, UnitKind
 from community_governance.errors import (
     CgovError,
     ConflictError,
+    DatabaseMissing,
+    DataKeyError,
     FileImportError,
     IdNumberError,
     NotFound,
@@ -51,6 +53,8 @@ __all__ = [
     "Building",
     "CgovError",
     "ConflictError",
+    "DataKeyError",
+    "DatabaseMissing",
     "FileImportError",
     "Governance",
     "HolderKind",

@@ -7,7 +7,7 @@ import datetime as dt
 import click
 import pendulum
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import db_option, echo_json, open_db, writer_option
 from community_governance.domain.access import Actor
 
 
@@ -23,7 +23,7 @@ def register(cli: click.Group) -> None:
     @click.argument("kind")
     @click.argument("name")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--id", "centre_id", help="the centre's key (default: <community>-<kind>)")
     @click.option("--seats", default=1, show_default=True, help="windows serving at once")
     @click.option("--slot-minutes", default=30, show_default=True)
@@ -73,7 +73,7 @@ def register(cli: click.Group) -> None:
     @click.argument("start")
     @click.argument("resident_id")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--matter", help="the service-guide matter to handle")
     def book(centre_id: str, start: str, resident_id: str, db: str, actor: Actor,
              matter: str | None) -> None:
@@ -87,7 +87,7 @@ def register(cli: click.Group) -> None:
     @centres.command()
     @click.argument("appointment_id")
     @db_option
-    @actor_option
+    @writer_option
     def cancel(appointment_id: str, db: str, actor: Actor) -> None:
         """Cancel an appointment (the seat is free again)."""
         with open_db(db) as gov:

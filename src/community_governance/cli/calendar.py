@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, echo_json
+from community_governance.cli import echo_json, writer_option
 from community_governance.domain.access import Actor
 
 _PROVISIONAL = ("provisional (暂定): {years} has no official holiday notice yet; counted on the "
@@ -101,7 +101,7 @@ def register(cli: click.Group) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--db", envvar="CGOV_DB", default=None,
                   help="recompute the provisional deadlines of this database's open cases")
-    @actor_option
+    @writer_option
     @click.option("--county", default=None, metavar="CODE",
                   help="install for this county only (a county's own correction); default: "
                        "the State Council notice, for every county")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, db_option, echo_json, open_db, writer_option
 from community_governance.cli.report import report
 from community_governance.domain.access import Actor
 
@@ -44,7 +44,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command("report")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--category", required=True, help="category code, e.g. repair")
     @click.option("--building", required=True, help="building code")
     @click.option("--description", required=True)
@@ -63,7 +63,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.argument("handler")
     @click.option("--note", default="")
@@ -74,7 +74,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--note", default="")
     def start(db: str, actor: Actor, case_id: str, note: str) -> None:
@@ -84,7 +84,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--note", default="")
     def resolve(db: str, actor: Actor, case_id: str, note: str) -> None:
@@ -94,7 +94,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--satisfaction", type=click.IntRange(1, 5), default=None)
     @click.option("--note", default="")
@@ -106,7 +106,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--reason", required=True)
     def reopen(db: str, actor: Actor, case_id: str, reason: str) -> None:
@@ -116,7 +116,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command("escalate-overdue")
     @db_option
-    @actor_option
+    @writer_option
     def escalate_overdue(db: str, actor: Actor) -> None:
         """Move every overdue case one level up (the nightly job).
 
@@ -220,7 +220,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command("import")
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--format", "fmt", type=click.Choice(["open311"]), default="open311")
     def import_cmd(db: str, actor: Actor, file: Path, fmt: str) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from community_governance.cli import db_option, echo_json, open_db
+from community_governance.cli import db_option, echo_json, open_db, sqlite_path, use_key_file
 from community_governance.domain.access import Actor
 from community_governance.errors import ConflictError
 
@@ -74,6 +74,28 @@ def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_onl
          timings=timings)
 
 
+def _demo_key(ctx: click.Context, db: str) -> None:
+    """Seal a new demo database: with the key given (--key-file, CGOV_KEY_FILE, CGOV_KEY),
+    else with ``<database>.key`` next to it (made when missing), said on stderr."""
+    path = sqlite_path(db)
+    if path is None or ctx.meta.get("cgov.key_file") or os.environ.get("CGOV_KEY"):
+        return
+    key_path = path.with_suffix(".key")
+    if key_path.exists():
+        click.echo(f"using the data key in {key_path} (the demo's ID and phone numbers are "
+                   "sealed with it)", err=True)
+    elif path.exists():
+        return  # an existing database keeps its own key (or none)
+    else:
+        from community_governance.services.crypto import write_key_file
+
+        write_key_file(key_path)
+        click.echo(f"wrote a new data key to {key_path} (mode 0600); the demo's ID and phone "
+                   f"numbers are sealed with it: give it to later commands with --key-file "
+                   f"{key_path} or CGOV_KEY_FILE={key_path}", err=True)
+    use_key_file(key_path)
+
+
 def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
     """The county plugins of ``config`` that are not registered in ``gov``."""
     have = {getattr(p, "__name__", "") for p in gov.hooks.pm.get_plugins()}
@@ -83,6 +105,7 @@ def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
 
 def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: float,
          registry_only: bool, timings: bool) -> None:
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from community_governance.demo.build import build
@@ -90,8 +113,9 @@ def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: f
 
     if not (0 < scale <= 1):
         raise click.BadParameter("--scale must be in (0, 1]")
+    _demo_key(ctx, db)
     started = time.perf_counter()
-    with open_db(db) as gov:
+    with open_db(db, create=True) as gov:
         held = {u.code for u in gov.registry.list_units(kind="county")}
         for county in config.counties:
             if county.code in held:
@@ -103,7 +127,8 @@ def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: f
                         fg="yellow", err=True)
         with Progress(TextColumn("{task.description:<18}"), BarColumn(),
                       TextColumn("{task.completed:>7,}/{task.total:<7,}"),
-                      TimeElapsedColumn(), transient=False) as bar:
+                      TimeElapsedColumn(), transient=False,
+                      console=Console(stderr=True)) as bar:
             tasks: dict[str, Any] = {}
 
             def tick(step: str, done: int, total: int) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, db_option, echo_json, open_db, writer_option
 from community_governance.cli.report import report
 from community_governance.domain.access import Actor
 from community_governance.domain.funds import Disbursement, Posting, Transaction, credit, debit
@@ -69,7 +69,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True, help="community code (12 digits)")
     @click.option("--channel", required=True,
                   help="city_allocation, subdistrict, partner_unit, enterprise, ngo, "
@@ -94,7 +94,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("transaction_id", type=int)
     @click.option("--voucher", required=True, help="voucher of the reversal")
     @click.option("--date", "day", help="date of the reversal (default: today)")
@@ -109,7 +109,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True)
     @click.option("--account", required=True, help="expense account code, e.g. 5101")
     @click.option("--year", required=True, type=int)
@@ -125,7 +125,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True)
     @click.option("--account", required=True, help="expense account code")
     @click.option("--amount", required=True, help="CNY")
@@ -143,7 +143,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("disbursement_id", type=int)
     @click.option("--role", help="the post to approve as (system jobs must name one)")
     def approve(db: str, actor: Actor, disbursement_id: int, role: str | None) -> None:
@@ -154,7 +154,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("disbursement_id", type=int)
     @click.option("--reason", required=True)
     def reject(db: str, actor: Actor, disbursement_id: int, reason: str) -> None:
@@ -165,7 +165,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("disbursement_id", type=int)
     @click.option("--voucher", required=True)
     @click.option("--date", "day", help="payment date (default: today)")
@@ -191,7 +191,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True)
     @click.option("--year", required=True, type=int)
     def close(db: str, actor: Actor, community: str, year: int) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, db_option, echo_json, open_db, writer_option
 from community_governance.domain.access import Actor
 
 _COORDS = click.option("--coordinates", type=click.Choice(["metres", "lonlat"]),
@@ -27,7 +27,7 @@ def grids() -> None:
 
 @grids.command()
 @db_option
-@actor_option
+@writer_option
 @click.option("--community", help="only this community (12-digit code)")
 @click.option("--replace", is_flag=True, help="replace grids drawn or imported before")
 @click.option("--redraw", is_flag=True,
@@ -151,7 +151,7 @@ def _num(v: float | None) -> str:
 
 @grids.command("assign-leader")
 @db_option
-@actor_option
+@writer_option
 @click.argument("grid")
 @click.argument("holder")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True,
@@ -171,7 +171,7 @@ def assign_leader(db: str, actor: Actor, grid: str, holder: str, start: dt.datet
 
 @grids.command()
 @db_option
-@actor_option
+@writer_option
 @click.argument("building")
 @click.argument("grid")
 def settle(db: str, actor: Actor, building: str, grid: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import db_option, echo_json, open_db, writer_option
 from community_governance.domain.access import Actor
 
 
@@ -20,7 +20,7 @@ def register(cli: click.Group) -> None:
 
     @guide.command()
     @db_option
-    @actor_option
+    @writer_option
     def seed(db: str, actor: Actor) -> None:
         """Publish the default matters (and those of county plugins) not in the guide yet."""
         with open_db(db) as gov:
@@ -29,7 +29,7 @@ def register(cli: click.Group) -> None:
 
     @guide.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--note", default="")
     def publish(db: str, actor: Actor, file: Path, note: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, db_option, echo_json, open_db, writer_option
 from community_governance.domain.access import Actor
 
 
@@ -16,7 +16,7 @@ from community_governance.domain.access import Actor
 @click.argument("kind")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
-@actor_option
+@writer_option
 def import_(kind: str, file: Path, db: str, actor: Actor) -> None:
     """Import FILE (.csv or .xlsx) of KIND: units, buildings, households, residents...
 

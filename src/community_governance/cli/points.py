@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, db_option, echo_json, open_db, writer_option
 from community_governance.domain.access import Actor
 
 
@@ -49,7 +49,7 @@ def volunteers() -> None:
 
 @volunteers.command("register")
 @db_option
-@actor_option
+@writer_option
 @click.argument("resident_id")
 @click.option("--skills", default="", help="comma-separated skills, e.g. 理发,维修")
 @click.option("--availability", default="", help="when they can serve")
@@ -118,7 +118,7 @@ def volunteers_activities(db: str, community: str | None, as_json: bool) -> None
 
 @volunteers.command("attend")
 @db_option
-@actor_option
+@writer_option
 @click.argument("activity_id")
 @click.argument("resident_ids", nargs=-1, required=True)
 def volunteers_attend(db: str, actor: Actor, activity_id: str,
@@ -194,7 +194,7 @@ def points_statement(db: str, actor: Actor, resident_id: str, start: dt.datetime
 
 @points.command("earn")
 @db_option
-@actor_option
+@writer_option
 @click.argument("resident_id")
 @click.argument("amount", type=int)
 @key_option
@@ -245,7 +245,7 @@ def points_pending(db: str, actor: Actor, community: str | None, state: str,
 
 @points.command("confirm")
 @db_option
-@actor_option
+@writer_option
 @click.argument("pending_id", type=int)
 @click.option("--note", default="", help="a note kept with the decision")
 def points_confirm(db: str, actor: Actor, pending_id: int, note: str) -> None:
@@ -257,7 +257,7 @@ def points_confirm(db: str, actor: Actor, pending_id: int, note: str) -> None:
 
 @points.command("reject")
 @db_option
-@actor_option
+@writer_option
 @click.argument("pending_id", type=int)
 @click.option("--reason", required=True, help="why (the requester reads it)")
 def points_reject(db: str, actor: Actor, pending_id: int, reason: str) -> None:
@@ -269,7 +269,7 @@ def points_reject(db: str, actor: Actor, pending_id: int, reason: str) -> None:
 
 @points.command("redeem")
 @db_option
-@actor_option
+@writer_option
 @click.argument("resident_id")
 @click.argument("amount", type=int, required=False)
 @click.option("--item", "item_id", help="a supermarket item (then AMOUNT is not given)")
@@ -307,7 +307,7 @@ def points_check(db: str) -> None:
 
 @points.command("expire")
 @db_option
-@actor_option
+@writer_option
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="the day of expiry (today or earlier, in the county)")
 @click.option("--community", help="only this community (12 digits)")
@@ -352,7 +352,7 @@ def supermarket_stock(db: str, community: str | None, as_json: bool) -> None:
 
 @supermarket.command("restock")
 @db_option
-@actor_option
+@writer_option
 @click.argument("item_id")
 @click.argument("quantity", type=int)
 @key_option
@@ -366,7 +366,7 @@ def supermarket_restock(db: str, actor: Actor, item_id: str, quantity: int,
 
 @supermarket.command("add")
 @db_option
-@actor_option
+@writer_option
 @click.argument("community")
 @click.argument("name")
 @click.argument("price", type=int)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, db_option, echo_json, open_db, writer_option
 from community_governance.domain.access import Actor
 
 
@@ -43,7 +43,7 @@ def register(cli: click.Group) -> None:
     @privacy.command()
     @click.argument("resident_id")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--name", help="the corrected name")
     @click.option("--phone", help="the corrected phone number")
     @click.option("--id-number", help="the corrected ID number")
@@ -59,7 +59,7 @@ def register(cli: click.Group) -> None:
     @privacy.command()
     @click.argument("resident_id")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--reason", required=True, help="why (moved away, the resident asked...)")
     @click.confirmation_option(prompt="Erase this resident's personal data? This cannot be undone")
     def erase(resident_id: str, db: str, actor: Actor, reason: str) -> None:
