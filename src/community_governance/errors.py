@@ -27,6 +27,7 @@ __all__ = [
     "IdempotencyConflict",
     "InsufficientBalance",
     "InvalidTransition",
+    "NoData",
     "NotFound",
     "OutOfStock",
     "PermissionDenied",
@@ -76,6 +77,31 @@ class NotFound(CgovError, LookupError):
         self.key = key
         msg = f"{kind} {key!r} does not exist"
         super().__init__(f"{msg}; {hint}" if hint else msg)
+
+
+class NoData(NotFound):
+    """A report was asked for a year with no data (rather than print an empty report).
+
+    Attributes:
+        what: what is counted, e.g. ``cases``.
+        year: the year asked for (``None``: any year).
+        known: the years that have data.
+    """
+
+    def __init__(self, what: str, year: int | None, known: Sequence[int]) -> None:
+        self.what = what
+        self.kind = f"{what} in a year"
+        self.key = year
+        self.year = year
+        self.known = tuple(known)
+        if year is None:
+            msg = (f"no {what} are recorded (that this actor may read): there is nothing to "
+                   "report; check --db, name a reader with --as, or record some first")
+        else:
+            have = ", ".join(map(str, self.known)) or "none"
+            msg = (f"no {what} in {year}: nothing to report; years with {what}: {have} "
+                   "(choose one with --year)")
+        CgovError.__init__(self, msg)
 
 
 class ConflictError(CgovError, ValueError):

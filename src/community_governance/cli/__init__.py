@@ -25,8 +25,9 @@ import click
 from community_governance.domain.access import Actor, ActorKind
 from community_governance.errors import CgovError, exit_code
 
-__all__ = ["actor_option", "cli", "console", "db_option", "echo_json", "json_option", "main",
-           "open_db", "parse_actor", "sqlite_path", "use_key_file", "writer_option"]
+__all__ = ["actor_option", "cli", "console", "db_option", "echo_json", "json_always",
+           "json_option", "main", "open_db", "parse_actor", "pick_year", "sqlite_path",
+           "use_key_file", "writer_option"]
 
 _KEY_FILE = "cgov.key_file"
 _ACTOR_NAMED = "cgov.actor_named"
@@ -100,6 +101,13 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="print JSON")(f)
 
 
+def json_always(f: F) -> F:
+    """The ``--json`` flag of a command whose data is JSON already (accepted, so that every
+    command that prints data takes ``--json``)."""
+    return click.option("--json", "as_json", is_flag=True, expose_value=False,
+                        help="print JSON (this command always does)")(f)
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a ``sqlite:`` URL (``None`` for other URLs and in-memory SQLite)."""
     if not url.startswith("sqlite:"):
@@ -165,7 +173,7 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
     if "data_key" not in kwargs:
         kwargs["data_key"], _source = _data_key()
     try:
-        return community_governance.open(url, create=create, **kwargs)
+        gov = community_governance.open(url, create=create, **kwargs)
     except PluginError as exc:
         if exc.hook != "cgov_storage_backend":
             raise
@@ -186,6 +194,58 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
         raise StorageError(
             f"cannot open the database {_safe(url)}: {detail}; check the host, port, user, "
             "password and database name, and that the server is running") from None
+    try:
+        _check_units(gov)
+    except BaseException:
+        gov.close()
+        raise
+    return gov
+
+
+#: the options that name a unit (a code or a code prefix); open_db checks them
+_UNIT_OPTIONS = {"within": "--within", "community": "--community"}
+
+
+def _check_units(gov: Any) -> None:
+    """Refuse a unit code given to the running command that names no unit (exit 3), rather
+    than answer with an empty report."""
+    from community_governance.errors import NotFound
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for name, option in _UNIT_OPTIONS.items():
+        code = ctx.params.get(name)
+        if not isinstance(code, str) or not code:
+            continue
+        try:
+            gov.registry.get_unit(code)
+        except NotFound:
+            if not gov.registry.list_units(parent=code):
+                raise NotFound("unit", code, f"{option} takes the code of a unit in this "
+                               "database (e.g. a community's 12 digits); list them with: cgov "
+                               "export units --db URL") from None
+
+
+def pick_year(known: list[int], year: int | None, what: str) -> int:
+    """The year a report covers: ``year`` when it has data, else the latest year with data
+    (said on stderr).
+
+    Raises:
+        NotFound: ``year`` has no data, or there is no data at all (exit 3).
+    """
+    from community_governance.errors import NoData
+
+    if year is None:
+        if not known:
+            raise NoData(what, None, known)
+        have = ", ".join(map(str, known))
+        click.echo(f"reporting {known[-1]}, the latest year with {what} (years with {what}: "
+                   f"{have}; choose one with --year)", err=True)
+        return known[-1]
+    if year not in known:
+        raise NoData(what, year, known)
+    return year
 
 
 def _safe(url: str) -> str:

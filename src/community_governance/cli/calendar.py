@@ -89,13 +89,18 @@ def register(cli: click.Group) -> None:
     @click.argument("end", type=click.DateTime(formats=["%Y-%m-%d"]))
     @_db_option
     @_county_option
+    @click.option("--json", "as_json", is_flag=True, help="print JSON")
     def between(start: dt.datetime, end: dt.datetime, db: str | None,
-                county: str | None) -> None:
+                county: str | None, as_json: bool) -> None:
         """The number of working days in (START, END]."""
         cal = _calendar(db, county)
-        click.echo(str(cal.working_days_between(start.date(), end.date())) +
-                   ("  provisional 暂定" if cal.is_provisional(start.date(), end.date())
-                    else ""))
+        n = cal.working_days_between(start.date(), end.date())
+        provisional = cal.is_provisional(start.date(), end.date())
+        if as_json:
+            echo_json({"start": start.date().isoformat(), "end": end.date().isoformat(),
+                       "working_days": n, "provisional": provisional, "county": county})
+            return
+        click.echo(str(n) + ("  provisional 暂定" if provisional else ""))
 
     @calendar.command("add-year")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

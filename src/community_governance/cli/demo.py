@@ -27,6 +27,8 @@ def demo() -> None:
 
 
 def _demo_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--json", "as_json", is_flag=True,
+                      help="print the summary and the headline as JSON")(fn)
     fn = click.option("--timings", is_flag=True,
                       help="print the seconds each step took (on stderr), with the load "
                            "average")(fn)
@@ -43,7 +45,7 @@ def _demo_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_demo_options
 @click.pass_context
 def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
-         timings: bool) -> None:
+         timings: bool, as_json: bool) -> None:
     """Build Yima's 2019 urban area: 5 sub-districts, 15 communities, ~138,000 residents.
 
     Grids, grid leaders, volunteering, funds and cases are added too. Prints the registry
@@ -53,14 +55,14 @@ def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bo
     from community_governance.demo.config import YIMA
 
     _run(ctx, YIMA, db=db, seed=seed, scale=scale, registry_only=registry_only,
-         timings=timings)
+         timings=timings, as_json=as_json)
 
 
 @demo.command()
 @_demo_options
 @click.pass_context
 def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
-              timings: bool) -> None:
+              timings: bool, as_json: bool) -> None:
     """Build two counties of 三门峡市 into one database: 义马市 (411281) and 湖滨区 (411202).
 
     Each county runs under its own plugin (cgov_yima, cgov_hubin: ``make install`` installs
@@ -71,7 +73,7 @@ def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_onl
     from community_governance.demo.config import SANMENXIA
 
     _run(ctx, SANMENXIA, db=db, seed=seed, scale=scale, registry_only=registry_only,
-         timings=timings)
+         timings=timings, as_json=as_json)
 
 
 def _demo_key(ctx: click.Context, db: str) -> None:
@@ -104,12 +106,11 @@ def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
 
 
 def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: float,
-         registry_only: bool, timings: bool) -> None:
+         registry_only: bool, timings: bool, as_json: bool = False) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from community_governance.demo.build import build
-    from community_governance.demo.headline import county_headline, headline
 
     if not (0 < scale <= 1):
         raise click.BadParameter("--scale must be in (0, 1]")
@@ -149,30 +150,44 @@ def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: f
             click.secho(f"warning: optional step failed: {problem}", fg="yellow", err=True)
         per_step = dict(report.seconds)
         if db.startswith("memory://"):
-            echo_json(gov.registry.summary(Actor.system("demo")).as_dict())
-            if not registry_only and len(config.counties) > 1:
-                for county in config.counties:
-                    for line in county_headline(gov, county, year=config.year):
-                        click.echo(line)
+            summary_data = gov.registry.summary(Actor.system("demo")).as_dict()
+            lines = _headline(gov, config, registry_only, memory=True)
+            _print_result(summary_data, lines, as_json=True)  # no database is left to read
             if timings:
                 _print_timings(per_step, time.perf_counter() - started)
             return
-    from community_governance.cli.report import summary
-
     began = time.perf_counter()
-    ctx.invoke(summary, db=db, actor=Actor.system("cli"), within=None, as_json=False)
-    if not registry_only:
-        with open_db(db) as gov:
-            if len(config.counties) == 1:
-                for line in headline(gov, year=config.year):
-                    click.echo(line)
-            else:
-                for county in config.counties:
-                    for line in county_headline(gov, county, year=config.year):
-                        click.echo(line)
+    with open_db(db) as gov:
+        summary_data = gov.registry.summary(Actor.system("demo")).as_dict()
+        lines = _headline(gov, config, registry_only, memory=False)
+    _print_result(summary_data, lines, as_json=as_json)
     if timings:
         per_step["summary"] = time.perf_counter() - began
         _print_timings(per_step, time.perf_counter() - started)
+
+
+def _headline(gov: Any, config: DemoConfig, registry_only: bool, *, memory: bool) -> list[str]:
+    """The demo's closing lines: one per capability (one county), or per county."""
+    from community_governance.demo.headline import county_headline, headline
+
+    if registry_only:
+        return []
+    if len(config.counties) == 1:
+        return [] if memory else list(headline(gov, year=config.year))
+    return [line for county in config.counties
+            for line in county_headline(gov, county, year=config.year)]
+
+
+def _print_result(summary_data: dict[str, Any], lines: list[str], *, as_json: bool) -> None:
+    """The registry summary (a table, or JSON) and the headline, on stdout."""
+    if as_json:
+        echo_json(summary_data if not lines else {"summary": summary_data, "headline": lines})
+        return
+    from community_governance.cli.report import print_summary
+
+    print_summary(summary_data)
+    for line in lines:
+        click.echo(line)
 
 
 def _print_timings(steps: dict[str, float], total: float) -> None:
