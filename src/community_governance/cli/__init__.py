@@ -68,7 +68,11 @@ def db_option(f: F) -> F:
 
 def _reader(ctx: click.Context, _param: click.Parameter, value: str | None) -> Actor:
     ctx.meta[_ACTOR_NAMED] = bool(value)
-    return parse_actor(value) if value else Actor.public()
+    if value:
+        return parse_actor(value)
+    click.echo("note: no --as and no CGOV_ACTOR: reading as the public, who sees public data "
+               "only", err=True)
+    return Actor.public()
 
 
 def _writer(ctx: click.Context, _param: click.Parameter, value: str | None) -> Actor:
