@@ -312,7 +312,9 @@ def _load() -> None:
     from community_governance.plugins import Hooks, accept_any, get_plugin_manager
 
     try:
-        Hooks(get_plugin_manager()).all("cgov_register_commands", accept_any, cli=cli)
+        # the national defaults add no command: leaving them out keeps `cgov --help` fast
+        Hooks(get_plugin_manager(defaults=False)).all("cgov_register_commands", accept_any,
+                                                      cli=cli)
     except CgovError as exc:
         click.secho(f"warning: a plugin's commands were not added: {exc}", fg="yellow", err=True)
 

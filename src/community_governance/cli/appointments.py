@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-import pendulum
 
 from community_governance.cli import db_option, echo_json, json_option, open_db, writer_option
 from community_governance.domain.access import Actor
@@ -89,6 +88,8 @@ def register(cli: click.Group) -> None:
     def book(centre_id: str, start: str, resident_id: str, db: str, actor: Actor,
              matter: str | None, as_json: bool) -> None:
         """Book START (e.g. 2026-12-01T09:00, county time) at CENTRE_ID for RESIDENT_ID."""
+        import pendulum
+
         with open_db(db) as gov:
             when = pendulum.parse(start, tz=gov.timezone)
             assert isinstance(when, pendulum.DateTime)

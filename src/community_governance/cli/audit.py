@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import click
-import pendulum
 
 from community_governance.cli import actor_option, console, db_option, echo_json, open_db
 from community_governance.domain.access import Actor
@@ -15,6 +14,8 @@ from community_governance.domain.access import Actor
 def _when(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.datetime | None:
     if value is None:
         return None
+    import pendulum
+
     try:
         parsed = pendulum.parse(value, tz="Asia/Shanghai")
     except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:

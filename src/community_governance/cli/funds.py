@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,8 +21,10 @@ from community_governance.cli import (
 )
 from community_governance.cli.report import report
 from community_governance.domain.access import Actor
-from community_governance.domain.funds import Disbursement, Posting, Transaction, credit, debit
 from community_governance.errors import ValidationError
+
+if TYPE_CHECKING:
+    from community_governance.domain.funds import Disbursement, Posting, Transaction
 
 
 def transaction_dict(tx: Transaction) -> dict[str, Any]:
@@ -58,6 +60,8 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def _lines(debits: tuple[str, ...], credits: tuple[str, ...]) -> list[Posting]:
+    from community_governance.domain.funds import credit, debit
+
     out = []
     for side, items in ((debit, debits), (credit, credits)):
         for item in items:
