@@ -240,4 +240,10 @@ class TestBadDatabaseUrls:
             assert w in res.stderr
         assert "secret" not in res.stderr
 
-
+    @pytest.mark.parametrize("command", [["db", "status"], ["db", "upgrade"], ["db", "init"]])
+    def test_the_db_commands_say_so_too(self, runner: CliRunner, command: list[str]) -> None:
+        """cgov db status|upgrade|init on an unreachable server: exit 7, one clear line."""
+        res = runner.invoke(cli, [*command, "postgresql://nobody:secret@127.0.0.1:1/x"])
+        assert 7 == res.exit_code, res.output
+        assert "cannot open the database postgresql://nobody:***@127.0.0.1:1/x" in res.stderr
+        assert "Traceback" not in res.output and "secret" not in res.output

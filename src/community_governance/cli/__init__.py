@@ -11,12 +11,13 @@ status of :data:`community_governance.errors.EXIT_CODES`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import pkgutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ from community_governance.errors import CgovError, exit_code
 
 __all__ = ["actor_option", "cli", "console", "db_option", "echo_json", "json_always",
            "json_option", "main", "open_db", "parse_actor", "pick_year", "sqlite_path",
-           "use_key_file", "writer_option"]
+           "storage_errors", "use_key_file", "writer_option"]
 
 _KEY_FILE = "cgov.key_file"
 _ACTOR_NAMED = "cgov.actor_named"
@@ -146,38 +147,15 @@ def use_key_file(path: Path) -> None:
         ctx.meta[_KEY_FILE] = path
 
 
-def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
-    """Open the governance store for a command.
+@contextlib.contextmanager
+def storage_errors(url: str) -> Iterator[None]:
+    """Turn the failures of reaching the database at ``url`` into one clear
+    :class:`StorageError` (exit 7): no backend for the scheme, a refused connection, a bad
+    URL. The password is never shown."""
+    from community_governance.errors import PluginError, StorageError
 
-    A SQLite file that does not exist is refused (:class:`DatabaseMissing`, naming the path
-    and ``cgov db init``) unless ``create`` is true (``cgov db init`` and the demos); the
-    data key comes from ``--key-file``, ``CGOV_KEY_FILE`` or ``CGOV_KEY``. A URL no backend
-    serves, or a server that cannot be reached, is a :class:`StorageError` naming the URL.
-
-    ``CGOV_NOW`` (an ISO time with its offset, e.g. ``2019-06-01T09:00+08:00``) pins "now"
-    for every command: reproducible runs, and back-office replays of a past day.
-    """
-    import pendulum
-
-    import community_governance
-    from community_governance.errors import DatabaseMissing, PluginError, StorageError
-
-    pinned = os.environ.get("CGOV_NOW")
-    if pinned and "clock" not in kwargs:
-        try:
-            fixed = pendulum.parse(pinned)
-        except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-            raise click.BadParameter(f"CGOV_NOW={pinned!r} is not an ISO time: {exc}") from None
-        if not isinstance(fixed, pendulum.DateTime):
-            raise click.BadParameter(f"CGOV_NOW={pinned!r} must be a date and time")
-        kwargs["clock"] = lambda: fixed
-    path = sqlite_path(url)
-    if path is not None and not create and not path.exists():
-        raise DatabaseMissing(url, str(path))
-    if "data_key" not in kwargs:
-        kwargs["data_key"], _source = _data_key()
     try:
-        gov = community_governance.open(url, create=create, **kwargs)
+        yield
     except PluginError as exc:
         if exc.hook != "cgov_storage_backend":
             raise
@@ -198,6 +176,40 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
         raise StorageError(
             f"cannot open the database {_safe(url)}: {detail}; check the host, port, user, "
             "password and database name, and that the server is running") from None
+
+
+def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
+    """Open the governance store for a command.
+
+    A SQLite file that does not exist is refused (:class:`DatabaseMissing`, naming the path
+    and ``cgov db init``) unless ``create`` is true (``cgov db init`` and the demos); the
+    data key comes from ``--key-file``, ``CGOV_KEY_FILE`` or ``CGOV_KEY``. A URL no backend
+    serves, or a server that cannot be reached, is a :class:`StorageError` naming the URL.
+
+    ``CGOV_NOW`` (an ISO time with its offset, e.g. ``2019-06-01T09:00+08:00``) pins "now"
+    for every command: reproducible runs, and back-office replays of a past day.
+    """
+    import pendulum
+
+    import community_governance
+    from community_governance.errors import DatabaseMissing
+
+    pinned = os.environ.get("CGOV_NOW")
+    if pinned and "clock" not in kwargs:
+        try:
+            fixed = pendulum.parse(pinned)
+        except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+            raise click.BadParameter(f"CGOV_NOW={pinned!r} is not an ISO time: {exc}") from None
+        if not isinstance(fixed, pendulum.DateTime):
+            raise click.BadParameter(f"CGOV_NOW={pinned!r} must be a date and time")
+        kwargs["clock"] = lambda: fixed
+    path = sqlite_path(url)
+    if path is not None and not create and not path.exists():
+        raise DatabaseMissing(url, str(path))
+    if "data_key" not in kwargs:
+        kwargs["data_key"], _source = _data_key()
+    with storage_errors(url):
+        gov = community_governance.open(url, create=create, **kwargs)
     try:
         _check_units(gov)
     except BaseException:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from community_governance.cli import echo_json, json_option, sqlite_path
+from community_governance.cli import echo_json, json_option, sqlite_path, storage_errors
 from community_governance.errors import CgovError, ConflictError, DatabaseMissing, StorageError
 
 if TYPE_CHECKING:
@@ -73,13 +73,14 @@ def register(cli: click.Group) -> None:
             raise StorageError(f"cannot create {path}: the folder {path.parent} does not "
                                "exist; create it first")
         if path is None and not url.startswith("memory:"):
-            store = _store(url)
-            try:
-                if store.schema_status().current is not None:
-                    raise ConflictError(f"{url} already holds a community-governance "
-                                        "database; run cgov db upgrade on it instead")
-            finally:
-                store.close()
+            with storage_errors(url):
+                store = _store(url)
+                try:
+                    if store.schema_status().current is not None:
+                        raise ConflictError(f"{url} already holds a community-governance "
+                                            "database; run cgov db upgrade on it instead")
+                finally:
+                    store.close()
         key: str | None = None
         source = "no key: ID and phone numbers are stored as typed"
         if generate_key is not None:
@@ -119,12 +120,13 @@ def register(cli: click.Group) -> None:
     def upgrade(url: str, as_json: bool) -> None:
         """Upgrade the existing database at URL to this library's schema."""
         _must_exist(url)
-        store = _store(url)
-        try:
-            store.upgrade()
-            st = store.schema_status()
-        finally:
-            store.close()
+        with storage_errors(url):
+            store = _store(url)
+            try:
+                store.upgrade()
+                st = store.schema_status()
+            finally:
+                store.close()
         if not st.up_to_date:
             raise CgovError(f"{url} is at {st.current}, expected {st.head}")
         if as_json:
@@ -138,11 +140,12 @@ def register(cli: click.Group) -> None:
     def status(url: str, as_json: bool) -> None:
         """Show the schema revision of the database at URL."""
         _must_exist(url)
-        store = _store(url)
-        try:
-            st = store.schema_status()
-        finally:
-            store.close()
+        with storage_errors(url):
+            store = _store(url)
+            try:
+                st = store.schema_status()
+            finally:
+                store.close()
         state = "up to date" if st.up_to_date else ("unknown (newer?)" if not st.known
                                                     else "needs upgrade")
         if as_json:
