@@ -132,3 +132,16 @@ def test_the_demo_seals_its_database_with_a_key_made_next_to_it(
     assert 7 == refused.exit_code
     with cg.open(url, data_key=key.read_text().strip(), create=False) as gov:
         assert gov.registry.summary(cg.Actor.system("test")).residents >= len(stored)
+
+
+def test_warns_when_the_key_file_is_readable_by_others(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """A key file others may read still opens the database, with a warning on stderr that
+    names the chmod fix."""
+    url, key = _init(runner, tmp_path)
+    key.chmod(0o644)
+    res = runner.invoke(cli, ["report", "summary", "--db", url, "--key-file", str(key),
+                              "--json"])
+    assert 0 == res.exit_code, res.output
+    assert f"chmod 600 {key}" in res.stderr
+    json.loads(res.stdout)

@@ -133,7 +133,15 @@ def _data_key() -> tuple[str | None, str]:
     ctx = click.get_current_context(silent=True)
     path = ctx.meta.get(_KEY_FILE) if ctx is not None else None  # meta: shared by the chain
     if path is not None:
-        return read_key_file(Path(path)), f"the key file {path}"
+        key = read_key_file(Path(path))
+        try:
+            loose = Path(path).stat().st_mode & 0o077
+        except OSError:
+            loose = 0
+        if loose:
+            click.secho(f"warning: the key file {path} may be read by other users; make it "
+                        f"owner-only: chmod 600 {path}", fg="yellow", err=True)
+        return key, f"the key file {path}"
     raw = os.environ.get("CGOV_KEY")
     if raw:
         return raw.strip(), "CGOV_KEY"
