@@ -200,6 +200,21 @@ class TestOutput:
         walk(cli, [])
         assert [] == missing
 
+    @pytest.mark.parametrize("args", [
+        ["calendar", "between", "2026-09-25", "2026-10-15"],
+        ["guide", "seed"], ["guide", "list"], ["volunteers", "register", "R0001"],
+        ["supermarket", "add", "411281001001", "毛巾", "10", "--id", "T1"],
+        ["points", "check"], ["export", "units"], ["db", "status"],
+    ])
+    def test_commands_that_printed_text_print_json_with_json(
+            self, runner: CliRunner, city_db: tuple[str, SmallCity], args: list[str]) -> None:
+        """--json makes stdout one JSON document, for commands that print text by default."""
+        url, _city = city_db
+        where = [url] if args[0] == "db" else (["--db", url] if args[0] != "calendar" else [])
+        res = runner.invoke(cli, [*args, *where, "--json"], env={"CGOV_ACTOR": "system"})
+        assert 0 == res.exit_code, res.output
+        json.loads(res.stdout)
+
     def test_messages_go_to_stderr_and_data_to_stdout(
             self, runner: CliRunner, tmp_path: Path) -> None:
         """The demo's progress bars and notes are on stderr; stdout holds only its JSON."""

@@ -62,8 +62,11 @@ def register(cli: click.Group) -> None:
         from community_governance.services.crypto import read_key_file, write_key_file
 
         if generate_key is not None and key_file is not None:
-            raise click.UsageError("give --generate-key (a new key) or --key-file (an "
-                                   "existing one), not both")
+            given = click.get_current_context().get_parameter_source("key_file")
+            if given is click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError("give --generate-key (a new key) or --key-file (an "
+                                       "existing one), not both")
+            key_file = None  # CGOV_KEY_FILE of the environment yields to the new key
         path = sqlite_path(url)
         if path is not None and path.exists():
             raise ConflictError(f"{path} exists: cgov db init creates new databases only; "
