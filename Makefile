@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml plugins/yima/pyproject.toml plugins/hubin/pyproject.tom
 
 install: $(STAMP)
 
-## demo: build Yima's 2019 urban area into ./yima.db and print its summary
+## demo: build Yima's 2019 urban area into ./yima.db (sealed with ./yima.key) and print its summary
 demo: $(STAMP)
 	rm -f yima.db yima.db-wal yima.db-shm
 	$(BIN)/cgov demo yima --db $(DB)
@@ -55,4 +55,4 @@ mutation: $(STAMP)
 
 clean:
 	rm -rf $(VENV) mutants docs/_build .pytest_cache .mypy_cache .ruff_cache yima.db yima.db-wal yima.db-shm \
-		sanmenxia.db sanmenxia.db-wal sanmenxia.db-shm
+		sanmenxia.db sanmenxia.db-wal sanmenxia.db-shm yima.key sanmenxia.key

@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing as mp
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -575,7 +576,10 @@ def participation(demo_db: str | None, scale: float) -> None:
             emit(
                 figure="seed_volunteering", scale=scale, seconds=round(time.perf_counter() - t0, 2)
             )
-    with community_governance.open(demo_db, entrypoints=False) as gov:
+    key_file = os.environ.get("CGOV_KEY_FILE")  # the demo's key (yima.key), when sealed
+    key = Path(key_file).read_text(encoding="ascii").strip() if key_file else None
+    with community_governance.open(demo_db, entrypoints=False, data_key=key,
+                                   create=False) as gov:
         times = []
         for _ in range(3):
             t0 = time.perf_counter()
@@ -597,7 +601,8 @@ def participation(demo_db: str | None, scale: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
-    ap.add_argument("--demo-db", help="a database built by `cgov demo yima`")
+    ap.add_argument("--demo-db", help="a database built by `cgov demo yima` (its key from "
+                    "CGOV_KEY_FILE, e.g. yima.key)")
     ap.add_argument(
         "--scale", type=float, default=0.25, help="city scale when no --demo-db is given"
     )

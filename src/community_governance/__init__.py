@@ -11,6 +11,8 @@ Open a store and use its services::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from community_governance.domain.access import Action, Actor, Target
 from community_governance.domain.idnumber import IdNumber, parse_id_number
 from community_governance.domain.people import Household, Relation, Resident, Vulnerability
@@ -28,6 +30,8 @@ from community_governance.domain.units import Building, Unit, UnitKind
 from community_governance.errors import (
     CgovError,
     ConflictError,
+    DatabaseMissing,
+    DataKeyError,
     FileImportError,
     IdNumberError,
     NotFound,
@@ -37,11 +41,23 @@ from community_governance.errors import (
     StorageError,
     ValidationError,
 )
-from community_governance.facade import Governance, open
 from community_governance.markers import hookimpl
 from community_governance.masking import install as _install_log_masking
 
+if TYPE_CHECKING:
+    from community_governance.facade import Governance, open
+
 _install_log_masking()
+
+
+def __getattr__(name: str) -> Any:
+    """``open`` and ``Governance`` are imported on first use: the storage layer (SQLAlchemy,
+    Alembic) stays unloaded for programs that never open a store, e.g. ``cgov --help``."""
+    if name in ("Governance", "open"):
+        from community_governance import facade
+
+        return getattr(facade, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
@@ -51,6 +67,8 @@ __all__ = [
     "Building",
     "CgovError",
     "ConflictError",
+    "DataKeyError",
+    "DatabaseMissing",
     "FileImportError",
     "Governance",
     "HolderKind",

@@ -16,14 +16,18 @@ import attrs
 from community_governance.masking import mask_text
 
 __all__ = [
+    "EXIT_CODES",
     "CalendarYearMissing",
     "CgovError",
     "ConflictError",
+    "DataKeyError",
+    "DatabaseMissing",
     "FileImportError",
     "IdNumberError",
     "IdempotencyConflict",
     "InsufficientBalance",
     "InvalidTransition",
+    "NoData",
     "NotFound",
     "OutOfStock",
     "PermissionDenied",
@@ -33,6 +37,7 @@ __all__ = [
     "StorageError",
     "UnbalancedTransaction",
     "ValidationError",
+    "exit_code",
 ]
 
 
@@ -72,6 +77,31 @@ class NotFound(CgovError, LookupError):
         self.key = key
         msg = f"{kind} {key!r} does not exist"
         super().__init__(f"{msg}; {hint}" if hint else msg)
+
+
+class NoData(NotFound):
+    """A report was asked for a year with no data (rather than print an empty report).
+
+    Attributes:
+        what: what is counted, e.g. ``cases``.
+        year: the year asked for (``None``: any year).
+        known: the years that have data.
+    """
+
+    def __init__(self, what: str, year: int | None, known: Sequence[int]) -> None:
+        self.what = what
+        self.kind = f"{what} in a year"
+        self.key = year
+        self.year = year
+        self.known = tuple(known)
+        if year is None:
+            msg = (f"no {what} are recorded (that this actor may read): there is nothing to "
+                   "report; check --db, name a reader with --as, or record some first")
+        else:
+            have = ", ".join(map(str, self.known)) or "none"
+            msg = (f"no {what} in {year}: nothing to report; years with {what}: {have} "
+                   "(choose one with --year)")
+        CgovError.__init__(self, msg)
 
 
 class ConflictError(CgovError, ValueError):
@@ -145,6 +175,36 @@ class SchemaVersionError(StorageError):
     """The database schema is older or newer than this version of the library."""
 
 
+class DatabaseMissing(StorageError):
+    """A database named by the caller does not exist (only ``cgov db init`` creates one).
+
+    Attributes:
+        path: the file that was looked for.
+    """
+
+    def __init__(self, url: str, path: str) -> None:
+        self.url = url
+        self.path = path
+        super().__init__(
+            f"no database at {path} (from {url}): nothing was opened or created; check the "
+            f"path, or create the database with: cgov db init {url}"
+        )
+
+
+class DataKeyError(StorageError):
+    """A sealed database was opened without its data key, or with another key.
+
+    Attributes:
+        expected: the fingerprint of the key that seals the database.
+        got: the fingerprint of the key given (``None`` when no key was given).
+    """
+
+    def __init__(self, message: str, *, expected: str, got: str | None) -> None:
+        self.expected = expected
+        self.got = got
+        super().__init__(message)
+
+
 class CalendarYearMissing(CgovError, LookupError):
     """No official working-day arrangement is known for a year.
 
@@ -196,3 +256,32 @@ class FileImportError(ValidationError):
         super().__init__(
             f"{file}: {len(self.errors)} bad row(s), nothing was imported:\n{lines}{more}"
         )
+
+
+#: The exit status of the ``cgov`` command for each kind of error, most specific first
+#: (the first class an error is an instance of gives the status). 0 is success, 1 a failure
+#: not listed here (or a job where some items failed, or a check that found problems) and 2 a
+#: usage error found by the command line itself (click). docs/cli.md lists the same table.
+EXIT_CODES: tuple[tuple[type[CgovError], int, str], ...] = (
+    (DatabaseMissing, 3, "not found: the database file does not exist"),
+    (NotFound, 3, "not found: a unit, resident, case, year... named does not exist"),
+    (CalendarYearMissing, 3, "not found: no calendar is known for a year"),
+    (PermissionDenied, 4, "permission denied: the actor may not do this"),
+    (ValidationError, 5, "validation error: the input breaks a rule"),
+    (ConflictError, 6, "conflict: the request contradicts what is stored"),
+    (InvalidTransition, 6, "conflict: the record's state does not allow this step"),
+    (InsufficientBalance, 6, "conflict: the balance is too low"),
+    (OutOfStock, 6, "conflict: the stock is too low"),
+    (DataKeyError, 7, "database unusable: the data key is missing or wrong"),
+    (StorageError, 7, "database unusable: cannot connect, wrong schema, missing file..."),
+    (PluginError, 8, "plugin error: a plugin raised or answered wrongly"),
+    (CgovError, 1, "any other error of the library"),
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The ``cgov`` exit status for ``exc`` (see :data:`EXIT_CODES`; 1 for anything else)."""
+    for cls, code, _meaning in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return 1

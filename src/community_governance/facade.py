@@ -12,7 +12,7 @@ import pendulum
 
 from community_governance.errors import StorageError
 from community_governance.plugins import Hooks, HookTiming, get_plugin_manager
-from community_governance.services.crypto import PersonalDataCipher
+from community_governance.services.crypto import PersonalDataCipher, check_sealing
 from community_governance.services.denials import DenialLimits
 from community_governance.storage import migrate
 from community_governance.storage.base import Store
@@ -272,7 +272,9 @@ def open(
             the installed ones and the national defaults.
         timezone: the county's zone.
         clock: a function returning "now" (tests and simulations fix time with it).
-        data_key: the county's secret for encrypting ID and phone numbers at rest.
+        data_key: the county's secret for encrypting ID and phone numbers at rest. The first
+            open with a key records the key's fingerprint in the database (sealing it); from
+            then on it opens only with that key.
         entrypoints: load plugins installed under the ``community_governance`` entry point.
         create: create the schema in an empty database (otherwise refuse it).
         slow_hook_ms: log a warning for every hook call slower than this many milliseconds
@@ -289,6 +291,7 @@ def open(
             list of unit-code prefixes, or two plugins of the same scope conflict (both
             named).
         StorageError: no backend serves the URL, or it cannot be opened.
+        DataKeyError: the database is sealed and ``data_key`` is missing or another key.
     """
     hooks = Hooks(get_plugin_manager(entrypoints=entrypoints, extra=plugins),
                   slow_hook_ms=slow_hook_ms, trace=trace_plugins)
@@ -304,6 +307,11 @@ def open(
         status = store.schema_status()
         if not status.up_to_date:
             raise StorageError(f"{url}: schema at {status.current!r}, needs {status.head!r}")
-    return Governance(
-        store, hooks, timezone=timezone, clock=clock, cipher=PersonalDataCipher(data_key)
-    )
+    cipher = PersonalDataCipher(data_key)
+    if engine is not None:
+        try:
+            check_sealing(engine, url, cipher)
+        except Exception:
+            store.close()
+            raise
+    return Governance(store, hooks, timezone=timezone, clock=clock, cipher=cipher)

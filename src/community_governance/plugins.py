@@ -71,7 +71,7 @@ def default_plugin_modules() -> list[str]:
 
 
 def get_plugin_manager(
-    *, entrypoints: bool = True, extra: Sequence[object] = ()
+    *, entrypoints: bool = True, extra: Sequence[object] = (), defaults: bool = True
 ) -> pluggy.PluginManager:
     """Build a fresh plugin manager (no globals).
 
@@ -79,6 +79,8 @@ def get_plugin_manager(
         entrypoints: load plugins installed under the ``community_governance`` entry-point group.
         extra: further plugins (modules, classes or instances with ``@hookimpl`` functions),
             registered last so that they are called first.
+        defaults: register the national defaults (``False`` only for hooks they do not
+            answer, e.g. ``cgov_register_commands``: the command line starts faster).
 
     Returns:
         The manager, with every hookspec added and ``check_pending()`` passed.
@@ -89,7 +91,7 @@ def get_plugin_manager(
     pm = pluggy.PluginManager(PROJECT)
     for mod in hookspecs.spec_modules():
         pm.add_hookspecs(mod)
-    for name in default_plugin_modules():
+    for name in default_plugin_modules() if defaults else ():
         pm.register(importlib.import_module(name), name=f"cgov.defaults.{name.rsplit('.', 1)[1]}")
     if entrypoints:
         try:

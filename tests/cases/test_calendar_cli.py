@@ -21,6 +21,8 @@ from community_governance.storage.tables import core as t
 from community_governance.testing.city import build_small_city
 from tests.calendars.test_provisional import YEAR_2027
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 _load()
 SYSTEM = Actor.system("test")
 
@@ -63,12 +65,12 @@ def test_add_year_installs_the_file_and_the_answer_is_final(_data_dir: Path,
 
 
 def test_add_year_refuses_a_bad_file(tmp_path: Path, _data_dir: Path) -> None:
-    """Exits 2 naming the holiday when a statutory day is missing; installs nothing."""
+    """Exits 5 (validation error) naming the holiday when a statutory day is missing; installs nothing."""
     src = tmp_path / "2027.toml"
     src.write_text(YEAR_2027.replace("off_days = [2027-09-15]", "off_days = [2027-09-16]"),
                    encoding="utf-8")
     r = run("calendar", "add-year", str(src))
-    assert r.exit_code == 2 and "中秋节" in r.stderr
+    assert r.exit_code == 5 and "中秋节" in r.stderr
     assert not (_data_dir / "calendars").exists()
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import community_governance as cg
 from community_governance.cli import _load, cli
 from community_governance.testing import build_small_city
+
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
 
 
 def _a_working_day_ahead() -> str:

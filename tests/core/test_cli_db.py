@@ -35,10 +35,15 @@ def test_upgrades_an_old_database_keeping_its_rows(tmp_path: Path) -> None:
 
 
 def test_creates_an_empty_database(tmp_path: Path) -> None:
-    """Creates a new database at the newest revision."""
+    """db init creates a new database at the newest revision; db upgrade refuses a missing
+    one (exit 3) and creates nothing."""
     url = f"sqlite:///{tmp_path / 'new.db'}"
     _load()
-    done = CliRunner().invoke(cli, ["db", "upgrade", url])
+    refused = CliRunner().invoke(cli, ["db", "upgrade", url])
+    assert 3 == refused.exit_code
+    assert "cgov db init" in refused.output
+    assert not (tmp_path / "new.db").exists()
+    done = CliRunner().invoke(cli, ["db", "init", url])
     assert 0 == done.exit_code, done.output
     with cg.open(url, create=False) as gov:
         assert gov.store.schema_status().up_to_date

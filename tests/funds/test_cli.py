@@ -13,6 +13,8 @@ import community_governance as cg
 from community_governance.cli import _load, cli
 from community_governance.testing.city import SmallCity, build_small_city
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 
 @pytest.fixture(scope="module")
 def runner() -> CliRunner:
@@ -91,11 +93,11 @@ def test_posts_budgets_requests_approves_pays_and_discloses(
 ])
 def test_bad_input_exits_with_a_clear_error(runner: CliRunner, db: tuple[str, SmallCity],
                                             args: list[str], message: str) -> None:
-    """Exits with status 2 and the rule broken on unbalanced, negative or unknown lines."""
+    """Exits with status 5 (validation error) and the rule broken on unbalanced, negative or unknown lines."""
     url, city = db
     res = runner.invoke(cli, ["funds", "post", "--db", url, "--community", city.communities[0],
                               "--channel", "city_allocation", "--voucher", "V", *args])
-    assert res.exit_code == 2
+    assert res.exit_code == 5
     assert message in res.output
 
 

@@ -15,6 +15,8 @@ from community_governance.grids.synthetic import synthetic_city
 
 from .conftest import load_nodes
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 
 @pytest.fixture(scope="module")
 def runner() -> CliRunner:
@@ -59,7 +61,7 @@ def test_draw_check_export_staffing(runner: CliRunner, db: str, tmp_path: Path) 
     assert staffing["totals"]["grids"] == 8
     assert staffing["totals"]["households"] == 4_800
     again = runner.invoke(cli, ["grids", "draw", "--db", db])
-    assert again.exit_code == 2 and "redraw" in again.output
+    assert again.exit_code == 6 and "redraw" in again.output
 
 
 def test_import_grids_then_check_and_settle(runner: CliRunner, db: str, tmp_path: Path) -> None:
@@ -85,7 +87,7 @@ def test_import_grids_then_check_and_settle(runner: CliRunner, db: str, tmp_path
 
 
 def test_grid_leader_cannot_draw_from_the_command_line(runner: CliRunner, tmp_path: Path) -> None:
-    """Exits with status 2 and a permission message when a grid leader tries to draw."""
+    """Exits with status 4 (permission denied) and a permission message when a grid leader tries to draw."""
     from community_governance.testing.city import build_small_city
 
     url = f"sqlite:///{tmp_path / 'small.db'}"
@@ -94,5 +96,5 @@ def test_grid_leader_cannot_draw_from_the_command_line(runner: CliRunner, tmp_pa
     leader = city.grid_leader["411281001001-W01"].id
     res = runner.invoke(cli, ["grids", "draw", "--db", url, "--community", "411281001001",
                               "--replace", "--as", f"staff:{leader}"])
-    assert res.exit_code == 2
+    assert res.exit_code == 4
     assert "may not grids.draw" in res.output

@@ -6,9 +6,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from community_governance.cli import _load, cli
+
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
 
 _load()
 
@@ -22,8 +25,9 @@ def test_demo_import_and_export(tmp_path: Path) -> None:
     assert built.exit_code == 0, built.output
     assert "residents" in built.output and "15" in built.output
     again = runner.invoke(cli, ["demo", "yima", "--db", db, "--scale", "0.01"])
-    assert again.exit_code == 2 and "already holds" in again.output
+    assert again.exit_code == 6 and "already holds" in again.output
 
+    runner = CliRunner(env={"CGOV_KEY_FILE": str(tmp_path / "yima.key")})  # the demo's key
     out = tmp_path / "r.json"
     exported = runner.invoke(cli, ["export", "residents", "--db", db, "--out", str(out)])
     assert exported.exit_code == 0, exported.output
@@ -39,4 +43,4 @@ def test_demo_import_and_export(tmp_path: Path) -> None:
     bad.write_text("code,kind,name,parent_code\n411281009,subdistrict,新,411999\n",
                    encoding="utf-8")
     refused = runner.invoke(cli, ["import", "units", str(bad), "--db", db])
-    assert refused.exit_code == 2 and "row 2" in refused.output
+    assert refused.exit_code == 5 and "row 2" in refused.output

@@ -19,6 +19,8 @@ from community_governance.testing.city import SmallCity, build_small_city
 
 from .conftest import TODAY, Clock
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 SYSTEM = cg.Actor.system("test")
 
 
@@ -156,7 +158,7 @@ def test_cgov_audit_commands(tmp_path: Path) -> None:
     assert [r["reason"] for r in json.loads(out.output)] == ["核对身份"]
     leader = city.grid_leader[city.grids[city.communities[0]][0]]
     out = run(cli, ["audit", "log", "--db", url, "--as", f"staff:{leader.id}"])
-    assert out.exit_code == 2 and "may not audit.read" in out.output
+    assert out.exit_code == 4 and "may not audit.read" in out.output
     out = run(cli, ["audit", "log", "--db", url, "--limit", "2"], env={"COLUMNS": "200"})
     assert out.exit_code == 0 and "registry.add_units" in out.output
     assert "registry.add_buildings" in out.output and "(+" in out.output

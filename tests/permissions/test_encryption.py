@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 import community_governance as cg
-from community_governance.errors import NotFound, StorageError, ValidationError
+from community_governance.errors import StorageError, ValidationError
 from community_governance.storage.tables import core as t
 from community_governance.testing.city import SmallCity, build_small_city
 
@@ -62,13 +62,21 @@ def test_lookups_and_reveals_work_with_the_key(encrypted: tuple[str, SmallCity])
 
 
 def test_a_wrong_or_missing_key_is_a_clear_error(encrypted: tuple[str, SmallCity]) -> None:
-    """Says 'wrong key' or 'open it with the county's data_key' instead of returning junk."""
+    """Refuses at open, naming 'wrong key' or the missing data_key, instead of returning junk;
+    a database sealed before it recorded its key's fingerprint refuses a wrong key at open
+    (checked against a sealed number, so the wrong key is never recorded) and a missing key on
+    read."""
     url, city = encrypted
-    with cg.open(url, entrypoints=False, data_key="another-county-key-0000") as gov:
-        with pytest.raises(StorageError, match="wrong key"):
-            gov.registry.get_resident(city.county_admin, "R0001")
-        with pytest.raises(NotFound):  # a different key gives a different hash
-            gov.registry.find_by_id_number(city.county_admin, city.id_numbers["R0001"])
+    with pytest.raises(cg.DataKeyError, match="wrong key"):
+        cg.open(url, entrypoints=False, data_key="another-county-key-0000")
+    with pytest.raises(cg.DataKeyError, match="data_key"):
+        cg.open(url, entrypoints=False)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # as if sealed before migration 0010
+        conn.execute(sa.text("DELETE FROM database_settings"))
+    engine.dispose()
+    with pytest.raises(StorageError, match="wrong key"):  # checked against a sealed number
+        cg.open(url, entrypoints=False, data_key="another-county-key-0000")
     with cg.open(url, entrypoints=False) as gov, pytest.raises(StorageError, match="data_key"):
         gov.registry.list_residents(city.county_admin)
 

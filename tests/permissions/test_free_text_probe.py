@@ -43,6 +43,8 @@ from community_governance.storage.tables import load_all
 from community_governance.storage.tables import points as tp
 from community_governance.testing.city import build_small_city
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 NOW = pendulum.datetime(2026, 6, 15, 2, 0, tz="UTC")  # 10:00 county time
 SYSTEM = Actor.system("probe")
 

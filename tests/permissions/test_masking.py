@@ -21,6 +21,8 @@ from community_governance.testing.city import SmallCity, build_small_city
 
 from .conftest import TODAY
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 _ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
 _MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 

@@ -20,6 +20,8 @@ from community_governance.domain.funds import credit, debit
 from community_governance.errors import ValidationError
 from community_governance.testing.city import SmallCity, build_small_city
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 SYSTEM = Actor.system("test")
 NOW = pendulum.datetime(2026, 12, 2, 2)
 

@@ -15,6 +15,8 @@ from community_governance.demo.volunteering import seed_volunteering
 from community_governance.domain.access import Actor
 from community_governance.testing.city import build_small_city
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 SYSTEM = Actor.system("test")
 
 
@@ -61,12 +63,13 @@ def test_points_commands(loaded: None, db: str) -> None:
 
 
 def test_cli_refuses_bad_inputs(loaded: None, db: str) -> None:
-    """Exits with status 2 and a message for a negative amount, an unknown resident and an
-    overdraft."""
-    for cmd, args in ((["points", "earn"], ["R0001", "-5"]), (["points", "earn"], ["R9999", "5"]),
-                      (["points", "redeem"], ["R0001", "50"])):
+    """Exits with its status and a message for a negative amount (5, validation), an unknown
+    resident (3, not found) and an overdraft (6, conflict)."""
+    for cmd, args, code in ((["points", "earn"], ["R0001", "-5"], 5),
+                            (["points", "earn"], ["R9999", "5"], 3),
+                            (["points", "redeem"], ["R0001", "50"], 6)):
         res = CliRunner().invoke(cli, [*cmd, "--db", db, "--", *args])
-        assert res.exit_code == 2 and "error:" in res.output
+        assert (code, True) == (res.exit_code, "error:" in res.output), res.output
 
 
 def test_report_participation_on_seeded_city(loaded: None, tmp_path: Path) -> None:

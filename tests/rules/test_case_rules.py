@@ -30,6 +30,8 @@ from community_governance.storage.tables import cases as ct
 from community_governance.testing.city import build_small_city
 from tests.places import build_hubin
 
+pytestmark = pytest.mark.usefixtures("cli_as_system")  # writes name their actor
+
 SYSTEM = cg.Actor.system("test")
 NOW = pendulum.datetime(2026, 9, 25, 9, 0, tz="Asia/Shanghai")
 

@@ -52,7 +52,7 @@ def test_run_reports_a_bad_scenario_key(tmp_path: Path) -> None:
     bad.write_text('[run]\nname = "x"\nstart = 2019-01-07\n[points]\nrate = "ten"\n',
                    encoding="utf-8")
     res = CliRunner().invoke(cli, ["sim", "run", str(bad), "--out", str(tmp_path / "o")])
-    assert res.exit_code == 2
+    assert res.exit_code == 5  # a validation error
     assert "points.rate" in res.output
 
 

@@ -2,23 +2,36 @@
 
 Each module of this package adds its commands through a ``register(cli)`` function; installed
 plugins add theirs through the ``cgov_register_commands`` hook.
+
+Conventions every command follows (docs/cli.md): data on stdout, messages and progress on
+stderr; only ``cgov db init`` and the demos create a database; writes need a named actor
+(``--as`` or ``CGOV_ACTOR``), reads without one see public data only; errors exit with the
+status of :data:`community_governance.errors.EXIT_CODES`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import pkgutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from community_governance.domain.access import Actor, ActorKind
-from community_governance.errors import CgovError
+from community_governance.errors import CgovError, exit_code
 
-__all__ = ["actor_option", "cli", "db_option", "echo_json", "main", "open_db", "parse_actor"]
+__all__ = ["actor_option", "cli", "console", "db_option", "echo_json", "json_always",
+           "json_option", "main", "open_db", "parse_actor", "pick_year", "sqlite_path",
+           "storage_errors", "use_key_file", "writer_option"]
+
+_KEY_FILE = "cgov.key_file"
+_ACTOR_NAMED = "cgov.actor_named"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,30 +50,157 @@ def parse_actor(value: str) -> Actor:
     return Actor(k, ident or ("cli" if k is ActorKind.SYSTEM else "public"))
 
 
+def _remember_key_file(ctx: click.Context, _param: click.Parameter,
+                       value: Path | None) -> None:
+    if value is not None:
+        ctx.meta[_KEY_FILE] = value
+
+
 def db_option(f: F) -> F:
-    """The ``--db URL`` option (default: the CGOV_DB environment variable)."""
+    """The ``--db URL`` option (default: the CGOV_DB environment variable) and the
+    ``--key-file PATH`` option (default: CGOV_KEY_FILE) of a sealed database's data key."""
+    f = click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path),
+                     envvar="CGOV_KEY_FILE", expose_value=False, callback=_remember_key_file,
+                     help="file holding the data key of a sealed database (default: "
+                          "CGOV_KEY_FILE; or give the key itself in CGOV_KEY)")(f)
     return click.option("--db", "db", envvar="CGOV_DB", required=True,
                         help="database URL: sqlite:///county.db, postgresql://..., memory://")(f)
 
 
+def _reader(ctx: click.Context, _param: click.Parameter, value: str | None) -> Actor:
+    ctx.meta[_ACTOR_NAMED] = bool(value)
+    if value:
+        return parse_actor(value)
+    click.echo("note: no --as and no CGOV_ACTOR: reading as the public, who sees public data "
+               "only", err=True)
+    return Actor.public()
+
+
+def _writer(ctx: click.Context, _param: click.Parameter, value: str | None) -> Actor:
+    if not value:
+        raise click.UsageError(
+            f"cgov {ctx.command_path.partition(' ')[2]} writes, and writes need a named actor: "
+            "give --as staff:<holder id> (or resident:<id>, or system for a system job), or "
+            "set CGOV_ACTOR; nothing was written", ctx=ctx)
+    ctx.meta[_ACTOR_NAMED] = True
+    return parse_actor(value)
+
+
 def actor_option(f: F) -> F:
-    """The ``--as ACTOR`` option (default: the system job ``cli``)."""
-    return click.option("--as", "actor", default="system", show_default=True,
-                        callback=lambda _c, _p, v: parse_actor(v),
-                        help="who acts: system, staff:<id>, resident:<id> or public")(f)
+    """The ``--as ACTOR`` option of a command that reads (default: CGOV_ACTOR, else the
+    public, who sees only public data)."""
+    return click.option("--as", "actor", envvar="CGOV_ACTOR", default=None, callback=_reader,
+                        help="who reads: staff:<id>, resident:<id>, system or public "
+                             "(default: CGOV_ACTOR, else public: public data only)")(f)
 
 
-def open_db(url: str, **kwargs: Any) -> Any:
+def writer_option(f: F) -> F:
+    """The ``--as ACTOR`` option of a command that writes: required (or CGOV_ACTOR)."""
+    return click.option("--as", "actor", envvar="CGOV_ACTOR", default=None, callback=_writer,
+                        help="who acts (required, or CGOV_ACTOR): staff:<id>, resident:<id> "
+                             "or system")(f)
+
+
+def json_option(f: F) -> F:
+    """The ``--json`` flag (as ``as_json``)."""
+    return click.option("--json", "as_json", is_flag=True, help="print JSON")(f)
+
+
+def json_always(f: F) -> F:
+    """The ``--json`` flag of a command whose data is JSON already (accepted, so that every
+    command that prints data takes ``--json``)."""
+    return click.option("--json", "as_json", is_flag=True, expose_value=False,
+                        help="print JSON (this command always does)")(f)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:`` URL (``None`` for other URLs and in-memory SQLite)."""
+    if not url.startswith("sqlite:"):
+        return None
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    path = rest[1:] if rest.startswith("/") else rest
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path).expanduser()
+
+
+def _data_key() -> tuple[str | None, str]:
+    """The data key from --key-file, CGOV_KEY_FILE or CGOV_KEY (in that order), and where it
+    came from."""
+    from community_governance.services.crypto import read_key_file
+
+    ctx = click.get_current_context(silent=True)
+    path = ctx.meta.get(_KEY_FILE) if ctx is not None else None  # meta: shared by the chain
+    if path is not None:
+        key = read_key_file(Path(path))
+        try:
+            loose = Path(path).stat().st_mode & 0o077
+        except OSError:
+            loose = 0
+        if loose:
+            click.secho(f"warning: the key file {path} may be read by other users; make it "
+                        f"owner-only: chmod 600 {path}", fg="yellow", err=True)
+        return key, f"the key file {path}"
+    raw = os.environ.get("CGOV_KEY")
+    if raw:
+        return raw.strip(), "CGOV_KEY"
+    return None, "no key"
+
+
+def use_key_file(path: Path) -> None:
+    """Make ``path`` the key file of every :func:`open_db` of the running command."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_KEY_FILE] = path
+
+
+@contextlib.contextmanager
+def storage_errors(url: str) -> Iterator[None]:
+    """Turn the failures of reaching the database at ``url`` into one clear
+    :class:`StorageError` (exit 7): no backend for the scheme, a refused connection, a bad
+    URL. The password is never shown."""
+    from community_governance.errors import PluginError, StorageError
+
+    try:
+        yield
+    except PluginError as exc:
+        if exc.hook != "cgov_storage_backend":
+            raise
+        if isinstance(exc.__cause__, StorageError):
+            raise StorageError(str(exc.__cause__)) from None
+        raise StorageError(
+            f"no storage backend serves {_safe(url)}: use sqlite:///path/to/county.db, "
+            "postgresql://user@host/dbname or memory://, or install the plugin that serves "
+            "this scheme") from None
+    except CgovError:
+        raise
+    except Exception as exc:  # the driver's own errors: refused connection, bad URL...
+        import sqlalchemy as sa
+
+        if not isinstance(exc, (sa.exc.SQLAlchemyError, OSError, ValueError)):
+            raise
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StorageError(
+            f"cannot open the database {_safe(url)}: {detail}; check the host, port, user, "
+            "password and database name, and that the server is running") from None
+
+
+def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
     """Open the governance store for a command.
+
+    A SQLite file that does not exist is refused (:class:`DatabaseMissing`, naming the path
+    and ``cgov db init``) unless ``create`` is true (``cgov db init`` and the demos); the
+    data key comes from ``--key-file``, ``CGOV_KEY_FILE`` or ``CGOV_KEY``. A URL no backend
+    serves, or a server that cannot be reached, is a :class:`StorageError` naming the URL.
 
     ``CGOV_NOW`` (an ISO time with its offset, e.g. ``2019-06-01T09:00+08:00``) pins "now"
     for every command: reproducible runs, and back-office replays of a past day.
     """
-    import os
-
     import pendulum
 
     import community_governance
+    from community_governance.errors import DatabaseMissing
 
     pinned = os.environ.get("CGOV_NOW")
     if pinned and "clock" not in kwargs:
@@ -71,7 +211,85 @@ def open_db(url: str, **kwargs: Any) -> Any:
         if not isinstance(fixed, pendulum.DateTime):
             raise click.BadParameter(f"CGOV_NOW={pinned!r} must be a date and time")
         kwargs["clock"] = lambda: fixed
-    return community_governance.open(url, **kwargs)
+    path = sqlite_path(url)
+    if path is not None and not create and not path.exists():
+        raise DatabaseMissing(url, str(path))
+    if "data_key" not in kwargs:
+        kwargs["data_key"], _source = _data_key()
+    with storage_errors(url):
+        gov = community_governance.open(url, create=create, **kwargs)
+    try:
+        _check_units(gov)
+    except BaseException:
+        gov.close()
+        raise
+    return gov
+
+
+#: the options that name a unit (a code or a code prefix); open_db checks them
+_UNIT_OPTIONS = {"within": "--within", "community": "--community"}
+
+
+def _check_units(gov: Any) -> None:
+    """Refuse a unit code given to the running command that names no unit (exit 3), rather
+    than answer with an empty report."""
+    from community_governance.errors import NotFound
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for name, option in _UNIT_OPTIONS.items():
+        code = ctx.params.get(name)
+        if not isinstance(code, str) or not code:
+            continue
+        try:
+            gov.registry.get_unit(code)
+        except NotFound:
+            if not gov.registry.list_units(parent=code):
+                raise NotFound("unit", code, f"{option} takes the code of a unit in this "
+                               "database (e.g. a community's 12 digits); list them with: cgov "
+                               "export units --db URL") from None
+
+
+def pick_year(known: list[int], year: int | None, what: str) -> int:
+    """The year a report covers: ``year`` when it has data, else the latest year with data
+    (said on stderr).
+
+    Raises:
+        NotFound: ``year`` has no data, or there is no data at all (exit 3).
+    """
+    from community_governance.errors import NoData
+
+    if year is None:
+        if not known:
+            raise NoData(what, None, known)
+        have = ", ".join(map(str, known))
+        click.echo(f"reporting {known[-1]}, the latest year with {what} (years with {what}: "
+                   f"{have}; choose one with --year)", err=True)
+        return known[-1]
+    if year not in known:
+        raise NoData(what, year, known)
+    return year
+
+
+def _safe(url: str) -> str:
+    """``url`` with its password hidden."""
+    try:
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@", 1)[-1] if "@" in url else url
+
+
+def console() -> Any:
+    """A rich ``Console`` on stdout that never cuts a table when stdout is not a terminal
+    (a pipe or a file gets the table's full width)."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=int(os.environ.get("CGOV_WIDTH", "1000")))
 
 
 def echo_json(data: Any) -> None:
@@ -87,8 +305,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CgovError as exc:
+            from community_governance.errors import PermissionDenied
+
             click.secho(f"error: {exc}", fg="red", err=True)
-            sys.exit(2)
+            sub = ctx.invoked_subcommand
+            if isinstance(exc, PermissionDenied) and not ctx.meta.get(_ACTOR_NAMED):
+                click.secho(f"hint: cgov {sub or ''} ran as the public (no --as, no "
+                            "CGOV_ACTOR), who sees public data only; name who acts with "
+                            "--as staff:<id> or CGOV_ACTOR", fg="yellow", err=True)
+            sys.exit(exit_code(exc))
 
 
 @click.group(cls=_Group)
@@ -107,7 +332,9 @@ def _load() -> None:
     from community_governance.plugins import Hooks, accept_any, get_plugin_manager
 
     try:
-        Hooks(get_plugin_manager()).all("cgov_register_commands", accept_any, cli=cli)
+        # the national defaults add no command: leaving them out keeps `cgov --help` fast
+        Hooks(get_plugin_manager(defaults=False)).all("cgov_register_commands", accept_any,
+                                                      cli=cli)
     except CgovError as exc:
         click.secho(f"warning: a plugin's commands were not added: {exc}", fg="yellow", err=True)
 

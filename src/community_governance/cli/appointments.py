@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-import pendulum
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import db_option, echo_json, json_option, open_db, writer_option
 from community_governance.domain.access import Actor
 
 
@@ -23,12 +22,13 @@ def register(cli: click.Group) -> None:
     @click.argument("kind")
     @click.argument("name")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--id", "centre_id", help="the centre's key (default: <community>-<kind>)")
     @click.option("--seats", default=1, show_default=True, help="windows serving at once")
     @click.option("--slot-minutes", default=30, show_default=True)
+    @json_option
     def add(community: str, kind: str, name: str, db: str, actor: Actor, centre_id: str | None,
-            seats: int, slot_minutes: int) -> None:
+            seats: int, slot_minutes: int, as_json: bool) -> None:
         """Open a centre of KIND (e.g. convenience, health, elderly_day_care) in COMMUNITY,
         with the default opening hours of its kind."""
         from community_governance.domain.appointments import (
@@ -42,7 +42,10 @@ def register(cli: click.Group) -> None:
                                DEFAULT_HOURS[k], seats=seats, slot_minutes=slot_minutes)
         with open_db(db) as gov:
             gov.appointments.add_centre(actor, centre)
-        click.echo(f"opened {centre.id}: {name}")
+        if as_json:
+            echo_json(centre)
+        else:
+            click.echo(f"opened {centre.id}: {name}")
 
     @centres.command("list")
     @db_option
@@ -62,34 +65,51 @@ def register(cli: click.Group) -> None:
     @click.argument("centre_id")
     @click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
     @db_option
-    def slots(centre_id: str, day: dt.datetime, db: str) -> None:
+    @json_option
+    def slots(centre_id: str, day: dt.datetime, db: str, as_json: bool) -> None:
         """The slots of CENTRE_ID on DAY (YYYY-MM-DD) with the seats still free."""
         with open_db(db) as gov:
-            for s in gov.appointments.slots(centre_id, day.date()):
-                click.echo(f"{s.local}\t{s.minutes} min\tfree {s.free}")
+            found = gov.appointments.slots(centre_id, day.date())
+        if as_json:
+            echo_json([{"start": str(s.local), "minutes": s.minutes, "free": s.free}
+                       for s in found])
+            return
+        for s in found:
+            click.echo(f"{s.local}\t{s.minutes} min\tfree {s.free}")
 
     @centres.command()
     @click.argument("centre_id")
     @click.argument("start")
     @click.argument("resident_id")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--matter", help="the service-guide matter to handle")
+    @json_option
     def book(centre_id: str, start: str, resident_id: str, db: str, actor: Actor,
-             matter: str | None) -> None:
+             matter: str | None, as_json: bool) -> None:
         """Book START (e.g. 2026-12-01T09:00, county time) at CENTRE_ID for RESIDENT_ID."""
+        import pendulum
+
         with open_db(db) as gov:
             when = pendulum.parse(start, tz=gov.timezone)
             assert isinstance(when, pendulum.DateTime)
             a = gov.appointments.book(actor, centre_id, when, resident_id, matter_code=matter)
-        click.echo(f"booked {a.id}: seat {a.seat} at {when.to_datetime_string()}")
+        if as_json:
+            echo_json({"id": a.id, "centre": centre_id, "resident_id": resident_id,
+                       "seat": a.seat, "start": when.isoformat()})
+        else:
+            click.echo(f"booked {a.id}: seat {a.seat} at {when.to_datetime_string()}")
 
     @centres.command()
     @click.argument("appointment_id")
     @db_option
-    @actor_option
-    def cancel(appointment_id: str, db: str, actor: Actor) -> None:
+    @writer_option
+    @json_option
+    def cancel(appointment_id: str, db: str, actor: Actor, as_json: bool) -> None:
         """Cancel an appointment (the seat is free again)."""
         with open_db(db) as gov:
             a = gov.appointments.cancel(actor, appointment_id)
-        click.echo(f"{a.id}: {a.status.value}")
+        if as_json:
+            echo_json({"id": a.id, "status": a.status.value})
+        else:
+            click.echo(f"{a.id}: {a.status.value}")

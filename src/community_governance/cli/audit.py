@@ -6,15 +6,16 @@ import datetime as dt
 from typing import Any
 
 import click
-import pendulum
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, console, db_option, echo_json, open_db
 from community_governance.domain.access import Actor
 
 
 def _when(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.datetime | None:
     if value is None:
         return None
+    import pendulum
+
     try:
         parsed = pendulum.parse(value, tz="Asia/Shanghai")
     except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
@@ -45,7 +46,6 @@ def _objects(items: list[str]) -> str:
 
 
 def _print(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
@@ -54,7 +54,7 @@ def _print(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
     for r in rows:
         table.add_row(*(str(r[c]) if not isinstance(r[c], list) else _objects(r[c])
                         for c in columns))
-    Console().print(table)
+    console().print(table)
 
 
 @click.group()

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, echo_json
+from community_governance.cli import echo_json, writer_option
 from community_governance.domain.access import Actor
 
 _PROVISIONAL = ("provisional (暂定): {years} has no official holiday notice yet; counted on the "
@@ -89,19 +89,24 @@ def register(cli: click.Group) -> None:
     @click.argument("end", type=click.DateTime(formats=["%Y-%m-%d"]))
     @_db_option
     @_county_option
+    @click.option("--json", "as_json", is_flag=True, help="print JSON")
     def between(start: dt.datetime, end: dt.datetime, db: str | None,
-                county: str | None) -> None:
+                county: str | None, as_json: bool) -> None:
         """The number of working days in (START, END]."""
         cal = _calendar(db, county)
-        click.echo(str(cal.working_days_between(start.date(), end.date())) +
-                   ("  provisional 暂定" if cal.is_provisional(start.date(), end.date())
-                    else ""))
+        n = cal.working_days_between(start.date(), end.date())
+        provisional = cal.is_provisional(start.date(), end.date())
+        if as_json:
+            echo_json({"start": start.date().isoformat(), "end": end.date().isoformat(),
+                       "working_days": n, "provisional": provisional, "county": county})
+            return
+        click.echo(str(n) + ("  provisional 暂定" if provisional else ""))
 
     @calendar.command("add-year")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--db", envvar="CGOV_DB", default=None,
                   help="recompute the provisional deadlines of this database's open cases")
-    @actor_option
+    @writer_option
     @click.option("--county", default=None, metavar="CODE",
                   help="install for this county only (a county's own correction); default: "
                        "the State Council notice, for every county")

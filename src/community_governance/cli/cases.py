@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import (
+    actor_option,
+    console,
+    db_option,
+    echo_json,
+    json_always,
+    open_db,
+    pick_year,
+    writer_option,
+)
 from community_governance.cli.report import report
 from community_governance.domain.access import Actor
 
@@ -44,7 +53,7 @@ def register(cli: click.Group) -> None:
 
     @cases.command("report")
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--category", required=True, help="category code, e.g. repair")
     @click.option("--building", required=True, help="building code")
     @click.option("--description", required=True)
@@ -52,6 +61,7 @@ def register(cli: click.Group) -> None:
                   type=click.Choice(["app", "phone", "walk_in", "wechat"]))
     @click.option("--household", default=None)
     @click.option("--reporter-name", default=None)
+    @json_always
     def report_case(db: str, actor: Actor, category: str, building: str, description: str,
                     channel: str, household: str | None, reporter_name: str | None) -> None:
         """Report a case; prints it as JSON (with its deadline)."""
@@ -63,10 +73,11 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.argument("handler")
     @click.option("--note", default="")
+    @json_always
     def assign(db: str, actor: Actor, case_id: str, handler: str, note: str) -> None:
         """Assign CASE_ID to HANDLER (a post holder at the case's level)."""
         with open_db(db) as gov:
@@ -74,9 +85,10 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--note", default="")
+    @json_always
     def start(db: str, actor: Actor, case_id: str, note: str) -> None:
         """Start handling CASE_ID."""
         with open_db(db) as gov:
@@ -84,9 +96,10 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--note", default="")
+    @json_always
     def resolve(db: str, actor: Actor, case_id: str, note: str) -> None:
         """Resolve CASE_ID."""
         with open_db(db) as gov:
@@ -94,10 +107,11 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--satisfaction", type=click.IntRange(1, 5), default=None)
     @click.option("--note", default="")
+    @json_always
     def close(db: str, actor: Actor, case_id: str, satisfaction: int | None, note: str) -> None:
         """Close a resolved CASE_ID with the resident's satisfaction (1-5)."""
         with open_db(db) as gov:
@@ -106,9 +120,10 @@ def register(cli: click.Group) -> None:
 
     @cases.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("case_id")
     @click.option("--reason", required=True)
+    @json_always
     def reopen(db: str, actor: Actor, case_id: str, reason: str) -> None:
         """Reopen a resolved or closed CASE_ID."""
         with open_db(db) as gov:
@@ -116,7 +131,8 @@ def register(cli: click.Group) -> None:
 
     @cases.command("escalate-overdue")
     @db_option
-    @actor_option
+    @writer_option
+    @json_always
     def escalate_overdue(db: str, actor: Actor) -> None:
         """Move every overdue case one level up (the nightly job).
 
@@ -166,6 +182,7 @@ def register(cli: click.Group) -> None:
                   help="show ID and mobile numbers typed into the description in full "
                        "(needs resident.read_id_number and --reason; written to the access log)")
     @click.option("--reason", default=None, help="why the numbers are revealed")
+    @json_always
     def show(db: str, actor: Actor, case_id: str, reveal: bool, reason: str | None) -> None:
         """Show one case as JSON (numbers in its description masked unless --reveal)."""
         with open_db(db) as gov:
@@ -188,11 +205,16 @@ def register(cli: click.Group) -> None:
                   help="the endpoint's base URL, for --what discovery")
     @click.option("--contact", default="", help="who to ask, for --what discovery")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+    @click.option("--json", "as_json", is_flag=True, help="JSON (the same as --format json)")
     def export(db: str, actor: Actor, fmt: str, what: str, within: str | None,
                start: dt.datetime | None, end: dt.datetime | None, zipcode: str | None,
-               url: str | None, contact: str, out: Path | None) -> None:
+               url: str | None, contact: str, out: Path | None, as_json: bool) -> None:
         """Export cases as GeoReport v2 service requests (or the categories as services, or
         the discovery document), in JSON or XML."""
+        if as_json:
+            if fmt == "xml":
+                raise click.UsageError("--json and --format xml contradict each other")
+            fmt = "json"
         from community_governance.io.open311 import discovery, dumps, dumps_xml
 
         docs: Any
@@ -214,15 +236,16 @@ def register(cli: click.Group) -> None:
             count = len(docs)
         if out:
             out.write_text(text + "\n", encoding="utf-8")
-            click.echo(f"{count} {what} written to {out}")
+            click.echo(f"{count} {what} written to {out}", err=True)
         else:
             click.echo(text)
 
     @cases.command("import")
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--format", "fmt", type=click.Choice(["open311"]), default="open311")
+    @json_always
     def import_cmd(db: str, actor: Actor, file: Path, fmt: str) -> None:
         """Import GeoReport v2 service requests from a JSON FILE."""
         data = json.loads(file.read_text(encoding="utf-8"))
@@ -242,17 +265,22 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="print JSON")
     def report_cases(db: str, actor: Actor, year: int | None, start: dt.datetime | None,
                      end: dt.datetime | None, within: str | None, as_json: bool) -> None:
-        """Cases by category, grid and month; handling time; overdue share; load; satisfaction."""
+        """Cases by category, grid and month; handling time; overdue share; load; satisfaction.
+
+        Without --year, --start and --end: the latest year with cases (said on stderr). A year
+        with no case is an error (exit 3) naming the years that have some.
+        """
         with open_db(db) as gov:
+            if start is None and end is None:
+                year = pick_year(gov.cases.years(actor), year, "cases")
             r = gov.cases.case_report(actor, year=year, start=_date(start), end=_date(end),
                                       within=within)
         if as_json:
             echo_json(r.as_dict())
             return
-        from rich.console import Console
         from rich.table import Table
 
-        console = Console()
+        out = console()
         head = Table(title=f"Cases 事务统计 {r.start} – {r.end}")
         head.add_column("what")
         head.add_column("value", justify="right")
@@ -266,7 +294,7 @@ def register(cli: click.Group) -> None:
                 ("provisional deadlines 暂定期限", f"{r.provisional_deadlines:,}"),
                 ("satisfaction 满意度", f"{sat['mean']} ({sat['rated']} rated)")):
             head.add_row(label, value)
-        console.print(head)
+        out.print(head)
         for title, data in (("by category 按类别", r.by_category),
                             ("by month 按月", r.by_month), ("by grid 按网格", r.by_grid)):
             tab = Table(title=title)
@@ -274,11 +302,11 @@ def register(cli: click.Group) -> None:
             tab.add_column("cases", justify="right")
             for k, v in data.items():
                 tab.add_row(k, f"{v:,}")
-            console.print(tab)
+            out.print(tab)
         load = Table(title="load per handler 人员负荷")
         load.add_column("handler")
         load.add_column("assigned", justify="right")
         load.add_column("open", justify="right")
         for k, v in list(r.load.items())[:30]:
             load.add_row(k, str(v["assigned"]), str(v["open"]))
-        console.print(load)
+        out.print(load)

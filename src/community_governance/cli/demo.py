@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from community_governance.cli import db_option, echo_json, open_db
+from community_governance.cli import db_option, echo_json, open_db, sqlite_path, use_key_file
 from community_governance.domain.access import Actor
 from community_governance.errors import ConflictError
 
@@ -27,6 +27,8 @@ def demo() -> None:
 
 
 def _demo_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--json", "as_json", is_flag=True,
+                      help="print the summary and the headline as JSON")(fn)
     fn = click.option("--timings", is_flag=True,
                       help="print the seconds each step took (on stderr), with the load "
                            "average")(fn)
@@ -43,7 +45,7 @@ def _demo_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_demo_options
 @click.pass_context
 def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
-         timings: bool) -> None:
+         timings: bool, as_json: bool) -> None:
     """Build Yima's 2019 urban area: 5 sub-districts, 15 communities, ~138,000 residents.
 
     Grids, grid leaders, volunteering, funds and cases are added too. Prints the registry
@@ -53,14 +55,14 @@ def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bo
     from community_governance.demo.config import YIMA
 
     _run(ctx, YIMA, db=db, seed=seed, scale=scale, registry_only=registry_only,
-         timings=timings)
+         timings=timings, as_json=as_json)
 
 
 @demo.command()
 @_demo_options
 @click.pass_context
 def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
-              timings: bool) -> None:
+              timings: bool, as_json: bool) -> None:
     """Build two counties of 三门峡市 into one database: 义马市 (411281) and 湖滨区 (411202).
 
     Each county runs under its own plugin (cgov_yima, cgov_hubin: ``make install`` installs
@@ -71,7 +73,29 @@ def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_onl
     from community_governance.demo.config import SANMENXIA
 
     _run(ctx, SANMENXIA, db=db, seed=seed, scale=scale, registry_only=registry_only,
-         timings=timings)
+         timings=timings, as_json=as_json)
+
+
+def _demo_key(ctx: click.Context, db: str) -> None:
+    """Seal a new demo database: with the key given (--key-file, CGOV_KEY_FILE, CGOV_KEY),
+    else with ``<database>.key`` next to it (made when missing), said on stderr."""
+    path = sqlite_path(db)
+    if path is None or ctx.meta.get("cgov.key_file") or os.environ.get("CGOV_KEY"):
+        return
+    key_path = path.with_suffix(".key")
+    if key_path.exists():
+        click.echo(f"using the data key in {key_path} (the demo's ID and phone numbers are "
+                   "sealed with it)", err=True)
+    elif path.exists():
+        return  # an existing database keeps its own key (or none)
+    else:
+        from community_governance.services.crypto import write_key_file
+
+        write_key_file(key_path)
+        click.echo(f"wrote a new data key to {key_path} (mode 0600); the demo's ID and phone "
+                   f"numbers are sealed with it: give it to later commands with --key-file "
+                   f"{key_path} or CGOV_KEY_FILE={key_path}", err=True)
+    use_key_file(key_path)
 
 
 def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
@@ -82,16 +106,17 @@ def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
 
 
 def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: float,
-         registry_only: bool, timings: bool) -> None:
+         registry_only: bool, timings: bool, as_json: bool = False) -> None:
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from community_governance.demo.build import build
-    from community_governance.demo.headline import county_headline, headline
 
     if not (0 < scale <= 1):
         raise click.BadParameter("--scale must be in (0, 1]")
+    _demo_key(ctx, db)
     started = time.perf_counter()
-    with open_db(db) as gov:
+    with open_db(db, create=True) as gov:
         held = {u.code for u in gov.registry.list_units(kind="county")}
         for county in config.counties:
             if county.code in held:
@@ -103,7 +128,8 @@ def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: f
                         fg="yellow", err=True)
         with Progress(TextColumn("{task.description:<18}"), BarColumn(),
                       TextColumn("{task.completed:>7,}/{task.total:<7,}"),
-                      TimeElapsedColumn(), transient=False) as bar:
+                      TimeElapsedColumn(), transient=False,
+                      console=Console(stderr=True)) as bar:
             tasks: dict[str, Any] = {}
 
             def tick(step: str, done: int, total: int) -> None:
@@ -124,30 +150,44 @@ def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: f
             click.secho(f"warning: optional step failed: {problem}", fg="yellow", err=True)
         per_step = dict(report.seconds)
         if db.startswith("memory://"):
-            echo_json(gov.registry.summary(Actor.system("demo")).as_dict())
-            if not registry_only and len(config.counties) > 1:
-                for county in config.counties:
-                    for line in county_headline(gov, county, year=config.year):
-                        click.echo(line)
+            summary_data = gov.registry.summary(Actor.system("demo")).as_dict()
+            lines = _headline(gov, config, registry_only, memory=True)
+            _print_result(summary_data, lines, as_json=True)  # no database is left to read
             if timings:
                 _print_timings(per_step, time.perf_counter() - started)
             return
-    from community_governance.cli.report import summary
-
     began = time.perf_counter()
-    ctx.invoke(summary, db=db, actor=Actor.system("cli"), within=None, as_json=False)
-    if not registry_only:
-        with open_db(db) as gov:
-            if len(config.counties) == 1:
-                for line in headline(gov, year=config.year):
-                    click.echo(line)
-            else:
-                for county in config.counties:
-                    for line in county_headline(gov, county, year=config.year):
-                        click.echo(line)
+    with open_db(db) as gov:
+        summary_data = gov.registry.summary(Actor.system("demo")).as_dict()
+        lines = _headline(gov, config, registry_only, memory=False)
+    _print_result(summary_data, lines, as_json=as_json)
     if timings:
         per_step["summary"] = time.perf_counter() - began
         _print_timings(per_step, time.perf_counter() - started)
+
+
+def _headline(gov: Any, config: DemoConfig, registry_only: bool, *, memory: bool) -> list[str]:
+    """The demo's closing lines: one per capability (one county), or per county."""
+    from community_governance.demo.headline import county_headline, headline
+
+    if registry_only:
+        return []
+    if len(config.counties) == 1:
+        return [] if memory else list(headline(gov, year=config.year))
+    return [line for county in config.counties
+            for line in county_headline(gov, county, year=config.year)]
+
+
+def _print_result(summary_data: dict[str, Any], lines: list[str], *, as_json: bool) -> None:
+    """The registry summary (a table, or JSON) and the headline, on stdout."""
+    if as_json:
+        echo_json(summary_data if not lines else {"summary": summary_data, "headline": lines})
+        return
+    from community_governance.cli.report import print_summary
+
+    print_summary(summary_data)
+    for line in lines:
+        click.echo(line)
 
 
 def _print_timings(steps: dict[str, float], total: float) -> None:

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import (
+    actor_option,
+    console,
+    db_option,
+    echo_json,
+    json_always,
+    open_db,
+    pick_year,
+    writer_option,
+)
 from community_governance.cli.report import report
 from community_governance.domain.access import Actor
-from community_governance.domain.funds import Disbursement, Posting, Transaction, credit, debit
 from community_governance.errors import ValidationError
+
+if TYPE_CHECKING:
+    from community_governance.domain.funds import Disbursement, Posting, Transaction
 
 
 def transaction_dict(tx: Transaction) -> dict[str, Any]:
@@ -49,6 +60,8 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def _lines(debits: tuple[str, ...], credits: tuple[str, ...]) -> list[Posting]:
+    from community_governance.domain.funds import credit, debit
+
     out = []
     for side, items in ((debit, debits), (credit, credits)):
         for item in items:
@@ -69,7 +82,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True, help="community code (12 digits)")
     @click.option("--channel", required=True,
                   help="city_allocation, subdistrict, partner_unit, enterprise, ngo, "
@@ -82,6 +95,7 @@ def register(cli: click.Group) -> None:
     @click.option("--counterparty", help="who paid or was paid")
     @click.option("--consent", is_flag=True, help="an individual donor agreed to be named")
     @click.option("--key", help="idempotency key: the same key posts once")
+    @json_always
     def post(db: str, actor: Actor, community: str, channel: str, voucher: str,
              debits: tuple[str, ...], credits: tuple[str, ...], day: str | None, memo: str,
              counterparty: str | None, consent: bool, key: str | None) -> None:
@@ -94,11 +108,12 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("transaction_id", type=int)
     @click.option("--voucher", required=True, help="voucher of the reversal")
     @click.option("--date", "day", help="date of the reversal (default: today)")
     @click.option("--key", help="idempotency key")
+    @json_always
     def reverse(db: str, actor: Actor, transaction_id: int, voucher: str, day: str | None,
                 key: str | None) -> None:
         """Correct a posted transaction with a reversing one (红字冲销)."""
@@ -109,11 +124,12 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True)
     @click.option("--account", required=True, help="expense account code, e.g. 5101")
     @click.option("--year", required=True, type=int)
     @click.option("--amount", required=True, help="CNY, e.g. 60000")
+    @json_always
     def budget(db: str, actor: Actor, community: str, account: str, year: int,
                amount: str) -> None:
         """Set the budget (预算) of an expense account for a year."""
@@ -125,7 +141,7 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True)
     @click.option("--account", required=True, help="expense account code")
     @click.option("--amount", required=True, help="CNY")
@@ -133,6 +149,7 @@ def register(cli: click.Group) -> None:
     @click.option("--purpose", required=True)
     @click.option("--date", "day", help="date of the request (default: today)")
     @click.option("--key", help="idempotency key")
+    @json_always
     def request(db: str, actor: Actor, community: str, account: str, amount: str, payee: str,
                 purpose: str, day: str | None, key: str | None) -> None:
         """Request a disbursement (支出申请)."""
@@ -143,9 +160,10 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("disbursement_id", type=int)
     @click.option("--role", help="the post to approve as (system jobs must name one)")
+    @json_always
     def approve(db: str, actor: Actor, disbursement_id: int, role: str | None) -> None:
         """Approve a disbursement (审批) in one of the roles it still needs."""
         with open_db(db) as gov:
@@ -154,9 +172,10 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("disbursement_id", type=int)
     @click.option("--reason", required=True)
+    @json_always
     def reject(db: str, actor: Actor, disbursement_id: int, reason: str) -> None:
         """Reject a disbursement (驳回)."""
         with open_db(db) as gov:
@@ -165,11 +184,12 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.argument("disbursement_id", type=int)
     @click.option("--voucher", required=True)
     @click.option("--date", "day", help="payment date (default: today)")
     @click.option("--from-account", default="1002", show_default=True)
+    @json_always
     def pay(db: str, actor: Actor, disbursement_id: int, voucher: str, day: str | None,
             from_account: str) -> None:
         """Pay an approved disbursement (支付)."""
@@ -183,6 +203,7 @@ def register(cli: click.Group) -> None:
     @actor_option
     @click.option("--community", help="one community (default: all in the actor's scope)")
     @click.option("--as-of", "as_of", help="last day included, YYYY-MM-DD")
+    @json_always
     def trial_balance(db: str, actor: Actor, community: str | None, as_of: str | None) -> None:
         """The trial balance (试算平衡表): every account's debits, credits and balance."""
         with open_db(db) as gov:
@@ -191,9 +212,10 @@ def register(cli: click.Group) -> None:
 
     @funds.command()
     @db_option
-    @actor_option
+    @writer_option
     @click.option("--community", required=True)
     @click.option("--year", required=True, type=int)
+    @json_always
     def close(db: str, actor: Actor, community: str, year: int) -> None:
         """Close a year's books (年终结账) and print the balances carried forward."""
         with open_db(db) as gov:
@@ -211,9 +233,14 @@ def register(cli: click.Group) -> None:
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
                   help="write to this file (default: standard output)")
+    @click.option("--json", "as_json", is_flag=True, help="JSON (the same as --format json)")
     def disclose(db: str, community: str, quarter: str, fmt: str, lang: str,
-                 out: Path | None) -> None:
+                 out: Path | None, as_json: bool) -> None:
         """The quarterly financial disclosure (财务公开); anyone may run it."""
+        if as_json:
+            if fmt != "html" and fmt != "json":
+                raise click.UsageError(f"--json and --format {fmt} contradict each other")
+            fmt = "json"
         from community_governance.io import disclosure as io
 
         with open_db(db) as gov:
@@ -229,6 +256,7 @@ def register(cli: click.Group) -> None:
     @funds.command()
     @db_option
     @click.option("--community", required=True)
+    @json_always
     def chart(db: str, community: str) -> None:
         """The community's chart of accounts (会计科目表)."""
         with open_db(db) as gov:
@@ -246,15 +274,17 @@ def register(cli: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def funding(db: str, actor: Actor, year: int | None, community: str | None,
             as_json: bool) -> None:
-    """Funding-channel mix per community: income by channel and the largest channel's share."""
+    """Funding-channel mix per community: income by channel and the largest channel's share.
+
+    Without --year: the latest year with postings (said on stderr); a year without postings is
+    an error (exit 3) naming the years that have some.
+    """
     with open_db(db) as gov:
-        known = gov.funds.years(actor)
-        y = year if year is not None else (known[-1] if known else gov.now().year)
+        y = pick_year(gov.funds.years(actor), year, "postings")
         mixes = gov.funds.funding_mix(actor, y, community)
     if as_json:
         echo_json([m.as_dict() for m in mixes])
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Funding channels 资金渠道 {y}")
@@ -267,4 +297,4 @@ def funding(db: str, actor: Actor, year: int | None, community: str | None,
                       str(len(m.by_channel)),
                       m.largest_channel.chinese if m.largest_channel else "—",
                       f"{m.largest_share * 100:.1f}%")
-    Console().print(table)
+    console().print(table)

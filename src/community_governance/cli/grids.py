@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import (
+    actor_option,
+    console,
+    db_option,
+    echo_json,
+    json_always,
+    open_db,
+    writer_option,
+)
 from community_governance.domain.access import Actor
 
 _COORDS = click.option("--coordinates", type=click.Choice(["metres", "lonlat"]),
@@ -27,12 +35,13 @@ def grids() -> None:
 
 @grids.command()
 @db_option
-@actor_option
+@writer_option
 @click.option("--community", help="only this community (12-digit code)")
 @click.option("--replace", is_flag=True, help="replace grids drawn or imported before")
 @click.option("--redraw", is_flag=True,
               help="redraw after buildings changed, keeping grid codes (needs --community)")
 @_COORDS
+@json_always
 def draw(db: str, actor: Actor, community: str | None, replace: bool, redraw: bool,
          coordinates: str) -> None:
     """Draw grids of ~600 households from the stored buildings; print a summary."""
@@ -66,7 +75,6 @@ def check(db: str, actor: Actor, community: str | None, as_json: bool, strict: b
     if as_json:
         echo_json(data)
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title=f"Grid check 网格核查 ({data['day']})")
@@ -81,14 +89,14 @@ def check(db: str, actor: Actor, community: str | None, as_json: bool, strict: b
                            ("buildings_without_leader", "buildings without 楼院长"),
                            ("leaders_of_several_grids", "leaders of several grids")):
             table.add_row(label, f"{data[key]:,}")
-        console = Console()
-        console.print(table)
+        out = console()
+        out.print(table)
         for line in data["findings"][:50]:
-            console.print(f"- {line}", markup=False)
+            out.print(f"- {line}", markup=False)
         if len(data["findings"]) > 50:
-            console.print(f"... and {len(data['findings']) - 50} more (use --json)")
+            out.print(f"... and {len(data['findings']) - 50} more (use --json)")
         for note in data["notes"]:
-            console.print(f"note: {note}", markup=False)
+            out.print(f"note: {note}", markup=False)
     if strict and not result.ok:
         raise SystemExit(1)
 
@@ -104,6 +112,7 @@ def check(db: str, actor: Actor, community: str | None, as_json: bool, strict: b
 @click.option("--buffer", "buffer_m", default=5.0, show_default=True,
               help="metres around grids without area")
 @_COORDS
+@json_always
 def export(db: str, actor: Actor, fmt: str, community: str | None, output: Path | None,
            buffer_m: float, coordinates: str) -> None:
     """Export grids for a map: buildings as points, grids as hulls of their buildings."""
@@ -130,7 +139,6 @@ def staffing(db: str, actor: Actor, community: str | None, as_json: bool) -> Non
     if as_json:
         echo_json(result.as_dict())
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Staffing 人员配备 ({result.day})")
@@ -141,7 +149,7 @@ def staffing(db: str, actor: Actor, community: str | None, as_json: bool) -> Non
         table.add_row(c.community, f"{c.households:,}", f"{c.residents:,}", str(c.staff),
                       str(c.grids), str(c.grid_leaders), str(c.building_leaders),
                       _num(c.residents_per_staff), _num(c.households_per_grid_leader))
-    Console(width=max(Console().width, 140)).print(table)
+    console().print(table)
     echo_json(result.totals)
 
 
@@ -151,13 +159,14 @@ def _num(v: float | None) -> str:
 
 @grids.command("assign-leader")
 @db_option
-@actor_option
+@writer_option
 @click.argument("grid")
 @click.argument("holder")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True,
               help="first day of the term")
 @click.option("--staff", "is_staff", is_flag=True, help="the holder is a staff member")
 @click.option("--replace", is_flag=True, help="end the term of the grid leader in office")
+@json_always
 def assign_leader(db: str, actor: Actor, grid: str, holder: str, start: dt.datetime,
                   is_staff: bool, replace: bool) -> None:
     """Make HOLDER (a resident's key) the grid leader (网格长) of GRID."""
@@ -171,9 +180,10 @@ def assign_leader(db: str, actor: Actor, grid: str, holder: str, start: dt.datet
 
 @grids.command()
 @db_option
-@actor_option
+@writer_option
 @click.argument("building")
 @click.argument("grid")
+@json_always
 def settle(db: str, actor: Actor, building: str, grid: str) -> None:
     """Settle a dispute (争议): BUILDING belongs to GRID; other claims are dropped."""
     with open_db(db) as gov:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import (
+    actor_option,
+    db_option,
+    echo_json,
+    json_always,
+    open_db,
+    writer_option,
+)
 from community_governance.domain.access import Actor
 
 
@@ -16,7 +23,8 @@ from community_governance.domain.access import Actor
 @click.argument("kind")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
-@actor_option
+@writer_option
+@json_always
 def import_(kind: str, file: Path, db: str, actor: Actor) -> None:
     """Import FILE (.csv or .xlsx) of KIND: units, buildings, households, residents...
 
@@ -47,8 +55,9 @@ def import_(kind: str, file: Path, db: str, actor: Actor) -> None:
 @click.option("--reveal", is_flag=True,
               help="full ID and phone numbers (needs the right and --reason; access logged)")
 @click.option("--reason", help="why the numbers are revealed (kept in the access log)")
+@click.option("--json", "as_json", is_flag=True, help="JSON (the same as --format json)")
 def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within: str | None,
-            reveal: bool, reason: str | None) -> None:
+            reveal: bool, reason: str | None, as_json: bool) -> None:
     """Export KIND (units, buildings, households, residents) as JSON or CSV.
 
     ID and phone numbers are masked unless --reveal is given with --reason by an actor who
@@ -56,6 +65,10 @@ def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within
     """
     from community_governance.io.exporters import export
 
+    if as_json:
+        if fmt == "csv":
+            raise click.UsageError("--json and --format csv contradict each other")
+        fmt = "json"
     with open_db(db) as gov:
         sink = (contextlib.nullcontext(sys.stdout) if out is None
                 else out.open("w", encoding="utf-8", newline=""))

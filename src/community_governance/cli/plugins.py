@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from community_governance.cli import echo_json
+from community_governance.cli import console, echo_json
 
 
 def register(cli: click.Group) -> None:
@@ -65,7 +65,6 @@ def register(cli: click.Group) -> None:
             echo_json({"plugins": sorted(scopes), "hooks": rows,
                        "scopes": {k: list(v) for k, v in sorted(scopes.items()) if v}})
             return
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title="Hooks and the plugins that answer them (asked in this order)")
@@ -73,7 +72,7 @@ def register(cli: click.Group) -> None:
             table.add_column(col)
         for r in rows:
             table.add_row(str(r["hook"]), str(r["combination"]), " → ".join(r["plugins"]))
-        Console().print(table)
+        console().print(table)
         scoped = {k: v for k, v in sorted(scopes.items()) if v}
         if scoped:
             click.echo("Scopes (unit-code prefixes a plugin serves; others serve everywhere):")
@@ -88,7 +87,8 @@ def register(cli: click.Group) -> None:
                        "repeat for several (default: the plugin's cgov_plugin_scope, else 411281)")
     @click.option("--examples", default=25, show_default=True,
                   help="generated inputs per hook")
-    def check(module: str, counties: tuple[str, ...], examples: int) -> None:
+    @click.option("--json", "as_json", is_flag=True, help="print JSON")
+    def check(module: str, counties: tuple[str, ...], examples: int, as_json: bool) -> None:
         """Run the test kit's conformance check on the plugin MODULE (an import path).
 
         Every hook the plugin implements is called with generated inputs for places of the
@@ -109,6 +109,12 @@ def register(cli: click.Group) -> None:
             problems = check_plugin(plugin, counties=list(counties) or None, examples=examples)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--county") from exc
+        if as_json:
+            echo_json({"module": module, "counties": list(counties),
+                       "problems": [str(p) for p in problems], "ok": not problems})
+            if problems:
+                raise SystemExit(1)
+            return
         for problem in problems:
             click.echo(f"{module}: {problem}")
         if problems:
@@ -132,7 +138,6 @@ def _print_timings(hooks: object, db: str | None, as_json: bool) -> None:
     if not rows:
         click.echo("no hook calls have been timed in this store yet")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="Hook timings per plugin (ms), slowest total first")
@@ -141,4 +146,4 @@ def _print_timings(hooks: object, db: str | None, as_json: bool) -> None:
     for r in rows:
         table.add_row(*(str(r[c]) for c in ("hook", "plugin", "calls", "total_ms", "mean_ms",
                                             "max_ms", "slow")))
-    Console(width=200).print(table)
+    console().print(table)

@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import (
+    actor_option,
+    console,
+    db_option,
+    echo_json,
+    json_always,
+    open_db,
+    writer_option,
+)
 from community_governance.domain.access import Actor
 
 
@@ -17,7 +25,6 @@ def _key(value: str | None) -> str:
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
@@ -25,7 +32,7 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
         table.add_column(c)
     for r in rows:
         table.add_row(*[str(x) for x in r])
-    Console().print(table)
+    console().print(table)
 
 
 def _entry(e: Any) -> dict[str, Any]:
@@ -49,17 +56,23 @@ def volunteers() -> None:
 
 @volunteers.command("register")
 @db_option
-@actor_option
+@writer_option
 @click.argument("resident_id")
 @click.option("--skills", default="", help="comma-separated skills, e.g. 理发,维修")
 @click.option("--availability", default="", help="when they can serve")
+@json_option
 def volunteers_register(db: str, actor: Actor, resident_id: str, skills: str,
-                        availability: str) -> None:
+                        availability: str, as_json: bool) -> None:
     """Register RESIDENT_ID as a volunteer."""
     with open_db(db) as gov:
         v = gov.volunteers.register(actor, resident_id,
                                     skills=[s for s in skills.split(",") if s],
                                     availability=availability)
+    if as_json:
+        echo_json({"resident_id": v.resident_id, "community": v.community_code,
+                   "skills": list(v.skills), "availability": v.availability,
+                   "registered_on": v.registered_on})
+        return
     click.echo(f"registered {v.resident_id} as a volunteer of {v.community_code}")
 
 
@@ -118,14 +131,19 @@ def volunteers_activities(db: str, community: str | None, as_json: bool) -> None
 
 @volunteers.command("attend")
 @db_option
-@actor_option
+@writer_option
 @click.argument("activity_id")
 @click.argument("resident_ids", nargs=-1, required=True)
+@json_option
 def volunteers_attend(db: str, actor: Actor, activity_id: str,
-                      resident_ids: tuple[str, ...]) -> None:
+                      resident_ids: tuple[str, ...], as_json: bool) -> None:
     """Record that RESIDENT_IDS served at ACTIVITY_ID (and award their points)."""
     with open_db(db) as gov:
         res = gov.volunteers.record_attendance(actor, activity_id, list(resident_ids))
+    if as_json:
+        echo_json({"activity": activity_id, "recorded": len(res.recorded),
+                   "points": res.points, "already": len(res.already)})
+        return
     click.echo(f"{len(res.recorded)} service record(s), {res.points} points; "
                f"{len(res.already)} recorded before")
 
@@ -193,8 +211,9 @@ def points_statement(db: str, actor: Actor, resident_id: str, start: dt.datetime
 
 
 @points.command("earn")
+@json_always
 @db_option
-@actor_option
+@writer_option
 @click.argument("resident_id")
 @click.argument("amount", type=int)
 @key_option
@@ -244,8 +263,9 @@ def points_pending(db: str, actor: Actor, community: str | None, state: str,
 
 
 @points.command("confirm")
+@json_always
 @db_option
-@actor_option
+@writer_option
 @click.argument("pending_id", type=int)
 @click.option("--note", default="", help="a note kept with the decision")
 def points_confirm(db: str, actor: Actor, pending_id: int, note: str) -> None:
@@ -256,8 +276,9 @@ def points_confirm(db: str, actor: Actor, pending_id: int, note: str) -> None:
 
 
 @points.command("reject")
+@json_always
 @db_option
-@actor_option
+@writer_option
 @click.argument("pending_id", type=int)
 @click.option("--reason", required=True, help="why (the requester reads it)")
 def points_reject(db: str, actor: Actor, pending_id: int, reason: str) -> None:
@@ -268,8 +289,9 @@ def points_reject(db: str, actor: Actor, pending_id: int, reason: str) -> None:
 
 
 @points.command("redeem")
+@json_always
 @db_option
-@actor_option
+@writer_option
 @click.argument("resident_id")
 @click.argument("amount", type=int, required=False)
 @click.option("--item", "item_id", help="a supermarket item (then AMOUNT is not given)")
@@ -294,10 +316,17 @@ def points_redeem(db: str, actor: Actor, resident_id: str, amount: int | None,
 
 @points.command("check")
 @db_option
-def points_check(db: str) -> None:
-    """Check the ledger's invariants (journal sums = balances, stock = moves...)."""
+@json_option
+def points_check(db: str, as_json: bool) -> None:
+    """Check the ledger's invariants (journal sums = balances, stock = moves...); exit 1 when
+    any is broken."""
     with open_db(db) as gov:
         problems = gov.points.check(Actor.system("cli"))
+    if as_json:
+        echo_json({"problems": [str(p) for p in problems], "ok": not problems})
+        if problems:
+            raise SystemExit(1)
+        return
     for p in problems:
         click.echo(str(p))
     click.echo(f"{len(problems)} problem(s)")
@@ -306,8 +335,9 @@ def points_check(db: str) -> None:
 
 
 @points.command("expire")
+@json_always
 @db_option
-@actor_option
+@writer_option
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]),
               help="the day of expiry (today or earlier, in the county)")
 @click.option("--community", help="only this community (12 digits)")
@@ -352,31 +382,40 @@ def supermarket_stock(db: str, community: str | None, as_json: bool) -> None:
 
 @supermarket.command("restock")
 @db_option
-@actor_option
+@writer_option
 @click.argument("item_id")
 @click.argument("quantity", type=int)
 @key_option
+@json_option
 def supermarket_restock(db: str, actor: Actor, item_id: str, quantity: int,
-                        key: str | None) -> None:
+                        key: str | None, as_json: bool) -> None:
     """Put QUANTITY more of ITEM_ID on the shelf."""
     with open_db(db) as gov:
         n = gov.supermarket.restock(actor, item_id, quantity, key=key)
+    if as_json:
+        echo_json({"item": item_id, "stock": n})
+        return
     click.echo(f"{item_id}: {n} in stock")
 
 
 @supermarket.command("add")
 @db_option
-@actor_option
+@writer_option
 @click.argument("community")
 @click.argument("name")
 @click.argument("price", type=int)
 @click.option("--stock", type=int, default=0)
 @click.option("--id", "item_id", help="the item's key")
+@json_option
 def supermarket_add(db: str, actor: Actor, community: str, name: str, price: int, stock: int,
-                    item_id: str | None) -> None:
+                    item_id: str | None, as_json: bool) -> None:
     """Offer NAME at COMMUNITY's supermarket for PRICE points."""
     with open_db(db) as gov:
         i = gov.supermarket.add_item(actor, community, name, price, stock=stock, id=item_id)
+    if as_json:
+        echo_json({"id": i.id, "community": i.community_code, "name": i.name,
+                   "price_points": i.price_points, "stock": i.stock, "active": i.active})
+        return
     click.echo(f"{i.id}: {i.name}, {i.price_points} points, {i.stock} in stock")
 
 

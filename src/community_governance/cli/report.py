@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from community_governance.cli import actor_option, db_option, echo_json, open_db
+from community_governance.cli import actor_option, console, db_option, echo_json, open_db
 from community_governance.domain.access import Actor
 
 
@@ -25,22 +27,26 @@ def summary(db: str, actor: Actor, within: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(s.as_dict())
         return
-    from rich.console import Console
+    print_summary(s.as_dict())
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    """The registry summary (``RegistrySummary.as_dict()``) as a table on stdout."""
     from rich.table import Table
 
     table = Table(title="Registry summary 登记概况")
     table.add_column("what")
     table.add_column("count", justify="right")
-    labels = [("sub-districts 办事处", s.subdistricts), ("communities 社区", s.communities),
-              ("grids 网格", s.grids), ("compounds 小区", s.compounds),
-              ("buildings 楼院", s.buildings), ("households 户", s.households),
-              ("residents 居民", s.residents), ("party organizations 党组织", s.party_orgs),
-              ("partner units 共建单位", s.partner_units)]
-    for label, n in labels:
-        table.add_row(label, f"{n:,}")
-    for kind, n in s.posts.items():
+    labels = [("sub-districts 办事处", "subdistricts"), ("communities 社区", "communities"),
+              ("grids 网格", "grids"), ("compounds 小区", "compounds"),
+              ("buildings 楼院", "buildings"), ("households 户", "households"),
+              ("residents 居民", "residents"), ("party organizations 党组织", "party_orgs"),
+              ("partner units 共建单位", "partner_units")]
+    for label, key in labels:
+        table.add_row(label, f"{s[key]:,}")
+    for kind, n in s["posts"].items():
         table.add_row(f"posts: {kind}", f"{n:,}")
-    Console().print(table)
+    console().print(table)
 
 
 def register(cli: click.Group) -> None:

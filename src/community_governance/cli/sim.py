@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from community_governance.cli import echo_json
+from community_governance.cli import echo_json, json_always
 
 if TYPE_CHECKING:
     from community_governance.simulation.scenario import Scenario
@@ -16,6 +16,7 @@ __all__ = ["register", "sim"]
 
 
 def _progress(description: str) -> Any:
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -26,7 +27,8 @@ def _progress(description: str) -> Any:
     )
 
     return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), transient=False)
+                    TimeElapsedColumn(), TimeRemainingColumn(), transient=False,
+                    console=Console(stderr=True))  # progress on stderr, data on stdout
 
 
 def _scenario(name_or_path: str, sets: tuple[str, ...]) -> Scenario:
@@ -53,6 +55,7 @@ def sim() -> None:
               help="override a scenario key, e.g. --set city.scale=0.1 (repeatable)")
 @click.option("--csv", is_flag=True, help="also write CSV tables")
 @click.option("--quiet", is_flag=True, help="no progress bar")
+@json_always
 def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], csv: bool,
             quiet: bool) -> None:
     """Run SCENARIO (a file or a bundled name such as yima-2019) and write its outputs."""
@@ -91,6 +94,7 @@ def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], c
 @click.option("--seed", type=int, default=None, help="base seed of the replicates")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="no progress bar")
+@json_always
 def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: int | None,
               scheduler: str | None, sets: tuple[str, ...], seed: int | None, out: Path,
               quiet: bool) -> None:
@@ -124,6 +128,7 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: 
               help="where the PNGs go (default: DIRECTORY)")
 @click.option("--labels", type=click.Choice(["both", "zh", "en"]), default="both",
               show_default=True)
+@json_always
 def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: str) -> None:
     """Draw PNG figures of a run directory (or a sweep directory)."""
     from community_governance.simulation.plots import plot_run, plot_sweep
@@ -138,14 +143,18 @@ def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: st
 @sim.command("calibrate")
 @click.argument("scenario", default="yima-2019")
 @click.option("--seed", type=int, default=None)
-def calibrate_cmd(scenario: str, seed: int | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def calibrate_cmd(scenario: str, seed: int | None, as_json: bool) -> None:
     """Run SCENARIO and print its calibration report against the study (FACTS.md)."""
     from community_governance.simulation.calibration import calibrate
     from community_governance.simulation.engine import Simulation
     from community_governance.simulation.scenario import load_scenario
 
     report = calibrate(Simulation(load_scenario(scenario), seed=seed).run().summary())
-    click.echo(report.markdown())
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(report.markdown())
     if not report.ok:
         raise SystemExit(1)
 

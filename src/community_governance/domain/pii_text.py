@@ -418,4 +418,6 @@ TEXT_FIELDS: dict[str, FieldClass] = {
     "points_pending.rule": _C, "points_pending.state": _C,
     # hook timings
     "plugin_timings.hook": _C, "plugin_timings.plugin": _C,
+    # facts about the database (the data key's fingerprint, never the key)
+    "database_settings.name": _C, "database_settings.value": _C,
 }

@@ -11,12 +11,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from community_governance.errors import StorageError, ValidationError
+from community_governance.errors import (
+    ConflictError,
+    DataKeyError,
+    StorageError,
+    ValidationError,
+)
 
-__all__ = ["PersonalDataCipher"]
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+__all__ = ["PersonalDataCipher", "check_sealing", "generate_key", "read_key_file",
+           "write_key_file"]
+
+#: how to give the key, for error messages
+KEY_HELP = ("open(url, data_key=...) in Python; from cgov: --key-file PATH, or the environment "
+            "variable CGOV_KEY_FILE=PATH (a file holding the key), or CGOV_KEY=<the key itself>")
 
 _PREFIX = "enc1:"
 _UNKEYED = b"community-governance/unkeyed-lookup-hash/v1"
@@ -31,6 +48,7 @@ class PersonalDataCipher:
 
     def __init__(self, key: bytes | str | None = None) -> None:
         self._mac: hmac.HMAC | None = None
+        self._fingerprint: str | None = None
         if key is None:
             self._fernet: Fernet | None = None
             self._hash_key = _UNKEYED
@@ -45,6 +63,13 @@ class PersonalDataCipher:
         digest = hashlib.sha256(b"cgov-fernet" + raw).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
         self._hash_key = hashlib.sha256(b"cgov-hmac" + raw).digest()
+        self._fingerprint = hashlib.sha256(b"cgov-key-fingerprint" + raw).hexdigest()[:16]
+
+    @property
+    def fingerprint(self) -> str | None:
+        """A short public digest of the key (16 hex digits) that tells keys apart without
+        revealing them; ``None`` without a key."""
+        return self._fingerprint
 
     @property
     def encrypts(self) -> bool:
@@ -80,3 +105,105 @@ class PersonalDataCipher:
             raise StorageError(
                 "the data key does not open this database's personal data: wrong key"
             ) from exc
+
+
+_FINGERPRINT = "data_key_fingerprint"
+
+
+def check_sealing(engine: sa.Engine, url: str, cipher: PersonalDataCipher) -> None:
+    """Check the key given for ``url`` against the one that seals the database.
+
+    A database opened with a key for the first time records the key's fingerprint (never the
+    key): from then on it is *sealed*, and opening it without a key or with another key is
+    refused. Numbers written before the key was first given stay as typed until rewritten.
+
+    Raises:
+        DataKeyError: the database is sealed and no key, or another key, was given.
+    """
+    import sqlalchemy as sa
+
+    from community_governance.storage.tables.settings import database_settings as t
+
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("database_settings"):
+            return  # an old schema: ensure_ready refuses it before this is reached
+        row = conn.execute(sa.select(t.c.value).where(t.c.name == _FINGERPRINT)).first()
+    if row is not None:
+        expected = str(row.value)
+        if cipher.fingerprint is None:
+            raise DataKeyError(
+                f"{url} is sealed: its ID and phone numbers are encrypted with a county data "
+                f"key (fingerprint {expected}), and no key was given; give the key file made "
+                f"by cgov db init --generate-key: {KEY_HELP}",
+                expected=expected, got=None)
+        if cipher.fingerprint != expected:
+            raise DataKeyError(
+                f"{url} is sealed with the data key of fingerprint {expected}, but the key "
+                f"given has fingerprint {cipher.fingerprint}: wrong key; give the key this "
+                f"database was created with ({KEY_HELP})",
+                expected=expected, got=cipher.fingerprint)
+        return
+    if cipher.fingerprint is not None:
+        with engine.connect() as conn:  # sealed before fingerprints were recorded?
+            sample = conn.execute(sa.text(
+                "SELECT id_number FROM residents WHERE id_number LIKE 'enc1:%' LIMIT 1"
+            )).scalar()
+        if sample is not None:
+            cipher.open(str(sample))  # StorageError "wrong key" before anything is recorded
+        try:
+            with engine.begin() as conn:
+                conn.execute(t.insert().values(name=_FINGERPRINT, value=cipher.fingerprint))
+        except sa.exc.IntegrityError:  # another process sealed it at the same moment
+            check_sealing(engine, url, cipher)
+
+
+def generate_key() -> str:
+    """A new random data key (43 URL-safe characters, 256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def write_key_file(path: Path) -> str:
+    """Write a new data key to ``path``, readable and writable by its owner only (0600).
+
+    Returns:
+        The key.
+
+    Raises:
+        ConflictError: ``path`` exists (a key is never overwritten: data sealed with it would
+            be lost).
+        StorageError: the folder does not exist or cannot be written.
+    """
+    key = generate_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConflictError(
+            f"{path} exists: a key file is never overwritten (data sealed with it would be "
+            "lost); choose another path, or use the existing key with --key-file"
+        ) from None
+    except OSError as exc:
+        raise StorageError(f"cannot write the key file {path}: {exc.strerror}; choose a "
+                           "folder that exists and that you may write") from None
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    os.chmod(path, 0o600)  # whatever the umask
+    return key
+
+
+def read_key_file(path: Path) -> str:
+    """The data key held in ``path`` (surrounding whitespace dropped).
+
+    Raises:
+        StorageError: the file cannot be read or is empty.
+    """
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise StorageError(f"the key file {path} does not exist; give the file made by "
+                           "cgov db init --generate-key PATH") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StorageError(f"cannot read the key file {path}: {exc}") from None
+    if not key:
+        raise StorageError(f"the key file {path} is empty; give the file made by "
+                           "cgov db init --generate-key PATH")
+    return key

@@ -90,7 +90,8 @@ def ensure_ready(engine: sa.Engine, url: str, *, create: bool = True) -> None:
     """Check the schema at ``open()``: create an empty database, refuse old and newer ones."""
     if _is_empty(engine):
         if not create:
-            raise SchemaVersionError(f"{url} holds no tables; run: cgov db upgrade {url}")
+            raise SchemaVersionError(f"{url} holds no tables: it is not a community-governance "
+                                     f"database yet; create one with: cgov db init {url}")
         create_fresh(engine)
         return
     st = status(engine)

@@ -81,6 +81,16 @@ class ReportsMixin(CaseRouting):
 
     # ------------------------------------------------------------------ reports
 
+    def years(self, actor: Actor) -> list[int]:
+        """The county years in which cases the actor may read were reported, oldest first."""
+        with self._read(actor, "cases.years") as op:
+            c = ct.cases.c
+            stamps = op.uow.conn.execute(sa.select(c.reported_at).where(
+                scope_clause(op.scope(REPORT_READ), unit=c.building_code, grid=c.grid_code)
+            )).scalars().all()
+        tz = self._gov.timezone
+        return sorted({s.astimezone(tz).year for s in stamps})
+
     def case_report(
         self, actor: Actor, *, start: dt.date | None = None, end: dt.date | None = None,
         year: int | None = None, within: str | None = None, as_of: dt.date | None = None,
