@@ -24,6 +24,7 @@ __all__ = [
     "IdempotencyConflict",
     "InsufficientBalance",
     "InvalidTransition",
+    "MissingExtra",
     "NotFound",
     "OutOfStock",
     "PermissionDenied",
@@ -143,6 +144,40 @@ class StorageError(CgovError, RuntimeError):
 
 class SchemaVersionError(StorageError):
     """The database schema is older or newer than this version of the library."""
+
+
+class MissingExtra(CgovError, ImportError):
+    """An optional dependency is needed and not installed; the message names the extra.
+
+    Attributes:
+        module: the module that could not be imported (e.g. ``polars``).
+        extra: the extra that installs it (e.g. ``sim``).
+        purpose: what needed it.
+    """
+
+    def __init__(self, module: str, extra: str, purpose: str = "") -> None:
+        self.module = module
+        self.extra = extra
+        self.purpose = purpose
+        need = f"{purpose} needs {module}" if purpose else f"{module} is needed"
+        super().__init__(
+            f"{need}, which is not installed; install the extra: "
+            f"pip install 'community-governance[{extra}]'")
+        self.name = module  # ImportError's own attribute
+
+
+def require_extra(module: str, extra: str = "sim", purpose: str = "") -> None:
+    """Import ``module`` once, or raise :class:`MissingExtra` naming ``extra``.
+
+    Call it just before a function-level ``import`` of an optional dependency, so that the
+    base install imports and runs without it and a missing one is explained.
+    """
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtra(module, extra, purpose) from exc
 
 
 class CalendarYearMissing(CgovError, LookupError):
