@@ -33,9 +33,10 @@ def emit(**fields: Any) -> None:
 
 
 def size_mb(folder: Path) -> float:
-    """Bytes on disk of every file under ``folder`` (as ``du`` counts them), in MiB."""
+    """Bytes on disk under ``folder``, files and folders (as ``du`` counts them), in MiB."""
     total = 0
     for dirpath, _dirs, files in os.walk(folder):
+        total += os.lstat(dirpath).st_blocks * 512
         for name in files:
             st = os.lstat(os.path.join(dirpath, name))
             total += st.st_blocks * 512
