@@ -16,7 +16,7 @@ from community_governance.errors import ConflictError, ValidationError
 from community_governance.plugins import Hooks, expect_str_list
 from community_governance.services.base import Operation, Service
 from community_governance.services.crypto import PersonalDataCipher
-from community_governance.storage.repos.bulk import bulk_insert
+from community_governance.storage.repos.bulk import insert_rows
 from community_governance.storage.tables import core as t
 
 
@@ -105,13 +105,9 @@ class _RegistryBase:
     ) -> None:
         if not rows:
             return
-        conn = op.uow.conn
         try:
             # PostgreSQL: a large batch is copied (COPY) in the same transaction
-            if conn.dialect.name == "postgresql":
-                bulk_insert(conn, table, rows)
-            else:
-                conn.execute(table.insert(), rows)
+            insert_rows(op.uow.conn, table, rows)
         except IntegrityError as exc:
             raise ConflictError(
                 f"a {what} could not be written: it exists already or refers to a missing "

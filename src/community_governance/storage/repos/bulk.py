@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-__all__ = ["COPY_MIN_ROWS", "bulk_insert", "chunks", "copy_insert"]
+__all__ = ["COPY_MIN_ROWS", "bulk_insert", "chunks", "copy_insert", "insert_rows"]
 
 #: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); smaller
 #: ones through an ``INSERT`` (``COPY`` costs a round trip of its own to set up).
@@ -78,6 +78,21 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
             params.append(tuple(vals))
     conn.exec_driver_sql(sql, params)
 
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(table.insert(), rows)``, except that on PostgreSQL a large batch is
+    copied (:func:`bulk_insert`); SQLite keeps the plain ``INSERT``.
+
+    For the batch APIs whose rows may come from callers; the errors are the same
+    (``IntegrityError`` on a broken constraint).
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        bulk_insert(conn, table, rows)
+    else:
+        conn.execute(table.insert(), rows)
 
 
 def _copyable(conn: sa.Connection, table: sa.Table, keys: list[str],
