@@ -1,28 +1,45 @@
-"""Registry throughput: the demo's residents through the service layer vs raw sqlite3.
+"""Registry throughput: the demo's residents through the service layer on SQLite and on
+PostgreSQL (COPY), each beside the raw driver writing the same rows in the same run.
 
 Prints one JSON object per figure:
 
-- ``register_residents_service``: the Yima demo's ~138,000 residents registered with
-  ``gov.registry.register_residents`` in chunks of 20,000 (ID validation, keyed hashes,
-  permission and plugin checks, residence records, audit rows), rows per second;
-- ``register_residents_raw``: the same resident and residence rows, prepared in advance, inserted
+- ``register_residents_raw``: the resident and residence rows, prepared in advance, inserted
   with the standard library's ``sqlite3`` ``executemany`` into the same schema (same pragmas, one
-  transaction), rows per second; the service figure carries ``ratio`` = raw rate / service rate;
+  transaction per chunk), rows per second;
+- ``register_residents_service``: the residents registered with
+  ``gov.registry.register_residents`` on SQLite in chunks of 20,000 (ID validation, keyed
+  hashes, permission and plugin checks, residence records, audit rows), rows per second, with
+  ``ratio`` = raw rate / service rate;
+- with a PostgreSQL URL (``--postgres URL``, else ``CGOV_BENCH_POSTGRES_URL`` or
+  ``CGOV_TEST_POSTGRES_URL``; each run uses fresh schemas, dropped afterwards):
+  ``register_residents_pg_copy_raw`` (the same rows written with psycopg's ``cursor.copy()``,
+  one transaction per chunk), ``register_residents_pg_service`` (the service on PostgreSQL,
+  whose bulk inserts go through COPY; ``ratio_to_raw_copy`` and ``ratio_to_sqlite_service``,
+  the issue's target being ``<= 1.0`` for the latter) and, unless ``--skip-insert``,
+  ``register_residents_pg_service_insert`` (the same service with COPY switched off: the
+  ``INSERT`` path it replaced);
 - ``cgov_demo_yima``: the wall time of ``cgov demo yima`` (a subprocess), registry only and
-  with every installed optional step (grids, volunteering, funds, cases).
+  with every installed optional step (grids, volunteering, funds, cases), on SQLite and (with
+  a PostgreSQL URL) on PostgreSQL.
 
-Run: ``.venv/bin/python benchmarks/bench_registry.py [--scale 1.0] [--skip-demo]``
+Run: ``.venv/bin/python benchmarks/bench_registry.py [--residents 20000] [--skip-demo]``;
+the issue's full figure is ``--residents 138000`` (the whole Yima demo city).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +48,10 @@ from community_governance.domain.access import Actor
 from community_governance.domain.idnumber import parse_id_number
 from community_governance.services.registry import NewResident
 from community_governance.simulation.city import REFERENCE_DATE, City, generate_yima
+from community_governance.storage.repos import bulk
 
 CHUNK = 20_000
+FULL_CITY = 138_000  # residents of the full Yima demo city (scale 1.0)
 SYSTEM = Actor.system("bench")
 
 
@@ -64,8 +83,8 @@ def news(city: City) -> list[NewResident]:
     ]
 
 
-def service(folder: Path, city: City) -> float:
-    url = f"sqlite:///{folder / 'service.db'}"
+def service_on(url: str, city: City) -> float:
+    """Seconds to register ``city``'s residents through the service on ``url``."""
     prepare(url, city)
     items = news(city)
     with community_governance.open(url, entrypoints=False) as gov:
@@ -73,6 +92,10 @@ def service(folder: Path, city: City) -> float:
         for i in range(0, len(items), CHUNK):
             gov.registry.register_residents(SYSTEM, items[i : i + CHUNK])
         return time.perf_counter() - started
+
+
+def service(folder: Path, city: City) -> float:
+    return service_on(f"sqlite:///{folder / 'service.db'}", city)
 
 
 def raw(folder: Path, city: City) -> float:
@@ -127,18 +150,90 @@ def raw(folder: Path, city: City) -> float:
     return elapsed
 
 
-def demo(folder: Path, scale: float, registry_only: bool) -> tuple[float, dict[str, float]]:
+@contextmanager
+def pg_schema(url: str) -> Iterator[str]:
+    """A fresh, empty schema on the PostgreSQL server at ``url``: its URL, dropped after."""
+    import psycopg
+
+    schema = f"cgov_bench_{uuid.uuid4().hex[:10]}"
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def pg_service(url: str, city: City, *, copy: bool) -> float:
+    """The service on a fresh schema; ``copy=False`` switches COPY off (the INSERT path)."""
+    saved = bulk.COPY_MIN_ROWS
+    if not copy:
+        bulk.COPY_MIN_ROWS = sys.maxsize
+    try:
+        with pg_schema(url) as schema_url:
+            return service_on(schema_url, city)
+    finally:
+        bulk.COPY_MIN_ROWS = saved
+
+
+def pg_raw_copy(url: str, city: City) -> float:
+    """The same resident and residence rows, prepared in advance, copied with psycopg."""
+    import psycopg
+
+    cipher = community_governance.services.crypto.PersonalDataCipher(None)
+    now = dt.datetime(2019, 12, 31)
+    residents, spells = [], []
+    for p in city.residents:
+        idn = parse_id_number(p.id_number, today=REFERENCE_DATE)
+        residents.append((
+            p.id, p.name, idn.number, cipher.lookup_hash(idn.number), idn.birth_date, idn.sex,
+            idn.region_code, p.phone, p.household_id, p.relation.value,
+            ",".join(sorted(v.value for v in p.vulnerabilities)), p.party_member, False, "",
+            now))
+        spells.append((p.id, p.household_id, p.moved_in, None))
+    with pg_schema(url) as schema_url:
+        prepare(schema_url, city)
+        plain = schema_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(plain) as conn:
+            started = time.perf_counter()
+            for i in range(0, len(residents), CHUNK):
+                with conn.transaction(), conn.cursor() as cur:
+                    with cur.copy(
+                        "COPY residents (id, name, id_number, id_hash, birth_date, sex, "
+                        "region_code, phone, household_id, relation, vulnerabilities, "
+                        "party_member, erased, warnings, registered_at) FROM STDIN"
+                    ) as cp:
+                        for row in residents[i : i + CHUNK]:
+                            cp.write_row(row)
+                    with cur.copy('COPY residence_spells (resident_id, household_id, start, '
+                                  '"end") FROM STDIN') as cp:
+                        for row in spells[i : i + CHUNK]:
+                            cp.write_row(row)
+            return time.perf_counter() - started
+
+
+class DemoFailed(Exception):
+    """``cgov demo`` exited with an error (the last lines of its stderr)."""
+
+
+def demo(folder: Path, scale: float, registry_only: bool,
+         url: str | None = None) -> tuple[float, dict[str, float]]:
     """Run ``cgov demo yima --timings``: the whole-process seconds and the seconds per step
     it printed."""
     cgov = Path(sys.executable).with_name("cgov")
     db = folder / ("demo-registry.db" if registry_only else "demo-full.db")
-    cmd = [str(cgov), "demo", "yima", "--db", f"sqlite:///{db}", "--scale", str(scale),
+    cmd = [str(cgov), "demo", "yima", "--db", url or f"sqlite:///{db}", "--scale", str(scale),
            "--timings"]
     if registry_only:
         cmd.append("--registry-only")
     started = time.perf_counter()
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise DemoFailed(done.stderr.strip().splitlines()[-5:])
     steps: dict[str, float] = {}
     table = done.stderr.split("step ", 1)[-1].splitlines()[1:]
     for line in table:
@@ -154,10 +249,21 @@ def demo(folder: Path, scale: float, registry_only: bool) -> tuple[float, dict[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--residents", type=int, default=20_000,
+                        help=f"about how many residents (the full demo city: {FULL_CITY})")
+    parser.add_argument("--scale", type=float, default=None,
+                        help="the demo city's scale instead of --residents (1.0 = full)")
+    parser.add_argument("--postgres", default=None,
+                        help="a PostgreSQL URL (default: $CGOV_BENCH_POSTGRES_URL or "
+                        "$CGOV_TEST_POSTGRES_URL); without one only SQLite is measured")
+    parser.add_argument("--skip-insert", action="store_true",
+                        help="skip the PostgreSQL service with COPY off (the INSERT path)")
     parser.add_argument("--skip-demo", action="store_true")
     args = parser.parse_args()
-    city = generate_yima(2019, scale=args.scale)
+    scale = args.scale if args.scale is not None else min(1.0, args.residents / FULL_CITY)
+    pg_url = (args.postgres or os.environ.get("CGOV_BENCH_POSTGRES_URL")
+              or os.environ.get("CGOV_TEST_POSTGRES_URL"))
+    city = generate_yima(2019, scale=scale)
     n = len(city.residents)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -166,6 +272,7 @@ def main() -> None:
         raw_rate, service_rate = n / raw_s, n / service_s
         emit(
             figure="register_residents_raw",
+            backend="sqlite",
             rows=n,
             seconds=round(raw_s, 3),
             rows_per_s=round(raw_rate),
@@ -173,6 +280,7 @@ def main() -> None:
         )
         emit(
             figure="register_residents_service",
+            backend="sqlite",
             rows=n,
             seconds=round(service_s, 3),
             rows_per_s=round(service_rate),
@@ -181,17 +289,87 @@ def main() -> None:
             ratio=round(raw_rate / service_rate, 2),
             target_ratio=3.0,
         )
+        if pg_url:
+            copy_s = pg_raw_copy(pg_url, city)
+            pg_s = pg_service(pg_url, city, copy=True)
+            copy_rate, pg_rate = n / copy_s, n / pg_s
+            emit(
+                figure="register_residents_pg_copy_raw",
+                backend="postgresql",
+                rows=n,
+                seconds=round(copy_s, 3),
+                rows_per_s=round(copy_rate),
+                what="psycopg cursor.copy(), resident + residence rows",
+            )
+            emit(
+                figure="register_residents_pg_service",
+                backend="postgresql",
+                rows=n,
+                seconds=round(pg_s, 3),
+                rows_per_s=round(pg_rate),
+                baseline="register_residents_pg_copy_raw",
+                baseline_rows_per_s=round(copy_rate),
+                ratio_to_raw_copy=round(copy_rate / pg_rate, 2),
+                sqlite_service_seconds=round(service_s, 3),
+                ratio_to_sqlite_service=round(pg_s / service_s, 2),
+                target_ratio_to_sqlite_service=1.0,
+            )
+            if not args.skip_insert:
+                ins_s = pg_service(pg_url, city, copy=False)
+                emit(
+                    figure="register_residents_pg_service_insert",
+                    backend="postgresql",
+                    rows=n,
+                    seconds=round(ins_s, 3),
+                    rows_per_s=round(n / ins_s),
+                    what="the service with COPY off (executemany INSERT), for comparison",
+                    copy_speedup=round(ins_s / pg_s, 2),
+                    ratio_to_sqlite_service=round(ins_s / service_s, 2),
+                )
+        else:
+            emit(figure="register_residents_pg_service", skipped="no PostgreSQL URL: pass "
+                 "--postgres or set CGOV_BENCH_POSTGRES_URL")
         if not args.skip_demo:
+            sqlite_demo: dict[bool, float] = {}
             for registry_only in (True, False):
-                seconds, steps = demo(folder, args.scale, registry_only)
+                try:
+                    seconds, steps = demo(folder, scale, registry_only)
+                except DemoFailed as exc:
+                    emit(figure="cgov_demo_yima", backend="sqlite", registry_only=registry_only,
+                         failed=exc.args[0])
+                    continue
+                sqlite_demo[registry_only] = seconds
                 emit(
                     figure="cgov_demo_yima",
-                    scale=args.scale,
+                    backend="sqlite",
+                    scale=round(scale, 4),
                     registry_only=registry_only,
                     seconds=round(seconds, 2),
                     steps=steps,
                     target_seconds=30.0,
                 )
+            if pg_url:
+                for registry_only in (True, False):
+                    try:
+                        with pg_schema(pg_url) as schema_url:
+                            seconds, steps = demo(folder, scale, registry_only, schema_url)
+                    except DemoFailed as exc:
+                        emit(figure="cgov_demo_yima", backend="postgresql",
+                             registry_only=registry_only, failed=exc.args[0])
+                        continue
+                    if registry_only not in sqlite_demo:
+                        continue
+                    emit(
+                        figure="cgov_demo_yima",
+                        backend="postgresql",
+                        scale=round(scale, 4),
+                        registry_only=registry_only,
+                        seconds=round(seconds, 2),
+                        steps=steps,
+                        sqlite_seconds=round(sqlite_demo[registry_only], 2),
+                        ratio_to_sqlite=round(seconds / sqlite_demo[registry_only], 2),
+                        target_ratio_to_sqlite=1.0,
+                    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ __all__ = [
     "InsufficientBalance",
     "InvalidTransition",
     "NoData",
+    "MissingExtra",
     "NotFound",
     "OutOfStock",
     "PermissionDenied",
@@ -205,6 +206,40 @@ class DataKeyError(StorageError):
         super().__init__(message)
 
 
+class MissingExtra(CgovError, ImportError):
+    """An optional dependency is needed and not installed; the message names the extra.
+
+    Attributes:
+        module: the module that could not be imported (e.g. ``polars``).
+        extra: the extra that installs it (e.g. ``sim``).
+        purpose: what needed it.
+    """
+
+    def __init__(self, module: str, extra: str, purpose: str = "") -> None:
+        self.module = module
+        self.extra = extra
+        self.purpose = purpose
+        need = f"{purpose} needs {module}" if purpose else f"{module} is needed"
+        super().__init__(
+            f"{need}, which is not installed; install the extra: "
+            f"pip install 'community-governance[{extra}]'")
+        self.name = module  # ImportError's own attribute
+
+
+def require_extra(module: str, extra: str = "sim", purpose: str = "") -> None:
+    """Import ``module`` once, or raise :class:`MissingExtra` naming ``extra``.
+
+    Call it just before a function-level ``import`` of an optional dependency, so that the
+    base install imports and runs without it and a missing one is explained.
+    """
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtra(module, extra, purpose) from exc
+
+
 class CalendarYearMissing(CgovError, LookupError):
     """No official working-day arrangement is known for a year.
 
@@ -275,6 +310,8 @@ EXIT_CODES: tuple[tuple[type[CgovError], int, str], ...] = (
     (DataKeyError, 7, "database unusable: the data key is missing or wrong"),
     (StorageError, 7, "database unusable: cannot connect, wrong schema, missing file..."),
     (PluginError, 8, "plugin error: a plugin raised or answered wrongly"),
+    (MissingExtra, 9, "missing extra: an optional dependency is not installed (the message "
+                      "names the extra to install)"),
     (CgovError, 1, "any other error of the library"),
 )
 

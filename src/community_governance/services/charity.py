@@ -37,6 +37,7 @@ from community_governance.errors import (
 from community_governance.plugins import expect_bool
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import check_key, idempotent, resolve_resident
+from community_governance.storage.repos.bulk import insert_rows
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -180,7 +181,7 @@ class CharityService(Service):
                                       s.category or row.category, s.description.strip(), cond,
                                       s.quantity, unit_value))
             if out:
-                conn.execute(_lt.insert(), [
+                insert_rows(conn, _lt, [
                     {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
                      "category": x.category, "description": x.description,
                      "condition": x.condition, "quantity_sorted": x.quantity,

@@ -41,7 +41,7 @@ from community_governance.services.points import (
     post_entry,
     resolve_resident,
 )
-from community_governance.storage.repos.bulk import chunks
+from community_governance.storage.repos.bulk import chunks, insert_rows
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -175,7 +175,7 @@ class VolunteersService(Service):
                     f"{taken[0]}")
             try:
                 if rows:
-                    op.uow.conn.execute(_vo.insert(), rows)
+                    insert_rows(op.uow.conn, _vo, rows)
             except IntegrityError:
                 raise ConflictError("a resident was registered as a volunteer concurrently; "
                                     "retry") from None
@@ -251,7 +251,7 @@ class VolunteersService(Service):
                                                   vm.c.resident_id.in_(c))).scalars()}
             new = [r for r in ids if r not in have]
             if new:
-                op.uow.conn.execute(vm.insert(), [
+                insert_rows(op.uow.conn, vm, [
                     {"org_id": org_id, "resident_id": r, "since": since} for r in new])
             op.touched.extend(f"volunteer:{r}" for r in new)
             return len(new)
@@ -485,7 +485,7 @@ class VolunteersService(Service):
                          "at": op.now})
             recorded.append(Attendance(activity_id, rid, served, points, entry_id))
         if rows:
-            conn.execute(_at.insert(), rows)
+            insert_rows(conn, _at, rows)
         op.touch("activity", activity_id)
         return AttendanceResult(activity_id, tuple(recorded), tuple(sorted(already)))
 

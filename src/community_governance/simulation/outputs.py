@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from community_governance.errors import NotFound
+from community_governance.errors import NotFound, require_extra
 
 if TYPE_CHECKING:
     import polars as pl
@@ -101,6 +101,7 @@ def read_run(run_dir: str | Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str,
     Raises:
         NotFound: the directory holds no run.
     """
+    require_extra("polars", "sim", "simulation tables")
     import polars as pl
 
     d = Path(run_dir)

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from community_governance.errors import require_extra
+
 __all__ = ["CJK_FONTS", "CjkFontWarning", "configure_fonts", "find_cjk_font", "plot_run",
            "plot_sweep"]
 
@@ -40,6 +42,7 @@ def find_cjk_font() -> str | None:
 
     Fonts installed after matplotlib built its cache are found by file name and added.
     """
+    require_extra("matplotlib", "sim", "plotting")
     from matplotlib import font_manager as fm
 
     names = {f.name for f in fm.fontManager.ttflist}
@@ -69,6 +72,7 @@ def configure_fonts(labels: str = "both") -> str:
         ``labels``, or ``en`` when Chinese was asked for and no CJK font is installed (a
         :class:`CjkFontWarning` is issued).
     """
+    require_extra("matplotlib", "sim", "plotting")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -131,6 +135,7 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, *,
     Returns:
         The PNG files written.
     """
+    require_extra("matplotlib", "sim", "plotting")
     from matplotlib.figure import Figure
 
     from community_governance.simulation.outputs import read_run
@@ -208,6 +213,8 @@ def plot_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
                                          "on_time_share", "satisfaction_end"),
                labels: str = "both") -> list[Path]:
     """Draw each metric against the first swept parameter, with 95 % intervals."""
+    require_extra("polars", "sim", "simulation tables")
+    require_extra("matplotlib", "sim", "plotting")
     import polars as pl
     from matplotlib.figure import Figure
 

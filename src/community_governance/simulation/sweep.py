@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from community_governance.errors import ConflictError, ValidationError
+from community_governance.errors import ConflictError, ValidationError, require_extra
 from community_governance.simulation.outputs import write_json
 from community_governance.simulation.scenario import Scenario
 
@@ -307,6 +307,7 @@ def run_sweep(
 
 
 def _tables(rows: list[dict[str, Any]], keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    require_extra("polars", "sim", "simulation tables")
     import polars as pl
 
     runs = pl.DataFrame(rows, infer_schema_length=None)

@@ -18,6 +18,7 @@ from community_governance.services.grids.common import (
     _number,
 )
 from community_governance.storage.repos.bulk import chunks as _chunks
+from community_governance.storage.repos.bulk import insert_rows
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import grids as gt
 
@@ -95,7 +96,7 @@ class _Claims(_GridsBase):
                     .where(gt.grid_claims.c.building_code.in_(part)))}
             fresh = [p for p in pairs if p not in have]
             if fresh:
-                conn.execute(gt.grid_claims.insert(), [
+                insert_rows(conn, gt.grid_claims, [
                     {"building_code": b, "grid_code": g, "source": source, "households": None,
                      "recorded_at": op.now} for b, g in fresh])
             # a building with no grid yet whose claims now name one grid gets it

@@ -25,6 +25,7 @@ from community_governance.services.grids.common import (
 )
 from community_governance.services.grids.reports import DrawReport
 from community_governance.storage.repos.bulk import chunks as _chunks
+from community_governance.storage.repos.bulk import insert_rows
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import grids as gt
 
@@ -179,7 +180,7 @@ class _Drawing(_GridsBase):
                 .values(grid_code=sa.bindparam("g_code")),
                 [{"b_code": b, "g_code": g} for b, g in assignment.items()])
             hh = {n.code: n.households for n in s.nodes}
-            conn.execute(gt.grid_claims.insert(), [
+            insert_rows(conn, gt.grid_claims, [
                 {"building_code": b, "grid_code": g, "source": DRAW_SOURCE,
                  "households": hh.get(b), "recorded_at": op.now}
                 for b, g in assignment.items()])

@@ -16,6 +16,7 @@ from community_governance.errors import ConflictError, ValidationError
 from community_governance.plugins import Hooks, expect_str_list
 from community_governance.services.base import Operation, Service
 from community_governance.services.crypto import PersonalDataCipher
+from community_governance.storage.repos.bulk import insert_rows
 from community_governance.storage.tables import core as t
 
 
@@ -105,7 +106,8 @@ class _RegistryBase:
         if not rows:
             return
         try:
-            op.uow.conn.execute(table.insert(), rows)
+            # PostgreSQL: a large batch is copied (COPY) in the same transaction
+            insert_rows(op.uow.conn, table, rows)
         except IntegrityError as exc:
             raise ConflictError(
                 f"a {what} could not be written: it exists already or refers to a missing "

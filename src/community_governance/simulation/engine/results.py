@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from community_governance.errors import require_extra
 from community_governance.simulation.engine.arrays import ACCOUNTS, Arr
 from community_governance.simulation.engine.city import SimCity
 from community_governance.simulation.scenario import Scenario
@@ -48,6 +49,7 @@ class _Results:
 
     def community_table(self) -> pl.DataFrame:
         """The tidy table: one row per step and community (money in fen, integers)."""
+        require_extra("polars", "sim", "simulation tables")
         import polars as pl
 
         s, n_c = self.steps, self.n_communities
@@ -66,6 +68,7 @@ class _Results:
 
     def city_table(self) -> pl.DataFrame:
         """One row per step: city totals, rates and the reporters' values."""
+        require_extra("polars", "sim", "simulation tables")
         import polars as pl
 
         a = self.community_arrays()

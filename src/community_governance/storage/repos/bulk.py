@@ -8,7 +8,11 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-__all__ = ["bulk_insert", "chunks"]
+__all__ = ["COPY_MIN_ROWS", "bulk_insert", "chunks", "copy_insert", "insert_rows"]
+
+#: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); smaller
+#: ones through an ``INSERT`` (``COPY`` costs a round trip of its own to set up).
+COPY_MIN_ROWS = 64
 
 T = TypeVar("T")
 
@@ -27,11 +31,20 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
 
     On SQLite the values go through each column type's bind processor once and straight to
     the driver's ``executemany`` (SQLAlchemy's per-row parameter processing costs more than
-    the insert itself); on other databases this is ``conn.execute(table.insert(), rows)``.
+    the insert itself). On PostgreSQL through psycopg 3, a batch of at least
+    :data:`COPY_MIN_ROWS` rows is streamed with ``COPY ... FROM STDIN``
+    (:func:`copy_insert`) on the connection's own transaction; otherwise this is
+    ``conn.execute(table.insert(), rows)``.
+
+    Raises:
+        sqlalchemy.exc.IntegrityError: a row breaks a constraint (whichever path wrote it);
+            the transaction (or the enclosing savepoint) must then be rolled back.
     """
     if not rows:
         return
     if conn.dialect.name != "sqlite":
+        if len(rows) >= COPY_MIN_ROWS and copy_insert(conn, table, rows):
+            return
         conn.execute(table.insert(), rows)
         return
     keys = list(rows[0])
@@ -65,3 +78,84 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
             params.append(tuple(vals))
     conn.exec_driver_sql(sql, params)
 
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(table.insert(), rows)``, except that on PostgreSQL a large batch is
+    copied (:func:`bulk_insert`); SQLite keeps the plain ``INSERT``.
+
+    For the batch APIs whose rows may come from callers; the errors are the same
+    (``IntegrityError`` on a broken constraint).
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        bulk_insert(conn, table, rows)
+    else:
+        conn.execute(table.insert(), rows)
+
+
+def _copyable(conn: sa.Connection, table: sa.Table, keys: list[str],
+              rows: list[dict[str, Any]]) -> bool:
+    """Whether ``COPY`` writes exactly what ``table.insert()`` would."""
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return False
+    names = set(keys)
+    for c in table.c:
+        # COPY applies server defaults only; a client-side default would be skipped
+        if c.name not in names and (c.default is not None or c.onupdate is not None):
+            return False
+        if c.name in names and c.key != c.name:
+            return False
+    if not names <= set(table.c.keys()):
+        return False
+    n = len(keys)
+    return all(len(r) == n and r.keys() == names for r in rows)
+
+
+def copy_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+    """Write ``rows`` with PostgreSQL's ``COPY ... FROM STDIN`` (psycopg 3's ``cursor.copy``).
+
+    The rows go through the same column bind processors as an ``INSERT`` and are copied on
+    the driver connection underneath ``conn``, inside its open transaction: a failure leaves
+    the transaction to be rolled back as usual, and nothing of the batch stays.
+
+    Returns:
+        ``False`` (writing nothing) when ``COPY`` cannot stand in for the ``INSERT``: another
+        database or driver, rows with different keys, or a column with a client-side default.
+
+    Raises:
+        sqlalchemy.exc.IntegrityError: a row breaks a constraint (the driver's error, wrapped
+            as SQLAlchemy wraps it for an ``INSERT``); other driver errors as
+            :class:`sqlalchemy.exc.DBAPIError`.
+    """
+    if not rows:
+        return True
+    keys = list(rows[0])
+    if not _copyable(conn, table, keys, rows):
+        return False
+    import psycopg
+
+    dialect = conn.dialect
+    prep = dialect.identifier_preparer
+    name = prep.format_table(table)
+    sql = f"COPY {name} ({', '.join(prep.quote(k) for k in keys)}) FROM STDIN"
+    procs = [(j, proc) for j, k in enumerate(keys)
+             if (proc := table.c[k].type.dialect_impl(dialect).bind_processor(dialect))
+             is not None]
+    get = operator.itemgetter(*keys)
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cur, cur.copy(sql) as copy:
+            for r in rows:
+                got = get(r)
+                vals = list(got) if len(keys) > 1 else [got]
+                for j, proc in procs:
+                    if vals[j] is not None:
+                        vals[j] = proc(vals[j])
+                copy.write_row(vals)
+    except psycopg.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error,
+                                         dialect=dialect) from exc
+    return True

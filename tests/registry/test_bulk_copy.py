@@ -1,0 +1,172 @@
+"""Bulk registration on PostgreSQL goes through COPY and stores what the SQLite path stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+import sqlalchemy as sa
+
+import community_governance
+from community_governance.domain.access import Actor
+from community_governance.domain.idnumber import compose_id_number
+from community_governance.domain.people import Household, Relation
+from community_governance.domain.units import Building, Unit, UnitKind
+from community_governance.errors import ConflictError
+from community_governance.services.registry import NewResident
+from community_governance.storage.repos import bulk
+from community_governance.storage.tables import core as t
+
+SYSTEM = Actor.system("test")
+C1 = "411281001001"
+HOUSEHOLDS = 120  # above bulk.COPY_MIN_ROWS, so households are copied too
+RESIDENTS = 300
+
+
+def _clock() -> pendulum.DateTime:
+    return pendulum.datetime(2024, 3, 1, 9, 30, tz="Asia/Shanghai")
+
+
+def _household(n: int) -> str:
+    return f"{C1}-B0001-{n:03d}"
+
+
+def _new(n: int, **kw: Any) -> NewResident:
+    fields: dict[str, Any] = {
+        "name": f"居民{n}",
+        "id_number": compose_id_number("411281", dt.date(1950 + n % 50, 1 + n % 12,
+                                                         1 + n % 28), n % 1000),
+        "household_id": _household(n % HOUSEHOLDS),
+        "relation": Relation.HEAD if n < HOUSEHOLDS else Relation.CHILD,
+        "phone": f"139{n:08d}" if n % 3 else None,
+        "vulnerabilities": ("elderly_alone",) if n % 7 == 0 else (),
+        "party_member": n % 5 == 0,
+        "id": f"R{n:05d}",
+        "moved_in": dt.date(2020, 1, 1) if n % 2 else None,
+    }
+    fields.update(kw)
+    return NewResident(**fields)
+
+
+def _build(url: str) -> list[dict[str, Any]]:
+    """The base, the households and a batch of residents on ``url``; the stored rows."""
+    with community_governance.open(url, entrypoints=False, clock=_clock) as gov:
+        reg = gov.registry
+        reg.add_units(SYSTEM, [
+            Unit("411281", UnitKind.COUNTY, "义马市"),
+            Unit("411281001", UnitKind.SUBDISTRICT, "千秋路办事处", "411281"),
+            Unit(C1, UnitKind.COMMUNITY, "连银社区", "411281001"),
+        ])
+        reg.add_buildings(SYSTEM, [Building(f"{C1}-B0001", "1号楼", C1)])
+        reg.add_households(SYSTEM, [Household(_household(n), f"{C1}-B0001", f"{n:03d}")
+                                    for n in range(HOUSEHOLDS)])
+        reg.register_residents(SYSTEM, [_new(n) for n in range(RESIDENTS)])
+        return _rows(gov)
+
+
+def _rows(gov: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    with gov.store.unit_of_work(write=False) as uow:
+        conn = uow.conn
+        for table, order in ((t.households, t.households.c.id),
+                             (t.residents, t.residents.c.id),
+                             (t.residence_spells, t.residence_spells.c.resident_id)):
+            cols = [c for c in table.c if c.name != "id" or table is not t.residence_spells]
+            out += [{"table": table.name, **r._asdict()}
+                    for r in conn.execute(sa.select(*cols).order_by(order))]
+        out += [{"table": "audit_log", "operation": r.operation, "objects": r.objects}
+                for r in conn.execute(sa.select(t.audit_log.c.operation, t.audit_log.c.objects)
+                                      .order_by(t.audit_log.c.id))]
+    return out
+
+
+def _count(gov: Any, table: sa.Table) -> int:
+    with gov.store.unit_of_work(write=False) as uow:
+        return int(uow.conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+@pytest.fixture
+def copies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables written (or, when it failed, being written) through COPY in the test."""
+    seen: list[str] = []
+    real = bulk.copy_insert
+
+    def spy(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+        try:
+            done = real(conn, table, rows)
+        except sa.exc.IntegrityError:
+            seen.append(f"{table.name} (failed)")
+            raise
+        if done:
+            seen.append(table.name)
+        return done
+
+    monkeypatch.setattr(bulk, "copy_insert", spy)
+    return seen
+
+
+def test_copy_stores_the_rows_of_the_sqlite_path(postgres_url: str, tmp_path: Path,
+                                                 copies: list[str]) -> None:
+    """Households, residents and residence records copied on PostgreSQL equal SQLite's rows,
+    and the audit trail has the same operations and objects."""
+    on_pg = _build(postgres_url)
+    assert set(copies) == {"households", "residents", "residence_spells"}
+    copies.clear()
+    on_sqlite = _build(f"sqlite:///{tmp_path / 'same.db'}")
+    assert copies == []
+    assert len(on_pg) == HOUSEHOLDS + 2 * RESIDENTS + 4
+    assert on_pg == on_sqlite
+
+
+def test_an_error_mid_batch_writes_nothing(postgres_url: str, copies: list[str]) -> None:
+    """A key already taken, 200 rows into a copied batch, is refused and none of the batch
+    (residents, residence records, audit row) is kept."""
+    with community_governance.open(postgres_url, entrypoints=False, clock=_clock) as gov:
+        reg = gov.registry
+        reg.add_units(SYSTEM, [
+            Unit("411281", UnitKind.COUNTY, "义马市"),
+            Unit("411281001", UnitKind.SUBDISTRICT, "千秋路办事处", "411281"),
+            Unit(C1, UnitKind.COMMUNITY, "连银社区", "411281001"),
+        ])
+        reg.add_buildings(SYSTEM, [Building(f"{C1}-B0001", "1号楼", C1)])
+        reg.add_households(SYSTEM, [Household(_household(n), f"{C1}-B0001", f"{n:03d}")
+                                    for n in range(HOUSEHOLDS)])
+        reg.register_residents(SYSTEM, [_new(n) for n in range(100)])
+        before = (_count(gov, t.residents), _count(gov, t.residence_spells),
+                  _count(gov, t.audit_log))
+        batch = [_new(n) for n in range(100, 400)]
+        # a new ID number under a key registered already: only the database can tell
+        batch[200] = _new(9999, id="R00007")
+        copies.clear()
+        with pytest.raises(ConflictError, match="registered already"):
+            reg.register_residents(SYSTEM, batch)
+        assert copies == ["residents (failed)"]
+        assert (_count(gov, t.residents), _count(gov, t.residence_spells),
+                _count(gov, t.audit_log)) == before
+        # the store is usable afterwards, and the batch without the clash goes in
+        del batch[200]
+        reg.register_residents(SYSTEM, batch)
+        assert _count(gov, t.residents) == 399
+
+
+def test_copy_insert_failure_rolls_back_with_the_transaction(postgres_url: str) -> None:
+    """A row breaking a foreign key mid-COPY raises IntegrityError and leaves nothing."""
+    with community_governance.open(postgres_url, entrypoints=False) as gov:
+        rows = [{"code": f"4112810{n:05d}", "kind": "county", "name": f"u{n}",
+                 "parent_code": None} for n in range(100)]
+        rows[50]["parent_code"] = "nowhere"
+        with pytest.raises(sa.exc.IntegrityError), gov.store.unit_of_work(write=True) as uow:
+            assert bulk.copy_insert(uow.conn, t.units, rows)
+        assert _count(gov, t.units) == 0
+
+
+def test_copy_declines_what_it_cannot_write_alike(postgres_url: str) -> None:
+    """Rows with different keys are left to the INSERT (COPY would not fill in the same)."""
+    with community_governance.open(postgres_url, entrypoints=False) as gov, \
+            gov.store.unit_of_work(write=True) as uow:
+        rows = [{"code": "411281", "kind": "county", "name": "义马市"},
+                {"code": "411282", "kind": "county", "name": "x", "parent_code": None}]
+        assert bulk.copy_insert(uow.conn, t.units, rows) is False
