@@ -128,3 +128,19 @@ def test_other_counties_keep_their_rules() -> None:
 def test_the_local_day_off_is_declared() -> None:
     """Declares its local day off (applied by the per-county calendar)."""
     assert dt.date(2019, 11, 18) in plugin.LOCAL_DAYS_OFF
+    assert [d.day for d in plugin.cgov_local_calendar_days("411202", 2019)] == [
+        dt.date(2019, 11, 18)]
+    assert plugin.cgov_local_calendar_days("411281", 2019) is None
+
+
+def test_the_local_day_off_moves_hubins_deadlines_only(gov_with_plugins: Any) -> None:
+    """Monday 2019-11-18 is off in 湖滨区, a working day in Yima, in either order."""
+    cgov_yima = pytest.importorskip("cgov_yima.plugin")
+    for order in ((plugin, cgov_yima), (cgov_yima, plugin)):
+        gov = gov_with_plugins(*order)
+        hubin, yima = gov.cases.calendar("411202"), gov.cases.calendar("411281")
+        friday = dt.date(2019, 11, 15)
+        assert not hubin.is_working_day(dt.date(2019, 11, 18))
+        assert yima.is_working_day(dt.date(2019, 11, 18))
+        assert (hubin.add_working_days(friday, 1), yima.add_working_days(friday, 1)) == (
+            dt.date(2019, 11, 19), dt.date(2019, 11, 18))

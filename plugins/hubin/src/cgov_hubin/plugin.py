@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from community_governance import hookimpl
+from community_governance.calendars import LocalDay
 from community_governance.domain.cases import CaseCategory, RouteLevel
 from community_governance.domain.posts import PostKind
 from community_governance.grids.model import GridPolicy
@@ -51,8 +52,8 @@ OLD_ESTATE = CaseCategory(
 DEADLINES: dict[str, tuple[int, int, int, int]] = {"old_estate": (3, 10, 15, 20)}
 
 #: Local days off (本地休息日) on top of the national calendar, illustrative: the day after the
-#: city's Yellow River festival weekend. The calendars capability's per-county hook applies
-#: them; the demo's headline prints them.
+#: city's Yellow River festival weekend. ``cgov_local_calendar_days`` gives them to the
+#: per-county calendar (deadlines, slots); the demo's headline prints them.
 LOCAL_DAYS_OFF: dict[dt.date, str] = {dt.date(2019, 11, 18): "黄河文化节调休（示例）"}
 
 
@@ -132,3 +133,12 @@ def cgov_case_deadline(category: str, level: RouteLevel) -> int | None:
     """Deadlines of 湖滨区's own category; ``None`` (the next plugin's) for the rest."""
     days = DEADLINES.get(category)
     return None if days is None else days[int(level) - 1]
+
+
+@hookimpl
+def cgov_local_calendar_days(county_code: str, year: int) -> list[LocalDay] | None:
+    """湖滨区's local days off of ``year`` (on top of the national calendar)."""
+    if county_code != HUBIN:
+        return None
+    return [LocalDay.day_off(day, name) for day, name in sorted(LOCAL_DAYS_OFF.items())
+            if day.year == year]
