@@ -12,6 +12,7 @@ from community_governance.domain.funds import (
     FEN,
     Account,
     AccountType,
+    Posting,
     Violation,
     check_budget,
     check_chart,
@@ -170,6 +171,9 @@ def test_check_postings_rules() -> None:
     ("100", "60", "40", False),  # exactly at the budget
     ("100", "60", "40.01", True),
     ("100", "100", "0", False),  # nothing more spent
+    ("100", "120", "0", False),  # nothing more spent, even on an account already over
+    ("100", "100", "1", True),  # one yuan over
+    ("100", "99.60", "0.50", True),  # a sub-yuan amount over
     ("100", "120", "-5", False),  # a refund is never over budget
 ])
 def test_check_budget_boundaries(budget: str | None, spent: str, amount: str,
@@ -178,8 +182,17 @@ def test_check_budget_boundaries(budget: str | None, spent: str, amount: str,
                        Decimal(amount))
     assert [v.rule for v in got] == (["over_budget"] if over else [])
     if over:
-        assert got[0].message == ("spending 40.01 would take the account to 100.01, beyond "
-                                  "its budget of 100.00 (remaining 40.00)")
+        b, sp, am = Decimal(budget), Decimal(spent), Decimal(amount)  # type: ignore[arg-type]
+        assert got[0].message == (
+            f"spending {format_cny(am)} would take the account to {format_cny(sp + am)}, "
+            f"beyond its budget of {format_cny(b)} (remaining {format_cny(b - sp)})")
+
+
+def test_check_budget_exact_message() -> None:
+    got = check_budget(Decimal("100"), Decimal("60"), Decimal("40.01"))
+    assert got == [Violation("over_budget",
+                             "spending 40.01 would take the account to 100.01, beyond its "
+                             "budget of 100.00 (remaining 40.00)")]
 
 
 @pytest.mark.parametrize(("text", "bad"), [
@@ -210,3 +223,144 @@ def test_exact_paths_and_messages() -> None:
     got = check_chart([*_chart(), clash])
     assert got[0].message == ("account code 1001 is defined twice, differently (现金 / 银行存款); "
                               "give one of them another code")
+
+
+def test_to_money_default_path_and_exact_messages() -> None:
+    """Without a path the error points at ``amount``; each refusal says what to pass."""
+    with pytest.raises(ValidationError) as e:
+        to_money("abc")
+    assert e.value.path == "amount"
+    assert e.value.reason == "amount 'abc' is not a number of yuan such as '1250.50'"
+    with pytest.raises(ValidationError) as e:
+        to_money([1])
+    assert e.value.path == "amount"
+    assert e.value.reason == ("amount [1] (list) is not money: pass a str, int or Decimal "
+                              "such as '74000.00'")
+    with pytest.raises(ValidationError) as e:
+        to_money(1.5, path="p")
+    assert e.value.reason == ("amount 1.5 is a float; money is exact: pass a str or Decimal "
+                              "such as '1.50' (binary floats cannot hold most fen amounts)")
+    with pytest.raises(ValidationError) as e:
+        to_money("0.001", path="p")
+    assert e.value.reason == ("amount '0.001' is finer than a fen (0.01 CNY); round it on the "
+                              "voucher first")
+
+
+def test_positive_money_default_path_passed_path_and_exact_message() -> None:
+    msg = ("amount 0.00 must be above zero; a correction is a reversing transaction, and a "
+           "credit is written with credit(), not a negative debit")
+    with pytest.raises(ValidationError) as e:
+        positive_money("0")
+    assert (e.value.path, e.value.reason) == ("amount", msg)
+    with pytest.raises(ValidationError) as e:
+        positive_money("-2", path="lines[3]")
+    assert e.value.path == "lines[3]"
+    assert e.value.reason == msg.replace("0.00", "-2.00", 1)
+    # a parse error inside positive_money points at the caller's path too
+    with pytest.raises(ValidationError) as e:
+        positive_money("abc", path="lines[3]")
+    assert e.value.path == "lines[3]"
+    with pytest.raises(ValidationError) as e:
+        positive_money("abc")
+    assert e.value.path == "amount"
+
+
+@pytest.mark.parametrize(("build", "path"), [(debit, "debit 5101"), (credit, "credit 1001")])
+def test_debit_and_credit_name_the_line_in_errors(build: object, path: str) -> None:
+    account = path.split()[1]
+    for bad in ("0", "-5", "x"):
+        with pytest.raises(ValidationError) as e:
+            build(account, bad)  # type: ignore[operator]
+        assert e.value.path == path
+    assert debit("5101", "10").amount == Decimal("10.00")
+    assert credit("1001", "10").amount == Decimal("-10.00")
+
+
+@pytest.mark.parametrize(("code", "ok"), [
+    ("4101", True), ("A", True), ("z", True), ("Z9", True), ("4101.01", True),
+    ("GEN-1", True), ("x" * 16, True), ("9" * 16, True),
+    ("", False), ("x" * 17, False), ("41 01", False), ("41/01", False), ("科目", False),
+    ("4101\n", False),
+])
+def test_account_code_table(code: str, ok: bool) -> None:
+    if ok:
+        assert Account(code, "现金", "Cash", AccountType.ASSET).code == code
+    else:
+        with pytest.raises(ValidationError) as e:
+            Account(code, "现金", "Cash", AccountType.ASSET)
+        assert e.value.path == "code"
+        assert e.value.reason == (f"account code {code!r} must be 1-16 letters, digits, '.' "
+                                  "or '-'")
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u3000"])
+def test_an_account_needs_a_chinese_name(name: str) -> None:
+    with pytest.raises(ValidationError) as e:
+        Account("4101", name, "Grants", AccountType.INCOME)
+    assert (e.value.path, e.value.reason) == ("name", "account 4101 needs a Chinese name")
+
+
+def test_account_labels_and_type_conversion() -> None:
+    a = Account("4101", "拨款收入", "Grants", "income")  # type: ignore[arg-type]
+    assert a.type is AccountType.INCOME
+    assert (a.label(), a.label("zh"), a.label("en"), a.label("fr")) == (
+        "拨款收入", "拨款收入", "Grants", "拨款收入")
+    assert a.fund == "general"
+
+
+def test_check_postings_exact_messages_and_paths() -> None:
+    """Every rule of check_postings on a corrupted transaction: rule, message and path."""
+    known = {a.code: a for a in _chart()}
+    got = check_postings([debit("5101", "10")], known)
+    assert [(v.rule, v.message, v.path) for v in got] == [
+        ("too_few_lines", "a transaction needs at least two lines (a debit and a credit), "
+         "got 1", "postings"),
+        ("unbalanced", "debits 10.00 and credits 0.00 differ by 10.00; every transaction "
+         "must balance (借贷必相等)", "postings")]
+    assert [(v.rule, v.message) for v in check_postings([], known)] == [
+        ("too_few_lines", "a transaction needs at least two lines (a debit and a credit), "
+         "got 0")]
+    got = check_postings([debit("9999", "10"), credit("1001", "10")], known)
+    assert [(v.rule, v.message) for v in got] == [(
+        "unknown_account", "account '9999' is not in the community's chart of accounts; use "
+        "one of ['1001', '3001', '4101', '5101'] or add it with the cgov_funds_accounts hook")]
+    got = check_postings([debit("5101", "10"), credit("1001", "10"), Posting("1001", "0")],
+                         known)
+    assert [(v.rule, v.message, v.path) for v in got] == [
+        ("zero_line", "line 2 on 1001 is zero; leave it out", "postings[2]")]
+
+
+def test_check_postings_goes_on_after_a_line_that_is_not_a_posting() -> None:
+    """A stray object does not stop the check: the zero line and the unknown account after it
+    are reported too."""
+    known = {a.code: a for a in _chart()}
+    lines = [{"account": "5101"}, debit("5101", "10"), credit("1001", "10"),
+             Posting("1001", "0"), debit("9999", "1"), credit("1001", "1")]
+    got = check_postings(lines, known)  # type: ignore[arg-type]
+    assert [(v.rule, v.message, v.path) for v in got] == [
+        ("not_a_posting", "line 0 is a dict; build lines with debit() and credit()",
+         "postings[0]"),
+        ("zero_line", "line 3 on 1001 is zero; leave it out", "postings[3]"),
+        ("unknown_account", "account '9999' is not in the community's chart of accounts; use "
+         "one of ['1001', '3001', '4101', '5101'] or add it with the cgov_funds_accounts hook",
+         "postings[4].account")]
+
+
+def test_check_postings_catches_a_line_whose_amount_is_not_a_decimal() -> None:
+    """A posting whose amount was swapped for a float after construction (attrs frozen
+    classes can be bypassed) is named, and left out of the balance."""
+    bad = debit("5101", "10")
+    object.__setattr__(bad, "amount", 10.0)
+    got = check_postings([bad, debit("5101", "10"), credit("1001", "10")])
+    assert [(v.rule, v.message, v.path) for v in got] == [
+        ("not_decimal", "line 0 amount is not a Decimal", "postings[0]")]
+
+
+def test_check_no_personal_numbers_exact_message() -> None:
+    got = check_no_personal_numbers("李先生 13800000007", "counterparty")
+    assert len(got) == 1 and got[0].path == "counterparty"
+    assert got[0].message.startswith("counterparty is published, and the text holds a mobile "
+                                      "number (")
+    assert got[0].message.endswith(
+        "; the books are disclosed in public: refer to residents by case number instead")
+    assert "13800000007" not in got[0].message

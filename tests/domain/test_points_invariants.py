@@ -79,6 +79,18 @@ def test_balances_equal_journal_catches_a_raw_update_and_a_negative_balance() ->
         good_journal(), {"A": 17})] == [("B", "balance 0 but the journal sums to 5")]
     # a zero balance that matches an empty journal is fine (the boundary of "negative")
     assert check_balances_equal_journal([], {"Z": 0}) == []
+    # a negative balance that matches its journal is still reported, by this check's name
+    dip = [e(1, "N", EntryKind.EARN, 1, 1), e(2, "N", EntryKind.REDEEM, -3, -2)]
+    assert _only(check_balances_equal_journal(dip, {"N": -2}),
+                 "check_balances_equal_journal") == [("N", "negative balance -2")]
+
+
+def test_a_resident_whose_entries_net_to_zero_needs_no_balance_row() -> None:
+    """Earned and fully reversed, with no balance row: the journal's 0 is the balance's 0
+    (a missing row counts as 0, not as anything else)."""
+    j = [e(1, "A", EntryKind.EARN, 5, 5), e(2, "A", EntryKind.REVERSE, -5, 0, reverses=1)]
+    assert check_balances_equal_journal(j, {}) == []
+    assert run_checks(j, {}) == []
 
 
 def test_running_balances_catch_a_wrong_balance_after_and_a_dip_below_zero() -> None:
@@ -151,6 +163,25 @@ def test_reversal_rules(bad: PointsEntry, message: str | None) -> None:
         assert _only(got, "check_reversals") == [("entry 8", message)]
 
 
+def test_reversals_are_checked_after_one_with_a_missing_target() -> None:
+    """A reversal of a missing entry does not stop the check: the corrupt reversal after it
+    is reported too."""
+    j = [*good_journal(), e(8, "A", EntryKind.REVERSE, 4, 21, reverses=99),
+         e(9, "B", EntryKind.REVERSE, 9, 14, reverses=2)]
+    assert _only(check_reversals(j, BALANCES), "check_reversals") == [
+        ("entry 8", "reverses missing entry 99"),
+        ("entry 9", "does not exactly negate earlier entry 2")]
+
+
+def test_a_reversal_may_not_point_at_its_own_entry_number() -> None:
+    """A corrupted journal where a reverse entry and an earn entry share the number 1 and the
+    reversal points at 1: the target is not *earlier*, so it is refused even though it
+    negates the earn entry exactly."""
+    j = [e(1, "A", EntryKind.REVERSE, -3, -3, reverses=1), e(1, "A", EntryKind.EARN, 3, 0)]
+    assert _only(check_reversals(j, {}), "check_reversals") == [
+        ("entry 1", "does not exactly negate earlier entry 1")]
+
+
 def test_a_reversal_must_point_backwards_and_only_once() -> None:
     j = [e(1, "A", EntryKind.REVERSE, -3, -3, reverses=2), e(2, "A", EntryKind.EARN, 3, 0)]
     assert _only(check_reversals(j, {}), "check_reversals") == [
@@ -176,13 +207,24 @@ def test_stock_checks_on_corrupted_stock() -> None:
     assert check_stock_equals_moves(items, moves) == []
     assert check_stock_never_negative(items, moves) == []
     raw = [attrs.evolve(items[0], stock=4), items[1]]
-    assert [(v.subject, v.message) for v in check_stock_equals_moves(raw, moves)] == [
+    assert _only(check_stock_equals_moves(raw, moves), "check_stock_equals_moves") == [
         ("I1", "stock 4 but the moves sum to 3")]
+    # stock on the shelf with no move at all behind it: the moves sum to 0
+    phantom = [items[0], attrs.evolve(items[1], stock=2)]
+    assert _only(check_stock_equals_moves(phantom, moves), "check_stock_equals_moves") == [
+        ("I2", "stock 2 but the moves sum to 0")]
     neg_items = [attrs.evolve(items[1], stock=-1)]
     neg_moves = [StockMove("I2", -1, -1, "redeem")]
-    assert [(v.check, v.message) for v in check_stock_never_negative(neg_items, neg_moves)] == [
-        ("check_stock_never_negative", "stock -1"),
-        ("check_stock_never_negative", "stock_after -1")]
+    assert _only(check_stock_never_negative(neg_items, neg_moves),
+                 "check_stock_never_negative") == [("I2", "stock -1"), ("I2", "stock_after -1")]
+
+
+def test_a_stock_of_exactly_zero_is_not_negative() -> None:
+    """The boundary of "never negative": a redemption that empties the shelf is fine."""
+    items = [Item("I1", "C", "洗衣液", 10, stock=0)]
+    moves = [StockMove("I1", 2, 2, "restock"), StockMove("I1", -2, 0, "redeem")]
+    assert check_stock_never_negative(items, moves) == []
+    assert check_stock_equals_moves(items, moves) == []
 
 
 @pytest.mark.parametrize(("period", "day", "window"), [
