@@ -5,13 +5,16 @@ Revises: 0009
 Create Date: 2026-12-02 14:00:00
 
 Issue #21 item 3: every earn and redeem wrote the journal row into six B-trees and the audit
-row into four. Three of them served no query:
+row into four; four of them go:
 
 - ``points_entries``: the UNIQUE constraint on ``reverses_id`` indexed every row although only
   reversals carry a value; it becomes a partial unique index (``reverses_id IS NOT NULL``),
-  which keeps "one reversal per entry" and which earns and redeems never enter. The index on
-  ``(month, community_code)`` is dropped: no query filters on the month first (the reports
-  filter on the community, served by ``ix_points_entries_community_code``).
+  which keeps "one reversal per entry" and which earns and redeems never enter. The indexes on
+  ``(month, community_code)`` and ``community_code`` are dropped: no query filters on the month
+  first, and the queries on the community (the monthly report, expiry) aggregate the journal
+  anyway; the report's scope test wraps the column in ``COALESCE(...) LIKE``, which no index
+  serves. What remains: the primary key, the idempotency key (replays) and the resident
+  (statements, the monthly cap of the four-eyes rule, expiry per resident).
 - ``audit_log``: the index on ``operation`` is dropped: the trail's only filter on it is a
   prefix ``LIKE`` (case-insensitive on SQLite, collation-bound on PostgreSQL), which it
   never served.
@@ -86,7 +89,6 @@ def _rebuild_sqlite(*constraints: sa.schema.SchemaItem) -> None:
     op.execute(f"INSERT INTO points_entries ({cols}) SELECT {cols} FROM _cgov_points_entries "
                "ORDER BY id")
     op.execute("DROP TABLE _cgov_points_entries")
-    op.create_index("ix_points_entries_community_code", "points_entries", ["community_code"])
     op.create_index("ix_points_entries_resident_id", "points_entries", ["resident_id"])
     for stmt in append_only_ddl("points_entries")["sqlite"]:
         op.execute(stmt)
@@ -98,6 +100,7 @@ def upgrade() -> None:
         _rebuild_sqlite()
     else:
         op.drop_index("ix_points_entries_month_community", table_name="points_entries")
+        op.drop_index("ix_points_entries_community_code", table_name="points_entries")
         op.drop_constraint("uq_points_entries_reverses_id", "points_entries", type_="unique")
     op.create_index("ix_points_entries_reverses_id", "points_entries", ["reverses_id"],
                     unique=True, sqlite_where=sa.text("reverses_id IS NOT NULL"),
@@ -115,5 +118,6 @@ def downgrade() -> None:
     else:
         op.create_unique_constraint("uq_points_entries_reverses_id", "points_entries",
                                     ["reverses_id"])
+    op.create_index("ix_points_entries_community_code", "points_entries", ["community_code"])
     op.create_index("ix_points_entries_month_community", "points_entries",
                     ["month", "community_code"])
