@@ -60,6 +60,13 @@ def test_canonical_fast_path_gives_the_general_encoding() -> None:
     general = json.dumps(_plain(row), sort_keys=True, ensure_ascii=False,
                          separators=(",", ":")).encode()
     assert canonical(row) == general
+    for zone in ("Asia/Shanghai", "America/New_York", "UTC", "Australia/Lord_Howe"):
+        for when in (pendulum.datetime(2026, 3, 8, 6, 30, 0, 123456, tz=zone),
+                     pendulum.datetime(2026, 11, 1, 1, 30, tz=zone, fold=1),
+                     dt.datetime(1999, 12, 31, 23, 59, 59, 999999,
+                                 tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30)))):
+            assert canonical({"t": when}) == json.dumps(_plain({"t": when}), separators=(
+                ",", ":")).encode()
 
 
 def test_first_break_names_the_changed_row_and_a_lost_tail() -> None:

@@ -70,9 +70,23 @@ def _flat(fields: Mapping[str, Any]) -> dict[str, Any]:
             out[str(k)] = v
         elif cls is dt.date:
             out[str(k)] = v.isoformat()
+        elif isinstance(v, dt.datetime) and v.tzinfo is not None:
+            out[str(k)] = _utc_text(v)
         else:
             out[str(k)] = _plain(v)
     return out
+
+
+def _utc_text(value: dt.datetime) -> str:
+    """An aware timestamp as :func:`_plain` writes it, by plain arithmetic on its UTC offset
+    (``astimezone`` of a pendulum ``DateTime`` costs more than the rest of the row)."""
+    off = value.utcoffset()
+    if off is None:
+        return str(_plain(value))  # raises: naive
+    u = dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                    value.microsecond) - off
+    return (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
+            f"{u.second:02d}.{u.microsecond:06d}Z")
 
 
 def canonical(fields: Mapping[str, Any]) -> bytes:
