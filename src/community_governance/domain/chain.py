@@ -82,7 +82,7 @@ def _utc_text(value: dt.datetime) -> str:
     (``astimezone`` of a pendulum ``DateTime`` costs more than the rest of the row)."""
     off = value.utcoffset()
     if off is None:
-        return str(_plain(value))  # raises: naive
+        return str(_plain(value))  # a tzinfo without an offset: the general path decides
     u = dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
                     value.microsecond) - off
     return (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
