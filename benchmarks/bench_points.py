@@ -494,11 +494,12 @@ def single_writer(sync: str, rounds: int, batch: int) -> None:
     c0 = city.communities[0]
     grid = city.grids[c0][0]
     leader = city.grid_leader[grid]
-    in_grid = [
+    in_grid = [  # the four-eyes rule: never the leader's own household
         r
         for b in city.buildings[c0]
         if city.grid_of_building(b) == grid
         for h in city.households[b]
+        if leader.id not in city.residents[h]
         for r in city.residents[h]
     ]
     gov = community_governance.open(url, entrypoints=False)

@@ -216,6 +216,15 @@ class FastSql:
             "SELECT posts.id, posts.kind, posts.unit_code, posts.holder_kind, posts.holder_id, "
             'posts.start, posts."end", posts.covers, residents.erased FROM posts LEFT OUTER '
             f"JOIN residents ON residents.id = posts.holder_id WHERE posts.holder_id = {ph}")
+        #: the four-eyes checks of an award in one statement: the households of the actor and
+        #: the resident, and the resident's direct awards this month (journal and waiting)
+        self.award_checks = (
+            f"SELECT (SELECT household_id FROM residents WHERE id = {ph}), "
+            f"(SELECT household_id FROM residents WHERE id = {ph}), "
+            "(SELECT coalesce(sum(amount), 0) FROM points_entries WHERE resident_id = "
+            f"{ph} AND month = {ph} AND kind = 'earn' AND activity_id IS NULL), "
+            "(SELECT coalesce(sum(amount), 0) FROM points_pending WHERE resident_id = "
+            f"{ph} AND state = 'pending')")
         self.audit = ("INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, "
                       f"detail, chain, chain_hash) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, "
                       f"{ph}, {ph})")
@@ -543,23 +552,42 @@ def _community_of(conn: sa.Connection, resident_id: str) -> str | None:
     return row[2][:12] if row is not None and row[2] else None
 
 
-def _refuse_own_household(op: Operation, ref: ResidentRef, action: Action, verb: str) -> None:
-    """Four-eyes rule: nobody acts on points for themselves or their own household."""
+def _refuse_own_household(op: Operation, ref: ResidentRef, action: Action, verb: str,
+                          homes: tuple[str | None, str | None] | None = None) -> None:
+    """Four-eyes rule: nobody acts on points for themselves or their own household.
+
+    ``homes``: the households of the actor and the resident, when the caller read them."""
     me = op.actor.id
     if op.actor.kind is ActorKind.SYSTEM:
         return
     own = me == ref.id
     if not own:
-        hh = t.residents.c.household_id
-        homes = dict(op.uow.conn.execute(sa.select(t.residents.c.id, hh).where(
-            t.residents.c.id.in_([me, ref.id]))).all())
-        own = homes.get(me) is not None and homes.get(me) == homes.get(ref.id)
+        if homes is None:
+            hh = t.residents.c.household_id
+            got = dict(op.uow.conn.execute(sa.select(t.residents.c.id, hh).where(
+                t.residents.c.id.in_([me, ref.id]))).all())
+            homes = (got.get(me), got.get(ref.id))
+        own = homes[0] is not None and homes[0] == homes[1]
     if own:
         who = "themselves" if me == ref.id else "a member of their own household"
         raise PermissionDenied(
             mask_text(str(op.actor)), action.name, f"resident {ref.id}",
             f"four-eyes rule: nobody may {verb} {who}; ask another grid leader or the "
             "community office to do it")
+
+
+def _award_checks(op: Operation, ref: ResidentRef) -> int:
+    """The four-eyes checks of a direct award in one statement (pre-rendered where the dialect
+    has it): refuse an award to the actor or their household, then return the resident's
+    direct awards this month (see :func:`_awarded_this_month`)."""
+    fast = fast_sql(op.uow.conn)
+    if fast is None:
+        _refuse_own_household(op, ref, POINTS_EARN, "award points to")
+        return _awarded_this_month(op, ref.id)
+    row = raw_execute(op, fast, fast.award_checks, (
+        op.actor.id, ref.id, ref.id, month_of(op.today), ref.id)).fetchone()
+    _refuse_own_household(op, ref, POINTS_EARN, "award points to", homes=(row[0], row[1]))
+    return int(row[2]) + int(row[3])
 
 
 def _awarded_this_month(op: Operation, resident_id: str) -> int:
@@ -683,8 +711,7 @@ class PointsService(Service):
                 op.require(POINTS_EARN, ref.target())
                 if threshold is None:
                     return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
-                _refuse_own_household(op, ref, POINTS_EARN, "award points to")
-                rule = award_review(amount, _awarded_this_month(op, ref.id), threshold)
+                rule = award_review(amount, _award_checks(op, ref), threshold)
                 if rule is None:
                     return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
                 return _hold(op, ref, amount, key, fp, reason, rule)
