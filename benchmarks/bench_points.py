@@ -1,28 +1,40 @@
-"""Benchmarks of the points ledger (issue #6).
+"""Benchmarks of the points ledger (issues #6, #13 and #21).
 
-Prints one JSON object per figure:
+Prints one JSON object per figure. The headline (issue #21) comes first:
+
+- ``ledger_vs_minimal_write``: ``gov.points.earn`` and ``gov.points.redeem`` (system actor,
+  small city) as a share of the **minimal ledger write**: raw ``sqlite3``, WAL, one journal
+  INSERT with a unique key + one balance UPDATE per transaction, on the same file system,
+  interleaved in chunks of 20 in the same run, at ``synchronous=FULL`` and ``NORMAL`` (aim:
+  at least 0.40 at both); with the WAL bytes each transaction appends (what a commit writes,
+  index pages included). On PostgreSQL (``--pg URL`` or ``$CGOV_TEST_POSTGRES_URL``, in a
+  schema of its own, dropped afterwards) the same against a minimal ledger write through
+  psycopg;
+- ``ledger_vs_same_sql`` (second figure): earn against raw ``sqlite3`` running the service's
+  own SQL and hashes by hand;
+- ``hash_chain_cost`` and ``full_vs_normal`` (issue #13): earn with the hash chain against earn
+  with its SHA-256 replaced by a constant, the chain's SQL against the pre-chain SQL, and FULL
+  against NORMAL, from the same run.
+
+Then (issue #6):
 
 - ``earn`` / ``redeem`` at ``synchronous=FULL`` and ``NORMAL``: single-entry transactions per
-  second through the service layer (``gov.points.earn`` / ``gov.points.redeem``, system actor
-  and a grid leader) against raw ``sqlite3`` running the very SQL the service sends (captured
-  from the service itself), with the same PRAGMAs, on the same file, in interleaved rounds
+  second through the service layer (system actor and a grid leader) against raw ``sqlite3``
+  running the service's SQL, with the same PRAGMAs, on the same file, in interleaved rounds
   (the median round of each is compared, so disk noise hits both alike);
-- ``ledger_vs_minimal_write`` (the headline of issue #21), ``hash_chain_cost`` and
-  ``full_vs_normal`` (issue #13): earn and redeem against the minimal ledger write (raw
-  ``sqlite3``: journal INSERT with a unique key + balance UPDATE, WAL) at FULL and NORMAL; earn
-  with the hash chain against earn with its SHA-256 replaced by a constant, and the chain's SQL
-  against the pre-chain SQL; FULL against NORMAL; all interleaved in one run on one disk;
 - ``attendance_200``: recording one activity with 200 attendees (one transaction);
 - ``four_processes``: 4 processes earning at once, service and raw, with lock errors counted;
 - ``participation_report``: the participation report on the demo city (``--demo-db URL`` to
   use a city built by ``cgov demo yima``; otherwise a generated city at ``--scale``).
 
-Run: ``.venv/bin/python benchmarks/bench_points.py [--quick] [--demo-db URL] [--scale 0.2]``
+Run: ``.venv/bin/python benchmarks/bench_points.py [--quick] [--only headline] [--pg URL]
+[--demo-db URL] [--scale 0.2]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import multiprocessing as mp
@@ -31,6 +43,8 @@ import sqlite3
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +274,26 @@ def minimal_write(con: sqlite3.Connection, rid: str, amount: int, key: str) -> N
     con.execute("COMMIT")
 
 
+def wal_bytes_per_tx(tmp: Path, name: str, fn: Any, n: int = 200) -> int:
+    """Bytes appended to the WAL per transaction of ``fn`` (checkpoints held off meanwhile):
+    what a commit writes, index pages included."""
+    prefix = "minimal-" if name.startswith("minimal_") else "svc-"
+    db = tmp / f"{prefix}{name.rsplit('_', 1)[1]}.db"
+    wal_file = Path(f"{db}-wal")
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("BEGIN")  # a reader pins the WAL: no checkpoint restarts it meanwhile
+    con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    try:
+        before = wal_file.stat().st_size if wal_file.exists() else 0
+        for i in range(n):
+            fn(-1, i)
+        return round((wal_file.stat().st_size - before) / n)
+    finally:
+        con.execute("COMMIT")
+        con.close()
+
+
 def headline(rounds: int, batch: int) -> None:
     """Earn and redeem against the minimal ledger write at FULL and NORMAL, the cost of FULL
     over NORMAL, and the cost of the hash chain, all interleaved in one run on one disk."""
@@ -299,6 +333,8 @@ def headline(rounds: int, batch: int) -> None:
             f"raw_prechain_sql_{sync}": lambda r, i, c=rcon, res=res: raw_op_prechain(
                 c, res[15 + i % 5], 5, f"rp{r}-{i}", None),
         })
+    wal = {name: wal_bytes_per_tx(tmp, name, fn) for name, fn in fns.items()
+           if name.startswith(("minimal_", "earn_", "redeem_")) and "unchained" not in name}
     chunk = 20
     per_round: dict[str, list[float]] = {k: [] for k in fns}
     for r in range(rounds):
@@ -320,7 +356,7 @@ def headline(rounds: int, batch: int) -> None:
                                                              strict=True)), 3)
 
     for sync in ("FULL", "NORMAL"):
-        emit(figure="ledger_vs_minimal_write", synchronous=sync,
+        emit(figure="ledger_vs_minimal_write", backend="sqlite", synchronous=sync,
              what="gov.points.earn/redeem (system actor, small city) against the minimal "
                   "ledger write: raw sqlite3, journal INSERT with a unique key + balance "
                   "UPDATE, WAL, same file system, interleaved in the same run",
@@ -329,7 +365,15 @@ def headline(rounds: int, batch: int) -> None:
              redeem_tx_per_s=round(tps[f"redeem_{sync}"]),
              earn_share_of_minimal=ratio(f"earn_{sync}", f"minimal_{sync}"),
              redeem_share_of_minimal=ratio(f"redeem_{sync}", f"minimal_{sync}"),
-             aim=0.40, rounds=rounds, per_round=batch)
+             aim=0.40, rounds=rounds, per_round=batch,
+             wal_bytes_per_tx={k: wal[k] for k in (f"minimal_{sync}", f"earn_{sync}",
+                                                   f"redeem_{sync}")})
+        emit(figure="ledger_vs_same_sql", backend="sqlite", synchronous=sync,
+             what="second figure: gov.points.earn against raw sqlite3 running the service's "
+                  "own SQL and hashes (raw_op), same file, same run",
+             earn_tx_per_s=round(tps[f"earn_{sync}"]),
+             same_sql_tx_per_s=round(tps[f"raw_chain_sql_{sync}"]),
+             earn_share_of_same_sql=ratio(f"earn_{sync}", f"raw_chain_sql_{sync}"))
         emit(figure="hash_chain_cost", synchronous=sync,
              what="earn with the hash chain against the same service with the chain's SHA-256 "
                   "replaced by a constant; and the chain's SQL against the pre-chain SQL, both "
@@ -349,6 +393,93 @@ def headline(rounds: int, batch: int) -> None:
          minimal_full_share=ratio("minimal_FULL", "minimal_NORMAL"))
 
 
+# --- the same on PostgreSQL: against a minimal ledger write through psycopg -----------------
+
+
+@contextlib.contextmanager
+def pg_schema(url: str) -> Iterator[str]:
+    """``url`` pointed at a fresh schema (dropped afterwards), as the test suite does."""
+    import psycopg
+
+    schema = f"cgov_bench_{uuid.uuid4().hex[:10]}"
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain, autocommit=True) as con:
+        con.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as con:
+            con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def pg_minimal_connect(url: str) -> Any:
+    """The minimal ledger on PostgreSQL: a journal with a unique key and a balance table."""
+    import psycopg
+
+    con = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    con.execute("CREATE TABLE IF NOT EXISTS journal (id bigserial PRIMARY KEY, key text NOT "
+                "NULL UNIQUE, resident text NOT NULL, amount integer NOT NULL)")
+    con.execute("CREATE TABLE IF NOT EXISTS balance (resident text PRIMARY KEY, balance "
+                "integer NOT NULL)")
+    with con.cursor() as cur:
+        cur.executemany("INSERT INTO balance VALUES (%s, 0) ON CONFLICT DO NOTHING",
+                        [(f"R{i:04d}",) for i in range(10)])
+    con.commit()
+    return con
+
+
+def pg_minimal_write(con: Any, rid: str, amount: int, key: str) -> None:
+    """One journal INSERT with a unique key and one balance UPDATE, one transaction."""
+    con.execute("INSERT INTO journal (key, resident, amount) VALUES (%s, %s, %s)",
+                (key, rid, amount))
+    con.execute("UPDATE balance SET balance = balance + %s WHERE resident = %s", (amount, rid))
+    con.commit()
+
+
+def headline_pg(url: str, rounds: int, batch: int) -> None:
+    """Earn and redeem on PostgreSQL against the minimal ledger write through psycopg,
+    interleaved in one run against one server."""
+    with pg_schema(url) as surl:
+        with community_governance.open(surl, entrypoints=False) as g:
+            res = build_small_city(g).all_residents()
+        gov = community_governance.open(surl, entrypoints=False)
+        mcon = pg_minimal_connect(surl)
+        fns = {
+            "minimal": lambda r, i: pg_minimal_write(mcon, f"R{i % 10:04d}", 5, f"m{r}-{i}"),
+            "earn": lambda r, i: gov.points.earn(SYSTEM, res[i % 10], 5, key=f"e{r}-{i}"),
+            "redeem": lambda r, i: gov.points.redeem(SYSTEM, res[i % 10], 2, key=f"d{r}-{i}"),
+        }
+        per_round: dict[str, list[float]] = {k: [] for k in fns}
+        for r in range(rounds):
+            spent = dict.fromkeys(fns, 0.0)
+            for c0 in range(0, batch, 20):
+                for name, fn in fns.items():
+                    t0 = time.perf_counter()
+                    for i in range(c0, c0 + 20):
+                        fn(r, i)
+                    spent[name] += time.perf_counter() - t0
+            for name in fns:
+                per_round[name].append(batch / spent[name])
+        assert gov.points.check(SYSTEM) == []
+        gov.close()
+        mcon.close()
+
+    def ratio(a: str) -> float:
+        return round(statistics.median(x / y for x, y in zip(per_round[a], per_round["minimal"],
+                                                             strict=True)), 3)
+
+    emit(figure="ledger_vs_minimal_write", backend="postgresql",
+         what="gov.points.earn/redeem (system actor, small city) against the minimal ledger "
+              "write through psycopg (journal INSERT with a unique key + balance UPDATE, one "
+              "transaction), same server, interleaved in the same run",
+         minimal_tx_per_s=round(statistics.median(per_round["minimal"])),
+         earn_tx_per_s=round(statistics.median(per_round["earn"])),
+         redeem_tx_per_s=round(statistics.median(per_round["redeem"])),
+         earn_share_of_minimal=ratio("earn"), redeem_share_of_minimal=ratio("redeem"),
+         aim=0.40, rounds=rounds, per_round=batch)
+
+
 # --- the single-writer benchmark --------------------------------------------------------------
 
 
@@ -363,11 +494,12 @@ def single_writer(sync: str, rounds: int, batch: int) -> None:
     c0 = city.communities[0]
     grid = city.grids[c0][0]
     leader = city.grid_leader[grid]
-    in_grid = [
+    in_grid = [  # the four-eyes rule: never the leader's own household
         r
         for b in city.buildings[c0]
         if city.grid_of_building(b) == grid
         for h in city.households[b]
+        if leader.id not in city.residents[h]
         for r in city.residents[h]
     ]
     gov = community_governance.open(url, entrypoints=False)
@@ -608,6 +740,8 @@ def main() -> None:
     )
     ap.add_argument("--only", help="comma-separated: "
                     "headline,single,attendance,processes,report")
+    ap.add_argument("--pg", help="a PostgreSQL URL for the PostgreSQL headline (default: "
+                    "$CGOV_TEST_POSTGRES_URL; none: SQLite only)")
     args = ap.parse_args()
     only = (
         set(args.only.split(",")) if args.only
@@ -616,6 +750,9 @@ def main() -> None:
     rounds, batch = (5, 200) if args.quick else (9, 400)
     if "headline" in only:
         headline(3 if args.quick else 7, 100 if args.quick else 300)
+        pg = args.pg or os.environ.get("CGOV_TEST_POSTGRES_URL")
+        if pg:
+            headline_pg(pg, 3 if args.quick else 5, 100 if args.quick else 200)
     if "single" in only:
         for sync in ("FULL", "NORMAL"):
             single_writer(sync, rounds, batch)

@@ -73,3 +73,49 @@ def test_creates_a_fresh_database_at_head(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     with cg.open(url) as gov:
         assert gov.store.schema_status().up_to_date
+
+
+def test_0011_rebuilds_the_journal_with_its_rows_links_and_triggers(tmp_path: Path) -> None:
+    """Migration 0011 (fewer index pages per entry) keeps every entry, id and hash, the
+    redemptions and reversals that name entries, the append-only triggers and one reversal per
+    entry, down to 0009 and up again on SQLite."""
+    from community_governance.domain.access import Actor
+    from community_governance.testing.city import build_small_city
+
+    system = Actor.system("t")
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with cg.open(url, entrypoints=False) as gov:
+        city = build_small_city(gov)
+        a = city.all_residents()[0]
+        gov.points.earn(system, a, 40, key="e1")
+        item = gov.supermarket.add_item(system, city.communities[0], "食用油", 15, stock=2)
+        red = gov.supermarket.redeem(Actor.resident(a), a, item.id, 1, key="r1")
+        gov.points.reverse(system, red.entry.id, key="rev", reason="退货")
+        before = [(e.id, e.kind, e.amount) for e in gov.points.entries(system)]
+    from community_governance.storage.sql import engine_for_url
+
+    engine = engine_for_url(url)  # foreign keys on, as the library migrates
+    for target in ("0009", "head"):
+        with engine.begin() as conn:
+            cfg = migrate.alembic_config(conn)
+            (command.downgrade if target == "0009" else command.upgrade)(cfg, target)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            triggers = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+                "tbl_name = 'points_entries'").scalars().all()
+            assert sorted(triggers) == ["points_entries_no_delete", "points_entries_no_update"]
+    engine.dispose()
+    with cg.open(url, entrypoints=False) as gov:
+        assert [(e.id, e.kind, e.amount) for e in gov.points.entries(system)] == before
+        assert gov.verify().ok
+        with pytest.raises(cg.ConflictError):
+            gov.points.reverse(system, red.entry.id, key="rev2", reason="again")
+        with gov.store.unit_of_work(write=True) as uow, pytest.raises(sa.exc.IntegrityError):
+            uow.conn.exec_driver_sql(
+                "INSERT INTO points_entries (resident_id, kind, amount, balance_after, at, day, "
+                "month, idempotency_key, request, reverses_id, actor) SELECT resident_id, "
+                "'reverse', 1, 1, at, day, month, 'dup', 'x', reverses_id, actor FROM "
+                "points_entries WHERE reverses_id IS NOT NULL")
+        with gov.store.unit_of_work(write=True) as uow, pytest.raises(sa.exc.DatabaseError):
+            uow.conn.exec_driver_sql("DELETE FROM points_entries")

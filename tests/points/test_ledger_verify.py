@@ -44,6 +44,33 @@ def test_canonical_encoding_is_fixed() -> None:
     assert link(GENESIS, {"a": 1}) == hashlib.sha256(b'\n{"a":1}').hexdigest()
 
 
+def test_canonical_fast_path_gives_the_general_encoding() -> None:
+    """The flat fast path for scalar row values gives the bytes of the general encoding, for
+    every kind of value a journal row holds (bools, enums, pendulum times, nested lists)."""
+    import enum
+    import json
+
+    from community_governance.domain.chain import _plain
+
+    class Kind(enum.StrEnum):
+        EARN = "earn"
+
+    when = pendulum.datetime(2026, 12, 2, 10, tz="Asia/Shanghai")
+    row = {"s": "积分", "i": -5, "b": True, "n": None, "t": when, "u": when.in_tz("UTC"),
+           "d": dt.date(2026, 1, 2), "p": pendulum.date(2026, 3, 4), "e": Kind.EARN,
+           "f": Decimal("1.50"), "l": [1, when], 3: "int key"}
+    general = json.dumps(_plain(row), sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":")).encode()
+    assert canonical(row) == general
+    for zone in ("Asia/Shanghai", "America/New_York", "UTC", "Australia/Lord_Howe"):
+        for when in (pendulum.datetime(2026, 3, 8, 6, 30, 0, 123456, tz=zone),
+                     pendulum.datetime(2026, 11, 1, 1, 30, tz=zone, fold=1),
+                     dt.datetime(1999, 12, 31, 23, 59, 59, 999999,
+                                 tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30)))):
+            assert canonical({"t": when}) == json.dumps(_plain({"t": when}), separators=(
+                ",", ":")).encode()
+
+
 def test_first_break_names_the_changed_row_and_a_lost_tail() -> None:
     """A chain of three: intact; one field changed; the head beyond the last row."""
     rows = [{"n": i} for i in range(3)]

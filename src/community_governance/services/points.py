@@ -189,6 +189,16 @@ class FastSql:
             "LEFT OUTER JOIN buildings ON buildings.code = households.building_code "
             "LEFT OUTER JOIN points_balances ON points_balances.resident_id = residents.id "
             f"WHERE residents.id = {ph}")
+        #: PostgreSQL: the same look-up that also locks the resident's balance row until the
+        #: commit (one round trip instead of the look-up and a ``FOR UPDATE`` read)
+        self.resident_locked = (
+            "SELECT residents.erased, residents.vulnerabilities, households.building_code, "
+            "buildings.grid_code, pb.balance, pb.chain_head FROM residents LEFT OUTER JOIN "
+            "households ON households.id = residents.household_id LEFT OUTER JOIN buildings ON "
+            "buildings.code = households.building_code LEFT OUTER JOIN LATERAL (SELECT "
+            "points_balances.balance, points_balances.chain_head FROM points_balances WHERE "
+            "points_balances.resident_id = residents.id FOR UPDATE) AS pb ON true WHERE "
+            f"residents.id = {ph}") if dialect.name == "postgresql" else self.resident
         #: the balance row and chain head, locked until the commit (PostgreSQL; SQLite's
         #: writer holds the database's write lock from BEGIN IMMEDIATE)
         self.head = (f"SELECT balance, chain_head FROM points_balances WHERE resident_id = {ph}"
@@ -206,6 +216,15 @@ class FastSql:
             "SELECT posts.id, posts.kind, posts.unit_code, posts.holder_kind, posts.holder_id, "
             'posts.start, posts."end", posts.covers, residents.erased FROM posts LEFT OUTER '
             f"JOIN residents ON residents.id = posts.holder_id WHERE posts.holder_id = {ph}")
+        #: the four-eyes checks of an award in one statement: the households of the actor and
+        #: the resident, and the resident's direct awards this month (journal and waiting)
+        self.award_checks = (
+            f"SELECT (SELECT household_id FROM residents WHERE id = {ph}), "
+            f"(SELECT household_id FROM residents WHERE id = {ph}), "
+            "(SELECT coalesce(sum(amount), 0) FROM points_entries WHERE resident_id = "
+            f"{ph} AND month = {ph} AND kind = 'earn' AND activity_id IS NULL), "
+            "(SELECT coalesce(sum(amount), 0) FROM points_pending WHERE resident_id = "
+            f"{ph} AND state = 'pending')")
         self.audit = ("INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, "
                       f"detail, chain, chain_hash) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, "
                       f"{ph}, {ph})")
@@ -292,11 +311,15 @@ def raw_execute(op: Operation, fast: FastSql, sql: str, params: tuple[Any, ...])
         raise IntegrityError(sql, params, exc) from exc
 
 
-def resolve_resident(op: Operation, resident_id: str, *, path: str = "resident_id") -> ResidentRef:
-    """Find a resident (one query) or raise :class:`NotFound`; refuse erased residents."""
+def resolve_resident(op: Operation, resident_id: str, *, path: str = "resident_id",
+                     lock: bool = False) -> ResidentRef:
+    """Find a resident (one query) or raise :class:`NotFound`; refuse erased residents.
+
+    ``lock``: the write will post a journal entry for the resident; on PostgreSQL the look-up
+    then also locks their balance row and reads its chain head (see :func:`post_entry`)."""
     if not isinstance(resident_id, str) or not resident_id:
         raise ValidationError("a resident key (residents.id) is required", path=path)
-    ref = _resident_ref(op, resident_id, raw=True)
+    ref = _resident_ref(op, resident_id, raw=True, lock=lock)
     if ref is None:
         raise NotFound("resident", resident_id, "register the resident first (gov.registry)")
     if ref.erased:
@@ -306,17 +329,24 @@ def resolve_resident(op: Operation, resident_id: str, *, path: str = "resident_i
     return ref
 
 
-def _resident_ref(op: Operation, resident_id: str, *, raw: bool) -> ResidentRef | None:
+def _resident_ref(op: Operation, resident_id: str, *, raw: bool,
+                  lock: bool = False) -> ResidentRef | None:
     """The resident's place (erased or not), or ``None``; ``raw``: pre-rendered SQL if the
-    dialect has it (the write hot path)."""
+    dialect has it (the write hot path); ``lock``: see :func:`resolve_resident`."""
     fast = fast_sql(op.uow.conn) if raw else None
     if fast is not None:
-        row = raw_execute(op, fast, fast.resident, (resident_id,)).fetchone()
+        locked = lock and op.uow.write and not fast.sqlite
+        row = raw_execute(op, fast, fast.resident_locked if locked else fast.resident,
+                          (resident_id,)).fetchone()
         if row is not None and fast.sqlite and op.uow.write:
             # the writer holds SQLite's write lock: the balance and chain head read here
             # stay current until this transaction writes them (see post_entry)
             op.chain_heads.setdefault(f"points:{resident_id}",
                                       None if row[4] is None else (int(row[4]), row[5]))
+        elif row is not None and locked and row[4] is not None:
+            # PostgreSQL: the row is locked until the commit and read after the lock was
+            # granted; a resident with no balance row yet is seeded by post_entry
+            op.chain_heads.setdefault(f"points:{resident_id}", (int(row[4]), row[5]))
     else:
         row = op.uow.conn.execute(_RES_Q, {"p_rid": resident_id}).first()
     if row is None:
@@ -522,17 +552,22 @@ def _community_of(conn: sa.Connection, resident_id: str) -> str | None:
     return row[2][:12] if row is not None and row[2] else None
 
 
-def _refuse_own_household(op: Operation, ref: ResidentRef, action: Action, verb: str) -> None:
-    """Four-eyes rule: nobody acts on points for themselves or their own household."""
+def _refuse_own_household(op: Operation, ref: ResidentRef, action: Action, verb: str,
+                          homes: tuple[str | None, str | None] | None = None) -> None:
+    """Four-eyes rule: nobody acts on points for themselves or their own household.
+
+    ``homes``: the households of the actor and the resident, when the caller read them."""
     me = op.actor.id
     if op.actor.kind is ActorKind.SYSTEM:
         return
     own = me == ref.id
     if not own:
-        hh = t.residents.c.household_id
-        homes = dict(op.uow.conn.execute(sa.select(t.residents.c.id, hh).where(
-            t.residents.c.id.in_([me, ref.id]))).all())
-        own = homes.get(me) is not None and homes.get(me) == homes.get(ref.id)
+        if homes is None:
+            hh = t.residents.c.household_id
+            got = dict(op.uow.conn.execute(sa.select(t.residents.c.id, hh).where(
+                t.residents.c.id.in_([me, ref.id]))).all())
+            homes = (got.get(me), got.get(ref.id))
+        own = homes[0] is not None and homes[0] == homes[1]
     if own:
         who = "themselves" if me == ref.id else "a member of their own household"
         raise PermissionDenied(
@@ -541,18 +576,33 @@ def _refuse_own_household(op: Operation, ref: ResidentRef, action: Action, verb:
             "community office to do it")
 
 
+def _award_checks(op: Operation, ref: ResidentRef) -> int:
+    """The four-eyes checks of a direct award in one statement (pre-rendered where the dialect
+    has it): refuse an award to the actor or their household, then return the resident's
+    direct awards this month (see :func:`_awarded_this_month`)."""
+    fast = fast_sql(op.uow.conn)
+    if fast is None:
+        _refuse_own_household(op, ref, POINTS_EARN, "award points to")
+        return _awarded_this_month(op, ref.id)
+    row = raw_execute(op, fast, fast.award_checks, (
+        op.actor.id, ref.id, ref.id, month_of(op.today), ref.id)).fetchone()
+    _refuse_own_household(op, ref, POINTS_EARN, "award points to", homes=(row[0], row[1]))
+    return int(row[2]) + int(row[3])
+
+
 def _awarded_this_month(op: Operation, resident_id: str) -> int:
     """Direct awards to the resident this calendar month: journal earns (not scored
     attendance) and every award still waiting (it lands in the journal when confirmed)."""
     month = month_of(op.today)
     conn = op.uow.conn
     pp = tp.points_pending
-    earned = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(_pe.c.amount), 0)).where(
+    earned = sa.select(sa.func.coalesce(sa.func.sum(_pe.c.amount), 0)).where(
         _pe.c.resident_id == resident_id, _pe.c.month == month,
-        _pe.c.kind == EntryKind.EARN.value, _pe.c.activity_id.is_(None))).scalar_one()
-    waiting = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(pp.c.amount), 0)).where(
-        pp.c.resident_id == resident_id, pp.c.state == "pending")).scalar_one()
-    return int(earned) + int(waiting)
+        _pe.c.kind == EntryKind.EARN.value, _pe.c.activity_id.is_(None)).scalar_subquery()
+    waiting = sa.select(sa.func.coalesce(sa.func.sum(pp.c.amount), 0)).where(
+        pp.c.resident_id == resident_id, pp.c.state == "pending").scalar_subquery()
+    got = conn.execute(sa.select(earned, waiting)).one()  # one statement for both sums
+    return int(got[0]) + int(got[1])
 
 
 def _hold(op: Operation, ref: ResidentRef, amount: int, key: str, request: str, reason: str,
@@ -657,12 +707,11 @@ class PointsService(Service):
         def write() -> PointsEntry | PendingAward:
             with self._narrowing_first(actor, "points.earn", resident_id, POINTS_EARN), \
                     fast_write(self, actor, "points.earn") as op:
-                ref = resolve_resident(op, resident_id)
+                ref = resolve_resident(op, resident_id, lock=True)
                 op.require(POINTS_EARN, ref.target())
                 if threshold is None:
                     return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
-                _refuse_own_household(op, ref, POINTS_EARN, "award points to")
-                rule = award_review(amount, _awarded_this_month(op, ref.id), threshold)
+                rule = award_review(amount, _award_checks(op, ref), threshold)
                 if rule is None:
                     return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
                 return _hold(op, ref, amount, key, fp, reason, rule)
@@ -788,7 +837,7 @@ class PointsService(Service):
         def write() -> PointsEntry:
             with self._narrowing_first(actor, "points.redeem", resident_id, POINTS_REDEEM), \
                     fast_write(self, actor, "points.redeem") as op:
-                ref = resolve_resident(op, resident_id)
+                ref = resolve_resident(op, resident_id, lock=True)
                 op.require(POINTS_REDEEM, ref.target())
                 return post_entry(op, ref, EntryKind.REDEEM, -amount, key, fp, reason=reason)
 

@@ -138,7 +138,8 @@ audit_log = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False, index=True),
     sa.Column("actor_kind", sa.String(16), nullable=False),
     sa.Column("actor_id", sa.String(60), nullable=False, index=True),
-    sa.Column("operation", sa.String(80), nullable=False, index=True),
+    # no index: the only filter on it is a prefix LIKE, which no B-tree serves (migration 0011)
+    sa.Column("operation", sa.String(80), nullable=False),
     sa.Column("objects", sa.Text, nullable=False),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     # the writer stream whose chain the row continues, and the row's hash (domain/chain.py)
