@@ -1,7 +1,7 @@
 """the points ledger writes fewer index pages
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 14:00:00
 
 Issue #21 item 3: every earn and redeem wrote the journal row into six B-trees and the audit
@@ -35,7 +35,7 @@ import community_governance.storage.tables._base
 from community_governance.storage.tables._base import append_only_ddl
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
