@@ -127,7 +127,7 @@ def test_the_demo_seals_its_database_with_a_key_made_next_to_it(
         stored = conn.execute(sa.text("SELECT id_number FROM residents "
                                       "WHERE id_number IS NOT NULL")).scalars().all()
     engine.dispose()
-    assert stored and all(s.startswith("enc1:") for s in stored)
+    assert stored and all(s.startswith("enc2:") for s in stored)
     refused = runner.invoke(cli, ["report", "summary", "--db", url])
     assert 7 == refused.exit_code
     with cg.open(url, data_key=key.read_text().strip(), create=False) as gov:

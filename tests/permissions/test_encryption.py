@@ -34,7 +34,7 @@ def test_the_database_holds_no_plain_number(encrypted: tuple[str, SmallCity],
                                       t.residents.c.id_hash)).all()
     engine.dispose()
     assert len(rows) == 72
-    assert all(r.id_number.startswith("enc1:") and r.phone.startswith("enc1:") for r in rows)
+    assert all(r.id_number.startswith("enc2:") and r.phone.startswith("enc2:") for r in rows)
     plain = set(city.id_numbers.values())
     assert not plain & {r.id_number for r in rows} and not plain & {r.id_hash for r in rows}
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
@@ -96,3 +96,32 @@ def test_without_a_key_lookups_still_use_the_hash(small_city: SmallCity, gov: An
         h = uow.conn.execute(sa.select(t.residents.c.id_hash).where(
             t.residents.c.id == "R0009")).scalar_one()
     assert h != n and len(h) == 64
+
+
+def test_values_sealed_by_earlier_versions_still_open() -> None:
+    """A Fernet token (``enc1:``, sealed before AES-GCM) opens with the same key; an AES-GCM
+    value (``enc2:``) opened with another key is a clear "wrong key", as is a damaged one."""
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+
+    from community_governance.services.crypto import PersonalDataCipher
+
+    key = "county-secret-0123456789"
+    cipher = PersonalDataCipher(key)
+    legacy = Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"cgov-fernet" + key.encode())
+                                             .digest()))
+    old = "enc1:" + legacy.encrypt(b"41128119800101001X").decode()
+    assert cipher.open(old) == "41128119800101001X"
+    new = cipher.seal("13800000007")
+    assert new is not None and new.startswith("enc2:") and "13800000007" not in new
+    assert new != cipher.seal("13800000007")  # a fresh nonce each time
+    assert cipher.open(new) == "13800000007"
+    for bad in (new, old, new[:-4] + "AAAA"):
+        other = PersonalDataCipher("another-secret-0123456789") if bad != new[:-4] + "AAAA" \
+            else cipher
+        with pytest.raises(StorageError, match="wrong key"):
+            other.open(bad)
+    with pytest.raises(StorageError, match="data_key"):
+        PersonalDataCipher(None).open(new)

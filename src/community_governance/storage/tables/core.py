@@ -44,7 +44,8 @@ residents = sa.Table(
     metadata,
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("name", sa.String(100), nullable=False),
-    # the full number, or a Fernet token "enc1:..." when the county supplied a key; NULL once erased
+    # the full number, or "enc2:..." (AES-GCM; "enc1:..." Fernet from older versions) when the
+    # county supplied a key; NULL once erased
     sa.Column("id_number", sa.String(200)),
     # keyed hash (HMAC-SHA256) of the number, for look-ups and uniqueness
     sa.Column("id_hash", sa.String(64), unique=True),
