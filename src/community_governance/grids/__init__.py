@@ -103,16 +103,8 @@ leader. :func:`to_geojson` returns a FeatureCollection of building points and gr
 :mod:`community_governance.grids.synthetic` makes Yima-like cities for tests and benchmarks.
 """
 
-from community_governance.grids.check import (
-    GridCheckReport,
-    LeaderReport,
-    check_assignment,
-    check_leaders,
-    claims_of,
-)
-from community_governance.grids.draw import draw
-from community_governance.grids.geojson import to_geojson
-from community_governance.grids.graph import LocalProjection, adjacency, community_graphs
+from typing import TYPE_CHECKING, Any
+
 from community_governance.grids.model import (
     Adjustment,
     AdjustmentKind,
@@ -128,7 +120,41 @@ from community_governance.grids.model import (
     Spread,
     grid_count,
 )
-from community_governance.grids.redraw import redraw
+
+if TYPE_CHECKING:
+    from community_governance.grids.check import (
+        GridCheckReport,
+        LeaderReport,
+        check_assignment,
+        check_leaders,
+        claims_of,
+    )
+    from community_governance.grids.draw import draw
+    from community_governance.grids.geojson import to_geojson
+    from community_governance.grids.graph import LocalProjection, adjacency, community_graphs
+    from community_governance.grids.redraw import redraw
+
+#: Names served by modules that need numpy: imported on first use, so that a county plugin
+#: importing ``GridPolicy`` (and ``cgov --help``, which loads the plugins) does not pay for
+#: numpy.
+_LAZY = {
+    "GridCheckReport": "check", "LeaderReport": "check", "check_assignment": "check",
+    "check_leaders": "check", "claims_of": "check", "draw": "draw", "to_geojson": "geojson",
+    "LocalProjection": "graph", "adjacency": "graph", "community_graphs": "graph",
+    "redraw": "redraw",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Adjustment",
