@@ -26,9 +26,10 @@ import click
 from community_governance.domain.access import Actor, ActorKind
 from community_governance.errors import CgovError, exit_code
 
-__all__ = ["actor_option", "cli", "console", "db_option", "echo_json", "json_always",
-           "json_option", "main", "open_db", "parse_actor", "pick_year", "sqlite_path",
-           "storage_errors", "use_key_file", "writer_option"]
+__all__ = ["actor_option", "cli", "console", "data_key", "db_option", "echo_json",
+           "given_key_file", "json_always", "json_option", "main", "open_db", "parse_actor",
+           "pick_year", "require_database", "sqlite_path", "storage_errors", "use_key_file",
+           "writer_option"]
 
 _KEY_FILE = "cgov.key_file"
 _ACTOR_NAMED = "cgov.actor_named"
@@ -114,37 +115,59 @@ def json_always(f: F) -> F:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a ``sqlite:`` URL (``None`` for other URLs and in-memory SQLite)."""
+    """The file of a ``sqlite:`` URL (``None`` for other URLs and in-memory SQLite), as the
+    SQLite backend reads the URL (SQLAlchemy's ``make_url``)."""
     if not url.startswith("sqlite:"):
         return None
-    rest = url.split("://", 1)[1] if "://" in url else ""
-    path = rest[1:] if rest.startswith("/") else rest
-    path = path.split("?", 1)[0]
-    if not path or path == ":memory:":
+    import sqlalchemy as sa
+
+    try:
+        database = sa.engine.make_url(url).database
+    except sa.exc.ArgumentError:
+        return None  # not a URL the backend would open either: it says so
+    if not database or database == ":memory:":
         return None
-    return Path(path).expanduser()
+    return Path(database).expanduser()
 
 
-def _data_key() -> tuple[str | None, str]:
-    """The data key from --key-file, CGOV_KEY_FILE or CGOV_KEY (in that order), and where it
-    came from."""
-    from community_governance.services.crypto import read_key_file
+def require_database(url: str) -> None:
+    """Refuse a SQLite file that does not exist (:class:`DatabaseMissing`, naming the path
+    and ``cgov db init``): only ``cgov db init`` and the demos create a database."""
+    from community_governance.errors import DatabaseMissing
 
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise DatabaseMissing(url, str(path))
+
+
+def given_key_file() -> Path | None:
+    """The key file of the running command (``--key-file``, ``CGOV_KEY_FILE`` or one the
+    command chose with :func:`use_key_file`), if any."""
     ctx = click.get_current_context(silent=True)
     path = ctx.meta.get(_KEY_FILE) if ctx is not None else None  # meta: shared by the chain
+    return None if path is None else Path(path)
+
+
+def data_key(path: Path | None = None) -> tuple[str | None, str]:
+    """The data key and where it came from: the key file ``path`` (default: the running
+    command's, :func:`given_key_file`), else ``CGOV_KEY``; ``(None, "no key")`` without
+    either. A key file other users may read is warned about."""
+    from community_governance.services.crypto import read_key_file
+
+    path = path if path is not None else given_key_file()
     if path is not None:
-        key = read_key_file(Path(path))
+        key = read_key_file(path)
         try:
-            loose = Path(path).stat().st_mode & 0o077
+            loose = path.stat().st_mode & 0o077
         except OSError:
             loose = 0
         if loose:
             click.secho(f"warning: the key file {path} may be read by other users; make it "
                         f"owner-only: chmod 600 {path}", fg="yellow", err=True)
-        return key, f"the key file {path}"
+        return key, f"key from {path}"
     raw = os.environ.get("CGOV_KEY")
     if raw:
-        return raw.strip(), "CGOV_KEY"
+        return raw.strip(), "key from CGOV_KEY"
     return None, "no key"
 
 
@@ -200,7 +223,6 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
     import pendulum
 
     import community_governance
-    from community_governance.errors import DatabaseMissing
 
     pinned = os.environ.get("CGOV_NOW")
     if pinned and "clock" not in kwargs:
@@ -211,11 +233,10 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
         if not isinstance(fixed, pendulum.DateTime):
             raise click.BadParameter(f"CGOV_NOW={pinned!r} must be a date and time")
         kwargs["clock"] = lambda: fixed
-    path = sqlite_path(url)
-    if path is not None and not create and not path.exists():
-        raise DatabaseMissing(url, str(path))
+    if not create:
+        require_database(url)
     if "data_key" not in kwargs:
-        kwargs["data_key"], _source = _data_key()
+        kwargs["data_key"] = data_key()[0]
     with storage_errors(url):
         gov = community_governance.open(url, create=create, **kwargs)
     try:

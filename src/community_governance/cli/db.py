@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from community_governance.cli import echo_json, json_option, sqlite_path, storage_errors
-from community_governance.errors import CgovError, ConflictError, DatabaseMissing, StorageError
+from community_governance.cli import (
+    data_key,
+    echo_json,
+    json_option,
+    require_database,
+    sqlite_path,
+    storage_errors,
+)
+from community_governance.errors import CgovError, ConflictError, StorageError
 
 if TYPE_CHECKING:
     from community_governance.storage.base import Store
@@ -21,12 +28,6 @@ def _store(url: str) -> Store:
     from community_governance.plugins import Hooks, get_plugin_manager
 
     return Hooks(get_plugin_manager()).first("cgov_storage_backend", _check_store, url=url)
-
-
-def _must_exist(url: str) -> None:
-    path = sqlite_path(url)
-    if path is not None and not path.exists():
-        raise DatabaseMissing(url, str(path))
 
 
 def register(cli: click.Group) -> None:
@@ -56,10 +57,8 @@ def register(cli: click.Group) -> None:
         the same key. Refuses a database that exists (use cgov db upgrade) and a key file that
         exists; in both cases nothing is written.
         """
-        import os
-
         from community_governance.cli import open_db
-        from community_governance.services.crypto import read_key_file, write_key_file
+        from community_governance.services.crypto import write_key_file
 
         if generate_key is not None and key_file is not None:
             given = click.get_current_context().get_parameter_source("key_file")
@@ -84,18 +83,15 @@ def register(cli: click.Group) -> None:
                                             "database; run cgov db upgrade on it instead")
                 finally:
                     store.close()
-        key: str | None = None
-        source = "no key: ID and phone numbers are stored as typed"
+        key: str | None
         if generate_key is not None:
             key = write_key_file(generate_key)
             source = f"new key written to {generate_key} (mode 0600): keep it safe and apart " \
                      "from the database's backups"
-        elif key_file is not None:
-            key = read_key_file(key_file)
-            source = f"key from {key_file}"
-        elif os.environ.get("CGOV_KEY"):
-            key = os.environ["CGOV_KEY"].strip()
-            source = "key from CGOV_KEY"
+        else:
+            key, source = data_key(key_file)  # the file given, else CGOV_KEY
+            if key is None:
+                source = "no key: ID and phone numbers are stored as typed"
         try:
             with open_db(url, create=True, data_key=key) as gov:
                 st = gov.store.schema_status()
@@ -122,7 +118,7 @@ def register(cli: click.Group) -> None:
     @json_option
     def upgrade(url: str, as_json: bool) -> None:
         """Upgrade the existing database at URL to this library's schema."""
-        _must_exist(url)
+        require_database(url)
         with storage_errors(url):
             store = _store(url)
             try:
@@ -142,7 +138,7 @@ def register(cli: click.Group) -> None:
     @json_option
     def status(url: str, as_json: bool) -> None:
         """Show the schema revision of the database at URL."""
-        _must_exist(url)
+        require_database(url)
         with storage_errors(url):
             store = _store(url)
             try:

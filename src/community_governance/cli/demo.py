@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from community_governance.cli import db_option, echo_json, open_db, sqlite_path, use_key_file
+from community_governance.cli import (
+    db_option,
+    echo_json,
+    given_key_file,
+    open_db,
+    sqlite_path,
+    use_key_file,
+)
 from community_governance.domain.access import Actor
 from community_governance.errors import ConflictError
 
@@ -43,8 +50,7 @@ def _demo_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @demo.command()
 @_demo_options
-@click.pass_context
-def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
+def yima(db: str, seed: int, scale: float, registry_only: bool,
          timings: bool, as_json: bool) -> None:
     """Build Yima's 2019 urban area: 5 sub-districts, 15 communities, ~138,000 residents.
 
@@ -54,14 +60,13 @@ def yima(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bo
     """
     from community_governance.demo.config import YIMA
 
-    _run(ctx, YIMA, db=db, seed=seed, scale=scale, registry_only=registry_only,
+    _run(YIMA, db=db, seed=seed, scale=scale, registry_only=registry_only,
          timings=timings, as_json=as_json)
 
 
 @demo.command()
 @_demo_options
-@click.pass_context
-def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_only: bool,
+def sanmenxia(db: str, seed: int, scale: float, registry_only: bool,
               timings: bool, as_json: bool) -> None:
     """Build two counties of 三门峡市 into one database: 义马市 (411281) and 湖滨区 (411202).
 
@@ -72,15 +77,15 @@ def sanmenxia(ctx: click.Context, db: str, seed: int, scale: float, registry_onl
     """
     from community_governance.demo.config import SANMENXIA
 
-    _run(ctx, SANMENXIA, db=db, seed=seed, scale=scale, registry_only=registry_only,
+    _run(SANMENXIA, db=db, seed=seed, scale=scale, registry_only=registry_only,
          timings=timings, as_json=as_json)
 
 
-def _demo_key(ctx: click.Context, db: str) -> None:
+def _demo_key(db: str) -> None:
     """Seal a new demo database: with the key given (--key-file, CGOV_KEY_FILE, CGOV_KEY),
     else with ``<database>.key`` next to it (made when missing), said on stderr."""
     path = sqlite_path(db)
-    if path is None or ctx.meta.get("cgov.key_file") or os.environ.get("CGOV_KEY"):
+    if path is None or given_key_file() is not None or os.environ.get("CGOV_KEY"):
         return
     key_path = path.with_suffix(".key")
     if key_path.exists():
@@ -115,7 +120,7 @@ def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
             if c.plugin is not None and c.plugin not in have]
 
 
-def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: float,
+def _run(config: DemoConfig, *, db: str, seed: int, scale: float,
          registry_only: bool, timings: bool, as_json: bool = False) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -124,7 +129,7 @@ def _run(ctx: click.Context, config: DemoConfig, *, db: str, seed: int, scale: f
 
     if not (0 < scale <= 1):
         raise click.BadParameter("--scale must be in (0, 1]")
-    _demo_key(ctx, db)
+    _demo_key(db)
     started = time.perf_counter()
     with open_db(_build_url(db), create=True) as gov:
         held = {u.code for u in gov.registry.list_units(kind="county")}

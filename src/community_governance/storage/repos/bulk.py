@@ -79,7 +79,6 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     conn.exec_driver_sql(sql, params)
 
 
-
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """``conn.execute(table.insert(), rows)``, except that on PostgreSQL a large batch is
     copied (:func:`bulk_insert`); SQLite keeps the plain ``INSERT``.
