@@ -34,7 +34,6 @@ Run: ``.venv/bin/python benchmarks/bench_points.py [--quick] [--only headline] [
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import multiprocessing as mp
@@ -43,8 +42,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +53,7 @@ from community_governance.domain.idnumber import compose_id_number
 from community_governance.domain.volunteers import ActivitySpec
 from community_governance.services.registry import NewResident
 from community_governance.testing.city import build_small_city
+from community_governance.testing.pgschema import postgres_schema
 
 SYSTEM = Actor.system("bench")
 
@@ -396,23 +394,6 @@ def headline(rounds: int, batch: int) -> None:
 # --- the same on PostgreSQL: against a minimal ledger write through psycopg -----------------
 
 
-@contextlib.contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    """``url`` pointed at a fresh schema (dropped afterwards), as the test suite does."""
-    import psycopg
-
-    schema = f"cgov_bench_{uuid.uuid4().hex[:10]}"
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain, autocommit=True) as con:
-        con.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as con:
-            con.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def pg_minimal_connect(url: str) -> Any:
     """The minimal ledger on PostgreSQL: a journal with a unique key and a balance table."""
     import psycopg
@@ -440,7 +421,7 @@ def pg_minimal_write(con: Any, rid: str, amount: int, key: str) -> None:
 def headline_pg(url: str, rounds: int, batch: int) -> None:
     """Earn and redeem on PostgreSQL against the minimal ledger write through psycopg,
     interleaved in one run against one server."""
-    with pg_schema(url) as surl:
+    with postgres_schema(url) as surl:
         with community_governance.open(surl, entrypoints=False) as g:
             res = build_small_city(g).all_residents()
         gov = community_governance.open(surl, entrypoints=False)

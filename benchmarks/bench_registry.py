@@ -37,9 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +46,7 @@ from community_governance.domain.idnumber import parse_id_number
 from community_governance.services.registry import NewResident
 from community_governance.simulation.city import REFERENCE_DATE, City, generate_yima
 from community_governance.storage.repos import bulk
+from community_governance.testing.pgschema import postgres_schema
 
 CHUNK = 20_000
 FULL_CITY = 138_000  # residents of the full Yima demo city (scale 1.0)
@@ -150,30 +148,13 @@ def raw(folder: Path, city: City) -> float:
     return elapsed
 
 
-@contextmanager
-def pg_schema(url: str) -> Iterator[str]:
-    """A fresh, empty schema on the PostgreSQL server at ``url``: its URL, dropped after."""
-    import psycopg
-
-    schema = f"cgov_bench_{uuid.uuid4().hex[:10]}"
-    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def pg_service(url: str, city: City, *, copy: bool) -> float:
     """The service on a fresh schema; ``copy=False`` switches COPY off (the INSERT path)."""
     saved = bulk.COPY_MIN_ROWS
     if not copy:
         bulk.COPY_MIN_ROWS = sys.maxsize
     try:
-        with pg_schema(url) as schema_url:
+        with postgres_schema(url) as schema_url:
             return service_on(schema_url, city)
     finally:
         bulk.COPY_MIN_ROWS = saved
@@ -194,7 +175,7 @@ def pg_raw_copy(url: str, city: City) -> float:
             ",".join(sorted(v.value for v in p.vulnerabilities)), p.party_member, False, "",
             now))
         spells.append((p.id, p.household_id, p.moved_in, None))
-    with pg_schema(url) as schema_url:
+    with postgres_schema(url) as schema_url:
         prepare(schema_url, city)
         plain = schema_url.replace("postgresql+psycopg://", "postgresql://", 1)
         with psycopg.connect(plain) as conn:
@@ -351,7 +332,7 @@ def main() -> None:
             if pg_url:
                 for registry_only in (True, False):
                     try:
-                        with pg_schema(pg_url) as schema_url:
+                        with postgres_schema(pg_url) as schema_url:
                             seconds, steps = demo(folder, scale, registry_only, schema_url)
                     except DemoFailed as exc:
                         emit(figure="cgov_demo_yima", backend="postgresql",

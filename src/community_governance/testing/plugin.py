@@ -27,7 +27,6 @@ A county plugin's ``conftest.py`` needs two lines to run the kit for its county:
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -105,20 +104,7 @@ def postgres_url() -> Iterator[str]:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}=postgresql://user@host/db")
-    import sqlalchemy as sa
+    from community_governance.testing.pgschema import postgres_schema
 
-    from community_governance.storage.sql import engine_for_url
-
-    schema = f"cgov_{uuid.uuid4().hex[:10]}"
-    engine = engine_for_url(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        engine = engine_for_url(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with postgres_schema(url) as schema_url:
+        yield schema_url
