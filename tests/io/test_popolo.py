@@ -27,7 +27,7 @@ from community_governance.domain.posts import (
     Post,
     PostKind,
 )
-from community_governance.errors import PermissionDenied, ValidationError
+from community_governance.errors import NotFound, PermissionDenied, ValidationError
 from community_governance.io.popolo import (
     CLASSIFICATIONS,
     SOURCES,
@@ -267,6 +267,11 @@ class TestExport:
         assert {f"unit:{city.county}", f"unit:{c[:9]}", f"unit:{c}"} <= ids
         assert f"unit:{other}" not in ids and "partner:PU-1" in ids
         assert all(p["organization_id"][5:].startswith(c) for p in doc["posts"])
+
+    def test_unknown_within_is_an_error(self, city: SmallCity, gov: Any) -> None:
+        """A code of no unit is refused, not answered with an empty document."""
+        with pytest.raises(NotFound, match="411299"):
+            export_popolo(gov, actor=SYSTEM, within="411299")
 
     def test_an_ended_term_has_its_end_date(self, city: SmallCity, gov: Any) -> None:
         """A post whose term ended exports its end date."""

@@ -53,7 +53,7 @@ from community_governance.domain.access import Actor
 from community_governance.domain.cases import mask_name
 from community_governance.domain.posts import HolderKind, PartnerKind, PartyOrgKind, PostKind
 from community_governance.domain.units import UnitKind
-from community_governance.errors import ValidationError
+from community_governance.errors import NotFound, ValidationError
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -420,11 +420,15 @@ def export_popolo(gov: Any, *, actor: Actor, within: str | None = None, reveal: 
     Raises:
         ValidationError: ``reveal`` without a reason, an unknown classification, or two
             records with one id.
+        NotFound: ``within`` is the code of no stored unit.
         PermissionDenied: ``reveal`` of a person the actor may not read.
     """
     if reveal and (not reason or not reason.strip()):
         raise ValidationError("a Popolo export with full names needs a reason (why), for the "
                               "access log", path="reason")
+    if within and not any(u.code.startswith(within) for u in gov.registry.list_units()):
+        raise NotFound("unit", within, "give the code of a county, sub-district or community "
+                       "(cgov export units lists them)")
     ctx = SourceContext(gov, actor, within or None, reveal, reason)
     vocabulary = dict(CLASSIFICATIONS)
     orgs: list[Organization] = []
