@@ -424,3 +424,13 @@ def test_cli_export_popolo(tmp_path: Path, county: str) -> None:
     assert "exported popolo" in done.output
     refused = runner.invoke(cli, ["export", "popolo", "--db", db, "--format", "csv"])
     assert refused.exit_code != 0 and "JSON only" in refused.output
+
+
+def test_postgresql_export_matches_memory(postgres_url: str, county: str) -> None:
+    """The same city exports the same document from PostgreSQL as from memory."""
+    docs = []
+    for url in ("memory://", postgres_url):
+        with community_governance.open(url, entrypoints=False) as gov:
+            build_small_city(gov, county)
+            docs.append(export_popolo(gov, actor=SYSTEM))
+    assert docs[0]["organizations"] and docs[0] == docs[1]

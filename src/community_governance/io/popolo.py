@@ -414,8 +414,9 @@ def export_popolo(gov: Any, *, actor: Actor, within: str | None = None, reveal: 
         sources: the sources to ask (default :data:`SOURCES`).
 
     Returns:
-        ``{"organizations": [...], "posts": [...], "persons": [...], "memberships": [...],
-        "meta": {...}}``, each array sorted by id.
+        The document: the arrays ``organizations``, ``posts``, ``persons`` and
+        ``memberships``, each sorted by id, and ``meta`` (whether names are masked, the
+        ``within`` code, the classifications used with their Chinese terms).
 
     Raises:
         ValidationError: ``reveal`` without a reason, an unknown classification, or two
