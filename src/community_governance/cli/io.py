@@ -55,8 +55,9 @@ def import_(kind: str, file: Path, db: str, actor: Actor) -> None:
 @click.option("--within", "--community", "within",
               help="only under this unit code (sub-district, community, grid...)")
 @click.option("--reveal", is_flag=True,
-              help="full ID and phone numbers (needs the right and --reason; access logged)")
-@click.option("--reason", help="why the numbers are revealed (kept in the access log)")
+              help="full ID and phone numbers (popolo: full names and record keys); needs "
+                   "the right and --reason; access logged")
+@click.option("--reason", help="why the data are revealed (kept in the access log)")
 @click.option("--json", "as_json", is_flag=True, help="JSON (the same as --format json)")
 def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within: str | None,
             reveal: bool, reason: str | None, as_json: bool) -> None:
