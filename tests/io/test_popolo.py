@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import community_governance
 from community_governance.domain.access import Actor
+from community_governance.domain.cases import mask_name
 from community_governance.domain.pii_text import find_personal_numbers
 from community_governance.domain.posts import (
     HolderKind,
@@ -72,6 +73,13 @@ def county(request: pytest.FixtureRequest) -> str:
     """Every test runs in Yima and in another county (湖滨区)."""
     value: str = request.param
     return value
+
+
+@pytest.fixture(scope="module")
+def empty_gov() -> Iterator[Any]:
+    """One empty store for the property tests (their sources read nothing from it)."""
+    with community_governance.open("memory://", entrypoints=False) as gov:
+        yield gov
 
 
 def _community(city: SmallCity) -> str:
@@ -179,13 +187,12 @@ class TestValidation:
 
     @settings(max_examples=40)
     @given(st.data())
-    def test_any_contribution_validates(self, data: st.DataObject) -> None:
+    def test_any_contribution_validates(self, empty_gov: Any, data: st.DataObject) -> None:
         """Organizations, posts and memberships of any shape a source may give validate."""
         from community_governance.testing.popolo import validate_popolo
 
         contribution = data.draw(_contributions())
-        with community_governance.open("memory://", entrypoints=False) as gov:
-            doc = export_popolo(gov, actor=SYSTEM, sources={"x": lambda ctx: contribution})
+        doc = export_popolo(empty_gov, actor=SYSTEM, sources={"x": lambda ctx: contribution})
         assert [] == validate_popolo(doc)
 
 
@@ -298,6 +305,22 @@ class TestPersonalData:
         assert not any(f'"{r}"' in text or f"resident:{r}" in text for r in residents)
         assert not any(n in text for n in city.id_numbers.values())
         assert all(p["id"].startswith("person:") for p in doc["persons"])
+
+    @settings(max_examples=40)
+    @given(st.data())
+    def test_any_source_is_masked(self, empty_gov: Any, data: st.DataObject) -> None:
+        """Whatever a source gives, the default export shows only masked names and
+        pseudonyms, and every membership's person is in the document."""
+        contribution = data.draw(_contributions())
+        doc = export_popolo(empty_gov, actor=SYSTEM, sources={"x": lambda ctx: contribution})
+        persons = _by_id(doc, "persons")
+        given_names = {m.person.name for m in contribution.memberships
+                       if m.person is not None and m.person.name}
+        assert all(p["name"] == mask_name(p["name"]) for p in persons.values() if "name" in p)
+        assert not {p.get("name") for p in persons.values()} & {
+            n.strip() for n in given_names if len(n.strip()) > 1 and "*" not in n}
+        assert all(i.startswith("person:") and "R" not in i[7:] for i in persons)
+        assert all(m["person_id"] in persons for m in doc["memberships"])
 
     def test_party_membership_is_not_exported(self, city: SmallCity, gov: Any) -> None:
         """Party organizations are, but not their members nor who is a 党员中心户."""
