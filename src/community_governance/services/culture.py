@@ -324,14 +324,11 @@ class CultureService(Service):
             _require_residents(op, [j.resident_id for j in batch],
                                [f"$[{i}].resident_id" for i in range(len(batch))])
             history: dict[tuple[str, str], list[Membership]] = defaultdict(list)
-            by_group: dict[str, set[str]] = defaultdict(set)
-            for j in batch:
-                by_group[j.group_id].add(j.resident_id)
-            for gid, rids in by_group.items():
-                for c in chunks(sorted(rids)):
-                    for r in op.uow.conn.execute(sa.select(_m).where(
-                            _m.c.group_id == gid, _m.c.resident_id.in_(c))):
-                        history[(gid, r.resident_id)].append(_membership(r))
+            wanted = {(j.group_id, j.resident_id) for j in batch}
+            for c in chunks(sorted({j.group_id for j in batch})):
+                for r in op.uow.conn.execute(sa.select(_m).where(_m.c.group_id.in_(c))):
+                    if (r.group_id, r.resident_id) in wanted:
+                        history[(r.group_id, r.resident_id)].append(_membership(r))
             out: list[Membership] = []
             for i, j in enumerate(batch):
                 community = groups[j.group_id].community_code
@@ -371,8 +368,15 @@ class CultureService(Service):
         batch = list(leaves)
         with self._write(actor, "culture.leave") as op:
             groups = _group_rows(op, [x.group_id for x in batch])
+            wanted = {(x.group_id, x.resident_id) for x in batch}
+            open_rows: dict[tuple[str, str], Any] = {}
+            for c in chunks(sorted(groups)):
+                for r in op.uow.conn.execute(sa.select(_m).where(_m.c.group_id.in_(c),
+                                                                 _m.c.left_on.is_(None))):
+                    if (r.group_id, r.resident_id) in wanted:
+                        open_rows[(r.group_id, r.resident_id)] = r
             out: list[Membership] = []
-            seen: set[tuple[str, str]] = set()
+            updates: list[dict[str, Any]] = []
             for i, x in enumerate(batch):
                 row = groups.get(x.group_id)
                 if row is None:
@@ -381,18 +385,16 @@ class CultureService(Service):
                                                    f"{x.group_id}:{x.resident_id}",
                                                    unit_code=row.community_code,
                                                    owner_id=x.resident_id))
-                key = (x.group_id, x.resident_id)
-                found = op.uow.conn.execute(sa.select(_m).where(
-                    _m.c.group_id == x.group_id, _m.c.resident_id == x.resident_id,
-                    _m.c.left_on.is_(None))).first()
-                current = None if found is None or key in seen else _membership(found)
-                ended = check_leave(current, x.resident_id, x.group_id, x.left_on, op.today,
+                found = open_rows.pop((x.group_id, x.resident_id), None)
+                ended = check_leave(None if found is None else _membership(found),
+                                    x.resident_id, x.group_id, x.left_on, op.today,
                                     path=f"$[{i}]")
-                seen.add(key)
                 assert found is not None
-                op.uow.conn.execute(_m.update().where(_m.c.id == found.id)
-                                    .values(left_on=x.left_on))
+                updates.append({"m_id": found.id, "m_left": x.left_on})
                 out.append(ended)
+            if updates:
+                op.uow.conn.execute(_m.update().where(_m.c.id == sa.bindparam("m_id"))
+                                    .values(left_on=sa.bindparam("m_left")), updates)
             op.touched.extend(f"culture_member:{m.group_id}:{m.resident_id}" for m in out)
             return out
 
