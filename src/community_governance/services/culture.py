@@ -6,8 +6,8 @@ Reached as ``gov.culture``. Every public write is one transaction through ``Serv
 one bad item refuses the batch and writes nothing.
 
 Groups, their venues, schedules and equipment, and events are public facts (文体活动公示);
-who is a member, and who leads a group, is read by the community office, higher offices and the
-posts near the households, or by the resident themselves.
+who is a member, and who leads a group, is read by the community office and higher offices, or
+by the resident themselves.
 """
 
 from __future__ import annotations
@@ -64,9 +64,10 @@ CULTURE_WRITE = Action("culture.write", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFI
 #: community, or a resident for themselves.
 CULTURE_MEMBERS = Action("culture.members", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE,
                          self_service=True)
-#: Read who is a member and who leads a group (resident keys): the community office, higher
-#: offices and the posts near the households; a resident their own memberships.
-CULTURE_READ = Action("culture.read", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE | A.LOCAL_POSTS,
+#: Read who is a member and who leads a group (resident keys): the community office and
+#: higher offices at the group's community; a resident their own memberships. (A grid or
+#: building leader's scope is smaller than a group's community: they are not given the list.)
+CULTURE_READ = Action("culture.read", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE,
                       self_service=True, personal=True)
 
 #: The day the study counts events from (2017年以来).
