@@ -121,7 +121,7 @@ def register(cli: click.Group) -> None:
     @groups.command("list")
     @db_option
     @actor_option
-    @click.option("--community", help="only groups of this community (or a code prefix)")
+    @click.option("--community", help="only groups of this community (or a unit above it)")
     @click.option("--kind", type=click.Choice([k.value for k in GroupKind]))
     @json_option
     def list_(db: str, actor: Actor, community: str | None, kind: str | None,
@@ -281,16 +281,16 @@ def register(cli: click.Group) -> None:
     @db_option
     @click.option("--level", type=click.Choice([v.value for v in EventLevel]))
     @click.option("--kind", type=click.Choice([k.value for k in EventKind]))
-    @click.option("--unit", help="organized within this unit (a code prefix)")
+    @click.option("--within", help="organized within this unit (a unit's code)")
     @click.option("--since", help="from this day, YYYY-MM-DD")
     @click.option("--until", help="to this day, YYYY-MM-DD")
     @json_option
-    def list_events(db: str, level: str | None, kind: str | None, unit: str | None,
+    def list_events(db: str, level: str | None, kind: str | None, within: str | None,
                     since: str | None, until: str | None, as_json: bool) -> None:
         """Events (public notices), by date."""
         with open_db(db) as gov:
             found = gov.culture.events(level=EventLevel(level) if level else None,
-                                       kind=EventKind(kind) if kind else None, unit=unit,
+                                       kind=EventKind(kind) if kind else None, unit=within,
                                        since=_date(since, "--since"),
                                        until=_date(until, "--until"))
         if as_json:
@@ -309,7 +309,7 @@ def register(cli: click.Group) -> None:
     @report_.command("groups")
     @db_option
     @actor_option
-    @click.option("--community", help="a community (or a code prefix)")
+    @click.option("--community", help="a community (or a unit above it)")
     @click.option("--on", "on", help="members on this day (default: today)")
     @json_option
     def report_groups(db: str, actor: Actor, community: str | None, on: str | None,
@@ -331,16 +331,16 @@ def register(cli: click.Group) -> None:
     @click.option("--since", default="2017-01-01", show_default=True,
                   help="from this day, YYYY-MM-DD")
     @click.option("--until", help="to this day, YYYY-MM-DD")
-    @click.option("--unit", help="organized within this unit (a code prefix)")
+    @click.option("--within", help="organized within this unit (a unit's code)")
     @json_option
-    def report_events(db: str, since: str, until: str | None, unit: str | None,
+    def report_events(db: str, since: str, until: str | None, within: str | None,
                       as_json: bool) -> None:
         """Events held per year, level and kind (public), with the totals since ``--since``."""
         start = _date(since, "--since")
         assert start is not None
         with open_db(db) as gov:
             rows = gov.culture.event_report(since=start, until=_date(until, "--until"),
-                                            unit=unit)
+                                            unit=within)
         totals: dict[tuple[str, str], int] = {}
         for r in rows:
             totals[(r.level.value, r.kind.value)] = totals.get(
@@ -359,7 +359,7 @@ def register(cli: click.Group) -> None:
     @report_.command("conversion")
     @db_option
     @actor_option
-    @click.option("--community", help="a community (or a code prefix)")
+    @click.option("--community", help="a community (or a unit above it)")
     @click.option("--groups", "per_group", is_flag=True, help="one line per group too")
     @json_option
     def report_conversion(db: str, actor: Actor, community: str | None, per_group: bool,
