@@ -107,3 +107,14 @@ def test_errors_exit_with_their_codes_and_write_nothing(db: tuple[str, Any]) -> 
     members = json.loads(run("culture", "members", "list", "G1", "--db", url, "--as", sec,
                              "--json").stdout)
     assert [m["resident_id"] for m in members] == [person]
+
+
+def test_unknown_units_are_errors(db: tuple[str, Any]) -> None:
+    """An unknown --community or --within exits 3 instead of an empty answer."""
+    url, city = db
+    bad = f"{city.county}999"
+    for args in (["culture", "groups", "list", "--community", bad],
+                 ["culture", "events", "list", "--within", bad],
+                 ["culture", "report", "events", "--within", bad]):
+        r = run(*args, "--db", url, "--json")
+        assert r.exit_code == 3 and bad in r.stderr and r.stdout == ""

@@ -227,3 +227,47 @@ def test_membership_active_on() -> None:
     m = Membership("G1", "R1", dt.date(2018, 1, 1), dt.date(2018, 6, 1))
     assert m.active_on(dt.date(2018, 1, 1)) and not m.active_on(dt.date(2018, 6, 1))
     assert not m.open and Membership("G1", "R1", dt.date(2018, 1, 1)).open
+
+
+_codes = st.from_regex(r"[A-Z][0-9]{1,6}", fullmatch=True)
+_text = st.text(st.sampled_from("文体舞蹈队合唱团广场 "), min_size=1, max_size=12)
+
+
+@given(_codes, _text, st.sampled_from(list(GroupKind)), st.none() | _codes,
+       st.lists(st.tuples(_text, st.integers(1, 99)), max_size=3),
+       st.lists(st.tuples(st.integers(1, 7), st.times(), st.integers(1, 720)), max_size=3),
+       st.none() | days)
+def test_groups_round_trip_through_json(gid: str, name: str, kind: GroupKind,
+                                        leader: str | None, eq: list[tuple[str, int]],
+                                        slots: list[tuple[int, dt.time, int]],
+                                        founded: dt.date | None) -> None:
+    """The converter writes a group (equipment, schedule times) as JSON and reads it back."""
+    import json
+
+    from community_governance.serialization import make_converter
+
+    conv = make_converter()
+    g = CultureGroup(gid, name, kind, COMMUNITY, leader, "广场",
+                     tuple(EquipmentLine(i, q) for i, q in eq),
+                     tuple(ScheduleSlot(w, s, m) for w, s, m in slots), founded)
+    assert g == conv.structure(json.loads(json.dumps(conv.unstructure(g))), CultureGroup)
+
+
+@given(_codes, st.sampled_from(list(EventLevel)), st.sampled_from(list(EventKind)), days,
+       st.integers(0, 5000), st.lists(_codes, max_size=3, unique=True),
+       st.sampled_from(list(EventStatus)), days, st.none() | days)
+def test_events_and_memberships_round_trip(eid: str, level: EventLevel, kind: EventKind,
+                                           on: dt.date, n: int, groups: list[str],
+                                           status: EventStatus, joined: dt.date,
+                                           left: dt.date | None) -> None:
+    """Events and memberships go to JSON and back unchanged."""
+    import json
+
+    from community_governance.serialization import make_converter
+
+    conv = make_converter()
+    e = CultureEvent(eid, "展演", level, kind, COMMUNITY, on, n, tuple(groups), "中秋节", "广场",
+                     status)
+    m = Membership("G1", "R1", joined, left)
+    for obj in (e, m):
+        assert obj == conv.structure(json.loads(json.dumps(conv.unstructure(obj))), type(obj))
