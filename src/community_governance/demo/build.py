@@ -127,10 +127,10 @@ def run_steps(
                 progress=p, county=c.code, org_count=c.volunteer_orgs,
                 members=c.volunteer_members, county_name=c.name))
         if "culture" in steps:
-            attempt(f"{label}culture", lambda p, c=county, seed=seed: seed_culture(
+            attempt(f"{label}culture", lambda p, c=county, seed=seed, city=city: seed_culture(
                 gov, seed=seed, county=c.code, county_name=c.name, year=year,
                 groups=c.culture_groups, members=c.culture_members, events=c.culture_events,
-                progress=p))
+                progress=p, city=city))
         if "funds" in steps:
             attempt(f"{label}funds", lambda p, c=county, seed=seed: seed_funds(
                 gov, year=year, seed=seed, progress=p, county=c.code, county_name=c.name))

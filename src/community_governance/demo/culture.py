@@ -39,6 +39,7 @@ from community_governance.storage.tables import points as tp
 
 if TYPE_CHECKING:
     from community_governance.facade import Governance
+    from community_governance.simulation.city import City
 
 __all__ = ["YIMA_EVENTS", "seed_culture"]
 
@@ -99,43 +100,52 @@ def _spread(total: int, parts: int, rng: random.Random) -> list[int]:
     return out
 
 
-def _people(gov: Governance, county: str) -> tuple[dict[str, list[tuple[str, int]]], set[str],
-                                                   dict[str, str]]:
-    """Residents by community (key, birth year), the registered volunteers, community names."""
-    r, h, b, u = t.residents, t.households, t.buildings, t.units
-    q = (sa.select(r.c.id, b.c.community_code, r.c.birth_date)
-         .select_from(r.join(h).join(b))
-         .where(r.c.erased.is_(False), b.c.community_code.startswith(county))
-         .order_by(r.c.id))
+def _people(gov: Governance, county: str, city: City | None
+            ) -> tuple[dict[str, list[tuple[str, int]]], set[str], dict[str, str]]:
+    """Residents by community (key, birth year; by key), the registered volunteers, and the
+    communities' names. The residents come from the generated ``city`` when given (the demo
+    pipeline has it: no need to read 138,000 rows back), else from the registry."""
+    r, h, u = t.residents, t.households, t.units
     people: dict[str, list[tuple[str, int]]] = {}
     with gov.store.unit_of_work(write=False) as uow:
-        for rid, code, born in uow.conn.execute(q):
-            people.setdefault(code, []).append((rid, born.year if born else 1970))
+        if city is not None:
+            for res in city.residents:  # a household key starts with its building's code
+                if res.household_id.startswith(county):
+                    people.setdefault(res.household_id[:12], []).append(
+                        (str(res.id), int(res.id_number[6:10])))
+        else:
+            born = sa.func.coalesce(sa.extract("year", r.c.birth_date), 1970)
+            # a building's code starts with its community's 12 digits: no join with buildings
+            q = (sa.select(r.c.id, sa.func.substr(h.c.building_code, 1, 12), born)
+                 .select_from(r.join(h))
+                 .where(r.c.erased.is_(False), h.c.building_code.startswith(county)))
+            for rid, code, year in uow.conn.execute(q).all():
+                people.setdefault(code, []).append((rid, int(year)))
         vols = set(uow.conn.execute(sa.select(tp.volunteers.c.resident_id).where(
             tp.volunteers.c.community_code.startswith(county))).scalars())
         names = dict(uow.conn.execute(sa.select(u.c.code, u.c.name).where(
             u.c.kind == "community", u.c.code.startswith(county))).all())
+    for pool in people.values():
+        pool.sort()
     return people, vols, names
 
 
 def _ordered(pool: Sequence[tuple[str, int]], vols: set[str], year: int, share: float,
-             rng: random.Random) -> list[str]:
-    """The community's residents in the order groups take them: about ``share`` of the first
-    ones volunteers, the others drawn with the old first (members lean old)."""
+             need: int, rng: random.Random) -> list[str]:
+    """``need`` residents of the community (all of them when it has fewer), in the order the
+    groups take them: about ``share`` registered volunteers, and of the others seven in ten
+    aged 50 or more (members lean old: 广场舞, 太极, 戏曲)."""
     volunteers = [rid for rid, _ in pool if rid in vols]
-    others = sorted((rng.random() * (0.3 if year - born >= 50 else 1.0), rid)
-                    for rid, born in pool if rid not in vols)
-    rng.shuffle(volunteers)
-    out: list[str] = []
-    vi = oi = 0
-    while vi < len(volunteers) or oi < len(others):
-        take_vol = vi < len(volunteers) and (oi >= len(others) or rng.random() < share)
-        if take_vol:
-            out.append(volunteers[vi])
-            vi += 1
-        else:
-            out.append(others[oi][1])
-            oi += 1
+    old = [rid for rid, born in pool if rid not in vols and year - born >= 50]
+    young = [rid for rid, born in pool if rid not in vols and year - born < 50]
+    need = min(need, len(pool))
+    k_vol = min(len(volunteers), round(share * need))
+    k_old = min(len(old), round(0.7 * (need - k_vol)))
+    k_young = min(len(young), need - k_vol - k_old)
+    k_old = min(len(old), need - k_vol - k_young)
+    k_vol = need - k_old - k_young
+    out = (rng.sample(volunteers, k_vol) + rng.sample(old, k_old) + rng.sample(young, k_young))
+    rng.shuffle(out)
     return out
 
 
@@ -156,7 +166,7 @@ def seed_culture(gov: Governance, *, seed: int, county: str, county_name: str = 
                  groups: int = 177, members: int = 4756,
                  events: Sequence[tuple[EventLevel, EventKind, int]] = YIMA_EVENTS,
                  volunteer_share: float = 0.3, progress: Progress | None = None,
-                 ) -> dict[str, Any]:
+                 city: City | None = None) -> dict[str, Any]:
     """Add ``groups`` culture groups with ``members`` members and their events to a county.
 
     Events are dated from 1 January 2017 to 30 June of ``year``; each (level, kind, count) of
@@ -175,13 +185,14 @@ def seed_culture(gov: Governance, *, seed: int, county: str, county_name: str = 
         events: held events per level and kind since 2017.
         volunteer_share: about this share of members are drawn from registered volunteers.
         progress: called as ``progress(done, total)`` after each of the four writes.
+        city: the generated city whose registry ``gov`` holds (read instead of the registry).
 
     Returns:
         Counts of what was written.
     """
     rng = random.Random(seed * 7919 + 14)
     system = Actor.system("demo")
-    people, vols, names = _people(gov, county)
+    people, vols, names = _people(gov, county, city)
     communities = sorted(people)
     if not communities:
         raise ValueError(f"county {county} has no residents in communities; build it first")
@@ -200,7 +211,8 @@ def seed_culture(gov: Governance, *, seed: int, county: str, county_name: str = 
     later: list[Join] = []
     k = 0
     for code, n in zip(communities, per_c, strict=True):
-        order = _ordered(people[code], vols, year, volunteer_share, rng)
+        need = sum(sizes[k:k + n]) + 2 * n + 40  # members, those who left, a margin
+        order = _ordered(people[code], vols, year, volunteer_share, need, rng)
         pos = 0
         used: dict[str, int] = {}
         cname = names.get(code, f"{code[-3:]}社区")
@@ -213,7 +225,7 @@ def seed_culture(gov: Governance, *, seed: int, county: str, county_name: str = 
             team = [order[(pos + i) % len(order)] for i in range(size)]
             pos = (pos + size) % max(len(order), 1)
             founded = _day(rng, dt.date(2008, 1, 1), dt.date(2016, 12, 31))
-            gid = f"CG-{code}-{len(made) + 1:03d}"
+            gid = f"CG-{code}-G{len(made) + 1:03d}"
             equipment = tuple(EquipmentLine(item, rng.randint(lo, hi))
                               for item, lo, hi in _EQUIPMENT[gk])
             schedule = tuple(ScheduleSlot(w, dt.time(rng.choice([7, 8, 19]),
