@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from community_governance.services.audit import AuditService
     from community_governance.services.cases import CasesService
     from community_governance.services.charity import CharityService
+    from community_governance.services.culture import CultureService
     from community_governance.services.funds import FundsService
     from community_governance.services.grids import GridsService
     from community_governance.services.guide import GuideService
@@ -160,6 +161,13 @@ class Governance:
         from community_governance.services.appointments import AppointmentsService
 
         return AppointmentsService(self)
+
+    @functools.cached_property
+    def culture(self) -> CultureService:
+        """Culture and sports groups (文体组织): members, events, volunteer conversion."""
+        from community_governance.services.culture import CultureService
+
+        return CultureService(self)
 
     @functools.cached_property
     def audit(self) -> AuditService:

@@ -60,6 +60,9 @@ def configure_converter(conv: cattrs.Converter) -> cattrs.Converter:
     conv.register_structure_hook(dt.date, _date)
     conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
     conv.register_structure_hook(dt.datetime, _datetime)
+    conv.register_unstructure_hook(dt.time, dt.time.isoformat)
+    conv.register_structure_hook(
+        dt.time, lambda v, _: v if isinstance(v, dt.time) else dt.time.fromisoformat(str(v)))
     conv.register_unstructure_hook(pendulum.DateTime, lambda v: v.isoformat())
     conv.register_structure_hook(pendulum.DateTime,
                                  lambda v, _: pendulum.instance(_datetime(v, dt.datetime)))

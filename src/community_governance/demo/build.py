@@ -3,9 +3,10 @@
 :func:`build` runs a :class:`~community_governance.demo.config.DemoConfig`: for every county,
 the city is generated (:func:`~community_governance.simulation.city.generate_city`) and its
 registry written; then the grids of every community are drawn (each under its county's grid
-policy) and, county by county, the grid leaders, the volunteering months, the year of funds and
-the year of cases are seeded. Everything goes through the public services, as any caller's
-code would; the county's rules come from the plugins installed in ``gov``.
+policy) and, county by county, the grid leaders, the volunteering months, the culture groups and
+their events since 2017, the year of funds and the year of cases are seeded. Everything goes
+through the public services, as any caller's code would; the county's rules come from the
+plugins installed in ``gov``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from community_governance.demo.cases import seed_cases
 from community_governance.demo.config import CountyDemo, DemoConfig
+from community_governance.demo.culture import seed_culture
 from community_governance.demo.funds import seed_funds
 from community_governance.demo.grids import seed_grid_leaders
 from community_governance.demo.registry import CHUNK, LoadReport, Progress, Timer, load_registry
@@ -124,6 +126,11 @@ def run_steps(
                 gov, seed=seed, start=dt.date(year, 9, 1), months=c.volunteer_months,
                 progress=p, county=c.code, org_count=c.volunteer_orgs,
                 members=c.volunteer_members, county_name=c.name))
+        if "culture" in steps:
+            attempt(f"{label}culture", lambda p, c=county, seed=seed, city=city: seed_culture(
+                gov, seed=seed, county=c.code, county_name=c.name, year=year,
+                groups=c.culture_groups, members=c.culture_members, events=c.culture_events,
+                progress=p, city=city))
         if "funds" in steps:
             attempt(f"{label}funds", lambda p, c=county, seed=seed: seed_funds(
                 gov, year=year, seed=seed, progress=p, county=c.code, county_name=c.name))

@@ -11,13 +11,23 @@ from __future__ import annotations
 
 import attrs
 
+from community_governance.domain.culture import EventKind, EventLevel
 from community_governance.simulation.city import HUBIN_PLAN, YIMA_PLAN, CityPlan
 
-__all__ = ["CONFIGS", "HUBIN", "SANMENXIA", "STEPS", "YIMA", "YIMA_COUNTY", "CountyDemo",
-           "DemoConfig", "county_demo_for"]
+__all__ = ["CONFIGS", "HUBIN", "SANMENXIA", "STEPS", "YIMA", "YIMA_COUNTY",
+           "YIMA_CULTURE_EVENTS", "CountyDemo", "DemoConfig", "county_demo_for"]
+
+#: The study's culture events since 2017 (2017年以来) in Yima: (level, kind, how many).
+YIMA_CULTURE_EVENTS: tuple[tuple[EventLevel, EventKind, int], ...] = (
+    (EventLevel.COMMUNITY, EventKind.SHOW, 36),
+    (EventLevel.COMMUNITY, EventKind.ACTIVITY, 331),
+    (EventLevel.SUBDISTRICT, EventKind.SHOW, 31),
+    (EventLevel.SUBDISTRICT, EventKind.ACTIVITY, 58),
+    (EventLevel.CITY, EventKind.SPECIAL_PERFORMANCE, 6),
+)
 
 #: The optional steps after the registry, in the order they run.
-STEPS: tuple[str, ...] = ("grids", "grid leaders", "volunteering", "funds", "cases")
+STEPS: tuple[str, ...] = ("grids", "grid leaders", "volunteering", "culture", "funds", "cases")
 
 
 @attrs.frozen
@@ -33,6 +43,9 @@ class CountyDemo:
         volunteer_orgs: volunteer organizations (志愿服务组织), the county's own included.
         volunteer_members: volunteers registered (志愿者).
         volunteer_months: months of volunteering simulated, from September of the year.
+        culture_groups: culture and sports groups (文体组织).
+        culture_members: their members (open memberships at the end).
+        culture_events: held events since 2017 as (level, kind, how many).
     """
 
     plan: CityPlan
@@ -41,6 +54,10 @@ class CountyDemo:
     volunteer_orgs: int = 106
     volunteer_members: int = 3838
     volunteer_months: int = 3
+    culture_groups: int = 177
+    culture_members: int = 4756
+    culture_events: tuple[tuple[EventLevel, EventKind, int], ...] = attrs.field(
+        factory=lambda: YIMA_CULTURE_EVENTS)
 
     @property
     def code(self) -> str:
@@ -86,7 +103,13 @@ YIMA_COUNTY = CountyDemo(YIMA_PLAN, plugin="cgov_yima.plugin",
                          case_subdistricts=("千秋路", "泰山路"))
 #: 湖滨区 (411202), the prefecture's urban district, under the Hubin plugin's rules.
 HUBIN = CountyDemo(HUBIN_PLAN, plugin="cgov_hubin.plugin", case_subdistricts=("湖滨", "前进"),
-                   volunteer_orgs=48, volunteer_members=1500)
+                   volunteer_orgs=48, volunteer_members=1500, culture_groups=64,
+                   culture_members=1700, culture_events=(
+                       (EventLevel.COMMUNITY, EventKind.SHOW, 14),
+                       (EventLevel.COMMUNITY, EventKind.ACTIVITY, 120),
+                       (EventLevel.SUBDISTRICT, EventKind.SHOW, 10),
+                       (EventLevel.SUBDISTRICT, EventKind.ACTIVITY, 20),
+                       (EventLevel.CITY, EventKind.SPECIAL_PERFORMANCE, 2)))
 
 YIMA = DemoConfig("yima", "Yima's 2019 urban area: 5 sub-districts, 15 communities, "
                   "~138,000 residents", (YIMA_COUNTY,))

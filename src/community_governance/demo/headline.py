@@ -21,7 +21,12 @@ from community_governance.domain.cases import RouteLevel
 from community_governance.plugins import accept_any, expect_int, expect_post_kinds
 from community_governance.storage.tables import core as t
 
-__all__ = ["county_headline", "headline"]
+__all__ = ["county_headline", "culture_headline", "headline"]
+
+#: The study's culture figures: groups, members, and events since 2017 per (level, kind).
+_STUDY_CULTURE = {"groups": 177, "members": 4756, ("community", "show"): 36,
+                  ("community", "activity"): 331, ("subdistrict", "show"): 31,
+                  ("subdistrict", "activity"): 58, ("city", "special_performance"): 6}
 
 
 def headline(gov: Any, *, year: int) -> list[str]:
@@ -40,6 +45,7 @@ def headline(gov: Any, *, year: int) -> list[str]:
         f"(study: 106 / 3,838); active {p['ever_active_volunteers']:,} = "
         f"{p['share_ever_active']:.1%} of residents; points issued {p['points_issued']:,}, "
         f"redeemed {p['points_redeemed']:,}")
+    lines.extend(culture_headline(gov, year=year))
     mix = gov.funds.funding_mix(who, year)
     if mix:
         total = sum((m.total for m in mix), start=mix[0].total * 0)
@@ -55,6 +61,39 @@ def headline(gov: Any, *, year: int) -> list[str]:
             f"{r.median_days} working days, overdue {r.overdue_share:.1%}, satisfaction "
             f"{sat if sat is None else f'{sat:.2f}'} / 5")
     return lines
+
+
+def culture_headline(gov: Any, *, year: int, within: str | None = None) -> list[str]:
+    """The culture line: groups, members and events since 2017 beside the study's figures,
+    and the share of members who went on to volunteer (empty when no group is recorded)."""
+    import datetime as dt
+
+    who = Actor.system("demo")
+    rows = gov.culture.group_report(who, on=dt.date(year, 6, 30), community=within)
+    if not rows:
+        return []
+    events: dict[tuple[str, str], int] = {}
+    for r in gov.culture.event_report(since=dt.date(2017, 1, 1), until=dt.date(year, 6, 30),
+                                      unit=within):
+        key = (r.level.value, r.kind.value)
+        events[key] = events.get(key, 0) + r.events
+    conv = gov.culture.conversion_report(who, community=within).total
+    s = _STUDY_CULTURE
+
+    def pair(level: str) -> str:
+        return f"{events.get((level, 'show'), 0)}·{events.get((level, 'activity'), 0)}"
+
+    return [
+        f"culture 文体组织: {sum(r.groups for r in rows)} groups, "
+        f"{sum(r.members for r in rows):,} members (study: {s['groups']} / {s['members']:,}); "
+        f"events since 2017, shows·activities: community {pair('community')} (study "
+        f"{s[('community', 'show')]}·{s[('community', 'activity')]}), sub-district "
+        f"{pair('subdistrict')} (study {s[('subdistrict', 'show')]}·"
+        f"{s[('subdistrict', 'activity')]}), city special performances "
+        f"{events.get(('city', 'special_performance'), 0)} (study "
+        f"{s[('city', 'special_performance')]}); neighbourhood events 邻里活动 "
+        f"{sum(n for (_, k), n in events.items() if k == 'neighbourhood')}; members who went "
+        f"on to volunteer {conv.converted:,} = {conv.rate:.1%}"]
 
 
 def _grid_sizes(gov: Any, county: str) -> tuple[int, float]:

@@ -420,4 +420,14 @@ TEXT_FIELDS: dict[str, FieldClass] = {
     "plugin_timings.hook": _C, "plugin_timings.plugin": _C,
     # facts about the database (the data key's fingerprint, never the key)
     "database_settings.name": _C, "database_settings.value": _C,
+    # culture and sports groups (文体组织): names, venues, titles are published
+    "culture_groups.id": _C, "culture_groups.name": _U, "culture_groups.kind": _C,
+    "culture_groups.community_code": _C, "culture_groups.leader_id": _C,
+    "culture_groups.venue": _U, "culture_groups.schedule": _C,
+    "culture_equipment.group_id": _C, "culture_equipment.item": _U,
+    "culture_memberships.group_id": _C, "culture_memberships.resident_id": _C,
+    "culture_events.id": _C, "culture_events.title": _U, "culture_events.level": _C,
+    "culture_events.kind": _C, "culture_events.unit_code": _C, "culture_events.festival": _U,
+    "culture_events.venue": _U, "culture_events.status": _C,
+    "culture_event_groups.event_id": _C, "culture_event_groups.group_id": _C,
 }
