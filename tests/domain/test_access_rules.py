@@ -302,3 +302,28 @@ def test_check_concurrent_posts() -> None:
                 "2026-02-01), or start the new one after it ends",
                 check_concurrent_posts, [two, one], new, 2, rule="deputy")
     assert isinstance(e, ConflictError)
+
+
+def test_union_merges_every_part_and_the_last_ended_post_is_by_end() -> None:
+    a = Scope(grids=frozenset({GRID}), buildings=frozenset({BLD}), prefixes=frozenset({"41"}))
+    b = Scope(grids=frozenset({COMM + "-W02"}), buildings=frozenset({COMM + "-B0002"}),
+              prefixes=frozenset({"42"}), residents=frozenset({"R1"}))
+    c = Scope(residents=frozenset({"R2"}))
+    assert Scope.union([a, b, c]) == Scope(
+        False, frozenset({"41", "42"}), frozenset({GRID, COMM + "-W02"}),
+        frozenset({BLD, COMM + "-B0002"}), frozenset({"R1", "R2"}))
+    day = D(2026, 3, 1)
+    long_ago = post("P1", start=D(2020, 1, 1), end=D(2026, 2, 20), unit=COMM + "-W03")
+    recent = post("P2", start=D(2025, 6, 1), end=D(2026, 1, 31), unit=COMM + "-W04")
+    t = Target("resident", "R8")
+    assert explain_denial(Principal.of(Actor.staff("S1"), [recent, long_ago], day), READ,
+                          t).startswith(
+        f"the actor holds no post on {day}: grid_leader@{COMM}-W03 ended on 2026-02-20")
+
+
+def test_a_post_ending_on_the_day_is_not_called_ended() -> None:
+    day = D(2026, 3, 1)
+    p = Principal(Actor.staff("S1"), (), day, (post("P1", end=day),))
+    assert explain_denial(p, READ, Target("x", "k")) == (
+        f"the actor holds no active post on {day}; resident.read needs a post among "
+        "[grid_leader, secretary] whose unit covers x k")
