@@ -35,10 +35,11 @@ D = dt.date
 GRID = "411202001001-W01"
 COMM = "411202001001"
 BLD = "411202001001-B0001"
+JAN1 = D(2026, 1, 1)
 
 
 def post(pid: str = "P1", kind: PostKind = PostKind.GRID_LEADER, unit: str = GRID,
-         holder: str = "S1", start: dt.date = D(2026, 1, 1), end: dt.date | None = None,
+         holder: str = "S1", start: dt.date = JAN1, end: dt.date | None = None,
          covers: tuple[str, ...] = ()) -> Post:
     return Post(pid, kind, unit, HolderKind.STAFF, holder, start, end, covers)
 

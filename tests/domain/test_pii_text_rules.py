@@ -179,6 +179,6 @@ def test_published_validator_names_the_attribute() -> None:
         name = "item_name"
 
     published(None, Attr(), "大米")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="^item_name is published") as e:
+    with pytest.raises(ValidationError, match=r"^item_name is published") as e:
         published(None, Attr(), "大米 13800000007")  # type: ignore[arg-type]
     assert e.value.path == "item_name"

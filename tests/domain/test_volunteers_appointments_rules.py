@@ -77,7 +77,7 @@ def test_volunteer_values() -> None:
     assert rep.as_dict() == {"months": [{"community": "x"}],
                              "top_categories": [{"category": "environment", "attendances": 3}],
                              "totals": {"points": 1}}
-    with pytest.raises(ValidationError, match="^name is published"):
+    with pytest.raises(ValidationError, match=r"^name is published"):
         VolunteerOrg("O1", "13800000007志愿队", "411202001001")
 
 
