@@ -126,3 +126,11 @@ def test_score_single_character_term() -> None:
     assert score_matter(matter(title="低保"), ["审"]) == 1.0
     assert score_matter(matter(title="低保"), ["猫"]) == 0.0
     assert score_matter(matter(), []) == 0.0
+
+
+def test_scores_add_up_in_any_order() -> None:
+    m = matter(title="居住证办理")
+    assert score_matter(m, ["民政", "居住证"]) == 4.0
+    assert score_matter(m, ["居住证", "民政"]) == 4.0
+    assert score_matter(m, ["民政", "居住证明"]) == pytest.approx(1 + 2 / 3)
+    assert score_matter(m, ["居住证", "居住证明"]) == pytest.approx(3 + 2 / 3)
