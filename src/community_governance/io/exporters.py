@@ -68,25 +68,27 @@ def _buildings(gov: Any, actor: Actor, within: str | None, reveal: bool,
 
 
 def _households(gov: Any, actor: Actor, within: str | None, reveal: bool,
-                reason: str | None) -> list[dict[str, Any]]:
+                reason: str | None) -> Iterator[dict[str, Any]]:
     del reveal, reason
-    return [{"id": h.id, "building_code": h.building_code, "door": h.door,
-             "registered_on": h.registered_on.isoformat() if h.registered_on else None}
-            for h in gov.registry.export_households(actor, within=within)]
+    for h in gov.registry.iter_households(actor, within=within):
+        yield {"id": h.id, "building_code": h.building_code, "door": h.door,
+               "registered_on": h.registered_on.isoformat() if h.registered_on else None}
 
 
 def _residents(gov: Any, actor: Actor, within: str | None, reveal: bool,
-               reason: str | None) -> list[dict[str, Any]]:
-    out = []
-    for r in gov.registry.export_residents(actor, reveal=reveal, reason=reason, within=within):
-        out.append({"id": r.id, "name": r.name,
-                    "id_number": r.id_number.number if r.id_number else None,
-                    "household_id": r.household_id, "relation": r.relation.value,
-                    "phone": r.phone, "party_member": r.party_member})
-    return out
+               reason: str | None) -> Iterator[dict[str, Any]]:
+    # masked: streamed; revealed: every resident is checked and logged before a row is
+    # written, so the list
+    people = (gov.registry.export_residents(actor, reveal=True, reason=reason, within=within)
+              if reveal else gov.registry.iter_residents(actor, within=within))
+    for r in people:
+        yield {"id": r.id, "name": r.name,
+               "id_number": r.id_number.number if r.id_number else None,
+               "household_id": r.household_id, "relation": r.relation.value,
+               "phone": r.phone, "party_member": r.party_member}
 
 
-Exporter = Callable[[Any, Actor, "str | None", bool, "str | None"], list[dict[str, Any]]]
+Exporter = Callable[[Any, Actor, "str | None", bool, "str | None"], Iterable[dict[str, Any]]]
 
 #: The exporters by kind: ``fn(gov, actor, within, reveal, reason) -> rows`` (households and
 #: masked residents are generators, streamed from the database).
