@@ -23,18 +23,21 @@ Prints one JSON object per step (``figure: prefecture_step``), then a total:
   residents);
 - every step: ``peak_rss_mb`` (the process's resident-set high-water mark during the step,
   reset before it through ``/proc/self/clear_refs``) and ``rss_growth_mb`` (that peak less
-  the resident set when the step began). A streamed step's growth stays flat as the
-  prefecture grows; the list export's grows with it.
+  the resident set when the step began; the allocator reuses memory freed by earlier steps,
+  so this understates); every read step also ``python_peak_mb``: the peak of Python's own
+  allocations when the step is run a second time under ``tracemalloc`` (not timed). A
+  streamed step's peak stays flat as the prefecture grows; the list export's grows with it.
 
 Memory: the counties are generated one at a time and dropped once loaded, so the largest
 Python-side holding is one county's generated city (灵宝市, ~26% of the prefecture).
 
-Run: ``.venv/bin/python benchmarks/bench_prefecture.py [--scale 0.01] [--postgres URL]``;
+Run: ``.venv/bin/python benchmarks/bench_prefecture.py [--scale 0.01] [--months 1]
+[--postgres URL]``;
 the scale is also read from ``$CGOV_BENCH_PREFECTURE_SCALE``; the URL from
 ``$CGOV_BENCH_POSTGRES_URL`` or ``$CGOV_TEST_POSTGRES_URL`` (a fresh schema, dropped
 afterwards); without one the benchmark prints why it skipped. ``make bench`` runs the default
-``--scale 0.01`` (about 20,000 residents, a couple of minutes); the full prefecture is
-``--scale 1`` (see docs/demo.md for its time and needs).
+``--scale 0.01`` (about 20,000 residents, one month of volunteering: a few minutes); the
+full prefecture is ``--scale 1 --months 3`` (see docs/demo.md for its time and needs).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import datetime as dt
 import json
 import os
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -53,6 +57,8 @@ import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 import community_governance
 from community_governance.demo.build import run_steps
@@ -270,12 +276,13 @@ def read_step(raw: Raw, totals: Totals, step: str, call: Callable[[], object],
     totals.add(step, "read", got, base, baseline, **extra)
 
 
-def run(url: str, scale: float, seed: int, folder: Path) -> None:
-    counties = prefecture(scale).counties
+def run(url: str, scale: float, seed: int, folder: Path, months: int) -> None:
+    counties = [attrs.evolve(c, volunteer_months=months) for c in prefecture(scale).counties]
     totals = Totals(scale)
     residents = 0
     generate_s = 0.0
-    with postgres_schema(url) as schema_url, community_governance.open(schema_url) as gov:
+    with postgres_schema(url, prefix="prefbench") as schema_url, \
+            community_governance.open(schema_url) as gov:
         raw = Raw(schema_url, folder)
         seeds: dict[str, Any] = {}
         for k, county in enumerate(counties):
@@ -347,6 +354,9 @@ def main() -> None:
                         help="fraction of the ~2,000,000-resident prefecture (default 0.01, "
                         "or $CGOV_BENCH_PREFECTURE_SCALE; 1 = full size)")
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--months", type=int, default=1,
+                        help="months of volunteering per county (default 1; the demo's 3 for "
+                        "the full run): its transactions are per community, not per resident")
     parser.add_argument("--postgres", default=None,
                         help="a PostgreSQL URL (default: $CGOV_BENCH_POSTGRES_URL or "
                         "$CGOV_TEST_POSTGRES_URL)")
@@ -359,8 +369,10 @@ def main() -> None:
         return
     if not 0 < args.scale <= 1:
         parser.error(f"--scale must be in (0, 1], got {args.scale}")
+    # a SIGTERM (a timeout) unwinds, so the schema is dropped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory() as tmp:
-        run(url, args.scale, args.seed, Path(tmp))
+        run(url, args.scale, args.seed, Path(tmp), args.months)
 
 
 if __name__ == "__main__":
