@@ -232,7 +232,8 @@ class Totals:
                  tables=rows or None)
         emit(figure="prefecture_total", backend="postgresql", scale=self.scale,
              residents=residents, seconds=round(lib, 1), baseline_seconds=round(base, 1),
-             ratio=round(lib / base, 1) if base else None)
+             ratio=round(lib / base, 1) if base else None,
+             load_average=[round(x, 1) for x in os.getloadavg()], cpus=os.cpu_count())
 
 
 def load_step(gov: Any, raw: Raw, totals: Totals, step: str, call: Callable[[], object]) -> None:
