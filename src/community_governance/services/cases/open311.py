@@ -4,6 +4,7 @@ personal data masked, and import."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -21,9 +22,16 @@ from community_governance.services.cases.common import (
 )
 from community_governance.services.cases.lifecycle import LifecycleMixin
 from community_governance.storage.repos.bulk import chunks as _chunks
+from community_governance.storage.repos.bulk import streamed
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t
+
+
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """``rows`` in lists of ``size`` (the last may be shorter)."""
+    while part := list(itertools.islice(rows, size)):
+        yield part
 
 
 class Open311Mixin(LifecycleMixin):
@@ -93,29 +101,24 @@ class Open311Mixin(LifecycleMixin):
                     end.year, end.month, end.day, tz=self._gov.timezone).add(days=1)
                     .in_timezone("UTC"))
             conn = op.uow.conn
-            result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-                q.order_by(c.reported_at, c.id))
             units: dict[str, str] = {}
-            try:
-                for rows in result.partitions():
-                    addr = self._addresses(op, {r.building_code for r in rows})
-                    codes = ({r.unit_code for r in rows} | {r.unit_code[:12] for r in rows
-                                                           if "-" in r.unit_code}) - set(units)
-                    found = dict(conn.execute(sa.select(t.units.c.code, t.units.c.name).where(
-                        t.units.c.code.in_(sorted(codes)))).all())
-                    for code in sorted(found, key=lambda k: "-" in k):
-                        # a grid: name it with its community
-                        units[code] = (units.get(code[:12], found.get(code[:12], ""))
-                                       + found[code] if "-" in code else found[code])
-                    notes = self._last_notes(op, [r.id for r in rows])
-                    for r in rows:
-                        case = self._case(r, addr.get(r.building_code, ""))
-                        agency = r.department or units.get(r.unit_code, r.unit_code)
-                        yield case_to_request(case, cats.get(r.category), agency=agency,
-                                              timezone=self._gov.timezone, zipcode=zipcode,
-                                              status_notes=notes.get(r.id))
-            finally:
-                result.close()
+            for rows in _batches(streamed(conn, q.order_by(c.reported_at, c.id), batch), batch):
+                addr = self._addresses(op, {r.building_code for r in rows})
+                codes = ({r.unit_code for r in rows} | {r.unit_code[:12] for r in rows
+                                                       if "-" in r.unit_code}) - set(units)
+                found = dict(conn.execute(sa.select(t.units.c.code, t.units.c.name).where(
+                    t.units.c.code.in_(sorted(codes)))).all())
+                for code in sorted(found, key=lambda k: "-" in k):
+                    # a grid: name it with its community
+                    units[code] = (units.get(code[:12], found.get(code[:12], ""))
+                                   + found[code] if "-" in code else found[code])
+                notes = self._last_notes(op, [r.id for r in rows])
+                for r in rows:
+                    case = self._case(r, addr.get(r.building_code, ""))
+                    agency = r.department or units.get(r.unit_code, r.unit_code)
+                    yield case_to_request(case, cats.get(r.category), agency=agency,
+                                          timezone=self._gov.timezone, zipcode=zipcode,
+                                          status_notes=notes.get(r.id))
 
     @staticmethod
     def _last_notes(op: Operation, ids: list[str]) -> dict[str, str]:

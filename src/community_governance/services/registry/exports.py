@@ -14,7 +14,7 @@ from community_governance.domain.people import Household, Resident
 from community_governance.domain.units import UnitKind
 from community_governance.errors import PermissionDenied, ValidationError
 from community_governance.services.registry.common import _RegistryBase
-from community_governance.storage.repos.bulk import chunks
+from community_governance.storage.repos.bulk import chunks, streamed
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
@@ -49,19 +49,6 @@ def _within(code: str | None, unit: sa.ColumnElement[Any],
     if "-W" in code:
         return grid == code
     return unit.startswith(code, autoescape=True)
-
-
-def streamed(conn: sa.Connection, q: sa.Select[Any], batch: int) -> Iterator[Any]:
-    """The rows of ``q``, fetched ``batch`` at a time: a server-side cursor on PostgreSQL
-    (``stream_results``), ``fetchmany`` batches on SQLite; never the whole result at once."""
-    if batch < 1:
-        raise ValidationError(f"a batch holds at least one row, got {batch}", path="batch")
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
-    try:
-        for part in result.partitions():
-            yield from part
-    finally:
-        result.close()
 
 
 class _Exports(_RegistryBase):
