@@ -337,6 +337,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cases": ("cases", "Cases (事务): report, assign, resolve, list, export as Open311."),
     "centres": ("appointments", "Service centres (便民服务, 综治, 文体, 卫生, 日间照料...) and "
                                 "appointments."),
+    "culture": ("culture", "Culture and sports groups (文体组织): members, events, reports."),
     "db": ("db", "Database: create (init), upgrade, status."),
     "demo": ("demo", "Demonstration data: the synthetic Yima city, or two counties of 三门峡市."),
     "export": ("io", "Export KIND (units, buildings, households, residents) as JSON or CSV."),
