@@ -340,7 +340,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "culture": ("culture", "Culture and sports groups (文体组织): members, events, reports."),
     "db": ("db", "Database: create (init), upgrade, status."),
     "demo": ("demo", "Demonstration data: the synthetic Yima city, or two counties of 三门峡市."),
-    "export": ("io", "Export KIND (units, buildings, households, residents) as JSON or CSV."),
+    "export": ("io", "Export KIND (units, buildings, households, residents, popolo) as JSON or "
+                     "CSV."),
     "funds": ("funds", "Community funds (经费): double-entry books, budgets, disbursements, "
                        "disclosure."),
     "grids": ("grids", "Grids (网格): draw, check, export, staff."),
