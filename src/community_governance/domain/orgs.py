@@ -228,8 +228,8 @@ def next_stage(stage: OrgStage | None, event: OrgEvent) -> OrgStage:
         allowed = ", ".join(e.value for e in allowed_events(stage)) or "none"
         forward = f"; to move on: {WAY_FORWARD[stage]}" if stage is not None else ""
         raise InvalidTransition(
-            f"an organization {here} cannot be {event.value} ({event.chinese}); allowed from "
-            f"here: {allowed}{forward}")
+            f"{event.value} ({event.chinese}) is not allowed for an organization {here}; "
+            f"allowed from here: {allowed}{forward}")
     return found
 
 

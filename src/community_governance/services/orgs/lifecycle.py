@@ -98,10 +98,7 @@ class LifecycleMixin(OrgsBase):
         except ValueError:
             raise ValidationError(f"kind {kind!r} is not one of "
                                   f"{[x.value for x in OrgKind]}", path="kind") from None
-        name = _text(name, "name")
-        problem = check_public_text(name, "name")
-        if problem is not None:
-            raise ValidationError(problem, path="name")
+        name = check_public_text(_text(name, "name"), "name") or ""
         if isinstance(members, bool) or not isinstance(members, int) or members < 0:
             raise ValidationError(f"members must be a whole number ≥ 0, got {members!r}",
                                   path="members")
