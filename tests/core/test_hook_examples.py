@@ -30,13 +30,13 @@ from community_governance.domain.access import Actor, Principal, Target
 from community_governance.domain.cases import CaseCategory, RouteLevel, RouteStep
 from community_governance.domain.funds import Account
 from community_governance.domain.guide import GuideMatter
+from community_governance.domain.idnumber import parse_id_number
 from community_governance.domain.orgs import (
     AdmissionRequirements,
     GradeScheme,
     Indicator,
     Requirement,
 )
-from community_governance.domain.idnumber import parse_id_number
 from community_governance.domain.people import Relation, Resident
 from community_governance.domain.points import Item, RedemptionLimit
 from community_governance.domain.volunteers import Activity

@@ -90,7 +90,7 @@ class TestEvaluation:
         incubator(world)
         advance(world, "E3", OrgStage.INCUBATING)
         before = counts(world.gov)
-        with pytest.raises(InvalidTransition, match="孵化中.*submit it for admission review"):
+        with pytest.raises(InvalidTransition, match=r"孵化中.*submit it for admission review"):
             world.gov.orgs.evaluate(world.officer, "E3", round="2019", evaluators=["甲"],
                                     scores=assessed_full(world))
         assert before == counts(world.gov)

@@ -102,7 +102,7 @@ class TestBadInput:
         advance(world, "B1", OrgStage.UNDER_REVIEW)
         world.gov.orgs.submit_document(world.staff, "B1", "application")
         before = counts(world.gov)
-        with pytest.raises(ValidationError, match="leader_resume.*missing.*cgov orgs document"):
+        with pytest.raises(ValidationError, match=r"leader_resume.*missing.*cgov orgs document"):
             world.gov.orgs.admit(world.officer, "B1")
         assert before == counts(world.gov)
         assert OrgStage.UNDER_REVIEW == world.gov.orgs.get(world.officer, "B1").stage
@@ -122,7 +122,7 @@ class TestBadInput:
         advance(world, "B3", OrgStage.INCUBATING)
         world.gov.orgs.milestone(world.staff, "B3", "charter")
         before = counts(world.gov)
-        with pytest.raises(ValidationError, match="milestones .*cgov orgs milestone"):
+        with pytest.raises(ValidationError, match=r"milestones .*cgov orgs milestone"):
             world.gov.orgs.submit_review(world.staff, "B3")
         assert before == counts(world.gov)
 

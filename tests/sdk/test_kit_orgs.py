@@ -9,9 +9,8 @@ from tests.orgs.test_rules import Nonsense
 def test_the_kit_names_each_nonsense_answer_for_another_county() -> None:
     """For 湖滨区 (from the plugin's scope, or named), the three broken hooks are reported,
     each by name with the bad value; the national defaults and Hubin's plugin pass."""
-    from cgov_hubin import plugin
-
     import community_governance.defaults.orgs as national
+    from cgov_hubin import plugin
 
     for problems in (check_plugin(Nonsense()), check_plugin(Nonsense(), counties=["411202"])):
         assert sorted(p.split(":")[0] for p in problems) == [

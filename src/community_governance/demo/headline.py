@@ -54,7 +54,26 @@ def headline(gov: Any, *, year: int) -> list[str]:
             f"cases 事务 {year}: {r.total:,} in the app sub-districts; median handling "
             f"{r.median_days} working days, overdue {r.overdue_share:.1%}, satisfaction "
             f"{sat if sat is None else f'{sat:.2f}'} / 5")
+    lines += _orgs_line(gov, who, year)
     return lines
+
+
+def _orgs_line(gov: Any, who: Actor, year: int) -> list[str]:
+    """Social organizations: stages, the year's grades, open findings (study: 发育不足)."""
+    st = gov.orgs.stage_report(who)
+    if not st["organizations"]:
+        return []
+    stages = ", ".join(f"{k} {v}" for k, v in st["by_stage"].items() if v)
+    grades = gov.orgs.grades_over_time(who)["years"].get(str(year), {})
+    graded = ", ".join(f"{g} {n}" for g, n in grades.get("grades", {}).items() if n) or "none"
+    f = gov.orgs.findings_report(who, on=dt.date(year, 12, 31))
+    staff = gov.orgs.staff_report(who, on=dt.date(year, 12, 31))["totals"]
+    return [
+        f"social organizations 社会组织: {st['organizations']} (study: few and weak, "
+        f"社会组织发育不足) in {sum(1 for v in st['by_stage'].values() if v)} stages: {stages}; "
+        f"{st['under_incubator']} kept under an incubator; {year} evaluation round: {graded}; "
+        f"supervision findings open {f['open']}, overdue {f['overdue']}; staff "
+        f"{staff['staff']} ({staff['from_university']} from universities)"]
 
 
 def _grid_sizes(gov: Any, county: str) -> tuple[int, float]:
