@@ -203,3 +203,38 @@ def test_the_hubin_plugin_replaces_admission_and_indicators() -> None:
         assert Grade.A4 == o.grade_scheme(hubin).grade_for(Decimal(949))
         assert Grade.A5 == o.grade_scheme(yima).grade_for(Decimal(949))
         assert (0, 2) == (o.bid_tier(hubin, None), o.bid_tier(yima, None))
+
+
+class TestRoundTrips:
+    @given(st.sampled_from(list(OrgStage)), st.none() | st.sampled_from(list(Grade)),
+           st.dates(dt.date(2015, 1, 1), dt.date(2030, 12, 31)),
+           st.integers(0, 10_000).map(lambda n: Decimal(n) / 10))
+    def test_organizations_and_evaluations_round_trip_through_json(
+            self, stage: OrgStage, grade: Grade | None, day: dt.date, score: Decimal) -> None:
+        """The library's converter structures back the organization, the evaluation with its
+        lines and the scheme it unstructured, through JSON text."""
+        import json
+
+        from community_governance.domain.orgs import (
+            Evaluation,
+            IndicatorScore,
+            OrgKind,
+            SocialOrganization,
+        )
+        from community_governance.serialization import make_converter
+
+        conv = make_converter()
+
+        def again(obj: object) -> object:
+            return conv.structure(json.loads(json.dumps(conv.unstructure(obj))), type(obj))
+
+        org = SocialOrganization("O1", "助老服务社", OrgKind.SERVICE, "411281001001", "411281001",
+                                 stage, "INC", None, False, 12, None, day, day, grade, score,
+                                 day, day, 3)
+        ev = Evaluation(1, "O1", "2019", day, day, day, ("甲",), score, grade, day, (
+            IndicatorScore("activities", "开展活动", 150, EvidenceSource.ACTIVITIES,
+                           Decimal(3), Decimal("18.8")),
+            IndicatorScore("basics", "基础条件", 100, EvidenceSource.ASSESSED, None, score / 100)))
+        assert org == again(org)
+        assert ev == again(ev)
+        assert DEFAULT_GRADE_SCHEME == again(DEFAULT_GRADE_SCHEME)
