@@ -206,13 +206,14 @@ def register(cli: click.Group) -> None:
     @click.option("--within", default=None, help="a sub-district or community code")
     @click.option("--stage", type=click.Choice(STAGES), default=None)
     @click.option("--kind", type=click.Choice(KINDS), default=None)
+    @click.option("--incubator", default=None, help="only those placed with this incubator")
     @json_option
     def list_cmd(db: str, actor: Actor, within: str | None, stage: str | None,
-                 kind: str | None, as_json: bool) -> None:
+                 kind: str | None, incubator: str | None, as_json: bool) -> None:
         """Organizations by community, with their stage and grade."""
         with open_db(db) as gov:
-            found = [org_dict(o) for o in gov.orgs.list_orgs(actor, within=within, stage=stage,
-                                                               kind=kind)]
+            found = [org_dict(o) for o in gov.orgs.list_orgs(
+                actor, within=within, stage=stage, kind=kind, incubator_id=incubator)]
         if as_json:
             echo_json(found)
             return
