@@ -154,4 +154,19 @@ def county_headline(gov: Any, county: CountyDemo, *, year: int) -> list[str]:
         f"  cases 事务: {r.total:,} in {year}, overdue "
         f"{'-' if r.overdue_share is None else f'{r.overdue_share:.1%}'}; own category "
         f"{deadline}; local days off 本地休息日: {_local_days_off(county.plugin)}",
+        _orgs_rules(gov, first),
     ]
+
+
+def _orgs_rules(gov: Any, community: str) -> str:
+    """The county's rules for social organizations, in one line."""
+    o = gov.orgs
+    adm = o.admission(community, "service")
+    scheme = o.grade_scheme(community)
+    weights = {i.code: i.weight for i in o.indicators(community, "service")}
+    tier = o.bid_tier(community, None)
+    return (f"  social organizations 社会组织: admission {len(adm.documents)} documents, "
+            f"{adm.min_members} members, {adm.min_full_time_staff} full-time staff; 5A from "
+            f"{scheme.thresholds[0][1]} of {scheme.max_score}; volunteer hours weigh "
+            f"{weights.get('volunteer_hours', 0)}; ungraded organizations "
+            f"{'may not bid' if tier == 0 else f'bid in round {tier}'}")
