@@ -40,6 +40,12 @@ class TestTheWholeWay:
             OrgEvent.STANDARDISE, OrgEvent.ACTIVATE]
         assert [s.seq for s in steps] == [1, 2, 3, 4, 5, 6]
         assert all(s.actor.startswith("staff:") for s in steps)
+        trail = world.gov.audit.log(world.officer, obj="social_org:O1")
+        assert ["orgs.propose", "orgs.incubate", "orgs.submit_review", "orgs.admit",
+                "orgs.standardise", "orgs.activate"] == [
+            e.operation for e in trail if not e.operation.startswith("orgs.milestone")
+            and e.operation in {f"orgs.{x.event.value}" for x in steps}]
+        assert world.gov.verify().ok
 
     def test_returning_to_incubation_and_trying_again(self, world: World) -> None:
         """A review that fails returns the organization to incubation with the reason; it is
