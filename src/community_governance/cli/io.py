@@ -1,4 +1,5 @@
-"""``cgov import`` and ``cgov export``: registry files in and out (CSV, xlsx, JSON)."""
+"""``cgov import`` and ``cgov export``: registry files in and out (CSV, xlsx, JSON), and the
+Popolo export (``cgov export popolo``)."""
 
 from __future__ import annotations
 
@@ -51,17 +52,21 @@ def import_(kind: str, file: Path, db: str, actor: Actor) -> None:
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="write to this file (default: standard output)")
-@click.option("--within", help="only under this unit code (sub-district, community, grid...)")
+@click.option("--within", "--community", "within",
+              help="only under this unit code (sub-district, community, grid...)")
 @click.option("--reveal", is_flag=True,
-              help="full ID and phone numbers (needs the right and --reason; access logged)")
-@click.option("--reason", help="why the numbers are revealed (kept in the access log)")
+              help="full ID and phone numbers (popolo: full names and record keys); needs "
+                   "the right and --reason; access logged")
+@click.option("--reason", help="why the data are revealed (kept in the access log)")
 @click.option("--json", "as_json", is_flag=True, help="JSON (the same as --format json)")
 def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within: str | None,
             reveal: bool, reason: str | None, as_json: bool) -> None:
-    """Export KIND (units, buildings, households, residents) as JSON or CSV.
+    """Export KIND (units, buildings, households, residents, popolo) as JSON or CSV.
 
     ID and phone numbers are masked unless --reveal is given with --reason by an actor who
-    may read them.
+    may read them. ``popolo`` writes one JSON document of organizations, posts, persons and
+    memberships in the Popolo shapes (docs/popolo.md), names masked and person ids
+    pseudonymous unless revealed.
     """
     from community_governance.io.exporters import export
 
@@ -69,6 +74,9 @@ def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within
         if fmt == "csv":
             raise click.UsageError("--json and --format csv contradict each other")
         fmt = "json"
+    if kind == "popolo":
+        _export_popolo(db, actor, fmt, out, within, reveal, reason)
+        return
     with open_db(db) as gov:
         sink = (contextlib.nullcontext(sys.stdout) if out is None
                 else out.open("w", encoding="utf-8", newline=""))
@@ -76,6 +84,23 @@ def export_(kind: str, db: str, actor: Actor, fmt: str, out: Path | None, within
             n = export(gov, kind, fh, actor=actor, fmt=fmt, within=within, reveal=reveal,
                        reason=reason)
     click.echo(f"exported {n} {kind}" + (f" to {out}" if out else ""), err=True)
+
+
+def _export_popolo(db: str, actor: Actor, fmt: str, out: Path | None, within: str | None,
+                   reveal: bool, reason: str | None) -> None:
+    """``cgov export popolo``: the Popolo document, to standard output or ``out``."""
+    from community_governance.io.popolo import write_popolo
+
+    if fmt != "json":
+        raise click.UsageError("a Popolo export is JSON only: drop --format csv")
+    with open_db(db) as gov:
+        sink = (contextlib.nullcontext(sys.stdout) if out is None
+                else out.open("w", encoding="utf-8"))
+        with sink as fh:
+            counts = write_popolo(gov, fh, actor=actor, within=within, reveal=reveal,
+                                  reason=reason)
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    click.echo(f"exported popolo: {summary}" + (f" to {out}" if out else ""), err=True)
 
 
 def register(cli: click.Group) -> None:

@@ -9,14 +9,14 @@ holds what they share.
 
 from __future__ import annotations
 
-from community_governance.services.registry.exports import ExistingKeys, _Exports
+from community_governance.services.registry.exports import ExistingKeys, PostHolder, _Exports
 from community_governance.services.registry.posts import _Posts
 from community_governance.services.registry.residents import NewResident, _Residents
 from community_governance.services.registry.summary import Summary, _Summary
 from community_governance.services.registry.units import _Units
 from community_governance.storage.repos.bulk import bulk_insert
 
-__all__ = ["ExistingKeys", "NewResident", "RegistryService", "Summary"]
+__all__ = ["ExistingKeys", "NewResident", "PostHolder", "RegistryService", "Summary"]
 
 #: The former private name of :func:`~community_governance.storage.repos.bulk.bulk_insert`,
 #: kept for code that imports it from here.

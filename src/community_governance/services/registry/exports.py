@@ -9,16 +9,19 @@ import attrs
 import sqlalchemy as sa
 
 from community_governance.domain import actions as A
-from community_governance.domain.access import Actor
+from community_governance.domain.access import Actor, Target
+from community_governance.domain.cases import mask_name
 from community_governance.domain.people import Household, Resident
+from community_governance.domain.posts import HolderKind, Post
 from community_governance.domain.units import UnitKind
 from community_governance.errors import PermissionDenied, ValidationError
+from community_governance.services.base import post_from_row
 from community_governance.services.registry.common import _RegistryBase
 from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
-__all__ = ["ExistingKeys"]
+__all__ = ["ExistingKeys", "PostHolder"]
 
 
 @attrs.frozen
@@ -36,6 +39,20 @@ class ExistingKeys:
     households: frozenset[str]
     residents: frozenset[str]
     id_numbers: frozenset[str]
+
+
+@attrs.frozen
+class PostHolder:
+    """A post (职务) with its holder's name, as :meth:`RegistryService.post_holders` exports it.
+
+    Attributes:
+        post: the post and its term.
+        name: the holder's name, masked (``张*``) unless revealed; ``None`` for a resident
+            whose personal data was erased.
+    """
+
+    post: Post
+    name: str | None
 
 
 def _within(code: str | None, unit: sa.ColumnElement[Any],
@@ -162,3 +179,61 @@ class _Exports(_RegistryBase):
                 for target in targets:
                     op.log_access(A.RESIDENT_READ_ID, target, why)
             return [self._from_row(r, reveal=reveal, vulnerable=False) for r in rows]
+
+    def post_holders(self, actor: Actor, *, within: str | None = None, reveal: bool = False,
+                     reason: str | None = None) -> list[PostHolder]:
+        """Every post (书记, 网格长, 楼院长...) with its holder's name, for an export.
+
+        Names come masked (``张*``, as :func:`~community_governance.domain.cases.mask_name`
+        masks them) unless ``reveal`` is asked with a reason. Revealing needs
+        ``resident.read`` on every resident holder (and, for a staff holder, at the post's
+        unit); each revealed holder is then written to the access log with the reason.
+
+        Args:
+            actor: who exports.
+            within: only posts held at units whose code starts with this code.
+            reveal: give full names.
+            reason: why (required with ``reveal``), kept in the access log.
+
+        Returns:
+            The posts with their holders' names, ordered by unit code and post key.
+
+        Raises:
+            ValidationError: ``reveal`` without a reason.
+            PermissionDenied: ``reveal`` of a holder the actor may not read; nothing is
+                exported or logged.
+        """
+        if reveal and (not reason or not reason.strip()):
+            raise ValidationError(
+                "a full export of post holders' names needs a reason (why), for the access "
+                "log", path="reason")
+        q = sa.select(t.posts).order_by(t.posts.c.unit_code, t.posts.c.id)
+        if within:
+            q = q.where(t.posts.c.unit_code.startswith(within, autoescape=True))
+        with self._svc._read(actor, "registry.post_holders") as op:
+            conn = op.uow.conn
+            posts = [post_from_row(r) for r in conn.execute(q)]
+            rids = sorted({p.holder_id for p in posts if p.holder_kind is HolderKind.RESIDENT})
+            sids = sorted({p.holder_id for p in posts if p.holder_kind is HolderKind.STAFF})
+            residents = {r.id: r for part in chunks(rids) for r in conn.execute(
+                self._resident_query().where(t.residents.c.id.in_(part)))}
+            staff = {r.id: r.name for part in chunks(sids) for r in conn.execute(
+                sa.select(t.staff.c.id, t.staff.c.name).where(t.staff.c.id.in_(part)))}
+            if reveal:
+                targets = [self._target(residents[p.holder_id])
+                           if p.holder_kind is HolderKind.RESIDENT and p.holder_id in residents
+                           else Target("post", p.id, unit_code=p.unit_code) for p in posts]
+                for target in targets:
+                    op.require(A.RESIDENT_READ, target)
+                why = f"export of post holders: {reason.strip()}" if reason else "export"
+                for target in dict.fromkeys(targets):
+                    op.log_access(A.RESIDENT_READ, target, why)
+            out = []
+            for p in posts:
+                if p.holder_kind is HolderKind.RESIDENT:
+                    row = residents.get(p.holder_id)
+                    name = None if row is None or row.erased else row.name
+                else:
+                    name = staff.get(p.holder_id)
+                out.append(PostHolder(p, name if reveal else mask_name(name)))
+        return out

@@ -187,6 +187,19 @@ class _Posts(_RegistryBase):
             op.touched.extend(f"partner:{p.id}" for p in items)
             return len(items)
 
+    def party_orgs(self, unit_prefix: str | None = None) -> list[PartyOrg]:
+        """Party organizations (党组织), optionally at units under a code prefix, by key.
+
+        Organizations are public facts; their members are not listed here (party membership
+        is sensitive personal data).
+        """
+        q = sa.select(t.party_orgs).order_by(t.party_orgs.c.id)
+        if unit_prefix:
+            q = q.where(t.party_orgs.c.unit_code.startswith(unit_prefix, autoescape=True))
+        with self._gov.store.unit_of_work(write=False) as uow:
+            rows = uow.conn.execute(q).all()
+        return [PartyOrg(r.id, r.kind, r.unit_code, r.name, r.parent_id) for r in rows]
+
     def partner_units(self, community: str | None = None) -> list[PartnerUnit]:
         """Partner units, optionally those of one community."""
         with self._gov.store.unit_of_work(write=False) as uow:
