@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from community_governance.services.funds import FundsService
     from community_governance.services.grids import GridsService
     from community_governance.services.guide import GuideService
+    from community_governance.services.orgs import OrgsService
     from community_governance.services.points import PointsService
     from community_governance.services.privacy import PrivacyService
     from community_governance.services.registry import RegistryService
@@ -147,6 +148,13 @@ class Governance:
         from community_governance.services.cases import CasesService
 
         return CasesService(self)
+
+    @functools.cached_property
+    def orgs(self) -> OrgsService:
+        """Social organizations (社会组织): incubation, admission, evaluation, supervision."""
+        from community_governance.services.orgs import OrgsService
+
+        return OrgsService(self)
 
     @functools.cached_property
     def guide(self) -> GuideService:

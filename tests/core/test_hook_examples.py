@@ -31,6 +31,12 @@ from community_governance.domain.cases import CaseCategory, RouteLevel, RouteSte
 from community_governance.domain.funds import Account
 from community_governance.domain.guide import GuideMatter
 from community_governance.domain.idnumber import parse_id_number
+from community_governance.domain.orgs import (
+    AdmissionRequirements,
+    GradeScheme,
+    Indicator,
+    Requirement,
+)
 from community_governance.domain.people import Relation, Resident
 from community_governance.domain.points import Item, RedemptionLimit
 from community_governance.domain.volunteers import Activity
@@ -54,6 +60,8 @@ NAMESPACE: dict[str, Any] = {
     "CaseCategory": CaseCategory, "RouteLevel": RouteLevel, "RouteStep": RouteStep,
     "GuideMatter": GuideMatter, "Account": Account, "RedemptionLimit": RedemptionLimit,
     "attrs": attrs, "click": click, "pendulum": pendulum, "logging": logging,
+    "Requirement": Requirement, "AdmissionRequirements": AdmissionRequirements,
+    "Indicator": Indicator, "GradeScheme": GradeScheme,
 }
 
 
@@ -207,6 +215,35 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                       expect_int(minimum=1), lambda v: v == 2),
         "cgov_points_award_threshold": ("first", {"community_code": HUBIN_C}, accept_any,
                                         lambda v: (v.per_entry, v.per_month) == (30, 150)),
+        **_orgs_cases(),
+    }
+
+
+def _orgs_cases() -> dict[str, tuple[str, dict[str, Any], Callable[[Any], Any], Any]]:
+    """The social-organization hooks, checked as ``gov.orgs`` checks them."""
+    from community_governance.services.orgs.common import (
+        expect_admission,
+        expect_grade_scheme,
+        expect_indicators,
+        expect_requirements,
+        expect_tier,
+    )
+
+    place = {"community_code": HUBIN_C, "kind": "service"}
+    return {
+        "cgov_orgs_incubation_milestones": ("first", place, expect_requirements,
+                                            lambda v: [r.code for r in v] == ["charter",
+                                                                              "mentor"]),
+        "cgov_orgs_admission_requirements": ("first", place, expect_admission,
+                                             lambda v: v.min_full_time_staff == 1),
+        "cgov_orgs_standardisation_checklist": ("first", place, expect_requirements,
+                                                lambda v: len(v) == 4),
+        "cgov_orgs_evaluation_indicators": ("first", place, expect_indicators(1000),
+                                            lambda v: sum(i.weight for i in v) == 1000),
+        "cgov_orgs_grade_scheme": ("first", {"community_code": HUBIN_C}, expect_grade_scheme,
+                                   lambda v: v.thresholds[0][1] == 950),
+        "cgov_orgs_bid_tier": ("first", {"community_code": HUBIN_C, "grade": None},
+                               expect_tier, lambda v: v == 0),
     }
 
 

@@ -348,6 +348,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "guide": ("guide", "The service guide (办事指南): seed, publish, list, search, WeChat JSON."),
     "import": ("io", "Import FILE (.csv or .xlsx) of KIND: units, buildings, households, "
                      "residents..."),
+    "orgs": ("orgs", "Social organizations (社会组织): incubation, admission, evaluation, "
+                     "supervision."),
     "plugins": ("plugins", "Installed plugins and the hooks they answer."),
     "points": ("points", "The points journal (积分): balance, statement, earn, redeem."),
     "privacy": ("privacy", "Residents' rights under PIPL: export, correct, erase (个人信息权利)."),

@@ -21,6 +21,7 @@ from community_governance.demo.config import CountyDemo, DemoConfig
 from community_governance.demo.culture import seed_culture
 from community_governance.demo.funds import seed_funds
 from community_governance.demo.grids import seed_grid_leaders
+from community_governance.demo.orgs import seed_orgs
 from community_governance.demo.registry import CHUNK, LoadReport, Progress, Timer, load_registry
 from community_governance.demo.volunteering import seed_volunteering
 from community_governance.domain.access import Actor
@@ -138,4 +139,7 @@ def run_steps(
             attempt(f"{label}cases", lambda p, c=county, seed=seed: seed_cases(
                 gov, year=year, seed=seed, progress=p, county=c.code,
                 subdistricts=c.case_subdistricts))
+        if "orgs" in steps:
+            attempt(f"{label}orgs", lambda p, c=county: seed_orgs(
+                gov, year=year, progress=p, county=c.code, county_name=c.name))
     return tuple(ran), tuple(failed)

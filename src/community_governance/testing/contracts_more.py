@@ -383,4 +383,7 @@ def contracts() -> dict[str, Any]:
     for part in (_calendar_contracts, _case_contracts, _core_more, _funds_contracts,
                  _grid_contracts, _points_contracts, _simulation_contracts):
         out.update(part())
+    from community_governance.testing import contracts_orgs
+
+    out.update(contracts_orgs.contracts())
     return out
