@@ -180,13 +180,13 @@ class RegistryMixin(CareBase):
         name a care category and who has no need of that category yet (one transaction).
 
         The flag ``elderly_alone`` registers 独居老人, ``extreme_difficulty`` 特困人员 and so
-        on: the first category of the community whose ``flag`` is the resident's flag.
+        on: the category whose code is the flag, else the first whose ``flag`` it is.
         """
         with self._write(actor, "care.enrol_flagged") as op:
             by_flag: dict[str, str] = {}
-            for c in self.categories(community):
-                if c.flag:
-                    by_flag.setdefault(c.flag, c.code)
+            for c in self.categories(community):  # the category named as the flag first
+                if c.flag and (c.flag not in by_flag or c.code == c.flag):
+                    by_flag[c.flag] = c.code
             q = resident_place_query().where(
                 t.buildings.c.community_code == community, t.residents.c.erased.is_(False),
                 t.residents.c.vulnerabilities != "")
