@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -175,12 +175,14 @@ class RegistryMixin(CareBase):
         return out
 
     def enrol_flagged(self, actor: Actor, community: str, *, on: dt.date,
-                      evidence: str = "") -> list[CareNeed]:
+                      evidence: str = "",
+                      categories: Collection[str] | None = None) -> list[CareNeed]:
         """Register a care need for every resident of ``community`` whose vulnerability flags
         name a care category and who has no need of that category yet (one transaction).
 
         The flag ``elderly_alone`` registers 独居老人, ``extreme_difficulty`` 特困人员 and so
         on: the category whose code is the flag, else the first whose ``flag`` it is.
+        ``categories`` limits it to those category codes.
         """
         with self._write(actor, "care.enrol_flagged") as op:
             by_flag: dict[str, str] = {}
@@ -197,7 +199,8 @@ class RegistryMixin(CareBase):
             for r in op.uow.conn.execute(q.order_by(t.residents.c.id)):
                 for flag in sorted(v for v in r.vulnerabilities.split(",") if v):
                     code = by_flag.get(flag)
-                    if code is not None and (r.id, code) not in have:
+                    if code is not None and (r.id, code) not in have and (
+                            categories is None or code in categories):
                         items.append(NewCareNeed(r.id, code, on, evidence))
                         have.add((r.id, code))
             return self._register(op, items)

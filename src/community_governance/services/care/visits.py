@@ -40,6 +40,7 @@ from community_governance.services.care.common import (
     CARE_VISIT,
     CareBase,
     expect_gift,
+    resident_place_query,
     target_of,
 )
 from community_governance.storage.repos.bulk import insert_rows
@@ -353,9 +354,31 @@ class VisitsMixin(CareBase):
             return self._record(op, items)
 
     def _record(self, op: Operation, items: Sequence[VisitEntry]) -> list[Visit]:
+        """Check and write ``items`` in ``op``: what they refer to is read in a few queries
+        (residents, needs, assignments, tasks), the rows written in batches."""
         conn = op.uow.conn
-        out: list[Visit] = []
+        rids = sorted({e.resident_id for e in items})
+        residents = {r.id: r for r in conn.execute(resident_place_query().where(
+            t.residents.c.id.in_(rids)))} if rids else {}
+        needs: dict[str, list[Any]] = {}
+        for n in conn.execute(sa.select(_n.c.resident_id, _n.c.start, _n.c.end).where(
+                _n.c.resident_id.in_(rids), _n.c.category != "")) if rids else ():
+            needs.setdefault(n.resident_id, []).append(n)
+        assigned: dict[str, list[Any]] = {}
+        for a in conn.execute(sa.select(_a.c.resident_id, _a.c.cadre_id, _a.c.start, _a.c.end)
+                              .where(_a.c.resident_id.in_(rids))) if rids else ():
+            assigned.setdefault(a.resident_id, []).append(a)
+        tids = sorted({e.task_id for e in items if e.task_id is not None})
+        tasks = {k.id: k for k in conn.execute(sa.select(_k.c.id, _k.c.resident_id, _k.c.status)
+                                               .where(_k.c.id.in_(tids)))} if tids else {}
+
+        def on(rows: list[Any], day: dt.date) -> list[Any]:
+            return [x for x in rows if x.start <= day and (x.end is None or day <= x.end)]
+
         stand_in: dict[str, bool] = {}
+        rows: list[dict[str, Any]] = []
+        closing: list[int] = []
+        checked: list[tuple[VisitEntry, str, VisitOutcome, bool, int | None]] = []
         for i, e in enumerate(items):
             path = f"$[{i}]"
             try:
@@ -376,48 +399,64 @@ class VisitsMixin(CareBase):
             else:
                 raise ValidationError("a system job names the visitor (visitor_id)",
                                       path=f"{path}.visitor_id")
-            r = self._resident(op, e.resident_id)
+            r = residents.get(e.resident_id)
+            if r is None:
+                raise NotFound("resident", e.resident_id, f"at {path}.resident_id")
             op.require(CARE_VISIT, target_of(r))
             community = r.community_code or ""
             day = pendulum.instance(e.at).in_timezone(self._gov.timezone).date()
-            assigned = self._assignment(op, e.resident_id, day)
-            if community not in stand_in and (assigned is None or assigned.cadre_id != visitor):
+            cadres = on(assigned.get(e.resident_id, []), day)
+            cadre = max(cadres, key=lambda x: x.start).cadre_id if cadres else None
+            if community not in stand_in and cadre != visitor:
                 stand_in[community] = self.stand_in_allowed(community)
             try:
                 stood_in = check_visit(
                     resident_id=e.resident_id, visitor_id=visitor, at=e.at, now=op.now,
-                    in_care=self._in_care(op, e.resident_id, day),
-                    assigned_cadre=assigned.cadre_id if assigned is not None else None,
-                    stand_in_allowed=stand_in.get(community, False),
+                    in_care=bool(on(needs.get(e.resident_id, []), day)),
+                    assigned_cadre=cadre, stand_in_allowed=stand_in.get(community, False),
                     rule=f"cgov_care_stand_in_allowed for {community}")
             except ValidationError as exc:
                 raise ValidationError(exc.reason, path=f"{path}.{exc.path}") from None
             task_id = None
             if e.task_id is not None:
-                task = conn.execute(sa.select(_k).where(_k.c.id == e.task_id)).first()
+                task = tasks.get(e.task_id)
                 if task is None or task.resident_id != e.resident_id:
                     raise NotFound("visit task", str(e.task_id), f"of resident {e.resident_id}")
                 if outcome.reached:
-                    done = conn.execute(_k.update().where(
-                        _k.c.id == e.task_id, _k.c.status == TaskStatus.OPEN.value)
-                        .values(status=TaskStatus.DONE.value)).rowcount
-                    if done != 1:
+                    if task.status != TaskStatus.OPEN.value or e.task_id in closing:
                         raise ConflictError(
                             f"visit task {e.task_id} of {e.resident_id} is recorded already "
-                            "(one record per task); read it with cgov care visits")
+                            "(one record per task); read it with cgov care rounds")
+                    closing.append(e.task_id)
                     task_id = e.task_id
-            try:
-                vid = conn.execute(_v.insert().values(
-                    task_id=task_id, resident_id=e.resident_id, community_code=community,
-                    visitor_id=visitor, at=e.at, outcome=outcome.value, needs=e.needs.strip(),
-                    stand_in=stood_in, recorded_at=op.now)).inserted_primary_key[0]  # type: ignore[index]
-            except IntegrityError:
-                raise ConflictError(f"visit task {e.task_id} is recorded already (one record "
-                                    "per task)") from None
-            op.touch("care_visit", vid)
-            out.append(Visit(int(vid), e.resident_id, visitor, e.at, outcome, e.needs.strip(),
-                             task_id, stood_in))
-        return out
+            rows.append({"task_id": task_id, "resident_id": e.resident_id,
+                         "community_code": community, "visitor_id": visitor, "at": e.at,
+                         "outcome": outcome.value, "needs": e.needs.strip(),
+                         "stand_in": stood_in, "recorded_at": op.now})
+            checked.append((e, visitor, outcome, stood_in, task_id))
+        if closing:
+            # guarded: a task another transaction closed meanwhile is not closed twice
+            done = conn.execute(_k.update().where(
+                _k.c.id.in_(closing), _k.c.status == TaskStatus.OPEN.value)
+                .values(status=TaskStatus.DONE.value)).rowcount
+            if done != len(closing):
+                raise ConflictError("a visit task given is recorded already (one record per "
+                                    "task); read the round with cgov care report rounds")
+        if not rows:
+            return []
+        try:
+            ids = list(conn.execute(_v.insert().returning(_v.c.id, sort_by_parameter_order=True),
+                                    rows).scalars())
+        except IntegrityError:
+            raise ConflictError("a visit task given is recorded already (one record per "
+                                "task)") from None
+        op.touched.extend(f"care_visit:{v}" for v in ids[:1000])
+        if len(ids) > 1000:
+            op.detail["visits"] = len(ids)
+        return [Visit(int(vid), e.resident_id, visitor, e.at, outcome, e.needs.strip(),
+                      task_id, stood_in)
+                for vid, (e, visitor, outcome, stood_in, task_id) in zip(ids, checked,
+                                                                         strict=True)]
 
     def _case(self, op: Operation, r: Any, description: str, *, at: dt.datetime | None,
               deadline: dt.date | None = None) -> str:
