@@ -10,7 +10,13 @@ import sqlalchemy as sa
 
 from community_governance.domain.access import Actor
 from community_governance.domain.posts import HolderKind, Post, PostKind, StaffMember
-from community_governance.errors import ConflictError, NotFound, PluginError, ValidationError
+from community_governance.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    PluginError,
+    ValidationError,
+)
 from community_governance.services.care import NewCareNeed
 from community_governance.storage.tables import care as tc
 from community_governance.storage.tables import core as t
@@ -75,7 +81,7 @@ class TestReadingNeeds:
                               reason="annual review")
         assert "独居登记表2018-17" == full.evidence
         assert any("annual review" in r.reason for r in _access_rows(cgov, in_care))
-        with pytest.raises(Exception, match="care.read_office"):
+        with pytest.raises(PermissionDenied, match=r"care\.read_office"):
             cgov.care.need(city.cadre[community], need.id, reveal=True, reason="curious")
 
     def test_office_only_needs_are_hidden_from_the_cadre(self, cgov: Any, city: SmallCity,

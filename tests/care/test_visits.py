@@ -15,6 +15,7 @@ from community_governance.errors import (
     ConflictError,
     InsufficientBalance,
     OutOfStock,
+    PermissionDenied,
     ValidationError,
 )
 from community_governance.markers import hookimpl
@@ -258,9 +259,9 @@ class TestReports:
 
     def test_reports_are_refused_to_other_communities(self, cgov: Any, city: SmallCity,
                                                       community: str) -> None:
-        with pytest.raises(Exception, match="report.read"):
+        with pytest.raises(PermissionDenied, match=r"report\.read"):
             cgov.care.monthly_rates(city.cadre[city.communities[2]], community, 2019, 1)
 
     def test_a_resident_is_no_reporter(self, cgov: Any, community: str, elder: str) -> None:
-        with pytest.raises(Exception, match="report.read"):
+        with pytest.raises(PermissionDenied, match=r"report\.read"):
             cgov.care.coverage(Actor.resident(elder), community)
