@@ -265,3 +265,11 @@ class TestReports:
     def test_a_resident_is_no_reporter(self, cgov: Any, community: str, elder: str) -> None:
         with pytest.raises(PermissionDenied, match=r"report\.read"):
             cgov.care.coverage(Actor.resident(elder), community)
+
+
+def test_the_simulation_visits_at_the_services_festival_rounds() -> None:
+    """The simulation's festival visits use the care service's rounds, not a copy."""
+    from community_governance.domain.care import FESTIVAL_ROUNDS
+    from community_governance.simulation.engine import VISIT_FESTIVALS
+
+    assert VISIT_FESTIVALS is FESTIVAL_ROUNDS
