@@ -273,3 +273,21 @@ def test_the_simulation_visits_at_the_services_festival_rounds() -> None:
     from community_governance.simulation.engine import VISIT_FESTIVALS
 
     assert VISIT_FESTIVALS is FESTIVAL_ROUNDS
+
+
+def test_reports_name_the_missed_only_to_who_may_see_care(
+        cgov: Any, clock: Clock, city: SmallCity, community: str, in_care: str) -> None:
+    """The sub-district reads the counts of a round, not who was missed; the community office
+    reads the keys, and that read is access-logged."""
+    from community_governance.storage.tables import core as t
+
+    at = pendulum.datetime(2019, 1, 2, 7, tz="Asia/Shanghai")
+    rnd = cgov.care.record_alert(SYSTEM, WeatherAlert("S1", community, "snow", "yellow", at))[0]
+    clock.set(2019, 1, 5, 9)
+    leader = cgov.care.round_report(city.subdistrict_staff[community[:9]], rnd.id)
+    office = cgov.care.round_report(city.secretary[community], rnd.id)
+    assert ((), 1) == (leader.missed, leader.missed_count)
+    assert ((in_care,), 1) == (office.missed, office.missed_count)
+    with cgov.store.unit_of_work(write=False) as uow:
+        reasons = list(uow.conn.execute(sa.select(t.access_log.c.reason)).scalars())
+    assert 1 == sum("missed visits" in r for r in reasons)

@@ -347,7 +347,7 @@ def register(cli: click.Group) -> None:
             return
         for r in got:
             click.echo(f"{r.round_id}\t{r.title}\ttasks {r.tasks}\ton time {r.on_time}\t"
-                       f"late {r.late}\tmissed {len(r.missed)}\topen {r.open}")
+                       f"late {r.late}\tmissed {r.missed_count}\topen {r.open}")
 
     @report.command("monthly")
     @click.argument("community")

@@ -79,7 +79,7 @@ def _care_lines(gov: Any, who: Actor, year: int) -> list[str]:
         tasks = sum(r.tasks for r in rs)
         on_time = sum(r.on_time for r in rs)
         late = sum(r.late for r in rs)
-        missed = sum(len(r.missed) for r in rs)
+        missed = sum(r.missed_count for r in rs)
         return (f"{len(rs)} rounds, {tasks:,} visits due: on time {on_time / tasks:.1%}, late "
                 f"{late}, missed {missed}" if tasks else f"{len(rs)} rounds, none due")
 

@@ -413,7 +413,7 @@ def _care_contracts() -> dict[str, HookContract]:
 def contracts() -> dict[str, Any]:
     """Hook name → :class:`~community_governance.testing.conformance.HookContract`."""
     out: dict[str, Any] = {"cgov_extend_permission": _extend_permission()}
-    for part in (_calendar_contracts, _care_contracts, _case_contracts, _core_more, _funds_contracts,
-                 _grid_contracts, _points_contracts, _simulation_contracts):
+    for part in (_calendar_contracts, _care_contracts, _case_contracts, _core_more,
+                 _funds_contracts, _grid_contracts, _points_contracts, _simulation_contracts):
         out.update(part())
     return out

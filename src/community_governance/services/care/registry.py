@@ -65,7 +65,9 @@ class Coverage:
         day: the day.
         in_care: residents with an active care need.
         covered: those with an assigned cadre whose post is active.
-        uncovered: the keys of those without one (no assignment, or the cadre's post ended).
+        uncovered: the keys of those without one (no assignment, or the cadre's post ended);
+            empty for a reader who may not see who is in care (``in_care - covered`` counts
+            them).
         load: residents per cadre (holder key → count).
     """
 
@@ -425,5 +427,11 @@ class RegistryMixin(CareBase):
                 if r.resident_id in care:
                     covered.add(r.resident_id)
                     load[r.cadre_id] += 1
+            gaps = care - covered
+            target = Target("unit", community, unit_code=community)
+            named = bool(gaps) and op.allowed(A.RESIDENT_READ_VULNERABILITY, target)
+            if named:
+                op.log_access(A.RESIDENT_READ_VULNERABILITY, target,
+                              "care coverage: residents without a cadre")
             return Coverage(community, day, len(care), len(covered),
-                            tuple(sorted(care - covered)), dict(load))
+                            tuple(sorted(gaps)) if named else (), dict(load))

@@ -46,12 +46,15 @@ class RoundCoverage:
         tasks: residents to visit.
         on_time: visited by the due time.
         late: visited after it.
-        missed: not visited and past due (resident keys).
+        missed: not visited and past due (resident keys; empty for a reader who may not see
+            who is in care: the count is in ``missed_count``).
         open: not visited and not yet due.
         no_cadre: residents who had no assigned cadre when it was planned.
         missed_by_cadre: missed visits per cadre.
         gift: the gift.
-        gift_cost: what the gifts cost (CNY), and the fund account they came from.
+        gift_cost: what the gifts cost (CNY).
+        fund_account: the care-fund account they were bought from, if any.
+        missed_count: how many were missed.
     """
 
     round_id: str
@@ -69,6 +72,7 @@ class RoundCoverage:
     gift: str
     gift_cost: str
     fund_account: str | None
+    missed_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -87,7 +91,7 @@ class MonthlyRate:
         month: ``YYYY-MM``.
         due: residents due a visit in the month.
         visited: those among them reached at least once.
-        missed: the keys of the others.
+        missed: the keys of the others (empty for a reader who may not see who is in care).
     """
 
     unit_code: str
@@ -121,6 +125,16 @@ class ReportsMixin(CareBase):
                                              unit_code=r.community_code))
             return self._coverage(op, r)
 
+    @staticmethod
+    def _may_name(op: Any, community: str, what: str) -> bool:
+        """Whether the reader may see who in ``community`` is in care (the office and the
+        assigned cadres); a report that names them is written to the access log."""
+        target = Target("unit", community, unit_code=community)
+        if not op.allowed(A.RESIDENT_READ_VULNERABILITY, target):
+            return False
+        op.log_access(A.RESIDENT_READ_VULNERABILITY, target, what)
+        return True
+
     def _coverage(self, op: Any, r: Any) -> RoundCoverage:
         now = op.now
         first_visit = (sa.select(sa.func.min(_v.c.at)).where(
@@ -146,11 +160,14 @@ class ReportsMixin(CareBase):
                 per[x.cadre_id or "(no cadre)"] += 1
             else:
                 still_open += 1
+        named = bool(missed) and self._may_name(op, r.community_code,
+                                                f"care report: missed visits of {r.id}")
         return RoundCoverage(
             r.id, r.community_code, r.kind, r.title, r.due_at, len(rows), on_time, late,
-            tuple(sorted(missed)), still_open, sum(1 for x in rows if not x.cadre_id),
+            tuple(sorted(missed)) if named else (), still_open,
+            sum(1 for x in rows if not x.cadre_id),
             dict(sorted(per.items())), r.gift, str(from_fen(int(r.gift_cost_fen))),
-            r.fund_account)
+            r.fund_account, len(missed))
 
     def rounds_report(self, actor: Actor, *, community: str | None = None,
                       year: int | None = None) -> list[RoundCoverage]:
@@ -212,11 +229,13 @@ class ReportsMixin(CareBase):
                 _v.c.at >= start, _v.c.at < end)).scalars())
             label = f"{year:04d}-{month:02d}"
             n, hit, missed = monthly_rate(due, visited)
-            out = [MonthlyRate(community, label, n, hit, tuple(missed))]
+            named = bool(missed) and self._may_name(op, community,
+                                                    f"care report: missed visits of {label}")
+            out = [MonthlyRate(community, label, n, hit, tuple(missed) if named else ())]
             for grid in sorted({g for g in due.values() if g}):
                 members = [r for r, g in due.items() if g == grid]
                 n, hit, missed = monthly_rate(members, visited)
-                out.append(MonthlyRate(grid, label, n, hit, tuple(missed)))
+                out.append(MonthlyRate(grid, label, n, hit, tuple(missed) if named else ()))
             return out
 
     def needs_report(self, actor: Actor, community: str, *,
