@@ -200,3 +200,16 @@ class TestCategoryHook:
         with pytest.raises(PluginError, match="Broken"):
             bad.care.register_needs(SYSTEM, [NewCareNeed(city.elderly[city.communities[0]],
                                                          "elderly_alone", DAY)])
+
+
+class TestCounts:
+    def test_counts_by_category_name_nobody(self, cgov: Any, city: SmallCity, community: str,
+                                            in_care: str) -> None:
+        """Counts residents in care per category for a report reader; an erased resident no
+        longer counts."""
+        other = city.residents[city.households[city.buildings[community][0]][0]][0]
+        cgov.care.register_needs(SYSTEM, [NewCareNeed(other, "elderly_alone", DAY)])
+        reader = city.subdistrict_staff[community[:9]]
+        assert {"elderly_alone": 2} == cgov.care.counts(reader, community, on=DAY)
+        cgov.privacy.erase(SYSTEM, other, reason="moved away")
+        assert {"elderly_alone": 1} == cgov.care.counts(reader, community, on=DAY)

@@ -70,9 +70,8 @@ def _care_lines(gov: Any, who: Actor, year: int) -> list[str]:
     cadres = sum(len(c.load) for c in covs)
     by_cat: dict[str, int] = {}
     for c in communities:
-        for n in gov.care.needs(who, community=c, active_on=dt.date(year, 12, 31),
-                                reason="demo headline"):
-            by_cat[n.category] = by_cat.get(n.category, 0) + 1
+        for cat, n in gov.care.counts(who, c, on=dt.date(year, 12, 31)).items():
+            by_cat[cat] = by_cat.get(cat, 0) + n
 
     def part(kind: str) -> str:
         rs = [r for r in reps if r.kind == kind]

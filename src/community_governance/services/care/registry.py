@@ -266,6 +266,20 @@ class RegistryMixin(CareBase):
                         owner_id=r.resident_id), reason)
             return out
 
+    def counts(self, actor: Actor, community: str, *,
+               on: dt.date | None = None) -> dict[str, int]:
+        """Residents in care in ``community`` on ``on`` by category: counts only, nobody
+        named (a report: ``report.read``)."""
+        with self._read(actor, "care.counts") as op:
+            op.require(A.REPORT_READ, Target("unit", community, unit_code=community))
+            rows = op.uow.conn.execute(
+                sa.select(_n.c.category, sa.func.count(sa.distinct(_n.c.resident_id)))
+                .join(t.residents, t.residents.c.id == _n.c.resident_id)
+                .where(_n.c.community_code == community, _n.c.category != "",
+                       t.residents.c.erased.is_(False), self._active(_n, on or op.today))
+                .group_by(_n.c.category).order_by(_n.c.category)).all()
+            return {str(c): int(n) for c, n in rows}
+
     def need(self, actor: Actor, need_id: str, *, reveal: bool = False,
              reason: str | None = None) -> CareNeed:
         """One care need; ``reveal`` (with a reason, for the office) opens the evidence in full.
