@@ -165,6 +165,23 @@ class TestCadres:
         cov = cgov.care.coverage(SYSTEM, community, on=dt.date(2019, 7, 1))
         assert ((), {f"DIR-{community}": 1}) == (cov.uncovered, cov.load)
 
+    def test_an_erased_resident_does_not_hold_a_post_open(
+            self, cgov: Any, city: SmallCity, community: str, in_care: str) -> None:
+        """After the resident's erasure the post may end; a hand-over ends the assignment
+        of a resident no longer in care instead of moving it."""
+        other = city.residents[city.households[city.buildings[community][0]][0]][0]
+        cgov.care.register_needs(SYSTEM, [NewCareNeed(other, "low_income", DAY)])
+        cgov.care.assign(SYSTEM, [(other, f"P-CAD-{community}")], on=DAY)
+        cgov.privacy.erase(SYSTEM, in_care, reason="moved away")
+        moved = cgov.care.hand_over(SYSTEM, f"P-CAD-{community}", f"P-DIR-{community}",
+                                    on=dt.date(2019, 3, 1))
+        assert [other] == [a.resident_id for a in moved]
+        cgov.registry.end_post(SYSTEM, f"P-CAD-{community}", on=dt.date(2019, 3, 1))
+        with cgov.store.unit_of_work(write=False) as uow:
+            open_ = uow.conn.execute(sa.select(tc.care_assignments.c.resident_id).where(
+                tc.care_assignments.c.end.is_(None))).scalars().all()
+        assert [other] == list(open_)
+
     def test_hand_over_of_a_post_with_nobody(self, cgov: Any, community: str) -> None:
         """Handing over a post that has no residents says so."""
         with pytest.raises(NotFound):

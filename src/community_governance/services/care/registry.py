@@ -382,14 +382,29 @@ class RegistryMixin(CareBase):
                   on: dt.date) -> list[CareAssignment]:
         """Hand every resident of a cadre's post over to another post from ``on`` (one
         transaction): what to do before a post ends (``registry.end_post`` refuses to end a
-        post that still has residents in care)."""
+        post that still has residents in care). Assignments of residents no longer in care
+        on ``on`` (need ended, erased) end instead."""
         with self._write(actor, "care.hand_over") as op:
-            rids = list(op.uow.conn.execute(sa.select(_a.c.resident_id).where(
+            conn = op.uow.conn
+            rids = list(conn.execute(sa.select(_a.c.resident_id).where(
                 _a.c.post_id == post_id, _a.c.end.is_(None)).order_by(_a.c.resident_id))
                 .scalars())
             if not rids:
                 raise NotFound("open care assignment of post", post_id)
-            return self._assign(op, [(r, to_post_id) for r in rids], on)
+            caring = set(conn.execute(sa.select(_n.c.resident_id).join(
+                t.residents, t.residents.c.id == _n.c.resident_id).where(
+                _n.c.resident_id.in_(rids), _n.c.category != "",
+                t.residents.c.erased.is_(False), self._active(_n, on))).scalars())
+            gone = [r for r in rids if r not in caring]
+            if gone:
+                conn.execute(_a.update().where(_a.c.post_id == post_id, _a.c.end.is_(None),
+                                               _a.c.resident_id.in_(gone))
+                             .values(end=on - dt.timedelta(1)))
+                conn.execute(_a.update().where(_a.c.post_id == post_id,
+                                               _a.c.resident_id.in_(gone),
+                                               _a.c.end < _a.c.start).values(end=_a.c.start))
+                op.detail["ended"] = len(gone)
+            return self._assign(op, [(r, to_post_id) for r in rids if r in caring], on)
 
     def cadre_of(self, actor: Actor, resident_id: str, *,
                  on: dt.date | None = None) -> CareAssignment:

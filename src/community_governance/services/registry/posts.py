@@ -120,9 +120,11 @@ class _Posts(_RegistryBase):
                 raise ValidationError(f"post {post_id} starts on {post.start}; it cannot end "
                                       f"before that ({on})", path="on")
             left = op.uow.conn.execute(sa.select(sa.func.count()).select_from(
-                care_assignments).where(care_assignments.c.post_id == post_id,
-                                        sa.or_(care_assignments.c.end.is_(None),
-                                               care_assignments.c.end > on))).scalar_one()
+                care_assignments.join(t.residents,
+                                      t.residents.c.id == care_assignments.c.resident_id))
+                .where(care_assignments.c.post_id == post_id, t.residents.c.erased.is_(False),
+                       sa.or_(care_assignments.c.end.is_(None),
+                              care_assignments.c.end > on))).scalar_one()
             if left:
                 raise ConflictError(
                     f"post {post_id} is the assigned cadre (分包干部) of {left} residents in care "
