@@ -204,7 +204,7 @@ def upgrade() -> None:
         sa.Column("at", community_governance.storage.tables._base.UTCDateTime(), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("needs", sa.Text(), server_default="", nullable=False),
-        sa.Column("stand_in", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("stand_in", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("case_id", sa.String(length=40), nullable=True),
         sa.Column("give_out_id", sa.Integer(), nullable=True),
         sa.Column(
