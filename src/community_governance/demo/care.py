@@ -139,15 +139,14 @@ def seed_care(
                                        unit_price="10")
         except InsufficientBalance:
             r = gov.care.plan_festival(who, c, "spring_festival", year)
-        if r.tasks:
-            ds = [d for d in gov.funds.disbursements(who, c) if r.id in d.purpose]
+        if r.disbursement_id is not None:
+            ds = [gov.funds.disbursement(who, r.disbursement_id)]
             for d in ds:
                 for role in d.missing_roles:
                     gov.funds.approve_many(Actor.system(f"care-demo-{role.value}"), [d.id],
                                            as_role=role)
-            if ds:
-                gov.funds.pay_many(who, [Payment(d.id, voucher=f"GH-{year}-{c[-3:]}",
-                                                 on=dt.date(year, 1, 25)) for d in ds])
+            gov.funds.pay_many(who, [Payment(d.id, voucher=f"GH-{year}-{c[-3:]}",
+                                             on=dt.date(year, 1, 25)) for d in ds])
         visits += len(_visit(gov, rng, r.id, 96))
         rounds += 1
         if progress is not None:

@@ -255,6 +255,8 @@ class VisitRound:
         alert_id: the weather alert of a weather round.
         gift: the gift taken along (粽子, 月饼 ...), or ``""``.
         tasks: the number of visit tasks.
+        lot_id: the charity-supermarket lot the gifts were given from, if any.
+        disbursement_id: the care-fund disbursement request that buys them, if any.
     """
 
     id: str
@@ -266,6 +268,8 @@ class VisitRound:
     alert_id: str | None = None
     gift: str = ""
     tasks: int = 0
+    lot_id: str | None = None
+    disbursement_id: int | None = None
 
 
 @attrs.frozen

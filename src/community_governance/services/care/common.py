@@ -68,6 +68,12 @@ class CareBase(Service):
 
     _hooks: Hooks
 
+    def __init__(self, gov: Any) -> None:
+        super().__init__(gov)
+        #: the cases and funds services a care operation writes through (in its transaction)
+        self._cases_svc: Any = None
+        self._funds_svc: Any = None
+
     # ------------------------------------------------------------------ rules (hooks)
 
     def categories(self, community: str) -> list[CareCategory]:

@@ -109,7 +109,7 @@ class HelpRequest:
 
 def _round(r: Any, tasks: int) -> VisitRound:
     return VisitRound(r.id, r.community_code, RoundKind(r.kind), r.title, r.due_at, r.festival,
-                      r.alert_id, r.gift, tasks)
+                      r.alert_id, r.gift, tasks, r.lot_id, r.disbursement_id)
 
 
 class VisitsMixin(CareBase):
@@ -242,7 +242,9 @@ class VisitsMixin(CareBase):
         total = price * n
         if n == 0:
             return {"fund_account": account}
-        funds = FundsService(self._gov)
+        if self._funds_svc is None:  # kept: it caches the charts of accounts it loads
+            self._funds_svc = FundsService(self._gov)
+        funds = self._funds_svc
         d = funds._request(op, community, account, total, "节日慰问品采购",
                            f"{round_id}: {n} × {format_cny(price)}", min(day, op.today),
                            f"care:{round_id}", f"care:{round_id}:{to_fen(total)}")
@@ -465,8 +467,9 @@ class VisitsMixin(CareBase):
         if r.building_code is None:
             raise ValidationError(f"resident {r.id} lives in no building: a care case is "
                                   "reported at the resident's building", path="resident_id")
-        cases = CasesService(self._gov)
-        row = cases._report(
+        if self._cases_svc is None:  # kept: it caches the working-day calendars it loads
+            self._cases_svc = CasesService(self._gov)
+        row = self._cases_svc._report(
             op, category="care", building_code=r.building_code, description=description,
             channel="phone", household_id=r.household_id, reporter_id=None,
             reporter_name=None, reporter_phone=None, lat=None, long=None, media_url=None,
