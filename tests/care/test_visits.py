@@ -256,6 +256,11 @@ class TestReports:
                                    rates[0].missed)
         assert 0.5 == rates[0].rate
         assert {g.unit_code for g in rates[1:]} <= set(city.grids[c])
+        # tier 1 is due twice a month: the one visit leaves the elder short
+        assert ((a,), 1) == (rates[0].short, rates[0].short_count)
+        clock.set(2019, 2, 20, 10)
+        cgov.care.record_visit(city.cadre[c], a, at=cgov.now())
+        assert () == cgov.care.monthly_rates(SYSTEM, c, 2019, 2)[0].short
 
     def test_reports_are_refused_to_other_communities(self, cgov: Any, city: SmallCity,
                                                       community: str) -> None:

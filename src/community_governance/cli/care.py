@@ -366,7 +366,7 @@ def register(cli: click.Group) -> None:
             return
         for r in got:
             click.echo(f"{r.unit_code}\t{r.visited}/{r.due}\t{r.rate:.1%}\tmissed: "
-                       f"{' '.join(r.missed) or '-'}")
+                       f"{' '.join(r.missed) or '-'}\tshort {r.short_count}")
 
     @report.command("needs")
     @click.argument("community")

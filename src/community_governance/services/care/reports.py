@@ -92,6 +92,9 @@ class MonthlyRate:
         due: residents due a visit in the month.
         visited: those among them reached at least once.
         missed: the keys of the others (empty for a reader who may not see who is in care).
+        short: visited, but fewer times than their tier asks (``cgov_care_visits_per_month``;
+            tier 1 twice a month by default): keys, hidden as ``missed`` is.
+        short_count: how many were visited too seldom.
     """
 
     unit_code: str
@@ -99,6 +102,8 @@ class MonthlyRate:
     due: int
     visited: int
     missed: tuple[str, ...]
+    short: tuple[str, ...] = ()
+    short_count: int = 0
 
     @property
     def rate(self) -> float:
@@ -109,7 +114,8 @@ class MonthlyRate:
         """JSON-ready."""
         return {"unit_code": self.unit_code, "month": self.month, "due": self.due,
                 "visited": self.visited, "rate": round(self.rate, 4),
-                "missed": list(self.missed)}
+                "missed": list(self.missed), "short": list(self.short),
+                "short_count": self.short_count}
 
 
 class ReportsMixin(CareBase):
@@ -202,7 +208,8 @@ class ReportsMixin(CareBase):
 
         Due: residents of the community in care for the whole month in a category whose tier
         is due at least one visit a month (``cgov_care_visits_per_month``). Visited: those
-        with at least one visit that reached them in the month.
+        with at least one visit that reached them in the month. Short: those visited fewer
+        times than the most their categories' tiers ask.
         """
         first = dt.date(year, month, 1)
         last = dt.date(year, month, calendar.monthrange(year, month)[1])
@@ -213,29 +220,41 @@ class ReportsMixin(CareBase):
         with self._read(actor, "care.monthly_rates") as op:
             op.require(A.REPORT_READ, Target("unit", community, unit_code=community))
             tiers = {c.code: c.tier for c in self.categories(community)}
-            due_codes = [c for c, tier in tiers.items()
-                         if self.visits_per_month(tier, community) >= 1]
+            per_tier = {tier: self.visits_per_month(tier, community)
+                        for tier in set(tiers.values())}
+            wanted = {c: per_tier[tier] for c, tier in tiers.items() if per_tier[tier] >= 1}
+            due_codes = sorted(wanted)
             conn = op.uow.conn
-            due = {r.resident_id: r.grid_code for r in conn.execute(
-                sa.select(_n.c.resident_id, t.buildings.c.grid_code)
+            rows = conn.execute(
+                sa.select(_n.c.resident_id, _n.c.category, t.buildings.c.grid_code)
                 .join(t.residents, t.residents.c.id == _n.c.resident_id)
                 .outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
                 .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code)
                 .where(_n.c.community_code == community, _n.c.category.in_(due_codes),
                        t.residents.c.erased.is_(False), _n.c.start <= first,
-                       sa.or_(_n.c.end.is_(None), _n.c.end >= last)))}
-            visited = set(conn.execute(sa.select(_v.c.resident_id).where(
+                       sa.or_(_n.c.end.is_(None), _n.c.end >= last))).all()
+            due = {r.resident_id: r.grid_code for r in rows}
+            need: Counter[str] = Counter()
+            for r in rows:
+                need[r.resident_id] = max(need[r.resident_id], wanted[r.category])
+            times = Counter(conn.execute(sa.select(_v.c.resident_id).where(
                 _v.c.community_code == community, _v.c.outcome.in_(_REACHED),
                 _v.c.at >= start, _v.c.at < end)).scalars())
             label = f"{year:04d}-{month:02d}"
-            n, hit, missed = monthly_rate(due, visited)
-            named = bool(missed) and self._may_name(op, community,
-                                                    f"care report: missed visits of {label}")
-            out = [MonthlyRate(community, label, n, hit, tuple(missed) if named else ())]
+            short = {r for r in due if 0 < times[r] < need[r]}
+            _, _, missed = monthly_rate(due, times)
+            named = bool(missed or short) and self._may_name(
+                op, community, f"care report: missed visits of {label}")
+
+            def rate(unit: str, members: list[str]) -> MonthlyRate:
+                n, hit, missed = monthly_rate(members, times)
+                few = sorted(short & set(members))
+                return MonthlyRate(unit, label, n, hit, tuple(missed) if named else (),
+                                   tuple(few) if named else (), len(few))
+
+            out = [rate(community, list(due))]
             for grid in sorted({g for g in due.values() if g}):
-                members = [r for r, g in due.items() if g == grid]
-                n, hit, missed = monthly_rate(members, visited)
-                out.append(MonthlyRate(grid, label, n, hit, tuple(missed) if named else ()))
+                out.append(rate(grid, [r for r, g in due.items() if g == grid]))
             return out
 
     def needs_report(self, actor: Actor, community: str, *,
