@@ -189,7 +189,10 @@ class TestVisits:
         cadre = city.cadre[community]
         cgov.care.record_visit(cadre, in_care, at=cgov.now(), outcome="no_answer",
                                task_id=task)
+        assert [("open", 1, "call again")] == [
+            (x["status"], x["no_answer"], x["next"]) for x in cgov.care.tasks(cadre, rnd.id)]
         cgov.care.record_visit(cadre, in_care, at=cgov.now(), task_id=task)
+        assert ["done"] == [x["status"] for x in cgov.care.tasks(cadre, rnd.id)]
         with pytest.raises(ConflictError, match="one record per task"):
             cgov.care.record_visit(cadre, in_care, at=cgov.now(), task_id=task)
         rep = cgov.care.round_report(SYSTEM, rnd.id)
@@ -296,3 +299,12 @@ def test_reports_name_the_missed_only_to_who_may_see_care(
     with cgov.store.unit_of_work(write=False) as uow:
         reasons = list(uow.conn.execute(sa.select(t.access_log.c.reason)).scalars())
     assert 1 == sum("missed visits" in r for r in reasons)
+
+
+def test_the_ladder_climbs_and_stops_at_the_home_visit() -> None:
+    """No answer: call again, then the neighbour or building leader, then the community."""
+    from community_governance.domain.care import LADDER, ladder_step
+
+    assert [ladder_step(n) for n in range(6)] == [*LADDER, LADDER[-1], LADDER[-1]]
+    with pytest.raises(ValidationError):
+        ladder_step(-1)

@@ -264,6 +264,22 @@ def register(cli: click.Group) -> None:
         else:
             click.echo(f"{len(got)} weather rounds planned")
 
+    @care.command("tasks")
+    @click.argument("round_id")
+    @db_option
+    @actor_option
+    @json_option
+    def tasks(round_id: str, db: str, actor: Actor, as_json: bool) -> None:
+        """The visit tasks of ROUND_ID: who, by whom, due, done or the ladder's next step."""
+        with open_db(db) as gov:
+            got = gov.care.tasks(actor, round_id)
+        if as_json:
+            echo_json(got)
+            return
+        for x in got:
+            click.echo(f"{x['task_id']}\t{x['resident_id']}\t{x['cadre_id'] or '-'}\t"
+                       f"{x['due_at']}\t{x['status']}\t{x['next']}")
+
     @care.command("visit")
     @click.argument("resident")
     @click.option("--at", "at", help="when, county time (default: now)")

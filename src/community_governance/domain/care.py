@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_GIFTS",
     "DEFAULT_TIER_VISITS",
     "FESTIVAL_ROUNDS",
+    "LADDER",
     "AlertKind",
     "CareAssignment",
     "CareCategory",
@@ -40,6 +41,7 @@ __all__ = [
     "VisitTask",
     "WeatherAlert",
     "check_visit",
+    "ladder_step",
     "mask_evidence",
     "monthly_rate",
 ]
@@ -320,6 +322,23 @@ class Visit:
     stand_in: bool = False
     case_id: str | None = None
     give_out_id: int | None = None
+
+
+#: What to do next when visits find no answer (无人应答), by the number of unanswered tries.
+LADDER: tuple[str, ...] = (
+    "visit",  # 上门探访
+    "call again",  # 再次电话联系
+    "ask the neighbour or the building leader",  # 联系邻居或楼院长
+    "home visit with the community office",  # 社区干部一同上门
+)
+
+
+def ladder_step(no_answers: int) -> str:
+    """The next step of the escalation ladder after ``no_answers`` unanswered tries."""
+    if no_answers < 0:
+        raise ValidationError(f"unanswered tries are counted from 0, got {no_answers}",
+                              path="no_answers")
+    return LADDER[min(no_answers, len(LADDER) - 1)]
 
 
 def check_visit(*, resident_id: str, visitor_id: str, at: dt.datetime, now: dt.datetime,

@@ -23,6 +23,7 @@ from community_governance.domain.care import (
     VisitRound,
     WeatherAlert,
     check_visit,
+    ladder_step,
 )
 from community_governance.domain.funds import format_cny, positive_money, to_fen
 from community_governance.domain.points import month_of
@@ -331,6 +332,26 @@ class VisitsMixin(CareBase):
             rows = [r for r in op.uow.conn.execute(q) if year is None or pendulum.instance(
                 r.due_at).in_timezone(self._gov.timezone).year == year]
             return [_round(r, int(r.n)) for r in rows]
+
+    def tasks(self, actor: Actor, round_id: str) -> list[dict[str, Any]]:
+        """The tasks of a round for those who visit: key, resident, cadre, due, status, the
+        unanswered tries so far and the next step of the ladder (``domain.care.LADDER``)."""
+        with self._read(actor, "care.tasks") as op:
+            r = op.uow.conn.execute(sa.select(_r).where(_r.c.id == round_id)).first()
+            if r is None:
+                raise NotFound("visit round", round_id)
+            op.require(CARE_VISIT, Target("unit", r.community_code, unit_code=r.community_code))
+            tries = (sa.select(sa.func.count()).where(
+                _v.c.resident_id == _k.c.resident_id,
+                _v.c.outcome == VisitOutcome.NO_ANSWER.value, _v.c.at >= r.planned_at)
+                .scalar_subquery())
+            rows = op.uow.conn.execute(sa.select(_k, tries.label("tries")).where(
+                _k.c.round_id == round_id).order_by(_k.c.id)).all()
+            return [{"task_id": x.id, "resident_id": x.resident_id, "cadre_id": x.cadre_id,
+                     "due_at": x.due_at.isoformat(), "status": x.status,
+                     "no_answer": int(x.tries),
+                     "next": "-" if x.status == TaskStatus.DONE.value
+                     else ladder_step(int(x.tries))} for x in rows]
 
     # ------------------------------------------------------------------ visits
 
