@@ -75,6 +75,26 @@ class TestFestivalRounds:
         assert (0, 0, 0) == _counts(cgov)
         assert [1] == [x.quantity for x in cgov.charity.in_store(SYSTEM)]
 
+    def test_a_lot_for_residents_the_county_finds_ineligible_is_refused(
+            self, gov_with_plugins: Any, county: str) -> None:
+        """A county whose charity rule refuses food to the round's residents: the round is
+        refused, naming the rule and the care fund as the fix; the lot keeps its stock."""
+
+        class NoFood:
+            @hookimpl
+            def cgov_charity_eligible(self, category: str) -> bool | None:
+                return False if category == "food" else None
+
+        g = gov_with_plugins(NoFood(), clock=Clock())
+        city = build_small_city(g, county)
+        c = city.communities[0]
+        g.care.register_needs(SYSTEM, [NewCareNeed(city.elderly[c], "elderly_alone", DAY)])
+        lot = _lot(g, c, 3)
+        with pytest.raises(ValidationError, match="cgov_charity_eligible"):
+            g.care.plan_festival(SYSTEM, c, "dragon_boat", 2019, lot_id=lot)
+        assert ([3], (0, 0, 0)) == ([x.quantity for x in g.charity.in_store(SYSTEM)],
+                                    _counts(g))
+
     def test_gifts_from_the_care_fund_are_a_request_with_approvals(
             self, cgov: Any, community: str, in_care: str) -> None:
         """Buying from the care fund writes a disbursement request of account 5102."""

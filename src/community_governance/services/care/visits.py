@@ -34,7 +34,7 @@ from community_governance.errors import (
     OutOfStock,
     ValidationError,
 )
-from community_governance.plugins import expect_each, expect_type
+from community_governance.plugins import expect_bool, expect_each, expect_type
 from community_governance.services.base import Operation
 from community_governance.services.care.common import (
     CARE_MANAGE,
@@ -211,6 +211,16 @@ class VisitsMixin(CareBase):
                                                     unit_price, len(targets), day))
             return self._write_round(op, values, targets, due)
 
+    def _ineligible(self, op: Operation, lot: Any, resident_ids: Sequence[str]) -> list[str]:
+        """The residents ``cgov_charity_eligible`` refuses the goods of ``lot``."""
+        rows = op.uow.conn.execute(resident_place_query().where(
+            t.residents.c.id.in_(sorted(set(resident_ids))))).all()
+        return sorted(r.id for r in rows if not self._hooks.first(
+            "cgov_charity_eligible", expect_bool, place=r.community_code or lot.community_code,
+            resident_id=r.id, community_code=r.community_code,
+            vulnerabilities=frozenset(v for v in r.vulnerabilities.split(",") if v),
+            registered=r.community_code is not None and not r.erased, category=lot.category))
+
     def _gifts_from_lot(self, op: Operation, round_id: str, lot_id: str, community: str,
                         targets: Sequence[Any]) -> dict[str, Any]:
         conn = op.uow.conn
@@ -221,6 +231,12 @@ class VisitsMixin(CareBase):
             raise ValidationError(f"lot {lot_id} is in the charity supermarket of "
                                   f"{lot.community_code}, not of {community}", path="lot_id")
         n = len(targets)
+        refused = self._ineligible(op, lot, [x.resident_id for x in targets])
+        if refused:
+            raise ValidationError(
+                f"{len(refused)} residents of the round may not receive the charity "
+                f"supermarket's goods (cgov_charity_eligible), e.g. {refused[:3]}; buy their "
+                "gifts from the care fund instead (fund_account, unit_price)", path="lot_id")
         if n and conn.execute(_lt.update().where(_lt.c.id == lot_id, _lt.c.quantity >= n)
                               .values(quantity=_lt.c.quantity - n)).rowcount != 1:
             raise OutOfStock(
@@ -536,6 +552,11 @@ class VisitsMixin(CareBase):
                 lot = conn.execute(sa.select(_lt).where(_lt.c.id == lot_id)).first()
                 if lot is None:
                     raise NotFound("charity lot", lot_id)
+                if self._ineligible(op, lot, [v.resident_id]):
+                    raise ValidationError(
+                        f"resident {v.resident_id} may not receive the charity supermarket's "
+                        "goods (cgov_charity_eligible); open a case for the need instead",
+                        path="lot_id")
                 if conn.execute(_lt.update().where(_lt.c.id == lot_id,
                                                    _lt.c.quantity >= quantity).values(
                         quantity=_lt.c.quantity - quantity)).rowcount != 1:
