@@ -130,6 +130,29 @@ class TestWeather:
         red = cgov.care.record_alert(SYSTEM, WeatherAlert("S2", community, "snow", "red", at))
         assert [at.add(hours=12)] == [r.due_at for r in red]
 
+    def test_a_cadre_beyond_capacity_is_named(self, gov_with_plugins: Any,
+                                               county: str) -> None:
+        """A county capacity of one visit per snow round: the cadre with two elders is named,
+        and the round is planned all the same."""
+
+        class Small:
+            @hookimpl
+            def cgov_care_cadre_capacity(self, reason: str,
+                                         community_code: str) -> int | None:
+                return 1 if reason == "snow" else None
+
+        g = gov_with_plugins(Small(), clock=Clock())
+        city = build_small_city(g, county)
+        c = city.communities[0]
+        two = [city.elderly[c], city.residents[city.households[city.buildings[c][0]][0]][0]]
+        g.care.register_needs(SYSTEM, [NewCareNeed(r, "elderly_alone", DAY) for r in two])
+        g.care.assign(SYSTEM, [(r, f"P-CAD-{c}") for r in two], on=DAY)
+        at = pendulum.datetime(2019, 1, 2, 7, tz="Asia/Shanghai")
+        got = g.care.record_alert(SYSTEM, WeatherAlert("S1", c, "snow", "yellow", at))
+        assert [(2, (f"CAD-{c}",))] == [(r.tasks, r.over_capacity) for r in got]
+        rain = g.care.record_alert(SYSTEM, WeatherAlert("R1", c, "rain", "yellow", at))
+        assert [()] == [r.over_capacity for r in rain]
+
     def test_the_same_alert_twice_is_refused(self, cgov: Any, community: str,
                                             in_care: str) -> None:
         at = pendulum.datetime(2019, 1, 2, 7, tz="Asia/Shanghai")

@@ -225,6 +225,8 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                      lambda v: [a.id for a in v[0][1]] == ["SNOW-2019-12-28"]),
         "cgov_care_stand_in_allowed": ("first", {"community_code": YIMA_C}, expect_bool,
                                        lambda v: v is True),
+        "cgov_care_cadre_capacity": ("first", {"reason": "snow", "community_code": YIMA_C},
+                                     expect_int(minimum=1, maximum=500), lambda v: v == 10),
         "cgov_care_festival_gift": ("first", {"festival": "spring_festival",
                                               "community_code": YIMA_C}, expect_gift,
                                     lambda v: v == "米面油"),

@@ -221,6 +221,9 @@ def register(cli: click.Group) -> None:
         else:
             click.echo(f"planned {got.id}: {got.tasks} visits with {got.gift}, due "
                        f"{got.due_at:%Y-%m-%d %H:%M} UTC")
+            if got.over_capacity:
+                click.echo(f"warning: more visits than they can make: "
+                           f"{', '.join(got.over_capacity)}", err=True)
 
     @care.command("alert")
     @click.argument("place")
@@ -246,7 +249,9 @@ def register(cli: click.Group) -> None:
             echo_json(got)
             return
         for r in got:
-            click.echo(f"{r.id}\t{r.tasks} visits due {r.due_at:%Y-%m-%d %H:%M} UTC")
+            click.echo(f"{r.id}\t{r.tasks} visits due {r.due_at:%Y-%m-%d %H:%M} UTC"
+                       + (f"\tover capacity: {', '.join(r.over_capacity)}"
+                          if r.over_capacity else ""))
 
     @care.command("fetch-alerts")
     @click.argument("county")

@@ -47,3 +47,9 @@ def cgov_care_stand_in_allowed(community_code: str) -> bool:
 def cgov_care_festival_gift(festival: str, community_code: str) -> str:
     """粽子, 月饼, 节日慰问品."""
     return DEFAULT_GIFTS.get(festival, "节日慰问品")
+
+
+@hookimpl(trylast=True)
+def cgov_care_cadre_capacity(reason: str, community_code: str) -> int:
+    """60 visits a festival round, 20 a weather round."""
+    return 60 if reason == "festival" else 20

@@ -259,6 +259,8 @@ class VisitRound:
         tasks: the number of visit tasks.
         lot_id: the charity-supermarket lot the gifts were given from, if any.
         disbursement_id: the care-fund disbursement request that buys them, if any.
+        over_capacity: the cadres given more tasks than they can make
+            (``cgov_care_cadre_capacity``), when the round was planned.
     """
 
     id: str
@@ -272,6 +274,7 @@ class VisitRound:
     tasks: int = 0
     lot_id: str | None = None
     disbursement_id: int | None = None
+    over_capacity: tuple[str, ...] = ()
 
 
 @attrs.frozen

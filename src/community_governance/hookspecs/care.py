@@ -178,3 +178,31 @@ def cgov_care_festival_gift(festival: str, community_code: str) -> str | None:
         def cgov_care_festival_gift(festival, community_code):
             return "米面油" if festival == "spring_festival" else None
     """
+
+
+@hookspec(firstresult=True)
+def cgov_care_cadre_capacity(reason: str, community_code: str) -> int | None:
+    """Give how many visits one cadre can make within a round (探访能力), checked when a
+    round is planned.
+
+    Called by ``gov.care.plan_festival`` (``reason`` ``festival``) and
+    ``gov.care.record_alert`` (``reason`` the alert's kind) for each community planned; the
+    cadres given more tasks than this are named in the round's ``over_capacity`` (the round is
+    planned all the same: the office reassigns or sends help). The national default: 60 visits
+    for a festival round (over the days before the festival), 20 for a weather round.
+
+    Args:
+        reason: ``festival``, or the alert's kind (``rain``, ``snow``, ``cold``, ``heat``).
+        community_code: the community whose round is planned.
+
+    Returns:
+        Visits, 1 to 500, or ``None``.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_care_cadre_capacity(reason, community_code):
+            return 10 if reason == "snow" else None   # snowed-in lanes take time here
+    """

@@ -109,6 +109,11 @@ class CareBase(Service):
                                  place=community, reason=reason, level=level,
                                  community_code=community)
 
+    def cadre_capacity(self, reason: str, community: str) -> int:
+        """Visits one cadre can make within a round (``cgov_care_cadre_capacity``)."""
+        return self._hooks.first("cgov_care_cadre_capacity", expect_int(minimum=1, maximum=500),
+                                 place=community, reason=reason, community_code=community)
+
     def stand_in_allowed(self, community: str) -> bool:
         """Whether a stand-in may record a visit (``cgov_care_stand_in_allowed``)."""
         return self._hooks.first("cgov_care_stand_in_allowed", expect_bool, place=community,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -143,8 +144,10 @@ class VisitsMixin(CareBase):
         return list(seen.values())
 
     def _write_round(self, op: Operation, values: dict[str, Any], targets: Sequence[Any],
-                     due: dt.datetime) -> VisitRound:
+                     due: dt.datetime, capacity: int | None = None) -> VisitRound:
         conn = op.uow.conn
+        load = Counter(x.cadre_id for x in targets if x.cadre_id)
+        over = tuple(sorted(c for c, n in load.items() if capacity is not None and n > capacity))
         try:
             conn.execute(_r.insert().values(planned_at=op.now, **values))
         except IntegrityError:
@@ -156,8 +159,10 @@ class VisitsMixin(CareBase):
                                for x in targets])
         op.touch("care_round", values["id"])
         op.detail["tasks"] = len(targets)
-        return _round(conn.execute(sa.select(_r).where(_r.c.id == values["id"])).one(),
-                      len(targets))
+        if over:
+            op.detail["over_capacity"] = list(over)
+        return attrs.evolve(_round(conn.execute(sa.select(_r).where(
+            _r.c.id == values["id"])).one(), len(targets)), over_capacity=over)
 
     def plan_festival(self, actor: Actor, community: str, festival: Festival | str, year: int,
                       *, lot_id: str | None = None, fund_account: str | None = None,
@@ -195,6 +200,7 @@ class VisitsMixin(CareBase):
                                 tz=self._gov.timezone).in_timezone("UTC")
         gift = self._hooks.first("cgov_care_festival_gift", expect_gift, place=community,
                                  festival=fest.value, community_code=community)
+        capacity = self.cadre_capacity("festival", community)
         with self._write(actor, "care.plan_festival") as op:
             op.require(CARE_MANAGE, Target("unit", community, unit_code=community))
             self._community(op, community)
@@ -209,7 +215,7 @@ class VisitsMixin(CareBase):
             if fund_account is not None:
                 values.update(self._gifts_from_fund(op, rid, community, fund_account,
                                                     unit_price, len(targets), day))
-            return self._write_round(op, values, targets, due)
+            return self._write_round(op, values, targets, due, capacity)
 
     def _ineligible(self, op: Operation, lot: Any, resident_ids: Sequence[str]) -> list[str]:
         """The residents ``cgov_charity_eligible`` refuses the goods of ``lot``."""
@@ -288,6 +294,7 @@ class VisitsMixin(CareBase):
         with self._read(actor, "care.record_alert") as op:
             communities = self._communities_under(op, alert.place)
         hours = {c: self.due_hours(alert.kind.value, alert.level, c) for c in communities}
+        capacity = {c: self.cadre_capacity(alert.kind.value, c) for c in communities}
         with self._write(actor, "care.record_alert") as op:
             op.require(CARE_MANAGE, Target("unit", alert.place, unit_code=alert.place))
             conn = op.uow.conn
@@ -307,7 +314,7 @@ class VisitsMixin(CareBase):
                     "id": f"W-{c}-{alert.id}"[:60], "community_code": c,
                     "kind": RoundKind.WEATHER.value, "alert_id": alert.id,
                     "title": f"{local:%Y-%m-%d} {alert.kind.value} {alert.level} 预警探访",
-                    "due_at": due}, targets, due))
+                    "due_at": due}, targets, due, capacity[c]))
             op.touch("care_alert", alert.id)
             return out
 
