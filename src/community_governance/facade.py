@@ -20,6 +20,7 @@ from community_governance.storage.base import Store
 if TYPE_CHECKING:
     from community_governance.services.appointments import AppointmentsService
     from community_governance.services.audit import AuditService
+    from community_governance.services.care import CareService
     from community_governance.services.cases import CasesService
     from community_governance.services.charity import CharityService
     from community_governance.services.culture import CultureService
@@ -155,6 +156,13 @@ class Governance:
         from community_governance.services.orgs import OrgsService
 
         return OrgsService(self)
+
+    @functools.cached_property
+    def care(self) -> CareService:
+        """Care for vulnerable residents (关爱困难群众): needs, cadres, visits, reports."""
+        from community_governance.services.care import CareService
+
+        return CareService(self)
 
     @functools.cached_property
     def guide(self) -> GuideService:

@@ -334,6 +334,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit", "The audit trail (操作日志) and the sensitive-data access log (访问日志)."),
     "calendar": ("calendar", "The official working-day calendar (工作日历) and lunar festivals "
                              "(农历节日)."),
+    "care": ("care", "Care for vulnerable residents (关爱困难群众): needs, cadres, rounds, "
+                     "visits."),
     "cases": ("cases", "Cases (事务): report, assign, resolve, list, export as Open311."),
     "centres": ("appointments", "Service centres (便民服务, 综治, 文体, 卫生, 日间照料...) and "
                                 "appointments."),

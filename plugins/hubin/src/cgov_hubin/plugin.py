@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from community_governance import hookimpl
 from community_governance.calendars import LocalDay
+from community_governance.domain.care import CareCategory
 from community_governance.domain.cases import CaseCategory, RouteLevel
 from community_governance.domain.orgs import (
     DEFAULT_ADMISSION,
@@ -64,6 +65,12 @@ DEADLINES: dict[str, tuple[int, int, int, int]] = {"old_estate": (3, 10, 15, 20)
 #: city's Yellow River festival weekend. ``cgov_local_calendar_days`` gives them to the
 #: per-county calendar (deadlines, slots); the demo's headline prints them.
 LOCAL_DAYS_OFF: dict[dt.date, str] = {dt.date(2019, 11, 18): "黄河文化节调休（示例）"}
+
+#: 湖滨区's own care category: elders who cannot look after themselves (失能老人), tier 1.
+DISABLED_ELDERLY = CareCategory("disabled_elderly", "失能老人", "Elder unable to live "
+                                "independently", 1, "disability", elder=True)
+#: Hours within which cadres visit their elders after a snow alert (national default: 24).
+SNOW_VISIT_HOURS = 12
 
 
 #: Admission (准入资格): the national documents plus a registered-capital statement and a
@@ -207,3 +214,15 @@ def cgov_orgs_bid_tier(community_code: str, grade: str | None) -> int | None:
     if grade is None:
         return 0
     return 1 if Grade(grade).rank >= 3 else 2
+
+
+@hookimpl
+def cgov_care_categories(community_code: str) -> list[CareCategory] | None:
+    """失能老人 besides the national care categories."""
+    return [DISABLED_ELDERLY] if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_care_due_hours(reason: str, level: str, community_code: str) -> int | None:
+    """Snow: cadres visit their elders within 12 hours (the hill roads ice over)."""
+    return SNOW_VISIT_HOURS if reason == "snow" and _ours(community_code) else None
