@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from community_governance.services.funds import FundsService
     from community_governance.services.grids import GridsService
     from community_governance.services.guide import GuideService
+    from community_governance.services.party import PartyService
     from community_governance.services.points import PointsService
     from community_governance.services.privacy import PrivacyService
     from community_governance.services.registry import RegistryService
@@ -97,6 +98,14 @@ class Governance:
         from community_governance.services.registry import RegistryService
 
         return RegistryService(self)
+
+    @functools.cached_property
+    def party(self) -> PartyService:
+        """Party building (党建引领): the party tree, members, their public board, residents'
+        evaluation of members (群众评议党员)."""
+        from community_governance.services.party import PartyService
+
+        return PartyService(self)
 
     @functools.cached_property
     def grids(self) -> GridsService:

@@ -81,9 +81,12 @@ CLASSIFICATIONS: dict[str, str] = {
     "party/general_committee": "社区大党委",
     "party/grid_branch": "网格党支部",
     "party/building_group": "楼院党小组",
+    "party/property_org": "物业党组织",
+    "party/partner_org": "共驻共建单位党组织",
     "partner/assigned_bureau": "分包局委",
     "partner/civilised_unit": "文明单位",
     "partner/resident_unit": "驻区单位",
+    "partner/property_company": "物业公司",
 }
 
 #: Posts whose holding reveals the holder's party membership: their holders are exported only

@@ -1,0 +1,122 @@
+"""Party-building tables (党建引领): partner organizations' hosts, members' registrations where
+they live, consent to show identity, 党员中心户 links, and residents' evaluation of members.
+
+The evaluation keeps THAT a resident voted (``evaluation_participation``) apart from WHAT was
+voted (``evaluation_tallies``: counts per member and grade, no resident, no time, no row per
+ballot), so that nobody holding the database can join the two.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from community_governance.storage.tables._base import UTCDateTime, metadata
+
+#: The partner unit (物业公司 or 共建单位) whose own organization a party organization is.
+party_org_partners = sa.Table(
+    "party_org_partners",
+    metadata,
+    sa.Column("org_id", sa.String(40), sa.ForeignKey("party_orgs.id"), primary_key=True),
+    sa.Column("partner_id", sa.String(40), sa.ForeignKey("partner_units.id"), nullable=False,
+              index=True),
+)
+
+#: 在职党员到社区报到: a member who works at a partner unit registers where they live.
+party_reports = sa.Table(
+    "party_reports",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("partner_id", sa.String(40), sa.ForeignKey("partner_units.id"), nullable=False),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("reported_on", sa.Date, nullable=False),
+    # ended with the resident's erasure (services/privacy.py)
+    sa.Column("end", sa.Date, info={"ends_with_resident": True}),
+)
+
+#: 党员亮身份: the member's consent to be shown on their building's public board.
+party_identity_consents = sa.Table(
+    "party_identity_consents",
+    metadata,
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+    sa.Column("shown", sa.Boolean, nullable=False, info={"personal": True, "erased_as": False}),
+    sa.Column("since", sa.Date, nullable=False),
+)
+
+#: The households a 党员中心户 (a post) links.
+party_centre_links = sa.Table(
+    "party_centre_links",
+    metadata,
+    sa.Column("post_id", sa.String(40), sa.ForeignKey("posts.id"), primary_key=True),
+    sa.Column("household_id", sa.String(48), sa.ForeignKey("households.id"), primary_key=True),
+    sa.Column("start", sa.Date, primary_key=True),
+    sa.Column("end", sa.Date),
+)
+
+evaluation_rounds = sa.Table(
+    "evaluation_rounds",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("electorate", sa.String(16), nullable=False),
+    sa.Column("grades", sa.Text, nullable=False),  # newline-separated, best first
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("min_ballots", sa.Integer),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+)
+
+#: The members a round evaluates, with the unit whose residents may evaluate them.
+evaluation_subjects = sa.Table(
+    "evaluation_subjects",
+    metadata,
+    sa.Column("round_id", sa.String(40), sa.ForeignKey("evaluation_rounds.id"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+    sa.Column("unit_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False),
+)
+
+#: THAT a resident evaluated a member: no grade, no time (one per resident and member).
+evaluation_participation = sa.Table(
+    "evaluation_participation",
+    metadata,
+    sa.Column("round_id", sa.String(40), primary_key=True),
+    sa.Column("member_id", sa.String(40), primary_key=True),
+    sa.Column("voter_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+    sa.ForeignKeyConstraint(["round_id", "member_id"],
+                            ["evaluation_subjects.round_id", "evaluation_subjects.member_id"]),
+)
+
+#: WHAT was voted: counts per member and grade. Every row exists from the round's opening
+#: (count 0), a ballot adds one in place: no voter, no time, no row per ballot, no order.
+evaluation_tallies = sa.Table(
+    "evaluation_tallies",
+    metadata,
+    sa.Column("round_id", sa.String(40), primary_key=True),
+    sa.Column("member_id", sa.String(40), primary_key=True),
+    sa.Column("grade", sa.String(20), primary_key=True),
+    sa.Column("ballots", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(["round_id", "member_id"],
+                            ["evaluation_subjects.round_id", "evaluation_subjects.member_id"]),
+    sa.CheckConstraint("ballots >= 0", name="ballots_not_negative"),
+)
+
+evaluation_appeals = sa.Table(
+    "evaluation_appeals",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("round_id", sa.String(40), sa.ForeignKey("evaluation_rounds.id"), nullable=False,
+              index=True),
+    sa.Column("member_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("reason", sa.Text, nullable=False, info={"personal": True}),
+    sa.Column("filed_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("decision", sa.Text, nullable=False, server_default=""),
+    sa.Column("decided_on", sa.Date),
+)
