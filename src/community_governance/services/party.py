@@ -71,6 +71,8 @@ __all__ = [
     "PARTY_MEMBER_READ",
     "PARTY_MEMBER_WRITE",
     "PartyService",
+    "expect_electorate",
+    "expect_grades",
 ]
 
 _SECRETARY = frozenset({PostKind.SECRETARY})
@@ -125,13 +127,16 @@ def _round_from_row(r: Any) -> EvaluationRound:
                            r.status, r.min_ballots)
 
 
-def _expect_electorate(value: Any) -> Electorate:
+def expect_electorate(value: Any) -> Electorate:
+    """The check of a ``cgov_party_evaluation_electorate`` answer: ``"grid"`` or
+    ``"building"``."""
     if not isinstance(value, str) or value not in {e.value for e in Electorate}:
         raise ValueError(f"expected 'grid' or 'building', got {value!r}")
     return Electorate(value)
 
 
-def _expect_grades(value: Any) -> tuple[str, ...]:
+def expect_grades(value: Any) -> tuple[str, ...]:
+    """The check of a ``cgov_party_evaluation_grades`` answer: distinct grade names."""
     if not isinstance(value, list | tuple):
         raise TypeError(f"expected a list of grade names, got {type(value).__name__}")
     return check_grades(value)
@@ -489,9 +494,9 @@ class PartyService:
 
     def _rules(self, community: str) -> tuple[Electorate, tuple[str, ...]]:
         hooks = self._gov.hooks
-        electorate = hooks.first("cgov_party_evaluation_electorate", _expect_electorate,
+        electorate = hooks.first("cgov_party_evaluation_electorate", expect_electorate,
                                  community_code=community, place=community)
-        grades = hooks.first("cgov_party_evaluation_grades", _expect_grades,
+        grades = hooks.first("cgov_party_evaluation_grades", expect_grades,
                              community_code=community, place=community)
         return electorate, grades
 

@@ -142,3 +142,21 @@ def cgov_local_calendar_days(county_code: str, year: int) -> list[LocalDay] | No
         return None
     return [LocalDay.day_off(day, name) for day, name in sorted(LOCAL_DAYS_OFF.items())
             if day.year == year]
+
+
+#: 湖滨区's residents evaluate the members of their own building (楼院评议), and a result needs
+#: eight ballots to be shown (buildings are smaller than grids).
+EVALUATION_ELECTORATE = "building"
+EVALUATION_MIN_BALLOTS = 8
+
+
+@hookimpl
+def cgov_party_evaluation_electorate(community_code: str) -> str | None:
+    """Residents of the member's building evaluate the member."""
+    return EVALUATION_ELECTORATE if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_party_evaluation_min_ballots(community_code: str) -> int | None:
+    """Eight ballots."""
+    return EVALUATION_MIN_BALLOTS if _ours(community_code) else None
