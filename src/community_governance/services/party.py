@@ -576,8 +576,13 @@ class PartyService:
             raise NotFound("evaluation round", round_id)
         return _round_from_row(r)
 
-    def cast_ballot(self, actor: Actor, round_id: str, member_id: str, grade: str) -> None:
+    def cast_ballot(self, actor: Actor, round_id: str, member_id: str, grade: str, *,
+                    voter_id: str | None = None) -> None:
         """A resident evaluates a member (one ballot per resident and member, anonymous).
+
+        The voter is the acting resident (``Actor.resident(...)``); ``voter_id`` may name
+        them explicitly, and nobody casts a ballot for someone else here (paper ballots go
+        through :meth:`cast_ballots`).
 
         Records THAT the resident voted, and adds one to the member's count of ``grade``;
         nothing ties the two together. The audit trail names the round and the member, never
@@ -591,7 +596,7 @@ class PartyService:
             PermissionDenied: the actor is not the voter, or the voter does not live in the
                 member's grid (or building), or is the member.
         """
-        voter = actor.id
+        voter = voter_id or actor.id
         self._cast(actor, round_id, [(voter, member_id, grade)], "party.evaluate")
 
     def cast_ballots(self, actor: Actor, round_id: str,
@@ -616,7 +621,16 @@ class PartyService:
             subjects = {s.member_id: s.unit_code for s in conn.execute(
                 sa.select(pt.evaluation_subjects).where(
                     pt.evaluation_subjects.c.round_id == round_id))}
-            voters = {v: _home(op, v) for v in {b[0] for b in ballots}}
+            voters = {}
+            for v in sorted({b[0] for b in ballots}):
+                try:
+                    voters[v] = _home(op, v)
+                except NotFound:
+                    if name == "party.evaluate":  # a staff key: not a resident who may vote
+                        raise PermissionDenied(str(actor), EVALUATION_VOTE.name,
+                                               f"ballot {round_id}", "only residents evaluate "
+                                               "party members, each for themselves") from None
+                    raise
             seen: set[tuple[str, str]] = set()
             for i, (voter, member, grade) in enumerate(ballots):
                 if member not in subjects:
