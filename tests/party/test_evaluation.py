@@ -207,7 +207,7 @@ def test_a_plugin_answering_nonsense_writes_nothing(gov_with_plugins: Any) -> No
     gov = gov_with_plugins(NonsenseGrades(), NonsenseMinimum(), clock=clock)
     city = build_small_city(gov)
     m1, _ = _enrol(gov, city)
-    with pytest.raises(PluginError, match="NonsenseGrades|cgov_party_evaluation_grades"):
+    with pytest.raises(PluginError, match="cgov_party_evaluation_grades"):
         _open(gov, city, [m1])
     with gov.store.unit_of_work(write=False) as uow:
         assert uow.conn.execute(sa.select(pt.evaluation_rounds)).all() == []

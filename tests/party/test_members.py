@@ -82,7 +82,7 @@ def test_a_member_reads_their_own_record(gov: Any, party: SmallCity) -> None:
 def test_members_working_elsewhere_report_where_they_live(gov: Any, party: SmallCity) -> None:
     """Records 在职党员到社区报到 for members; refuses non-members, the wrong community and
     unknown units, writing nothing."""
-    c, b, members = _b1(party)
+    c, _, members = _b1(party)
     gov.registry.add_partner_units(SYSTEM, [PartnerUnit(
         "PU-JY", "市教育局", PartnerKind.ASSIGNED_BUREAU, (party.communities[1],))])
     sec = party.secretary[c]
