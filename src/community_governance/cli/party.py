@@ -123,21 +123,30 @@ def register(cli: click.Group) -> None:
     @click.argument("grade")
     @db_option
     @writer_option
-    def vote(round_id: str, member_id: str, grade: str, db: str, actor: Actor) -> None:
+    @json_option
+    def vote(round_id: str, member_id: str, grade: str, db: str, actor: Actor,
+             as_json: bool) -> None:
         """Cast the acting resident's anonymous ballot for MEMBER_ID in ROUND_ID."""
         with open_db(db) as gov:
             gov.party.cast_ballot(actor, round_id, member_id, grade)
-        click.echo("ballot counted (your grade is not stored with your name)")
+        if as_json:
+            echo_json({"round": round_id, "member": member_id, "counted": True})
+        else:
+            click.echo("ballot counted (your grade is not stored with your name)")
 
     @party.command("close-evaluation")
     @click.argument("round_id")
     @db_option
     @writer_option
-    def close_evaluation(round_id: str, db: str, actor: Actor) -> None:
+    @json_option
+    def close_evaluation(round_id: str, db: str, actor: Actor, as_json: bool) -> None:
         """Close ROUND_ID; results below the place's minimum are withheld."""
         with open_db(db) as gov:
             got = gov.party.close_evaluation(actor, round_id)
-        click.echo(f"closed {got.id}: a result is shown from {got.min_ballots} ballots")
+        if as_json:
+            echo_json(got)
+        else:
+            click.echo(f"closed {got.id}: a result is shown from {got.min_ballots} ballots")
 
     @party.command("results")
     @click.argument("round_id")
