@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from community_governance.services.audit import AuditService
     from community_governance.services.cases import CasesService
     from community_governance.services.charity import CharityService
+    from community_governance.services.council import CouncilService
     from community_governance.services.funds import FundsService
     from community_governance.services.grids import GridsService
     from community_governance.services.guide import GuideService
@@ -106,6 +107,13 @@ class Governance:
         from community_governance.services.party import PartyService
 
         return PartyService(self)
+
+    @functools.cached_property
+    def council(self) -> CouncilService:
+        """The consultative council (协商议事会): members, topics, meetings, votes, decisions."""
+        from community_governance.services.council import CouncilService
+
+        return CouncilService(self)
 
     @functools.cached_property
     def grids(self) -> GridsService:

@@ -1,8 +1,14 @@
-"""Party-building hooks: residents' evaluation of party members (群众评议党员)."""
+"""Party-building hooks: residents' evaluation of party members (群众评议党员) and the
+consultative council's voting rule (协商议事会)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from community_governance.markers import hookspec
+
+if TYPE_CHECKING:
+    from community_governance.domain.council import VoteRule
 
 
 @hookspec(firstresult=True)
@@ -87,5 +93,36 @@ def cgov_party_evaluation_min_ballots(community_code: str) -> int | None:
         def cgov_party_evaluation_min_ballots(community_code):
             if community_code.startswith("411202"):  # 湖滨区: at least 8 ballots
                 return 8
+            return None
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_council_vote_rule(community_code: str, kind: str) -> VoteRule | None:
+    """Give the rule a community's consultative council (协商议事会) votes under: the majority
+    of the members present a motion needs, and the quorum of the roster.
+
+    Called by ``gov.council.vote`` once per motion, before anything is written. A vote without
+    the quorum is refused with a ``ConflictError`` and nothing is written; a motion carried
+    under the rule can become a decision.
+
+    Args:
+        community_code: the council's community (the place whose rule this is).
+        kind: ``"ordinary"`` (一般事项) or ``"major"`` (重大事项).
+
+    Returns:
+        A :class:`~community_governance.domain.council.VoteRule`, or ``None`` to leave it to
+        the next plugin (the national default: more than half of the members present for an
+        ordinary matter, two thirds for a major one; more than half of the roster attending).
+        Any other answer is a ``PluginError`` and nothing is written.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_council_vote_rule(community_code, kind):
+            if community_code.startswith("411202"):  # 湖滨区: two thirds for everything
+                return VoteRule(majority="two_thirds", quorum=0.5)
             return None
     """

@@ -379,12 +379,16 @@ def _simulation_contracts() -> dict[str, HookContract]:
 
 def _party_contracts() -> dict[str, HookContract]:
     """The evaluation rules are checked as ``PartyService`` checks them."""
-    from community_governance.plugins import expect_int
+    from community_governance.domain.council import VoteRule
+    from community_governance.plugins import expect_int, expect_type
     from community_governance.services.party import expect_electorate, expect_grades
     from community_governance.testing.conformance import HookContract
 
     place = _kwargs(community_code=_communities())
     return {
+        "cgov_council_vote_rule": HookContract(
+            _kwargs(community_code=_communities(),
+                    kind=st.sampled_from(["ordinary", "major"])), expect_type(VoteRule)),
         "cgov_party_evaluation_electorate": HookContract(place, expect_electorate),
         "cgov_party_evaluation_grades": HookContract(place, expect_grades),
         "cgov_party_evaluation_min_ballots": HookContract(

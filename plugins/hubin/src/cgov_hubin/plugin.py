@@ -13,6 +13,7 @@ from decimal import Decimal
 from community_governance import hookimpl
 from community_governance.calendars import LocalDay
 from community_governance.domain.cases import CaseCategory, RouteLevel
+from community_governance.domain.council import Majority, VoteRule
 from community_governance.domain.posts import PostKind
 from community_governance.grids.model import GridPolicy
 
@@ -160,3 +161,9 @@ def cgov_party_evaluation_electorate(community_code: str) -> str | None:
 def cgov_party_evaluation_min_ballots(community_code: str) -> int | None:
     """Eight ballots."""
     return EVALUATION_MIN_BALLOTS if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_council_vote_rule(community_code: str, kind: str) -> VoteRule | None:
+    """湖滨区's councils carry every motion with two thirds of the members present."""
+    return VoteRule(Majority.TWO_THIRDS, 0.5) if _ours(community_code) else None

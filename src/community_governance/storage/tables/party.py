@@ -120,3 +120,102 @@ evaluation_appeals = sa.Table(
     sa.Column("decision", sa.Text, nullable=False, server_default=""),
     sa.Column("decided_on", sa.Date),
 )
+
+
+# --- the consultative council (协商议事会) ------------------------------------------------------
+
+council_members = sa.Table(
+    "council_members",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("seat", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date, info={"ends_with_resident": True}),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), index=True),
+)
+
+council_topics = sa.Table(
+    "council_topics",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("raised_by", sa.String(40), sa.ForeignKey("residents.id"), nullable=False),
+    sa.Column("raised_on", sa.Date, nullable=False),
+)
+
+council_topic_supporters = sa.Table(
+    "council_topic_supporters",
+    metadata,
+    sa.Column("topic_id", sa.String(40), sa.ForeignKey("council_topics.id"), primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+)
+
+council_meetings = sa.Table(
+    "council_meetings",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("minutes", sa.Text, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+council_attendance = sa.Table(
+    "council_attendance",
+    metadata,
+    sa.Column("meeting_id", sa.String(40), sa.ForeignKey("council_meetings.id"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(40), sa.ForeignKey("council_members.id"),
+              primary_key=True),
+)
+
+council_motions = sa.Table(
+    "council_motions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("meeting_id", sa.String(40), sa.ForeignKey("council_meetings.id"),
+              nullable=False, index=True),
+    sa.Column("topic_id", sa.String(40), sa.ForeignKey("council_topics.id")),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("roster", sa.Integer, nullable=False),
+    sa.Column("present", sa.Integer, nullable=False),
+    sa.Column("votes_for", sa.Integer, nullable=False),
+    sa.Column("against", sa.Integer, nullable=False),
+    sa.Column("abstain", sa.Integer, nullable=False),
+    sa.Column("carried", sa.Boolean, nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),
+)
+
+#: Council votes are open (记名表决): each member's choice is kept.
+council_votes = sa.Table(
+    "council_votes",
+    metadata,
+    sa.Column("motion_id", sa.String(40), sa.ForeignKey("council_motions.id"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(40), sa.ForeignKey("council_members.id"),
+              primary_key=True),
+    sa.Column("choice", sa.String(8), nullable=False),
+)
+
+council_decisions = sa.Table(
+    "council_decisions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("motion_id", sa.String(40), sa.ForeignKey("council_motions.id"), nullable=False,
+              unique=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(40), nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("completed_on", sa.Date),
+)
