@@ -21,7 +21,7 @@ from community_governance.errors import (
 from community_governance.storage.tables import party as pt
 from community_governance.testing.city import SmallCity
 
-from .conftest import NOW, SYSTEM
+from .conftest import NOW
 
 DAY = dt.date(2019, 11, 29)  # a Friday
 
