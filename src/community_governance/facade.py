@@ -18,6 +18,7 @@ from community_governance.storage import migrate
 from community_governance.storage.base import Store
 
 if TYPE_CHECKING:
+    from community_governance.services.affairs import AffairsService
     from community_governance.services.appointments import AppointmentsService
     from community_governance.services.audit import AuditService
     from community_governance.services.cases import CasesService
@@ -114,6 +115,14 @@ class Governance:
         from community_governance.services.council import CouncilService
 
         return CouncilService(self)
+
+    @functools.cached_property
+    def affairs(self) -> AffairsService:
+        """Community-affairs disclosure (社区事务公开): decisions, progress, minutes,
+        evaluation results, notices, with acknowledgements and objections."""
+        from community_governance.services.affairs import AffairsService
+
+        return AffairsService(self)
 
     @functools.cached_property
     def grids(self) -> GridsService:

@@ -219,3 +219,43 @@ council_decisions = sa.Table(
     sa.Column("due", sa.Date, nullable=False),
     sa.Column("completed_on", sa.Date),
 )
+
+
+# --- community-affairs disclosure (社区事务公开) ------------------------------------------------
+
+affairs_postings = sa.Table(
+    "affairs_postings",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # redacted when posted
+    sa.Column("source", sa.String(80), nullable=False),  # e.g. council_decision:D-1
+    sa.Column("posted_on", sa.Date, nullable=False),
+    sa.Column("until", sa.Date, nullable=False),  # the last day of the 公示期
+    sa.Column("posted_at", UTCDateTime, nullable=False),
+)
+
+affairs_acknowledgements = sa.Table(
+    "affairs_acknowledgements",
+    metadata,
+    sa.Column("posting_id", sa.String(40), sa.ForeignKey("affairs_postings.id"),
+              primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+)
+
+affairs_objections = sa.Table(
+    "affairs_objections",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("posting_id", sa.String(40), sa.ForeignKey("affairs_postings.id"),
+              nullable=False, index=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("text", sa.Text, nullable=False, info={"personal": True}),
+    sa.Column("filed_on", sa.Date, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False, server_default=""),
+    sa.Column("answered_on", sa.Date),
+)
