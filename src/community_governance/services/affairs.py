@@ -315,10 +315,10 @@ class AffairsService:
         with self._gov.store.unit_of_work(write=False) as uow:
             rows = uow.conn.execute(sa.select(pt.affairs_postings).where(
                 p.community_code == community).order_by(p.posted_on.desc(), p.id)).all()
-            acks: dict[str, int] = dict(uow.conn.execute(sa.select(a.posting_id, sa.func.count()).group_by(
-                a.posting_id)).all())
-            objs: dict[str, int] = dict(uow.conn.execute(sa.select(o.posting_id, sa.func.count()).group_by(
-                o.posting_id)).all())
+            acks: dict[str, int] = {r[0]: int(r[1]) for r in uow.conn.execute(
+                sa.select(a.posting_id, sa.func.count()).group_by(a.posting_id))}
+            objs: dict[str, int] = {r[0]: int(r[1]) for r in uow.conn.execute(
+                sa.select(o.posting_id, sa.func.count()).group_by(o.posting_id))}
         return [Posting(r.id, r.community_code, r.kind, r.title, r.body, r.source, r.posted_on,
                         r.until, int(acks.get(r.id, 0)), int(objs.get(r.id, 0)))
                 for r in rows if on is None or r.posted_on <= on <= r.until]
