@@ -22,6 +22,8 @@ __all__ = [
     "CouncilSeat",
     "Decision",
     "Majority",
+    "Meeting",
+    "Motion",
     "MotionKind",
     "MotionResult",
     "VoteRule",
@@ -194,3 +196,47 @@ class Decision:
     def on_time(self) -> bool | None:
         """Done by the deadline (``None`` while open)."""
         return None if self.completed_on is None else self.completed_on <= self.due
+
+
+@attrs.frozen
+class Meeting:
+    """A council meeting held (议事会会议), with its attendance and minutes.
+
+    Attributes:
+        id: key.
+        community_code: the council's community.
+        title: e.g. 第四季度议事会.
+        held_on: the day.
+        minutes: the minutes as recorded (redacted when disclosed).
+        attendees: the members present.
+    """
+
+    id: str
+    community_code: str
+    title: str
+    held_on: dt.date
+    minutes: str
+    attendees: tuple[str, ...]
+
+
+@attrs.frozen
+class Motion:
+    """A motion voted at a meeting (表决事项), with each member's vote.
+
+    Attributes:
+        id: key.
+        meeting_id: the meeting.
+        title: what was voted.
+        kind: ordinary or major.
+        held_on: the meeting's day.
+        result: the counted result.
+        votes: ``(member, choice)`` of each member who voted.
+    """
+
+    id: str
+    meeting_id: str
+    title: str
+    kind: MotionKind
+    held_on: dt.date
+    result: MotionResult
+    votes: tuple[tuple[str, Choice], ...]

@@ -20,6 +20,8 @@ from community_governance.domain.council import (
     Choice,
     CouncilMember,
     Decision,
+    Meeting,
+    Motion,
     MotionKind,
     MotionResult,
     VoteRule,
@@ -311,6 +313,38 @@ class CouncilService:
             op.detail.update(carried=result.carried, votes_for=result.votes_for,
                              against=result.against, abstain=result.abstain)
             return result
+
+    def meetings(self, community: str) -> list[Meeting]:
+        """A community's council meetings with attendance, by day (public facts)."""
+        m = pt.council_meetings.c
+        with self._gov.store.unit_of_work(write=False) as uow:
+            rows = uow.conn.execute(sa.select(pt.council_meetings).where(
+                m.community_code == community).order_by(m.held_on, m.id)).all()
+            att: dict[str, list[str]] = {}
+            for a in uow.conn.execute(sa.select(pt.council_attendance).where(
+                    pt.council_attendance.c.meeting_id.in_([r.id for r in rows]))
+                    .order_by(pt.council_attendance.c.member_id)):
+                att.setdefault(a.meeting_id, []).append(a.member_id)
+        return [Meeting(r.id, r.community_code, r.title, r.held_on, r.minutes,
+                        tuple(att.get(r.id, ()))) for r in rows]
+
+    def motions(self, community: str) -> list[Motion]:
+        """A community's motions with each member's vote (council votes are open: 记名表决)."""
+        mo, me = pt.council_motions.c, pt.council_meetings.c
+        with self._gov.store.unit_of_work(write=False) as uow:
+            rows = uow.conn.execute(
+                sa.select(pt.council_motions, me.held_on)
+                .join(pt.council_meetings, me.id == mo.meeting_id)
+                .where(me.community_code == community).order_by(me.held_on, mo.id)).all()
+            votes: dict[str, list[tuple[str, Choice]]] = {}
+            for v in uow.conn.execute(sa.select(pt.council_votes).where(
+                    pt.council_votes.c.motion_id.in_([r.id for r in rows]))
+                    .order_by(pt.council_votes.c.member_id)):
+                votes.setdefault(v.motion_id, []).append((v.member_id, Choice(v.choice)))
+        return [Motion(r.id, r.meeting_id, r.title, MotionKind(r.kind), r.held_on,
+                       MotionResult(r.roster, r.present, r.votes_for, r.against, r.abstain,
+                                    bool(r.carried), r.rule),
+                       tuple(votes.get(r.id, ()))) for r in rows]
 
     # ------------------------------------------------------------------ decisions
 
