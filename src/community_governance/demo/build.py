@@ -19,6 +19,7 @@ from community_governance.demo.cases import seed_cases
 from community_governance.demo.config import CountyDemo, DemoConfig
 from community_governance.demo.funds import seed_funds
 from community_governance.demo.grids import seed_grid_leaders
+from community_governance.demo.party import seed_party
 from community_governance.demo.registry import CHUNK, LoadReport, Progress, Timer, load_registry
 from community_governance.demo.volunteering import seed_volunteering
 from community_governance.domain.access import Actor
@@ -131,4 +132,7 @@ def run_steps(
             attempt(f"{label}cases", lambda p, c=county, seed=seed: seed_cases(
                 gov, year=year, seed=seed, progress=p, county=c.code,
                 subdistricts=c.case_subdistricts))
+        if "party" in steps:
+            attempt(f"{label}party", lambda p, c=county, seed=seed: seed_party(
+                gov, year=year, seed=seed, progress=p, county=c.code))
     return tuple(ran), tuple(failed)

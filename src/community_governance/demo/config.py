@@ -17,7 +17,7 @@ __all__ = ["CONFIGS", "HUBIN", "SANMENXIA", "STEPS", "YIMA", "YIMA_COUNTY", "Cou
            "DemoConfig", "county_demo_for"]
 
 #: The optional steps after the registry, in the order they run.
-STEPS: tuple[str, ...] = ("grids", "grid leaders", "volunteering", "funds", "cases")
+STEPS: tuple[str, ...] = ("grids", "grid leaders", "volunteering", "funds", "cases", "party")
 
 
 @attrs.frozen

@@ -361,6 +361,35 @@ class PartyService:
             op.touch("party_identity_consent", resident_id)
             op.detail["shown"] = shown
 
+    def record_consents(self, actor: Actor, consents: dict[str, bool]) -> int:
+        """Record the signed consent forms of many members at once (党员亮身份承诺书), in one
+        transaction: the import of paper forms by a system job. Each member's consent is theirs
+        alone, so no post may record it for them.
+
+        Raises:
+            ConflictError: a resident is not a party member today.
+            PermissionDenied: the actor is not a system job (or the member themselves).
+        """
+        with self._svc._write(actor, "party.record_consents") as op:
+            c = pt.party_identity_consents
+            conn = op.uow.conn
+            for rid, shown in sorted(consents.items()):
+                r = _home(op, rid)
+                op.require(PARTY_CONSENT, _member_target(r))
+                if shown:
+                    self._require_member(op, rid, op.today)
+            done = set(conn.execute(sa.select(c.c.resident_id).where(
+                c.c.resident_id.in_(list(consents)))).scalars())
+            new = [{"resident_id": r, "shown": v, "since": op.today}
+                   for r, v in sorted(consents.items()) if r not in done]
+            if new:
+                conn.execute(c.insert(), new)
+            for r in sorted(done):
+                conn.execute(c.update().where(c.c.resident_id == r).values(
+                    shown=consents[r], since=op.today))
+            op.touched.extend(f"party_identity_consent:{r}" for r in sorted(consents))
+            return len(consents)
+
     def board(self, building: str, *, on: dt.date | None = None) -> list[PublicMember]:
         """A building's public board of party members (党员亮身份公示): members living there
         whose membership is open and who consented; the name, the organization and whether
