@@ -88,3 +88,31 @@ def test_an_evaluation_round_from_the_command_line(runner: CliRunner, db: Any) -
                                      "--as", sec)
     res = _run(runner, "party", "results", "EV-1", "--db", url, "--as", sec)
     assert res.strip() == f"{members[0]}\t1 ballots\twithheld (fewer than 10 ballots)"
+
+
+def test_the_council_commands(runner: CliRunner, db: Any, tmp_path: Path) -> None:
+    """Lists members, motions, decisions and the affairs board (text, JSON and a printable
+    Chinese page)."""
+    from community_governance.domain.council import CouncilMember, CouncilSeat
+
+    url, city, _members = db
+    c = city.communities[0]
+    day = dt.date.today() - dt.timedelta(days=3)
+    with cg.open(url, entrypoints=False) as gov:
+        gov.council.add_members(SYSTEM, [CouncilMember(f"CM-{i}", c, CouncilSeat.RESIDENTS,
+                                                       f"代表{i}", dt.date(2019, 1, 1))
+                                         for i in range(3)])
+        gov.council.hold_meeting(SYSTEM, "M-1", c, title="议事会", held_on=day,
+                                 attendees=["CM-0", "CM-1"], minutes="议定。")
+        gov.council.vote(SYSTEM, "MO-1", "M-1", title="加装电梯",
+                         votes={"CM-0": "for", "CM-1": "for"})
+        gov.council.decide(SYSTEM, "D-1", "MO-1", summary="勘察", owner="o", working_days=3)
+        gov.affairs.post_decision(SYSTEM, "A-1", "D-1")
+    assert _run(runner, "council", "members", c, "--db", url).count("residents") == 3
+    assert "赞成2 反对0 弃权0\t通过" in _run(runner, "council", "motions", c, "--db", url)
+    assert "D-1\tdue" in _run(runner, "council", "decisions", c, "--db", url)
+    page = tmp_path / "board.html"
+    data = json.loads(_run(runner, "council", "board", c, "--db", url, "--json", "--html",
+                           str(page)))
+    assert [p["id"] for p in data["postings"]] == ["A-1"]
+    assert "社区事务公开" in page.read_text(encoding="utf-8")
