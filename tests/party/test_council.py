@@ -145,3 +145,24 @@ def test_a_decision_is_followed_to_completion(gov: Any, city: SmallCity) -> None
     with pytest.raises(PermissionDenied):
         gov.council.decide(cg.Actor.resident(city.all_residents()[0]), "D-4", "MO-1", summary="x",
                            owner="o", working_days=1)
+
+
+def test_participation_per_community_and_month(gov: Any, city: SmallCity) -> None:
+    """Counts meetings, attendance, topics, supporters and decisions per community and month,
+    naming nobody."""
+    c = city.communities[0]
+    sec = city.secretary[c]
+    ids = _council(gov, city)
+    rs = [r for h in city.households[city.buildings[c][0]] for r in city.residents[h]]
+    gov.council.raise_topic(cg.Actor.resident(rs[0]), "T-1", rs[0], title="加装电梯")
+    gov.council.support_topic(cg.Actor.resident(rs[1]), "T-1", rs[1])
+    gov.council.hold_meeting(sec, "M-1", c, title="x", held_on=DAY, attendees=ids[:6],
+                             minutes="议定。")
+    gov.council.vote(sec, "MO-1", "M-1", title="x", votes={m: "for" for m in ids[:5]})
+    gov.council.decide(sec, "D-1", "MO-1", summary="x", owner="o", working_days=5)
+    got = {r["month"]: r for r in gov.council.participation(c)}
+    assert (got["2019-11"]["meetings"], got["2019-11"]["attendance"]) == (1, 6)
+    assert (got["2019-12"]["topics"], got["2019-12"]["supporters"]) == (1, 2)
+    assert (got["2019-12"]["decisions_due"], got["2019-12"]["done_on_time"]) == (1, 0)
+    assert all(set(r) >= {"community", "month", "ballots"} for r in got.values())
+    assert not any(r in str(got) for r in rs)

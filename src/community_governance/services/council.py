@@ -427,6 +427,59 @@ class CouncilService:
                 d.community_code == community).order_by(d.due, d.id)).all()
         return [_decision(r) for r in rows]
 
+    def participation(self, community_prefix: str = "") -> list[dict[str, Any]]:
+        """Residents' voice per community and month (参与情况): council meetings and the
+        members attending them, topics raised and their supporters, evaluation ballots (counted
+        in the month a round's voting ends: ballots carry no finer time), decisions due and
+        done on time. Counts only: no person is named.
+        """
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def row(c: str, day: dt.date) -> dict[str, Any]:
+            key = (c, f"{day:%Y-%m}")
+            if key not in rows:
+                rows[key] = {"community": c, "month": key[1], "meetings": 0, "attendance": 0,
+                             "topics": 0, "supporters": 0, "ballots": 0, "decisions_due": 0,
+                             "done_on_time": 0}
+            return rows[key]
+
+        me, tp = pt.council_meetings.c, pt.council_topics.c
+        with self._gov.store.unit_of_work(write=False) as uow:
+            conn = uow.conn
+            for r in conn.execute(sa.select(me.community_code, me.held_on, sa.func.count(
+                    pt.council_attendance.c.member_id).label("n"))
+                    .outerjoin(pt.council_attendance,
+                               pt.council_attendance.c.meeting_id == me.id)
+                    .where(me.community_code.startswith(community_prefix))
+                    .group_by(me.id, me.community_code, me.held_on)):
+                x = row(r.community_code, r.held_on)
+                x["meetings"] += 1
+                x["attendance"] += int(r.n)
+            for r in conn.execute(sa.select(tp.community_code, tp.raised_on, sa.func.count(
+                    pt.council_topic_supporters.c.resident_id).label("n"))
+                    .outerjoin(pt.council_topic_supporters,
+                               pt.council_topic_supporters.c.topic_id == tp.id)
+                    .where(tp.community_code.startswith(community_prefix))
+                    .group_by(tp.id, tp.community_code, tp.raised_on)):
+                x = row(r.community_code, r.raised_on)
+                x["topics"] += 1
+                x["supporters"] += int(r.n)
+            ev = pt.evaluation_rounds.c
+            for r in conn.execute(sa.select(ev.community_code, ev.period_end, sa.func.count(
+                    pt.evaluation_participation.c.voter_id).label("n"))
+                    .join(pt.evaluation_participation,
+                          pt.evaluation_participation.c.round_id == ev.id)
+                    .where(ev.community_code.startswith(community_prefix))
+                    .group_by(ev.id, ev.community_code, ev.period_end)):
+                row(r.community_code, r.period_end)["ballots"] += int(r.n)
+            d = pt.council_decisions.c
+            for r in conn.execute(sa.select(d.community_code, d.due, d.completed_on).where(
+                    d.community_code.startswith(community_prefix))):
+                x = row(r.community_code, r.due)
+                x["decisions_due"] += 1
+                x["done_on_time"] += int(r.completed_on is not None and r.completed_on <= r.due)
+        return [rows[k] for k in sorted(rows)]
+
     def on_time_share(self, community: str, *, today: dt.date) -> tuple[int, int, int]:
         """``(due by today, completed on time, still open past due)`` for a community."""
         due = [x for x in self.decisions(community) if x.due <= today]
