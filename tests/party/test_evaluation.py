@@ -320,3 +320,14 @@ def test_the_ballot_table_holds_no_voter_time_or_order() -> None:
                    for fk in pt.evaluation_tallies.foreign_keys)
     assert {c.name for c in pt.evaluation_participation.columns} == {
         "round_id", "member_id", "voter_id"}
+
+
+def test_a_minimum_below_three_is_refused_at_closing(gov_with_plugins: Any) -> None:
+    """A minimum of 1 ballot would single voters out: PluginError, the round stays open."""
+    gov = gov_with_plugins(NonsenseMinimum(), clock=Clock(NOW))
+    city = build_small_city(gov)
+    m1, _ = _enrol(gov, city)
+    _open(gov, city, [m1])
+    with pytest.raises(PluginError, match="cgov_party_evaluation_min_ballots"):
+        gov.party.close_evaluation(SYSTEM, "EV-2019")
+    assert gov.party.evaluation("EV-2019").status is RoundStatus.OPEN

@@ -144,3 +144,17 @@ def test_the_local_day_off_moves_hubins_deadlines_only(gov_with_plugins: Any) ->
         assert yima.is_working_day(dt.date(2019, 11, 18))
         assert (hubin.add_working_days(friday, 1), yima.add_working_days(friday, 1)) == (
             dt.date(2019, 11, 19), dt.date(2019, 11, 18))
+
+
+def test_party_evaluation_and_council_rules(gov: Any, small_city: Any) -> None:
+    """Residents of the member's building evaluate, eight ballots show a result, and every
+    council motion needs two thirds; elsewhere the plugin passes."""
+    from community_governance.domain.council import Majority
+
+    c = small_city.communities[0]
+    assert plugin.cgov_party_evaluation_electorate(c) == "building"
+    assert plugin.cgov_party_evaluation_min_ballots(c) == 8
+    assert plugin.cgov_council_vote_rule(c, "ordinary").majority is Majority.TWO_THIRDS
+    assert plugin.cgov_party_evaluation_electorate("411281001001") is None
+    assert plugin.cgov_council_vote_rule("411281001001", "major") is None
+    assert gov.party._rules(c)[0].value == "building"
