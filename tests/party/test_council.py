@@ -166,3 +166,21 @@ def test_participation_per_community_and_month(gov: Any, city: SmallCity) -> Non
     assert (got["2019-12"]["decisions_due"], got["2019-12"]["done_on_time"]) == (1, 0)
     assert all(set(r) >= {"community", "month", "ballots"} for r in got.values())
     assert not any(r in str(got) for r in rs)
+
+
+def test_a_joint_meeting_with_partner_units_is_held_and_voted_the_same_way(
+        gov: Any, city: SmallCity) -> None:
+    """联席会议: the general committee with the partner units' representatives, recorded and
+    voted as a council meeting; an unknown kind is refused."""
+    c = city.communities[0]
+    sec = city.secretary[c]
+    ids = _council(gov, city)
+    gov.council.hold_meeting(sec, "J-1", c, title="党建联席会议", held_on=DAY,
+                             attendees=ids[:6], minutes="共驻共建项目。", kind="joint")
+    r = gov.council.vote(sec, "JM-1", "J-1", title="共建项目",
+                         votes={m: "for" for m in ids[:4]})
+    assert r.carried
+    assert [(m.id, m.kind) for m in gov.council.meetings(c)] == [("J-1", "joint")]
+    with pytest.raises(ValidationError, match="joint"):
+        gov.council.hold_meeting(sec, "J-2", c, title="x", held_on=DAY, attendees=ids[:6],
+                                 minutes="x", kind="party")

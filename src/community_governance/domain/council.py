@@ -209,6 +209,8 @@ class Meeting:
         held_on: the day.
         minutes: the minutes as recorded (redacted when disclosed).
         attendees: the members present.
+        kind: ``council`` (协商议事会) or ``joint`` (联席会议: the general committee with the
+            partner units, held and voted the same way).
     """
 
     id: str
@@ -217,6 +219,7 @@ class Meeting:
     held_on: dt.date
     minutes: str
     attendees: tuple[str, ...]
+    kind: str = "council"
 
 
 @attrs.frozen

@@ -415,7 +415,8 @@ def council_source(ctx: SourceContext) -> Contribution:
         for mt in meetings:
             records["events"].append({
                 "id": f"event:council/{mt.id}", "name": mt.title,
-                "classification": "council_meeting", "organization_id": cid,
+                "classification": ("joint_meeting" if mt.kind == "joint"
+                                   else "council_meeting"), "organization_id": cid,
                 "start_date": mt.held_on.isoformat(),
                 "attendees": [person[a] for a in mt.attendees if a in person]})
         for mo in council.motions(c):

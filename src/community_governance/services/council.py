@@ -210,8 +210,11 @@ class CouncilService:
     # ------------------------------------------------------------------ meetings and votes
 
     def hold_meeting(self, actor: Actor, meeting_id: str, community: str, *, title: str,
-                     held_on: dt.date, attendees: Iterable[str], minutes: str) -> int:
-        """Record a meeting held, with its attendance and minutes (会议纪要).
+                     held_on: dt.date, attendees: Iterable[str], minutes: str,
+                     kind: str = "council") -> int:
+        """Record a meeting held, with its attendance and minutes (会议纪要): a council
+        meeting, or (``kind="joint"``) a joint meeting (联席会议) of the general committee with
+        the partner units, whose members sit on the roster with the partner seat.
 
         Raises:
             ValidationError: the day is in the future, an attendee does not sit on the council
@@ -220,6 +223,9 @@ class CouncilService:
             PermissionDenied: the actor may not run the community's council.
         """
         present = list(dict.fromkeys(attendees))
+        if kind not in ("council", "joint"):
+            raise ValidationError(f"a meeting is 'council' (协商议事会) or 'joint' (联席会议), "
+                                  f"not {kind!r}", path="kind")
         if not minutes or not minutes.strip():
             raise ValidationError("a meeting held has minutes (会议纪要)", path="minutes")
         with self._svc._write(actor, "council.hold_meeting") as op:
@@ -235,7 +241,7 @@ class CouncilService:
                                           f"{held_on}", path=f"attendees[{i}]")
             try:
                 op.uow.conn.execute(pt.council_meetings.insert().values(
-                    id=meeting_id, community_code=community, title=title.strip(),
+                    id=meeting_id, community_code=community, title=title.strip(), kind=kind,
                     held_on=held_on, minutes=minutes.strip(), recorded_at=op.now))
             except IntegrityError:
                 raise ConflictError(f"meeting {meeting_id} exists already") from None
@@ -326,7 +332,7 @@ class CouncilService:
                     .order_by(pt.council_attendance.c.member_id)):
                 att.setdefault(a.meeting_id, []).append(a.member_id)
         return [Meeting(r.id, r.community_code, r.title, r.held_on, r.minutes,
-                        tuple(att.get(r.id, ()))) for r in rows]
+                        tuple(att.get(r.id, ())), r.kind) for r in rows]
 
     def motions(self, community: str) -> list[Motion]:
         """A community's motions with each member's vote (council votes are open: 记名表决)."""

@@ -162,6 +162,8 @@ council_meetings = sa.Table(
     sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
               index=True),
     sa.Column("title", sa.String(200), nullable=False),
+    # "council" (协商议事会) or "joint" (联席会议 of the general committee and partner units)
+    sa.Column("kind", sa.String(16), nullable=False, server_default="council"),
     sa.Column("held_on", sa.Date, nullable=False),
     sa.Column("minutes", sa.Text, nullable=False),
     sa.Column("recorded_at", UTCDateTime, nullable=False),

@@ -3,12 +3,13 @@
 Issue #16: the party tree's partner organizations (物业党组织, 共驻共建), members' registration
 where they live (在职党员到社区报到), consent to show identity (党员亮身份), 党员中心户 links,
 群众评议党员 with participation kept apart from the counts, the consultative council
-(协商议事会): members, topics with supporters, meetings, motions, votes, decisions; and the
-community-affairs disclosure (社区事务公开) with acknowledgements and objections.
+(协商议事会) and joint meetings (联席会议): members, topics with supporters, meetings, motions,
+votes, decisions; and the community-affairs disclosure (社区事务公开) with acknowledgements and
+objections.
 
 Revision ID: 0017
 Revises: 0011
-Create Date: 2026-12-02 17:35:42.772796
+Create Date: 2026-12-02 18:06:12.404262
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("community_code", sa.String(length=24), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=16), server_default="council", nullable=False),
         sa.Column("held_on", sa.Date(), nullable=False),
         sa.Column("minutes", sa.Text(), nullable=False),
         sa.Column(
