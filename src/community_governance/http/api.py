@@ -1,0 +1,4 @@
+"""Authenticated routes."""
+from __future__ import annotations
+
+ROUTES: list[object] = []
