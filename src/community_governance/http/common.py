@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
-
 import cattrs
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -40,8 +39,9 @@ if TYPE_CHECKING:
     from community_governance.facade import Governance
     from community_governance.http.settings import HttpSettings
 
-__all__ = ["PROBLEM_JSON", "authenticate", "blocking", "body", "county_of", "gov_of", "idempotency_key",
-           "json_response", "problem_of", "require", "settings_of", "status_of"]
+__all__ = ["PROBLEM_JSON", "authenticate", "blocking", "body", "county_of", "gov_of",
+           "idempotency_key", "json_response", "parse_json", "problem_of", "require",
+           "settings_of", "status_of"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

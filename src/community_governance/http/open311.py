@@ -195,6 +195,9 @@ def get_updates(request: Request[Any, Any, Any], jurisdiction_id: str | None = N
     return render(docs, "updates", fmt_of(request.url.path))
 
 
+_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
 def _float(form: dict[str, str], key: str) -> float | None:
     value = (form.get(key) or "").strip()
     if not value:
@@ -207,7 +210,7 @@ def _float(form: dict[str, str], key: str) -> float | None:
 
 def post_request(
     request: Request[Any, Any, Any],
-    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),
+    data: dict[str, str] = _FORM,
 ) -> Response[Any]:
     """Report a case. Fields as the specification names them: ``api_key`` (or the bearer
     header), ``jurisdiction_id``, ``service_code``, ``address_id`` (the building code: this

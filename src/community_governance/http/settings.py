@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from community_governance.domain.access import Actor, ActorKind
 from community_governance.errors import ValidationError
 
 __all__ = ["HttpSettings"]
+
+
+def _strs(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
 
 
 def _reader(value: Actor | None) -> Actor | None:
@@ -38,7 +44,7 @@ class HttpSettings:
     """
 
     base_url: str = "http://127.0.0.1:8000"
-    cors_origins: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    cors_origins: tuple[str, ...] = attrs.field(default=(), converter=_strs)
     rate_limit_per_minute: int = 600
     open311_reader: Actor | None = attrs.field(default=None, converter=_reader)
     contact: str = ""

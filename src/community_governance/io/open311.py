@@ -66,12 +66,12 @@ __all__ = [
     "case_to_request",
     "category_to_service",
     "discovery",
-    "error_documents",
-    "service_definition",
-    "transition_to_update",
     "dumps",
     "dumps_xml",
+    "error_documents",
     "parse_request",
+    "service_definition",
+    "transition_to_update",
 ]
 
 #: The GeoReport v2 fields of a service request, in the specification's order.

@@ -85,11 +85,12 @@ class TokensService(Service):
             if expires_at is not None and expires_at <= op.now:
                 raise ValidationError(f"expiry {expires_at.isoformat()} is not in the future",
                                       path="expires_at")
-            new_id = op.uow.conn.execute(tt.api_tokens.insert().values(
+            result = op.uow.conn.execute(tt.api_tokens.insert().values(
                 token_hash=hash_token(secret), actor_kind=bound_to.kind.value,
                 actor_id=bound_to.id[:60], scopes=" ".join(checked), label=label[:200],
                 created_at=op.now, created_by=f"{actor.kind.value}:{actor.id}"[:80],
-                expires_at=expires_at, revoked_at=None)).inserted_primary_key[0]
+                expires_at=expires_at, revoked_at=None))
+            new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
             op.touch("api_token", new_id)
             row = op.uow.conn.execute(sa.select(tt.api_tokens).where(
                 tt.api_tokens.c.id == new_id)).one()
