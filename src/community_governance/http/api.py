@@ -12,11 +12,11 @@ same key and body answers the first result, the same key with another body is a 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import attrs
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from community_governance.domain.access import Actor, ActorKind
 from community_governance.domain.cases import Channel
@@ -39,7 +39,7 @@ __all__ = ["ROUTES", "Attendance", "CaseReport", "CaseStep", "ExternalSignIn", "
            "PointsChange", "Rating", "Redemption"]
 
 API = "/api/v1"
-_Body = dict[str, Any]
+_Body = JSONBody[dict[str, Any]]
 
 
 # ----------------------------------------------------------------------------- commands
@@ -59,7 +59,7 @@ class ExternalSignIn:
     provider: str
     subject: str
     scopes: list[str]
-    jurisdiction_id: str | None = None
+    jurisdiction_id: FromQuery[str | None] = None
 
 
 @attrs.frozen
@@ -193,8 +193,8 @@ def register_resident(request: Request[Any, Any, Any], data: _Body) -> Response[
 @get(f"{API}/residents/{{resident_id:str}}", tags=["Residents"],
      summary="A resident's record, masked unless revealed with a reason")
 @blocking
-def read_resident(request: Request[Any, Any, Any], resident_id: str,
-                  reason: str | None = Parameter(header="Cgov-Reveal-Reason", default=None),
+def read_resident(request: Request[Any, Any, Any], resident_id: FromPath[str],
+                  reason: Annotated[str | None, HeaderParameter(name="Cgov-Reveal-Reason")] = None,
                   ) -> Response[Any]:
     """Masked by default; a ``Cgov-Reveal-Reason`` header asks for the full numbers (the
     reason goes to the access log; the actor needs the right). The reason travels in a
@@ -220,9 +220,9 @@ def report_case(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
 
 @get(f"{API}/cases", tags=["Cases"], summary="Cases in the actor's scope, newest first")
 @blocking
-def list_cases(request: Request[Any, Any, Any], status: str | None = None,
-               within: str | None = None,
-               limit: int = Parameter(default=100, ge=1, le=1000)) -> Response[Any]:
+def list_cases(request: Request[Any, Any, Any], status: FromQuery[str | None] = None,
+               within: FromQuery[str | None] = None,
+               limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> Response[Any]:
     """A resident sees their own cases; staff those of their units."""
     actor = require(request, "cases")
     return json_response(gov_of(request).cases.list_cases(
@@ -231,7 +231,7 @@ def list_cases(request: Request[Any, Any, Any], status: str | None = None,
 
 @get(f"{API}/cases/{{case_id:str}}", tags=["Cases"], summary="One case")
 @blocking
-def read_case(request: Request[Any, Any, Any], case_id: str) -> Response[Any]:
+def read_case(request: Request[Any, Any, Any], case_id: FromPath[str]) -> Response[Any]:
     """One case (numbers typed into its text masked)."""
     return json_response(gov_of(request).cases.get(require(request, "cases"), case_id))
 
@@ -239,7 +239,7 @@ def read_case(request: Request[Any, Any, Any], case_id: str) -> Response[Any]:
 @get(f"{API}/cases/{{case_id:str}}/history", tags=["Cases"],
      summary="Every step of a case (流转记录)")
 @blocking
-def case_history(request: Request[Any, Any, Any], case_id: str) -> Response[Any]:
+def case_history(request: Request[Any, Any, Any], case_id: FromPath[str]) -> Response[Any]:
     """The case's transitions, in order."""
     return json_response(gov_of(request).cases.history(require(request, "cases"), case_id))
 
@@ -260,7 +260,8 @@ def _step(request: Request[Any, Any, Any], case_id: str, data: _Body, what: str)
 
 @post(f"{API}/cases/{{case_id:str}}/assign", tags=["Cases"], summary="Assign a case (分派)")
 @blocking
-def assign_case(request: Request[Any, Any, Any], case_id: str, data: _Body) -> Response[Any]:
+def assign_case(request: Request[Any, Any, Any],
+                case_id: FromPath[str], data: _Body) -> Response[Any]:
     """Assign the case to a handler at the level that holds it."""
     return json_response(_step(request, case_id, data, "assign"))
 
@@ -268,14 +269,16 @@ def assign_case(request: Request[Any, Any, Any], case_id: str, data: _Body) -> R
 @post(f"{API}/cases/{{case_id:str}}/start", tags=["Cases"],
       summary="Start handling a case (开始办理)")
 @blocking
-def start_case(request: Request[Any, Any, Any], case_id: str, data: _Body) -> Response[Any]:
+def start_case(request: Request[Any, Any, Any],
+               case_id: FromPath[str], data: _Body) -> Response[Any]:
     """The handler starts."""
     return json_response(_step(request, case_id, data, "start"))
 
 
 @post(f"{API}/cases/{{case_id:str}}/resolve", tags=["Cases"], summary="Resolve a case (办结)")
 @blocking
-def resolve_case(request: Request[Any, Any, Any], case_id: str, data: _Body) -> Response[Any]:
+def resolve_case(request: Request[Any, Any, Any],
+                 case_id: FromPath[str], data: _Body) -> Response[Any]:
     """The handler resolved the matter."""
     return json_response(_step(request, case_id, data, "resolve"))
 
@@ -283,7 +286,8 @@ def resolve_case(request: Request[Any, Any, Any], case_id: str, data: _Body) -> 
 @post(f"{API}/cases/{{case_id:str}}/rate", tags=["Cases"],
       summary="Rate a resolved case (回访评价), which closes it")
 @blocking
-def rate_case(request: Request[Any, Any, Any], case_id: str, data: _Body) -> Response[Any]:
+def rate_case(request: Request[Any, Any, Any],
+              case_id: FromPath[str], data: _Body) -> Response[Any]:
     """The reporter (or the community office on their behalf) rates 1-5."""
     actor = require(request, "cases")
     cmd = body(data, Rating)
@@ -297,7 +301,7 @@ def rate_case(request: Request[Any, Any, Any], case_id: str, data: _Body) -> Res
 @post(f"{API}/activities/{{activity_id:str}}/attendance", tags=["Volunteers"],
       summary="Record who served at an activity (志愿服务考勤), awarding their points")
 @blocking
-def attendance(request: Request[Any, Any, Any], activity_id: str,
+def attendance(request: Request[Any, Any, Any], activity_id: FromPath[str],
                data: _Body) -> Response[Any]:
     """A retried call writes nothing twice (those recorded before are listed in
     ``already``)."""
@@ -339,7 +343,7 @@ def points_redeem(request: Request[Any, Any, Any], data: _Body) -> Response[Any]
 @get(f"{API}/points/{{resident_id:str}}/balance", tags=["Points"],
      summary="A resident's points balance")
 @blocking
-def points_balance(request: Request[Any, Any, Any], resident_id: str) -> Response[Any]:
+def points_balance(request: Request[Any, Any, Any], resident_id: FromPath[str]) -> Response[Any]:
     """The resident themselves, or the staff of their community."""
     actor = require(request, "points")
     return json_response({"resident_id": resident_id,
@@ -364,8 +368,8 @@ def supermarket_redeem(request: Request[Any, Any, Any], data: _Body) -> Response
 @get(f"{API}/centres/{{centre_id:str}}/slots", tags=["Appointments"],
      summary="A centre's slots on a day, with the seats still free")
 @blocking
-def centre_slots(request: Request[Any, Any, Any], centre_id: str,
-                 day: dt.date) -> Response[Any]:
+def centre_slots(request: Request[Any, Any, Any], centre_id: FromPath[str],
+                 day: FromQuery[dt.date]) -> Response[Any]:
     """Slots of ``day`` (YYYY-MM-DD)."""
     require(request, "appointments")
     found = gov_of(request).appointments.slots(centre_id, day)
@@ -386,8 +390,8 @@ def book(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
 @get(f"{API}/appointments", tags=["Appointments"],
      summary="Appointments in the actor's scope (a resident: their own)")
 @blocking
-def appointments(request: Request[Any, Any, Any], centre_id: str | None = None,
-                 day: dt.date | None = None) -> Response[Any]:
+def appointments(request: Request[Any, Any, Any], centre_id: FromQuery[str | None] = None,
+                 day: FromQuery[dt.date | None] = None) -> Response[Any]:
     """Live appointments, by slot."""
     actor = require(request, "appointments")
     return json_response(gov_of(request).appointments.appointments(
@@ -397,7 +401,7 @@ def appointments(request: Request[Any, Any, Any], centre_id: str | None = None,
 @post(f"{API}/appointments/{{appointment_id:str}}/cancel", tags=["Appointments"],
       summary="Cancel an appointment")
 @blocking
-def cancel(request: Request[Any, Any, Any], appointment_id: str) -> Response[Any]:
+def cancel(request: Request[Any, Any, Any], appointment_id: FromPath[str]) -> Response[Any]:
     """The resident, or staff."""
     actor = require(request, "appointments")
     return json_response(gov_of(request).appointments.cancel(actor, appointment_id))

@@ -11,12 +11,12 @@ lists (``[{"code": 404, "description": "..."}]``) in the same format.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import pendulum
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 
 from community_governance.domain.cases import Channel
 from community_governance.errors import NotFound, ValidationError
@@ -95,7 +95,7 @@ def get_discovery(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 def get_services(request: Request[Any, Any, Any],
-                 jurisdiction_id: str | None = None) -> Response[Any]:
+                 jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """The case categories of the jurisdiction's county as services."""
     county = county_of(request, jurisdiction_id)
     docs = gov_of(request).cases.open311_services(county, metadata=True)
@@ -105,8 +105,8 @@ def get_services(request: Request[Any, Any, Any],
 @get(f"{BASE}/services/{{name:str}}", tags=["Open311"],
      summary="Service definition (GeoReport v2): services/{service_code}.json or .xml")
 @blocking
-def get_definition(request: Request[Any, Any, Any], name: str,
-                   jurisdiction_id: str | None = None) -> Response[Any]:
+def get_definition(request: Request[Any, Any, Any], name: FromPath[str],
+                   jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """The attributes a request of the service may carry."""
     code, fmt = _split(name)
     county = county_of(request, jurisdiction_id)
@@ -117,9 +117,10 @@ def get_definition(request: Request[Any, Any, Any], name: str,
 
 
 def get_requests(
-    request: Request[Any, Any, Any], jurisdiction_id: str | None = None,
-    service_request_id: str | None = None, service_code: str | None = None,
-    start_date: str | None = None, end_date: str | None = None, status: str | None = None,
+    request: Request[Any, Any, Any], jurisdiction_id: FromQuery[str | None] = None,
+    service_request_id: FromQuery[str | None] = None,
+    service_code: FromQuery[str | None] = None, start_date: FromQuery[str | None] = None,
+    end_date: FromQuery[str | None] = None, status: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """Requests of the jurisdiction: by default those of the last 90 days, at most 1,000
     (the newest). ``service_request_id`` (comma-separated) overrides the other filters."""
@@ -153,8 +154,8 @@ def get_requests(
 @get(f"{BASE}/requests/{{name:str}}", tags=["Open311"],
      summary="One service request (GeoReport v2): requests/{service_request_id}.json or .xml")
 @blocking
-def get_request(request: Request[Any, Any, Any], name: str,
-                jurisdiction_id: str | None = None) -> Response[Any]:
+def get_request(request: Request[Any, Any, Any], name: FromPath[str],
+                jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """One request, as a list of one (as the specification has it)."""
     case_id, fmt = _split(name)
     county = county_of(request, jurisdiction_id)
@@ -168,8 +169,8 @@ def get_request(request: Request[Any, Any, Any], name: str,
 @get(f"{BASE}/tokens/{{name:str}}", tags=["Open311"],
      summary="The request of a token (GeoReport v2): tokens/{token}.json or .xml")
 @blocking
-def get_token(request: Request[Any, Any, Any], name: str,
-              jurisdiction_id: str | None = None) -> Response[Any]:
+def get_token(request: Request[Any, Any, Any], name: FromPath[str],
+              jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """Requests are created at once, so a token is the request's id: this answers the
     id of a token a client kept."""
     token, fmt = _split(name)
@@ -180,8 +181,10 @@ def get_token(request: Request[Any, Any, Any], name: str,
     return render([{"service_request_id": token, "token": token}], "requests", fmt)
 
 
-def get_updates(request: Request[Any, Any, Any], jurisdiction_id: str | None = None,
-                start_date: str | None = None, end_date: str | None = None) -> Response[Any]:
+def get_updates(request: Request[Any, Any, Any],
+                jurisdiction_id: FromQuery[str | None] = None,
+                start_date: FromQuery[str | None] = None,
+                end_date: FromQuery[str | None] = None) -> Response[Any]:
     """Each step of each request in the window (default: the last 90 days), oldest first,
     at most 1,000; notes masked."""
     county = county_of(request, jurisdiction_id)
@@ -210,7 +213,7 @@ def _float(form: dict[str, str], key: str) -> float | None:
 
 def post_request(
     request: Request[Any, Any, Any],
-    data: dict[str, str] = _FORM,
+    data: Annotated[dict[str, str], _FORM],
 ) -> Response[Any]:
     """Report a case. Fields as the specification names them: ``api_key`` (or the bearer
     header), ``jurisdiction_id``, ``service_code``, ``address_id`` (the building code: this

@@ -6,10 +6,10 @@ They need no token and carry no personal data (a test scans every one of them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from community_governance.errors import ValidationError
 from community_governance.http.common import blocking, gov_of, json_response
@@ -19,14 +19,15 @@ from community_governance.io.hsds import HSDS_VERSION, matter_to_service, servic
 __all__ = ["ROUTES"]
 
 _TAGS = ["Public"]
-_LANG = Parameter(pattern="^(zh|en)$", default="zh", description="zh (default) or en")
+_LANG = QueryParameter(pattern="^(zh|en)$", description="zh (default) or en")
 
 
 @get("/public/funds/{community:str}/disclosure/{quarter:str}", tags=_TAGS,
      summary="The quarterly funds disclosure (财务公开) as JSON")
 @blocking
-def funds_disclosure_json(request: Request[Any, Any, Any], community: str, quarter: str,
-                          lang: str = _LANG) -> Response[Any]:
+def funds_disclosure_json(request: Request[Any, Any, Any],
+                          community: FromPath[str], quarter: FromPath[str],
+                          lang: Annotated[str, _LANG] = "zh") -> Response[Any]:
     """Income, spending, budget use, balances and large items of a quarter (e.g. 2026Q3),
     each figure with the transactions it sums."""
     d = gov_of(request).funds.disclosure(community, quarter)
@@ -37,8 +38,9 @@ def funds_disclosure_json(request: Request[Any, Any, Any], community: str, quart
      summary="The quarterly funds disclosure (财务公开) as a printable HTML page",
      media_type="text/html")
 @blocking
-def funds_disclosure_html(request: Request[Any, Any, Any], community: str, quarter: str,
-                          lang: str = _LANG) -> Response[Any]:
+def funds_disclosure_html(request: Request[Any, Any, Any],
+                          community: FromPath[str], quarter: FromPath[str],
+                          lang: Annotated[str, _LANG] = "zh") -> Response[Any]:
     """The page the library prints for the notice board (A4), in Chinese by default."""
     d = gov_of(request).funds.disclosure(community, quarter)
     return Response(render_html(d, lang), media_type="text/html")
@@ -47,7 +49,7 @@ def funds_disclosure_html(request: Request[Any, Any, Any], community: str, quart
 @get("/public/supermarket/{community:str}/stock", tags=_TAGS,
      summary="The points supermarket's items, prices and stock (积分超市)")
 @blocking
-def supermarket_stock(request: Request[Any, Any, Any], community: str) -> Response[Any]:
+def supermarket_stock(request: Request[Any, Any, Any], community: FromPath[str]) -> Response[Any]:
     """Items offered in the community's points supermarket, with price and stock."""
     items = gov_of(request).supermarket.stock(community)
     return json_response({"community": community, "items": items})
@@ -56,10 +58,10 @@ def supermarket_stock(request: Request[Any, Any, Any], community: str) -> Respon
 @get("/public/guide/services", tags=_TAGS,
      summary="The service guide (办事指南) as HSDS 3.0 services, with search")
 @blocking
-def guide_services(request: Request[Any, Any, Any], q: str | None = None,
-                   community: str | None = None, domain: str | None = None,
-                   page: int = Parameter(default=1, ge=1, le=1000),
-                   per_page: int = Parameter(default=50, ge=1, le=200)) -> Response[Any]:
+def guide_services(request: Request[Any, Any, Any], q: FromQuery[str | None] = None,
+                   community: FromQuery[str | None] = None, domain: FromQuery[str | None] = None,
+                   page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1,
+                   per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> Response[Any]:
     """Published matters; ``q`` searches them (best first, e.g. 低保), ``domain`` keeps one
     domain (civil_affairs, social_security, health, public_security)."""
     guide = gov_of(request).guide
@@ -77,7 +79,7 @@ def guide_services(request: Request[Any, Any, Any], q: str | None = None,
 @get("/public/guide/services/{code:str}", tags=_TAGS,
      summary="One matter of the service guide as an HSDS 3.0 service")
 @blocking
-def guide_service(request: Request[Any, Any, Any], code: str) -> Response[Any]:
+def guide_service(request: Request[Any, Any, Any], code: FromPath[str]) -> Response[Any]:
     """One published matter."""
     return json_response(matter_to_service(gov_of(request).guide.get(code)))
 
@@ -85,8 +87,8 @@ def guide_service(request: Request[Any, Any, Any], code: str) -> Response[Any]:
 @get("/public/guide/wechat-menu", tags=_TAGS,
      summary="A WeChat official-account menu (自定义菜单) for the guide")
 @blocking
-def guide_menu(request: Request[Any, Any, Any], base_url: str,
-               community: str | None = None) -> Response[Any]:
+def guide_menu(request: Request[Any, Any, Any], base_url: FromQuery[str],
+               community: FromQuery[str | None] = None) -> Response[Any]:
     """The menu's JSON, to post to WeChat's menu API; each button opens ``base_url``."""
     if not base_url.startswith(("https://", "http://")):
         raise ValidationError("base_url must be an http(s) URL of the guide's page",
