@@ -12,6 +12,7 @@ same key and body answers the first result, the same key with another body is a 
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from typing import Annotated, Any
 
 import attrs
@@ -196,10 +197,12 @@ def register_resident(request: Request[Any, Any, Any], data: _Body) -> Response[
 def read_resident(request: Request[Any, Any, Any], resident_id: FromPath[str],
                   reason: Annotated[str | None, HeaderParameter(name="Cgov-Reveal-Reason")] = None,
                   ) -> Response[Any]:
-    """Masked by default; a ``Cgov-Reveal-Reason`` header asks for the full numbers (the
-    reason goes to the access log; the actor needs the right). The reason travels in a
+    """Masked by default; a ``Cgov-Reveal-Reason`` header (percent-encoded UTF-8, as headers
+    carry ASCII) asks for the full numbers (the reason goes to the access log; the actor
+    needs the right). The reason travels in a
     header so that it never appears in a URL or an access log."""
     actor = require(request, "residents")
+    reason = urllib.parse.unquote(reason) if reason else None
     reveal = bool(reason and reason.strip())
     return json_response(gov_of(request).registry.get_resident(
         actor, resident_id, reveal=reveal, reason=reason if reveal else None))

@@ -4,9 +4,12 @@ converter."""
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import logging
+import types
+import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -66,8 +69,25 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (CgovError, 400),
 )
 
+def _text_union(t: Any) -> bool:
+    """``X | str`` where X is an enum (the services take either, e.g. ``Relation | str``)."""
+    args = typing.get_args(t)
+    return (typing.get_origin(t) in (typing.Union, types.UnionType) and str in args
+            and all(a is str or a is type(None) or (isinstance(a, type) and issubclass(
+                a, enum.Enum)) for a in args))
+
+
+def _text(value: Any, t: Any) -> Any:
+    if value is None and type(None) in typing.get_args(t):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return value
+
+
 #: The converter of request bodies: the library's types, and unknown fields refused.
 _CONVERTER = configure_converter(cattrs.Converter(forbid_extra_keys=True))
+_CONVERTER.register_structure_hook_func(_text_union, _text)
 
 
 def blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
