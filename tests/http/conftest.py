@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("litestar")
 
-import community_governance as cg  # noqa: E402
-from community_governance.domain.access import Actor  # noqa: E402
-from community_governance.http import HttpSettings, create_app  # noqa: E402
-from community_governance.testing.city import SmallCity, build_small_city  # noqa: E402
+import community_governance as cg
+from community_governance.domain.access import Actor
+from community_governance.http import HttpSettings, create_app
+from community_governance.testing.city import SmallCity, build_small_city
 
 SYSTEM = Actor.system("http-test")
 
