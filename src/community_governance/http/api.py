@@ -20,7 +20,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from community_governance.domain.access import Actor, ActorKind
-from community_governance.domain.cases import Channel
+from community_governance.domain.cases import CaseStatus, Channel
 from community_governance.domain.tokens import check_scopes
 from community_governance.errors import TokenInvalid, ValidationError
 from community_governance.http.common import (
@@ -228,6 +228,13 @@ def list_cases(request: Request[Any, Any, Any], status: FromQuery[str | None] = 
                limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> Response[Any]:
     """A resident sees their own cases; staff those of their units."""
     actor = require(request, "cases")
+    if status:
+        try:
+            status = CaseStatus(status).value
+        except ValueError:
+            raise ValidationError(f"status {status!r} is not one of "
+                                  f"{', '.join(s.value for s in CaseStatus)}",
+                                  path="status") from None
     return json_response(gov_of(request).cases.list_cases(
         actor, status=status or None, within=within or None, limit=limit))
 

@@ -17,7 +17,13 @@ from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Contact
+from litestar.openapi.spec import (
+    Contact,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Schema,
+)
 
 from community_governance.errors import CgovError
 from community_governance.http import api, public
@@ -74,6 +80,42 @@ def _operation_id(_handler: Any, method: Any, components: list[Any]) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", f"{str(method).lower()}_{'_'.join(parts)}").strip("_")
 
 
+_PROBLEM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT, required=["type", "title", "status", "detail"],
+    properties={"type": Schema(type=OpenAPIType.STRING), "title": Schema(type=OpenAPIType.STRING),
+                "status": Schema(type=OpenAPIType.INTEGER),
+                "detail": Schema(type=OpenAPIType.STRING),
+                "instance": Schema(type=OpenAPIType.STRING),
+                "field": Schema(type=OpenAPIType.STRING)})
+_GEOREPORT_ERRORS = Schema(type=OpenAPIType.ARRAY, items=Schema(
+    type=OpenAPIType.OBJECT, required=["code", "description"],
+    properties={"code": Schema(type=OpenAPIType.INTEGER),
+                "description": Schema(type=OpenAPIType.STRING)}))
+
+
+def _document_errors(app: Litestar) -> None:
+    """Every operation's 4XX answers in the document: RFC 9457 problem documents, or
+    GeoReport error lists (JSON or XML) under ``/open311`` (instead of the framework's own
+    400 shape, which the exception handler replaces)."""
+    for path, item in (app.openapi_schema.paths or {}).items():
+        for method in ("get", "post"):
+            op = getattr(item, method, None)
+            if op is None:
+                continue
+            responses = dict(op.responses or {})
+            responses.pop("400", None)
+            if path.startswith(o311.BASE + "/"):
+                media = ({o311.XML: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))}
+                         if path.endswith(".xml") else
+                         {"application/json": OpenAPIMediaType(schema=_GEOREPORT_ERRORS)})
+                text = "a GeoReport v2 error list"
+            else:
+                media = {PROBLEM_JSON: OpenAPIMediaType(schema=_PROBLEM_SCHEMA)}
+                text = "a problem document (RFC 9457) carrying the library's message"
+            responses["4XX"] = OpenAPIResponse(description=text, content=media)
+            op.responses = responses
+
+
 def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
     """The application (see :func:`community_governance.http.create_app`)."""
     middleware: list[Any] = []
@@ -105,4 +147,5 @@ def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
     app.state["settings"] = settings
     app.state["counties"] = served_counties(gov)
     app.state["started"] = pendulum.now("UTC")
+    _document_errors(app)
     return app

@@ -269,6 +269,7 @@ def _both(method: Any, stem: str, fn: Any, **kwargs: Any) -> list[Any]:
     """The ``.json`` and the ``.xml`` route of one GeoReport document (two handlers: one
     handler with two paths would share its OpenAPI operation)."""
     return [method(f"{BASE}/{stem}.{fmt}", name=f"{fn.__name__}_{fmt}",
+                   media_type=XML if fmt == "xml" else "application/json",
                    **kwargs)(blocking(fn)) for fmt in ("json", "xml")]
 
 
