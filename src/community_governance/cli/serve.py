@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from community_governance.cli import db_option, parse_actor
+from community_governance.cli import db_option, echo_json, json_option, parse_actor
 
 
 def register(cli: click.Group) -> None:
@@ -29,9 +29,10 @@ def register(cli: click.Group) -> None:
                        "default: reading requests needs a token")
     @click.option("--zipcode", default=None, help="the postcode written in Open311 requests")
     @click.option("--contact", default="", help="who to ask about the Open311 endpoint")
+    @json_option
     def serve(db: str, host: str, port: int, workers: int, base_url: str | None,
               cors: tuple[str, ...], rate_limit: int, open311_reader: str | None,
-              zipcode: str | None, contact: str) -> None:
+              zipcode: str | None, contact: str, as_json: bool) -> None:
         """Serve the database over HTTP: Open311 GeoReport v2 at /open311/v2, public pages at
         /public, the authenticated API at /api/v1, the OpenAPI document at
         /schema/openapi.json."""
@@ -53,6 +54,9 @@ def register(cli: click.Group) -> None:
             rate_limit_per_minute=rate_limit,
             open311_reader=parse_actor(open311_reader) if open311_reader else None,
             zipcode=zipcode, contact=contact)
+        if as_json:  # where the server listens, for the program that started it
+            echo_json({"url": f"http://{host}:{port}", "base_url": settings.base_url,
+                       "workers": workers, "openapi": "/schema/openapi.json"})
         click.echo(f"serving on http://{host}:{port} ({workers} worker(s)); OpenAPI at "
                    f"/schema/openapi.json", err=True)
         if workers == 1:
