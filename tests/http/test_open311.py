@@ -3,6 +3,8 @@ specification (tests/http/open311_client.py), in JSON and in XML."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from community_governance.domain.access import Actor
@@ -149,3 +151,24 @@ def test_requests_need_a_reader(served: Served) -> None:
     assert r.status_code == 401
     denied = served.gov.audit.denied(Actor.system("t"))
     assert any("requests.json" in d.operation for d in denied)
+
+
+def test_one_server_hosts_several_counties(tmp_path: Any) -> None:
+    """With the Yima and Hubin plugins installed, jurisdiction_id picks the county (its own
+    categories); without one the server says which to name."""
+    from litestar.testing import TestClient
+
+    import community_governance as cg
+    from community_governance.http import HttpSettings, create_app
+
+    yima = pytest.importorskip("cgov_yima.plugin")
+    hubin = pytest.importorskip("cgov_hubin.plugin")
+    with cg.open("memory://", [yima, hubin], entrypoints=False) as gov, \
+            TestClient(create_app(gov, HttpSettings(rate_limit_per_minute=0))) as http:
+        r = http.get(f"{BASE}/services.json")
+        assert r.status_code == 422 and "411202" in r.text and "411281" in r.text
+        per_county = {}
+        for county in ("411202", "411281"):
+            client = spec.Open311Client(http, BASE, "json", jurisdiction_id=county)
+            per_county[county] = {s["service_code"] for s in client.services()}
+        assert per_county["411202"] != per_county["411281"]
