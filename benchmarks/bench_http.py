@@ -46,7 +46,11 @@ def _free_port() -> int:
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    """The environment of the server and load processes: this checkout's library and its
+    county plugins first (the ones ``cgov serve`` loads through their entry points)."""
+    paths = [str(SRC), *(str(p) for p in sorted(ROOT.glob("plugins/*/src")))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [*paths, os.environ.get("PYTHONPATH", "")])}
 
 
 def _wait(url: str) -> None:
