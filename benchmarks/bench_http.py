@@ -158,6 +158,7 @@ def ceiling_app(captured: dict[str, Any]) -> Any:
 
         deco = post if doc["method"] == "POST" else get
         routes.append(deco(path, name=f"r{i}", sync_to_thread=False,
+                           signature_namespace={"Response": Response},
                            status_code=201 if doc["method"] == "POST" else 200)(answer))
     return Litestar(routes, openapi_config=None)
 
