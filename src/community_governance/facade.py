@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from community_governance.services.privacy import PrivacyService
     from community_governance.services.registry import RegistryService
     from community_governance.services.supermarket import SupermarketService
+    from community_governance.services.tokens import TokensService
     from community_governance.services.verify import VerifyReport
     from community_governance.services.volunteers import VolunteersService
 
@@ -210,6 +211,13 @@ class Governance:
         from community_governance.services.culture import CultureService
 
         return CultureService(self)
+
+    @functools.cached_property
+    def tokens(self) -> TokensService:
+        """The HTTP API's bearer tokens (接口令牌): issue, list, revoke, authenticate."""
+        from community_governance.services.tokens import TokensService
+
+        return TokensService(self)
 
     @functools.cached_property
     def audit(self) -> AuditService:

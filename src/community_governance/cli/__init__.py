@@ -359,8 +359,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "points": ("points", "The points journal (积分): balance, statement, earn, redeem."),
     "privacy": ("privacy", "Residents' rights under PIPL: export, correct, erase (个人信息权利)."),
     "report": ("report funds cases points", "Reports: summary, participation, funding, cases."),
+    "serve": ("serve", "Serve the database over HTTP: Open311 GeoReport v2 at /open311/v2, public "
+                       "pages at /public, the authenticated API at /api/v1, the OpenAPI document "
+                       "at /schema/openapi.json."),
     "sim": ("sim", "Simulate a city's year: scenarios, sweeps, plots (仿真)."),
     "supermarket": ("points", "The points supermarket (积分超市): stock and restocking."),
+    "tokens": ("tokens", "Bearer tokens of the HTTP API (cgov serve): each acts as one actor "
+                         "within scopes."),
     "verify": ("audit", "Recompute every ledger from its journal and check every hash chain "
                         "(核对)."),
     "volunteers": ("points", "Volunteers (志愿者): registration, organizations, activities, "
