@@ -194,3 +194,10 @@ def test_published_validator_names_the_attribute() -> None:
 ])
 def test_numbers_run_together(text: str, found: list[tuple[PersonalNumber, int, int, str]]) -> None:
     assert kinds(text) == found
+
+
+def test_birth_dates_are_read_from_the_right_digits() -> None:
+    good = compose_id_number("411281", dt.date(1951, 1, 1), 1)
+    assert not p._id18(good[:6] + "19510431" + good[14:])  # 31 April
+    assert not p._id15("411281030229001")  # 1903 was no leap year
+    assert p._id15("411281200229001")  # 1920 was
