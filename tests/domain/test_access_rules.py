@@ -328,3 +328,10 @@ def test_a_post_ending_on_the_day_is_not_called_ended() -> None:
     assert explain_denial(p, READ, Target("x", "k")) == (
         f"the actor holds no active post on {day}; resident.read needs a post among "
         "[grid_leader, secretary] whose unit covers x k")
+
+
+def test_roles_are_read_as_post_kinds_at_construction() -> None:
+    a = Action("x.y", roles=("grid_leader", PostKind.STAFF))
+    assert a.roles == frozenset({PostKind.GRID_LEADER, PostKind.STAFF})
+    with pytest.raises(ValueError, match="'mayor' is not a valid PostKind"):
+        Action("x.y", roles=("mayor",))

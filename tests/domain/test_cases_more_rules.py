@@ -130,3 +130,11 @@ def test_percentile_more() -> None:
     assert percentile([0, 10, 20], 75) == 15.0
     refused(ValidationError, "percentile must be 0-100, got 101 @ q", percentile, [1], 101)
     assert percentile([], 101) is None  # no values: nothing to check
+
+
+def test_refusal_lists_every_allowed_event() -> None:
+    from community_governance.domain.cases import next_status
+    from community_governance.errors import InvalidTransition
+
+    refused(InvalidTransition, "a case 已办结 (resolved) cannot be start (开始办理); allowed from "
+            "here: close, reopen", next_status, CaseStatus.RESOLVED, CaseEvent.START)

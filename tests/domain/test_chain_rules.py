@@ -135,3 +135,17 @@ def test_first_break_head() -> None:
         "t", 3, "c", f"the chain head stored beside the journal is (empty)… but the last row's "
         f"hash is {rows[2][1][:12]}… (rows at the end were removed, or the head was written by "  # type: ignore[index]
         "hand)")
+
+
+def test_general_path_converts_to_utc_whatever_the_machine_zone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert canonical({"l": [dt.datetime(2026, 1, 1, 8, tzinfo=CST)]}) == (
+            b'{"l":["2026-01-01T00:00:00.000000Z"]}')
+    finally:
+        monkeypatch.undo()
+        time.tzset()

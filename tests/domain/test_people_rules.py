@@ -98,3 +98,16 @@ def test_residence_spells_and_moves() -> None:
             "would end that residence spell before it starts. Give a date on or after "
             "2026-01-01, or correct the earlier move first @ on",
             check_move, "R1", spell, D(2025, 12, 31))
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("x13800000007", "phone number 'x13*****0007' holds characters other than digits; write the "
+     "digits only, e.g. 138****0007 or 039****2345"),
+    ("+a8613800000007", "phone number '+a8********0007' holds characters other than digits; write "
+     "the digits only, e.g. 138****0007 or 039****2345"),
+    ("+861234", "phone number '*******' is not a valid mainland number (checked with "
+     "libphonenumber): a mobile has 11 digits and starts with 13-19, a landline is 0 + area "
+     "code + 7 or 8 digits; check the digits"),
+])
+def test_more_phone_refusals(raw: str, message: str) -> None:
+    refused(ValidationError, f"{message} @ phone", validate_phone, raw)

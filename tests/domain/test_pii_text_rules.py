@@ -182,3 +182,22 @@ def test_published_validator_names_the_attribute() -> None:
     with pytest.raises(ValidationError, match=r"^item_name is published") as e:
         published(None, Attr(), "大米 13800000007")  # type: ignore[arg-type]
     assert e.value.path == "item_name"
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("5513800000007", []),  # 55 is no country prefix
+    ("86138000000075513800000007", []),  # the second number has no prefix of its own
+    ("861380000000713900000001", [(K.MOBILE, 2, 13, "13800000007"),
+                                  (K.MOBILE, 13, 24, "13900000001")]),
+    ("41128151010100113800000007", [(K.LEGACY_ID_NUMBER, 0, 15, "411281510101001"),
+                                    (K.MOBILE, 15, 26, "13800000007")]),
+])
+def test_numbers_run_together(text: str, found: list[tuple[PersonalNumber, int, int, str]]) -> None:
+    assert kinds(text) == found
+
+
+def test_birth_dates_are_read_from_the_right_digits() -> None:
+    good = compose_id_number("411281", dt.date(1951, 1, 1), 1)
+    assert not p._id18(good[:6] + "19510431" + good[14:])  # 31 April
+    assert not p._id15("411281030229001")  # 1903 was no leap year
+    assert p._id15("411281200229001")  # 1920 was
