@@ -120,6 +120,47 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: 
                "resumed": res.skipped, "tables": ["runs.parquet", "sweep.parquet"]})
 
 
+@sim.command("compare")
+@click.argument("scenario")
+@click.option("--arm", "arms", multiple=True, required=True, metavar="NAME:KEY=VALUE[;KEY=VALUE]",
+              help="an arm and its overrides, e.g. --arm 'double points:points.rate=20' "
+                   "(repeatable)")
+@click.option("--seeds", type=click.IntRange(min=2), default=10, show_default=True,
+              help="seeds per arm (the scenario's seed and the next ones)")
+@click.option("--metric", "metrics", multiple=True, metavar="KEY",
+              help="a run-summary key to compare (repeatable; default a standard set)")
+@click.option("--correction", type=click.Choice(["holm", "bh", "none"]), default="holm",
+              show_default=True, help="multiple-comparison correction over the table")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a baseline key, e.g. --set city.scale=0.05 (repeatable)")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the table and the runs as JSON here")
+@json_always
+def compare_cmd(scenario: str, arms: tuple[str, ...], seeds: int, metrics: tuple[str, ...],
+                correction: str, sets: tuple[str, ...], out: Path | None) -> None:
+    """Paired policy comparison: every arm against SCENARIO on the same seeds and city."""
+    from community_governance.errors import ValidationError
+    from community_governance.simulation.compare import DEFAULT_METRICS, compare_policies
+    from community_governance.simulation.outputs import write_json
+    from community_governance.simulation.scenario import parse_setting
+
+    sc = _scenario(scenario, sets)
+    parsed: dict[str, dict[str, object]] = {}
+    for text in arms:
+        name, sep, rest = text.partition(":")
+        if not sep or not name.strip() or not rest.strip():
+            raise ValidationError(
+                f"an arm is NAME:KEY=VALUE[;KEY=VALUE], like 'double points:points.rate=20', "
+                f"got {text!r}", path="arm")
+        parsed[name.strip()] = dict(parse_setting(part) for part in rest.split(";")
+                                    if part.strip())
+    cmp = compare_policies(sc, parsed, seeds=seeds, metrics=metrics or DEFAULT_METRICS,
+                           correction=correction)
+    if out is not None:
+        write_json(out, cmp.to_dict())
+    echo_json({"correction": cmp.correction, "seeds": list(cmp.seeds), "rows": cmp.rows})
+
+
 @sim.command("plot")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--compare", type=click.Path(exists=True, file_okay=False, path_type=Path),
