@@ -88,7 +88,8 @@ def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], c
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="processes of the local pool (default: CPU count)")
 @click.option("--scheduler", default=None, metavar="ADDR",
-              help="a Dask scheduler address, e.g. tcp://host:8786")
+              help="a Dask scheduler address, e.g. tcp://host:8786, or 'local' for a local "
+                   "Dask cluster of --workers processes that ends with the sweep")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="override a base scenario key, e.g. --set city.scale=0.1")
 @click.option("--seed", type=int, default=None, help="base seed of the replicates")
@@ -102,8 +103,9 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: 
     from community_governance.simulation.scenario import parse_override
     from community_governance.simulation.sweep import run_sweep
 
-    if workers is not None and scheduler is not None:
-        raise click.UsageError("give --workers or --scheduler, not both")
+    if workers is not None and scheduler not in (None, "local"):
+        raise click.UsageError("give --workers or --scheduler ADDR, not both (--workers goes "
+                               "with --scheduler local)")
     sc = _scenario(scenario, sets)
     grid = dict(parse_override(p) for p in params)
     if quiet:
