@@ -163,6 +163,63 @@ def compare_cmd(scenario: str, arms: tuple[str, ...], seeds: int, metrics: tuple
     echo_json({"correction": cmp.correction, "seeds": list(cmp.seeds), "rows": cmp.rows})
 
 
+@sim.command("sensitivity")
+@click.argument("scenario")
+@click.option("--factor", "factors", multiple=True, required=True, metavar="KEY=LOW:HIGH",
+              help="a parameter and its range, e.g. --factor staff.cases_per_staff_day=1.5:3 "
+                   "(repeatable)")
+@click.option("--method", type=click.Choice(["lhs", "morris", "sobol"]), default="morris",
+              show_default=True)
+@click.option("--samples", type=click.IntRange(min=2), default=10, show_default=True,
+              help="LHS runs; Morris trajectories; Sobol' base sample (a power of 2)")
+@click.option("--metric", "metrics", multiple=True, metavar="KEY",
+              help="a run-summary key to analyse (repeatable; default on_time_share and "
+                   "participation_rate_mean)")
+@click.option("--seed", type=int, default=None, help="behaviour and design seed")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a scenario key, e.g. --set city.scale=0.05 (repeatable)")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="directory for sensitivity.json and the figures")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@json_always
+def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, samples: int,
+                    metrics: tuple[str, ...], seed: int | None, sets: tuple[str, ...],
+                    out: Path, quiet: bool) -> None:
+    """Global sensitivity analysis of SCENARIO (Latin hypercube, Morris or Sobol', SALib)."""
+    from community_governance.errors import ValidationError
+    from community_governance.simulation.sensitivity import sensitivity
+
+    sc = _scenario(scenario, sets)
+    ranges: dict[str, tuple[float, float]] = {}
+    for text in factors:
+        key, _, rng = text.partition("=")
+        lo, sep, hi = rng.partition(":")
+        try:
+            ranges[key.strip()] = (float(lo), float(hi))
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise ValidationError(
+                f"a factor is KEY=LOW:HIGH like staff.cases_per_staff_day=1.5:3, got {text!r}",
+                path="factor")
+    kwargs: dict[str, object] = {}
+    if metrics:
+        kwargs["metrics"] = metrics
+    if quiet:
+        res = sensitivity(sc, ranges, method=method, samples=samples, seed=seed,
+                          **kwargs)  # type: ignore[arg-type]
+    else:
+        with _progress("runs") as bar:
+            task = bar.add_task("runs", total=None)
+            res = sensitivity(
+                sc, ranges, method=method, samples=samples, seed=seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                **kwargs)  # type: ignore[arg-type]
+    files = res.write(out)
+    echo_json({"out": str(out), "method": res.method, "runs": len(res.samples),
+               "files": [f.name for f in files], "indices": res.rows})
+
+
 @sim.command("plot")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--compare", type=click.Path(exists=True, file_okay=False, path_type=Path),
