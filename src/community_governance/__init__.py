@@ -13,51 +13,75 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from community_governance.domain.access import Action, Actor, Target
-from community_governance.domain.idnumber import IdNumber, parse_id_number
-from community_governance.domain.people import Household, Relation, Resident, Vulnerability
-from community_governance.domain.posts import (
-    HolderKind,
-    PartnerKind,
-    PartnerUnit,
-    PartyOrg,
-    PartyOrgKind,
-    Post,
-    PostKind,
-    StaffMember,
-)
-from community_governance.domain.units import Building, Unit, UnitKind
-from community_governance.errors import (
-    CgovError,
-    ConflictError,
-    DatabaseMissing,
-    DataKeyError,
-    FileImportError,
-    IdNumberError,
-    NotFound,
-    PermissionDenied,
-    PluginError,
-    SchemaVersionError,
-    StorageError,
-    ValidationError,
-)
-from community_governance.markers import hookimpl
 from community_governance.masking import install as _install_log_masking
 
 if TYPE_CHECKING:
+    from community_governance.domain.access import Action, Actor, Target
+    from community_governance.domain.idnumber import IdNumber, parse_id_number
+    from community_governance.domain.people import Household, Relation, Resident, Vulnerability
+    from community_governance.domain.posts import (
+        HolderKind,
+        PartnerKind,
+        PartnerUnit,
+        PartyOrg,
+        PartyOrgKind,
+        Post,
+        PostKind,
+        StaffMember,
+    )
+    from community_governance.domain.units import Building, Unit, UnitKind
+    from community_governance.errors import (
+        CgovError,
+        ConflictError,
+        DatabaseMissing,
+        DataKeyError,
+        FileImportError,
+        IdNumberError,
+        NotFound,
+        PermissionDenied,
+        PluginError,
+        SchemaVersionError,
+        StorageError,
+        ValidationError,
+    )
     from community_governance.facade import Governance, open
+    from community_governance.markers import hookimpl
 
 _install_log_masking()
 
+#: The module of each name of the package, imported on first use (PEP 562): ``cgov --help``
+#: and a plugin importing ``hookimpl`` load no domain class, and the storage layer
+#: (SQLAlchemy, Alembic) stays unloaded for programs that never open a store.
+_LAZY = {
+    **dict.fromkeys(("Action", "Actor", "Target"), "domain.access"),
+    **dict.fromkeys(("IdNumber", "parse_id_number"), "domain.idnumber"),
+    **dict.fromkeys(("Household", "Relation", "Resident", "Vulnerability"), "domain.people"),
+    **dict.fromkeys(("HolderKind", "PartnerKind", "PartnerUnit", "PartyOrg", "PartyOrgKind",
+                     "Post", "PostKind", "StaffMember"), "domain.posts"),
+    **dict.fromkeys(("Building", "Unit", "UnitKind"), "domain.units"),
+    **dict.fromkeys(("CgovError", "ConflictError", "DatabaseMissing", "DataKeyError",
+                     "FileImportError", "IdNumberError", "NotFound", "PermissionDenied",
+                     "PluginError", "SchemaVersionError", "StorageError", "ValidationError"),
+                    "errors"),
+    **dict.fromkeys(("Governance", "open"), "facade"),
+    "hookimpl": "markers",
+}
+
 
 def __getattr__(name: str) -> Any:
-    """``open`` and ``Governance`` are imported on first use: the storage layer (SQLAlchemy,
-    Alembic) stays unloaded for programs that never open a store, e.g. ``cgov --help``."""
-    if name in ("Governance", "open"):
-        from community_governance import facade
+    """The names of :data:`__all__`, imported from their modules on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        return getattr(facade, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 

@@ -20,12 +20,14 @@ from community_governance.storage.base import Store
 if TYPE_CHECKING:
     from community_governance.services.appointments import AppointmentsService
     from community_governance.services.audit import AuditService
+    from community_governance.services.care import CareService
     from community_governance.services.cases import CasesService
     from community_governance.services.charity import CharityService
     from community_governance.services.culture import CultureService
     from community_governance.services.funds import FundsService
     from community_governance.services.grids import GridsService
     from community_governance.services.guide import GuideService
+    from community_governance.services.orgs import OrgsService
     from community_governance.services.points import PointsService
     from community_governance.services.privacy import PrivacyService
     from community_governance.services.registry import RegistryService
@@ -147,6 +149,20 @@ class Governance:
         from community_governance.services.cases import CasesService
 
         return CasesService(self)
+
+    @functools.cached_property
+    def orgs(self) -> OrgsService:
+        """Social organizations (社会组织): incubation, admission, evaluation, supervision."""
+        from community_governance.services.orgs import OrgsService
+
+        return OrgsService(self)
+
+    @functools.cached_property
+    def care(self) -> CareService:
+        """Care for vulnerable residents (关爱困难群众): needs, cadres, visits, reports."""
+        from community_governance.services.care import CareService
+
+        return CareService(self)
 
     @functools.cached_property
     def guide(self) -> GuideService:

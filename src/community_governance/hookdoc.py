@@ -120,6 +120,7 @@ def render_catalogue() -> str:
         "The examples are plugin modules: they assume `from community_governance import",
         "hookimpl` and the names they use imported from the library (`GridPolicy`,",
         "`CaseCategory`, `RouteStep`, `GuideMatter`, `Account`, `RedemptionLimit`,",
+        "`Requirement`, `AdmissionRequirements`, `Indicator`, `GradeScheme`,",
         "`SqlStore`, the `Default...Model` classes of `simulation.behaviours`), plus",
         "`Decimal`, `attrs`, `click`, `logging` and `pendulum`. Every example is run by the",
         "tests (`tests/core/test_hook_examples.py`).",

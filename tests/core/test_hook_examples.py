@@ -27,10 +27,17 @@ from click.testing import CliRunner
 from community_governance import hookimpl
 from community_governance.domain import actions as A
 from community_governance.domain.access import Actor, Principal, Target
+from community_governance.domain.care import CareCategory, WeatherAlert
 from community_governance.domain.cases import CaseCategory, RouteLevel, RouteStep
 from community_governance.domain.funds import Account
 from community_governance.domain.guide import GuideMatter
 from community_governance.domain.idnumber import parse_id_number
+from community_governance.domain.orgs import (
+    AdmissionRequirements,
+    GradeScheme,
+    Indicator,
+    Requirement,
+)
 from community_governance.domain.people import Relation, Resident
 from community_governance.domain.points import Item, RedemptionLimit
 from community_governance.domain.volunteers import Activity
@@ -40,12 +47,14 @@ from community_governance.plugins import (
     Hooks,
     accept_any,
     expect_bool,
+    expect_each,
     expect_int,
     expect_post_kinds,
     expect_str_list,
     expect_type,
     get_plugin_manager,
 )
+from community_governance.services.care.common import expect_categories, expect_gift
 from community_governance.services.points import POINTS_EARN
 
 #: What a plugin module of the examples imports (the catalogue says so above the examples).
@@ -54,6 +63,9 @@ NAMESPACE: dict[str, Any] = {
     "CaseCategory": CaseCategory, "RouteLevel": RouteLevel, "RouteStep": RouteStep,
     "GuideMatter": GuideMatter, "Account": Account, "RedemptionLimit": RedemptionLimit,
     "attrs": attrs, "click": click, "pendulum": pendulum, "logging": logging,
+    "Requirement": Requirement, "AdmissionRequirements": AdmissionRequirements,
+    "Indicator": Indicator, "GradeScheme": GradeScheme,
+    "CareCategory": CareCategory, "WeatherAlert": WeatherAlert,
 }
 
 
@@ -207,6 +219,54 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                       expect_int(minimum=1), lambda v: v == 2),
         "cgov_points_award_threshold": ("first", {"community_code": HUBIN_C}, accept_any,
                                         lambda v: (v.per_entry, v.per_month) == (30, 150)),
+        "cgov_care_categories": ("all", {"community_code": YIMA_C}, expect_categories,
+                                 lambda v: [c.code for c in v[0][1]]
+                                 == ["elderly_alone", "dementia"]),
+        "cgov_care_visits_per_month": ("first", {"tier": 1, "community_code": YIMA_C},
+                                       expect_int(minimum=0, maximum=31), lambda v: v == 4),
+        "cgov_care_due_hours": ("first", {"reason": "snow", "level": "yellow",
+                                          "community_code": YIMA_C},
+                                expect_int(minimum=1, maximum=168), lambda v: v == 6),
+        "cgov_care_weather_alerts": ("all", {"county_code": "411281",
+                                             "day": dt.date(2019, 12, 28)},
+                                     expect_each(expect_type(WeatherAlert)),
+                                     lambda v: [a.id for a in v[0][1]] == ["SNOW-2019-12-28"]),
+        "cgov_care_stand_in_allowed": ("first", {"community_code": YIMA_C}, expect_bool,
+                                       lambda v: v is True),
+        "cgov_care_cadre_capacity": ("first", {"reason": "snow", "community_code": YIMA_C},
+                                     expect_int(minimum=1, maximum=500), lambda v: v == 10),
+        "cgov_care_festival_gift": ("first", {"festival": "spring_festival",
+                                              "community_code": YIMA_C}, expect_gift,
+                                    lambda v: v == "米面油"),
+        **_orgs_cases(),
+    }
+
+
+def _orgs_cases() -> dict[str, tuple[str, dict[str, Any], Callable[[Any], Any], Any]]:
+    """The social-organization hooks, checked as ``gov.orgs`` checks them."""
+    from community_governance.services.orgs.common import (
+        expect_admission,
+        expect_grade_scheme,
+        expect_indicators,
+        expect_requirements,
+        expect_tier,
+    )
+
+    place = {"community_code": HUBIN_C, "kind": "service"}
+    return {
+        "cgov_orgs_incubation_milestones": ("first", place, expect_requirements,
+                                            lambda v: [r.code for r in v] == ["charter",
+                                                                              "mentor"]),
+        "cgov_orgs_admission_requirements": ("first", place, expect_admission,
+                                             lambda v: v.min_full_time_staff == 1),
+        "cgov_orgs_standardisation_checklist": ("first", place, expect_requirements,
+                                                lambda v: len(v) == 4),
+        "cgov_orgs_evaluation_indicators": ("first", place, expect_indicators(1000),
+                                            lambda v: sum(i.weight for i in v) == 1000),
+        "cgov_orgs_grade_scheme": ("first", {"community_code": HUBIN_C}, expect_grade_scheme,
+                                   lambda v: v.thresholds[0][1] == 950),
+        "cgov_orgs_bid_tier": ("first", {"community_code": HUBIN_C, "grade": None},
+                               expect_tier, lambda v: v == 0),
     }
 
 

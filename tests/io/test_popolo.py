@@ -370,8 +370,8 @@ class TestSources:
     """The sources registry: a capability adds its records in a few lines."""
 
     def test_builtin_sources(self) -> None:
-        """The registry's four sources, in order."""
-        assert ["units", "posts", "party", "partners"] == list(SOURCES)
+        """The registry's five sources, in order."""
+        assert ["units", "posts", "party", "partners", "orgs"] == list(SOURCES)
 
     def test_a_new_source_adds_its_organizations(self, city: SmallCity, gov: Any) -> None:
         """A culture-group source hangs its group under a community, with a member."""

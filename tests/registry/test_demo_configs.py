@@ -58,4 +58,7 @@ def test_prefecture_demo_gives_each_county_its_rules(reverse: bool) -> None:
     assert "old_estate" in lines["411202"] and "handover" in lines["411281"]
     assert "2019-11-18" in lines["411202"] and "local days off 本地休息日: none" in \
         lines["411281"]
+    assert "admission 4 documents" in lines["411281"] and "5A from 900" in lines["411281"]
+    assert "admission 6 documents" in lines["411202"] and "5A from 950" in lines["411202"]
+    assert "may not bid" in lines["411202"] and "bid in round 2" in lines["411281"]
     assert "seconds" not in report.seconds and "grids" in report.seconds

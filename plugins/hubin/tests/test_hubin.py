@@ -144,3 +144,25 @@ def test_the_local_day_off_moves_hubins_deadlines_only(gov_with_plugins: Any) ->
         assert yima.is_working_day(dt.date(2019, 11, 18))
         assert (hubin.add_working_days(friday, 1), yima.add_working_days(friday, 1)) == (
             dt.date(2019, 11, 19), dt.date(2019, 11, 18))
+
+
+def test_snow_visits_are_due_within_12_hours_and_disabled_elders_are_a_category(
+        gov: Any, small_city: Any) -> None:
+    """A snow alert's visits are due within 12 hours in 湖滨区; 失能老人 is a care category."""
+    import pendulum
+
+    from community_governance.domain.access import Actor
+    from community_governance.domain.care import WeatherAlert
+    from community_governance.services.care import NewCareNeed
+
+    system = Actor.system("hubin-test")
+    c = small_city.communities[0]
+    elder = small_city.elderly[c]
+    gov.care.register_needs(system, [NewCareNeed(elder, "disabled_elderly",
+                                                 dt.date(2019, 1, 1))])
+    gov.care.assign(system, [(elder, f"P-CAD-{c}")], on=dt.date(2019, 1, 1))
+    at = pendulum.datetime(2019, 1, 2, 7, tz="Asia/Shanghai")
+    got = gov.care.record_alert(system, WeatherAlert("S1", c, "snow", "yellow", at))
+    assert [(1, at.add(hours=12))] == [(r.tasks, r.due_at) for r in got]
+    rain = gov.care.record_alert(system, WeatherAlert("R1", c, "rain", "yellow", at))
+    assert [at.add(hours=24)] == [r.due_at for r in rain]

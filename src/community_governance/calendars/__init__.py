@@ -106,46 +106,82 @@ Festival of ``Y``: the last day of the 12th lunar month, the 29th in some years.
 
 from __future__ import annotations
 
-from community_governance.calendars.arrangements import (
-    BOUNDARY_DAYS,
-    DataDir,
-    HolidayArrangement,
-    Notice,
-    YearArrangement,
-    available_years,
-    load_arrangements,
-    load_year_file,
-    package_data_dir,
-    parse_year_document,
-)
-from community_governance.calendars.install import (
-    DATA_DIR_ENV,
-    calendar_dirs,
-    check_statutory_days,
-    data_dir,
-    install_year_file,
-    validate_year_file,
-)
-from community_governance.calendars.lunar import (
-    FESTIVAL_YEARS,
-    Festival,
-    LunarDate,
-    festival_date,
-    festivals,
-    next_festival,
-    to_lunar,
-)
-from community_governance.calendars.provisional import (
-    PROVISIONAL_RULE,
-    provisional_arrangement,
-    statutory_holidays,
-)
-from community_governance.calendars.working_days import (
-    PROVISIONAL_HORIZON,
-    LocalDay,
-    WorkingDayCalendar,
-    load_calendar,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from community_governance.calendars.arrangements import (
+        BOUNDARY_DAYS,
+        DataDir,
+        HolidayArrangement,
+        Notice,
+        YearArrangement,
+        available_years,
+        load_arrangements,
+        load_year_file,
+        package_data_dir,
+        parse_year_document,
+    )
+    from community_governance.calendars.install import (
+        DATA_DIR_ENV,
+        calendar_dirs,
+        check_statutory_days,
+        data_dir,
+        install_year_file,
+        validate_year_file,
+    )
+    from community_governance.calendars.lunar import (
+        FESTIVAL_YEARS,
+        Festival,
+        LunarDate,
+        festival_date,
+        festivals,
+        next_festival,
+        to_lunar,
+    )
+    from community_governance.calendars.provisional import (
+        PROVISIONAL_RULE,
+        provisional_arrangement,
+        statutory_holidays,
+    )
+    from community_governance.calendars.working_days import (
+        PROVISIONAL_HORIZON,
+        LocalDay,
+        WorkingDayCalendar,
+        load_calendar,
+    )
+
+#: The module of each name of the package, imported on first use (PEP 562): a plugin that
+#: needs :class:`LocalDay` does not load lunar-python, and ``cgov --help`` loads nothing here.
+_LAZY = {
+    **dict.fromkeys(("BOUNDARY_DAYS", "DataDir", "HolidayArrangement", "Notice",
+                     "YearArrangement", "available_years", "load_arrangements", "load_year_file",
+                     "package_data_dir", "parse_year_document"), "arrangements"),
+    **dict.fromkeys(("DATA_DIR_ENV", "calendar_dirs", "check_statutory_days", "data_dir",
+                     "install_year_file", "validate_year_file"), "install"),
+    **dict.fromkeys(("FESTIVAL_YEARS", "Festival", "LunarDate", "festival_date", "festivals",
+                     "next_festival", "to_lunar"), "lunar"),
+    **dict.fromkeys(("PROVISIONAL_RULE", "provisional_arrangement", "statutory_holidays"),
+                    "provisional"),
+    **dict.fromkeys(("PROVISIONAL_HORIZON", "LocalDay", "WorkingDayCalendar", "load_calendar"),
+                    "working_days"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names of :data:`__all__`, imported from their modules on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "BOUNDARY_DAYS",

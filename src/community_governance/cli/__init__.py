@@ -19,12 +19,12 @@ import pkgutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from community_governance.domain.access import Actor, ActorKind
-from community_governance.errors import CgovError, exit_code
+if TYPE_CHECKING:
+    from community_governance.domain.access import Actor
 
 __all__ = ["actor_option", "cli", "console", "data_key", "db_option", "echo_json",
            "given_key_file", "json_always", "json_option", "main", "open_db", "parse_actor",
@@ -39,6 +39,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def parse_actor(value: str) -> Actor:
     """``system``, ``public``, ``staff:ID`` or ``resident:ID`` → :class:`Actor`."""
+    from community_governance.domain.access import Actor, ActorKind
+
     kind, _, ident = value.partition(":")
     try:
         k = ActorKind(kind)
@@ -74,6 +76,8 @@ def _reader(ctx: click.Context, _param: click.Parameter, value: str | None) -> A
         return parse_actor(value)
     click.echo("note: no --as and no CGOV_ACTOR: reading as the public, who sees public data "
                "only", err=True)
+    from community_governance.domain.access import Actor
+
     return Actor.public()
 
 
@@ -183,7 +187,7 @@ def storage_errors(url: str) -> Iterator[None]:
     """Turn the failures of reaching the database at ``url`` into one clear
     :class:`StorageError` (exit 7): no backend for the scheme, a refused connection, a bad
     URL. The password is never shown."""
-    from community_governance.errors import PluginError, StorageError
+    from community_governance.errors import CgovError, PluginError, StorageError
 
     try:
         yield
@@ -321,13 +325,136 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2, default=str))
 
 
+#: The built-in commands of ``cgov``: name -> (the modules of this package whose
+#: ``register(cli)`` adds it, space-separated; its one-line help in ``cgov --help``). A module
+#: is imported only when one of its commands runs (or shows its help): ``cgov --help`` imports
+#: none. Adding a command is one line here (tests/cli/test_lazy.py checks every line against
+#: the modules: the names, the help, and that no module's command is missing).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("audit", "The audit trail (操作日志) and the sensitive-data access log (访问日志)."),
+    "calendar": ("calendar", "The official working-day calendar (工作日历) and lunar festivals "
+                             "(农历节日)."),
+    "care": ("care", "Care for vulnerable residents (关爱困难群众): needs, cadres, rounds, "
+                     "visits."),
+    "cases": ("cases", "Cases (事务): report, assign, resolve, list, export as Open311."),
+    "centres": ("appointments", "Service centres (便民服务, 综治, 文体, 卫生, 日间照料...) and "
+                                "appointments."),
+    "culture": ("culture", "Culture and sports groups (文体组织): members, events, reports."),
+    "db": ("db", "Database: create (init), upgrade, status."),
+    "demo": ("demo", "Demonstration data: the synthetic Yima city, or two counties of 三门峡市."),
+    "export": ("io", "Export KIND (units, buildings, households, residents, popolo) as JSON or "
+                     "CSV."),
+    "funds": ("funds", "Community funds (经费): double-entry books, budgets, disbursements, "
+                       "disclosure."),
+    "grids": ("grids", "Grids (网格): draw, check, export, staff."),
+    "guide": ("guide", "The service guide (办事指南): seed, publish, list, search, WeChat JSON."),
+    "import": ("io", "Import FILE (.csv or .xlsx) of KIND: units, buildings, households, "
+                     "residents..."),
+    "orgs": ("orgs", "Social organizations (社会组织): incubation, admission, evaluation, "
+                     "supervision."),
+    "plugins": ("plugins", "Installed plugins and the hooks they answer."),
+    "points": ("points", "The points journal (积分): balance, statement, earn, redeem."),
+    "privacy": ("privacy", "Residents' rights under PIPL: export, correct, erase (个人信息权利)."),
+    "report": ("report funds cases points", "Reports: summary, participation, funding, cases."),
+    "sim": ("sim", "Simulate a city's year: scenarios, sweeps, plots (仿真)."),
+    "supermarket": ("points", "The points supermarket (积分超市): stock and restocking."),
+    "verify": ("audit", "Recompute every ledger from its journal and check every hash chain "
+                        "(核对)."),
+    "volunteers": ("points", "Volunteers (志愿者): registration, organizations, activities, "
+                             "attendance."),
+}
+
+
 class _Group(click.Group):
+    """The ``cgov`` group: loads each command on first use (:data:`COMMANDS`), the commands
+    of installed plugins (``cgov_register_commands``) when a name is not built in, and turns
+    a library error into one line on stderr and the exit status of its kind.
+
+    ``cgov --help`` lists the built-in commands without importing them, and without loading
+    the plugins (finding and importing them costs more than the rest of the start-up); a
+    plugin's command runs, and shows its help, as before.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._registered: set[str] = set()
+        self._plugins_loaded = False
+
+    def load_modules(self, *modules: str) -> None:
+        """Import ``modules`` of this package (all of them without any) and call their
+        ``register(cli)`` once each."""
+        names = modules or tuple(sorted(i.name for i in pkgutil.iter_modules(__path__)
+                                        if not i.name.startswith("_")))
+        for name in names:
+            if name in self._registered:
+                continue
+            self._registered.add(name)
+            register = getattr(importlib.import_module(f"{__name__}.{name}"), "register", None)
+            if register is not None:
+                register(self)
+
+    def load_plugins(self) -> None:
+        """Add the commands of the installed plugins (once)."""
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        from community_governance.errors import CgovError
+        from community_governance.plugins import Hooks, accept_any, get_plugin_manager
+
+        try:
+            # the national defaults add no command: leaving them out starts faster
+            Hooks(get_plugin_manager(defaults=False)).all("cgov_register_commands", accept_any,
+                                                          cli=self)
+        except CgovError as exc:
+            click.secho(f"warning: a plugin's commands were not added: {exc}", fg="yellow",
+                        err=True)
+
+    def load_all(self) -> None:
+        """Every built-in command and every plugin's."""
+        self.load_modules()
+        self.load_plugins()
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            if cmd_name in COMMANDS:
+                self.load_modules(*COMMANDS[cmd_name][0].split())
+            else:  # a plugin's command, or a module not yet in COMMANDS
+                self.load_all()
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands, with the help of :data:`COMMANDS` for those not loaded (as
+        click shows a loaded command's)."""
+        from gettext import gettext
+
+        rows: list[tuple[str, str | None]] = []
+        for name in self.list_commands(ctx):
+            cmd = self.commands.get(name)
+            if cmd is None:
+                rows.append((name, None))
+            elif not cmd.hidden:
+                rows.append((name, ""))
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        lines = []
+        for name, _ in rows:
+            cmd = self.commands.get(name)
+            lines.append((name, cmd.get_short_help_str(limit) if cmd is not None
+                          else click.Command(name, help=COMMANDS[name][1])
+                          .get_short_help_str(limit)))
+        with formatter.section(gettext("Commands")):
+            formatter.write_dl(lines)
+
     def invoke(self, ctx: click.Context) -> Any:
+        from community_governance.errors import CgovError, PermissionDenied, exit_code
+
         try:
             return super().invoke(ctx)
         except CgovError as exc:
-            from community_governance.errors import PermissionDenied
-
             click.secho(f"error: {exc}", fg="red", err=True)
             sub = ctx.invoked_subcommand
             if isinstance(exc, PermissionDenied) and not ctx.meta.get(_ACTOR_NAMED):
@@ -344,23 +471,11 @@ def cli() -> None:
 
 
 def _load() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            mod = importlib.import_module(f"{__name__}.{info.name}")
-            register = getattr(mod, "register", None)
-            if register is not None:
-                register(cli)
-    from community_governance.plugins import Hooks, accept_any, get_plugin_manager
-
-    try:
-        # the national defaults add no command: leaving them out keeps `cgov --help` fast
-        Hooks(get_plugin_manager(defaults=False)).all("cgov_register_commands", accept_any,
-                                                      cli=cli)
-    except CgovError as exc:
-        click.secho(f"warning: a plugin's commands were not added: {exc}", fg="yellow", err=True)
+    """Load every command now (the docs' reference, the tests): built-in and plugins'."""
+    assert isinstance(cli, _Group)
+    cli.load_all()
 
 
 def main() -> None:
-    """Entry point of the ``cgov`` script."""
-    _load()
+    """Entry point of the ``cgov`` script: commands load on first use."""
     cli()

@@ -40,6 +40,14 @@ def _case_dict(case: Any) -> dict[str, Any]:
     }
 
 
+class _Echo:
+    """A text stream writing through ``click.echo`` (stdout, as click encodes it)."""
+
+    def write(self, text: str) -> int:
+        click.echo(text, nl=False)
+        return len(text)
+
+
 def _date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
@@ -215,9 +223,23 @@ def register(cli: click.Group) -> None:
             if fmt == "xml":
                 raise click.UsageError("--json and --format xml contradict each other")
             fmt = "json"
-        from community_governance.io.open311 import discovery, dumps, dumps_xml
+        from community_governance.io.open311 import discovery, dump, dumps, dumps_xml
 
         docs: Any
+        if what == "requests" and fmt != "xml":
+            # streamed: the cases are fetched and written in batches (constant memory)
+            with open_db(db) as gov:
+                stream = gov.cases.iter_open311(actor, within=within, start=_date(start),
+                                                end=_date(end), zipcode=zipcode)
+                if out:
+                    with out.open("w", encoding="utf-8") as fh:
+                        count = dump(stream, fh)
+                        fh.write("\n")
+                    click.echo(f"{count} {what} written to {out}", err=True)
+                else:
+                    dump(stream, _Echo())
+                    click.echo()
+            return
         if what == "discovery":
             if not url:
                 raise click.UsageError("--what discovery needs --url, the endpoint's base URL "

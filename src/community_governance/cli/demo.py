@@ -40,7 +40,8 @@ def _demo_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                       help="print the seconds each step took (on stderr), with the load "
                            "average")(fn)
     fn = click.option("--registry-only", is_flag=True,
-                      help="only the registry (skip grids, volunteering, funds and cases)")(fn)
+                      help="only the registry (skip grids, volunteering, funds, cases and "
+                           "social organizations)")(fn)
     fn = click.option("--scale", default=1.0, show_default=True,
                       help="fraction of each full city (1.0 = 138,000 residents for Yima)")(fn)
     fn = click.option("--seed", default=2019, show_default=True,
@@ -54,9 +55,9 @@ def yima(db: str, seed: int, scale: float, registry_only: bool,
          timings: bool, as_json: bool) -> None:
     """Build Yima's 2019 urban area: 5 sub-districts, 15 communities, ~138,000 residents.
 
-    Grids, grid leaders, volunteering, funds and cases are added too. Prints the registry
-    summary at the end (as ``cgov report summary``); ``--timings`` adds a table of the seconds
-    per step.
+    Grids, grid leaders, volunteering, funds, cases and social organizations are added
+    too. Prints the registry summary at the end (as ``cgov report summary``); ``--timings``
+    adds a table of the seconds per step.
     """
     from community_governance.demo.config import YIMA
 

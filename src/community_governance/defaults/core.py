@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from community_governance.domain.people import Resident
 from community_governance.markers import hookimpl
-from community_governance.storage.base import Store
+
+if TYPE_CHECKING:  # the storage layer (SQLAlchemy) loads when a store is opened
+    from community_governance.storage.base import Store
 
 BUILTIN_SCHEMES = ("memory://", "sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")
 

@@ -4,9 +4,9 @@
 the city is generated (:func:`~community_governance.simulation.city.generate_city`) and its
 registry written; then the grids of every community are drawn (each under its county's grid
 policy) and, county by county, the grid leaders, the volunteering months, the culture groups and
-their events since 2017, the year of funds and the year of cases are seeded. Everything goes
-through the public services, as any caller's code would; the county's rules come from the
-plugins installed in ``gov``.
+their events since 2017, the year of funds, the year of cases, the social organizations and
+the year of care are seeded. Everything goes through the public services, as any caller's
+code would; the county's rules come from the plugins installed in ``gov``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from community_governance.demo.care import seed_care
 from community_governance.demo.cases import seed_cases
 from community_governance.demo.config import CountyDemo, DemoConfig
 from community_governance.demo.culture import seed_culture
 from community_governance.demo.funds import seed_funds
 from community_governance.demo.grids import seed_grid_leaders
+from community_governance.demo.orgs import seed_orgs
 from community_governance.demo.registry import CHUNK, LoadReport, Progress, Timer, load_registry
 from community_governance.demo.volunteering import seed_volunteering
 from community_governance.domain.access import Actor
@@ -138,4 +140,10 @@ def run_steps(
             attempt(f"{label}cases", lambda p, c=county, seed=seed: seed_cases(
                 gov, year=year, seed=seed, progress=p, county=c.code,
                 subdistricts=c.case_subdistricts))
+        if "orgs" in steps:
+            attempt(f"{label}orgs", lambda p, c=county: seed_orgs(
+                gov, year=year, progress=p, county=c.code, county_name=c.name))
+        if "care" in steps:
+            attempt(f"{label}care", lambda p, c=county, seed=seed: seed_care(
+                gov, year=year, seed=seed, progress=p, county=c.code))
     return tuple(ran), tuple(failed)

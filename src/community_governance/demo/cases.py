@@ -264,12 +264,14 @@ def seed_cases(
     routes: dict[tuple[str, str], list[RouteStep]] = {}
 
     def deadline(category: str, level: RouteLevel, moment: pendulum.DateTime) -> dt.date:
-        """The level's deadline from the hooks and the calendar (asked once per day)."""
+        """The level's deadline from the county's hooks and calendar (asked once per day;
+        the county is named: without a place the service looks up the store's counties on
+        every call)."""
         day = _plain(moment.in_timezone(tz).date())
         got = deadlines.get((category, int(level), day))
         if got is None:
             got = deadlines[(category, int(level), day)] = gov.cases.deadline_for(
-                category, level, day)
+                category, level, day, place=county)
         return got
 
     def plan_handling(case: _Sim, when: pendulum.DateTime) -> None:

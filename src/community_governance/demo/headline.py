@@ -60,6 +60,8 @@ def headline(gov: Any, *, year: int) -> list[str]:
             f"cases 事务 {year}: {r.total:,} in the app sub-districts; median handling "
             f"{r.median_days} working days, overdue {r.overdue_share:.1%}, satisfaction "
             f"{sat if sat is None else f'{sat:.2f}'} / 5")
+    lines += _orgs_line(gov, who, year)
+    lines += _care_lines(gov, who, year)
     return lines
 
 
@@ -94,6 +96,60 @@ def culture_headline(gov: Any, *, year: int, within: str | None = None) -> list[
         f"{s[('city', 'special_performance')]}); neighbourhood events 邻里活动 "
         f"{sum(n for (_, k), n in events.items() if k == 'neighbourhood')}; members who went "
         f"on to volunteer {conv.converted:,} = {conv.rate:.1%}"]
+
+
+def _orgs_line(gov: Any, who: Actor, year: int) -> list[str]:
+    """Social organizations: stages, the year's grades, open findings (study: 发育不足)."""
+    st = gov.orgs.stage_report(who)
+    if not st["organizations"]:
+        return []
+    stages = ", ".join(f"{k} {v}" for k, v in st["by_stage"].items() if v)
+    grades = gov.orgs.grades_over_time(who)["years"].get(str(year), {})
+    graded = ", ".join(f"{g} {n}" for g, n in grades.get("grades", {}).items() if n) or "none"
+    f = gov.orgs.findings_report(who, on=dt.date(year, 12, 31))
+    staff = gov.orgs.staff_report(who, on=dt.date(year, 12, 31))["totals"]
+    return [
+        f"social organizations 社会组织: {st['organizations']} (study: few and weak, "
+        f"社会组织发育不足) in {sum(1 for v in st['by_stage'].values() if v)} stages: {stages}; "
+        f"{st['under_incubator']} kept under an incubator; {year} evaluation round: {graded}; "
+        f"supervision findings open {f['open']}, overdue {f['overdue']}; staff "
+        f"{staff['staff']} ({staff['from_university']} from universities)"]
+
+
+def _care_lines(gov: Any, who: Actor, year: int) -> list[str]:
+    """Care: residents in care and their cadres, festival and weather rounds' coverage."""
+    reps = gov.care.rounds_report(who, year=year)
+    if not reps:
+        return []
+    communities = sorted({r.community_code for r in reps})
+    covs = [gov.care.coverage(who, c, on=dt.date(year, 12, 31)) for c in communities]
+    in_care = sum(c.in_care for c in covs)
+    covered = sum(c.covered for c in covs)
+    cadres = sum(len(c.load) for c in covs)
+    by_cat: dict[str, int] = {}
+    for c in communities:
+        for cat, n in gov.care.counts(who, c, on=dt.date(year, 12, 31)).items():
+            by_cat[cat] = by_cat.get(cat, 0) + n
+
+    def part(kind: str) -> str:
+        rs = [r for r in reps if r.kind == kind]
+        tasks = sum(r.tasks for r in rs)
+        on_time = sum(r.on_time for r in rs)
+        late = sum(r.late for r in rs)
+        missed = sum(r.missed_count for r in rs)
+        return (f"{len(rs)} rounds, {tasks:,} visits due: on time {on_time / tasks:.1%}, late "
+                f"{late}, missed {missed}" if tasks else f"{len(rs)} rounds, none due")
+
+    worst = max(((c, n) for r in reps for c, n in r.missed_by_cadre.items()),
+                key=lambda x: x[1], default=("-", 0))
+    return [
+        f"care 关爱 {year}: {in_care:,} residents in care, 独居老人 "
+        f"{by_cat.get('elderly_alone', 0):,} and 特困 {by_cat.get('extreme_difficulty', 0):,} "
+        f"(demo city: 1,398 / 420), {covered / in_care if in_care else 1:.1%} with a cadre "
+        f"分包干部 ({cadres} cadres); festival 节日慰问 {part('festival')}",
+        f"  weather 雨雪天气探访: {part('weather')}; most missed by one cadre in a round: "
+        f"{worst[1]}",
+    ]
 
 
 def _grid_sizes(gov: Any, county: str) -> tuple[int, float]:
@@ -174,4 +230,19 @@ def county_headline(gov: Any, county: CountyDemo, *, year: int) -> list[str]:
         f"  cases 事务: {r.total:,} in {year}, overdue "
         f"{'-' if r.overdue_share is None else f'{r.overdue_share:.1%}'}; own category "
         f"{deadline}; local days off 本地休息日: {_local_days_off(county.plugin)}",
+        _orgs_rules(gov, first),
     ]
+
+
+def _orgs_rules(gov: Any, community: str) -> str:
+    """The county's rules for social organizations, in one line."""
+    o = gov.orgs
+    adm = o.admission(community, "service")
+    scheme = o.grade_scheme(community)
+    weights = {i.code: i.weight for i in o.indicators(community, "service")}
+    tier = o.bid_tier(community, None)
+    return (f"  social organizations 社会组织: admission {len(adm.documents)} documents, "
+            f"{adm.min_members} members, {adm.min_full_time_staff} full-time staff; 5A from "
+            f"{scheme.thresholds[0][1]} of {scheme.max_score}; volunteer hours weigh "
+            f"{weights.get('volunteer_hours', 0)}; ungraded organizations "
+            f"{'may not bid' if tier == 0 else f'bid in round {tier}'}")

@@ -211,12 +211,26 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
             # redemptions at month end
             set_clock(pendulum.datetime(nxt.year, nxt.month, nxt.day, 10, tz=tz)
                       .subtract(days=2))
+            # residents look at the shelf and at their balance before they ask: a request the
+            # service would refuse (nothing on the shelf, too few points) is not made, so only
+            # redemptions that can succeed cost a write; the service still checks each one
+            shelf = {i.id: i for i in gov.supermarket.stock(c)}
+            stock = {i: shelf[i].stock for i in items[c]}
+            balances = gov.points.balances(system)
             for rid in rng.sample(active, len(active) // 3):
                 item = rng.choice(items[c])
+                price = shelf[item].price_points
+                if stock[item] < 1:
+                    counts["out_of_stock"] += 1  # what the service would answer: OutOfStock
+                    continue
+                if balances.get(rid, 0) < price:
+                    continue  # what the service would answer: InsufficientBalance
                 try:
                     gov.supermarket.redeem(system, rid, item, 1,
                                            key=f"demo-{month_start:%Y%m}-{rid}")
                     counts["redemptions"] += 1
+                    stock[item] -= 1
+                    balances[rid] = balances.get(rid, 0) - price
                 except OutOfStock:
                     counts["out_of_stock"] += 1
                 except InsufficientBalance:

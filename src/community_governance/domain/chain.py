@@ -40,7 +40,7 @@ def _plain(value: Any) -> Any:
             raise ValueError(f"{value} is not a whole number of fen")
         return int(fen)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
+        if value.utcoffset() is None:  # naive, or a tzinfo that gives no offset
             raise ValueError(f"timestamps in a chain must be timezone-aware, got {value!r}")
         u = value.astimezone(dt.UTC)
         return (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"

@@ -182,7 +182,10 @@ def cgov_notify(event: str, payload: dict[str, Any]) -> None:
 def cgov_register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``cgov`` command line.
 
-    Called once when ``cgov`` starts, with the top-level click group.
+    Called once, with the top-level click group, the first time ``cgov`` is asked for a
+    command that is not built in (running it, or its ``--help``). ``cgov --help`` lists the
+    built-in commands only, so that it starts fast; ``cgov plugins list`` names the plugins
+    that answer this hook.
 
     Args:
         cli: the ``cgov`` group; call ``cli.add_command`` or use ``@cli.command()``.

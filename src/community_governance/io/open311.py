@@ -40,8 +40,8 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pendulum
@@ -59,6 +59,9 @@ from community_governance.domain.cases import (
 )
 from community_governance.errors import ValidationError
 
+if TYPE_CHECKING:
+    from community_governance.io.exporters import TextSink
+
 __all__ = [
     "REQUEST_FIELDS",
     "SERVICE_FIELDS",
@@ -66,6 +69,7 @@ __all__ = [
     "case_to_request",
     "category_to_service",
     "discovery",
+    "dump",
     "dumps",
     "dumps_xml",
     "parse_request",
@@ -150,6 +154,19 @@ def case_to_request(
 def dumps(documents: Sequence[Mapping[str, Any]]) -> str:
     """JSON text of a list of services or requests (Chinese kept readable)."""
     return json.dumps(list(documents), ensure_ascii=False, indent=2)
+
+
+def dump(documents: Iterable[Mapping[str, Any]], out: TextSink) -> int:
+    """Write the JSON text :func:`dumps` gives to ``out``, one document at a time: with
+    :meth:`~community_governance.services.cases.CasesService.iter_open311` a prefecture's
+    cases are exported in constant memory.
+
+    Returns:
+        The number of documents written.
+    """
+    from community_governance.io.exporters import write_json_array
+
+    return write_json_array(documents, out, indent=2, default=None)
 
 
 #: The GeoReport v2 specification the discovery document names.

@@ -372,6 +372,30 @@ def partners_source(ctx: SourceContext) -> Contribution:
     return Contribution(organizations=tuple(orgs), memberships=tuple(memberships))
 
 
+def orgs_source(ctx: SourceContext) -> Contribution:
+    """The social organizations (社会组织) under their communities, classified by kind, with
+    the incubation of each group still kept under its incubator (a membership whose member is
+    the group, role ``incubated``). No staff: their names stay in ``gov.orgs``."""
+    from community_governance.domain.orgs import OrgKind, OrgStage
+
+    found = [o for o in ctx.gov.orgs.list_orgs(ctx.actor, within=ctx.within)
+             if ctx.covers(o.community_code)]
+    ids = {o.id for o in found}
+    orgs = [Organization(
+        org_id("social_org", o.id), o.name, f"social_org/{o.kind.value}",
+        org_id("unit", o.community_code), ((SCHEME_UNIT, o.community_code),),
+        founding_date=o.proposed_on,
+        dissolution_date=o.stage_since if o.stage is OrgStage.DEREGISTERED else None)
+        for o in found]
+    incubated = [Membership(
+        f"membership:incubated:{o.id}", org_id("social_org", o.incubator_id), "incubated",
+        "孵化", member_organization_id=org_id("social_org", o.id), start_date=o.proposed_on)
+        for o in found if o.under_incubator and o.incubator_id in ids]
+    return Contribution(organizations=tuple(orgs), memberships=tuple(incubated),
+                        classifications={f"social_org/{k.value}": f"社会组织（{k.chinese}）"
+                                         for k in OrgKind})
+
+
 #: The sources of the export, in order: name → ``source(ctx) -> Contribution``. A capability
 #: adds its own here (see ``docs/popolo.md``).
 SOURCES: dict[str, Callable[[SourceContext], Contribution]] = {
@@ -379,6 +403,7 @@ SOURCES: dict[str, Callable[[SourceContext], Contribution]] = {
     "posts": posts_source,
     "party": party_source,
     "partners": partners_source,
+    "orgs": orgs_source,
 }
 
 

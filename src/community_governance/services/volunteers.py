@@ -437,7 +437,8 @@ class VolunteersService(Service):
 
     def _attend(self, op: Operation, activity_id: str, batch: list[tuple[str, int | None]], *,
                 dry: bool) -> AttendanceResult | None:
-        """Record attendance (``dry``: only read and ask the scoring hooks, write nothing)."""
+        """Record attendance (``dry``: only read what the scoring hooks are asked about and
+        ask them, write nothing: the write checks the attendees, in its own transaction)."""
         conn = op.uow.conn
         row = conn.execute(sa.select(_ac).where(_ac.c.id == activity_id)).first()
         if row is None:
@@ -449,13 +450,15 @@ class VolunteersService(Service):
             dup = next(r for r, n in Counter(ids).items() if n > 1)
             raise ValidationError(f"resident {dup} appears twice among the attendees",
                                   path="attendees")
-        refs = _residents(op, ids)
-        for i, rid in enumerate(ids):
-            if rid not in refs:
-                raise NotFound("resident", rid, f"at attendees[{i}]")
-            if refs[rid].erased:
-                raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
-        self._require_volunteers(op, ids)
+        refs: dict[str, ResidentRef] = {}
+        if not dry:
+            refs = _residents(op, ids)
+            for i, rid in enumerate(ids):
+                if rid not in refs:
+                    raise NotFound("resident", rid, f"at attendees[{i}]")
+                if refs[rid].erased:
+                    raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
+            self._require_volunteers(op, ids)
         already = {r for c in chunks(ids) for r in conn.execute(sa.select(
             _at.c.resident_id).where(_at.c.activity_id == activity_id,
                                      _at.c.resident_id.in_(c))).scalars()}

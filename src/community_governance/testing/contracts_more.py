@@ -377,10 +377,49 @@ def _simulation_contracts() -> dict[str, HookContract]:
     return {hook: HookContract(scenario, _check_model(kind)) for hook, kind in kinds.items()}
 
 
+
+# --- care -------------------------------------------------------------------------------------
+
+
+def _care_contracts() -> dict[str, HookContract]:
+    from community_governance.domain.care import WeatherAlert
+    from community_governance.plugins import expect_bool, expect_each, expect_int, expect_type
+    from community_governance.services.care.common import expect_categories, expect_gift
+    from community_governance.testing.conformance import HookContract
+
+    return {
+        "cgov_care_categories": HookContract(_kwargs(community_code=_communities()),
+                                             expect_categories),
+        "cgov_care_visits_per_month": HookContract(
+            _kwargs(tier=st.integers(1, 3), community_code=_communities()),
+            expect_int(minimum=0, maximum=31)),
+        "cgov_care_due_hours": HookContract(
+            _kwargs(reason=st.sampled_from(["rain", "snow", "cold", "heat", "help"]),
+                    level=st.sampled_from(["blue", "yellow", "orange", "red", "urgent",
+                                           "normal"]),
+                    community_code=_communities()), expect_int(minimum=1, maximum=168)),
+        "cgov_care_weather_alerts": HookContract(
+            _kwargs(county_code=county_codes(),
+                    day=st.dates(dt.date(2019, 1, 1), dt.date(2030, 12, 31))),
+            expect_each(expect_type(WeatherAlert))),
+        "cgov_care_stand_in_allowed": HookContract(_kwargs(community_code=_communities()),
+                                                   expect_bool),
+        "cgov_care_cadre_capacity": HookContract(
+            _kwargs(reason=st.sampled_from(["festival", "rain", "snow", "cold", "heat"]),
+                    community_code=_communities()), expect_int(minimum=1, maximum=500)),
+        "cgov_care_festival_gift": HookContract(
+            _kwargs(festival=st.sampled_from(["dragon_boat", "mid_autumn", "spring_festival"]),
+                    community_code=_communities()), expect_gift),
+    }
+
+
 def contracts() -> dict[str, Any]:
     """Hook name → :class:`~community_governance.testing.conformance.HookContract`."""
     out: dict[str, Any] = {"cgov_extend_permission": _extend_permission()}
-    for part in (_calendar_contracts, _case_contracts, _core_more, _funds_contracts,
-                 _grid_contracts, _points_contracts, _simulation_contracts):
+    for part in (_calendar_contracts, _care_contracts, _case_contracts, _core_more,
+                 _funds_contracts, _grid_contracts, _points_contracts, _simulation_contracts):
         out.update(part())
+    from community_governance.testing import contracts_orgs
+
+    out.update(contracts_orgs.contracts())
     return out

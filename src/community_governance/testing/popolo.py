@@ -49,12 +49,11 @@ def schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Any:
-    from referencing import Registry, Resource
+    from referencing import Registry
     from referencing.jsonschema import DRAFT3
 
     return Registry().with_resources(
-        (f"{BASE}{n}.json", Resource(contents=schema(n), specification=DRAFT3))
-        for n in SCHEMA_NAMES)
+        (f"{BASE}{n}.json", DRAFT3.create_resource(schema(n))) for n in SCHEMA_NAMES)
 
 
 def validator(name: str) -> Any:

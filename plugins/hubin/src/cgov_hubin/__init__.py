@@ -5,17 +5,21 @@ illustrative (no study describes them) and chosen to differ clearly from Yima's:
 of 400 households (300-500), a scoring standard by the half hour with a lower daily cap, a
 smaller office allocation with an elderly-care fund instead of a culture fund, a three-person
 approval above 2,000 CNY, an old-estate renovation case category (老旧小区改造) with its own
-deadlines, and a local day off.
+deadlines, a local day off, and stricter rules for social organizations (six admission
+documents, 5A from 950 points, more weight on the records, no bids without a grade).
 """
 
 from cgov_hubin.plugin import (
+    ADMISSION,
     ELDERLY_FUND,
+    GRADES,
     GRID_POLICY,
     HUBIN,
+    INDICATORS,
     LOCAL_DAYS_OFF,
     OFFICE_FUNDS,
     OLD_ESTATE,
 )
 
-__all__ = ["ELDERLY_FUND", "GRID_POLICY", "HUBIN", "LOCAL_DAYS_OFF", "OFFICE_FUNDS",
-           "OLD_ESTATE"]
+__all__ = ["ADMISSION", "ELDERLY_FUND", "GRADES", "GRID_POLICY", "HUBIN", "INDICATORS",
+           "LOCAL_DAYS_OFF", "OFFICE_FUNDS", "OLD_ESTATE"]

@@ -12,7 +12,17 @@ from decimal import Decimal
 
 from community_governance import hookimpl
 from community_governance.calendars import LocalDay
+from community_governance.domain.care import CareCategory
 from community_governance.domain.cases import CaseCategory, RouteLevel
+from community_governance.domain.orgs import (
+    DEFAULT_ADMISSION,
+    AdmissionRequirements,
+    EvidenceSource,
+    Grade,
+    GradeScheme,
+    Indicator,
+    Requirement,
+)
 from community_governance.domain.posts import PostKind
 from community_governance.grids.model import GridPolicy
 
@@ -55,6 +65,38 @@ DEADLINES: dict[str, tuple[int, int, int, int]] = {"old_estate": (3, 10, 15, 20)
 #: city's Yellow River festival weekend. ``cgov_local_calendar_days`` gives them to the
 #: per-county calendar (deadlines, slots); the demo's headline prints them.
 LOCAL_DAYS_OFF: dict[dt.date, str] = {dt.date(2019, 11, 18): "黄河文化节调休（示例）"}
+
+#: 湖滨区's own care category: elders who cannot look after themselves (失能老人), tier 1.
+DISABLED_ELDERLY = CareCategory("disabled_elderly", "失能老人", "Elder unable to live "
+                                "independently", 1, "disability", elder=True)
+#: Hours within which cadres visit their elders after a snow alert (national default: 24).
+SNOW_VISIT_HOURS = 12
+
+
+#: Admission (准入资格): the national documents plus a registered-capital statement and a
+#: supervising unit's consent, 15 members and one full-time staff member (illustrative).
+ADMISSION = AdmissionRequirements(
+    documents=(*DEFAULT_ADMISSION.documents,
+               Requirement("capital_statement", "开办资金证明", "proof of start-up funds"),
+               Requirement("supervisor_consent", "业务主管单位同意函",
+                           "the supervising unit's consent")),
+    min_members=15, min_full_time_staff=1)
+
+#: Evaluation indicators (评估指标): more weight on volunteer hours and activities drawn from
+#: the records, less on assessed reputation; 1,000 points (illustrative).
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("basics", "基础条件", 100, EvidenceSource.ASSESSED),
+    Indicator("governance", "内部治理", 250, EvidenceSource.ASSESSED),
+    Indicator("activities", "开展活动", 200, EvidenceSource.ACTIVITIES, 30),
+    Indicator("volunteer_hours", "志愿服务时长", 200, EvidenceSource.VOLUNTEER_HOURS, 800),
+    Indicator("cases", "协助办结事务", 50, EvidenceSource.CASES, 20),
+    Indicator("funds", "承接购买服务", 50, EvidenceSource.FUNDS, 30000),
+    Indicator("reputation", "社会评价", 150, EvidenceSource.ASSESSED),
+)
+
+#: Grade thresholds (评估等级): stricter than the national scheme, 5A from 950.
+GRADES = GradeScheme(((Grade.A5, 950), (Grade.A4, 850), (Grade.A3, 750), (Grade.A2, 650),
+                      (Grade.A1, 550)))
 
 
 def _ours(code: str | None) -> bool:
@@ -142,3 +184,45 @@ def cgov_local_calendar_days(county_code: str, year: int) -> list[LocalDay] | No
         return None
     return [LocalDay.day_off(day, name) for day, name in sorted(LOCAL_DAYS_OFF.items())
             if day.year == year]
+
+
+@hookimpl
+def cgov_orgs_admission_requirements(community_code: str,
+                                     kind: str) -> AdmissionRequirements | None:
+    """Six documents (the national four, proof of funds, the supervising unit's consent), 15
+    members and one full-time staff member."""
+    return ADMISSION if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_orgs_evaluation_indicators(community_code: str, kind: str) -> list[Indicator] | None:
+    """Activities 200 and volunteer hours 200 from the records; reputation 150."""
+    return list(INDICATORS) if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_orgs_grade_scheme(community_code: str) -> GradeScheme | None:
+    """5A ≥ 950, 4A ≥ 850, 3A ≥ 750, 2A ≥ 650, 1A ≥ 550 (the national scale and validity)."""
+    return GRADES if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_orgs_bid_tier(community_code: str, grade: str | None) -> int | None:
+    """3A and above first, 1A-2A after them, ungraded organizations not at all."""
+    if not _ours(community_code):
+        return None
+    if grade is None:
+        return 0
+    return 1 if Grade(grade).rank >= 3 else 2
+
+
+@hookimpl
+def cgov_care_categories(community_code: str) -> list[CareCategory] | None:
+    """失能老人 besides the national care categories."""
+    return [DISABLED_ELDERLY] if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_care_due_hours(reason: str, level: str, community_code: str) -> int | None:
+    """Snow: cadres visit their elders within 12 hours (the hill roads ice over)."""
+    return SNOW_VISIT_HOURS if reason == "snow" and _ours(community_code) else None

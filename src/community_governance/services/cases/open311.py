@@ -4,7 +4,8 @@ personal data masked, and import."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pendulum
@@ -21,9 +22,16 @@ from community_governance.services.cases.common import (
 )
 from community_governance.services.cases.lifecycle import LifecycleMixin
 from community_governance.storage.repos.bulk import chunks as _chunks
+from community_governance.storage.repos.bulk import streamed
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import core as t
+
+
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """``rows`` in lists of ``size`` (the last may be shorter)."""
+    while part := list(itertools.islice(rows, size)):
+        yield part
 
 
 class Open311Mixin(LifecycleMixin):
@@ -45,7 +53,8 @@ class Open311Mixin(LifecycleMixin):
         """Cases as GeoReport v2 service requests (``requests.json``), personal data masked.
 
         ID numbers and phone numbers typed into descriptions are masked, reporter names are
-        masked (``张*``), and the reporter's phone is never included.
+        masked (``张*``), and the reporter's phone is never included. For many cases, stream
+        them with :meth:`iter_open311` instead.
 
         Args:
             actor: who exports (``case.export`` scope).
@@ -54,8 +63,29 @@ class Open311Mixin(LifecycleMixin):
             end: only cases reported on or before this county day.
             zipcode: the postal code to put in ``zipcode`` (e.g. 472300 for Yima).
         """
+        return list(self.iter_open311(actor, within=within, start=start, end=end,
+                                      zipcode=zipcode))
+
+    def iter_open311(
+        self, actor: Actor, *, within: str | None = None, start: dt.date | None = None,
+        end: dt.date | None = None, zipcode: str | None = None, batch: int = 1000,
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`export_open311` streamed: the same service requests in the same order, one
+        at a time, the cases fetched ``batch`` at a time (a server-side cursor on PostgreSQL)
+        with their addresses, units and latest remarks looked up batch by batch, so that a
+        prefecture's cases are exported in constant memory.
+
+        The read transaction stays open until the iterator is exhausted or closed (use it in a
+        ``for`` loop or close it); call nothing else on the same in-memory store meanwhile.
+
+        Raises:
+            ValidationError: ``batch`` is below 1 (when iteration starts).
+        """
         from community_governance.io.open311 import case_to_request
 
+        if batch < 1:
+            raise ValidationError(f"a batch holds at least one case, got {batch}",
+                                  path="batch")
         cats = {c.code: c for c in self.categories()}
         with self._read(actor, "cases.export") as op:
             c = ct.cases.c
@@ -70,24 +100,25 @@ class Open311Mixin(LifecycleMixin):
                 q = q.where(c.reported_at < pendulum.datetime(
                     end.year, end.month, end.day, tz=self._gov.timezone).add(days=1)
                     .in_timezone("UTC"))
-            rows = op.uow.conn.execute(q.order_by(c.reported_at, c.id)).all()
-            addr = self._addresses(op, {r.building_code for r in rows})
-            codes = {r.unit_code for r in rows} | {r.unit_code[:12] for r in rows
-                                                   if "-" in r.unit_code}
-            units = dict(op.uow.conn.execute(
-                sa.select(t.units.c.code, t.units.c.name).where(
-                    t.units.c.code.in_(codes))).all())
-            for code in [k for k in units if "-" in k]:  # a grid: name it with its community
-                units[code] = units.get(code[:12], "") + units[code]
-            notes = self._last_notes(op, [r.id for r in rows])
-        out = []
-        for r in rows:
-            case = self._case(r, addr.get(r.building_code, ""))
-            agency = r.department or units.get(r.unit_code, r.unit_code)
-            out.append(case_to_request(case, cats.get(r.category), agency=agency,
-                                       timezone=self._gov.timezone, zipcode=zipcode,
-                                       status_notes=notes.get(r.id)))
-        return out
+            conn = op.uow.conn
+            units: dict[str, str] = {}
+            for rows in _batches(streamed(conn, q.order_by(c.reported_at, c.id), batch), batch):
+                addr = self._addresses(op, {r.building_code for r in rows})
+                codes = ({r.unit_code for r in rows} | {r.unit_code[:12] for r in rows
+                                                       if "-" in r.unit_code}) - set(units)
+                found = dict(conn.execute(sa.select(t.units.c.code, t.units.c.name).where(
+                    t.units.c.code.in_(sorted(codes)))).all())
+                for code in sorted(found, key=lambda k: "-" in k):
+                    # a grid: name it with its community
+                    units[code] = (units.get(code[:12], found.get(code[:12], ""))
+                                   + found[code] if "-" in code else found[code])
+                notes = self._last_notes(op, [r.id for r in rows])
+                for r in rows:
+                    case = self._case(r, addr.get(r.building_code, ""))
+                    agency = r.department or units.get(r.unit_code, r.unit_code)
+                    yield case_to_request(case, cats.get(r.category), agency=agency,
+                                          timezone=self._gov.timezone, zipcode=zipcode,
+                                          status_notes=notes.get(r.id))
 
     @staticmethod
     def _last_notes(op: Operation, ids: list[str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from community_governance.domain.access import Target
-from community_governance.domain.idnumber import IdNumber, mask_phone
+from community_governance.domain.idnumber import IdNumber, mask_id_number, mask_phone
 from community_governance.domain.people import Relation, Resident, Vulnerability
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, ValidationError
@@ -47,10 +47,11 @@ def resident_from_row(
     if r.id_number is not None:
         number = cipher.open(r.id_number)
         assert number is not None
-        idn = IdNumber(number, r.region_code, None, r.birth_date, r.sex,
-                       tuple(w for w in r.warnings.split("\n") if w))
-        if not reveal:
-            idn = idn.hidden()
+        # masked at once (what IdNumber.hidden gives), not built twice: exports run this
+        # once per resident
+        idn = IdNumber(number if reveal else mask_id_number(number), r.region_code, None,
+                       r.birth_date, r.sex, tuple(w for w in r.warnings.split("\n") if w),
+                       revealed=reveal)
     phone = cipher.open(r.phone)
     if phone and not reveal:
         phone = mask_phone(phone)

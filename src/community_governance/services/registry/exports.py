@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -17,11 +17,14 @@ from community_governance.domain.units import UnitKind
 from community_governance.errors import PermissionDenied, ValidationError
 from community_governance.services.base import post_from_row
 from community_governance.services.registry.common import _RegistryBase
-from community_governance.storage.repos.bulk import chunks
+from community_governance.storage.repos.bulk import chunks, streamed
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
-__all__ = ["ExistingKeys", "PostHolder"]
+__all__ = ["STREAM_BATCH", "ExistingKeys", "PostHolder"]
+
+#: Rows fetched at a time by the streamed exports (:meth:`_Exports.iter_residents`...).
+STREAM_BATCH = 2000
 
 
 @attrs.frozen
@@ -135,6 +138,24 @@ class _Exports(_RegistryBase):
             rows = op.uow.conn.execute(q.order_by(t.households.c.id)).all()
         return [Household(r.id, r.building_code, r.door, r.registered_on) for r in rows]
 
+    def iter_households(self, actor: Actor, *, within: str | None = None,
+                        batch: int = STREAM_BATCH) -> Iterator[Household]:
+        """:meth:`export_households` streamed: the households one at a time, fetched ``batch``
+        at a time (a server-side cursor on PostgreSQL), in constant memory.
+
+        The read transaction stays open until the iterator is exhausted or closed (use it in a
+        ``for`` loop or close it); call nothing else on the same in-memory store meanwhile.
+        """
+        with self._svc._read(actor, "registry.export_households") as op:
+            q = (sa.select(t.households, t.buildings.c.grid_code)
+                 .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
+                 .where(scope_clause(op.scope(A.RESIDENT_READ),
+                                     unit=t.households.c.building_code,
+                                     grid=t.buildings.c.grid_code)))
+            q = q.where(_within(within, t.households.c.building_code, t.buildings.c.grid_code))
+            for r in streamed(op.uow.conn, q.order_by(t.households.c.id), batch):
+                yield Household(r.id, r.building_code, r.door, r.registered_on)
+
     def export_residents(
         self, actor: Actor, *, reveal: bool = False, reason: str | None = None,
         within: str | None = None,
@@ -237,3 +258,27 @@ class _Exports(_RegistryBase):
                     name = staff.get(p.holder_id)
                 out.append(PostHolder(p, name if reveal else mask_name(name)))
         return out
+    def iter_residents(self, actor: Actor, *, within: str | None = None,
+                       batch: int = STREAM_BATCH) -> Iterator[Resident]:
+        """:meth:`export_residents` streamed, masked: the residents the actor may read, ordered
+        by key, one at a time, fetched ``batch`` at a time (a server-side cursor on
+        PostgreSQL), so that a prefecture's registry is exported in constant memory.
+
+        ID and phone numbers are always masked and vulnerability flags never given; a full
+        export (``reveal``) checks and logs every resident before anything is written, so it
+        goes through :meth:`export_residents`. The read transaction stays open until the
+        iterator is exhausted or closed (use it in a ``for`` loop or close it); call nothing
+        else on the same in-memory store meanwhile.
+
+        Raises:
+            ValidationError: ``batch`` is below 1.
+        """
+        if batch < 1:
+            raise ValidationError(f"a batch holds at least one row, got {batch}", path="batch")
+        with self._svc._read(actor, "registry.export_residents") as op:
+            q = self._resident_query().where(scope_clause(
+                op.scope(A.RESIDENT_READ), unit=t.households.c.building_code,
+                grid=t.buildings.c.grid_code, resident=t.residents.c.id))
+            q = q.where(_within(within, t.households.c.building_code, t.buildings.c.grid_code))
+            for r in streamed(op.uow.conn, q.order_by(t.residents.c.id), batch):
+                yield self._from_row(r, reveal=False, vulnerable=False)

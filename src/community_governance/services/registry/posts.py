@@ -32,6 +32,7 @@ from community_governance.services.base import (
 )
 from community_governance.services.registry.common import _RegistryBase
 from community_governance.storage.tables import core as t
+from community_governance.storage.tables.care import care_assignments
 
 
 class _Posts(_RegistryBase):
@@ -103,7 +104,12 @@ class _Posts(_RegistryBase):
             return len(items)
 
     def end_post(self, actor: Actor, post_id: str, *, on: dt.date) -> Post:
-        """End a post's term on ``on``; it grants no right after that day."""
+        """End a post's term on ``on``; it grants no right after that day.
+
+        Raises:
+            ConflictError: the post's holder is still the assigned cadre of residents in care
+                after ``on`` (hand them over first: ``gov.care.hand_over``).
+        """
         with self._svc._write(actor, "registry.end_post") as op:
             row = op.uow.conn.execute(sa.select(t.posts).where(t.posts.c.id == post_id)).first()
             if row is None:
@@ -113,6 +119,17 @@ class _Posts(_RegistryBase):
             if on < post.start:
                 raise ValidationError(f"post {post_id} starts on {post.start}; it cannot end "
                                       f"before that ({on})", path="on")
+            left = op.uow.conn.execute(sa.select(sa.func.count()).select_from(
+                care_assignments.join(t.residents,
+                                      t.residents.c.id == care_assignments.c.resident_id))
+                .where(care_assignments.c.post_id == post_id, t.residents.c.erased.is_(False),
+                       sa.or_(care_assignments.c.end.is_(None),
+                              care_assignments.c.end > on))).scalar_one()
+            if left:
+                raise ConflictError(
+                    f"post {post_id} is the assigned cadre (分包干部) of {left} residents in care "
+                    f"after {on}; hand them over first (cgov care handover {post_id} "
+                    "<other post>), so that nobody is left without a cadre")
             op.uow.conn.execute(t.posts.update().where(t.posts.c.id == post_id).values(end=on))
             op.touch("post", post_id)
             return attrs.evolve(post, end=on)

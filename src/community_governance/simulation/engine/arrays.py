@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from community_governance.domain.care import FESTIVAL_ROUNDS
+
 __all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "VISIT_FESTIVALS", "Arr"]
 
 
@@ -15,8 +17,9 @@ Arr = npt.NDArray[Any]
 #: Fund accounts of a community in the engine, as in the standard chart's fund groups.
 ACCOUNTS = ("office", "care", "culture", "general")
 _USE_ACCOUNT = {"office": 0, "care": 1, "activities": 2, "supermarket": 3}
-#: Care visits (走访慰问) happen in the weeks of these festivals.
-VISIT_FESTIVALS = ("dragon_boat", "mid_autumn", "spring_festival")
+#: Care visits (走访慰问) happen in the weeks of these festivals: the care service's festival
+#: rounds (``domain.care.FESTIVAL_ROUNDS``), not a copy.
+VISIT_FESTIVALS = FESTIVAL_ROUNDS
 _MAX_AGE = 26  # backlog cohorts tracked week by week; older cases share the last bucket
 
 #: Columns of the per-step, per-community table (all integer or float, money in fen).

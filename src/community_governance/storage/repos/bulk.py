@@ -1,4 +1,5 @@
-"""Bulk inserts (批量写入): rows with the same keys, as fast as the driver allows."""
+"""Bulk inserts (批量写入): rows with the same keys, as fast as the driver allows; and
+streamed reads (a result fetched a batch at a time)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-__all__ = ["COPY_MIN_ROWS", "bulk_insert", "chunks", "copy_insert", "insert_rows"]
+from community_governance.errors import ValidationError
+
+__all__ = ["COPY_MIN_ROWS", "bulk_insert", "chunks", "copy_insert", "insert_rows", "streamed"]
 
 #: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); smaller
 #: ones through an ``INSERT`` (``COPY`` costs a round trip of its own to set up).
@@ -158,3 +161,20 @@ def copy_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
         raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error,
                                          dialect=dialect) from exc
     return True
+
+
+def streamed(conn: sa.Connection, q: sa.Select[Any], batch: int) -> Iterator[Any]:
+    """The rows of ``q``, fetched ``batch`` at a time: a server-side cursor on PostgreSQL
+    (``stream_results``, planned for reading every row), ``fetchmany`` batches on SQLite;
+    never the whole result at once. Used inside the caller's read transaction."""
+    if batch < 1:
+        raise ValidationError(f"a batch holds at least one row, got {batch}", path="batch")
+    if conn.dialect.name == "postgresql":
+        # every row will be read: plan the cursor for all of them, not the first tenth
+        conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
+    try:
+        for part in result.partitions():
+            yield from part
+    finally:
+        result.close()
