@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+#: No test writes into the user's own data directory (calendar years installed by
+#: ``cgov calendar add-year`` land in ``$CGOV_DATA_DIR``): every test process, and every
+#: subprocess it starts, gets a throwaway one unless a test sets its own.
+os.environ["CGOV_DATA_DIR"] = tempfile.mkdtemp(prefix="cgov-test-data-")
 
 settings.register_profile(
     "default", deadline=None, max_examples=50,

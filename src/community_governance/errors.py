@@ -36,6 +36,7 @@ __all__ = [
     "RowError",
     "SchemaVersionError",
     "StorageError",
+    "TokenInvalid",
     "UnbalancedTransaction",
     "ValidationError",
     "exit_code",
@@ -166,6 +167,10 @@ class PluginError(CgovError, RuntimeError):
         self.value = value
         self.problem = problem
         super().__init__(f"plugin {plugin!r} broke hook {hook}: {problem}")
+
+
+class TokenInvalid(CgovError, PermissionError):
+    """A bearer token of the HTTP API is malformed, unknown, revoked or expired (HTTP 401)."""
 
 
 class StorageError(CgovError, RuntimeError):
@@ -302,6 +307,7 @@ EXIT_CODES: tuple[tuple[type[CgovError], int, str], ...] = (
     (NotFound, 3, "not found: a unit, resident, case, year... named does not exist"),
     (CalendarYearMissing, 3, "not found: no calendar is known for a year"),
     (PermissionDenied, 4, "permission denied: the actor may not do this"),
+    (TokenInvalid, 4, "permission denied: an API token is unknown, revoked or expired"),
     (ValidationError, 5, "validation error: the input breaks a rule"),
     (ConflictError, 6, "conflict: the request contradicts what is stored"),
     (InvalidTransition, 6, "conflict: the record's state does not allow this step"),

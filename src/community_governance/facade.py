@@ -18,20 +18,24 @@ from community_governance.storage import migrate
 from community_governance.storage.base import Store
 
 if TYPE_CHECKING:
+    from community_governance.services.affairs import AffairsService
     from community_governance.services.appointments import AppointmentsService
     from community_governance.services.audit import AuditService
     from community_governance.services.care import CareService
     from community_governance.services.cases import CasesService
     from community_governance.services.charity import CharityService
+    from community_governance.services.council import CouncilService
     from community_governance.services.culture import CultureService
     from community_governance.services.funds import FundsService
     from community_governance.services.grids import GridsService
     from community_governance.services.guide import GuideService
     from community_governance.services.orgs import OrgsService
+    from community_governance.services.party import PartyService
     from community_governance.services.points import PointsService
     from community_governance.services.privacy import PrivacyService
     from community_governance.services.registry import RegistryService
     from community_governance.services.supermarket import SupermarketService
+    from community_governance.services.tokens import TokensService
     from community_governance.services.verify import VerifyReport
     from community_governance.services.volunteers import VolunteersService
 
@@ -100,6 +104,29 @@ class Governance:
         from community_governance.services.registry import RegistryService
 
         return RegistryService(self)
+
+    @functools.cached_property
+    def party(self) -> PartyService:
+        """Party building (党建引领): the party tree, members, their public board, residents'
+        evaluation of members (群众评议党员)."""
+        from community_governance.services.party import PartyService
+
+        return PartyService(self)
+
+    @functools.cached_property
+    def council(self) -> CouncilService:
+        """The consultative council (协商议事会): members, topics, meetings, votes, decisions."""
+        from community_governance.services.council import CouncilService
+
+        return CouncilService(self)
+
+    @functools.cached_property
+    def affairs(self) -> AffairsService:
+        """Community-affairs disclosure (社区事务公开): decisions, progress, minutes,
+        evaluation results, notices, with acknowledgements and objections."""
+        from community_governance.services.affairs import AffairsService
+
+        return AffairsService(self)
 
     @functools.cached_property
     def grids(self) -> GridsService:
@@ -184,6 +211,13 @@ class Governance:
         from community_governance.services.culture import CultureService
 
         return CultureService(self)
+
+    @functools.cached_property
+    def tokens(self) -> TokensService:
+        """The HTTP API's bearer tokens (接口令牌): issue, list, revoke, authenticate."""
+        from community_governance.services.tokens import TokensService
+
+        return TokensService(self)
 
     @functools.cached_property
     def audit(self) -> AuditService:

@@ -370,8 +370,9 @@ class TestSources:
     """The sources registry: a capability adds its records in a few lines."""
 
     def test_builtin_sources(self) -> None:
-        """The registry's five sources, in order."""
-        assert ["units", "posts", "party", "partners", "orgs"] == list(SOURCES)
+        """The registry's sources, in order: the service hierarchy, then social organizations
+        (issue 14) and councils (issue 16)."""
+        assert ["units", "posts", "party", "partners", "orgs", "council"] == list(SOURCES)
 
     def test_a_new_source_adds_its_organizations(self, city: SmallCity, gov: Any) -> None:
         """A culture-group source hangs its group under a community, with a member."""

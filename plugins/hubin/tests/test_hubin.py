@@ -166,3 +166,17 @@ def test_snow_visits_are_due_within_12_hours_and_disabled_elders_are_a_category(
     assert [(1, at.add(hours=12))] == [(r.tasks, r.due_at) for r in got]
     rain = gov.care.record_alert(system, WeatherAlert("R1", c, "rain", "yellow", at))
     assert [at.add(hours=24)] == [r.due_at for r in rain]
+
+
+def test_party_evaluation_and_council_rules(gov: Any, small_city: Any) -> None:
+    """Residents of the member's building evaluate, eight ballots show a result, and every
+    council motion needs two thirds; elsewhere the plugin passes."""
+    from community_governance.domain.council import Majority
+
+    c = small_city.communities[0]
+    assert plugin.cgov_party_evaluation_electorate(c) == "building"
+    assert plugin.cgov_party_evaluation_min_ballots(c) == 8
+    assert plugin.cgov_council_vote_rule(c, "ordinary").majority is Majority.TWO_THIRDS
+    assert plugin.cgov_party_evaluation_electorate("411281001001") is None
+    assert plugin.cgov_council_vote_rule("411281001001", "major") is None
+    assert gov.party._rules(c)[0].value == "building"

@@ -339,6 +339,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cases": ("cases", "Cases (事务): report, assign, resolve, list, export as Open311."),
     "centres": ("appointments", "Service centres (便民服务, 综治, 文体, 卫生, 日间照料...) and "
                                 "appointments."),
+    "council": ("council", "The consultative council: members, topics, meetings, votes, "
+                           "decisions, the board."),
     "culture": ("culture", "Culture and sports groups (文体组织): members, events, reports."),
     "db": ("db", "Database: create (init), upgrade, status."),
     "demo": ("demo", "Demonstration data: the synthetic Yima city, or two counties of 三门峡市."),
@@ -352,12 +354,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
                      "residents..."),
     "orgs": ("orgs", "Social organizations (社会组织): incubation, admission, evaluation, "
                      "supervision."),
+    "party": ("party", "Party organizations, members' public board, 群众评议党员."),
     "plugins": ("plugins", "Installed plugins and the hooks they answer."),
     "points": ("points", "The points journal (积分): balance, statement, earn, redeem."),
     "privacy": ("privacy", "Residents' rights under PIPL: export, correct, erase (个人信息权利)."),
     "report": ("report funds cases points", "Reports: summary, participation, funding, cases."),
+    "serve": ("serve", "Serve the database over HTTP: Open311 GeoReport v2 at /open311/v2, public "
+                       "pages at /public, the authenticated API at /api/v1, the OpenAPI document "
+                       "at /schema/openapi.json."),
     "sim": ("sim", "Simulate a city's year: scenarios, sweeps, plots (仿真)."),
     "supermarket": ("points", "The points supermarket (积分超市): stock and restocking."),
+    "tokens": ("tokens", "Bearer tokens of the HTTP API (cgov serve): each acts as one actor "
+                         "within scopes."),
     "verify": ("audit", "Recompute every ledger from its journal and check every hash chain "
                         "(核对)."),
     "volunteers": ("points", "Volunteers (志愿者): registration, organizations, activities, "

@@ -23,6 +23,7 @@ from community_governance.demo.culture import seed_culture
 from community_governance.demo.funds import seed_funds
 from community_governance.demo.grids import seed_grid_leaders
 from community_governance.demo.orgs import seed_orgs
+from community_governance.demo.party import seed_party
 from community_governance.demo.registry import CHUNK, LoadReport, Progress, Timer, load_registry
 from community_governance.demo.volunteering import seed_volunteering
 from community_governance.domain.access import Actor
@@ -145,5 +146,8 @@ def run_steps(
                 gov, year=year, progress=p, county=c.code, county_name=c.name))
         if "care" in steps:
             attempt(f"{label}care", lambda p, c=county, seed=seed: seed_care(
+                gov, year=year, seed=seed, progress=p, county=c.code))
+        if "party" in steps:
+            attempt(f"{label}party", lambda p, c=county, seed=seed: seed_party(
                 gov, year=year, seed=seed, progress=p, county=c.code))
     return tuple(ran), tuple(failed)

@@ -62,6 +62,9 @@ def headline(gov: Any, *, year: int) -> list[str]:
             f"{sat if sat is None else f'{sat:.2f}'} / 5")
     lines += _orgs_line(gov, who, year)
     lines += _care_lines(gov, who, year)
+    party = party_headline(gov, year=year)
+    if party:
+        lines.append(party)
     return lines
 
 
@@ -150,6 +153,64 @@ def _care_lines(gov: Any, who: Actor, year: int) -> list[str]:
         f"  weather 雨雪天气探访: {part('weather')}; most missed by one cadre in a round: "
         f"{worst[1]}",
     ]
+
+
+def party_headline(gov: Any, *, year: int, county: str | None = None) -> str | None:
+    """The party-building line: organizations of the four levels and the partner ones,
+    members, 党员中心户, the evaluation, the councils and the affairs postings of ``year``
+    (``None`` when the party step has not run)."""
+    from community_governance.storage.tables import party as pt
+
+    prefix = county or ""
+    with gov.store.unit_of_work(write=False) as uow:
+        conn = uow.conn
+        kinds = dict(conn.execute(sa.select(t.party_orgs.c.kind, sa.func.count()).where(
+            t.party_orgs.c.unit_code.startswith(prefix)).group_by(t.party_orgs.c.kind)).all())
+        if not kinds.get("grid_branch"):
+            return None
+        members = conn.execute(sa.select(sa.func.count(sa.distinct(
+            t.party_memberships.c.resident_id))).join(
+            t.party_orgs, t.party_orgs.c.id == t.party_memberships.c.org_id).where(
+            t.party_orgs.c.unit_code.startswith(prefix),
+            t.party_memberships.c.end.is_(None))).scalar_one()
+        residents = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(t.residents.join(t.households).join(t.buildings))
+            .where(t.residents.c.erased.is_(False),
+                   t.buildings.c.community_code.startswith(prefix))).scalar_one()
+        centres = conn.execute(sa.select(sa.func.count()).select_from(t.posts).where(
+            t.posts.c.kind == "party_household_centre",
+            t.posts.c.unit_code.startswith(prefix))).scalar_one()
+        linked = conn.execute(sa.select(sa.func.count()).select_from(
+            pt.party_centre_links).join(t.posts, t.posts.c.id == pt.party_centre_links.c.post_id)
+            .where(t.posts.c.unit_code.startswith(prefix))).scalar_one()
+        rounds = conn.execute(sa.select(sa.func.count()).select_from(pt.evaluation_rounds).where(
+            pt.evaluation_rounds.c.community_code.startswith(prefix))).scalar_one()
+        ballots = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(
+            pt.evaluation_tallies.c.ballots), 0)).join(
+            pt.evaluation_rounds, pt.evaluation_rounds.c.id == pt.evaluation_tallies.c.round_id)
+            .where(pt.evaluation_rounds.c.community_code.startswith(prefix))).scalar_one()
+        meetings = conn.execute(sa.select(sa.func.count()).select_from(pt.council_meetings).where(
+            pt.council_meetings.c.community_code.startswith(prefix))).scalar_one()
+        motions = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(
+            sa.case((pt.council_motions.c.carried, 1), else_=0)), 0)).join(
+            pt.council_meetings, pt.council_meetings.c.id == pt.council_motions.c.meeting_id)
+            .where(pt.council_meetings.c.community_code.startswith(prefix))).one()
+        dec = conn.execute(sa.select(pt.council_decisions.c.due,
+                                     pt.council_decisions.c.completed_on).where(
+            pt.council_decisions.c.community_code.startswith(prefix))).all()
+        postings = conn.execute(sa.select(sa.func.count()).select_from(pt.affairs_postings).where(
+            pt.affairs_postings.c.community_code.startswith(prefix))).scalar_one()
+    on_time = sum(1 for d in dec if d.completed_on is not None and d.completed_on <= d.due)
+    share = members / residents if residents else 0.0
+    return (
+        f"party 党建 {year}: {kinds.get('general_committee', 0)} 社区大党委, "
+        f"{kinds.get('grid_branch', 0)} 网格党支部, {kinds.get('building_group', 0)} 楼院党小组, "
+        f"{kinds.get('property_org', 0) + kinds.get('partner_org', 0)} property/partner; "
+        f"{members:,} members ({share:.1%} of residents), {centres} 党员中心户 linking "
+        f"{linked:,} households; 群众评议 {rounds} rounds, {ballots:,} ballots; 协商议事会 "
+        f"{meetings} meetings, {motions[0]} motions ({motions[1]} carried), {len(dec)} decisions "
+        f"({on_time} done on time); 事务公开 {postings} postings")
 
 
 def _grid_sizes(gov: Any, county: str) -> tuple[int, float]:

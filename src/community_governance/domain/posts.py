@@ -148,25 +148,46 @@ class PartyOrgKind(enum.StrEnum):
     GENERAL_COMMITTEE = "general_committee"  #: 社区大党委 (at a community)
     GRID_BRANCH = "grid_branch"  #: 网格党支部 (at a grid)
     BUILDING_GROUP = "building_group"  #: 楼院党小组 (at a building)
+    PROPERTY_ORG = "property_org"  #: 物业党组织 (in a property company serving a community)
+    #: 共驻共建单位党组织 (a partner unit's own, joined with a community)
+    PARTNER_ORG = "partner_org"
 
+    @property
+    def chinese(self) -> str:
+        """The Chinese name of the level."""
+        return _PARTY_ORG_CHINESE[self]
+
+
+_PARTY_ORG_CHINESE = {
+    PartyOrgKind.GENERAL_COMMITTEE: "社区大党委",
+    PartyOrgKind.GRID_BRANCH: "网格党支部",
+    PartyOrgKind.BUILDING_GROUP: "楼院党小组",
+    PartyOrgKind.PROPERTY_ORG: "物业党组织",
+    PartyOrgKind.PARTNER_ORG: "共驻共建单位党组织",
+}
 
 PARTY_ORG_UNIT: dict[PartyOrgKind, UnitKind] = {
     PartyOrgKind.GENERAL_COMMITTEE: UnitKind.COMMUNITY,
     PartyOrgKind.GRID_BRANCH: UnitKind.GRID,
     PartyOrgKind.BUILDING_GROUP: UnitKind.BUILDING,
+    PartyOrgKind.PROPERTY_ORG: UnitKind.COMMUNITY,
+    PartyOrgKind.PARTNER_ORG: UnitKind.COMMUNITY,
 }
 
 
 @attrs.frozen
 class PartyOrg:
-    """A party organization (党组织): 社区大党委, 网格党支部 or 楼院党小组.
+    """A party organization (党组织): 社区大党委, 网格党支部, 楼院党小组, 物业党组织 or a partner
+    unit's own organization joined in 共驻共建.
 
     Attributes:
         id: key.
         kind: which level.
-        unit_code: the unit it runs parallel to.
+        unit_code: the unit it runs parallel to (the community, for a property company's or a
+            partner unit's organization: the community it is joined with).
         name: its name.
         parent_id: the organization above it (a branch's general committee), if any.
+        partner_id: the partner unit (物业公司 or 共建单位) whose own organization it is.
     """
 
     id: str
@@ -174,6 +195,7 @@ class PartyOrg:
     unit_code: str
     name: str = attrs.field(validator=published)
     parent_id: str | None = None
+    partner_id: str | None = None
 
 
 @attrs.frozen
@@ -199,6 +221,7 @@ class PartnerKind(enum.StrEnum):
     ASSIGNED_BUREAU = "assigned_bureau"  #: 分包局委
     CIVILISED_UNIT = "civilised_unit"  #: 文明单位 (帮扶单位)
     RESIDENT_UNIT = "resident_unit"  #: 驻区单位
+    PROPERTY_COMPANY = "property_company"  #: 物业公司 (serving the community's compounds)
 
 
 @attrs.frozen

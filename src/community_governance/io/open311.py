@@ -72,7 +72,10 @@ __all__ = [
     "dump",
     "dumps",
     "dumps_xml",
+    "error_documents",
     "parse_request",
+    "service_definition",
+    "transition_to_update",
 ]
 
 #: The GeoReport v2 fields of a service request, in the specification's order.
@@ -93,17 +96,63 @@ _PROVISIONAL_NOTE = ("；暂定期限：所涉年份的节假日安排尚未发�
                      " / provisional: the year's holiday notice is not out yet")
 
 
-def category_to_service(category: CaseCategory) -> dict[str, Any]:
-    """A category as a GeoReport v2 service."""
+def category_to_service(category: CaseCategory, *, metadata: bool = False) -> dict[str, Any]:
+    """A category as a GeoReport v2 service.
+
+    Args:
+        category: the category.
+        metadata: whether a service definition (:func:`service_definition`) is served.
+    """
     return {
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description,
-        "metadata": False,
+        "metadata": metadata,
         "type": "realtime",
         "keywords": ",".join(category.keywords),
         "group": category.group,
     }
+
+
+#: The attributes every category's service definition has: what ``report`` takes besides
+#: the GeoReport fields (``attribute[code]`` in a ``POST requests``).
+SERVICE_ATTRIBUTES: tuple[dict[str, Any], ...] = (
+    {"variable": True, "code": "household_id", "datatype": "string", "required": False,
+     "datatype_description": "户号，如 H0001（可不填）/ the household key, if any",
+     "order": 1, "description": "涉及的住户 / the household concerned"},
+    {"variable": True, "code": "channel", "datatype": "singlevaluelist", "required": False,
+     "datatype_description": "", "order": 2,
+     "description": "反映渠道 / how the matter was reported",
+     "values": [{"key": ch.value, "name": name} for ch, name in (
+         (Channel.APP, "手机应用 / app"), (Channel.WECHAT, "微信 / WeChat"),
+         (Channel.PHONE, "电话 / phone"), (Channel.WALK_IN, "来访 / walk-in"))]},
+)
+
+
+def service_definition(category: CaseCategory) -> dict[str, Any]:
+    """The GeoReport v2 service definition (``services/{service_code}.json``) of a
+    category: its code and the attributes a request may carry."""
+    return {"service_code": category.code,
+            "attributes": [dict(a) for a in SERVICE_ATTRIBUTES]}
+
+
+def transition_to_update(case_id: str, seq: int, status: CaseStatus, at: dt.datetime,
+                         note: str | None, *, timezone: Any) -> dict[str, Any]:
+    """A case's step as a mySociety ``servicerequestupdates`` update (note masked)."""
+    return {
+        "update_id": f"{case_id}-{seq}",
+        "service_request_id": case_id,
+        "status": "closed" if status in CLOSED_STATUSES else "open",
+        "updated_datetime": _w3c(at, timezone),
+        "description": scrub_personal_data(note) if note else "",
+        "media_url": None,
+        "external_status_code": status.value,
+    }
+
+
+def error_documents(status: int, description: str) -> list[dict[str, Any]]:
+    """The GeoReport v2 error document: ``[{"code": 400, "description": "..."}]``."""
+    return [{"code": status, "description": description}]
 
 
 def _w3c(moment: dt.datetime, tz: Any) -> str:
@@ -175,12 +224,15 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("application/json", "text/xml")
 
 #: The element names of the XML form: root, and element of each item, by document kind.
-_XML_NAMES = {"requests": ("service_requests", "request"), "services": ("services", "service")}
+_XML_NAMES = {"requests": ("service_requests", "request"), "services": ("services", "service"),
+              "updates": ("service_request_updates", "request_update"),
+              "errors": ("errors", "error")}
 #: Characters XML 1.0 allows (tab, newline, carriage return and everything from space up but
 #: the surrogates and U+FFFE/U+FFFF).
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: Child element names of list fields in XML.
-_XML_ITEM = {"formats": "format", "endpoints": "endpoint", "keywords": "keyword"}
+_XML_ITEM = {"formats": "format", "endpoints": "endpoint", "keywords": "keyword",
+             "attributes": "attribute", "values": "value"}
 
 
 def discovery(url: str, *, changeset: dt.datetime, contact: str = "",
@@ -233,19 +285,22 @@ def dumps_xml(documents: Sequence[Mapping[str, Any]] | Mapping[str, Any], *,
     Args:
         documents: what :func:`case_to_request` or :func:`category_to_service` made (a list),
             or what :func:`discovery` made (one document).
-        kind: ``requests``, ``services`` or ``discovery``.
+        kind: ``requests`` (also a POST's answer and ``tokens``), ``services``, ``updates``
+            (mySociety ``servicerequestupdates``), ``errors``, ``discovery`` or
+            ``definition`` (a service definition; these two are one document).
     """
-    if kind == "discovery":
+    if kind in ("discovery", "definition"):
         if not isinstance(documents, Mapping):
-            raise ValidationError("the discovery document is one object", path="documents")
-        root = ET.Element("discovery")
+            raise ValidationError(f"the {kind} document is one object", path="documents")
+        root = ET.Element("discovery" if kind == "discovery" else "service_definition")
         for k, v in documents.items():
             _xml_fill(root, k, v)
     else:
         if kind not in _XML_NAMES or isinstance(documents, Mapping):
             raise ValidationError(
-                f"kind must be 'requests', 'services' or 'discovery', got {kind!r} (with a "
-                "list of documents for the first two)", path="kind")
+                f"kind must be 'requests', 'services', 'updates', 'errors', 'discovery' or "
+                f"'definition', got {kind!r} (with a list of documents for the first four)",
+                path="kind")
         root_name, item = _XML_NAMES[kind]
         root = ET.Element(root_name)
         for doc in documents:

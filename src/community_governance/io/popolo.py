@@ -57,6 +57,7 @@ from community_governance.errors import NotFound, ValidationError
 
 __all__ = [
     "CLASSIFICATIONS",
+    "RECORD_ARRAYS",
     "SENSITIVE_POST_KINDS",
     "SOURCES",
     "Contribution",
@@ -66,6 +67,7 @@ __all__ = [
     "PopoloPost",
     "Source",
     "SourceContext",
+    "council_source",
     "dumps",
     "export_popolo",
     "org_id",
@@ -81,9 +83,12 @@ CLASSIFICATIONS: dict[str, str] = {
     "party/general_committee": "社区大党委",
     "party/grid_branch": "网格党支部",
     "party/building_group": "楼院党小组",
+    "party/property_org": "物业党组织",
+    "party/partner_org": "共驻共建单位党组织",
     "partner/assigned_bureau": "分包局委",
     "partner/civilised_unit": "文明单位",
     "partner/resident_unit": "驻区单位",
+    "partner/property_company": "物业公司",
 }
 
 #: Posts whose holding reveals the holder's party membership: their holders are exported only
@@ -250,12 +255,17 @@ class Contribution:
         memberships: its memberships (their persons are collected by the exporter).
         classifications: the classification keys it uses beyond :data:`CLASSIFICATIONS`
             (English key → Chinese term).
+        records: further Popolo arrays (:data:`RECORD_ARRAYS`: ``events``, ``motions``,
+            ``vote_events``, ``votes``), each item a JSON-ready mapping with an ``id``; a
+            :class:`Person` given as a vote's ``voter`` or in an event's ``attendees`` is
+            masked and pseudonymised as the memberships' persons are.
     """
 
     organizations: tuple[Organization, ...] = ()
     posts: tuple[PopoloPost, ...] = ()
     memberships: tuple[Membership, ...] = ()
     classifications: Mapping[str, str] = attrs.field(factory=dict)
+    records: Mapping[str, tuple[Mapping[str, Any], ...]] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -398,12 +408,75 @@ def orgs_source(ctx: SourceContext) -> Contribution:
 
 #: The sources of the export, in order: name → ``source(ctx) -> Contribution``. A capability
 #: adds its own here (see ``docs/popolo.md``).
+_CHOICE_OPTION = {"for": "yes", "against": "no", "abstain": "abstain"}
+
+
+def council_source(ctx: SourceContext) -> Contribution:
+    """The consultative councils (协商议事会): each council an Organization under its
+    community, its members' terms as Memberships (persons masked as the post holders are),
+    its meetings as Events with their attendees, its motions as Motions, each vote as a
+    VoteEvent with its Counts and the members' Votes (council votes are open: 记名表决)."""
+    council = ctx.gov.council
+    orgs, memberships = [], []
+    records: dict[str, list[Mapping[str, Any]]] = {
+        "events": [], "motions": [], "vote_events": [], "votes": []}
+    communities = [u.code for u in ctx.gov.registry.list_units()
+                   if UnitKind(u.kind) is UnitKind.COMMUNITY and ctx.covers(u.code)]
+    for c in communities:
+        members = council.members(c)
+        meetings = council.meetings(c)
+        if not members and not meetings:
+            continue
+        cid = org_id("council", c)
+        orgs.append(Organization(cid, "协商议事会", "council/consultative",
+                                 org_id("unit", c), ((SCHEME_UNIT, c),)))
+        person = {m.id: Person("resident" if m.resident_id else "council_member",
+                               m.resident_id or m.id, m.name) for m in members}
+        for m in members:
+            memberships.append(Membership(
+                f"membership:council/{m.id}", cid, "议事会成员", m.seat.value,
+                person[m.id], start_date=m.start, end_date=m.end))
+        for mt in meetings:
+            records["events"].append({
+                "id": f"event:council/{mt.id}", "name": mt.title,
+                "classification": ("joint_meeting" if mt.kind == "joint"
+                                   else "council_meeting"), "organization_id": cid,
+                "start_date": mt.held_on.isoformat(),
+                "attendees": [person[a] for a in mt.attendees if a in person]})
+        for mo in council.motions(c):
+            r = mo.result
+            ve = f"vote_event:council/{mo.id}"
+            result = "pass" if r.carried else "fail"
+            records["motions"].append({
+                "id": f"motion:council/{mo.id}", "organization_id": cid, "text": mo.title,
+                "classification": mo.kind.value, "date": mo.held_on.isoformat(),
+                "requirement": r.rule, "result": result})
+            records["vote_events"].append({
+                "id": ve, "motion_id": f"motion:council/{mo.id}", "organization_id": cid,
+                "start_date": mo.held_on.isoformat(), "result": result,
+                "counts": [{"option": "yes", "value": r.votes_for},
+                           {"option": "no", "value": r.against},
+                           {"option": "abstain", "value": r.abstain}]})
+            for member, choice in mo.votes:
+                if member in person:
+                    records["votes"].append({
+                        "id": f"vote:council/{mo.id}/{member}", "vote_event_id": ve,
+                        "voter": person[member], "option": _CHOICE_OPTION[choice.value]})
+    return Contribution(organizations=tuple(orgs), memberships=tuple(memberships),
+                        classifications={"council/consultative": "协商议事会"},
+                        records={k: tuple(v) for k, v in records.items()})
+
+
+#: The further arrays a source may contribute (:attr:`Contribution.records`).
+RECORD_ARRAYS = ("events", "motions", "vote_events", "votes")
+
 SOURCES: dict[str, Callable[[SourceContext], Contribution]] = {
     "units": units_source,
     "posts": posts_source,
     "party": party_source,
     "partners": partners_source,
     "orgs": orgs_source,
+    "council": council_source,
 }
 
 
@@ -460,6 +533,7 @@ def export_popolo(gov: Any, *, actor: Actor, within: str | None = None, reveal: 
     orgs: list[Organization] = []
     posts: list[PopoloPost] = []
     memberships: list[Membership] = []
+    records: dict[str, list[Mapping[str, Any]]] = {k: [] for k in RECORD_ARRAYS}
     for name, source in (SOURCES if sources is None else sources).items():
         part = source(ctx)
         if not isinstance(part, Contribution):
@@ -476,10 +550,19 @@ def export_popolo(gov: Any, *, actor: Actor, within: str | None = None, reveal: 
         orgs += part.organizations
         posts += part.posts
         memberships += part.memberships
+        for kind, items in part.records.items():
+            if kind not in records:
+                raise ValidationError(f"Popolo source {name!r} gave the array {kind!r}; the "
+                                      f"arrays a source adds are {list(RECORD_ARRAYS)}",
+                                      path=f"sources.{name}.records")
+            records[kind] += list(items)
     people: dict[str, Person] = {}
     for m in memberships:
         if m.person is not None:
             people.setdefault(m.person.ref, m.person)
+    for vote in records["votes"]:
+        if isinstance(vote.get("voter"), Person):
+            people.setdefault(vote["voter"].ref, vote["voter"])
 
     def pid(ref: str) -> str:
         return ref if reveal else _pseudonym(gov, ref)
@@ -515,9 +598,27 @@ def export_popolo(gov: Any, *, actor: Actor, within: str | None = None, reveal: 
                  "classifications": {k: vocabulary[k] for k in sorted(
                      {o.classification for o in orgs})}},
     }
-    for kind in ("organizations", "posts", "persons", "memberships"):
-        _check_ids(kind, (item["id"] for item in doc[kind]))
+    for kind, found in records.items():
+        if found:
+            doc[kind] = sorted((_record(r, pid, shown) for r in found),
+                               key=lambda r: str(r["id"]))
+    for kind in ("organizations", "posts", "persons", "memberships", *RECORD_ARRAYS):
+        _check_ids(kind, (x["id"] for x in doc.get(kind, ())))
     return doc
+
+
+def _record(item: Mapping[str, Any], pid: Callable[[str], str],
+            shown: Callable[[str | None], str | None]) -> dict[str, Any]:
+    """A source's record with its persons masked and pseudonymised like the memberships'."""
+    out = dict(item)
+    voter = out.pop("voter", None)
+    if isinstance(voter, Person):
+        out["voter_id"] = pid(voter.ref)
+    if "attendees" in out:
+        out["attendees"] = [
+            {"id": pid(p.ref), **({"name": shown(p.name)} if p.name else {})}
+            for p in out["attendees"] if isinstance(p, Person)]
+    return out
 
 
 def dumps(doc: Mapping[str, Any]) -> str:

@@ -10,11 +10,12 @@ Other capabilities' tables take part without this module knowing them: every tab
 foreign key to ``residents.id`` is included in the export, and columns declared with
 ``sa.Column(..., info={"personal": True})`` in such tables are blanked on erasure, or set to
 ``info["erased_as"]`` when given (do not mark columns of append-only journals: their rows cannot
-be changed). The cases a resident reported lose the reporter's name, phone and description (the
-resident's own words), volunteers their skills and availability, assisted-service requests
-their description; amounts, statuses and journals are untouched, so every ledger still
-balances. Free text in append-only journals (points reasons, case notes) cannot be changed: it
-is masked on every way out instead.
+be changed); open spells whose end column is declared ``info={"ends_with_resident": True}``
+end on the day of erasure. The cases a resident reported lose the reporter's name, phone and
+description (the resident's own words), volunteers their skills and availability,
+assisted-service requests their description; amounts, statuses and journals are untouched,
+so every ledger still balances. Free text in append-only journals (points reasons, case
+notes) cannot be changed: it is masked on every way out instead.
 """
 
 from __future__ import annotations
@@ -373,6 +374,12 @@ class PrivacyService:
                              .values(end=max(row.start, today)))
                 op.touch("post", row.id)
             for table, cols in tables_referencing_residents():
+                ends = [c for c in table.columns if c.info.get("ends_with_resident")]
+                if ends and table.name not in _OWN_HEADINGS:
+                    mine = sa.or_(*(c == resident_id for c in cols))
+                    for end in ends:  # open spells end today (or on their first day)
+                        conn.execute(table.update().where(mine, end.is_(None)).values(
+                            {end.name: today}))
                 personal = personal_columns(table)
                 if personal and table.name not in _OWN_HEADINGS:
                     done = conn.execute(

@@ -413,11 +413,34 @@ def _care_contracts() -> dict[str, HookContract]:
     }
 
 
+# --- party ------------------------------------------------------------------------------------
+
+
+def _party_contracts() -> dict[str, HookContract]:
+    """The evaluation rules are checked as ``PartyService`` checks them."""
+    from community_governance.domain.council import VoteRule
+    from community_governance.plugins import expect_int, expect_type
+    from community_governance.services.party import expect_electorate, expect_grades
+    from community_governance.testing.conformance import HookContract
+
+    place = _kwargs(community_code=_communities())
+    return {
+        "cgov_council_vote_rule": HookContract(
+            _kwargs(community_code=_communities(),
+                    kind=st.sampled_from(["ordinary", "major"])), expect_type(VoteRule)),
+        "cgov_party_evaluation_electorate": HookContract(place, expect_electorate),
+        "cgov_party_evaluation_grades": HookContract(place, expect_grades),
+        "cgov_party_evaluation_min_ballots": HookContract(
+            place, expect_int(minimum=3, maximum=1000)),
+    }
+
+
 def contracts() -> dict[str, Any]:
     """Hook name → :class:`~community_governance.testing.conformance.HookContract`."""
     out: dict[str, Any] = {"cgov_extend_permission": _extend_permission()}
     for part in (_calendar_contracts, _care_contracts, _case_contracts, _core_more,
-                 _funds_contracts, _grid_contracts, _points_contracts, _simulation_contracts):
+                 _funds_contracts, _grid_contracts, _party_contracts, _points_contracts,
+                 _simulation_contracts):
         out.update(part())
     from community_governance.testing import contracts_orgs
 

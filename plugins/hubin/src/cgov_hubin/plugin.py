@@ -14,6 +14,7 @@ from community_governance import hookimpl
 from community_governance.calendars import LocalDay
 from community_governance.domain.care import CareCategory
 from community_governance.domain.cases import CaseCategory, RouteLevel
+from community_governance.domain.council import Majority, VoteRule
 from community_governance.domain.orgs import (
     DEFAULT_ADMISSION,
     AdmissionRequirements,
@@ -226,3 +227,27 @@ def cgov_care_categories(community_code: str) -> list[CareCategory] | None:
 def cgov_care_due_hours(reason: str, level: str, community_code: str) -> int | None:
     """Snow: cadres visit their elders within 12 hours (the hill roads ice over)."""
     return SNOW_VISIT_HOURS if reason == "snow" and _ours(community_code) else None
+
+
+#: 湖滨区's residents evaluate the members of their own building (楼院评议), and a result needs
+#: eight ballots to be shown (buildings are smaller than grids).
+EVALUATION_ELECTORATE = "building"
+EVALUATION_MIN_BALLOTS = 8
+
+
+@hookimpl
+def cgov_party_evaluation_electorate(community_code: str) -> str | None:
+    """Residents of the member's building evaluate the member."""
+    return EVALUATION_ELECTORATE if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_party_evaluation_min_ballots(community_code: str) -> int | None:
+    """Eight ballots."""
+    return EVALUATION_MIN_BALLOTS if _ours(community_code) else None
+
+
+@hookimpl
+def cgov_council_vote_rule(community_code: str, kind: str) -> VoteRule | None:
+    """湖滨区's councils carry every motion with two thirds of the members present."""
+    return VoteRule(Majority.TWO_THIRDS, 0.5) if _ours(community_code) else None

@@ -40,15 +40,56 @@ class Open311Mixin(LifecycleMixin):
 
     # ------------------------------------------------------------------ Open311
 
-    def open311_services(self) -> list[dict[str, Any]]:
-        """The categories as GeoReport v2 *services* (``services.json``)."""
+    def open311_services(self, county: str | None = None, *,
+                         metadata: bool = False) -> list[dict[str, Any]]:
+        """The categories as GeoReport v2 *services* (``services.json``).
+
+        Args:
+            county: the county whose categories are listed (default: the store's).
+            metadata: whether the services have definitions (``services/{code}.json``: the
+                HTTP API serves them, a file export does not).
+        """
         from community_governance.io.open311 import category_to_service
 
-        return [category_to_service(c) for c in self.categories()]
+        return [category_to_service(c, metadata=metadata) for c in self.categories(county)]
+
+    def open311_updates(
+        self, actor: Actor, *, within: str | None = None, start: dt.datetime | None = None,
+        end: dt.datetime | None = None, limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """The cases' steps as mySociety ``servicerequestupdates`` (oldest first), notes
+        masked.
+
+        Args:
+            actor: who reads (``case.export`` scope).
+            within: only cases under this unit code (a county's code for its jurisdiction).
+            start: only steps at or after this moment.
+            end: only steps before this moment.
+            limit: at most this many.
+        """
+        from community_governance.io.open311 import transition_to_update
+
+        with self._read(actor, "cases.export") as op:
+            c, tr = ct.cases.c, ct.case_transitions.c
+            q = sa.select(tr.case_id, tr.seq, tr.to_status, tr.at, tr.note).join(
+                ct.cases, c.id == tr.case_id).where(scope_clause(
+                    op.scope(CASE_EXPORT), unit=c.building_code, grid=c.grid_code))
+            if within:
+                q = q.where(c.building_code.startswith(within, autoescape=True))
+            if start is not None:
+                q = q.where(tr.at >= start)
+            if end is not None:
+                q = q.where(tr.at < end)
+            rows = op.uow.conn.execute(q.order_by(tr.at, tr.case_id, tr.seq).limit(limit)).all()
+        return [transition_to_update(r.case_id, r.seq, CaseStatus(r.to_status), r.at, r.note,
+                                     timezone=self._gov.timezone) for r in rows]
 
     def export_open311(
         self, actor: Actor, *, within: str | None = None, start: dt.date | None = None,
         end: dt.date | None = None, zipcode: str | None = None,
+        ids: Sequence[str] | None = None, service_codes: Sequence[str] | None = None,
+        status: str | None = None, start_at: dt.datetime | None = None,
+        end_at: dt.datetime | None = None, limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Cases as GeoReport v2 service requests (``requests.json``), personal data masked.
 
@@ -62,16 +103,28 @@ class Open311Mixin(LifecycleMixin):
             start: only cases reported on or after this county day.
             end: only cases reported on or before this county day.
             zipcode: the postal code to put in ``zipcode`` (e.g. 472300 for Yima).
+            ids: only these cases (GeoReport ``service_request_id``).
+            service_codes: only these categories (GeoReport ``service_code``).
+            status: only ``open`` or only ``closed`` cases (GeoReport ``status``).
+            start_at: only cases reported at or after this moment (GeoReport ``start_date``).
+            end_at: only cases reported before this moment (GeoReport ``end_date``).
+            limit: at most this many, the newest (GeoReport servers return at most 1,000).
         """
-        return list(self.iter_open311(actor, within=within, start=start, end=end,
-                                      zipcode=zipcode))
+        return list(self.iter_open311(
+            actor, within=within, start=start, end=end, zipcode=zipcode, ids=ids,
+            service_codes=service_codes, status=status, start_at=start_at, end_at=end_at,
+            limit=limit))
 
     def iter_open311(
         self, actor: Actor, *, within: str | None = None, start: dt.date | None = None,
-        end: dt.date | None = None, zipcode: str | None = None, batch: int = 1000,
+        end: dt.date | None = None, zipcode: str | None = None,
+        ids: Sequence[str] | None = None, service_codes: Sequence[str] | None = None,
+        status: str | None = None, start_at: dt.datetime | None = None,
+        end_at: dt.datetime | None = None, limit: int | None = None, batch: int = 1000,
     ) -> Iterator[dict[str, Any]]:
-        """:meth:`export_open311` streamed: the same service requests in the same order, one
-        at a time, the cases fetched ``batch`` at a time (a server-side cursor on PostgreSQL)
+        """:meth:`export_open311` streamed (with the same filters): the same service requests
+        in the same order, one at a time, the cases fetched ``batch`` at a time (a server-side
+        cursor on PostgreSQL)
         with their addresses, units and latest remarks looked up batch by batch, so that a
         prefecture's cases are exported in constant memory.
 
@@ -100,6 +153,21 @@ class Open311Mixin(LifecycleMixin):
                 q = q.where(c.reported_at < pendulum.datetime(
                     end.year, end.month, end.day, tz=self._gov.timezone).add(days=1)
                     .in_timezone("UTC"))
+            if ids is not None:
+                q = q.where(c.id.in_(list(ids)))
+            if service_codes is not None:
+                q = q.where(c.category.in_(list(service_codes)))
+            if status is not None:
+                closed = [s.value for s in CLOSED_STATUSES]
+                q = q.where(c.status.in_(closed) if status == "closed"
+                            else c.status.not_in(closed))
+            if start_at is not None:
+                q = q.where(c.reported_at >= start_at)
+            if end_at is not None:
+                q = q.where(c.reported_at < end_at)
+            if limit is not None:
+                newest = q.order_by(c.reported_at.desc(), c.id.desc()).limit(limit).subquery()
+                q = sa.select(ct.cases).where(c.id.in_(sa.select(newest.c.id)))
             conn = op.uow.conn
             units: dict[str, str] = {}
             for rows in _batches(streamed(conn, q.order_by(c.reported_at, c.id), batch), batch):

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 
 from community_governance.domain import actions as A
 from community_governance.domain.access import Actor, Target
+from community_governance.domain.party import UnitFacts, check_party_org
 from community_governance.domain.people import validate_phone
 from community_governance.domain.posts import (
-    PARTY_ORG_UNIT,
     POST_UNIT_KINDS,
     HolderKind,
     PartnerUnit,
     PartyOrg,
+    PartyOrgKind,
     Post,
     PostKind,
     StaffMember,
@@ -26,6 +27,7 @@ from community_governance.domain.posts import (
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.services.base import (
+    Operation,
     grid_leaders_allowed,
     grid_leaders_rule,
     post_from_row,
@@ -33,6 +35,7 @@ from community_governance.services.base import (
 from community_governance.services.registry.common import _RegistryBase
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables.care import care_assignments
+from community_governance.storage.tables.party import party_org_partners
 
 
 class _Posts(_RegistryBase):
@@ -149,22 +152,84 @@ class _Posts(_RegistryBase):
     # ------------------------------------------------------------------ party and partners
 
     def add_party_orgs(self, actor: Actor, orgs: Iterable[PartyOrg]) -> int:
-        """Add party organizations (社区大党委, 网格党支部, 楼院党小组)."""
+        """Add party organizations, each checked against the tree (党建引领).
+
+        A 社区大党委 at a community (no parent); a 网格党支部 at a grid, under its
+        community's general committee; a 楼院党小组 at a building, under the branch of the
+        building's grid; a 物业党组织 (``partner_id``: a property company) and a partner unit's
+        own organization joined in 共驻共建 (``partner_id``: the partner unit), at a
+        community the partner is attached to, under its general committee
+        (:func:`~community_governance.domain.party.check_party_org`). A parent may come
+        earlier in the same batch.
+
+        Raises:
+            ValidationError: an organization does not fit the tree (the message names the
+                rule and the parent or unit to give instead); nothing is written.
+            ConflictError: a key exists already.
+            PermissionDenied: the actor may not add party organizations at a unit.
+        """
         items = list(orgs)
         with self._svc._write(actor, "registry.add_party_orgs") as op:
+            batch: dict[str, PartyOrg] = {}
             for i, o in enumerate(items):
-                kind = self._kind_of(op, o.unit_code)
-                if kind is not PARTY_ORG_UNIT[o.kind]:
-                    raise ValidationError(
-                        f"a {o.kind.value} runs parallel to a {PARTY_ORG_UNIT[o.kind].value}, "
-                        f"but {o.unit_code} is {kind.value if kind else 'unknown'}",
-                        path=f"$[{i}].unit_code")
+                check_party_org(o, self._unit_facts(op, o.unit_code),
+                                self._party_org(op, o.parent_id, batch),
+                                self._partner(op, o.partner_id), path=f"$[{i}]")
                 op.require(A.PARTY_WRITE, Target("party_org", o.id, unit_code=o.unit_code))
+                batch[o.id] = o
             self._insert(op, t.party_orgs, [
                 {"id": o.id, "kind": o.kind.value, "unit_code": o.unit_code, "name": o.name,
                  "parent_id": o.parent_id} for o in items], "party organization")
+            self._insert(op, party_org_partners, [
+                {"org_id": o.id, "partner_id": o.partner_id} for o in items
+                if o.partner_id is not None], "party organization's partner")
             op.touched.extend(f"party_org:{o.id}" for o in items)
             return len(items)
+
+    def _unit_facts(self, op: Operation, code: str) -> UnitFacts:
+        """What the party-tree rule needs to know about the unit ``code``."""
+        conn = op.uow.conn
+        row = conn.execute(sa.select(t.units.c.kind, t.units.c.parent_code).where(
+            t.units.c.code == code)).first()
+        if row is None:
+            return UnitFacts(None)
+        kind = UnitKind(row.kind)
+        if kind is UnitKind.COMMUNITY:
+            return UnitFacts(kind, code)
+        if kind is UnitKind.GRID:
+            return UnitFacts(kind, row.parent_code, code)
+        if kind is UnitKind.BUILDING:
+            b = conn.execute(sa.select(t.buildings.c.community_code, t.buildings.c.grid_code)
+                             .where(t.buildings.c.code == code)).first()
+            return UnitFacts(kind, b.community_code if b else None, b.grid_code if b else None)
+        return UnitFacts(kind)
+
+    def _party_org(self, op: Operation, org_id: str | None,
+                   batch: dict[str, PartyOrg] | None = None) -> PartyOrg | None:
+        """The party organization ``org_id`` (from ``batch`` first), or ``None``."""
+        if org_id is None:
+            return None
+        if batch and org_id in batch:
+            return batch[org_id]
+        row = op.uow.conn.execute(
+            sa.select(t.party_orgs, party_org_partners.c.partner_id)
+            .outerjoin(party_org_partners, party_org_partners.c.org_id == t.party_orgs.c.id)
+            .where(t.party_orgs.c.id == org_id)).first()
+        return None if row is None else PartyOrg(row.id, row.kind, row.unit_code, row.name,
+                                                 row.parent_id, row.partner_id)
+
+    def _partner(self, op: Operation, partner_id: str | None) -> PartnerUnit | None:
+        """The partner unit ``partner_id`` with its communities, or ``None``."""
+        if partner_id is None:
+            return None
+        conn = op.uow.conn
+        row = conn.execute(sa.select(t.partner_units).where(
+            t.partner_units.c.id == partner_id)).first()
+        if row is None:
+            return None
+        communities = conn.execute(sa.select(t.partner_attachments.c.community_code).where(
+            t.partner_attachments.c.partner_id == partner_id)).scalars().all()
+        return PartnerUnit(row.id, row.name, row.kind, tuple(sorted(communities)))
 
     def add_party_members(self, actor: Actor, org_id: str, resident_ids: Iterable[str], *,
                           since: dt.date) -> int:
@@ -204,18 +269,41 @@ class _Posts(_RegistryBase):
             op.touched.extend(f"partner:{p.id}" for p in items)
             return len(items)
 
-    def party_orgs(self, unit_prefix: str | None = None) -> list[PartyOrg]:
-        """Party organizations (党组织), optionally at units under a code prefix, by key.
+    def party_orgs(self, unit_prefix: str | None = None, *,
+                   kind: PartyOrgKind | str | None = None) -> list[PartyOrg]:
+        """Party organizations (党组织), optionally at units under a code prefix and of one
+        level, by key.
 
         Organizations are public facts; their members are not listed here (party membership
         is sensitive personal data).
         """
-        q = sa.select(t.party_orgs).order_by(t.party_orgs.c.id)
+        q = (sa.select(t.party_orgs, party_org_partners.c.partner_id)
+             .outerjoin(party_org_partners, party_org_partners.c.org_id == t.party_orgs.c.id)
+             .order_by(t.party_orgs.c.id))
         if unit_prefix:
             q = q.where(t.party_orgs.c.unit_code.startswith(unit_prefix, autoescape=True))
+        if kind is not None:
+            q = q.where(t.party_orgs.c.kind == PartyOrgKind(kind).value)
         with self._gov.store.unit_of_work(write=False) as uow:
             rows = uow.conn.execute(q).all()
-        return [PartyOrg(r.id, r.kind, r.unit_code, r.name, r.parent_id) for r in rows]
+        return [PartyOrg(r.id, r.kind, r.unit_code, r.name, r.parent_id, r.partner_id)
+                for r in rows]
+
+    def party_org(self, org_id: str) -> PartyOrg:
+        """One party organization (a public fact).
+
+        Raises:
+            NotFound: no such organization.
+        """
+        with self._gov.store.unit_of_work(write=False) as uow:
+            row = uow.conn.execute(
+                sa.select(t.party_orgs, party_org_partners.c.partner_id)
+                .outerjoin(party_org_partners, party_org_partners.c.org_id == t.party_orgs.c.id)
+                .where(t.party_orgs.c.id == org_id)).first()
+        if row is None:
+            raise NotFound("party organization", org_id, "list them with cgov party orgs")
+        return PartyOrg(row.id, row.kind, row.unit_code, row.name, row.parent_id,
+                        row.partner_id)
 
     def partner_units(self, community: str | None = None) -> list[PartnerUnit]:
         """Partner units, optionally those of one community."""

@@ -1,0 +1,236 @@
+"""Demo data for party building and residents' voice (the ``party`` step of
+:func:`community_governance.demo.build`): the party trees below the general committees (a
+branch per grid, a building group where a building has enough members), 党员中心户 with the
+households they link, consent to 党员亮身份, an evaluation round in December, council meetings
+with votes and decisions through the year, and the community-affairs postings.
+
+Everything goes through the services, in batches (one transaction per community and kind of
+record where the service offers it); the year's dates come from a view of the governance object
+whose clock is moved by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+import sqlalchemy as sa
+
+from community_governance.domain.access import Actor
+from community_governance.domain.council import CouncilMember, CouncilSeat
+from community_governance.domain.posts import HolderKind, PartyOrg, PartyOrgKind, Post, PostKind
+from community_governance.storage.tables import core as t
+
+if TYPE_CHECKING:
+    from community_governance.facade import Governance
+
+__all__ = ["MIN_GROUP", "seed_party"]
+
+#: Members a building needs for its own party group (楼院党小组: at least three members).
+MIN_GROUP = 3
+#: Residents of a member's grid who evaluate each member in the demo round.
+_VOTERS = (12, 30)
+_GRADES = (("优秀", 0.45), ("合格", 0.45), ("基本合格", 0.08), ("不合格", 0.02))
+_TOPICS = ("加装电梯", "增设电动车充电桩", "老旧小区改造", "楼道照明维修", "增设健身器材",
+           "垃圾分类投放点调整", "停车位划线", "社区食堂开办")
+
+Progress = Callable[[int, int], None]
+
+
+def _clock(gov: Governance) -> tuple[Governance, Callable[[dt.date, int], None]]:
+    now = [gov.now()]
+
+    def set_to(day: dt.date, hour: int) -> None:
+        now[0] = pendulum.datetime(day.year, day.month, day.day, hour, tz="Asia/Shanghai")\
+            .in_timezone("UTC")
+
+    return gov.with_clock(lambda: now[0]), set_to
+
+
+def _members_by_community(gov: Governance, county: str | None) -> dict[str, list[Any]]:
+    q = (sa.select(t.residents.c.id, t.buildings.c.community_code, t.buildings.c.code,
+                   t.buildings.c.grid_code)
+         .select_from(t.residents.join(t.households).join(t.buildings))
+         .where(t.residents.c.party_member.is_(True), t.residents.c.erased.is_(False),
+                t.buildings.c.grid_code.is_not(None),
+                t.buildings.c.community_code.startswith(county or ""))
+         .order_by(t.residents.c.id))
+    out: dict[str, list[Any]] = defaultdict(list)
+    with gov.store.unit_of_work(write=False) as uow:
+        for r in uow.conn.execute(q):
+            out[r.community_code].append(r)
+    return out
+
+
+def _residents_by_grid(gov: Governance, county: str | None) -> dict[str, list[str]]:
+    q = (sa.select(t.residents.c.id, t.buildings.c.grid_code)
+         .select_from(t.residents.join(t.households).join(t.buildings))
+         .where(t.residents.c.erased.is_(False), t.buildings.c.grid_code.is_not(None),
+                t.buildings.c.community_code.startswith(county or ""))
+         .order_by(t.residents.c.id))
+    out: dict[str, list[str]] = defaultdict(list)
+    with gov.store.unit_of_work(write=False) as uow:
+        for rid, grid in uow.conn.execute(q):
+            out[grid].append(rid)
+    return out
+
+
+def seed_party(gov: Governance, *, year: int, seed: int, county: str | None = None,
+               progress: Progress | None = None) -> dict[str, int]:
+    """Build the party trees, members' records, an evaluation round, the councils and the
+    affairs postings of ``year`` for the communities of ``county``.
+
+    Needs the registry (general committees and their members) and the grids.
+
+    Returns:
+        Counts of what was written.
+    """
+    rng = random.Random(seed + 16)
+    system = Actor.system("demo")
+    view, set_day = _clock(gov)
+    members = _members_by_community(gov, county)
+    grid_people = _residents_by_grid(gov, county)
+    committees = {o.unit_code: o for o in gov.registry.party_orgs(
+        county, kind=PartyOrgKind.GENERAL_COMMITTEE)}
+    communities = sorted(c for c in members if c in committees)
+    counts: dict[str, int] = defaultdict(int)
+    jan = dt.date(year, 1, 1)
+    for step, c in enumerate(communities):
+        gc = committees[c]
+        by_grid: dict[str, list[Any]] = defaultdict(list)
+        by_building: dict[str, list[Any]] = defaultdict(list)
+        for r in members[c]:
+            by_grid[r.grid_code].append(r)
+            by_building[r.code].append(r)
+        set_day(jan, 10)
+        orgs = [PartyOrg(f"PB-{g}", PartyOrgKind.GRID_BRANCH, g, f"第{g[-2:]}网格党支部",
+                         parent_id=gc.id) for g in sorted(by_grid)]
+        groups = {b: rs for b, rs in by_building.items() if len(rs) >= MIN_GROUP}
+        partners = view.registry.partner_units(c)
+        orgs += [PartyOrg(f"PC-{c}-{p.id}", PartyOrgKind.PARTNER_ORG, c, f"{p.name}机关党支部",
+                          parent_id=gc.id, partner_id=p.id) for p in partners[:1]]
+        counts["partner_orgs"] += min(1, len(partners))
+        orgs += [PartyOrg(f"PG-{b}", PartyOrgKind.BUILDING_GROUP, b,
+                          f"{b.rsplit('-', 1)[-1]}楼院党小组", parent_id=f"PB-{rs[0].grid_code}")
+                 for b, rs in sorted(groups.items())]
+        view.registry.add_party_orgs(system, orgs)
+        counts["branches"] += len(by_grid)
+        counts["groups"] += len(groups)
+        for g, rs in sorted(by_grid.items()):
+            plain = [r.id for r in rs if r.code not in groups]
+            if plain:
+                view.registry.add_party_members(system, f"PB-{g}", plain, since=jan)
+        for b, rs in sorted(groups.items()):
+            view.registry.add_party_members(system, f"PG-{b}", [r.id for r in rs], since=jan)
+        # 党员中心户: one per grid, the first member of its largest building, linking up to
+        # ten households of that building
+        posts, links = [], {}
+        for g, rs in sorted(by_grid.items()):
+            b = max(sorted({r.code for r in rs}), key=lambda x: len(by_building[x]))
+            holder = by_building[b][0].id
+            with gov.store.unit_of_work(write=False) as uow:
+                homes = list(uow.conn.execute(sa.select(t.households.c.id).where(
+                    t.households.c.building_code == b).order_by(t.households.c.id)).scalars())
+            posts.append(Post(f"P-ZX-{g}", PostKind.PARTY_HOUSEHOLD_CENTRE, b,
+                              HolderKind.RESIDENT, holder, jan))
+            links[f"P-ZX-{g}"] = homes[:10]
+        view.registry.assign_posts(system, posts)
+        for pid, homes in links.items():
+            if homes:
+                counts["centre_households"] += view.party.link_centre_households(
+                    system, pid, homes, since=jan)
+        counts["centres"] += len(posts)
+        consents = {r.id: True for r in members[c] if rng.random() < 0.6}
+        if consents:
+            counts["consents"] += view.party.record_consents(system, consents)
+        _council(view, set_day, system, rng, c, year, counts, members[c])
+        _evaluation(view, set_day, system, rng, c, year, counts, by_grid, grid_people)
+        if progress:
+            progress(step + 1, len(communities))
+    return dict(counts)
+
+
+def _council(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
+             rng: random.Random, c: str, year: int, counts: dict[str, int],
+             members: list[Any]) -> None:
+    """Nine council members, meetings in June and November with two motions each, decisions
+    followed to completion and posted."""
+    set_day(dt.date(year, 1, 2), 10)
+    seats = ([CouncilSeat.RESIDENTS] * 4 + [CouncilSeat.PARTY] * 2 +
+             [CouncilSeat.PARTNER, CouncilSeat.PROPERTY, CouncilSeat.OWNERS])
+    party_reps = [r.id for r in members[:2]]
+    roster = [CouncilMember(f"CM-{c}-{i}", c, seat, f"议事代表{i + 1}", dt.date(year, 1, 1),
+                            resident_id=party_reps[i - 4] if seat is CouncilSeat.PARTY and
+                            i - 4 < len(party_reps) else None)
+              for i, seat in enumerate(seats)]
+    view.council.add_members(system, roster)
+    ids = [m.id for m in roster]
+    topics = rng.sample(_TOPICS, 4)
+    for q, (month, day) in enumerate(((6, 18), (11, 19))):
+        held = dt.date(year, month, day)
+        set_day(held, 16)
+        present = rng.sample(ids, rng.randint(6, 9))
+        mid = f"CM-{c}-{year}-{q + 1}"
+        view.council.hold_meeting(system, mid, c, title=f"{year}年第{q + 1}次协商议事会",
+                                  held_on=held, attendees=present,
+                                  minutes=f"议题：{topics[2 * q]}、{topics[2 * q + 1]}。"
+                                  "与会代表充分协商，形成表决事项。")
+        counts["meetings"] += 1
+        for k in range(2):
+            motion = f"MO-{c}-{year}-{q + 1}-{k + 1}"
+            share = rng.choice((0.9, 0.75, 0.6, 0.4))
+            votes = {m: ("for" if rng.random() < share else rng.choice(("against", "abstain")))
+                     for m in present}
+            result = view.council.vote(system, motion, mid, title=topics[2 * q + k],
+                                       votes=votes, kind="major" if k == 1 else "ordinary")
+            counts["motions"] += 1
+            if result.carried:
+                d = view.council.decide(system, f"D-{motion}", motion,
+                                        summary=f"落实{topics[2 * q + k]}", owner=f"SEC-{c}",
+                                        working_days=rng.choice((10, 15, 20)))
+                counts["decisions"] += 1
+                view.affairs.post_decision(system, f"A-{d.id}", d.id, days=7)
+                done = d.due + dt.timedelta(days=rng.choice((-6, -3, -1, 0, 2, 5)))
+                if done <= dt.date(year, 12, 31):
+                    set_day(max(done, held), 17)
+                    view.council.complete(system, d.id, on=max(done, held))
+                    counts["completed"] += 1
+                    view.affairs.post_progress(system, f"A-P-{d.id}", d.id, days=7)
+                    set_day(held, 18)
+        view.affairs.post_minutes(system, f"A-M-{mid}", mid, days=7)
+        counts["postings"] += 1
+
+
+def _evaluation(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
+                rng: random.Random, c: str, year: int, counts: dict[str, int],
+                by_grid: dict[str, list[Any]], grid_people: dict[str, list[str]]) -> None:
+    """A December round: up to three members a grid, each evaluated by residents of the
+    grid; closed and posted."""
+    start, end = dt.date(year, 12, 2), dt.date(year, 12, 20)
+    evaluated = [r for g in sorted(by_grid) for r in by_grid[g][:3]]
+    if not evaluated:
+        return
+    set_day(start, 9)
+    rid = f"EV-{c}-{year}"
+    view.party.open_evaluation(system, rid, c, title=f"{year}年度群众评议党员",
+                               period_start=start, period_end=end,
+                               member_ids=[r.id for r in evaluated])
+    set_day(dt.date(year, 12, 10), 15)
+    grades = [g for g, _ in _GRADES]
+    weights = [w for _, w in _GRADES]
+    ballots = []
+    for r in evaluated:
+        pool = [p for p in grid_people[r.grid_code] if p != r.id]
+        for voter in rng.sample(pool, min(len(pool), rng.randint(*_VOTERS))):
+            ballots.append((voter, r.id, rng.choices(grades, weights)[0]))
+    counts["ballots"] += view.party.cast_ballots(system, rid, ballots)
+    set_day(dt.date(year, 12, 21), 10)
+    view.party.close_evaluation(system, rid)
+    counts["rounds"] += 1
+    counts["evaluated"] += len(evaluated)
+    view.affairs.post_evaluation(system, f"A-E-{rid}", rid, days=7)
+    counts["postings"] += 1

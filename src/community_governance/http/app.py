@@ -1,0 +1,151 @@
+"""Assembling the Litestar application: routes, problem documents, CORS, rate limits, OpenAPI.
+
+Litestar was chosen (docs/architecture.md) because it serialises attrs classes natively and
+generates an OpenAPI 3.1 document from the route signatures, with middleware for CORS and rate
+limits; the domain stays attrs and the library's converter writes every body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+from litestar import Litestar, Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import (
+    Contact,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Schema,
+)
+
+from community_governance.errors import CgovError
+from community_governance.http import api, public
+from community_governance.http import open311 as o311
+from community_governance.http.common import PROBLEM_JSON, problem_of, status_of
+from community_governance.io.open311 import error_documents
+
+if TYPE_CHECKING:
+    from community_governance.facade import Governance
+    from community_governance.http.settings import HttpSettings
+
+__all__ = ["build_app", "served_counties"]
+
+log = logging.getLogger("community_governance.http")
+
+
+def served_counties(gov: Governance) -> tuple[str, ...]:
+    """The counties a server hosts: those of the county plugins' scopes, else the counties
+    registered in the store (a store of one county without a scoped plugin)."""
+    found = {p[:6] for prefixes in gov.hooks.scopes.values() for p in prefixes if len(p) >= 6}
+    if not found:
+        found = {u.code for u in gov.registry.list_units(kind="county")}
+    return tuple(sorted(found))
+
+
+def _handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status = status_of(exc)
+    path = request.scope.get("path", "")
+    if status >= 500:
+        # the message of a library error is masked; others are logged with their traceback
+        log.error("HTTP %s %s failed: %s", request.method, path,
+                  exc if isinstance(exc, CgovError) else type(exc).__name__,
+                  exc_info=not isinstance(exc, CgovError))
+    doc = problem_of(exc, path)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if path.startswith(o311.BASE + "/"):
+        return o311.render(error_documents(status, doc["detail"]), "errors",
+                           o311.fmt_of(path), status)
+    return Response(doc, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _client_key(request: Request[Any, Any, Any]) -> str:
+    """The rate limit's key: a digest of the bearer token (the token itself is never kept),
+    else the client's address."""
+    header = request.headers.get("authorization")
+    if header:
+        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+    client = request.client
+    return "addr:" + (client.host if client else "unknown")
+
+
+def _operation_id(_handler: Any, method: Any, components: list[Any]) -> str:
+    parts = [c if isinstance(c, str) else getattr(c, "name", str(c)) for c in components]
+    return re.sub(r"[^A-Za-z0-9]+", "_", f"{str(method).lower()}_{'_'.join(parts)}").strip("_")
+
+
+_PROBLEM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT, required=["type", "title", "status", "detail"],
+    properties={"type": Schema(type=OpenAPIType.STRING), "title": Schema(type=OpenAPIType.STRING),
+                "status": Schema(type=OpenAPIType.INTEGER),
+                "detail": Schema(type=OpenAPIType.STRING),
+                "instance": Schema(type=OpenAPIType.STRING),
+                "field": Schema(type=OpenAPIType.STRING)})
+_GEOREPORT_ERRORS = Schema(type=OpenAPIType.ARRAY, items=Schema(
+    type=OpenAPIType.OBJECT, required=["code", "description"],
+    properties={"code": Schema(type=OpenAPIType.INTEGER),
+                "description": Schema(type=OpenAPIType.STRING)}))
+
+
+def _document_errors(app: Litestar) -> None:
+    """Every operation's 4XX answers in the document: RFC 9457 problem documents, or
+    GeoReport error lists (JSON or XML) under ``/open311`` (instead of the framework's own
+    400 shape, which the exception handler replaces)."""
+    for path, item in (app.openapi_schema.paths or {}).items():
+        for method in ("get", "post"):
+            op = getattr(item, method, None)
+            if op is None:
+                continue
+            responses = dict(op.responses or {})
+            responses.pop("400", None)
+            if path.startswith(o311.BASE + "/"):
+                media = ({o311.XML: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))}
+                         if path.endswith(".xml") else
+                         {"application/json": OpenAPIMediaType(schema=_GEOREPORT_ERRORS)})
+                text = "a GeoReport v2 error list"
+            else:
+                media = {PROBLEM_JSON: OpenAPIMediaType(schema=_PROBLEM_SCHEMA)}
+                text = "a problem document (RFC 9457) carrying the library's message"
+            responses["4XX"] = OpenAPIResponse(description=text, content=media)
+            op.responses = responses
+
+
+def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
+    """The application (see :func:`community_governance.http.create_app`)."""
+    middleware: list[Any] = []
+    if settings.rate_limit_per_minute:
+        middleware.append(RateLimitConfig(
+            rate_limit=("minute", settings.rate_limit_per_minute),
+            identifier_for_request=_client_key, exclude=["/schema"]).middleware)
+    cors = CORSConfig(allow_origins=list(settings.cors_origins),
+                      allow_headers=["Authorization", "Content-Type", "Idempotency-Key",
+                                     "Cgov-Reveal-Reason"],
+                      allow_methods=["GET", "POST", "OPTIONS"]) if settings.cors_origins else None
+    app = Litestar(
+        route_handlers=[*o311.ROUTES, *public.ROUTES, *api.ROUTES],
+        exception_handlers={Exception: _handle},
+        middleware=middleware,
+        cors_config=cors,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="community-governance HTTP API", version="1",
+            description="Open311 GeoReport v2 (JSON and XML), the service guide in Open "
+                        "Referral HSDS 3.0 shapes, public disclosures, and the authenticated "
+                        "everyday operations of a county (基层社区治理).",
+            contact=Contact(name=settings.contact) if settings.contact else None,
+            path="/schema", operation_id_creator=_operation_id),
+        state=None,
+        debug=False,
+    )
+    app.state["gov"] = gov
+    app.state["settings"] = settings
+    app.state["counties"] = served_counties(gov)
+    app.state["started"] = pendulum.now("UTC")
+    _document_errors(app)
+    return app
