@@ -64,3 +64,56 @@ def test_scaled_runs_compare_per_person() -> None:
     assert row.ok and row.simulated == pytest.approx(4756)
     compounds = next(r for r in report.rows if r.target.key == "handover_compounds")
     assert compounds.ok  # not judged below full scale
+
+
+def test_every_target_is_labelled_structural_or_behavioural() -> None:
+    """Every target says whether it is set by construction; structural ones say how."""
+    from community_governance.simulation.calibration import KINDS, STRUCTURAL_WHY
+
+    for t in TARGETS:
+        assert t.kind in KINDS
+        if t.kind == "structural":
+            assert STRUCTURAL_WHY[t.key]
+    report = calibrate({"scale": 1.0, "grids": 78})
+    assert "| structural |" in report.markdown()
+    assert report.to_dict()["rows"][0]["kind"] == "structural"
+    with pytest.raises(ValueError, match="kind"):
+        TARGETS[0].__class__("x", "x", 1, 1, 1, False, "x", kind="assumed")
+
+
+def test_across_seeds_reports_mean_and_interval(small: Scenario) -> None:
+    """The figure a report quotes: mean of the seeds with its t interval and the range."""
+    from community_governance.errors import ValidationError
+    from community_governance.simulation.calibration import across_seeds
+
+    sc = small.with_overrides({"run.steps": 6})
+    spread = across_seeds(sc, "on_time_share", seeds=3)
+    assert spread.seeds == (sc.run.seed, sc.run.seed + 1, sc.run.seed + 2)
+    assert spread.mean == pytest.approx(sum(spread.values) / 3)
+    assert spread.low <= spread.mean <= spread.high
+    assert spread.ci95_low <= spread.mean <= spread.ci95_high
+    assert spread.values[0] == Simulation(sc, seed=sc.run.seed).run().summary()["on_time_share"]
+    with pytest.raises(ValidationError, match="at least 2"):
+        across_seeds(sc, seeds=1)
+
+
+def test_docs_do_not_quote_a_chosen_seed() -> None:
+    """docs/simulation.md quotes the on-time share as a mean over seeds with its interval."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "simulation.md").read_text(encoding="utf-8")
+    assert "89 % of cases closed on time" not in text
+    assert "10-seed mean" in text
+
+
+def test_cli_calibrate_reports_the_spread_across_seeds() -> None:
+    """``cgov sim calibrate --seeds 2`` labels the targets and quotes the mean of 2 seeds."""
+    from click.testing import CliRunner
+
+    from community_governance.cli import _load, cli
+
+    _load()
+    res = CliRunner().invoke(cli, ["sim", "calibrate", "yima-2019", "--seeds", "2", "--set",
+                                   "city.scale=0.02", "--set", "run.steps=4"])
+    assert "| structural |" in res.output
+    assert "2-seed mean" in res.output and "95 % interval" in res.output

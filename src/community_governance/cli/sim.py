@@ -88,7 +88,8 @@ def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], c
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="processes of the local pool (default: CPU count)")
 @click.option("--scheduler", default=None, metavar="ADDR",
-              help="a Dask scheduler address, e.g. tcp://host:8786")
+              help="a Dask scheduler address, e.g. tcp://host:8786, or 'local' for a local "
+                   "Dask cluster of --workers processes that ends with the sweep")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="override a base scenario key, e.g. --set city.scale=0.1")
 @click.option("--seed", type=int, default=None, help="base seed of the replicates")
@@ -102,8 +103,9 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: 
     from community_governance.simulation.scenario import parse_override
     from community_governance.simulation.sweep import run_sweep
 
-    if workers is not None and scheduler is not None:
-        raise click.UsageError("give --workers or --scheduler, not both")
+    if workers is not None and scheduler not in (None, "local"):
+        raise click.UsageError("give --workers or --scheduler ADDR, not both (--workers goes "
+                               "with --scheduler local)")
     sc = _scenario(scenario, sets)
     grid = dict(parse_override(p) for p in params)
     if quiet:
@@ -118,6 +120,104 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: 
                 progress=lambda done, total: bar.update(task, completed=done, total=total))
     echo_json({"out": str(out), "runs": res.runs.height, "ran": res.ran,
                "resumed": res.skipped, "tables": ["runs.parquet", "sweep.parquet"]})
+
+
+@sim.command("compare")
+@click.argument("scenario")
+@click.option("--arm", "arms", multiple=True, required=True, metavar="NAME:KEY=VALUE[;KEY=VALUE]",
+              help="an arm and its overrides, e.g. --arm 'double points:points.rate=20' "
+                   "(repeatable)")
+@click.option("--seeds", type=click.IntRange(min=2), default=10, show_default=True,
+              help="seeds per arm (the scenario's seed and the next ones)")
+@click.option("--metric", "metrics", multiple=True, metavar="KEY",
+              help="a run-summary key to compare (repeatable; default a standard set)")
+@click.option("--correction", type=click.Choice(["holm", "bh", "none"]), default="holm",
+              show_default=True, help="multiple-comparison correction over the table")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a baseline key, e.g. --set city.scale=0.05 (repeatable)")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the table and the runs as JSON here")
+@json_always
+def compare_cmd(scenario: str, arms: tuple[str, ...], seeds: int, metrics: tuple[str, ...],
+                correction: str, sets: tuple[str, ...], out: Path | None) -> None:
+    """Paired policy comparison: every arm against SCENARIO on the same seeds and city."""
+    from community_governance.errors import ValidationError
+    from community_governance.simulation.compare import DEFAULT_METRICS, compare_policies
+    from community_governance.simulation.outputs import write_json
+    from community_governance.simulation.scenario import parse_setting
+
+    sc = _scenario(scenario, sets)
+    parsed: dict[str, dict[str, object]] = {}
+    for text in arms:
+        name, sep, rest = text.partition(":")
+        if not sep or not name.strip() or not rest.strip():
+            raise ValidationError(
+                f"an arm is NAME:KEY=VALUE[;KEY=VALUE], like 'double points:points.rate=20', "
+                f"got {text!r}", path="arm")
+        parsed[name.strip()] = dict(parse_setting(part) for part in rest.split(";")
+                                    if part.strip())
+    cmp = compare_policies(sc, parsed, seeds=seeds, metrics=metrics or DEFAULT_METRICS,
+                           correction=correction)
+    if out is not None:
+        write_json(out, cmp.to_dict())
+    echo_json({"correction": cmp.correction, "seeds": list(cmp.seeds), "rows": cmp.rows})
+
+
+@sim.command("sensitivity")
+@click.argument("scenario")
+@click.option("--factor", "factors", multiple=True, required=True, metavar="KEY=LOW:HIGH",
+              help="a parameter and its range, e.g. --factor staff.cases_per_staff_day=1.5:3 "
+                   "(repeatable)")
+@click.option("--method", type=click.Choice(["lhs", "morris", "sobol"]), default="morris",
+              show_default=True)
+@click.option("--samples", type=click.IntRange(min=2), default=10, show_default=True,
+              help="LHS runs; Morris trajectories; Sobol' base sample (a power of 2)")
+@click.option("--metric", "metrics", multiple=True, metavar="KEY",
+              help="a run-summary key to analyse (repeatable; default on_time_share and "
+                   "participation_rate_mean)")
+@click.option("--seed", type=int, default=None, help="behaviour and design seed")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a scenario key, e.g. --set city.scale=0.05 (repeatable)")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="directory for sensitivity.json and the figures")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@json_always
+def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, samples: int,
+                    metrics: tuple[str, ...], seed: int | None, sets: tuple[str, ...],
+                    out: Path, quiet: bool) -> None:
+    """Global sensitivity analysis of SCENARIO (Latin hypercube, Morris or Sobol', SALib)."""
+    from community_governance.errors import ValidationError
+    from community_governance.simulation.sensitivity import sensitivity
+
+    sc = _scenario(scenario, sets)
+    ranges: dict[str, tuple[float, float]] = {}
+    for text in factors:
+        key, _, rng = text.partition("=")
+        lo, sep, hi = rng.partition(":")
+        try:
+            ranges[key.strip()] = (float(lo), float(hi))
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise ValidationError(
+                f"a factor is KEY=LOW:HIGH like staff.cases_per_staff_day=1.5:3, got {text!r}",
+                path="factor")
+    kwargs: dict[str, object] = {}
+    if metrics:
+        kwargs["metrics"] = metrics
+    if quiet:
+        res = sensitivity(sc, ranges, method=method, samples=samples, seed=seed,
+                          **kwargs)  # type: ignore[arg-type]
+    else:
+        with _progress("runs") as bar:
+            task = bar.add_task("runs", total=None)
+            res = sensitivity(
+                sc, ranges, method=method, samples=samples, seed=seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                **kwargs)  # type: ignore[arg-type]
+    files = res.write(out)
+    echo_json({"out": str(out), "method": res.method, "runs": len(res.samples),
+               "files": [f.name for f in files], "indices": res.rows})
 
 
 @sim.command("plot")
@@ -142,19 +242,34 @@ def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: st
 
 @sim.command("calibrate")
 @click.argument("scenario", default="yima-2019")
-@click.option("--seed", type=int, default=None)
+@click.option("--seed", type=int, default=None, help="the seed of the judged run")
+@click.option("--seeds", type=click.IntRange(min=1), default=10, show_default=True,
+              help="also report the on-time share over this many seeds (mean and 95 %% "
+                   "interval); 1 skips it")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a scenario key, e.g. --set city.scale=0.05 (repeatable)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-def calibrate_cmd(scenario: str, seed: int | None, as_json: bool) -> None:
-    """Run SCENARIO and print its calibration report against the study (FACTS.md)."""
-    from community_governance.simulation.calibration import calibrate
+def calibrate_cmd(scenario: str, seed: int | None, seeds: int, sets: tuple[str, ...],
+                  as_json: bool) -> None:
+    """Run SCENARIO and print its calibration report against the study (FACTS.md): every
+    target labelled structural or behavioural, and the on-time share across seeds."""
+    from community_governance.simulation.calibration import across_seeds, calibrate
     from community_governance.simulation.engine import Simulation
-    from community_governance.simulation.scenario import load_scenario
 
-    report = calibrate(Simulation(load_scenario(scenario), seed=seed).run().summary())
+    sc = _scenario(scenario, sets)
+    report = calibrate(Simulation(sc, seed=seed).run().summary())
+    spread = across_seeds(sc, "on_time_share", seeds=seeds) if seeds >= 2 else None
     if as_json:
-        echo_json(report)
+        data = report.to_dict()
+        data["on_time_share_across_seeds"] = spread.to_dict() if spread else None
+        echo_json(data)
     else:
         click.echo(report.markdown())
+        if spread is not None:
+            click.echo(f"\ncases closed on time, {len(spread.seeds)}-seed mean: "
+                       f"{spread.mean:.1%} (95 % interval {spread.ci95_low:.1%}-"
+                       f"{spread.ci95_high:.1%}; seeds range {spread.low:.1%}-"
+                       f"{spread.high:.1%})")
     if not report.ok:
         raise SystemExit(1)
 

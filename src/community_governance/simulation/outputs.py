@@ -5,13 +5,15 @@ A run directory holds:
 * ``communities.parquet``: one row per step and community (money in integer fen);
 * ``city.parquet``: one row per step, city totals, rates and the reporters' values;
 * ``summary.json``: the run in figures (:meth:`Simulation.summary`) and the calibration report;
-* ``scenario.toml``: the scenario exactly as run (overrides applied), to rerun it.
+* ``scenario.toml``: the scenario exactly as run (overrides applied, ``run.seed`` the seed
+  actually used), to rerun it.
 
 polars writes Parquet itself, without pandas or pyarrow.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -82,7 +84,8 @@ def write_run(sim: Simulation, out_dir: str | Path, *, csv: bool = False,
     files["summary.json"] = out / "summary.json"
     write_json(files["summary.json"], summary)
     files["scenario.toml"] = out / "scenario.toml"
-    raw = _toml_ready(dict(sim.scenario.raw))
+    raw = _toml_ready(copy.deepcopy(dict(sim.scenario.raw)))
+    raw.setdefault("run", {})["seed"] = sim.seed  # the seed actually used (--seed N)
     files["scenario.toml"].write_text(tomli_w.dumps(raw), encoding="utf-8")
     return RunFiles(out, files)
 

@@ -139,9 +139,46 @@ def tune_malloc() -> bool:
     return done
 
 
-def run_task(task: SweepTask) -> dict[str, Any]:
-    """Run one task (in a worker) and return its row: ids, parameters and metrics."""
+_WATCHED: list[int] = []
+
+
+def watch_parent(pid: int, interval: float = 0.5) -> bool:
+    """In a worker the sweep started: exit this process as soon as process ``pid`` (the sweep)
+    is gone, so that a killed sweep leaves no worker behind. Once per process; returns whether
+    a watcher was started now."""
     import os
+    import threading
+
+    if _WATCHED or pid == os.getpid():
+        return False
+    _WATCHED.append(pid)
+
+    def alive() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def loop() -> None:
+        import time as _time
+
+        while alive():
+            _time.sleep(interval)
+        os._exit(70)
+
+    threading.Thread(target=loop, name="cgov-watch-parent", daemon=True).start()
+    return True
+
+
+def run_task(task: SweepTask) -> dict[str, Any]:
+    """Run one task (in a worker) and return its row: ids, parameters, metrics and the package
+    versions."""
+    import os
+
+    from community_governance.simulation.provenance import package_versions
 
     tune_malloc()
 
@@ -158,6 +195,7 @@ def run_task(task: SweepTask) -> dict[str, Any]:
                            "seconds": round(time.perf_counter() - started, 4)}
     row.update({f"param:{k}": v for k, v in task.overrides.items()})
     row.update({m: summary.get(m) for m in METRICS})
+    row["versions"] = package_versions()
     return row
 
 
@@ -204,16 +242,33 @@ def _check_scenario(scenario: Scenario, params: Mapping[str, Sequence[Any]]) -> 
 
 @contextlib.contextmanager
 def _executor(workers: int | None, scheduler: str | None) -> Iterator[cf.Executor]:
-    if scheduler:
-        import importlib
+    import importlib
+    import os
 
-        client: Any = importlib.import_module("distributed").Client(scheduler)
+    me = os.getpid()
+    if scheduler == "local":
+        require_extra("distributed", "dask", "local Dask sweeps")
+        dist: Any = importlib.import_module("distributed")
+        cluster = dist.LocalCluster(n_workers=workers or 2, threads_per_worker=1,
+                                    processes=True, dashboard_address=None)
+        client = dist.Client(cluster)
+        try:
+            # the workers and their nannies are this sweep's: each exits when it is gone
+            client.run(watch_parent, me)
+            client.run(watch_parent, me, nanny=True)
+            yield client.get_executor()
+        finally:
+            client.close()
+            cluster.close()
+    elif scheduler:
+        client = importlib.import_module("distributed").Client(scheduler)
         try:
             yield client.get_executor()
         finally:
             client.close()
     else:
-        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        with cf.ProcessPoolExecutor(max_workers=workers, initializer=watch_parent,
+                                    initargs=(me,)) as pool:
             yield pool
 
 
@@ -233,13 +288,17 @@ def run_sweep(
         executor: any ``concurrent.futures.Executor``; default a process pool of ``workers``
             (or a Dask executor when ``scheduler`` is given).
         workers: processes of the default pool.
-        scheduler: a Dask scheduler address, e.g. ``tcp://host:8786``.
+        scheduler: a Dask scheduler address, e.g. ``tcp://host:8786``, or ``"local"``: a local
+            Dask cluster of ``workers`` processes, closed when the sweep ends; its workers and
+            nannies (like the default pool's processes) exit as soon as the sweep's process
+            is gone, even when it was killed.
         seed: the base seed of the replicates (default the scenario's).
         progress: called as ``progress(done, total)``.
 
     Raises:
         ValidationError: a parameter or value the scenario refuses (before anything runs).
-        ConflictError: ``out_dir`` holds a different sweep.
+        ConflictError: ``out_dir`` holds a different sweep (more replicates of the same
+            sweep are fine: the finished runs are kept and only the new replicates run).
     """
     if replicates < 1:
         raise ValidationError("replicates must be at least 1", path="replicates")
@@ -256,7 +315,13 @@ def run_sweep(
     mpath = out / "manifest.json"
     if mpath.is_file():
         old = json.loads(mpath.read_text(encoding="utf-8"))
-        if old != json.loads(json.dumps(manifest, default=str)):
+        new = json.loads(json.dumps(manifest, default=str))
+        grows = {k: v for k, v in old.items() if k not in ("replicates", "runs")} == {
+            k: v for k, v in new.items() if k not in ("replicates", "runs")} and int(
+            old.get("replicates", 0)) < replicates
+        if grows:  # more replicates of a finished sweep: the old runs keep their seeds
+            write_json(mpath, manifest)
+        elif old != new:
             raise ConflictError(
                 f"{out} holds another sweep (manifest.json differs: scenario, parameters, "
                 "replicates or seed); use a new --out directory or delete the old one")
@@ -310,8 +375,13 @@ def _tables(rows: list[dict[str, Any]], keys: list[str]) -> tuple[pl.DataFrame, 
     require_extra("polars", "sim", "simulation tables")
     import polars as pl
 
-    runs = pl.DataFrame(rows, infer_schema_length=None)
     pcols = [f"param:{k}" for k in keys]
+    # list- or table-valued parameters (funds.channels) as canonical JSON text; versions stay
+    # in the run files
+    rows = [{k: (json.dumps(v, sort_keys=True, ensure_ascii=False, default=str)
+                 if k in pcols and isinstance(v, list | dict) else v)
+             for k, v in r.items() if k != "versions"} for r in rows]
+    runs = pl.DataFrame(rows, infer_schema_length=None)
     out: list[dict[str, Any]] = []
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:

@@ -14,7 +14,8 @@ from community_governance.simulation.engine.arrays import Arr
 if TYPE_CHECKING:
     from community_governance.simulation.city import City
 
-__all__ = ["SimCity", "city_for", "city_from_file"]
+__all__ = ["SimCity", "city_cache_dir", "city_cache_file", "city_for", "city_from_file",
+           "generator_version"]
 
 
 @attrs.frozen(eq=False)
@@ -135,9 +136,66 @@ def city_from_file(path: str, mtime_ns: int) -> SimCity:
     return SimCity.load(path)
 
 
+def city_cache_dir() -> Path | None:
+    """Where generated cities are cached between processes, or ``None`` when the cache is off.
+
+    ``$CGOV_CACHE_DIR/cities`` when set, else ``$XDG_CACHE_HOME/community-governance/cities``,
+    else ``~/.cache/community-governance/cities``. ``CGOV_CITY_CACHE=0`` turns it off.
+    """
+    import os
+
+    if os.environ.get("CGOV_CITY_CACHE", "1") == "0":
+        return None
+    root = os.environ.get("CGOV_CACHE_DIR")
+    if root:
+        return Path(root) / "cities"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "community-governance" / "cities"
+
+
+@functools.lru_cache(maxsize=1)
+def generator_version() -> str:
+    """The library's version and a digest of the generator's source: a cached city is reused
+    only by the same library and the same generator."""
+    import hashlib
+    import importlib.metadata
+
+    from community_governance.simulation import city as generator
+
+    try:
+        version = importlib.metadata.version("community-governance")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a source checkout
+        from community_governance import __version__ as version
+    source = Path(generator.__file__ or "").read_bytes() if generator.__file__ else b""
+    return f"{version}-{hashlib.sha256(source).hexdigest()[:12]}"
+
+
+def city_cache_file(seed: int, scale: float) -> Path | None:
+    """The cache file of the Yima city of ``seed`` and ``scale`` (``None``: cache off)."""
+    root = city_cache_dir()
+    if root is None:
+        return None
+    return root / f"yima-seed{int(seed)}-scale{float(scale)!r}-v{generator_version()}.npz"
+
+
 @functools.lru_cache(maxsize=4)
 def city_for(seed: int, scale: float) -> SimCity:
-    """The engine's view of ``generate_yima(seed, scale=scale)``, cached per process."""
+    """The engine's view of ``generate_yima(seed, scale=scale)``, cached per process and on
+    disk (:func:`city_cache_file`; keyed by generator, seed, scale, library version and the
+    generator's source), so that a second CLI call does not generate it again."""
     from community_governance.simulation.city import generate_yima
 
-    return SimCity.from_city(generate_yima(seed, scale=scale))
+    path = city_cache_file(seed, scale)
+    if path is not None and path.is_file():
+        try:
+            return SimCity.load(path)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file: generate again and overwrite it
+    city = SimCity.from_city(generate_yima(seed, scale=scale))
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            city.save(path)
+        except OSError:
+            pass  # a read-only cache directory only costs the generation next time
+    return city

@@ -33,6 +33,7 @@ from community_governance.simulation.engine.arrays import (
 )
 from community_governance.simulation.engine.city import SimCity, city_for
 from community_governance.simulation.engine.results import _Results
+from community_governance.simulation.engine.streams import Streams
 from community_governance.simulation.scenario import FundChannel, Scenario
 
 __all__ = ["Simulation"]
@@ -108,7 +109,7 @@ class Simulation(_Results):
         if sc.points.rate is not None:
             extra.append(_ScenarioScoring(sc.points.rate))
         self.hooks = hooks = Hooks(get_plugin_manager(entrypoints=entrypoints, extra=extra))
-        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed)))
+        self.streams = Streams(self.seed)
         self.steps = 0
         self.running = True
         n_c, n_h, n_r = len(c.community_codes), c.n_households, c.n_residents
@@ -248,22 +249,24 @@ class Simulation(_Results):
             if ch.use == "activities" and sc.activities.cost_cny > 0)
 
         # --- initial state ---------------------------------------------------------------
-        rng = self.rng
+        streams = self.streams
         beh = sc.behaviour
         n14 = self.ages >= 14
         w = np.where(self.ages >= 60, beh.culture.elderly_weight, n14.astype(float))
         p_c = np.minimum(1.0, beh.culture.initial_share * n_r * w / max(w.sum(), 1e-12))
-        self.culture = rng.random(n_r) < p_c
+        self.culture = streams.generator("init.culture").random(n_r) < p_c
         v_total = beh.volunteering.initial_share * n_r
         from_c = beh.volunteering.initial_from_culture * v_total
         p_vc = min(1.0, from_c / max(int(self.culture.sum()), 1))
         others = n14 & ~self.culture
         p_vo = min(1.0, (v_total - from_c) / max(int(others.sum()), 1))
-        u = rng.random(n_r)
+        u = streams.generator("init.volunteer").random(n_r)
         self.volunteer = np.where(self.culture, u < p_vc, others & (u < p_vo))
         idb = beh.identification
         mean = idb.initial_mean + idb.coal_group_offset * c.coal_group[self.r_comm]
-        self.identification = np.clip(rng.normal(mean, idb.initial_sd, n_r), 0.0, 1.0)
+        self.identification = np.clip(
+            streams.generator("init.identification").normal(mean, idb.initial_sd, n_r),
+            0.0, 1.0)
         self.satisfaction = np.full(n_h, beh.satisfaction.initial, dtype=np.float64)
         self.balance = np.zeros(n_r, dtype=np.int64)
         self.grid_share = np.zeros(self.n_grids, dtype=np.float64)
@@ -358,7 +361,11 @@ class Simulation(_Results):
         if not self.running:
             return
         t = self.steps
-        sc, c, rng = self.scenario, self.city, self.rng
+        sc, c = self.scenario, self.city
+
+        def rng(name: str) -> np.random.Generator:
+            return self.streams.generator(name, t)
+
         n_c = self.n_communities
         col = self._cols
         sd = sc.run.step_days
@@ -381,7 +388,7 @@ class Simulation(_Results):
 
         # activities, limited by the culture fund
         lam = self.activities_per_year * years
-        acts = rng.poisson(lam, n_c)
+        acts = rng("activities").poisson(lam, n_c)
         if self.activity_cost_fen > 0:
             acts = np.minimum(acts, self.funds[:, 2] // self.activity_cost_fen)
         spend = acts * self.activity_cost_fen
@@ -401,6 +408,7 @@ class Simulation(_Results):
         r_c = self.r_comm
         attended = np.zeros(c.n_residents, dtype=bool)
         held = np.flatnonzero(acts > 0)
+        u_attend = rng("participation").random(c.n_residents)
         if held.size:
             who = self.by_res.members(held)
             p1 = self.participation.attend_probability(
@@ -409,19 +417,20 @@ class Simulation(_Results):
                 bool(self.winter[t]))
             a_r = acts[r_c[who]]
             p_any = -np.expm1(a_r * np.log1p(-np.minimum(p1, 1 - 1e-12)))
-            attended[who] = rng.random(who.size) < p_any
+            attended[who] = u_attend[who] < p_any
 
         # culture groups and volunteers
-        flip = rng.random(c.n_residents) < self.volunteering.culture_probabilities(
-            self.ages, self.culture, years)
+        p_flip = self.volunteering.culture_probabilities(self.ages, self.culture, years)
+        flip = rng("culture").random(c.n_residents) < p_flip
         self.culture ^= flip
-        flip = rng.random(c.n_residents) < self.volunteering.volunteer_probabilities(
+        p_flip = self.volunteering.volunteer_probabilities(
             self.ages, self.culture, self.volunteer, inc_s[r_c], years)
+        flip = rng("volunteering").random(c.n_residents) < p_flip
         self.volunteer ^= flip
         v_idx = np.flatnonzero(self.volunteer)
         serve_p = self.volunteering.serve_probability(self.identification[v_idx],
                                                       inc_s[r_c[v_idx]])
-        served_idx = v_idx[rng.random(v_idx.size) < serve_p]
+        served_idx = v_idx[rng("service").random(c.n_residents)[v_idx] < serve_p]
         participated = attended.copy()
         participated[served_idx] = True
 
@@ -433,7 +442,8 @@ class Simulation(_Results):
 
         # redemption, limited by the year's allowance and the general fund
         holders = np.flatnonzero(self.balance >= 1)
-        want = self.redemption.redeem(self.balance[holders], rng.random(holders.size))
+        want = self.redemption.redeem(
+            self.balance[holders], rng("redemption.visit").random(c.n_residents)[holders])
         keep = want > 0
         holders, want = holders[keep], np.minimum(want[keep], self.balance[holders[keep]])
         redeemed_c = np.zeros(n_c)
@@ -441,7 +451,7 @@ class Simulation(_Results):
         redeemed_by: tuple[Arr, Arr] = (np.zeros(0, dtype=np.int64), np.zeros(0, np.int64))
         if holders.size and sc.supermarket.enabled and sc.points.point_value_fen > 0:
             hc = r_c[holders]
-            order = np.lexsort((rng.random(holders.size), hc))
+            order = np.lexsort((rng("redemption.queue").random(c.n_residents)[holders], hc))
             hc, holders, want = hc[order], holders[order], want[order]
             cost = want * sc.points.point_value_fen
             cum = np.cumsum(cost)
@@ -461,9 +471,9 @@ class Simulation(_Results):
         # cases: opened per household, handled by urgency within capacity
         after = 1 if (sc.handover.enabled and (d0 - sc.run.start).days >= self.handover_day) \
             else 0
-        n_hh = rng.poisson(self._rates_total[after])
+        n_hh = rng("cases.opened").poisson(self._rates_total[after])
         opened_c = self.by_hh.sum(n_hh).astype(np.int64)
-        by_cat = rng.multinomial(opened_c, self._shares[after])
+        by_cat = rng("cases.category").multinomial(opened_c, self._shares[after])
         self.backlog[:, :, 0] += by_cat
         cap = self.service.capacity(self.staff_c, self.grids_c.astype(float),
                                     float(self.working_days[t])) * c.scale + self.capacity_carry
@@ -500,7 +510,8 @@ class Simulation(_Results):
         late_share = 1.0 - service
         has_case = np.flatnonzero(n_hh)
         own_late = np.zeros(c.n_households, dtype=bool)
-        own_late[has_case] = rng.random(has_case.size) < late_share[self.h_comm[has_case]]
+        u_late = rng("cases.own_late").random(c.n_households)
+        own_late[has_case] = u_late[has_case] < late_share[self.h_comm[has_case]]
         loss = self.handover_h * (self.loss_cny * after)
         self.satisfaction = self.opinion.satisfaction(
             self.satisfaction, service[self.h_comm], own_late, loss,

@@ -11,6 +11,7 @@ import numpy as np
 from community_governance.errors import require_extra
 from community_governance.simulation.engine.arrays import ACCOUNTS, Arr
 from community_governance.simulation.engine.city import SimCity
+from community_governance.simulation.provenance import package_versions
 from community_governance.simulation.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ class _Results:
             "scenario": self.scenario.run.name,
             "scenario_digest": self.scenario.digest(),
             "seed": self.seed,
+            "versions": package_versions(),
             "steps": self.steps,
             "start": self.scenario.run.start.isoformat(),
             "end": self.step_starts[self.steps].isoformat(),
