@@ -29,6 +29,7 @@ from community_governance.domain import actions as A
 from community_governance.domain.access import Actor, Principal, Target
 from community_governance.domain.care import CareCategory, WeatherAlert
 from community_governance.domain.cases import CaseCategory, RouteLevel, RouteStep
+from community_governance.domain.council import Majority, VoteRule
 from community_governance.domain.funds import Account
 from community_governance.domain.guide import GuideMatter
 from community_governance.domain.idnumber import parse_id_number
@@ -65,7 +66,8 @@ NAMESPACE: dict[str, Any] = {
     "attrs": attrs, "click": click, "pendulum": pendulum, "logging": logging,
     "Requirement": Requirement, "AdmissionRequirements": AdmissionRequirements,
     "Indicator": Indicator, "GradeScheme": GradeScheme,
-    "CareCategory": CareCategory, "WeatherAlert": WeatherAlert,
+    "CareCategory": CareCategory, "WeatherAlert": WeatherAlert, "VoteRule": VoteRule,
+    "Actor": Actor,
 }
 
 
@@ -239,6 +241,31 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                               "community_code": YIMA_C}, expect_gift,
                                     lambda v: v == "米面油"),
         **_orgs_cases(),
+        **_party_http_cases(),
+    }
+
+
+def _party_http_cases() -> dict[str, tuple[str, dict[str, Any], Callable[[Any], Any], Any]]:
+    """The party, council and HTTP hooks, checked as their services check them."""
+    from community_governance.services.party import expect_electorate, expect_grades
+
+    return {
+        "cgov_party_evaluation_electorate": ("first", {"community_code": HUBIN_C},
+                                             expect_electorate,
+                                             lambda v: v.value == "building"),
+        "cgov_party_evaluation_grades": ("first", {"community_code": YIMA_C}, expect_grades,
+                                         lambda v: v == ("满意", "基本满意", "不满意")),
+        "cgov_party_evaluation_min_ballots": ("first", {"community_code": HUBIN_C},
+                                              expect_int(minimum=3, maximum=1000),
+                                              lambda v: v == 8),
+        "cgov_council_vote_rule": ("first", {"community_code": HUBIN_C, "kind": "ordinary"},
+                                   expect_type(VoteRule),
+                                   lambda v: v.majority is Majority.TWO_THIRDS),
+        "cgov_external_identity": ("all", {"provider": "wechat_unionid",
+                                           "subject": "o6_bmjrPTlm6_2sgVt7hMZOPfL2M",
+                                           "county_code": "411281"},
+                                   expect_type(Actor),
+                                   lambda v: v[0][1] == Actor.resident("R-0001")),
     }
 
 

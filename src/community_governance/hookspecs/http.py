@@ -36,6 +36,9 @@ def cgov_external_identity(provider: str, subject: str, county_code: str) -> Act
 
     Example::
 
+        #: the county's own table of bound WeChat identities (unionid -> resident key)
+        BINDINGS = {"o6_bmjrPTlm6_2sgVt7hMZOPfL2M": "R-0001"}
+
         @hookimpl
         def cgov_external_identity(provider, subject, county_code):
             if provider == "wechat_unionid" and subject in BINDINGS:
