@@ -19,7 +19,7 @@ import attrs
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
-from community_governance.domain.access import Actor, ActorKind
+from community_governance.domain.access import ActorKind
 from community_governance.domain.cases import CaseStatus, Channel
 from community_governance.domain.tokens import check_scopes
 from community_governance.errors import TokenInvalid, ValidationError
@@ -35,6 +35,7 @@ from community_governance.http.common import (
     settings_of,
 )
 from community_governance.services.registry import NewResident
+from community_governance.services.tokens import expect_identity
 
 __all__ = ["ROUTES", "Attendance", "CaseReport", "CaseStep", "ExternalSignIn", "NewBooking",
            "PointsChange", "Rating", "Redemption"]
@@ -157,7 +158,7 @@ def external_sign_in(request: Request[Any, Any, Any], data: _Body) -> Response[A
         raise TokenInvalid("signing in an external identity needs the back end's token "
                            "(bound to a system job: cgov tokens issue --for system:...)")
     county = county_of(request, cmd.jurisdiction_id)
-    answers = gov.hooks.all("cgov_external_identity", _actor, place=county,
+    answers = gov.hooks.all("cgov_external_identity", expect_identity, place=county,
                             provider=cmd.provider, subject=cmd.subject,
                             county_code=county or "")
     if not answers:
@@ -170,12 +171,6 @@ def external_sign_in(request: Request[Any, Any, Any], data: _Body) -> Response[A
     return json_response({"token": got.secret, "token_type": "Bearer",
                           "expires_at": got.token.expires_at, "actor": got.token.actor,
                           "scopes": got.token.scopes}, 201)
-
-
-def _actor(value: Any) -> Actor:
-    if not isinstance(value, Actor) or value.kind not in (ActorKind.RESIDENT, ActorKind.STAFF):
-        raise TypeError("expected Actor.resident(key) or Actor.staff(key)")
-    return value
 
 
 # ----------------------------------------------------------------------------- residents

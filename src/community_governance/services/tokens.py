@@ -27,7 +27,7 @@ from community_governance.errors import NotFound, TokenInvalid, ValidationError
 from community_governance.services.base import Service
 from community_governance.storage.tables import tokens as tt
 
-__all__ = ["TOKEN_ADMIN", "IssuedToken", "TokensService"]
+__all__ = ["TOKEN_ADMIN", "IssuedToken", "TokensService", "expect_identity"]
 
 #: Issue, list and revoke API tokens: the county administrator (and system jobs).
 TOKEN_ADMIN = Action("token.admin", roles=frozenset({PostKind.COUNTY_ADMIN}))
@@ -146,3 +146,11 @@ class TokensService(Service):
         if why is not None:
             raise TokenInvalid(f"{why}; ask for a new one (cgov tokens issue)")
         return token
+
+
+def expect_identity(value: Any) -> Actor:
+    """The check of a ``cgov_external_identity`` answer: ``Actor.resident(key)`` or
+    ``Actor.staff(key)`` (an external sign-in never becomes a system job)."""
+    if not isinstance(value, Actor) or value.kind not in (ActorKind.RESIDENT, ActorKind.STAFF):
+        raise TypeError(f"expected Actor.resident(key) or Actor.staff(key), got {value!r}")
+    return value

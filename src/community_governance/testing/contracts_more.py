@@ -435,12 +435,23 @@ def _party_contracts() -> dict[str, HookContract]:
     }
 
 
+def _http_contracts() -> dict[str, HookContract]:
+    """The external sign-in is checked as the HTTP API checks it."""
+    from community_governance.services.tokens import expect_identity
+    from community_governance.testing.conformance import HookContract
+
+    return {"cgov_external_identity": HookContract(
+        _kwargs(provider=st.sampled_from(["wechat_openid", "wechat_unionid", "other"]),
+                subject=st.text(min_size=1, max_size=40), county_code=county_codes()),
+        expect_identity)}
+
+
 def contracts() -> dict[str, Any]:
     """Hook name → :class:`~community_governance.testing.conformance.HookContract`."""
     out: dict[str, Any] = {"cgov_extend_permission": _extend_permission()}
     for part in (_calendar_contracts, _care_contracts, _case_contracts, _core_more,
-                 _funds_contracts, _grid_contracts, _party_contracts, _points_contracts,
-                 _simulation_contracts):
+                 _funds_contracts, _grid_contracts, _http_contracts, _party_contracts,
+                 _points_contracts, _simulation_contracts):
         out.update(part())
     from community_governance.testing import contracts_orgs
 

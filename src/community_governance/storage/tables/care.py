@@ -43,7 +43,8 @@ care_assignments = sa.Table(
     sa.Column("community_code", sa.String(24), nullable=False, index=True),
     sa.Column("start", sa.Date, nullable=False),
     sa.Column("end", sa.Date),
-    sa.Column("note", sa.String(200), nullable=False, server_default=""),
+    sa.Column("note", sa.String(200), nullable=False, server_default="",
+              info={"personal": True}),
 )
 # one open assignment per resident
 sa.Index("uq_care_assignments_open", care_assignments.c.resident_id, unique=True,

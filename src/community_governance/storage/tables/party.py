@@ -117,7 +117,7 @@ evaluation_appeals = sa.Table(
     sa.Column("reason", sa.Text, nullable=False, info={"personal": True}),
     sa.Column("filed_on", sa.Date, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("decision", sa.Text, nullable=False, server_default=""),
+    sa.Column("decision", sa.Text, nullable=False, server_default="", info={"personal": True}),
     sa.Column("decided_on", sa.Date),
 )
 
@@ -143,7 +143,9 @@ council_topics = sa.Table(
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
               index=True),
-    sa.Column("title", sa.String(200), nullable=False),
+    # a resident's own words: erased with the resident who raised the topic
+    sa.Column("title", sa.String(200), nullable=False,
+              info={"personal": True, "erased_as": "（已删除）"}),
     sa.Column("raised_by", sa.String(40), sa.ForeignKey("residents.id"), nullable=False),
     sa.Column("raised_on", sa.Date, nullable=False),
 )
@@ -258,6 +260,6 @@ affairs_objections = sa.Table(
               index=True),
     sa.Column("text", sa.Text, nullable=False, info={"personal": True}),
     sa.Column("filed_on", sa.Date, nullable=False),
-    sa.Column("answer", sa.Text, nullable=False, server_default=""),
+    sa.Column("answer", sa.Text, nullable=False, server_default="", info={"personal": True}),
     sa.Column("answered_on", sa.Date),
 )
