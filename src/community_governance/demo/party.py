@@ -120,12 +120,11 @@ def seed_party(gov: Governance, *, year: int, seed: int, county: str | None = No
         view.registry.add_party_orgs(system, orgs)
         counts["branches"] += len(by_grid)
         counts["groups"] += len(groups)
-        for g, rs in sorted(by_grid.items()):
-            plain = [r.id for r in rs if r.code not in groups]
-            if plain:
-                view.registry.add_party_members(system, f"PB-{g}", plain, since=jan)
-        for b, rs in sorted(groups.items()):
-            view.registry.add_party_members(system, f"PG-{b}", [r.id for r in rs], since=jan)
+        enrol = {f"PB-{g}": [r.id for r in rs if r.code not in groups]
+                 for g, rs in sorted(by_grid.items())}
+        enrol.update((f"PG-{b}", [r.id for r in rs]) for b, rs in sorted(groups.items()))
+        view.registry.add_party_memberships(
+            system, {o: ids for o, ids in enrol.items() if ids}, since=jan)
         # 党员中心户: one per grid, the first member of its largest building, linking up to
         # ten households of that building
         posts, links = [], {}

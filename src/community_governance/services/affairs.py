@@ -92,7 +92,8 @@ def redact(text: str, names: list[str]) -> str:
     more) masked (``张**``), longest first."""
     out = mask_text(text)
     for n in sorted({n for n in names if n and len(n) >= 2}, key=lambda s: (-len(s), s)):
-        out = out.replace(n, mask_name(n) or "")
+        if n in out:  # the same text as replacing blindly, without masking every name
+            out = out.replace(n, mask_name(n) or "")
     return out
 
 
@@ -103,22 +104,28 @@ class AffairsService:
         self._gov = gov
         self._svc = Service(gov)
 
-    def _names(self, op: Operation, community: str) -> list[str]:
+    def _names(self, op: Operation, community: str, text: str) -> list[str]:
+        """The names of the community's residents that occur in ``text`` (found by the
+        database, so a posting does not read every name of the community)."""
+        name = t.residents.c.name
+        found = (sa.func.strpos(text, name) if op.uow.conn.dialect.name == "postgresql"
+                 else sa.func.instr(text, name))
         return list(op.uow.conn.execute(
-            sa.select(t.residents.c.name)
+            sa.select(name).distinct()
             .join(t.households, t.households.c.id == t.residents.c.household_id)
             .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
             .where(t.buildings.c.community_code == community,
-                   t.residents.c.erased.is_(False))).scalars())
+                   t.residents.c.erased.is_(False), found > 0)).scalars())
 
     def _post(self, op: Operation, posting_id: str, community: str, kind: PostingKind,
               title: str, body: str, source: str, days: int) -> Posting:
         if isinstance(days, bool) or not 5 <= days <= 90:
             raise ValidationError("a posting period (公示期) is 5 to 90 days", path="days")
         op.require(AFFAIRS_POST, Target("affairs", posting_id, unit_code=community))
-        names = self._names(op, community)
-        item = Posting(posting_id, community, kind, redact(title.strip(), names),
-                       redact(body.strip(), names), source, op.today,
+        title, body = title.strip(), body.strip()
+        names = self._names(op, community, f"{mask_text(title)}\n{mask_text(body)}")
+        item = Posting(posting_id, community, kind, redact(title, names),
+                       redact(body, names), source, op.today,
                        op.today + dt.timedelta(days=days - 1))
         try:
             op.uow.conn.execute(pt.affairs_postings.insert().values(

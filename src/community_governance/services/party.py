@@ -112,6 +112,32 @@ def _home(op: Operation, resident_id: str) -> Any:
     return r
 
 
+def _homes(op: Operation, resident_ids: Iterable[str]) -> dict[str, Any]:
+    """:func:`_home` of many residents in few queries: the rows of those that exist."""
+    ids = sorted(set(resident_ids))
+    out: dict[str, Any] = {}
+    for i in range(0, len(ids), 500):
+        out.update((r.id, r) for r in op.uow.conn.execute(
+            sa.select(t.residents.c.id, t.residents.c.name, t.residents.c.erased,
+                      t.households.c.building_code, t.buildings.c.grid_code,
+                      t.buildings.c.community_code)
+            .outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
+            .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code)
+            .where(t.residents.c.id.in_(ids[i:i + 500]))))
+    return out
+
+
+def _members_on(op: Operation, resident_ids: Iterable[str], day: dt.date) -> set[str]:
+    """Those of ``resident_ids`` with an open party membership on ``day``."""
+    ids = sorted(set(resident_ids))
+    m = t.party_memberships.c
+    out: set[str] = set()
+    for i in range(0, len(ids), 500):
+        out.update(op.uow.conn.execute(sa.select(m.resident_id).distinct().where(
+            m.resident_id.in_(ids[i:i + 500]), _open_memberships(day))).scalars())
+    return out
+
+
 def _member_target(r: Any) -> Target:
     return Target("party_member", r.id, r.building_code, r.grid_code, owner_id=r.id)
 
@@ -373,11 +399,14 @@ class PartyService:
         with self._svc._write(actor, "party.record_consents") as op:
             c = pt.party_identity_consents
             conn = op.uow.conn
+            homes = _homes(op, consents)
+            enrolled = _members_on(op, (r for r, v in consents.items() if v), op.today)
             for rid, shown in sorted(consents.items()):
-                r = _home(op, rid)
-                op.require(PARTY_CONSENT, _member_target(r))
-                if shown:
-                    self._require_member(op, rid, op.today)
+                if rid not in homes:
+                    raise NotFound("resident", rid)
+                op.require(PARTY_CONSENT, _member_target(homes[rid]))
+                if shown and rid not in enrolled:
+                    self._require_member(op, rid, op.today)  # raises, naming the resident
             done = set(conn.execute(sa.select(c.c.resident_id).where(
                 c.c.resident_id.in_(list(consents)))).scalars())
             new = [{"resident_id": r, "shown": v, "since": op.today}
@@ -650,16 +679,13 @@ class PartyService:
             subjects = {s.member_id: s.unit_code for s in conn.execute(
                 sa.select(pt.evaluation_subjects).where(
                     pt.evaluation_subjects.c.round_id == round_id))}
-            voters = {}
-            for v in sorted({b[0] for b in ballots}):
-                try:
-                    voters[v] = _home(op, v)
-                except NotFound:
-                    if name == "party.evaluate":  # a staff key: not a resident who may vote
-                        raise PermissionDenied(str(actor), EVALUATION_VOTE.name,
-                                               f"ballot {round_id}", "only residents evaluate "
-                                               "party members, each for themselves") from None
-                    raise
+            voters = _homes(op, (b[0] for b in ballots))
+            for v in sorted({b[0] for b in ballots} - set(voters)):
+                if name == "party.evaluate":  # a staff key: not a resident who may vote
+                    raise PermissionDenied(str(actor), EVALUATION_VOTE.name,
+                                           f"ballot {round_id}", "only residents evaluate "
+                                           "party members, each for themselves")
+                raise NotFound("resident", v)
             seen: set[tuple[str, str]] = set()
             for i, (voter, member, grade) in enumerate(ballots):
                 if member not in subjects:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 import sqlalchemy as sa
@@ -249,6 +249,42 @@ class _Posts(_RegistryBase):
                                     .values(party_member=True))
             op.touched.extend(f"resident:{r}" for r in ids)
             return len(ids)
+
+    def add_party_memberships(self, actor: Actor, members: Mapping[str, Iterable[str]], *,
+                              since: dt.date) -> int:
+        """Enrol residents in many party organizations at once, in one transaction:
+        ``{organization: residents}``, each organization checked as
+        :meth:`add_party_members` (it exists, the actor may write its members).
+
+        Raises:
+            NotFound: an organization does not exist; nothing is written.
+            ConflictError: a membership exists already; nothing is written.
+            PermissionDenied: the actor may not write an organization's members.
+
+        Returns:
+            How many memberships were recorded.
+        """
+        batch = {org_id: list(ids) for org_id, ids in sorted(members.items())}
+        with self._svc._write(actor, "registry.add_party_memberships") as op:
+            conn = op.uow.conn
+            keys = list(batch)
+            orgs = {r.id: r for i in range(0, len(keys), 500) for r in conn.execute(
+                sa.select(t.party_orgs).where(t.party_orgs.c.id.in_(keys[i:i + 500])))}
+            for org_id in batch:
+                org = orgs.get(org_id)
+                if org is None:
+                    raise NotFound("party organization", org_id)
+                op.require(A.PARTY_WRITE, Target("party_org", org_id, unit_code=org.unit_code))
+            pairs = [(org_id, r) for org_id, ids in batch.items() for r in ids]
+            self._insert(op, t.party_memberships, [
+                {"org_id": o, "resident_id": r, "start": since} for o, r in pairs],
+                "party membership")
+            ids = sorted({r for _, r in pairs})
+            for i in range(0, len(ids), 500):
+                conn.execute(t.residents.update().where(t.residents.c.id.in_(ids[i:i + 500]))
+                             .values(party_member=True))
+            op.touched.extend(f"resident:{r}" for _, r in pairs)
+            return len(pairs)
 
     def add_partner_units(self, actor: Actor, partners: Iterable[PartnerUnit]) -> int:
         """Add partner units (分包局委, 文明单位, 驻区单位) and attach them to communities."""
