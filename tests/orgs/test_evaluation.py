@@ -170,6 +170,22 @@ class TestSupervision:
         with pytest.raises(InvalidTransition, match="rectified on"):
             o.rectify(world.staff, f.id, follow_up="again")
 
+    def test_a_deadline_counted_on_a_provisional_year_says_so(self, world: World) -> None:
+        """A finding of 28 December 2026 with 10 working days runs into 2027, which has no
+        official notice yet: the deadline is stored, returned and listed as provisional; a
+        deadline inside an official year is not."""
+        incubator(world)
+        advance(world, "P1", OrgStage.ACTIVE)
+        o = world.gov.orgs
+        official = o.supervise(world.officer, "P1", finding="台账不全", days=5)
+        assert official.provisional is False
+        world.clock.set(2026, 12, 28, 9)
+        f = o.supervise(world.officer, "P1", finding="换届逾期", days=10)
+        assert f.deadline.year == 2027 and f.provisional is True
+        listed = {x.id: x.provisional for x in o.findings(world.officer, org_id="P1")}
+        assert listed == {official.id: False, f.id: True}
+        assert "暂定" in o.history(world.officer, "P1")[-1].note
+
     def test_two_findings_keep_it_supervised_until_both_are_rectified(self,
                                                                        world: World) -> None:
         """The first rectification keeps it under supervision; the last clears it."""

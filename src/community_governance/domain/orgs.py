@@ -725,6 +725,8 @@ class Finding:
         working_days: the working days it was given.
         rectified_on: the day it was rectified, if it was.
         follow_up: the follow-up note on rectification (整改情况).
+        provisional: the deadline was counted on a provisional calendar (a year with no
+            official holiday notice yet: statutory holidays only), so it may move.
     """
 
     id: int
@@ -735,6 +737,7 @@ class Finding:
     working_days: int
     rectified_on: dt.date | None = None
     follow_up: str = ""
+    provisional: bool = False
 
     @property
     def open(self) -> bool:

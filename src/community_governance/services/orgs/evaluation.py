@@ -269,15 +269,17 @@ class EvaluationMixin(OrgsBase):
             next_stage(OrgStage(row.stage), OrgEvent.SUPERVISE)
             when = self._when(op, at, row.updated_at)
             day = self._local(when)
-            deadline, _provisional = self.calendar(row.community_code).deadline(day, days)
+            deadline, provisional = self.calendar(row.community_code).deadline(day, days)
             res = op.uow.conn.execute(ot.social_org_findings.insert().values(
                 org_id=row.id, text=text, found_on=day, working_days=days, deadline=deadline,
-                rectified_on=None, follow_up="", actor=str(op.actor), at=when))
+                deadline_provisional=provisional, rectified_on=None, follow_up="",
+                actor=str(op.actor), at=when))
             fid = int(res.inserted_primary_key[0])  # type: ignore[index]
             self._step(op, row, OrgEvent.SUPERVISE, when,
-                       note=f"#{fid} 整改期限 {deadline.isoformat()}: {text}")
+                       note=f"#{fid} 整改期限 {deadline.isoformat()}"
+                            f"{'（暂定 provisional）' if provisional else ''}: {text}")
             op.touch("social_org_finding", fid)
-            return Finding(fid, row.id, text, day, deadline, days)
+            return Finding(fid, row.id, text, day, deadline, days, provisional=provisional)
 
     def rectify(self, actor: Actor, finding_id: int, *, follow_up: str,
                 at: dt.datetime | None = None) -> Finding:
@@ -319,7 +321,7 @@ class EvaluationMixin(OrgsBase):
             self._step(op, row, event, when, note=f"#{finding_id}{late}: {note}")
             op.touch("social_org_finding", finding_id)
             return Finding(fr.id, fr.org_id, fr.text, fr.found_on, fr.deadline,
-                           fr.working_days, day, note)
+                           fr.working_days, day, note, fr.deadline_provisional)
 
     def findings(self, actor: Actor, *, org_id: str | None = None, within: str | None = None,
                  open_only: bool = False) -> list[Finding]:
@@ -336,7 +338,8 @@ class EvaluationMixin(OrgsBase):
                 q = q.where(f.c.rectified_on.is_(None))
             rows = op.uow.conn.execute(q.order_by(f.c.found_on, f.c.id)).all()
         return [Finding(r.id, r.org_id, mask_personal_numbers(r.text), r.found_on, r.deadline,
-                        r.working_days, r.rectified_on, mask_personal_numbers(r.follow_up))
+                        r.working_days, r.rectified_on, mask_personal_numbers(r.follow_up),
+                        r.deadline_provisional)
                 for r in rows]
 
     # ------------------------------------------------------------------ bidding

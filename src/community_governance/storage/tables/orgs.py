@@ -99,6 +99,8 @@ social_org_findings = sa.Table(
     sa.Column("found_on", sa.Date, nullable=False),
     sa.Column("working_days", sa.Integer, nullable=False),
     sa.Column("deadline", sa.Date, nullable=False, index=True),
+    # counted on a provisional calendar year (no official notice yet)
+    sa.Column("deadline_provisional", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("rectified_on", sa.Date),
     sa.Column("follow_up", sa.Text, nullable=False, server_default=""),
     sa.Column("actor", sa.String(80), nullable=False),

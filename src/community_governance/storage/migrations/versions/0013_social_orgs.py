@@ -111,6 +111,8 @@ def upgrade() -> None:
         sa.Column("found_on", sa.Date(), nullable=False),
         sa.Column("working_days", sa.Integer(), nullable=False),
         sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("deadline_provisional", sa.Boolean(), server_default=sa.false(),
+                  nullable=False),
         sa.Column("rectified_on", sa.Date(), nullable=True),
         sa.Column("follow_up", sa.Text(), server_default="", nullable=False),
         sa.Column("actor", sa.String(length=80), nullable=False),
