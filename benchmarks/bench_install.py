@@ -4,9 +4,16 @@ Creates a venv in a temporary folder, ``pip install``s this checkout into it (so
 package index, or a warm pip cache, and takes a minute or two), and prints one JSON object per
 install measured:
 
-- ``install_size``: ``site_packages_mb`` = the size of the venv's ``site-packages`` (``du``
-  of every file, in MiB), ``target_mb`` = 100 for the base install (issue #21), the largest
-  distributions, and whether ``import community_governance`` and ``cgov --help`` run there.
+- ``install_size``: ``install_mb`` = what the install adds to a fresh venv's ``site-packages``
+  (``du`` of every file, in MiB, byte code included), the headline held to ``target_mb`` = 100
+  for the base install (issue #21); ``site_packages_mb`` = the whole ``site-packages``, which
+  also holds the venv's own pip and setuptools (``pip_and_setuptools_mb``, about 26 MB, there
+  before anything is installed); the largest distributions; whether
+  ``import community_governance`` and ``cgov --help`` run there without numpy, polars and
+  matplotlib.
+
+Measured 2026-12-03 (Python 3.11): the base install adds 96 MB (the whole site-packages 122 MB);
+before numpy moved to the ``[grids]``/``[demo]``/``[sim]`` extras it added 168 MB.
 
 Run: ``.venv/bin/python benchmarks/bench_install.py [--extra sim] [--keep]``; each ``--extra``
 adds a measurement of the base install plus that extra (e.g. ``sim``: polars, matplotlib).
@@ -68,20 +75,22 @@ def measure(folder: Path, extra: str | None) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     imports = subprocess.run(
         [str(py), "-c", "import community_governance, sys; "
-         "sys.exit(1 if {'polars', 'matplotlib'} & set(sys.modules) else 0)"],
+         "sys.exit(1 if {'numpy', 'polars', 'matplotlib'} & set(sys.modules) else 0)"],
         env=env, capture_output=True, text=True).returncode == 0
     helps = subprocess.run([str(venv / "bin" / "cgov"), "--help"], env=env,
                            capture_output=True, text=True).returncode == 0
     total = size_mb(site)
+    own = total - before
     emit(
         figure="install_size",
         extras=[extra] if extra else [],
+        install_mb=round(own, 1),
         site_packages_mb=round(total, 1),
         pip_and_setuptools_mb=round(before, 1),
         target_mb=TARGET_MB if extra is None else None,
-        under_target=(total <= TARGET_MB) if extra is None else None,
+        under_target=(own < TARGET_MB) if extra is None else None,
         largest_mb=largest(site),
-        import_without_sim_modules=imports,
+        import_without_numpy_polars_matplotlib=imports,
         cgov_help_runs=helps,
         install_seconds=round(seconds, 1),
         python=".".join(map(str, sys.version_info[:2])),

@@ -20,8 +20,13 @@ import random
 from collections import deque
 from collections.abc import Sequence
 
-import numpy as np
-import numpy.typing as npt
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "grids", "drawing grids") from exc
 
 from community_governance.grids.graph import articulation_points
 

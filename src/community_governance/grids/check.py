@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import attrs
 
 from community_governance.domain.units import community_of
-from community_governance.grids.graph import community_graphs, components
 from community_governance.grids.model import BuildingNode, Coordinates, GridPolicy
 
 __all__ = [
@@ -250,6 +249,8 @@ def find_non_contiguous(view: AssignmentView) -> list[NonContiguous]:
 
     A grid crossing a border is reported by :func:`find_crossing` and not again here.
     """
+    from community_governance.grids.graph import components  # numpy: the [grids] extra
+
     out = []
     for grid, bs in sorted(view.claims.items()):
         known = sorted(b for b in bs if b in view.buildings)
@@ -373,6 +374,8 @@ def check_assignment(
     Returns:
         The report.
     """
+    from community_governance.grids.graph import community_graphs  # numpy: the [grids] extra
+
     items = list(buildings)
     graphs = community_graphs(items, policy, edges=edges, coordinates=coordinates)
     neighbours = {b: nb for g in graphs.values() for b, nb in g.neighbour_codes().items()}

@@ -10,8 +10,14 @@ import math
 from collections.abc import Iterable, Sequence
 
 import attrs
-import numpy as np
-import numpy.typing as npt
+
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "grids", "drawing grids") from exc
 
 from community_governance.domain.units import grid_code
 from community_governance.grids._partition import Problem, partition

@@ -16,8 +16,13 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "grids", "mapping grids (GeoJSON)") from exc
 
 from community_governance.grids.graph import LocalProjection
 from community_governance.grids.model import BuildingNode, Coordinates, Division

@@ -25,8 +25,14 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
-import numpy as np
-import numpy.typing as npt
+
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "grids", "drawing and checking grids") from exc
 
 from community_governance.errors import ValidationError
 from community_governance.grids.model import BuildingNode, Coordinates, GridPolicy

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "grids", "synthetic buildings") from exc
 
 from community_governance.domain.units import building_code, compound_code
 from community_governance.grids.graph import LocalProjection

@@ -18,8 +18,14 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import attrs
-import numpy as np
-import numpy.typing as npt
+
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 from community_governance.simulation.scenario import (
     CasesBehaviour,

@@ -36,8 +36,14 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import attrs
-import numpy as np
-import numpy.typing as npt
+
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "demo", "the synthetic city (cgov demo, the simulation)") from exc
 
 from community_governance.domain.idnumber import compose_id_number
 from community_governance.domain.people import Household, Relation, Vulnerability

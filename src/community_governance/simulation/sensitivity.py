@@ -37,7 +37,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import numpy as np
+
+try:
+    import numpy as np
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 from community_governance.errors import ValidationError, require_extra
 from community_governance.simulation.scenario import Scenario

@@ -18,7 +18,6 @@ from community_governance.grids.check import (
     check_leaders,
     claims_of,
 )
-from community_governance.grids.graph import community_graphs
 from community_governance.grids.model import BuildingNode, Coordinates, GridPolicy
 from community_governance.services.grids.common import _GridsBase, _Stored
 from community_governance.services.grids.reports import GridsCheck
@@ -50,6 +49,9 @@ class _Checks(_GridsBase):
         Raises:
             PermissionDenied: the actor may read no grid of ``community``.
         """
+        # numpy (the [grids] extra): adjacency for the contiguity checks
+        from community_governance.grids import graph as _graph  # noqa: F401
+
         edge_list = list(edges) if edges is not None else None
         with self._read(actor, "grids.check") as op:
             full, partial, stored = self._load_visible(op, community)
@@ -107,6 +109,8 @@ class _Checks(_GridsBase):
         self, stored: Mapping[str, _Stored], comms: Sequence[str], policy: GridPolicy,
         coordinates: Coordinates | str, edges: list[tuple[str, str]] | None, notes: list[str],
     ) -> dict[str, frozenset[str]]:
+        from community_governance.grids.graph import community_graphs  # numpy: [grids]
+
         out: dict[str, frozenset[str]] = {}
         for c in comms:
             nodes = stored[c].nodes

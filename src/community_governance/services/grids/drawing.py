@@ -11,9 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from community_governance.domain.access import Actor, Target
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError
-from community_governance.grids.draw import draw as draw_division
 from community_governance.grids.model import Coordinates, Division
-from community_governance.grids.redraw import redraw as redraw_division
 from community_governance.services.base import Operation
 from community_governance.services.grids.common import (
     DRAW_SOURCE,
@@ -63,7 +61,11 @@ class _Drawing(_GridsBase):
             ConflictError: a community has grids already and ``replace`` is not set.
             ValidationError: a building without a position (and no ``edges``).
             PluginError: the county's grid policy is broken.
+            MissingExtra: numpy is not installed (the ``[grids]`` extra); nothing written.
         """
+        # numpy (the [grids] extra), imported before anything is written
+        from community_governance.grids.draw import draw as draw_division
+
         edge_list = list(edges) if edges is not None else None
         with self._hooks_first(actor, "grids.draw", lambda op: self._ask_policies(op, community)
                                ), self._write(actor, "grids.draw") as op:
@@ -124,7 +126,11 @@ class _Drawing(_GridsBase):
             ConflictError: buildings are disputed (claimed by two grids): settle them first
                 (:meth:`settle`), or draw afresh with ``replace=True``.
             PermissionDenied: the actor may not draw this community's grids.
+            MissingExtra: numpy is not installed (the ``[grids]`` extra); nothing written.
         """
+        # numpy (the [grids] extra), imported before anything is written
+        from community_governance.grids.redraw import redraw as redraw_division
+
         edge_list = list(edges) if edges is not None else None
         with self._hooks_first(actor, "grids.redraw", lambda op: self._ask_policies(
                 op, community)), self._write(actor, "grids.redraw") as op:

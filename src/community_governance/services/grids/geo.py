@@ -6,7 +6,6 @@ from collections import defaultdict
 from typing import Any
 
 from community_governance.domain.access import Actor
-from community_governance.grids.geojson import to_geojson
 from community_governance.grids.model import (
     CommunityPlan,
     Coordinates,
@@ -38,6 +37,8 @@ class _Geo(_GridsBase):
             coordinates: what ``x``/``y`` mean.
             buffer_m: the buffer of grids without area.
         """
+        from community_governance.grids.geojson import to_geojson  # numpy: the [grids] extra
+
         coords = Coordinates(coordinates)
         with self._read(actor, "grids.export") as op:
             full, partial, stored = self._load_visible(op, community)

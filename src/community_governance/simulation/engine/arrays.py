@@ -5,8 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 from community_governance.domain.care import FESTIVAL_ROUNDS
 

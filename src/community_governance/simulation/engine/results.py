@@ -6,7 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 from community_governance.errors import require_extra
 from community_governance.simulation.engine.arrays import ACCOUNTS, Arr

@@ -27,7 +27,12 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError as exc:  # the base install has no numpy
+    from community_governance.errors import MissingExtra
+
+    raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 __all__ = ["STREAMS", "Streams", "stream_key"]
 
