@@ -38,6 +38,7 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -305,10 +306,14 @@ def headline(rounds: int, batch: int) -> None:
         url = f"sqlite:///{tmp / f'svc-{sync}.db'}?synchronous={sync}"
         with community_governance.open(url, entrypoints=False) as g:
             res = build_small_city(g).all_residents()
+        # the raw same-SQL runs on its own copy: a second writer on the service's file would
+        # invalidate the service connection's page cache at every turn (the minimal write has
+        # its own file too)
+        shutil.copyfile(tmp / f"svc-{sync}.db", tmp / f"raw-{sync}.db")
         gov = community_governance.open(url, entrypoints=False)
         closers.append(gov.close)
         mcon = minimal_connect(tmp / f"minimal-{sync}.db", sync)
-        rcon = raw_connect(str(tmp / f"svc-{sync}.db"), sync)
+        rcon = raw_connect(str(tmp / f"raw-{sync}.db"), sync)
         closers += [mcon.close, rcon.close]
 
         def unchained(r: int, i: int, gov: Any = gov, res: list[str] = res) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import attrs
 import sqlalchemy as sa
 
-__all__ = ["Repository", "SchemaStatus", "Store", "UnitOfWork"]
+__all__ = ["Repository", "SchemaStatus", "Store", "UnitOfWork", "transaction", "transaction_on"]
 
 R = TypeVar("R", bound="Repository")
 
@@ -110,12 +110,18 @@ class Store(Protocol):
 @contextlib.contextmanager
 def transaction(engine: sa.Engine, *, write: bool) -> Iterator[UnitOfWork]:
     """Open a connection and a transaction on ``engine`` as a unit of work."""
-    with engine.connect() as conn:
-        conn.info["cgov_write"] = write
-        conn.begin()
-        uow = UnitOfWork(conn, write=write)
-        try:
-            yield uow
-        finally:
-            if not uow.committed:
-                conn.rollback()
+    with engine.connect() as conn, transaction_on(conn, write=write) as uow:
+        yield uow
+
+
+@contextlib.contextmanager
+def transaction_on(conn: sa.Connection, *, write: bool) -> Iterator[UnitOfWork]:
+    """A transaction on an open connection as a unit of work (rolled back unless committed)."""
+    conn.info["cgov_write"] = write
+    conn.begin()
+    uow = UnitOfWork(conn, write=write)
+    try:
+        yield uow
+    finally:
+        if not uow.committed:
+            conn.rollback()

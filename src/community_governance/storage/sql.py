@@ -10,6 +10,7 @@ write lock with ``BEGIN IMMEDIATE`` so that two writers never deadlock on a lock
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,17 @@ from sqlalchemy.pool import StaticPool
 
 from community_governance.errors import StorageError
 from community_governance.storage import migrate
-from community_governance.storage.base import SchemaStatus, UnitOfWork, transaction
+from community_governance.storage.base import (
+    SchemaStatus,
+    UnitOfWork,
+    transaction,
+    transaction_on,
+)
 
 __all__ = ["SqlStore", "engine_for_url"]
+
+#: connections a file SQLite store keeps out of its pool, one per thread (the pool holds 5)
+_MAX_KEPT = 4
 
 
 def engine_for_url(url: str) -> sa.Engine:
@@ -107,6 +116,16 @@ class SqlStore:
         self._lock = threading.RLock() if self._memory else None
         if self._memory:
             migrate.create_fresh(engine)
+        # A file SQLite store keeps one connection per thread out of the pool between units
+        # of work: checking a connection out of the pool and back in (with its reset) cost
+        # more than a ledger entry's own SQL (issue #21). A connection held between units of
+        # work holds no lock (every unit of work ends in a commit or a rollback); a nested
+        # unit of work, another process (after a fork) or an invalidated connection falls back
+        # to the pool; close() closes them all.
+        self._keep = engine.dialect.name == "sqlite" and not self._memory
+        self._kept = threading.local()
+        self._all_kept: list[sa.Connection] = []
+        self._kept_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
@@ -124,9 +143,37 @@ class SqlStore:
         if self._lock is not None:
             with self._lock, transaction(self.engine, write=write) as uow:
                 yield uow
-        else:
+            return
+        conn = self._take() if self._keep else None
+        if conn is None:
             with transaction(self.engine, write=write) as uow:
                 yield uow
+            return
+        try:
+            with transaction_on(conn, write=write) as uow:
+                yield uow
+        finally:
+            self._kept.busy = False
+
+    def _take(self) -> sa.Connection | None:
+        """This thread's kept connection, opened on first use; ``None`` when it is in use
+        (a nested unit of work), belongs to another process, or was invalidated."""
+        kept = self._kept
+        conn: sa.Connection | None = getattr(kept, "conn", None)
+        if getattr(kept, "busy", False):
+            return None
+        if conn is None or kept.pid != os.getpid() or conn.closed or conn.invalidated:
+            if conn is not None and kept.pid == os.getpid():
+                with contextlib.suppress(Exception):
+                    conn.close()
+            with self._kept_lock:
+                if len(self._all_kept) >= _MAX_KEPT:
+                    return None  # many threads: the others use the pool
+                conn = self.engine.connect()
+                self._all_kept.append(conn)
+            kept.conn, kept.pid = conn, os.getpid()
+        kept.busy = True
+        return conn
 
     def schema_status(self) -> SchemaStatus:
         """Where this database's schema stands against the library's migrations."""
@@ -137,5 +184,11 @@ class SqlStore:
         migrate.upgrade(self.engine)
 
     def close(self) -> None:
-        """Dispose of the engine's connections."""
+        """Dispose of the engine's connections (the kept ones included)."""
+        with self._kept_lock:
+            kept, self._all_kept = self._all_kept, []
+        for conn in kept:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._kept = threading.local()
         self.engine.dispose()
