@@ -196,3 +196,45 @@ def test_participation_report(gov: Any, small_city: SmallCity) -> None:
     assert rep.as_dict()["top_categories"][0]["attendances"] == 3
     other = gov.volunteers.participation(small_city.secretary[small_city.communities[1]])
     assert all(r["community"] == small_city.communities[1] for r in other.months)
+
+
+def _audit_ops(gov: Any) -> list[str]:
+    import sqlalchemy as sa
+
+    from community_governance.storage.tables import core as t
+
+    with gov.store.unit_of_work(write=False) as uow:
+        return list(uow.conn.execute(sa.select(t.audit_log.c.operation)
+                                     .order_by(t.audit_log.c.id)).scalars())
+
+
+def test_create_activities_writes_a_plan_in_one_transaction(gov: Any,
+                                                             small_city: SmallCity) -> None:
+    """A batch: one audit row naming every activity, the same activities one call at a time
+    would write; a refusal of any spec writes none."""
+    c = small_city.communities[0]
+    g = small_city.grids[c][0]
+    before = len(_audit_ops(gov))
+    acts = gov.volunteers.create_activities(small_city.secretary[c], [
+        _spec(c, id="P1"), _spec(c, minutes=60, category="culture", id="P2")])
+    assert [a.id for a in acts] == ["P1", "P2"] and [a.minutes for a in acts] == [120, 60]
+    assert gov.volunteers.get_activity("P2") == acts[1]
+    ops = _audit_ops(gov)
+    assert ops[before:] == ["volunteers.create_activities"]
+    # one refusal refuses the batch: another community's unit, an unknown unit, a bad spec,
+    # a duplicate key, an existing key
+    other = small_city.communities[1]
+    for specs, err, match in (
+        ([_spec(c, id="Q1"), _spec(other, id="Q2")], PermissionDenied, None),
+        ([_spec(c, id="Q1"), _spec("411281999999", id="Q2")], NotFound, "community or grid"),
+        ([_spec(c, id="Q1"), _spec(c, minutes=-5, id="Q2")], ValidationError, r"\$\[1\]"),
+        ([_spec(c, id="Q1"), _spec(c, id="Q1")], ConflictError, "twice"),
+        ([_spec(c, id="Q1"), _spec(c, id="P1")], ConflictError, "exists"),
+        ([_spec(c, id="Q1"), _spec(c, id="Q2", org_id="VO-NONE")], NotFound, "organization"),
+    ):
+        with pytest.raises(err, match=match):
+            gov.volunteers.create_activities(small_city.secretary[c], specs)
+    assert {a.id for a in gov.volunteers.activities(community=c)} == {"P1", "P2"}
+    # a grid's activity: the grid leader may publish at their grid
+    got = gov.volunteers.create_activities(small_city.grid_leader[g], [_spec(g, id="G1")])
+    assert got[0].unit_code == g

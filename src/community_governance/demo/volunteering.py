@@ -95,8 +95,9 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
     """Add volunteer organizations, members and ``months`` months of activity to a city.
 
     Uses the services throughout (batch APIs: ``register_many``, ``add_members``,
-    ``record_attendance``). The months are the ``months`` whole calendar months from
-    ``start``'s month, or, without ``start``, those before the governance clock's current month.
+    ``create_activities``, ``record_attendance``). The months are the ``months`` whole calendar
+    months from ``start``'s month, or, without ``start``, those before the governance clock's
+    current month.
 
     Args:
         gov: a governance store holding a city (units, buildings, residents).
@@ -191,20 +192,26 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
             vols = volunteers[c]
             active = rng.sample(vols, max(1, int(len(vols) * rng.uniform(0.35, 0.6))))
             orgs_here = org_of_c[c]
+            # the community's plan for the month, published in one batch (create_activities:
+            # one transaction) two days before its first activity; then attendance is recorded
+            # an hour after each activity ends
+            plan: list[tuple[ActivitySpec, list[str]]] = []
             for k in range(rng.randint(8, 14)):
                 org = rng.choice(orgs_here)
                 day = month_start + dt.timedelta(days=rng.randrange(days))
                 start = pendulum.datetime(day.year, day.month, day.day,
                                           rng.choice([8, 9, 14, 15, 19]), tz=tz)
                 end = start.add(minutes=rng.choice([60, 90, 120, 180]))
-                set_clock(start.subtract(days=2))
                 cap = rng.randint(15, 60)
-                act = gov.volunteers.create_activity(system, ActivitySpec(
+                spec = ActivitySpec(
                     _TITLES[org.category], c, org.category, f"{c[-3:]}社区广场", start, end,
                     cap, org_id=org.id, organiser=org.name,
-                    id=f"ACT-{c}-{month_start:%Y%m}-{k + 1:02d}"))
-                set_clock(end.add(hours=1))
-                who = rng.sample(active, min(len(active), rng.randint(5, cap)))
+                    id=f"ACT-{c}-{month_start:%Y%m}-{k + 1:02d}")
+                plan.append((spec, rng.sample(active, min(len(active), rng.randint(5, cap)))))
+            set_clock(min(spec.start for spec, _ in plan) - dt.timedelta(days=2))
+            acts = gov.volunteers.create_activities(system, [spec for spec, _ in plan])
+            for act, (spec, who) in zip(acts, plan, strict=True):
+                set_clock(spec.end + dt.timedelta(hours=1))
                 res = gov.volunteers.record_attendance(system, act.id, who)
                 counts["activities"] += 1
                 counts["attendances"] += len(res.recorded)

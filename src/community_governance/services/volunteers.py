@@ -314,33 +314,72 @@ class VolunteersService(Service):
 
     def create_activity(self, actor: Actor, spec: ActivitySpec) -> Activity:
         """Create a volunteer activity (发布志愿服务活动) at a community or grid."""
-        spec.validate()
-        act_id = spec.id or f"A{uuid.uuid4().hex[:12]}"
-        with self._write(actor, "volunteers.create_activity") as op:
-            kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
-                t.units.c.code == spec.unit_code)).scalar()
-            if kind not in ("community", "grid"):
-                raise NotFound("community or grid", spec.unit_code,
-                               "activities are organised by a community or a grid")
-            op.require(ACTIVITY_WRITE, Target("activity", act_id, unit_code=spec.unit_code))
-            if spec.org_id is not None and op.uow.conn.execute(sa.select(
-                    tp.volunteer_orgs.c.id).where(tp.volunteer_orgs.c.id == spec.org_id)
-                    ).first() is None:
-                raise NotFound("volunteer organization", spec.org_id)
-            act = Activity(act_id, spec.title.strip(), spec.unit_code, spec.unit_code[:12],
-                           spec.category, spec.place, spec.start.astimezone(dt.UTC),
-                           spec.end.astimezone(dt.UTC), spec.capacity, spec.org_id,
-                           spec.organiser, 0)
+        return self._create_activities(actor, [spec], "volunteers.create_activity")[0]
+
+    def create_activities(self, actor: Actor, specs: Iterable[ActivitySpec]) -> list[Activity]:
+        """Create several volunteer activities (发布志愿服务活动, e.g. a month's plan) in one
+        transaction with one audit row naming them all: every spec is checked as
+        :meth:`create_activity` checks it, and any refusal writes none.
+
+        Raises:
+            ValidationError: a spec is unusable (the path names it: ``$[i].field``).
+            NotFound: a unit is not a community or grid, or an organization is unknown.
+            PermissionDenied: the actor may not publish activities at a spec's unit.
+            ConflictError: an activity key exists already, or appears twice.
+        """
+        return self._create_activities(actor, list(specs), "volunteers.create_activities")
+
+    def _create_activities(self, actor: Actor, specs: list[ActivitySpec],
+                           name: str) -> list[Activity]:
+        many = name.endswith("activities")
+        for i, spec in enumerate(specs):
             try:
-                op.uow.conn.execute(_ac.insert().values(
-                    id=act.id, title=act.title, unit_code=act.unit_code,
-                    community_code=act.community_code, category=act.category, place=act.place,
-                    start=act.start, end=act.end, capacity=act.capacity, org_id=act.org_id,
-                    organiser=act.organiser, signed_up=0))
+                spec.validate()
+            except ValidationError as exc:
+                if not many:
+                    raise
+                raise ValidationError(exc.reason, path=f"$[{i}].{exc.path}" if exc.path
+                                      else f"$[{i}]") from None
+        ids = [spec.id or f"A{uuid.uuid4().hex[:12]}" for spec in specs]
+        if len(set(ids)) != len(ids):
+            dup = next(a for a, n in Counter(ids).items() if n > 1)
+            raise ConflictError(f"activity {dup} appears twice")
+        with self._write(actor, name) as op:
+            conn = op.uow.conn
+            units = sorted({spec.unit_code for spec in specs})
+            kinds = dict(conn.execute(sa.select(t.units.c.code, t.units.c.kind).where(
+                t.units.c.code.in_(units))).all()) if units else {}
+            org_ids = sorted({spec.org_id for spec in specs if spec.org_id is not None})
+            orgs = set(conn.execute(sa.select(tp.volunteer_orgs.c.id).where(
+                tp.volunteer_orgs.c.id.in_(org_ids))).scalars()) if org_ids else set()
+            acts: list[Activity] = []
+            for i, (spec, act_id) in enumerate(zip(specs, ids, strict=True)):
+                where = f"at $[{i}].unit_code" if many else ""
+                if kinds.get(spec.unit_code) not in ("community", "grid"):
+                    raise NotFound("community or grid", spec.unit_code,
+                                   f"activities are organised by a community or a grid {where}"
+                                   .rstrip())
+                op.require(ACTIVITY_WRITE, Target("activity", act_id, unit_code=spec.unit_code))
+                if spec.org_id is not None and spec.org_id not in orgs:
+                    raise NotFound("volunteer organization", spec.org_id)
+                acts.append(Activity(act_id, spec.title.strip(), spec.unit_code,
+                                     spec.unit_code[:12], spec.category, spec.place,
+                                     spec.start.astimezone(dt.UTC), spec.end.astimezone(dt.UTC),
+                                     spec.capacity, spec.org_id, spec.organiser, 0))
+            try:
+                if acts:
+                    conn.execute(_ac.insert(), [
+                        {"id": a.id, "title": a.title, "unit_code": a.unit_code,
+                         "community_code": a.community_code, "category": a.category,
+                         "place": a.place, "start": a.start, "end": a.end,
+                         "capacity": a.capacity, "org_id": a.org_id, "organiser": a.organiser,
+                         "signed_up": 0} for a in acts])
             except IntegrityError:
-                raise ConflictError(f"activity {act_id} exists already") from None
-            op.touch("activity", act_id)
-            return act
+                if not many:
+                    raise ConflictError(f"activity {ids[0]} exists already") from None
+                raise ConflictError("an activity key exists already") from None
+            op.touched.extend(f"activity:{a.id}" for a in acts)
+            return acts
 
     def get_activity(self, activity_id: str) -> Activity:
         """An activity (activities are public notices)."""
