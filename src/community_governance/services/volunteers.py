@@ -75,6 +75,15 @@ ACTIVITY_SIGN_UP = Action(
 _ac = tp.activities
 _at = tp.activity_attendance
 _vo = tp.volunteers
+_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
+_VOLUNTEERS_Q = sa.select(_vo.c.resident_id).where(_vo.c.resident_id.in_(_IDS))
+_ACTIVITY_Q = sa.select(_ac).where(_ac.c.id == sa.bindparam("id"))
+_ATTENDED_Q = sa.select(_at.c.resident_id).where(_at.c.activity_id == sa.bindparam("a"),
+                                                 _at.c.resident_id.in_(_IDS))
+_EARNED_ON_DAY_Q = (sa.select(_at.c.resident_id, sa.func.sum(_at.c.points))
+                    .where(_at.c.day == sa.bindparam("day", type_=_at.c.day.type),
+                           _at.c.resident_id.in_(_IDS))
+                    .group_by(_at.c.resident_id))
 
 
 class NewVolunteer:
@@ -109,17 +118,22 @@ def _volunteer(r: Any) -> Volunteer:
                      r.registered_on)
 
 
+# The attendance path's look-ups, built once with expanding parameters: a statement built per
+# call (``in_`` of a fresh list) costs more to coerce and key for the cache than to run.
+_RESIDENTS_Q = (
+    sa.select(t.residents.c.id, t.residents.c.erased, t.households.c.building_code,
+              t.buildings.c.grid_code)
+    .select_from(t.residents.outerjoin(
+        t.households, t.households.c.id == t.residents.c.household_id)
+        .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code))
+    .where(t.residents.c.id.in_(sa.bindparam("ids", expanding=True))))
+
+
 def _residents(op: Operation, ids: Sequence[str]) -> dict[str, ResidentRef]:
     """Resolve many residents in few queries."""
     out: dict[str, ResidentRef] = {}
     for chunk in chunks(sorted(set(ids))):
-        q = (sa.select(t.residents.c.id, t.residents.c.erased, t.households.c.building_code,
-                       t.buildings.c.grid_code)
-             .select_from(t.residents.outerjoin(
-                 t.households, t.households.c.id == t.residents.c.household_id)
-                 .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code))
-             .where(t.residents.c.id.in_(chunk)))
-        for r in op.uow.conn.execute(q):
+        for r in op.uow.conn.execute(_RESIDENTS_Q, {"ids": chunk}):
             out[r.id] = ResidentRef(r.id, r.building_code, r.grid_code, bool(r.erased))
     return out
 
@@ -258,7 +272,7 @@ class VolunteersService(Service):
 
     def _require_volunteers(self, op: Operation, ids: Sequence[str]) -> None:
         known = {r for c in chunks(list(ids)) for r in op.uow.conn.execute(
-            sa.select(_vo.c.resident_id).where(_vo.c.resident_id.in_(c))).scalars()}
+            _VOLUNTEERS_Q, {"ids": c}).scalars()}
         missing = [r for r in ids if r not in known]
         if missing:
             raise ValidationError(
@@ -479,7 +493,7 @@ class VolunteersService(Service):
         """Record attendance (``dry``: only read what the scoring hooks are asked about and
         ask them, write nothing: the write checks the attendees, in its own transaction)."""
         conn = op.uow.conn
-        row = conn.execute(sa.select(_ac).where(_ac.c.id == activity_id)).first()
+        row = conn.execute(_ACTIVITY_Q, {"id": activity_id}).first()
         if row is None:
             raise NotFound("activity", activity_id)
         act = _activity(row)
@@ -498,9 +512,8 @@ class VolunteersService(Service):
                 if refs[rid].erased:
                     raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
             self._require_volunteers(op, ids)
-        already = {r for c in chunks(ids) for r in conn.execute(sa.select(
-            _at.c.resident_id).where(_at.c.activity_id == activity_id,
-                                     _at.c.resident_id.in_(c))).scalars()}
+        already = {r for c in chunks(ids) for r in conn.execute(
+            _ATTENDED_Q, {"a": activity_id, "ids": c}).scalars()}
         todo = [(r, m) for r, m in batch if r not in already]
         day = act.start.astimezone(self._gov.timezone).date()
         scores = self._score(op, act, todo, day)
@@ -559,9 +572,7 @@ class VolunteersService(Service):
             ids = [r for r, _ in todo]
             earned: dict[str, int] = {}
             for c in chunks(ids):
-                for r, n in op.uow.conn.execute(sa.select(_at.c.resident_id, sa.func.sum(
-                        _at.c.points)).where(_at.c.day == day, _at.c.resident_id.in_(c))
-                        .group_by(_at.c.resident_id)):
+                for r, n in op.uow.conn.execute(_EARNED_ON_DAY_Q, {"day": day, "ids": c}):
                     earned[r] = int(n or 0)
             out = [max(0, min(p, cap - earned.get(r, 0))) for p, (r, _) in zip(out, todo,
                                                                                strict=True)]
