@@ -170,6 +170,7 @@ class MarketActor:
 
     Attributes:
         id: key.
+        county_code: the county whose registry holds it (6 digits).
         name: the registered name (published).
         kinds: the services it offers.
         credit_code: its unified social credit code (统一社会信用代码), if known.
@@ -179,6 +180,7 @@ class MarketActor:
     """
 
     id: str
+    county_code: str
     name: str = attrs.field(converter=_text, validator=published)
     kinds: tuple[ServiceKind, ...] = attrs.field(converter=_kinds)
     credit_code: str | None = None
@@ -187,6 +189,7 @@ class MarketActor:
     def __attrs_post_init__(self) -> None:
         if not self.id or not self.name:
             raise ValidationError("a market actor needs a key and a name", path="name")
+        validate_unit_code(UnitKind.COUNTY, self.county_code)
         if not self.kinds:
             raise ValidationError(
                 f"market actor {self.id}: name at least one service it offers, among "

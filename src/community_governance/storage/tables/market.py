@@ -16,6 +16,8 @@ market_actors = sa.Table(
     "market_actors",
     metadata,
     sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("county_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("kinds", sa.String(200), nullable=False),  # comma-separated ServiceKind values
     sa.Column("credit_code", sa.String(18), unique=True),

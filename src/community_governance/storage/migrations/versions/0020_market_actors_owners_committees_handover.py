@@ -9,7 +9,7 @@ merge rechains it.
 
 Revision ID: 0020
 Revises: 0018
-Create Date: 2026-12-03 07:07:34.328450
+Create Date: 2026-12-03 07:08:15.936578
 """
 
 from __future__ import annotations
@@ -31,12 +31,16 @@ def upgrade() -> None:
     op.create_table(
         "market_actors",
         sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("county_code", sa.String(length=24), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("kinds", sa.String(length=200), nullable=False),
         sa.Column("credit_code", sa.String(length=18), nullable=True),
         sa.Column("partner_id", sa.String(length=40), nullable=True),
         sa.Column(
             "registered_at", community_governance.storage.tables._base.UTCDateTime(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["county_code"], ["units.code"], name=op.f("fk_market_actors_county_code_units")
         ),
         sa.ForeignKeyConstraint(
             ["partner_id"],
@@ -47,6 +51,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("credit_code", name=op.f("uq_market_actors_credit_code")),
         sa.UniqueConstraint("partner_id", name=op.f("uq_market_actors_partner_id")),
     )
+    with op.batch_alter_table("market_actors", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_market_actors_county_code"), ["county_code"], unique=False
+        )
+
     op.create_table(
         "market_agreements",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -357,5 +366,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_market_agreements_community_code"))
 
     op.drop_table("market_agreements")
+    with op.batch_alter_table("market_actors", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_market_actors_county_code"))
+
     op.drop_table("market_actors")
     # ### end Alembic commands ###
