@@ -67,7 +67,7 @@ def _text(value: str) -> str:
 
 
 def _money(value: object, path: str) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float) or not isinstance(
+    if isinstance(value, (bool, float)) or not isinstance(
             value, (Decimal, int, str)):
         raise ValidationError(f"{path} is money: give a Decimal, an int or a string such as "
                               f"'12.50', not {type(value).__name__}", path=path)
@@ -87,9 +87,17 @@ def _money_field(value: object) -> Decimal:
     return _money(value, "amount")
 
 
+def _subsidy(value: object) -> Decimal:
+    return _money(value, "subsidy_removed")
+
+
+def _kind_or_none(value: object) -> ServiceKind | None:
+    return None if value is None else ServiceKind(str(value))
+
+
 def _area(value: object, path: str = "area") -> Decimal:
     """Floor area in m² to 0.01 m², positive."""
-    if isinstance(value, bool) or isinstance(value, float) or not isinstance(
+    if isinstance(value, (bool, float)) or not isinstance(
             value, (Decimal, int, str)):
         raise ValidationError(f"{path} is an area in m²: give a Decimal, an int or a string "
                               f"such as '86.42', not {type(value).__name__}", path=path)
@@ -689,7 +697,7 @@ class HandoverRecord:
     to_party: str = attrs.field(converter=_text, validator=published)
     handed_over_on: dt.date = attrs.field()
     households: int = attrs.field()
-    subsidy_removed: Decimal = attrs.field(converter=lambda v: _money(v, "subsidy_removed"))
+    subsidy_removed: Decimal = attrs.field(converter=_subsidy)
     status: HandoverStatus = attrs.field(default=HandoverStatus.PLANNED,
                                          converter=HandoverStatus)
 
@@ -731,8 +739,7 @@ class CommunityService:
     name: str = attrs.field(converter=_text, validator=published)
     fee: Decimal = attrs.field(default=Decimal("0.00"), converter=_money_field)
     unit: str = attrs.field(default="次", converter=_text, validator=published)
-    kind: ServiceKind | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else ServiceKind(v))
+    kind: ServiceKind | None = attrs.field(default=None, converter=_kind_or_none)
     provider_id: str | None = None
 
     def __attrs_post_init__(self) -> None:

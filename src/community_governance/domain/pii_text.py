@@ -509,8 +509,8 @@ TEXT_FIELDS: dict[str, FieldClass] = {
     "party_reports.community_code": _C, "party_reports.id": _C, "party_reports.partner_id": _C,
     "party_reports.resident_id": _C,
     # market actors, owners' committees, the 三供一业 handover, paid services (市场主体)
-    "market_actors.id": _C, "market_actors.county_code": _C, "market_actors.name": _U, "market_actors.kinds": _C,
-    "market_actors.credit_code": _C, "market_actors.partner_id": _C,
+    "market_actors.id": _C, "market_actors.county_code": _C, "market_actors.name": _U,
+    "market_actors.kinds": _C, "market_actors.credit_code": _C, "market_actors.partner_id": _C,
     "market_contracts.id": _C, "market_contracts.company_id": _C,
     "market_contracts.compound_code": _C, "market_contracts.service": _C,
     "market_contracts.basis": _C,

@@ -19,7 +19,6 @@ from alembic import op
 
 import community_governance.storage.tables._base
 
-
 revision = "0020"
 down_revision = "0018"
 branch_labels = None
