@@ -239,7 +239,7 @@ class HandoverMixin(Service):
                     h.compound_code.startswith(prefix, autoescape=True)))]
             codes = sorted({r.compound_code for r in recs})
             names = dict(conn.execute(sa.select(t.units.c.code, t.units.c.name).where(
-                t.units.c.code.in_(codes)))) if codes else {}
+                t.units.c.code.in_(codes))).all()) if codes else {}
             c, b = ct.cases.c, t.buildings.c
             tags = mt.market_handover_cases
             in_building = (sa.select(c.id, b.compound_code.label("compound"), c.reported_at,
