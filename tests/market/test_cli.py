@@ -90,4 +90,5 @@ def test_writes_and_refusals(runner: CliRunner, db: Any) -> None:
                "--as", "system", code=6)
     assert "it can complete" in res.stderr
     got = json.loads(_run(runner, "market", "handovers", "--db", url, "--json").stdout)
-    assert ["renovating", "agreed"] == [h["status"] for h in got]
+    assert [("power", "agreed"), ("water", "renovating")] == [
+        (h["utility"], h["status"]) for h in got]
