@@ -73,6 +73,7 @@ __all__ = [
     "generate_city",
     "generate_hubin",
     "generate_yima",
+    "pick_handover_compounds",
 ]
 
 COUNTY_CODE = "411281"
@@ -495,6 +496,41 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
 def generate_hubin(seed: int = 2019, *, scale: float = 1.0) -> City:
     """Generate a synthetic urban area of 湖滨区 (411202): ``generate_city(HUBIN_PLAN, ...)``."""
     return generate_city(HUBIN_PLAN, seed, scale=scale)
+
+
+def pick_handover_compounds(codes: Sequence[str], sizes: Sequence[int],
+                            coal: Sequence[bool], *, households: float,
+                            compounds: int) -> list[int]:
+    """The compounds of the "three supplies and one property" handover (三供一业): compounds of
+    communities formerly run by the coal group, those closest in size to
+    ``households / compounds`` first (ties by code), taken until ``households`` are reached.
+
+    The simulation (``engine.model``) and the demo (``demo.market``) pick with this one rule,
+    so the demo's handover records describe the compounds the simulation hands over.
+
+    Args:
+        codes: compound codes.
+        sizes: households per compound.
+        coal: whether each compound's community was run by the coal group.
+        households: the households to reach (already scaled).
+        compounds: how many compounds the target is spread over (sets the preferred size).
+
+    Returns:
+        Indices into ``codes``, in the order taken.
+    """
+    if compounds <= 0 or households <= 0:
+        return []
+    mean = households / compounds
+    eligible = [i for i in range(len(codes)) if sizes[i] > 0 and coal[i]]
+    eligible.sort(key=lambda i: (abs(int(sizes[i]) - mean), codes[i]))
+    chosen: list[int] = []
+    total = 0
+    for i in eligible:
+        if total >= households:
+            break
+        chosen.append(i)
+        total += int(sizes[i])
+    return chosen
 
 
 def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> City:
