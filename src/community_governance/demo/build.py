@@ -152,6 +152,6 @@ def run_steps(
             attempt(f"{label}party", lambda p, c=county, seed=seed: seed_party(
                 gov, year=year, seed=seed, progress=p, county=c.code))
         if "market" in steps:
-            attempt(f"{label}market", lambda p, seed=seed, city=city: seed_market(
-                gov, year=year, seed=seed, progress=p, city=city))
+            attempt(f"{label}market", lambda p, c=county, seed=seed, city=city: seed_market(
+                gov, year=year, seed=seed, progress=p, city=city, handover=c.handover))
     return tuple(ran), tuple(failed)

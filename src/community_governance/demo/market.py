@@ -52,7 +52,7 @@ HANDOVER_UTILITIES: tuple[tuple[str, str, str], ...] = (
     ("gas", "义马市燃气公司", "200"),
     ("property", "", "130"),  # to the compound's property company, or the community (兜底)
 )
-_PROPERTY = (("宏达物业服务有限公司", "91411281MA3X5D2K0L"), ("康居物业管理有限公司", None),
+_PROPERTY = (("宏达物业服务有限公司", "91411281MA3X5D2K0P"), ("康居物业管理有限公司", None),
              ("鑫源物业服务有限公司", None))
 _OTHERS = (("康乐家政服务中心", ("domestic",)), ("绿源垃圾分类服务有限公司", ("waste_sorting",)),
            ("安居维修服务部", ("repair",)), ("夕阳红居家养老服务中心", ("elderly_care",
@@ -93,9 +93,18 @@ def _clock(gov: Governance) -> tuple[Governance, Callable[[dt.date], None]]:
 
 
 def seed_market(gov: Governance, *, year: int, seed: int, city: City,
+                handover: tuple[str, int, int] | None = (COAL_GROUP, 31, 20_000),
                 progress: Progress | None = None) -> dict[str, int]:
     """Seed the market step for ``city``'s county (its registry written, the party step's
     general committees present or not).
+
+    Args:
+        gov: the governance store.
+        year: the year described.
+        seed: the random seed.
+        city: the generated city (already registered).
+        handover: (from whom, compounds, households) of the 三供一业 handover, or ``None``.
+        progress: ``progress(done, total)`` callback.
 
     Returns:
         Counts of what was written.
@@ -111,7 +120,8 @@ def seed_market(gov: Governance, *, year: int, seed: int, city: City,
     for h in city.households:
         if h.building_code in b_q:
             sizes[b_q[h.building_code]] += 1
-    handed = handover_compounds(city)
+    handed = handover_compounds(city, households=handover[2], compounds=handover[1]) \
+        if handover else []
     handed_codes = {q for q, _n in handed}
 
     # --- property companies and other market actors ------------------------------------------
@@ -128,7 +138,8 @@ def seed_market(gov: Governance, *, year: int, seed: int, city: City,
     partners = [p for p in partners if p.community_codes]
     gov.registry.add_partner_units(system, partners)
     actors = [MarketActor(f"{pre}M-WY{i + 1}", county, f"{city.county.name}{name}",
-                          ("property_management", "repair"), code,
+                          ("property_management", "repair"),
+                          code if code and code[2:8] == county else None,
                           partner_id=f"{pre}WY{i + 1}")
               for i, (name, code) in enumerate(_PROPERTY) if any(
                   p.id == f"{pre}WY{i + 1}" for p in partners)]
@@ -161,13 +172,14 @@ def seed_market(gov: Governance, *, year: int, seed: int, city: City,
     company_name = {f"{pre}M-WY{i + 1}": f"{city.county.name}{n}"
                     for i, (n, _c) in enumerate(_PROPERTY)}
     records = []
+    giver = handover[0] if handover else COAL_GROUP
     for q, n in handed:
         day = dt.date(2016, 10, 1) + dt.timedelta(days=rng.randrange(0, 240))  # before 2017-06
         for utility, to, subsidy in HANDOVER_UTILITIES:
             if utility == "property":
                 to = (company_name[f"{pre}M-WY{firm_of[q] + 1}"] if q in firm_of
                       else f"{q[:12]}社区居委会（兜底管理）")
-            records.append(HandoverRecord(f"HO-{q}-{utility}", q, utility, COAL_GROUP, to,
+            records.append(HandoverRecord(f"HO-{q}-{utility}", q, utility, giver, to,
                                           day, n, subsidy, "completed"))
     if records:
         counts["handover records"] = gov.market.record_handovers(system, records)
