@@ -98,6 +98,7 @@ def market_headline(gov: Any, *, year: int, county: str = "") -> list[str]:
     mix = [x for x in gov.funds.funding_mix(Actor.system("demo"), year)
            if x.community_code.startswith(county)]
     shift = ""
+    mix = [x for x in mix if x.largest_share_before > 0]  # communities with established income
     if mix:
         before = sum(x.largest_share_before for x in mix) / len(mix)
         after = sum(x.largest_share for x in mix) / len(mix)

@@ -194,8 +194,11 @@ def seed_market(gov: Governance, *, year: int, seed: int, city: City,
             hq = b_q.get(h_b.get(r.household_id, ""))
             if hq is not None:
                 heads[hq].append(r)
+    # two managed compounds (连银 first) and one without a property company, whose owners
+    # elected a committee to find one (不规范小区 until they do)
+    unmanaged = [q for q in compounds if q not in firm_of and len(heads[q]) >= 7]
     chosen = [q for q in ([city.lianyin_compound] if city.lianyin_compound else [])
-              + managed if q in managed and len(heads[q]) >= 7][:3]
+              + managed if q in managed and len(heads[q]) >= 7][:2] + unmanaged[:1]
     for k, q in enumerate(dict.fromkeys(chosen)):
         held = dt.date(year, 3 + 2 * k, 20)
         set_day(held + dt.timedelta(days=1))
