@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("party_kind", sa.String(length=16), nullable=False),
         sa.Column("party_name", sa.String(length=200), nullable=False),
-        sa.Column("consent", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("consent", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("signed_on", sa.Date(), nullable=False),
         sa.Column("purpose", sa.String(length=200), server_default="", nullable=False),
