@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from community_governance.services.funds import FundsService
     from community_governance.services.grids import GridsService
     from community_governance.services.guide import GuideService
+    from community_governance.services.market import MarketService
     from community_governance.services.orgs import OrgsService
     from community_governance.services.party import PartyService
     from community_governance.services.points import PointsService
@@ -119,6 +120,14 @@ class Governance:
         from community_governance.services.council import CouncilService
 
         return CouncilService(self)
+
+    @functools.cached_property
+    def market(self) -> MarketService:
+        """Market actors (市场主体), owners' committees, the 三供一业 handover, free and paid
+        services, sponsorship and donation agreements."""
+        from community_governance.services.market import MarketService
+
+        return MarketService(self)
 
     @functools.cached_property
     def affairs(self) -> AffairsService:

@@ -15,6 +15,7 @@ import textwrap
 import types
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from community_governance.domain.council import Majority, VoteRule
 from community_governance.domain.funds import Account
 from community_governance.domain.guide import GuideMatter
 from community_governance.domain.idnumber import parse_id_number
+from community_governance.domain.market import CommunityService, OwnersVoteRule, Threshold
 from community_governance.domain.orgs import (
     AdmissionRequirements,
     GradeScheme,
@@ -67,7 +69,8 @@ NAMESPACE: dict[str, Any] = {
     "Requirement": Requirement, "AdmissionRequirements": AdmissionRequirements,
     "Indicator": Indicator, "GradeScheme": GradeScheme,
     "CareCategory": CareCategory, "WeatherAlert": WeatherAlert, "VoteRule": VoteRule,
-    "Actor": Actor,
+    "Actor": Actor, "OwnersVoteRule": OwnersVoteRule, "Threshold": Threshold,
+    "Fraction": Fraction, "CommunityService": CommunityService,
 }
 
 
@@ -242,6 +245,24 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                     lambda v: v == "米面油"),
         **_orgs_cases(),
         **_party_http_cases(),
+        **_market_cases(),
+    }
+
+
+def _market_cases() -> dict[str, tuple[str, dict[str, Any], Callable[[Any], Any], Any]]:
+    """The market hooks, checked as ``gov.market`` checks them."""
+    from community_governance.domain.market import OwnersMatter
+    from community_governance.services.market.owners import expect_owners_rule
+
+    return {
+        "cgov_owners_vote_rule": ("first", {"community_code": YIMA_C,
+                                            "compound_code": f"{YIMA_C}-Q01",
+                                            "matter": "use_maintenance_fund"},
+                                  expect_owners_rule(OwnersMatter.USE_MAINTENANCE_FUND),
+                                  lambda v: v.approval.share == Fraction(2, 3)),
+        "cgov_market_service_catalogue": ("first", {"community_code": YIMA_C},
+                                          expect_each(expect_type(CommunityService)),
+                                          lambda v: [s.fee for s in v] == [Decimal("30")]),
     }
 
 

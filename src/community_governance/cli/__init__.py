@@ -352,6 +352,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "guide": ("guide", "The service guide (办事指南): seed, publish, list, search, WeChat JSON."),
     "import": ("io", "Import FILE (.csv or .xlsx) of KIND: units, buildings, households, "
                      "residents..."),
+    "market": ("market", "Market actors (市场主体), 三无小区, owners' committees, the 三供一业 "
+                         "handover, paid services."),
     "orgs": ("orgs", "Social organizations (社会组织): incubation, admission, evaluation, "
                      "supervision."),
     "party": ("party", "Party organizations, members' public board, 群众评议党员."),

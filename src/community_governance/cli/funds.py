@@ -274,7 +274,8 @@ def register(cli: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def funding(db: str, actor: Actor, year: int | None, community: str | None,
             as_json: bool) -> None:
-    """Funding-channel mix per community: income by channel and the largest channel's share.
+    """Funding-channel mix per community: income by channel and the largest channel's share,
+    with the established channels only (before the channels were widened) and with all.
 
     Without --year: the latest year with postings (said on stderr); a year without postings is
     an error (exit 3) naming the years that have some.
@@ -290,11 +291,13 @@ def funding(db: str, actor: Actor, year: int | None, community: str | None,
     table = Table(title=f"Funding channels 资金渠道 {y}")
     for col, justify in (("community 社区", "left"), ("income 收入", "right"),
                          ("channels 渠道数", "right"), ("largest 最大渠道", "left"),
-                         ("share 占比", "right")):
+                         ("share 占比", "right"), ("before 拓宽前", "right"),
+                         ("widened 新渠道", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for m in mixes:
         table.add_row(m.community_code, f"{m.total:,.2f}",
                       str(len(m.by_channel)),
                       m.largest_channel.chinese if m.largest_channel else "—",
-                      f"{m.largest_share * 100:.1f}%")
+                      f"{m.largest_share * 100:.1f}%",
+                      f"{m.largest_share_before * 100:.1f}%", f"{m.widened:,.2f}")
     console().print(table)

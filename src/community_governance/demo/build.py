@@ -22,6 +22,7 @@ from community_governance.demo.config import CountyDemo, DemoConfig
 from community_governance.demo.culture import seed_culture
 from community_governance.demo.funds import seed_funds
 from community_governance.demo.grids import seed_grid_leaders
+from community_governance.demo.market import seed_market
 from community_governance.demo.orgs import seed_orgs
 from community_governance.demo.party import seed_party
 from community_governance.demo.registry import CHUNK, LoadReport, Progress, Timer, load_registry
@@ -150,4 +151,7 @@ def run_steps(
         if "party" in steps:
             attempt(f"{label}party", lambda p, c=county, seed=seed: seed_party(
                 gov, year=year, seed=seed, progress=p, county=c.code))
+        if "market" in steps:
+            attempt(f"{label}market", lambda p, c=county, seed=seed, city=city: seed_market(
+                gov, year=year, seed=seed, progress=p, city=city, handover=c.handover))
     return tuple(ran), tuple(failed)

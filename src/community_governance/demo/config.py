@@ -28,7 +28,7 @@ YIMA_CULTURE_EVENTS: tuple[tuple[EventLevel, EventKind, int], ...] = (
 
 #: The optional steps after the registry, in the order they run.
 STEPS: tuple[str, ...] = ("grids", "grid leaders", "volunteering", "culture", "funds", "cases",
-                          "orgs", "care", "party")
+                          "orgs", "care", "party", "market")
 
 
 @attrs.frozen
@@ -47,6 +47,8 @@ class CountyDemo:
         culture_groups: culture and sports groups (文体组织).
         culture_members: their members (open memberships at the end).
         culture_events: held events since 2017 as (level, kind, how many).
+        handover: the 三供一业 handover as (from whom, compounds, households), or ``None``
+            where the demo shows none.
     """
 
     plan: CityPlan
@@ -59,6 +61,7 @@ class CountyDemo:
     culture_members: int = 4756
     culture_events: tuple[tuple[EventLevel, EventKind, int], ...] = attrs.field(
         factory=lambda: YIMA_CULTURE_EVENTS)
+    handover: tuple[str, int, int] | None = None
 
     @property
     def code(self) -> str:
@@ -101,7 +104,8 @@ class DemoConfig:
 
 #: 义马市 (411281) as the 2019 study describes it: the app's cases in 千秋路 and 泰山路.
 YIMA_COUNTY = CountyDemo(YIMA_PLAN, plugin="cgov_yima.plugin",
-                         case_subdistricts=("千秋路", "泰山路"))
+                         case_subdistricts=("千秋路", "泰山路"),
+                         handover=("义马煤业集团", 31, 20_000))
 #: 湖滨区 (411202), the prefecture's urban district, under the Hubin plugin's rules.
 HUBIN = CountyDemo(HUBIN_PLAN, plugin="cgov_hubin.plugin", case_subdistricts=("湖滨", "前进"),
                    volunteer_orgs=48, volunteer_members=1500, culture_groups=64,

@@ -65,7 +65,51 @@ def headline(gov: Any, *, year: int) -> list[str]:
     party = party_headline(gov, year=year)
     if party:
         lines.append(party)
+    lines += market_headline(gov, year=year)
     return lines
+
+
+def market_headline(gov: Any, *, year: int, county: str = "") -> list[str]:
+    """The market lines: the 三供一业 handover against the study's figures, compounds by
+    management, owners' committees, paid-service income and the funding mix before and after
+    the widened channels (empty when the market step has not run)."""
+    import datetime as dt
+
+    m = gov.market
+    rep = m.handover_report(county)
+    comps = m.compound_management(county, on=dt.date(year, 12, 31))
+    if not rep.compounds and not m.actors(county):
+        return []
+    by: dict[str, int] = {}
+    for c in comps:
+        by[c.status.value] = by.get(c.status.value, 0) + 1
+    out = []
+    if rep.compounds:
+        last = max(c["last_handover"] for c in rep.compounds)
+        supplies = sorted({c["supplies"] for c in rep.compounds})
+        out.append(
+            f"handover 三供一业: {len(rep.compounds)} compounds, {rep.households:,} households "
+            f"(study: 31 / 20,000+), {'/'.join(map(str, supplies))} supplies each, all handed "
+            f"over by {last}; subsidies removed {rep.subsidy_removed:,.0f} CNY a year; "
+            f"{rep.cases:,} cases in these compounds")
+    income = sum((Decimal(r["income"]) for r in m.service_income(county, year=year)),
+                 Decimal("0.00"))
+    paying = len({r["community"] for r in m.service_income(county, year=year)})
+    mix = [x for x in gov.funds.funding_mix(Actor.system("demo"), year)
+           if x.community_code.startswith(county)]
+    shift = ""
+    mix = [x for x in mix if x.largest_share_before > 0]  # communities with established income
+    if mix:
+        before = sum(x.largest_share_before for x in mix) / len(mix)
+        after = sum(x.largest_share for x in mix) / len(mix)
+        shift = (f"; largest channel {before:.0%} of income with the established channels, "
+                 f"{after:.0%} with the widened ones")
+    out.append(
+        f"market 市场主体: {len(m.actors(county))} companies; compounds: "
+        f"{by.get('managed', 0)} with a property company, {by.get('irregular', 0)} 不规范小区, "
+        f"{by.get('unmanaged', 0)} 三无小区; {len(m.committees(county))} owners' committees; "
+        f"paid-service income {income:,.2f} CNY in {paying} communities{shift}")
+    return out
 
 
 def culture_headline(gov: Any, *, year: int, within: str | None = None) -> list[str]:

@@ -29,6 +29,7 @@ from community_governance.errors import ValidationError
 
 __all__ = [
     "FEN",
+    "WIDENED_CHANNELS",
     "Account",
     "AccountType",
     "Approval",
@@ -281,6 +282,13 @@ class Channel(enum.StrEnum):
         consent (individual donors, users of paid services)."""
         return self in (Channel.INDIVIDUAL, Channel.PAID_SERVICE)
 
+
+#: The channels the study asks to open (拓宽经费渠道: investment, donations of enterprises, NGOs
+#: and individuals, paid services); the others are the established, single-source funding of
+#: 2019 (the city, the sub-district, partner units). The funding mix shows the largest channel's
+#: share without them ("before") and with them ("after").
+WIDENED_CHANNELS = frozenset({Channel.ENTERPRISE, Channel.NGO, Channel.INDIVIDUAL,
+                              Channel.PAID_SERVICE, Channel.INVESTMENT})
 
 _CHANNEL_ZH = {
     Channel.CITY_ALLOCATION: "市级财政拨款",

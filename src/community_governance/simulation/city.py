@@ -79,6 +79,7 @@ __all__ = [
     "generate_city",
     "generate_hubin",
     "generate_yima",
+    "pick_handover_compounds",
 ]
 
 COUNTY_CODE = "411281"
@@ -501,6 +502,60 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
 def generate_hubin(seed: int = 2019, *, scale: float = 1.0) -> City:
     """Generate a synthetic urban area of 湖滨区 (411202): ``generate_city(HUBIN_PLAN, ...)``."""
     return generate_city(HUBIN_PLAN, seed, scale=scale)
+
+
+def pick_handover_compounds(codes: Sequence[str], sizes: Sequence[int],
+                            coal: Sequence[bool], *, households: float,
+                            compounds: int, exact: bool = False) -> list[int]:
+    """The compounds of the "three supplies and one property" handover (三供一业): compounds of
+    communities formerly run by the coal group, those closest in size to
+    ``households / compounds`` first (ties by code), taken until ``households`` are reached.
+
+    The simulation (``engine.model``) and the demo (``demo.market``) pick with this one rule.
+    The demo asks for ``exact``: exactly ``compounds`` compounds (the study's 31), another
+    swapped in for the smallest taken until ``households`` are reached, so its
+    records differ from the simulation's by the compound or two the simulation takes beyond
+    31 to reach the households.
+
+    Args:
+        codes: compound codes.
+        sizes: households per compound.
+        coal: whether each compound's community was run by the coal group.
+        households: the households to reach (already scaled).
+        compounds: how many compounds the target is spread over (sets the preferred size).
+        exact: take exactly ``compounds`` compounds (fewer when fewer are eligible).
+
+    Returns:
+        Indices into ``codes``, in the order taken.
+    """
+    if compounds <= 0 or households <= 0:
+        return []
+    mean = households / compounds
+    eligible = [i for i in range(len(codes)) if sizes[i] > 0 and coal[i]]
+    eligible.sort(key=lambda i: (abs(int(sizes[i]) - mean), codes[i]))
+    if exact:
+        take = eligible[:compounds]
+        rest = sorted(eligible[compounds:], key=lambda i: (-int(sizes[i]), codes[i]))
+        got = sum(int(sizes[i]) for i in take)
+        while got < households and rest and take:
+            small = min(take, key=lambda i: (int(sizes[i]), codes[i]))
+            # the smallest compound that closes the gap, else the largest left
+            enough = [i for i in rest if int(sizes[i]) - int(sizes[small]) >= households - got]
+            big = enough[-1] if enough else rest[0]
+            rest.remove(big)
+            if sizes[big] <= sizes[small]:
+                break
+            take[take.index(small)] = big
+            got += int(sizes[big]) - int(sizes[small])
+        return take
+    chosen: list[int] = []
+    total = 0
+    for i in eligible:
+        if total >= households:
+            break
+        chosen.append(i)
+        total += int(sizes[i])
+    return chosen
 
 
 def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> City:

@@ -435,6 +435,40 @@ def _party_contracts() -> dict[str, HookContract]:
     }
 
 
+# --- market -----------------------------------------------------------------------------------
+
+
+@st.composite
+def _owners_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    from community_governance.domain.market import OwnersMatter
+
+    community = draw(_communities())
+    return {"community_code": community,
+            "compound_code": f"{community}-Q{draw(st.integers(1, 99)):02d}",
+            "matter": draw(st.sampled_from([m.value for m in OwnersMatter]))}
+
+
+def _market_contracts() -> dict[str, HookContract]:
+    """The owners' vote rule must ask at least what Art. 278 asks for the matter; the
+    catalogue must be services of the community asked about."""
+    from community_governance.domain.market import CommunityService, OwnersMatter
+    from community_governance.plugins import expect_each, expect_type
+    from community_governance.services.market.owners import expect_owners_rule
+    from community_governance.testing.conformance import HookContract
+
+    def rule(value: Any) -> Any:
+        # the check is not told the matter drawn: the answer must be a rule asking at least
+        # what Art. 278 asks for an ordinary matter (the service checks the matter's own)
+        return expect_owners_rule(OwnersMatter.OTHER)(value)
+
+    return {
+        "cgov_owners_vote_rule": HookContract(_owners_kwargs(), rule),
+        "cgov_market_service_catalogue": HookContract(
+            _kwargs(community_code=_communities()),
+            expect_each(expect_type(CommunityService))),
+    }
+
+
 def _http_contracts() -> dict[str, HookContract]:
     """The external sign-in is checked as the HTTP API checks it."""
     from community_governance.services.tokens import expect_identity
@@ -450,7 +484,8 @@ def contracts() -> dict[str, Any]:
     """Hook name → :class:`~community_governance.testing.conformance.HookContract`."""
     out: dict[str, Any] = {"cgov_extend_permission": _extend_permission()}
     for part in (_calendar_contracts, _care_contracts, _case_contracts, _core_more,
-                 _funds_contracts, _grid_contracts, _http_contracts, _party_contracts,
+                 _funds_contracts, _grid_contracts, _http_contracts, _market_contracts,
+                 _party_contracts,
                  _points_contracts, _simulation_contracts):
         out.update(part())
     from community_governance.testing import contracts_orgs

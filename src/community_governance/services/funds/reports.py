@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from community_governance.domain.access import Actor
 from community_governance.domain.funds import (
+    WIDENED_CHANNELS,
     Account,
     AccountType,
     Channel,
@@ -122,6 +123,12 @@ class FundingMix:
         total: all income of the year.
         largest_channel: the channel with most income (``None`` without income).
         largest_share: its share of the total, 0..1 to four places (a ``Decimal``).
+        largest_share_before: the largest channel's share counting the established channels
+            only (city, sub-district, partner units: the single source before the channels
+            were widened, 拓宽渠道前); equal to ``largest_share`` when no widened channel
+            brought money.
+        widened: income of the widened channels (``WIDENED_CHANNELS``: enterprises, NGOs,
+            individuals, paid services, investment).
     """
 
     community_code: str
@@ -130,6 +137,8 @@ class FundingMix:
     total: Decimal
     largest_channel: Channel | None
     largest_share: Decimal
+    largest_share_before: Decimal = Decimal("0.0000")
+    widened: Decimal = Decimal("0.00")
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (amounts as strings)."""
@@ -139,6 +148,8 @@ class FundingMix:
             "total": str(self.total),
             "largest_channel": self.largest_channel.value if self.largest_channel else None,
             "largest_share": str(self.largest_share),
+            "largest_share_before": str(self.largest_share_before),
+            "widened": str(self.widened),
             "channels_used": len([v for v in self.by_channel.values() if v > 0]),
         }
 
@@ -366,6 +377,16 @@ def mix_of(community: str, year: int, amounts: dict[Channel, int]) -> FundingMix
           if v != 0}
     total = sum(by.values(), _ZERO)
     largest = next(iter(by), None)
-    share = (by[largest] / total).quantize(Decimal("0.0001")) if largest and total > 0 \
-        else Decimal("0.0000")
-    return FundingMix(community, year, by, total, largest, share)
+    share = _share(by, total)
+    base = {c: v for c, v in by.items() if c not in WIDENED_CHANNELS}
+    before = _share(base, sum(base.values(), _ZERO))
+    widened = sum((v for c, v in by.items() if c in WIDENED_CHANNELS), _ZERO)
+    return FundingMix(community, year, by, total, largest, share, before, widened)
+
+
+def _share(by: dict[Channel, Decimal], total: Decimal) -> Decimal:
+    """The largest amount's share of ``total`` (``by`` largest first), to four places."""
+    largest = next(iter(by), None)
+    if largest is None or total <= 0:
+        return Decimal("0.0000")
+    return (by[largest] / total).quantize(Decimal("0.0001"))

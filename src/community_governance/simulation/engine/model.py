@@ -313,18 +313,12 @@ class Simulation(_Results):
         sizes = np.bincount(q[q >= 0], minlength=len(c.compound_codes))
         q_comm = np.full(len(c.compound_codes), -1)
         q_comm[q[q >= 0]] = self.h_comm[q >= 0]
-        eligible = [i for i in range(len(sizes)) if sizes[i] > 0 and q_comm[i] >= 0
-                    and bool(c.coal_group[q_comm[i]])]
-        target = ho.households * c.scale
-        mean = target / ho.compounds
-        eligible.sort(key=lambda i: (abs(int(sizes[i]) - mean), c.compound_codes[i]))
-        chosen: list[int] = []
-        total = 0
-        for i in eligible:
-            if total >= target:
-                break
-            chosen.append(i)
-            total += int(sizes[i])
+        from community_governance.simulation.city import pick_handover_compounds
+
+        coal = [bool(q_comm[i] >= 0 and c.coal_group[q_comm[i]]) for i in range(len(sizes))]
+        chosen = pick_handover_compounds(c.compound_codes, [int(x) for x in sizes], coal,
+                                         households=ho.households * c.scale,
+                                         compounds=ho.compounds)
         self.handover_compounds = tuple(c.compound_codes[i] for i in chosen)
         return np.isin(q, chosen)
 
