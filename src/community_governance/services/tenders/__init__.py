@@ -23,7 +23,6 @@ from community_governance.services.tenders.common import TENDER_DECIDE as TENDER
 from community_governance.services.tenders.common import TENDER_DISCLOSE as TENDER_DISCLOSE
 from community_governance.services.tenders.common import TENDER_MANAGE as TENDER_MANAGE
 from community_governance.services.tenders.common import TENDER_READ as TENDER_READ
-from community_governance.services.tenders.contracts import ContractsMixin
 from community_governance.services.tenders.public import PublicMixin
 from community_governance.services.tenders.rounds import NewLot as NewLot
 from community_governance.services.tenders.rounds import RoundsMixin
@@ -32,5 +31,5 @@ __all__ = ["TENDER_DECIDE", "TENDER_DISCLOSE", "TENDER_MANAGE", "TENDER_READ", "
            "TendersService"]
 
 
-class TendersService(RoundsMixin, ContractsMixin, PublicMixin):
+class TendersService(RoundsMixin, PublicMixin):
     """Government purchase of services (政府购买服务). Reached as ``gov.tenders``."""

@@ -200,9 +200,10 @@ class TendersBase(Service):
         except ValueError:
             raise ValidationError(f"procedure {procedure!r} is not one of "
                                   f"{[p.value for p in Procedure]}", path="procedure") from None
-        return self._hooks.first("cgov_tenders_procedure", expect_procedure(proc),
-                                 place=county_code, county_code=county_code,
-                                 procedure=proc.value)
+        got: ProcedureRules = self._hooks.first(
+            "cgov_tenders_procedure", expect_procedure(proc), place=county_code,
+            county_code=county_code, procedure=proc.value)
+        return got
 
     def criteria(self, community_code: str, category: str) -> tuple[Criterion, ...]:
         """The scoring criteria of a place for a category (``cgov_tenders_scoring_criteria``)."""

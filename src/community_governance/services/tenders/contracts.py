@@ -339,9 +339,9 @@ class ContractsMixin(TendersBase):
             active = conn.execute(sa.select(c.c.id).where(
                 c.c.project_id == project_id,
                 c.c.status == ContractStatus.ACTIVE.value)).first()
-            if busy is not None or active is not None:
-                what = f"lot {busy.id} is live" if busy is not None else \
-                    f"contract {active.id} is not completed"
+            what = (f"lot {busy.id} is live" if busy is not None else
+                    f"contract {active.id} is not completed" if active is not None else None)
+            if what is not None:
                 raise InvalidTransition(f"project {project_id} cannot close: {what}; finish "
                                         "or cancel it first")
             self._funds._release(op, proj.reservation_id)

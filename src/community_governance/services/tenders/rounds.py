@@ -48,7 +48,6 @@ from community_governance.services.base import Operation
 from community_governance.services.tenders.common import (
     TENDER_DECIDE,
     TENDER_MANAGE,
-    TendersBase,
     criteria_from,
     criteria_json,
     free_text,
@@ -56,6 +55,7 @@ from community_governance.services.tenders.common import (
     rules_from,
     rules_json,
 )
+from community_governance.services.tenders.contracts import ContractsMixin
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import orgs as ot
 from community_governance.storage.tables import tenders as tt
@@ -96,7 +96,7 @@ class NewLot:
     min_grade: str | None = None
 
 
-class RoundsMixin(TendersBase):
+class RoundsMixin(ContractsMixin):
     """The round: need, project, notice, bids, opening, panel, scores, award, objections."""
 
     # ------------------------------------------------------------------ need and project
