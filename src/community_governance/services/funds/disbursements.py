@@ -161,13 +161,15 @@ class DisbursementsMixin(LedgerMixin):
     def request(
         self, actor: Actor, community_code: str, account: str, amount: object, *, payee: str,
         purpose: str, on: dt.date | None = None, key: str | None = None,
+        reservation_id: int | None = None,
     ) -> Disbursement:
         """Request a disbursement (支出申请) from an expense account.
 
         The approvals it needs come from the ``cgov_funds_required_approvals`` hook; when the
         account's spending and open requests with this one would exceed its budget for the
         year, the ``cgov_funds_over_budget`` hook refuses it (the national default) or names
-        further approvals.
+        further approvals. With ``reservation_id`` it draws on a budget reservation
+        (预算占用, :meth:`reserve`) instead, and may never exceed what is left of it.
 
         Raises:
             ValidationError: a bad amount, account, payee or purpose.
@@ -175,14 +177,16 @@ class DisbursementsMixin(LedgerMixin):
             IdempotencyConflict: ``key`` was used for a different request.
         """
         value = positive_money(amount)
-        fp = _fingerprint("request", community_code, account, str(value), payee, purpose,
-                          str(on))
+        parts: list[object] = [community_code, account, str(value), payee, purpose, str(on)]
+        if reservation_id is not None:
+            parts.append(f"reservation:{reservation_id}")
+        fp = _fingerprint("request", *parts)
         try:
             with self._hooks_first(actor, "funds.request", lambda op: self._request(
-                    op, community_code, account, value, payee, purpose, on, key, fp, dry=True)
-                                   ), self._write(actor, "funds.request") as op:
+                    op, community_code, account, value, payee, purpose, on, key, fp, dry=True,
+                    reservation_id=reservation_id)), self._write(actor, "funds.request") as op:
                 got = self._request(op, community_code, account, value, payee, purpose, on,
-                                    key, fp)
+                                    key, fp, reservation_id=reservation_id)
                 assert got is not None
                 return got
         except IntegrityError:
