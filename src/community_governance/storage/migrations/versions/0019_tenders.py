@@ -154,7 +154,7 @@ def upgrade() -> None:
             "deadline", community_governance.storage.tables._base.UTCDateTime(), nullable=False
         ),
         sa.Column(
-            "deadline_provisional", sa.Boolean(), server_default=sa.text("0"), nullable=False
+            "deadline_provisional", sa.Boolean(), server_default=sa.false(), nullable=False
         ),
         sa.Column("actor", sa.String(length=80), nullable=False),
         sa.Column("at", community_governance.storage.tables._base.UTCDateTime(), nullable=False),
@@ -182,7 +182,7 @@ def upgrade() -> None:
         sa.Column("awarded_on", sa.Date(), nullable=True),
         sa.Column("standstill_until", sa.Date(), nullable=True),
         sa.Column(
-            "standstill_provisional", sa.Boolean(), server_default=sa.text("0"), nullable=False
+            "standstill_provisional", sa.Boolean(), server_default=sa.false(), nullable=False
         ),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column(
