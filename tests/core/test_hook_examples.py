@@ -40,6 +40,7 @@ from community_governance.domain.orgs import (
     Requirement,
 )
 from community_governance.domain.people import Relation, Resident
+from community_governance.domain.tenders import Criterion, ProcedureRules
 from community_governance.domain.points import Item, RedemptionLimit
 from community_governance.domain.volunteers import Activity
 from community_governance.grids.model import GridPolicy
@@ -67,7 +68,7 @@ NAMESPACE: dict[str, Any] = {
     "Requirement": Requirement, "AdmissionRequirements": AdmissionRequirements,
     "Indicator": Indicator, "GradeScheme": GradeScheme,
     "CareCategory": CareCategory, "WeatherAlert": WeatherAlert, "VoteRule": VoteRule,
-    "Actor": Actor,
+    "Actor": Actor, "ProcedureRules": ProcedureRules, "Criterion": Criterion,
 }
 
 
@@ -242,6 +243,23 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                     lambda v: v == "米面油"),
         **_orgs_cases(),
         **_party_http_cases(),
+        **_tenders_cases(),
+    }
+
+
+def _tenders_cases() -> dict[str, tuple[str, dict[str, Any], Callable[[Any], Any], Any]]:
+    """The purchase-of-services hooks, checked as ``gov.tenders`` checks them."""
+    from community_governance.domain.tenders import Procedure
+    from community_governance.services.tenders.common import expect_criteria, expect_procedure
+
+    return {
+        "cgov_tenders_procedure": ("first", {"county_code": "411202", "procedure": "open"},
+                                   expect_procedure(Procedure.OPEN),
+                                   lambda v: v.bid_days == 20),
+        "cgov_tenders_scoring_criteria": ("first", {"community_code": YIMA_C,
+                                                    "category": "elderly_day_care"},
+                                          expect_criteria,
+                                          lambda v: [c.weight for c in v] == [20, 50, 30]),
     }
 
 
