@@ -40,8 +40,8 @@ from community_governance.domain.orgs import (
     Requirement,
 )
 from community_governance.domain.people import Relation, Resident
-from community_governance.domain.tenders import Criterion, ProcedureRules
 from community_governance.domain.points import Item, RedemptionLimit
+from community_governance.domain.tenders import Criterion, ProcedureRules
 from community_governance.domain.volunteers import Activity
 from community_governance.grids.model import GridPolicy
 from community_governance.hookdoc import iter_hooks
