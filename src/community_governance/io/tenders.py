@@ -18,7 +18,8 @@ __all__ = ["render_json", "render_text"]
 
 _LANGS = ("zh", "en")
 _LABELS = {
-    "zh": {"title": "政府购买服务中标及合同公开", "unit": "单位", "year": "年度", "none": "暂无中标项目",
+    "zh": {"title": "政府购买服务中标及合同公开", "unit": "单位", "year": "年度",
+           "none": "暂无中标项目",
            "lot": "标段", "procedure": "采购方式", "winner": "中标人", "amount": "中标金额",
            "bids": "投标人数", "standstill": "质疑期至", "provisional": "（暂定）",
            "contract": "合同", "term": "服务期", "paid": "已支付", "performance": "履约评价",
