@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from community_governance.services.privacy import PrivacyService
     from community_governance.services.registry import RegistryService
     from community_governance.services.supermarket import SupermarketService
+    from community_governance.services.tenders import TendersService
     from community_governance.services.tokens import TokensService
     from community_governance.services.verify import VerifyReport
     from community_governance.services.volunteers import VolunteersService
@@ -192,6 +193,14 @@ class Governance:
         from community_governance.services.orgs import OrgsService
 
         return OrgsService(self)
+
+    @functools.cached_property
+    def tenders(self) -> TendersService:
+        """Government purchase of services (政府购买服务): needs, tenders, bids, awards,
+        contracts, payments through the funds ledger, disclosure and OCDS."""
+        from community_governance.services.tenders import TendersService
+
+        return TendersService(self)
 
     @functools.cached_property
     def care(self) -> CareService:

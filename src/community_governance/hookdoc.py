@@ -122,7 +122,7 @@ def render_catalogue() -> str:
         "`CaseCategory`, `RouteStep`, `GuideMatter`, `Account`, `RedemptionLimit`,",
         "`Requirement`, `AdmissionRequirements`, `Indicator`, `GradeScheme`, `CareCategory`,",
         "`WeatherAlert`, `VoteRule`, `Actor`, `OwnersVoteRule`, `Threshold`,",
-        "`CommunityService`,",
+        "`CommunityService`, `ProcedureRules`, `Criterion`,",
         "`SqlStore`, the `Default...Model` classes of `simulation.behaviours`), plus",
         "`Decimal`, `Fraction`, `attrs`, `click`, `logging` and `pendulum`. Every example is",
         "run by the",

@@ -43,6 +43,7 @@ from community_governance.domain.orgs import (
 )
 from community_governance.domain.people import Relation, Resident
 from community_governance.domain.points import Item, RedemptionLimit
+from community_governance.domain.tenders import Criterion, ProcedureRules
 from community_governance.domain.volunteers import Activity
 from community_governance.grids.model import GridPolicy
 from community_governance.hookdoc import iter_hooks
@@ -71,6 +72,7 @@ NAMESPACE: dict[str, Any] = {
     "CareCategory": CareCategory, "WeatherAlert": WeatherAlert, "VoteRule": VoteRule,
     "Actor": Actor, "OwnersVoteRule": OwnersVoteRule, "Threshold": Threshold,
     "Fraction": Fraction, "CommunityService": CommunityService,
+    "Actor": Actor, "ProcedureRules": ProcedureRules, "Criterion": Criterion,
 }
 
 
@@ -246,6 +248,7 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
         **_orgs_cases(),
         **_party_http_cases(),
         **_market_cases(),
+        **_tenders_cases(),
     }
 
 
@@ -263,6 +266,22 @@ def _market_cases() -> dict[str, tuple[str, dict[str, Any], Callable[[Any], Any]
         "cgov_market_service_catalogue": ("first", {"community_code": YIMA_C},
                                           expect_each(expect_type(CommunityService)),
                                           lambda v: [s.fee for s in v] == [Decimal("30")]),
+    }
+
+
+def _tenders_cases() -> dict[str, tuple[str, dict[str, Any], Callable[[Any], Any], Any]]:
+    """The purchase-of-services hooks, checked as ``gov.tenders`` checks them."""
+    from community_governance.domain.tenders import Procedure
+    from community_governance.services.tenders.common import expect_criteria, expect_procedure
+
+    return {
+        "cgov_tenders_procedure": ("first", {"county_code": "411202", "procedure": "open"},
+                                   expect_procedure(Procedure.OPEN),
+                                   lambda v: v.bid_days == 20),
+        "cgov_tenders_scoring_criteria": ("first", {"community_code": YIMA_C,
+                                                    "category": "elderly_day_care"},
+                                          expect_criteria,
+                                          lambda v: [c.weight for c in v] == [20, 50, 30]),
     }
 
 

@@ -47,7 +47,7 @@ def cgov_orgs_standardisation_checklist(community_code: str, kind: str) -> list[
 @hookimpl(trylast=True)
 def cgov_orgs_evaluation_indicators(community_code: str, kind: str) -> list[Indicator]:
     """基础条件 100, 内部治理 300, 社会评价 200 (assessed); 开展活动 150, 志愿服务时长 150,
-    协助办结事务 50, 承接购买服务 50 (from the records): 1,000 points."""
+    协助办结事务 50, 承接购买服务 25, 履约评价 25 (from the records): 1,000 points."""
     return list(DEFAULT_INDICATORS)
 
 

@@ -304,6 +304,9 @@ class EvidenceSource(enum.StrEnum):
     VOLUNTEER_HOURS = "volunteer_hours"  #: 志愿服务时长 (the attendance records)
     CASES = "cases"  #: 协助办结事务 (cases its staff resolved)
     FUNDS = "funds"  #: 承接购买服务资金 (disbursements paid to it, from the funds ledger)
+    #: 履约评价 (the mean 0-100 performance score of its purchase-of-services contracts
+    #: evaluated in the period, from ``gov.tenders``)
+    PERFORMANCE = "performance"
 
     @property
     def from_records(self) -> bool:
@@ -474,7 +477,8 @@ DEFAULT_INDICATORS: tuple[Indicator, ...] = (
     Indicator("activities", "开展活动", 150, EvidenceSource.ACTIVITIES, 24),
     Indicator("volunteer_hours", "志愿服务时长", 150, EvidenceSource.VOLUNTEER_HOURS, 500),
     Indicator("cases", "协助办结事务", 50, EvidenceSource.CASES, 20),
-    Indicator("funds", "承接购买服务", 50, EvidenceSource.FUNDS, 50000),
+    Indicator("funds", "承接购买服务", 25, EvidenceSource.FUNDS, 50000),
+    Indicator("performance", "履约评价", 25, EvidenceSource.PERFORMANCE, 90),
     Indicator("reputation", "社会评价", 200, EvidenceSource.ASSESSED),
 )
 

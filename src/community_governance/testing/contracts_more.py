@@ -491,4 +491,31 @@ def contracts() -> dict[str, Any]:
     from community_governance.testing import contracts_orgs
 
     out.update(contracts_orgs.contracts())
+    out.update(_tenders_contracts())
     return out
+
+
+def _tenders_contracts() -> dict[str, HookContract]:
+    """The purchase-of-services hooks, with the checks ``gov.tenders`` applies."""
+    from community_governance.domain.tenders import Procedure
+    from community_governance.services.tenders.common import expect_criteria
+    from community_governance.testing.conformance import HookContract
+
+    return {
+        "cgov_tenders_procedure": HookContract(
+            _kwargs(county_code=county_codes(),
+                    procedure=st.sampled_from([p.value for p in Procedure])),
+            _expect_rules),
+        "cgov_tenders_scoring_criteria": HookContract(
+            _kwargs(community_code=_communities(),
+                    category=st.sampled_from(["elderly_day_care", "meals", "cleaning"])),
+            expect_criteria),
+    }
+
+
+def _expect_rules(value: Any) -> Any:
+    """A ProcedureRules (the procedure it is for is checked by the service)."""
+    from community_governance.domain.tenders import ProcedureRules
+    from community_governance.plugins import expect_type
+
+    return expect_type(ProcedureRules)(value)

@@ -8,7 +8,8 @@ idempotency keys, so concurrent writers never overspend a budget or post a reque
 The service is composed of one part per module: :mod:`.books` (the chart of accounts, the
 lock and the shared look-ups), :mod:`.ledger` (posting, reversal, support in kind, reading
 the books), :mod:`.disbursements` (budgets, requests, approvals, payments and their batches)
-and :mod:`.reports` (trial balance, year end, funding mix, disclosure); :mod:`.common` holds
+and :mod:`.reports` (trial balance, year end, funding mix, disclosure), :mod:`.reservations`
+(budget reservations, 预算占用); :mod:`.common` holds
 the actions, hook-answer checks and input records they share.
 """
 
@@ -33,6 +34,8 @@ from community_governance.services.funds.reports import ReportsMixin
 from community_governance.services.funds.reports import TrialBalance as TrialBalance
 from community_governance.services.funds.reports import TrialBalanceRow as TrialBalanceRow
 from community_governance.services.funds.reports import mix_of as mix_of
+from community_governance.services.funds.reservations import Reservation as Reservation
+from community_governance.services.funds.reservations import ReservationsMixin
 
 __all__ = [
     "FUNDS_BUDGET",
@@ -47,12 +50,13 @@ __all__ = [
     "NewDisbursement",
     "NewTransaction",
     "Payment",
+    "Reservation",
     "TrialBalance",
     "TrialBalanceRow",
 ]
 
 
-class FundsService(DisbursementsMixin, ReportsMixin):
+class FundsService(DisbursementsMixin, ReportsMixin, ReservationsMixin):
     """Community funds: the ledger, budgets, disbursements, reports and disclosure.
 
     Reached as ``gov.funds``. Amounts go in as ``str``, ``int`` or ``Decimal`` (never

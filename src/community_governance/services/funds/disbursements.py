@@ -61,7 +61,9 @@ from community_governance.services.funds.common import (
     _text,
 )
 from community_governance.services.funds.ledger import LedgerMixin
+from community_governance.services.funds.reservations import drawn_fen, outstanding_fen
 from community_governance.storage.tables import funds as f
+from community_governance.storage.tables import funds_reservations as fr
 
 
 class DisbursementsMixin(LedgerMixin):
@@ -159,13 +161,15 @@ class DisbursementsMixin(LedgerMixin):
     def request(
         self, actor: Actor, community_code: str, account: str, amount: object, *, payee: str,
         purpose: str, on: dt.date | None = None, key: str | None = None,
+        reservation_id: int | None = None,
     ) -> Disbursement:
         """Request a disbursement (支出申请) from an expense account.
 
         The approvals it needs come from the ``cgov_funds_required_approvals`` hook; when the
         account's spending and open requests with this one would exceed its budget for the
         year, the ``cgov_funds_over_budget`` hook refuses it (the national default) or names
-        further approvals.
+        further approvals. With ``reservation_id`` it draws on a budget reservation
+        (预算占用, :meth:`reserve`) instead, and may never exceed what is left of it.
 
         Raises:
             ValidationError: a bad amount, account, payee or purpose.
@@ -173,14 +177,16 @@ class DisbursementsMixin(LedgerMixin):
             IdempotencyConflict: ``key`` was used for a different request.
         """
         value = positive_money(amount)
-        fp = _fingerprint("request", community_code, account, str(value), payee, purpose,
-                          str(on))
+        parts: list[object] = [community_code, account, str(value), payee, purpose, str(on)]
+        if reservation_id is not None:
+            parts.append(f"reservation:{reservation_id}")
+        fp = _fingerprint("request", *parts)
         try:
             with self._hooks_first(actor, "funds.request", lambda op: self._request(
-                    op, community_code, account, value, payee, purpose, on, key, fp, dry=True)
-                                   ), self._write(actor, "funds.request") as op:
+                    op, community_code, account, value, payee, purpose, on, key, fp, dry=True,
+                    reservation_id=reservation_id)), self._write(actor, "funds.request") as op:
                 got = self._request(op, community_code, account, value, payee, purpose, on,
-                                    key, fp)
+                                    key, fp, reservation_id=reservation_id)
                 assert got is not None
                 return got
         except IntegrityError:
@@ -198,7 +204,8 @@ class DisbursementsMixin(LedgerMixin):
 
     def _request(self, op: Operation, community: str, account: str, value: Decimal,
                  payee: str, purpose: str, on: dt.date | None, key: str | None,
-                 fp: str, *, dry: bool = False) -> Disbursement | None:
+                 fp: str, *, dry: bool = False,
+                 reservation_id: int | None = None) -> Disbursement | None:
         """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing)."""
         payee = _text(payee, "payee")
         purpose = _text(purpose, "purpose", limit=2000)
@@ -227,13 +234,16 @@ class DisbursementsMixin(LedgerMixin):
                 return self._load_disbursement(conn, row.id)
         over = False
         budget = self._budget_fen(conn, community, account, day.year)
-        if budget is not None:
+        if reservation_id is not None:
+            self._check_draw(conn, reservation_id, community, account, day, value)
+        elif budget is not None:
             committed = self._spent_fen(conn, community, account, day.year) + int(
                 conn.execute(sa.select(sa.func.coalesce(sa.func.sum(d.c.amount_fen), 0)).where(
                     d.c.community_code == community, d.c.account == account,
                     d.c.state.in_(_OPEN_STATES),
                     d.c.requested_on >= dt.date(day.year, 1, 1),
-                    d.c.requested_on <= dt.date(day.year, 12, 31))).scalar_one())
+                    d.c.requested_on <= dt.date(day.year, 12, 31))).scalar_one()) + \
+                outstanding_fen(conn, community, account, day.year)
             if committed + to_fen(value) > budget:
                 extra = self._hooks.first(
                     "cgov_funds_over_budget", _check_over_budget, place=community,
@@ -259,9 +269,37 @@ class DisbursementsMixin(LedgerMixin):
             over_budget=over, requested_by=str(op.actor), requested_on=day,
             requested_at=op.now, idempotency_key=key, fingerprint=fp))
         did = _new_id(res)
+        if reservation_id is not None:
+            conn.execute(fr.funds_reservation_draws.insert().values(
+                disbursement_id=did, reservation_id=reservation_id))
+            op.detail["reservation"] = reservation_id
         op.touch("disbursement", did)
         op.detail.update({"amount": str(value), "roles": [r.value for r in roles]})
         return self._load_disbursement(conn, did)
+
+    @staticmethod
+    def _check_draw(conn: sa.Connection, reservation_id: int, community: str, account: str,
+                    day: dt.date, value: Decimal) -> None:
+        """Refuse a draw on a reservation that is not open, not of this account and year, or
+        that would exceed what is left of it."""
+        r = fr.funds_reservations
+        row = conn.execute(sa.select(r).where(r.c.id == reservation_id)).first()
+        if row is None:
+            raise NotFound("budget reservation", reservation_id)
+        if (row.community_code, row.account, row.year) != (community, account, day.year):
+            raise ValidationError(
+                f"reservation #{reservation_id} holds account {row.account} of "
+                f"{row.community_code} for {row.year}; request on that account and year",
+                path="reservation_id")
+        if row.state != "open":
+            raise InsufficientBalance(f"reservation #{reservation_id} ({row.purpose}) was "
+                                      "released; nothing more may be drawn on it")
+        left = int(row.amount_fen) - drawn_fen(conn, reservation_id)
+        if to_fen(value) > left:
+            raise InsufficientBalance(
+                f"reservation #{reservation_id} ({row.purpose}) has "
+                f"{format_cny(from_fen(left))} left of {format_cny(from_fen(int(row.amount_fen)))}"
+                f"; {format_cny(value)} is beyond it: a reserved budget is never overspent")
 
     def approve(self, actor: Actor, disbursement_id: int, *,
                 as_role: PostKind | str | None = None) -> Disbursement:

@@ -43,6 +43,7 @@ from community_governance.storage.tables import cases as ct
 from community_governance.storage.tables import funds as ft
 from community_governance.storage.tables import orgs as ot
 from community_governance.storage.tables import points as pt
+from community_governance.storage.tables import tenders as tt
 
 #: Working days a finding gets to be rectified when the caller names none (整改期限).
 DEFAULT_RECTIFICATION_DAYS = 15
@@ -121,13 +122,19 @@ class EvaluationMixin(OrgsBase):
             d.c.payee == row.name, d.c.state == "paid", d.c.account != TRAINING_ACCOUNT,
             d.c.requested_on >= start, d.c.requested_on <= end)).scalar_one()
         out[EvidenceSource.FUNDS.value] = Decimal(int(fen)) / 100
+        pf = tt.tender_performance
+        mean = conn.execute(sa.select(sa.func.avg(pf.c.score)).where(
+            pf.c.org_id == row.id, pf.c.on >= start, pf.c.on <= end)).scalar_one()
+        out[EvidenceSource.PERFORMANCE.value] = (
+            Decimal(0) if mean is None else Decimal(str(mean)).quantize(Decimal("0.1")))
         return out
 
     def evidence(self, actor: Actor, org_id: str, *, start: dt.date, end: dt.date
                  ) -> dict[str, Decimal]:
         """What the library's records show for an organization between two county days:
         activities held and volunteer hours (its volunteer team), cases its staff resolved,
-        purchased-service funds paid to it (the funds ledger)."""
+        purchased-service funds paid to it (the funds ledger) and the mean performance score
+        of its purchase-of-services contracts (``gov.tenders``)."""
         with self._read(actor, "orgs.evidence") as op:
             row = self._row(op, org_id)
             if not op.visible(ORG_READ, self._target(row)):
