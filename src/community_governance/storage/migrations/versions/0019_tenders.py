@@ -2,7 +2,7 @@
 awards, objections, contracts, acceptances, payments; budget reservations of the funds ledger
 
 Revision ID: 0019
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-03 10:00:00
 
 Issue #15 items 1 and 2. Numbered 0019 while other branches write their own: the merge
