@@ -301,6 +301,7 @@ class AgendaItem:
             ``item_id``).
         recused: members who stand aside from the item (回避: a conflict of interest); they
             are off the item's roster and do not vote on it.
+        kind: ordinary or major (the rule, hence the quorum, the place sets for each).
     """
 
     id: str
@@ -310,6 +311,7 @@ class AgendaItem:
     topic_id: str | None = None
     motion_id: str | None = None
     recused: tuple[str, ...] = ()
+    kind: MotionKind = attrs.field(converter=MotionKind, default=MotionKind.ORDINARY)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.position, bool) or self.position < 1:

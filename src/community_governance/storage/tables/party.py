@@ -374,6 +374,7 @@ council_agenda_items = sa.Table(
               nullable=False, index=True),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, server_default="ordinary"),
     sa.Column("topic_id", sa.String(40), sa.ForeignKey("council_topics.id")),
     # the key of the motion voted under the item (the motion exists once voted)
     sa.Column("motion_id", sa.String(40), unique=True),

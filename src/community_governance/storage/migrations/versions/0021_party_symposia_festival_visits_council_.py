@@ -192,6 +192,7 @@ def upgrade() -> None:
         sa.Column("meeting_id", sa.String(length=40), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=16), server_default="ordinary", nullable=False),
         sa.Column("topic_id", sa.String(length=40), nullable=True),
         sa.Column("motion_id", sa.String(length=40), nullable=True),
         sa.ForeignKeyConstraint(
