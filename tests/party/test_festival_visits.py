@@ -114,7 +114,7 @@ class TestVisits:
         """The plan lists the outstanding members with the partnering leader and the window
         before 春节 (10 days by default); a visit is recorded; the report counts visited and
         not visited."""
-        c, member, designated = _evaluate(gov, party, county)
+        c, _member, designated = _evaluate(gov, party, county)
         _leaders(gov, party)
         sec = party.secretary[c]
         plan = gov.party.plan_festival_visits(sec, c, "春节", 2020)
@@ -140,7 +140,7 @@ class TestVisits:
             self, gov: Any, party: SmallCity, county: str, clock: Clock) -> None:
         """Outside the window, after today, by a leader partnering another community, to a
         member not outstanding, twice: each refused with its rule; the batch writes nothing."""
-        c, member, designated = _evaluate(gov, party, county)
+        c, _member, designated = _evaluate(gov, party, county)
         _leaders(gov, party)
         sec = party.secretary[c]
         clock.now = pendulum.datetime(2020, 1, 22, 2, tz="UTC")
@@ -206,5 +206,5 @@ def test_the_window_is_the_places_rule(gov_with_plugins: Any, county: str) -> No
     assert g.party._window_days(c, Festival.MID_AUTUMN) == 10
     bad = gov_with_plugins(NonsenseWindow(), clock=Clock(NOW))
     city = build_small_city(bad, county)
-    with pytest.raises(PluginError, match="NonsenseWindow|cgov_party_visit_window"):
+    with pytest.raises(PluginError, match="cgov_party_visit_window"):
         bad.party.plan_festival_visits(SYSTEM, city.communities[0], "中秋", 2019)

@@ -96,7 +96,7 @@ class TestHoldSymposium:
 
     def test_only_the_committee_holds_one(self, gov: Any, party: SmallCity) -> None:
         """A resident (even an attendee) may not record a 座谈会."""
-        c, members, centre = _setup(gov, party)
+        c, _members, centre = _setup(gov, party)
         with pytest.raises(PermissionDenied):
             gov.party.hold_symposium(cg.Actor.resident(centre), "ZT-1", c, title="座谈会",
                                      held_on=DAY, attendees={centre: "centre_household"},
@@ -139,7 +139,7 @@ class TestActions:
     def test_the_list_is_access_logged_and_suggestions_redacted(
             self, gov: Any, party: SmallCity) -> None:
         """Reading who attended writes the access log; suggestions come out redacted."""
-        c, members, centre = _setup(gov, party)
+        c, _members, centre = _setup(gov, party)
         sec = party.secretary[c]
         gov.party.hold_symposium(sec, "ZT-1", c, title="座谈会", held_on=DAY,
                                  attendees={centre: "centre_household"}, minutes="纪要",
