@@ -168,21 +168,22 @@ def seed_party(gov: Governance, *, year: int, seed: int, county: str | None = No
         consents = {r.id: True for r in members[c] if rng.random() < 0.6}
         if consents:
             counts["consents"] += view.party.record_consents(system, consents)
-        _council(view, set_day, system, rng, c, year, counts, members[c])
+        _council(view, set_day, system, rng, c, year, counts, members[c], refer=step % 3 == 0)
         _symposium(view, set_day, system, voice, c, year, counts, by_grid,
                    {p.holder_id for p in posts})
-        _visits(view, set_day, system, voice, c, year, counts, members[c])
         _evaluation(view, set_day, system, rng, c, year, counts, by_grid, grid_people)
         if progress:
             progress(step + 1, len(communities))
+    _visits(view, set_day, system, voice, year, counts, members, communities)
     return dict(counts)
 
 
 def _council(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
              rng: random.Random, c: str, year: int, counts: dict[str, int],
-             members: list[Any]) -> None:
+             members: list[Any], *, refer: bool = False) -> None:
     """Nine council members, meetings in June and November with two motions each, decisions
-    followed to completion and posted."""
+    followed to completion and posted; with ``refer``, the first decision is referred to a
+    case (and the board) and recorded done when the case is resolved."""
     set_day(dt.date(year, 1, 2), 10)
     seats = ([CouncilSeat.RESIDENTS] * 4 + [CouncilSeat.PARTY] * 2 +
              [CouncilSeat.PARTNER, CouncilSeat.PROPERTY, CouncilSeat.OWNERS_COMMITTEE])
@@ -199,7 +200,7 @@ def _council(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
         secretary = uow.conn.execute(sa.select(t.posts.c.holder_id).where(
             t.posts.c.kind == PostKind.SECRETARY.value, t.posts.c.unit_code == c,
             t.posts.c.holder_kind == HolderKind.STAFF.value).limit(1)).scalar_one_or_none()
-    referred = False
+    referred = not refer
     topics = rng.sample(_TOPICS, 4)
     for q, (month, day) in enumerate(((6, 18), (11, 19))):
         held = dt.date(year, month, day)
@@ -326,34 +327,36 @@ def _symposium(view: Any, set_day: Callable[[dt.date, int], None], system: Actor
                      for k, (text, action) in enumerate(picks)])
     counts["symposia"] += 1
     counts["symposium_actions"] += len(got.actions)
-    for a, late in zip(got.actions, (False, True), strict=False):
-        day = a.due + dt.timedelta(days=3 if late else -1)
-        if rng.random() < 0.8:
-            set_day(max(day, held), 16)
-            view.party.complete_symposium_action(system, a.id, on=max(day, held))
-            counts["symposium_actions_done"] += 1
+    done = {a.id: max(a.due + dt.timedelta(days=3 if late else -1), held)
+            for a, late in zip(got.actions, (False, True), strict=False)
+            if rng.random() < 0.8}
+    if done:
+        set_day(max(done.values()), 16)
+        counts["symposium_actions_done"] += len(
+            view.party.complete_symposium_actions(system, done))
 
 
 def _visits(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
-            rng: random.Random, c: str, year: int, counts: dict[str, int],
-            members: list[Any]) -> None:
-    """Two members designated 优秀共产党员 on 1 July; the leader partnering the community
-    visits them before the Mid-Autumn Festival (中秋节)."""
+            rng: random.Random, year: int, counts: dict[str, int],
+            members: dict[str, list[Any]], communities: list[str]) -> None:
+    """Two members of each community designated 优秀共产党员 on 1 July (one transaction);
+    the leader partnering the community visits them in the days before the Mid-Autumn
+    Festival (中秋节; one transaction)."""
     from community_governance.calendars.lunar import Festival, festival_date
 
-    if not members:
-        return
-    chosen = rng.sample(members, min(2, len(members)))
+    chosen = {c: rng.sample(members[c], min(2, len(members[c]))) for c in communities}
     july = dt.date(year, 7, 1)
     set_day(july, 10)
-    view.party.designate(system, [Designation(f"DS-{c}-{r.id}", r.id, c, "优秀共产党员", july)
-                                  for r in chosen])
-    counts["designated"] += len(chosen)
-    leaders = view.party.county_leaders(c, on=july)
-    if not leaders:
-        return
-    day = festival_date(Festival.MID_AUTUMN, year) - dt.timedelta(days=rng.choice((1, 2, 3)))
-    set_day(day, 17)
-    counts["festival_visits"] += view.party.record_festival_visits(system, [
-        FestivalVisit(f"FV-{c}-{year}-{r.id}", leaders[0].leader_id, r.id, "mid_autumn", year,
-                      day, note="送月饼，座谈交流") for r in chosen])
+    counts["designated"] += view.party.designate(system, [
+        Designation(f"DS-{c}-{r.id}", r.id, c, "优秀共产党员", july)
+        for c in communities for r in chosen[c]])
+    festival = festival_date(Festival.MID_AUTUMN, year)
+    set_day(festival, 17)
+    visits = []
+    for c in communities:
+        leaders = view.party.county_leaders(c, on=july)
+        day = festival - dt.timedelta(days=rng.choice((1, 2, 3)))
+        visits += [FestivalVisit(f"FV-{c}-{year}-{r.id}", leaders[0].leader_id, r.id,
+                                 "mid_autumn", year, day, note="送月饼，座谈交流")
+                   for r in chosen[c] if leaders]
+    counts["festival_visits"] += view.party.record_festival_visits(system, visits)

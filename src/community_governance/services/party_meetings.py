@@ -217,30 +217,46 @@ class SymposiaMixin:
             InvalidTransition: done already.
             ValidationError: ``on`` is before the meeting or after today.
         """
+        return self.complete_symposium_actions(actor, {action_id: on})[0]
+
+    def complete_symposium_actions(self, actor: Actor,
+                                   done: Mapping[str, dt.date]) -> list[SymposiumAction]:
+        """Record many actions done, ``{action: day}``, in one transaction (all or none).
+
+        Raises:
+            NotFound: no such action.
+            InvalidTransition: one is done already.
+            ValidationError: a day is before its meeting or after today.
+        """
         a = pt.party_symposium_actions
-        with self._svc._write(actor, "party.complete_symposium_action") as op:
-            row = op.uow.conn.execute(
+        with self._svc._write(actor, "party.complete_symposium_actions") as op:
+            rows = {r.id: r for r in op.uow.conn.execute(
                 sa.select(a, pt.party_symposia.c.community_code, pt.party_symposia.c.held_on)
                 .join(pt.party_symposia, pt.party_symposia.c.id == a.c.symposium_id)
-                .where(a.c.id == action_id)).first()
-            if row is None:
-                raise NotFound("symposium action", action_id)
-            op.require(PARTY_MEETING, Target("party_org", row.community_code,
-                                             unit_code=row.community_code))
-            if row.completed_on is not None:
-                raise InvalidTransition(f"action {action_id} was done on {row.completed_on} "
-                                        "already")
-            if on < row.held_on or on > op.today:
-                raise ValidationError(f"action {action_id} is done between the 座谈会 "
-                                      f"({row.held_on}) and today ({op.today}), not {on}",
-                                      path="on")
-            op.uow.conn.execute(a.update().where(a.c.id == action_id).values(completed_on=on))
-            op.touch("symposium_action", action_id)
-            return SymposiumAction.on(
-                op.today, id=row.id, symposium_id=row.symposium_id,
-                suggestion=self._redacted(op, row.community_code, row.suggestion),
-                action=row.action, owner=row.owner, due=row.due, completed_on=on,
-                raised_by=row.raised_by)
+                .where(a.c.id.in_(list(done))))}
+            out = []
+            for action_id, on in done.items():
+                row = rows.get(action_id)
+                if row is None:
+                    raise NotFound("symposium action", action_id)
+                op.require(PARTY_MEETING, Target("party_org", row.community_code,
+                                                 unit_code=row.community_code))
+                if row.completed_on is not None:
+                    raise InvalidTransition(f"action {action_id} was done on "
+                                            f"{row.completed_on} already")
+                if on < row.held_on or on > op.today:
+                    raise ValidationError(f"action {action_id} is done between the 座谈会 "
+                                          f"({row.held_on}) and today ({op.today}), not {on}",
+                                          path=f"done.{action_id}")
+                op.uow.conn.execute(a.update().where(a.c.id == action_id)
+                                    .values(completed_on=on))
+                op.touch("symposium_action", action_id)
+                out.append(SymposiumAction.on(
+                    op.today, id=row.id, symposium_id=row.symposium_id,
+                    suggestion=self._redacted(op, row.community_code, row.suggestion),
+                    action=row.action, owner=row.owner, due=row.due, completed_on=on,
+                    raised_by=row.raised_by))
+            return out
 
     def _symposium_row(self, op: Operation, symposium_id: str) -> Any:
         row = op.uow.conn.execute(sa.select(pt.party_symposia).where(
