@@ -208,3 +208,33 @@ def test_the_window_is_the_places_rule(gov_with_plugins: Any, county: str) -> No
     city = build_small_city(bad, county)
     with pytest.raises(PluginError, match="cgov_party_visit_window"):
         bad.party.plan_festival_visits(SYSTEM, city.communities[0], "中秋", 2019)
+
+
+def test_erasure_blanks_what_concerns_the_member(gov: Any, party: SmallCity,
+                                                 clock: Clock) -> None:
+    """Erasing a member blanks their visit's note and their suggestion at a 座谈会, and ends
+    their designation."""
+    from community_governance.domain.party import Suggestion
+    from community_governance.domain.posts import HolderKind, Post, PostKind
+
+    c = party.communities[0]
+    sec = party.secretary[c]
+    b1 = party.buildings[c][0]
+    m = party.residents[party.households[b1][0]][0]
+    gov.registry.assign_posts(SYSTEM, [Post("P-ZX", PostKind.PARTY_HOUSEHOLD_CENTRE, b1,
+                                            HolderKind.RESIDENT, m, dt.date(2019, 1, 1))])
+    gov.party.hold_symposium(sec, "ZT-1", c, title="座谈会", held_on=dt.date(2019, 11, 29),
+                             attendees={m: "centre_household"}, minutes="纪要",
+                             suggestions=[Suggestion("ZA-1", "我家楼下路灯坏了", "维修", "SEC", 3,
+                                                     raised_by=m)])
+    gov.party.designate(sec, [Designation("DS-1", m, c, "优秀共产党员", dt.date(2019, 7, 1))])
+    _leaders(gov, party)
+    gov.party.record_festival_visits(sec, [FestivalVisit("FV-1", "LD-1", m, "mid_autumn", 2019,
+                                                         dt.date(2019, 9, 10), note="送月饼")])
+    gov.privacy.erase(SYSTEM, m, reason="本人申请")
+    with gov.store.unit_of_work(write=False) as uow:
+        conn = uow.conn
+        note = conn.execute(sa.select(pt.festival_visits.c.note)).scalar_one()
+        said = conn.execute(sa.select(pt.party_symposium_actions.c.suggestion)).scalar_one()
+        end = conn.execute(sa.select(pt.party_designations.c.end)).scalar_one()
+    assert (note, said, end) == ("", "（已删除）", clock.now.date())
