@@ -37,4 +37,16 @@ def test_the_party_step_builds_every_record(tmp_path: Any) -> None:
         assert gov.council.meetings(c) and gov.affairs.board(c)
         round_ = gov.party.evaluation(f"EV-{c}-2019")
         assert round_.status.value == "closed"
+        system = cg.Actor.system("test")
+        talks = gov.party.symposia(system, c)
+        assert talks and talks[0].actions
+        assert "centre_household" in {r for _, r in talks[0].attendees}
+        referred = [d for o in gov.registry.party_orgs(kind="general_committee")
+                    for d in gov.council.decisions(o.unit_code)
+                    if any(x.kind.value == "case"
+                           for x in gov.council.progress(system, d.id).links)]
+        assert referred and all(d.completed_on is not None for d in referred)
+        rows = gov.party.festival_visit_report(system, "mid_autumn", 2019, under=c)
+        assert rows[0]["visited"] == rows[0]["outstanding"] > 0
+        assert "座谈会" in line and "节日走访" in line and "referred to cases" in line
         assert time.perf_counter() - began < 600

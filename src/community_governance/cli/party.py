@@ -164,3 +164,105 @@ def register(cli: click.Group) -> None:
             shown = (" ".join(f"{g}={n}" for g, n in r.counts) if r.counts is not None
                      else f"withheld (fewer than {r.min_ballots} ballots)")
             click.echo(f"{r.member_id}\t{r.ballots} ballots\t{shown}")
+
+    @party.command("symposia")
+    @click.argument("community")
+    @db_option
+    @actor_option
+    @json_option
+    def symposia(community: str, db: str, actor: Actor, as_json: bool) -> None:
+        """COMMUNITY's 座谈会 of group leaders and 党员中心户: attendance, redacted minutes and
+        each suggestion's action with its status (access-logged)."""
+        with open_db(db) as gov:
+            found = gov.party.symposia(actor, community)
+        if as_json:
+            echo_json(found)
+            return
+        for s in found:
+            click.echo(f"{s.held_on}\t{s.id}\t{s.title}\t{len(s.attendees)} attended\t"
+                       f"{len(s.actions)} actions")
+            for a in s.actions:
+                click.echo(f"  {a.id}\t{a.status.value}\tdue {a.due}\t{a.action}")
+
+    @party.command("actions")
+    @click.argument("community")
+    @click.option("--status", type=click.Choice(["open", "done", "late"]),
+                  help="only actions in this status today")
+    @db_option
+    @actor_option
+    @json_option
+    def actions(community: str, status: str | None, db: str, actor: Actor,
+                as_json: bool) -> None:
+        """COMMUNITY's 座谈会 actions by deadline: open, done or late."""
+        with open_db(db) as gov:
+            found = gov.party.symposium_actions(actor, community, status=status)
+        if as_json:
+            echo_json(found)
+            return
+        for a in found:
+            click.echo(f"{a.id}\t{a.status.value}\tdue {a.due}\t{a.owner}\t{a.action}")
+
+    @party.command("visits")
+    @click.argument("community")
+    @click.argument("festival")
+    @click.argument("year", type=int)
+    @db_option
+    @actor_option
+    @json_option
+    def visits(community: str, festival: str, year: int, db: str, actor: Actor,
+               as_json: bool) -> None:
+        """COMMUNITY's outstanding members to visit at FESTIVAL (春节, mid_autumn...) of YEAR,
+        with the partnering county leaders and the visits made (names masked)."""
+        with open_db(db) as gov:
+            found = gov.party.plan_festival_visits(actor, community, festival, year)
+        if as_json:
+            echo_json(found)
+            return
+        for p in found:
+            who = ", ".join(f"{t} ({i})" for i, t in p.leaders) or "-"
+            click.echo(f"{p.member.name}\t{p.member.reason.value}\t{p.window[0]}..{p.window[1]}"
+                       f"\t{who}\t{p.visited or 'not visited'}")
+
+    @party.command("visits-report")
+    @click.argument("festival")
+    @click.argument("year", type=int)
+    @click.option("--under", default="", help="only communities under this code prefix")
+    @db_option
+    @actor_option
+    @json_option
+    def visits_report(festival: str, year: int, under: str, db: str, actor: Actor,
+                      as_json: bool) -> None:
+        """Festival visits per community: leaders, outstanding members, visited (counts)."""
+        with open_db(db) as gov:
+            rows = gov.party.festival_visit_report(actor, festival, year, under=under)
+        if as_json:
+            echo_json(rows)
+            return
+        for r in rows:
+            click.echo(f"{r['community']}\t{r['festival_day']}\tleaders {r['leaders']}\t"
+                       f"outstanding {r['outstanding']}\tvisited {r['visited']}\t"
+                       f"not visited {r['not_visited']}")
+
+    @party.command("active")
+    @click.argument("community")
+    @click.option("--from", "start", type=_DAY, required=True, help="first day")
+    @click.option("--to", "end", type=_DAY, required=True, help="last day")
+    @db_option
+    @actor_option
+    @json_option
+    def active(community: str, start: dt.datetime, end: dt.datetime, db: str, actor: Actor,
+               as_json: bool) -> None:
+        """Party members of COMMUNITY active in public activities (党员参与公益活动) between
+        two days, from the volunteer records (names masked; access-logged)."""
+        with open_db(db) as gov:
+            found = gov.party.activities(actor, community, start=start.date(), end=end.date())
+        if as_json:
+            echo_json({"community": community, "start": start.date(), "end": end.date(),
+                       "members": len(found),
+                       "active": sum(1 for m in found if m.activities > 0),
+                       "rows": found})
+            return
+        n = sum(1 for m in found if m.activities > 0)
+        click.echo(f"{n} of {len(found)} members took part in public activities")
+        for m in found:
+            click.echo(f"{m.name}\t{m.activities} activities\t{m.minutes} min")

@@ -245,6 +245,23 @@ def party_headline(gov: Any, *, year: int, county: str | None = None) -> str | N
             pt.council_decisions.c.community_code.startswith(prefix))).all()
         postings = conn.execute(sa.select(sa.func.count()).select_from(pt.affairs_postings).where(
             pt.affairs_postings.c.community_code.startswith(prefix))).scalar_one()
+        symposia = conn.execute(sa.select(sa.func.count()).select_from(pt.party_symposia).where(
+            pt.party_symposia.c.community_code.startswith(prefix))).scalar_one()
+        sa_ = pt.party_symposium_actions.c
+        actions = conn.execute(sa.select(sa_.due, sa_.completed_on).join(
+            pt.party_symposia, pt.party_symposia.c.id == sa_.symposium_id).where(
+            pt.party_symposia.c.community_code.startswith(prefix))).all()
+        fv = pt.festival_visits.c
+        visits = conn.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(
+            fv.leader_id))).where(fv.community_code.startswith(prefix))).one()
+        lk = pt.council_decision_links.c
+        referred = conn.execute(sa.select(sa.func.count()).select_from(
+            pt.council_decision_links).join(
+            pt.council_decisions, pt.council_decisions.c.id == lk.decision_id).where(
+            lk.kind == "case",
+            pt.council_decisions.c.community_code.startswith(prefix))).scalar_one()
+    done_actions = sum(1 for a in actions if a.completed_on is not None
+                       and a.completed_on <= a.due)
     on_time = sum(1 for d in dec if d.completed_on is not None and d.completed_on <= d.due)
     share = members / residents if residents else 0.0
     return (
@@ -254,7 +271,9 @@ def party_headline(gov: Any, *, year: int, county: str | None = None) -> str | N
         f"{members:,} members ({share:.1%} of residents), {centres} 党员中心户 linking "
         f"{linked:,} households; 群众评议 {rounds} rounds, {ballots:,} ballots; 协商议事会 "
         f"{meetings} meetings, {motions[0]} motions ({motions[1]} carried), {len(dec)} decisions "
-        f"({on_time} done on time); 事务公开 {postings} postings")
+        f"({on_time} done on time, {referred} referred to cases); 事务公开 {postings} "
+        f"postings; 座谈会 {symposia} ({len(actions)} actions, {done_actions} done on time); "
+        f"节日走访 {visits[0]} visits by {visits[1]} county leaders")
 
 
 def _grid_sizes(gov: Any, county: str) -> tuple[int, float]:

@@ -22,7 +22,21 @@ import sqlalchemy as sa
 
 from community_governance.domain.access import Actor
 from community_governance.domain.council import CouncilMember, CouncilSeat
-from community_governance.domain.posts import HolderKind, PartyOrg, PartyOrgKind, Post, PostKind
+from community_governance.domain.party import (
+    CountyLeaderLink,
+    Designation,
+    FestivalVisit,
+    Suggestion,
+    SymposiumRole,
+)
+from community_governance.domain.posts import (
+    HolderKind,
+    PartyOrg,
+    PartyOrgKind,
+    Post,
+    PostKind,
+    StaffMember,
+)
 from community_governance.storage.tables import core as t
 
 if TYPE_CHECKING:
@@ -35,6 +49,11 @@ MIN_GROUP = 3
 #: Residents of a member's grid who evaluate each member in the demo round.
 _VOTERS = (12, 30)
 _GRADES = (("优秀", 0.45), ("合格", 0.45), ("基本合格", 0.08), ("不合格", 0.02))
+#: County leaders (县级领导) in the demo, each partnering this many communities.
+_PER_LEADER = 2
+_OFFICES = ("县委副书记", "副县长", "县人大常委会副主任", "县政协副主席", "县委常委")
+_SUGGESTIONS = (("楼道照明不足", "维修楼道灯"), ("垃圾清运不及时", "协调物业加密清运"),
+                ("独居老人需要照看", "安排党员结对帮扶"), ("健身器材损坏", "报修健身器材"))
 _TOPICS = ("加装电梯", "增设电动车充电桩", "老旧小区改造", "楼道照明维修", "增设健身器材",
            "垃圾分类投放点调整", "停车位划线", "社区食堂开办")
 
@@ -90,6 +109,7 @@ def seed_party(gov: Governance, *, year: int, seed: int, county: str | None = No
         Counts of what was written.
     """
     rng = random.Random(seed + 16)
+    voice = random.Random(seed + 1616)  # 座谈会 and visits: their own stream
     system = Actor.system("demo")
     view, set_day = _clock(gov)
     members = _members_by_community(gov, county)
@@ -99,6 +119,8 @@ def seed_party(gov: Governance, *, year: int, seed: int, county: str | None = No
     communities = sorted(c for c in members if c in committees)
     counts: dict[str, int] = defaultdict(int)
     jan = dt.date(year, 1, 1)
+    set_day(jan, 9)
+    counts["leaders"] = _leaders(view, system, communities, county, jan)
     for step, c in enumerate(communities):
         gc = committees[c]
         by_grid: dict[str, list[Any]] = defaultdict(list)
@@ -146,21 +168,25 @@ def seed_party(gov: Governance, *, year: int, seed: int, county: str | None = No
         consents = {r.id: True for r in members[c] if rng.random() < 0.6}
         if consents:
             counts["consents"] += view.party.record_consents(system, consents)
-        _council(view, set_day, system, rng, c, year, counts, members[c])
+        _council(view, set_day, system, rng, c, year, counts, members[c], refer=step % 3 == 0)
+        _symposium(view, set_day, system, voice, c, year, counts, by_grid,
+                   {p.holder_id for p in posts})
         _evaluation(view, set_day, system, rng, c, year, counts, by_grid, grid_people)
         if progress:
             progress(step + 1, len(communities))
+    _visits(view, set_day, system, voice, year, counts, members, communities)
     return dict(counts)
 
 
 def _council(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
              rng: random.Random, c: str, year: int, counts: dict[str, int],
-             members: list[Any]) -> None:
+             members: list[Any], *, refer: bool = False) -> None:
     """Nine council members, meetings in June and November with two motions each, decisions
-    followed to completion and posted."""
+    followed to completion and posted; with ``refer``, the first decision is referred to a
+    case (and the board) and recorded done when the case is resolved."""
     set_day(dt.date(year, 1, 2), 10)
     seats = ([CouncilSeat.RESIDENTS] * 4 + [CouncilSeat.PARTY] * 2 +
-             [CouncilSeat.PARTNER, CouncilSeat.PROPERTY, CouncilSeat.OWNERS])
+             [CouncilSeat.PARTNER, CouncilSeat.PROPERTY, CouncilSeat.OWNERS_COMMITTEE])
     party_reps = [r.id for r in members[:2]]
     roster = [CouncilMember(f"CM-{c}-{i}", c, seat, f"议事代表{i + 1}", dt.date(year, 1, 1),
                             resident_id=party_reps[i - 4] if seat is CouncilSeat.PARTY and
@@ -168,6 +194,13 @@ def _council(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
               for i, seat in enumerate(seats)]
     view.council.add_members(system, roster)
     ids = [m.id for m in roster]
+    with view.store.unit_of_work(write=False) as uow:
+        buildings = list(uow.conn.execute(sa.select(t.buildings.c.code).where(
+            t.buildings.c.community_code == c).order_by(t.buildings.c.code).limit(1)).scalars())
+        secretary = uow.conn.execute(sa.select(t.posts.c.holder_id).where(
+            t.posts.c.kind == PostKind.SECRETARY.value, t.posts.c.unit_code == c,
+            t.posts.c.holder_kind == HolderKind.STAFF.value).limit(1)).scalar_one_or_none()
+    referred = not refer
     topics = rng.sample(_TOPICS, 4)
     for q, (month, day) in enumerate(((6, 18), (11, 19))):
         held = dt.date(year, month, day)
@@ -192,8 +225,24 @@ def _council(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
                                         summary=f"落实{topics[2 * q + k]}", owner=f"SEC-{c}",
                                         working_days=rng.choice((10, 15, 20)))
                 counts["decisions"] += 1
-                view.affairs.post_decision(system, f"A-{d.id}", d.id, days=7)
                 done = d.due + dt.timedelta(days=rng.choice((-6, -3, -1, 0, 2, 5)))
+                if not referred and secretary and done <= dt.date(year, 12, 31):
+                    # the community's first decision goes to a case (and the board) without
+                    # retyping, and is recorded done when the case is resolved
+                    referred = True
+                    case = view.council.refer_to_case(
+                        system, d.id, category="repair", building_code=buildings[0],
+                        posting_id=f"A-{d.id}")
+                    counts["referred"] += 1
+                    set_day(max(done, held), 11)
+                    view.cases.assign(system, case.id, secretary)
+                    view.cases.start(system, case.id)
+                    view.cases.resolve(system, case.id, note="已落实")
+                    counts["completed"] += len(view.council.follow_up(system, c))
+                    view.affairs.post_progress(system, f"A-P-{d.id}", d.id, days=7)
+                    set_day(held, 18)
+                    continue
+                view.affairs.post_decision(system, f"A-{d.id}", d.id, days=7)
                 if done <= dt.date(year, 12, 31):
                     set_day(max(done, held), 17)
                     view.council.complete(system, d.id, on=max(done, held))
@@ -233,3 +282,81 @@ def _evaluation(view: Any, set_day: Callable[[dt.date, int], None], system: Acto
     counts["evaluated"] += len(evaluated)
     view.affairs.post_evaluation(system, f"A-E-{rid}", rid, days=7)
     counts["postings"] += 1
+
+
+def _leaders(view: Any, system: Actor, communities: list[str], county: str | None,
+             day: dt.date) -> int:
+    """County leaders (联系社区的县级领导), each partnering two communities in order."""
+    if not communities:
+        return 0
+    tag = county or communities[0][:6]
+    n = (len(communities) + _PER_LEADER - 1) // _PER_LEADER
+    staff = [StaffMember(f"LD-{tag}-{k + 1}", f"县领导{k + 1}", permanent=True)
+             for k in range(n)]
+    view.registry.add_staff(system, staff)
+    return int(view.party.link_county_leaders(system, [
+        CountyLeaderLink(f"LL-{c}", staff[i // _PER_LEADER].id, c,
+                         _OFFICES[(i // _PER_LEADER) % len(_OFFICES)], day)
+        for i, c in enumerate(communities)]))
+
+
+def _symposium(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
+               rng: random.Random, c: str, year: int, counts: dict[str, int],
+               by_grid: dict[str, list[Any]], centres: set[str]) -> None:
+    """A 座谈会 in late June of the grid party group leaders (the first member of each
+    branch) and the 党员中心户; two suggestions followed to actions, one done by its deadline,
+    one late, the rest open."""
+    held = dt.date(year, 6, 25)
+    set_day(held, 15)
+    attendees: dict[str, SymposiumRole] = {h: SymposiumRole.CENTRE_HOUSEHOLD
+                                           for h in sorted(centres)}
+    for _, rs in sorted(by_grid.items()):  # a group leader per grid, other than its centre
+        leader = next((r.id for r in rs if r.id not in centres), None)
+        if leader is not None:
+            attendees[leader] = SymposiumRole.GROUP_LEADER
+    if not attendees:
+        return
+    picks = rng.sample(_SUGGESTIONS, 2)
+    first = sorted(attendees)[0]
+    got = view.party.hold_symposium(
+        system, f"ZT-{c}-{year}", c, title=f"{year}年网格党小组长、党员中心户座谈会", held_on=held,
+        attendees=attendees,
+        minutes="与会党员围绕楼院治理、服务群众提出意见建议，逐条明确责任人和时限。",
+        suggestions=[Suggestion(f"ZA-{c}-{year}-{k + 1}", text, action, f"SEC-{c}",
+                                rng.choice((5, 10)), raised_by=first if k == 0 else None)
+                     for k, (text, action) in enumerate(picks)])
+    counts["symposia"] += 1
+    counts["symposium_actions"] += len(got.actions)
+    done = {a.id: max(a.due + dt.timedelta(days=3 if late else -1), held)
+            for a, late in zip(got.actions, (False, True), strict=False)
+            if rng.random() < 0.8}
+    if done:
+        set_day(max(done.values()), 16)
+        counts["symposium_actions_done"] += len(
+            view.party.complete_symposium_actions(system, done))
+
+
+def _visits(view: Any, set_day: Callable[[dt.date, int], None], system: Actor,
+            rng: random.Random, year: int, counts: dict[str, int],
+            members: dict[str, list[Any]], communities: list[str]) -> None:
+    """Two members of each community designated 优秀共产党员 on 1 July (one transaction);
+    the leader partnering the community visits them in the days before the Mid-Autumn
+    Festival (中秋节; one transaction)."""
+    from community_governance.calendars.lunar import Festival, festival_date
+
+    chosen = {c: rng.sample(members[c], min(2, len(members[c]))) for c in communities}
+    july = dt.date(year, 7, 1)
+    set_day(july, 10)
+    counts["designated"] += view.party.designate(system, [
+        Designation(f"DS-{c}-{r.id}", r.id, c, "优秀共产党员", july)
+        for c in communities for r in chosen[c]])
+    festival = festival_date(Festival.MID_AUTUMN, year)
+    set_day(festival, 17)
+    visits = []
+    for c in communities:
+        leaders = view.party.county_leaders(c, on=july)
+        day = festival - dt.timedelta(days=rng.choice((1, 2, 3)))
+        visits += [FestivalVisit(f"FV-{c}-{year}-{r.id}", leaders[0].leader_id, r.id,
+                                 "mid_autumn", year, day, note="送月饼，座谈交流")
+                   for r in chosen[c] if leaders]
+    counts["festival_visits"] += view.party.record_festival_visits(system, visits)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -17,10 +18,16 @@ from community_governance.domain.pii_text import published
 from community_governance.errors import ConflictError, ValidationError
 
 __all__ = [
+    "AgendaItem",
     "Choice",
     "CouncilMember",
     "CouncilSeat",
     "Decision",
+    "DecisionLink",
+    "DecisionProgress",
+    "FollowStatus",
+    "ItemQuorum",
+    "LinkKind",
     "Majority",
     "Meeting",
     "Motion",
@@ -28,17 +35,25 @@ __all__ = [
     "MotionResult",
     "VoteRule",
     "count_votes",
+    "follow_status",
+    "item_quorum",
 ]
 
 
 class CouncilSeat(enum.StrEnum):
-    """Whom a council member represents."""
+    """Whom a council member represents (the kind of body: 代表类别)."""
 
     RESIDENTS = "residents"  #: 居民代表
     PARTY = "party"  #: 党员代表
     PARTNER = "partner"  #: 共建单位代表
     PROPERTY = "property"  #: 物业服务企业代表
-    OWNERS = "owners"  #: 业主委员会代表
+    OWNERS_COMMITTEE = "owners_committee"  #: 业主委员会代表
+    #: the former name of :attr:`OWNERS_COMMITTEE` (``"owners"`` is still accepted)
+    OWNERS = "owners_committee"
+
+    @classmethod
+    def _missing_(cls, value: object) -> CouncilSeat | None:
+        return cls.OWNERS_COMMITTEE if value == "owners" else None
 
 
 @attrs.frozen
@@ -53,6 +68,8 @@ class CouncilMember:
         start: first day of the term.
         end: last day of the term, or ``None``.
         resident_id: the resident, when the member is one.
+        body_id: the key of the body represented, when it is one: a partner unit, a property
+            company, an owners' committee (业主委员会; seat ``owners_committee``).
     """
 
     id: str
@@ -62,6 +79,7 @@ class CouncilMember:
     start: dt.date = attrs.field()
     end: dt.date | None = None
     resident_id: str | None = None
+    body_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
@@ -167,6 +185,25 @@ def count_votes(rule: VoteRule, roster: int, present: int,
                         f"{words}; quorum more than {rule.quorum:.0%} of {roster}")
 
 
+class FollowStatus(enum.StrEnum):
+    """Where a thing followed to completion stands on a day (a decision, a 座谈会's action)."""
+
+    OPEN = "open"  #: 办理中 (not done, not past its deadline)
+    DONE = "done"  #: 按期办结
+    LATE = "late"  #: 超期 (done after its deadline, or still open past it)
+
+
+def follow_status(due: dt.date, completed_on: dt.date | None, today: dt.date) -> FollowStatus:
+    """Open, done (by ``due``) or late, on ``today``.
+
+    >>> follow_status(dt.date(2019, 12, 6), None, dt.date(2019, 12, 9)).value
+    'late'
+    """
+    if completed_on is not None:
+        return FollowStatus.DONE if completed_on <= due else FollowStatus.LATE
+    return FollowStatus.LATE if today > due else FollowStatus.OPEN
+
+
 @attrs.frozen
 class Decision:
     """A decision of the council (决议事项) with its owner and deadline, followed to
@@ -243,3 +280,131 @@ class Motion:
     held_on: dt.date
     result: MotionResult
     votes: tuple[tuple[str, Choice], ...]
+
+
+# --------------------------------------------------------------------------- agenda
+
+
+@attrs.frozen
+class AgendaItem:
+    """An item of a council meeting's agenda (议程事项), in order, linked to a topic raised by
+    residents or to a motion (or both: a motion on a topic).
+
+    Attributes:
+        id: key.
+        meeting_id: the meeting.
+        position: its place in the order, from 1.
+        title: what the item is.
+        topic_id: the topic it takes up (民情收集), if any.
+        motion_id: the key of the motion voted under it, if any (the motion exists once
+            voted; :meth:`~community_governance.services.council.CouncilService.vote` with
+            ``item_id``).
+        recused: members who stand aside from the item (回避: a conflict of interest); they
+            are off the item's roster and do not vote on it.
+        kind: ordinary or major (the rule, hence the quorum, the place sets for each).
+    """
+
+    id: str
+    meeting_id: str
+    position: int
+    title: str
+    topic_id: str | None = None
+    motion_id: str | None = None
+    recused: tuple[str, ...] = ()
+    kind: MotionKind = attrs.field(converter=MotionKind, default=MotionKind.ORDINARY)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.position, bool) or self.position < 1:
+            raise ValidationError(f"agenda item {self.id}: positions count from 1, got "
+                                  f"{self.position!r}", path="position")
+        if not self.title.strip():
+            raise ValidationError(f"agenda item {self.id} needs a title", path="title")
+        if self.topic_id is None and self.motion_id is None:
+            raise ValidationError(
+                f"agenda item {self.id}: an item takes up a topic (topic_id) or is voted as a "
+                "motion (motion_id); give one or both", path="topic_id")
+
+
+@attrs.frozen
+class ItemQuorum:
+    """The quorum of one agenda item (议题法定人数), computed from the roster sitting on the
+    meeting's day less the members who stand aside from the item.
+
+    Attributes:
+        item_id: the item.
+        roster: members sitting that day, less those recused.
+        present: attendees, less those recused.
+        needed: the fewest attendees that make a quorum.
+        quorate: whether the item may be voted.
+    """
+
+    item_id: str
+    roster: int
+    present: int
+    needed: int
+    quorate: bool
+
+
+def item_quorum(rule: VoteRule, item_id: str, roster: Iterable[str], present: Iterable[str],
+                recused: Iterable[str] = ()) -> ItemQuorum:
+    """The quorum of an item under ``rule``: strictly more than ``rule.quorum`` of the item's
+    roster (those sitting, less those recused) must attend.
+
+    >>> item_quorum(VoteRule("simple", 0.5), "I-1", "abcdefghi", "abcde", "a")
+    ItemQuorum(item_id='I-1', roster=8, present=4, needed=5, quorate=False)
+    """
+    out = set(recused)
+    seated = set(roster) - out
+    here = (set(present) & set(roster)) - out
+    needed = math.floor(rule.quorum * len(seated)) + 1
+    return ItemQuorum(item_id, len(seated), len(here), needed, len(here) >= needed)
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+class LinkKind(enum.StrEnum):
+    """What a decision is referred to, created from the decision without retyping."""
+
+    CASE = "case"  #: 事务 (services/cases)
+    DISBURSEMENT = "disbursement"  #: 支出申请 (services/funds)
+    POSTING = "posting"  #: 社区事务公开事项 (services/affairs)
+
+
+@attrs.frozen
+class DecisionLink:
+    """A record a decision was referred to, with where it stands.
+
+    Attributes:
+        kind: case, disbursement or posting.
+        ref: its key.
+        state: its status (a case's, a disbursement's; ``posted`` for a posting).
+        done: whether it is finished (a case resolved or closed, a disbursement paid, a
+            posting posted); a refused disbursement is finished too, and not done.
+        done_on: the day it was finished, if it is.
+    """
+
+    kind: LinkKind = attrs.field(converter=LinkKind)
+    ref: str = ""
+    state: str = ""
+    done: bool = False
+    done_on: dt.date | None = None
+
+
+@attrs.frozen
+class DecisionProgress:
+    """A decision and the records it was referred to (决议办理进度).
+
+    Attributes:
+        decision: the decision.
+        links: the records, in the order they were made.
+        status: ``open``, ``done`` (completed by the deadline) or ``late`` (completed after it,
+            or open past it), on the day asked.
+        ready_on: the day the last referred case or disbursement was finished, when every one
+            is (the decision may then be recorded done on that day); ``None`` otherwise.
+    """
+
+    decision: Decision
+    links: tuple[DecisionLink, ...]
+    status: FollowStatus = attrs.field(converter=FollowStatus)
+    ready_on: dt.date | None = None

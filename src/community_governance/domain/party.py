@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from community_governance.domain.council import FollowStatus, follow_status
+from community_governance.domain.pii_text import published
 from community_governance.domain.posts import (
     PARTY_ORG_UNIT,
     PartnerKind,
@@ -24,22 +26,35 @@ from community_governance.errors import ConflictError, ValidationError
 
 __all__ = [
     "DEFAULT_GRADES",
+    "DEFAULT_VISIT_DAYS",
     "PARENT_KIND",
     "AppealStatus",
+    "CountyLeaderLink",
+    "Designation",
     "Electorate",
     "EvaluationAppeal",
     "EvaluationResult",
     "EvaluationRound",
+    "FestivalVisit",
     "MemberActivity",
+    "Outstanding",
     "PartyMemberRecord",
     "PartyMemberView",
     "PartyReport",
+    "PlannedVisit",
     "PublicMember",
     "RoundStatus",
+    "Suggestion",
+    "Symposium",
+    "SymposiumAction",
+    "SymposiumRole",
     "UnitFacts",
+    "VisitReason",
     "check_grades",
     "check_party_org",
     "evaluation_result",
+    "is_outstanding",
+    "visit_window",
 ]
 
 #: The grades of 群众评议党员 in national practice, best first.
@@ -407,3 +422,271 @@ class EvaluationAppeal:
     status: AppealStatus = attrs.field(converter=AppealStatus, default=AppealStatus.FILED)
     decision: str = ""
     decided_on: dt.date | None = None
+
+
+# --------------------------------------------------------------------------- 座谈会
+
+
+class SymposiumRole(enum.StrEnum):
+    """In what capacity a member attends a 座谈会."""
+
+    GROUP_LEADER = "group_leader"  #: 网格党支部、楼院党小组负责人 (a grid party group leader)
+    CENTRE_HOUSEHOLD = "centre_household"  #: 党员中心户
+
+    @property
+    def chinese(self) -> str:
+        """The Chinese name."""
+        return "网格党小组长" if self is SymposiumRole.GROUP_LEADER else "党员中心户"
+
+
+@attrs.frozen
+class Suggestion:
+    """A suggestion made at a 座谈会 (意见建议) and the action it is followed to: who answers
+    for it and in how many working days of the place's calendar.
+
+    Attributes:
+        id: key of the action.
+        text: the suggestion as made.
+        action: what is to be done about it (落实措施).
+        owner: who answers for it (a staff member's or resident's key).
+        working_days: the deadline, in working days after the meeting.
+        raised_by: the attendee who made it, if recorded.
+    """
+
+    id: str
+    text: str
+    action: str
+    owner: str
+    working_days: int
+    raised_by: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.text.strip() or not self.action.strip():
+            raise ValidationError(f"suggestion {self.id}: give the suggestion and the action "
+                                  "it is followed to", path="action")
+        if not self.owner.strip():
+            raise ValidationError(f"suggestion {self.id}: name who answers for its action",
+                                  path="owner")
+        if isinstance(self.working_days, bool) or not 1 <= self.working_days <= 365:
+            raise ValidationError(f"suggestion {self.id}: working_days is a whole number from "
+                                  f"1 to 365, got {self.working_days!r}", path="working_days")
+
+
+@attrs.frozen
+class SymposiumAction:
+    """A suggestion followed to an action (建议落实), with its deadline and completion.
+
+    Attributes:
+        id: key.
+        symposium_id: the 座谈会 where it was made.
+        suggestion: the suggestion (redacted on the way out).
+        action: what is to be done.
+        owner: who answers for it.
+        due: the deadline (working days of the place's calendar after the meeting).
+        completed_on: the day it was done, or ``None``.
+        raised_by: the attendee who made it, if recorded.
+        status: open, done or late, on the day asked.
+    """
+
+    id: str
+    symposium_id: str
+    suggestion: str
+    action: str
+    owner: str
+    due: dt.date
+    completed_on: dt.date | None
+    raised_by: str | None
+    status: FollowStatus = attrs.field(converter=FollowStatus)
+
+    @classmethod
+    def on(cls, today: dt.date, *, id: str, symposium_id: str, suggestion: str, action: str,
+           owner: str, due: dt.date, completed_on: dt.date | None,
+           raised_by: str | None) -> SymposiumAction:
+        """The action with its status on ``today``."""
+        return cls(id, symposium_id, suggestion, action, owner, due, completed_on, raised_by,
+                   follow_status(due, completed_on, today))
+
+
+@attrs.frozen
+class Symposium:
+    """A 座谈会 of grid party group leaders and 党员中心户 (网格党小组长、党员中心户座谈会), with
+    its attendance and minutes (redacted on the way out).
+
+    Attributes:
+        id: key.
+        community_code: the community whose general committee holds it.
+        title: e.g. ``2019年第二季度党员中心户座谈会``.
+        held_on: the day.
+        minutes: the minutes, redacted (numbers and residents' names masked).
+        attendees: ``(resident, role)`` of each attendee (party members: sensitive).
+        actions: the suggestions and their actions.
+    """
+
+    id: str
+    community_code: str
+    title: str
+    held_on: dt.date
+    minutes: str
+    attendees: tuple[tuple[str, SymposiumRole], ...]
+    actions: tuple[SymposiumAction, ...] = ()
+
+
+# --------------------------------------------------------------------------- festival visits
+
+#: Days before a festival in which a leader's visit counts as the festival's (节前走访), by
+#: default.
+DEFAULT_VISIT_DAYS = 10
+
+
+@attrs.frozen
+class CountyLeaderLink:
+    """A county leader who partners a community (联系社区的县级领导) for a term.
+
+    Attributes:
+        id: key.
+        leader_id: the leader (a staff member's key).
+        community_code: the community partnered.
+        title: the leader's office (a public office), e.g. ``县委副书记``.
+        start: first day.
+        end: last day, or ``None``.
+    """
+
+    id: str
+    leader_id: str
+    community_code: str
+    title: str = attrs.field(validator=published)
+    start: dt.date = attrs.field()
+    end: dt.date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.end is not None and self.end < self.start:
+            raise ValidationError(f"leader link {self.id}: the term ends ({self.end}) before "
+                                  f"it starts ({self.start})", path="end")
+
+    def sits_on(self, day: dt.date) -> bool:
+        """Whether the link holds on ``day``."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@attrs.frozen
+class Designation:
+    """A member designated outstanding by the general committee (e.g. 优秀共产党员).
+
+    Attributes:
+        id: key.
+        resident_id: the member.
+        community_code: the community.
+        title: the designation.
+        awarded_on: from.
+        end: until, or ``None`` (a designation counts for festival visits for a year from
+            ``awarded_on`` unless it ends earlier).
+    """
+
+    id: str
+    resident_id: str
+    community_code: str
+    title: str = attrs.field(validator=published)
+    awarded_on: dt.date = attrs.field()
+    end: dt.date | None = None
+
+    def holds_on(self, day: dt.date) -> bool:
+        """Whether the designation counts on ``day`` (a year from the award at most)."""
+        try:
+            last = self.awarded_on.replace(year=self.awarded_on.year + 1)
+        except ValueError:  # awarded on 29 February
+            last = dt.date(self.awarded_on.year + 1, 3, 1)
+        last -= dt.timedelta(days=1)
+        if self.end is not None:
+            last = min(last, self.end)
+        return self.awarded_on <= day <= last
+
+
+class VisitReason(enum.StrEnum):
+    """Why a member counts as outstanding for a festival visit."""
+
+    EVALUATION = "evaluation"  #: 群众评议为优秀
+    DESIGNATION = "designation"  #: 评为优秀共产党员等
+
+
+def is_outstanding(result: EvaluationResult) -> bool:
+    """Whether residents graded the member outstanding in a round (评议为优秀): the result is
+    published (at or above the round's minimum) and more than half of its ballots are in the
+    best grade.
+    """
+    if not result.published or not result.counts or result.ballots == 0:
+        return False
+    return result.counts[0][1] * 2 > result.ballots
+
+
+@attrs.frozen
+class Outstanding:
+    """A member who counts as outstanding on a day, and why.
+
+    Attributes:
+        resident_id: the member.
+        name: the name, masked unless revealed.
+        community_code: the community.
+        reason: evaluation or designation.
+        source: the round or the designation.
+    """
+
+    resident_id: str
+    name: str
+    community_code: str
+    reason: VisitReason = attrs.field(converter=VisitReason)
+    source: str = ""
+
+
+def visit_window(festival_day: dt.date, days_before: int) -> tuple[dt.date, dt.date]:
+    """The days a festival's visits take place: ``days_before`` days before the festival, up
+    to the festival itself.
+
+    >>> visit_window(dt.date(2019, 9, 13), 10)
+    (datetime.date(2019, 9, 3), datetime.date(2019, 9, 13))
+    """
+    return festival_day - dt.timedelta(days=days_before), festival_day
+
+
+@attrs.frozen
+class PlannedVisit:
+    """An outstanding member to visit at a festival, and the leaders partnering the member's
+    community on the festival's day.
+
+    Attributes:
+        member: the member and why.
+        festival: the festival (``calendars.lunar.Festival`` value).
+        festival_day: its date that year.
+        window: the first and last day of visits.
+        leaders: ``(leader_id, title)`` of the leaders partnering the community.
+        visited: the visit recorded, if any.
+    """
+
+    member: Outstanding
+    festival: str
+    festival_day: dt.date
+    window: tuple[dt.date, dt.date]
+    leaders: tuple[tuple[str, str], ...]
+    visited: str | None = None
+
+
+@attrs.frozen
+class FestivalVisit:
+    """A festival visit (节日走访慰问) of a county leader to an outstanding member.
+
+    Attributes:
+        id: key.
+        leader_id: the county leader (a staff member's key).
+        member_id: the member visited.
+        festival: the festival (``spring_festival``, ``mid_autumn``...).
+        year: the festival's Gregorian year.
+        visited_on: the day.
+        note: what was given or said (personal: erased with the member).
+    """
+
+    id: str
+    leader_id: str
+    member_id: str
+    festival: str
+    year: int
+    visited_on: dt.date
+    note: str = ""

@@ -1,5 +1,6 @@
-"""Party-building hooks: residents' evaluation of party members (群众评议党员) and the
-consultative council's voting rule (协商议事会)."""
+"""Party-building hooks: residents' evaluation of party members (群众评议党员), festival
+visits to outstanding members (节日走访慰问) and the consultative council's voting rule
+(协商议事会)."""
 
 from __future__ import annotations
 
@@ -124,5 +125,37 @@ def cgov_council_vote_rule(community_code: str, kind: str) -> VoteRule | None:
         def cgov_council_vote_rule(community_code, kind):
             if community_code.startswith("411202"):  # 湖滨区: two thirds for everything
                 return VoteRule(majority="two_thirds", quorum=0.5)
+            return None
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_party_visit_window(community_code: str, festival: str) -> int | None:
+    """Say how many days before a lunar festival the county leaders' visits to a community's
+    outstanding party members (节日走访慰问优秀党员) count as that festival's visits.
+
+    Called by ``gov.party.plan_festival_visits`` and ``gov.party.record_festival_visits`` once
+    per community and festival, before anything is written. A visit outside the window (from
+    that many days before the festival to the festival itself) is refused with a
+    ``ValidationError`` and nothing is written.
+
+    Args:
+        community_code: the community of the members visited (the place whose rule this is).
+        festival: the festival (``spring_festival``, ``lantern``, ``dragon_boat``,
+            ``mid_autumn``, ``double_ninth`` or ``new_years_eve``), dated by the lunar
+            calendar (``community_governance.calendars.lunar``).
+
+    Returns:
+        A whole number of days from 0 to 30, or ``None`` to leave it to the next plugin (the
+        national default is 10). Any other answer is a ``PluginError`` and nothing is written.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_party_visit_window(community_code, festival):
+            if community_code.startswith("411202") and festival == "spring_festival":
+                return 20  # 湖滨区: the whole month before the Spring Festival counts
             return None
     """

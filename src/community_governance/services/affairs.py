@@ -97,6 +97,12 @@ def redact(text: str, names: list[str]) -> str:
     return out
 
 
+def _link_posting(op: Operation, decision_id: str, posting_id: str) -> None:
+    """Record that ``posting_id`` discloses the decision (``council_decision_links``)."""
+    op.uow.conn.execute(pt.council_decision_links.insert().values(
+        decision_id=decision_id, kind="posting", ref=posting_id, linked_on=op.today))
+
+
 class AffairsService:
     """Community-affairs disclosure (社区事务公开). Reached as ``gov.affairs``."""
 
@@ -139,22 +145,28 @@ class AffairsService:
 
     def post_decision(self, actor: Actor, posting_id: str, decision_id: str, *,
                       days: int = 7) -> Posting:
-        """Post a council decision (决议事项): what, who answers for it, by when."""
+        """Post a council decision (决议事项): what, who answers for it, by when. The posting
+        is linked to the decision (``gov.council.progress``)."""
         with self._svc._write(actor, "affairs.post_decision") as op:
-            d = op.uow.conn.execute(
-                sa.select(pt.council_decisions, pt.council_motions.c.title,
-                          pt.council_motions.c.votes_for, pt.council_motions.c.against,
-                          pt.council_motions.c.abstain)
-                .join(pt.council_motions,
-                      pt.council_motions.c.id == pt.council_decisions.c.motion_id)
-                .where(pt.council_decisions.c.id == decision_id)).first()
-            if d is None:
-                raise NotFound("decision", decision_id)
-            body = (f"议题：{d.title}\n表决：赞成{d.votes_for}，反对{d.against}，弃权{d.abstain}\n"
-                    f"决议：{d.summary}\n议定日期：{d.decided_on}\n办结时限：{d.due}")
-            return self._post(op, posting_id, d.community_code, PostingKind.DECISION,
-                              f"协商议事会决议：{d.title}", body, f"council_decision:{d.id}",
-                              days)
+            return self._post_decision(op, posting_id, decision_id, days)
+
+    def _post_decision(self, op: Operation, posting_id: str, decision_id: str,
+                       days: int) -> Posting:
+        d = op.uow.conn.execute(
+            sa.select(pt.council_decisions, pt.council_motions.c.title,
+                      pt.council_motions.c.votes_for, pt.council_motions.c.against,
+                      pt.council_motions.c.abstain)
+            .join(pt.council_motions,
+                  pt.council_motions.c.id == pt.council_decisions.c.motion_id)
+            .where(pt.council_decisions.c.id == decision_id)).first()
+        if d is None:
+            raise NotFound("decision", decision_id)
+        body = (f"议题：{d.title}\n表决：赞成{d.votes_for}，反对{d.against}，弃权{d.abstain}\n"
+                f"决议：{d.summary}\n议定日期：{d.decided_on}\n办结时限：{d.due}")
+        out = self._post(op, posting_id, d.community_code, PostingKind.DECISION,
+                         f"协商议事会决议：{d.title}", body, f"council_decision:{d.id}", days)
+        _link_posting(op, decision_id, posting_id)
+        return out
 
     def post_progress(self, actor: Actor, posting_id: str, decision_id: str, *,
                       days: int = 7) -> Posting:
@@ -169,9 +181,11 @@ class AffairsService:
             else:
                 state = f"已于{d.completed_on}办结" + ("（按期）" if d.completed_on <= d.due
                                                    else "（超期）")
-            return self._post(op, posting_id, d.community_code, PostingKind.PROGRESS,
-                              f"决议办理进度：{d.summary}", f"决议：{d.summary}\n进度：{state}",
-                              f"council_decision:{d.id}", days)
+            out = self._post(op, posting_id, d.community_code, PostingKind.PROGRESS,
+                             f"决议办理进度：{d.summary}", f"决议：{d.summary}\n进度：{state}",
+                             f"council_decision:{d.id}", days)
+            _link_posting(op, decision_id, posting_id)
+            return out
 
     def post_minutes(self, actor: Actor, posting_id: str, meeting_id: str, *,
                      days: int = 7) -> Posting:

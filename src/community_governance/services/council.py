@@ -17,15 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from community_governance.domain.access import Action, Actor, Target
 from community_governance.domain.actions import HIGHER_OFFICE
 from community_governance.domain.council import (
+    AgendaItem,
     Choice,
     CouncilMember,
     Decision,
+    ItemQuorum,
     Meeting,
     Motion,
     MotionKind,
     MotionResult,
     VoteRule,
     count_votes,
+    item_quorum,
 )
 from community_governance.domain.pii_text import check_public_text
 from community_governance.domain.posts import PostKind
@@ -37,6 +40,7 @@ from community_governance.errors import (
 )
 from community_governance.plugins import expect_type, working_day_calendar
 from community_governance.services.base import Operation, Service
+from community_governance.services.council_flow import ReferralsMixin
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import party as pt
 
@@ -53,7 +57,8 @@ COUNCIL_RAISE = Action("council.raise", self_service=True)
 
 
 def _member(r: Any) -> CouncilMember:
-    return CouncilMember(r.id, r.community_code, r.seat, r.name, r.start, r.end, r.resident_id)
+    return CouncilMember(r.id, r.community_code, r.seat, r.name, r.start, r.end, r.resident_id,
+                         r.body_id)
 
 
 def _decision(r: Any) -> Decision:
@@ -78,8 +83,12 @@ class Topic:
         return f"Topic({self.id!r}, {self.title!r}, supporters={self.supporters})"
 
 
-class CouncilService:
-    """The consultative council (协商议事会). Reached as ``gov.council``."""
+class CouncilService(ReferralsMixin):
+    """The consultative council (协商议事会). Reached as ``gov.council``.
+
+    Decisions are referred to cases, disbursement requests and the affairs board and followed
+    to completion by :class:`~community_governance.services.council_flow.ReferralsMixin`.
+    """
 
     def __init__(self, gov: Context) -> None:
         self._gov = gov
@@ -123,7 +132,8 @@ class CouncilService:
                     conn.execute(pt.council_members.insert(), [
                         {"id": m.id, "community_code": m.community_code, "seat": m.seat.value,
                          "name": m.name, "start": m.start, "end": m.end,
-                         "resident_id": m.resident_id} for m in items])
+                         "resident_id": m.resident_id, "body_id": m.body_id}
+                        for m in items])
             except IntegrityError:
                 raise ConflictError("a council member with one of these keys exists already")\
                     from None
@@ -268,27 +278,50 @@ class CouncilService:
                                      community_code=community, kind=kind.value, place=community)
 
     def vote(self, actor: Actor, motion_id: str, meeting_id: str, *, title: str,
-             votes: Mapping[str, Choice | str], kind: MotionKind | str = MotionKind.ORDINARY,
-             topic_id: str | None = None) -> MotionResult:
+             votes: Mapping[str, Choice | str], kind: MotionKind | str | None = None,
+             topic_id: str | None = None, item_id: str | None = None) -> MotionResult:
         """Vote a motion at a meeting held: each attendee's choice (those who do not vote
         abstain), the quorum from the roster of the day, the result under the place's rule.
 
+        Under an agenda item (``item_id``), the quorum is the item's: the roster and the
+        attendance less the members who stand aside from it (回避), who may not vote on it;
+        the motion takes the item's topic and kind, and the item records the motion.
+
         Raises:
-            NotFound: no such meeting or topic.
-            ValidationError: a voter did not attend.
+            NotFound: no such meeting, topic or agenda item.
+            ValidationError: a voter did not attend or stands aside from the item; the item
+                names another motion, topic or kind.
             ConflictError: no quorum, or the motion was voted already; nothing is written.
             PluginError: the rule answered nonsense.
             PermissionDenied: the actor may not run the community's council.
         """
-        kind = MotionKind(kind)
         choices = {k: Choice(v) for k, v in votes.items()}
         with self._svc._read(actor, "council.vote") as op:  # the rule, before the write
             community = self._meeting(op, meeting_id).community_code
-        rule = self._rule(community, kind)
+            item = self._item(op, item_id, meeting_id) if item_id is not None else None
+        want = MotionKind(kind) if kind is not None else None
+        if item is not None and want is not None and want is not item.kind:
+            raise ValidationError(f"agenda item {item.id} is a {item.kind.value} matter, not "
+                                  f"{want.value}: leave kind out or change the agenda",
+                                  path="kind")
+        the_kind = item.kind if item is not None else (want or MotionKind.ORDINARY)
+        rule = self._rule(community, the_kind)
         with self._svc._write(actor, "council.vote") as op:
             meeting = self._meeting(op, meeting_id)
             op.require(COUNCIL_WRITE, Target("council", community, unit_code=community))
             conn = op.uow.conn
+            recused: set[str] = set()
+            if item_id is not None:
+                item = self._item(op, item_id, meeting_id)
+                if item.motion_id not in (None, motion_id):
+                    raise ValidationError(f"agenda item {item.id} is voted as motion "
+                                          f"{item.motion_id}, not {motion_id}",
+                                          path="motion_id")
+                if topic_id is not None and item.topic_id not in (None, topic_id):
+                    raise ValidationError(f"agenda item {item.id} takes up topic "
+                                          f"{item.topic_id}, not {topic_id}", path="topic_id")
+                topic_id = topic_id or item.topic_id
+                recused = set(item.recused)
             if topic_id is not None and conn.execute(sa.select(pt.council_topics.c.id).where(
                     pt.council_topics.c.id == topic_id,
                     pt.council_topics.c.community_code == community)).first() is None:
@@ -299,12 +332,17 @@ class CouncilService:
                 if member not in present:
                     raise ValidationError(f"{member} did not attend meeting {meeting_id}: only "
                                           "members present vote", path=f"votes.{member}")
-            roster = len(self._roster(op, community, meeting.held_on))
-            result = count_votes(rule, roster, len(present), choices)
+                if member in recused:
+                    raise ValidationError(f"{member} stands aside from agenda item {item_id} "
+                                          "(回避) and does not vote on it",
+                                          path=f"votes.{member}")
+            roster = {m.id for m in self._roster(op, community, meeting.held_on)}
+            result = count_votes(rule, len(roster - recused), len((present & roster) - recused),
+                                 choices)
             try:
                 conn.execute(pt.council_motions.insert().values(
                     id=motion_id, meeting_id=meeting_id, topic_id=topic_id,
-                    title=title.strip(), kind=kind.value, roster=result.roster,
+                    title=title.strip(), kind=the_kind.value, roster=result.roster,
                     present=result.present, votes_for=result.votes_for,
                     against=result.against, abstain=result.abstain, carried=result.carried,
                     rule=result.rule[:200]))
@@ -315,10 +353,127 @@ class CouncilService:
                 conn.execute(pt.council_votes.insert(), [
                     {"motion_id": motion_id, "member_id": m, "choice": c.value}
                     for m, c in sorted(choices.items())])
+            if item_id is not None:
+                conn.execute(pt.council_agenda_items.update().where(
+                    pt.council_agenda_items.c.id == item_id).values(motion_id=motion_id))
+                op.touch("council_agenda_item", item_id)
             op.touch("council_motion", motion_id)
             op.detail.update(carried=result.carried, votes_for=result.votes_for,
                              against=result.against, abstain=result.abstain)
             return result
+
+    # ------------------------------------------------------------------ agenda
+
+    @staticmethod
+    def _items(op: Operation, meeting_ids: Iterable[str]) -> list[AgendaItem]:
+        ai, rc = pt.council_agenda_items.c, pt.council_agenda_recusals.c
+        ids = list(meeting_ids)
+        rows = op.uow.conn.execute(sa.select(pt.council_agenda_items).where(
+            ai.meeting_id.in_(ids)).order_by(ai.meeting_id, ai.position)).all()
+        out: dict[str, list[str]] = {}
+        for r in op.uow.conn.execute(sa.select(pt.council_agenda_recusals).where(
+                rc.item_id.in_([x.id for x in rows])).order_by(rc.member_id)):
+            out.setdefault(r.item_id, []).append(r.member_id)
+        return [AgendaItem(r.id, r.meeting_id, r.position, r.title, r.topic_id, r.motion_id,
+                           tuple(out.get(r.id, ())), r.kind) for r in rows]
+
+    def _item(self, op: Operation, item_id: str, meeting_id: str) -> AgendaItem:
+        row = op.uow.conn.execute(sa.select(pt.council_agenda_items.c.meeting_id).where(
+            pt.council_agenda_items.c.id == item_id)).first()
+        if row is None or row.meeting_id != meeting_id:
+            raise NotFound("agenda item", item_id, f"of meeting {meeting_id}")
+        return next(x for x in self._items(op, [meeting_id]) if x.id == item_id)
+
+    def set_agenda(self, actor: Actor, meeting_id: str,
+                   items: Iterable[AgendaItem]) -> list[ItemQuorum]:
+        """Add items to a meeting's agenda (议程), in order, each linked to a topic of the
+        community or to a motion (the key the motion voted under it takes), with the members
+        who stand aside from it (回避). Returns each item's quorum.
+
+        Raises:
+            NotFound: no such meeting or topic.
+            ValidationError: an item of another meeting, a member standing aside who does not
+                sit on the council that day, a motion of another meeting.
+            ConflictError: a key or a position is taken already.
+            PluginError: the rule answered nonsense.
+            PermissionDenied: the actor may not run the community's council.
+        """
+        batch = list(items)
+        with self._svc._read(actor, "council.set_agenda") as op:
+            community = self._meeting(op, meeting_id).community_code
+        rules = {k: self._rule(community, k) for k in {x.kind for x in batch}}
+        with self._svc._write(actor, "council.set_agenda") as op:
+            meeting = self._meeting(op, meeting_id)
+            op.require(COUNCIL_WRITE, Target("council", community, unit_code=community))
+            conn = op.uow.conn
+            roster = {m.id for m in self._roster(op, community, meeting.held_on)}
+            topics = set(conn.execute(sa.select(pt.council_topics.c.id).where(
+                pt.council_topics.c.community_code == community,
+                pt.council_topics.c.id.in_({x.topic_id for x in batch if x.topic_id}))
+            ).scalars())
+            motions = dict(conn.execute(sa.select(pt.council_motions.c.id,
+                                                  pt.council_motions.c.meeting_id).where(
+                pt.council_motions.c.id.in_({x.motion_id for x in batch if x.motion_id}))
+            ).all())
+            for i, x in enumerate(batch):
+                path = f"$[{i}]"
+                if x.meeting_id != meeting_id:
+                    raise ValidationError(f"agenda item {x.id} is for meeting {x.meeting_id}, "
+                                          f"not {meeting_id}", path=f"{path}.meeting_id")
+                if x.topic_id is not None and x.topic_id not in topics:
+                    raise NotFound("topic", x.topic_id, f"of {community} at {path}")
+                if x.motion_id in motions and motions[x.motion_id] != meeting_id:
+                    raise ValidationError(f"agenda item {x.id}: motion {x.motion_id} was voted "
+                                          f"at meeting {motions[x.motion_id]}",
+                                          path=f"{path}.motion_id")
+                for m in x.recused:
+                    if m not in roster:
+                        raise ValidationError(f"agenda item {x.id}: {m} does not sit on the "
+                                              f"council on {meeting.held_on}",
+                                              path=f"{path}.recused")
+            try:
+                if batch:
+                    conn.execute(pt.council_agenda_items.insert(), [
+                        {"id": x.id, "meeting_id": meeting_id, "position": x.position,
+                         "title": x.title.strip(), "kind": x.kind.value,
+                         "topic_id": x.topic_id, "motion_id": x.motion_id} for x in batch])
+                    recusals = [{"item_id": x.id, "member_id": m} for x in batch
+                                for m in dict.fromkeys(x.recused)]
+                    if recusals:
+                        conn.execute(pt.council_agenda_recusals.insert(), recusals)
+            except IntegrityError:
+                raise ConflictError(f"meeting {meeting_id}'s agenda has one of these keys, "
+                                    "positions or motions already: number the new items after "
+                                    "the last") from None
+            op.touched.extend(f"council_agenda_item:{x.id}" for x in batch)
+            present = set(conn.execute(sa.select(pt.council_attendance.c.member_id).where(
+                pt.council_attendance.c.meeting_id == meeting_id)).scalars())
+            return [item_quorum(rules[x.kind], x.id, roster, present, x.recused)
+                    for x in sorted(batch, key=lambda y: y.position)]
+
+    def agenda(self, meeting_id: str) -> list[AgendaItem]:
+        """A meeting's agenda in order (public facts)."""
+        with self._svc._read(Actor.public(), "council.agenda") as op:
+            self._meeting(op, meeting_id)
+            return self._items(op, [meeting_id])
+
+    def quorum(self, meeting_id: str) -> list[ItemQuorum]:
+        """Each agenda item's quorum, computed from the council's roster on the meeting's day
+        less the members standing aside from the item, under the place's rule for the item's
+        kind (public facts).
+
+        Raises:
+            NotFound: no such meeting.
+            PluginError: the rule answered nonsense.
+        """
+        with self._svc._read(Actor.public(), "council.quorum") as op:
+            meeting = self._meeting(op, meeting_id)
+            items = self._items(op, [meeting_id])
+            roster = {m.id for m in self._roster(op, meeting.community_code, meeting.held_on)}
+            present = set(op.uow.conn.execute(sa.select(pt.council_attendance.c.member_id).where(
+                pt.council_attendance.c.meeting_id == meeting_id)).scalars())
+        rules = {k: self._rule(meeting.community_code, k) for k in {x.kind for x in items}}
+        return [item_quorum(rules[x.kind], x.id, roster, present, x.recused) for x in items]
 
     def meetings(self, community: str) -> list[Meeting]:
         """A community's council meetings with attendance, by day (public facts)."""
@@ -484,6 +639,32 @@ class CouncilService:
                 x = row(r.community_code, r.due)
                 x["decisions_due"] += 1
                 x["done_on_time"] += int(r.completed_on is not None and r.completed_on <= r.due)
+        return [rows[k] for k in sorted(rows)]
+
+    def on_time_report(self, community_prefix: str = "", *,
+                       today: dt.date) -> list[dict[str, Any]]:
+        """Per community under the prefix: the decisions due by ``today``, those completed on
+        time, those completed late, those still open past due, and the share completed on time
+        (``None`` when none was due). Counts only (public facts).
+        """
+        d = pt.council_decisions.c
+        rows: dict[str, dict[str, Any]] = {}
+        with self._gov.store.unit_of_work(write=False) as uow:
+            for r in uow.conn.execute(sa.select(d.community_code, d.due, d.completed_on).where(
+                    d.community_code.startswith(community_prefix, autoescape=True),
+                    d.due <= today).order_by(d.community_code)):
+                x = rows.setdefault(r.community_code, {
+                    "community": r.community_code, "due": 0, "on_time": 0, "late": 0,
+                    "open_past_due": 0, "on_time_share": None})
+                x["due"] += 1
+                if r.completed_on is None:
+                    x["open_past_due"] += 1
+                elif r.completed_on <= r.due:
+                    x["on_time"] += 1
+                else:
+                    x["late"] += 1
+        for x in rows.values():
+            x["on_time_share"] = round(x["on_time"] / x["due"], 4)
         return [rows[k] for k in sorted(rows)]
 
     def on_time_share(self, community: str, *, today: dt.date) -> tuple[int, int, int]:

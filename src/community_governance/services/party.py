@@ -54,6 +54,8 @@ from community_governance.errors import (
 )
 from community_governance.plugins import expect_int
 from community_governance.services.base import Operation, Service, post_from_row
+from community_governance.services.party_meetings import SymposiaMixin
+from community_governance.services.party_visits import VisitsMixin
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import party as pt
 from community_governance.storage.tables import points as vt
@@ -168,8 +170,10 @@ def expect_grades(value: Any) -> tuple[str, ...]:
     return check_grades(value)
 
 
-class PartyService:
-    """Party building: the tree, members, their public board, residents' evaluation.
+class PartyService(SymposiaMixin, VisitsMixin):
+    """Party building: the tree, members, their public board, residents' evaluation, the
+    座谈会 of group leaders and 党员中心户 (:mod:`.party_meetings`), festival visits to
+    outstanding members (:mod:`.party_visits`).
 
     Reached as ``gov.party``.
     """

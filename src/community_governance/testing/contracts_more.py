@@ -432,6 +432,11 @@ def _party_contracts() -> dict[str, HookContract]:
         "cgov_party_evaluation_grades": HookContract(place, expect_grades),
         "cgov_party_evaluation_min_ballots": HookContract(
             place, expect_int(minimum=3, maximum=1000)),
+        "cgov_party_visit_window": HookContract(
+            _kwargs(community_code=_communities(),
+                    festival=st.sampled_from(["new_years_eve", "spring_festival", "lantern",
+                                              "dragon_boat", "mid_autumn", "double_ninth"])),
+            expect_int(minimum=0, maximum=30)),
     }
 
 

@@ -130,11 +130,15 @@ council_members = sa.Table(
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
               index=True),
+    # residents, party, partner, property or owners_committee (the body represented)
     sa.Column("seat", sa.String(16), nullable=False),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("start", sa.Date, nullable=False),
     sa.Column("end", sa.Date, info={"ends_with_resident": True}),
     sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), index=True),
+    # the key of the body represented (a partner unit, an owners' committee...), no foreign key:
+    # the body may live in a capability installed later
+    sa.Column("body_id", sa.String(40)),
 )
 
 council_topics = sa.Table(
@@ -262,4 +266,139 @@ affairs_objections = sa.Table(
     sa.Column("filed_on", sa.Date, nullable=False),
     sa.Column("answer", sa.Text, nullable=False, server_default="", info={"personal": True}),
     sa.Column("answered_on", sa.Date),
+)
+
+
+# --- 座谈会 of grid party group leaders and 党员中心户 (issue #16 item 3) -----------------------
+
+party_symposia = sa.Table(
+    "party_symposia",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("minutes", sa.Text, nullable=False),  # as recorded; redacted on every way out
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+#: Who attended a 座谈会, and as what (``group_leader`` or ``centre_household``).
+party_symposium_attendance = sa.Table(
+    "party_symposium_attendance",
+    metadata,
+    sa.Column("symposium_id", sa.String(40), sa.ForeignKey("party_symposia.id"),
+              primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), primary_key=True),
+    sa.Column("role", sa.String(24), nullable=False),
+)
+
+#: A suggestion made at a 座谈会 and the action it is followed to (owner, deadline, done).
+party_symposium_actions = sa.Table(
+    "party_symposium_actions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("symposium_id", sa.String(40), sa.ForeignKey("party_symposia.id"),
+              nullable=False, index=True),
+    # the attendee's own words: erased with the attendee who made the suggestion
+    sa.Column("suggestion", sa.Text, nullable=False,
+              info={"personal": True, "erased_as": "（已删除）"}),
+    sa.Column("raised_by", sa.String(40), sa.ForeignKey("residents.id"), index=True),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(40), nullable=False),
+    sa.Column("working_days", sa.Integer, nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("completed_on", sa.Date),
+)
+
+
+# --- festival visits to outstanding members by the county leaders who partner a community ------
+
+#: 联系社区的县级领导: a county leader (a staff member) who partners a community for a term.
+county_leader_links = sa.Table(
+    "county_leader_links",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("leader_id", sa.String(40), sa.ForeignKey("staff.id"), nullable=False,
+              index=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("title", sa.String(100), nullable=False),  # the office, e.g. 县委副书记
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date),
+)
+
+#: A member's designation as outstanding (e.g. 优秀共产党员), by the general committee.
+party_designations = sa.Table(
+    "party_designations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("title", sa.String(100), nullable=False),
+    sa.Column("awarded_on", sa.Date, nullable=False),
+    sa.Column("end", sa.Date, info={"ends_with_resident": True}),
+)
+
+#: A festival visit (节日走访慰问) of a county leader to an outstanding member: one per member,
+#: festival and year.
+festival_visits = sa.Table(
+    "festival_visits",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("leader_id", sa.String(40), sa.ForeignKey("staff.id"), nullable=False,
+              index=True),
+    sa.Column("member_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False),
+    sa.Column("community_code", sa.String(24), sa.ForeignKey("units.code"), nullable=False,
+              index=True),
+    sa.Column("festival", sa.String(16), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("visited_on", sa.Date, nullable=False),
+    sa.Column("reason", sa.String(16), nullable=False),  # evaluation or designation
+    sa.Column("note", sa.Text, nullable=False, server_default="", info={"personal": True}),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("member_id", "festival", "year", name="uq_festival_visits_member"),
+)
+
+
+# --- the council's agenda and the decisions' referrals (issue #16 item 4) ----------------------
+
+#: An item of a meeting's agenda (议程), in order, linked to a topic or to a motion.
+council_agenda_items = sa.Table(
+    "council_agenda_items",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("meeting_id", sa.String(40), sa.ForeignKey("council_meetings.id"),
+              nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, server_default="ordinary"),
+    sa.Column("topic_id", sa.String(40), sa.ForeignKey("council_topics.id")),
+    # the key of the motion voted under the item (the motion exists once voted)
+    sa.Column("motion_id", sa.String(40), unique=True),
+    sa.UniqueConstraint("meeting_id", "position", name="uq_council_agenda_items_position"),
+)
+
+#: Members who stand aside from an item (回避: a conflict of interest): off its roster.
+council_agenda_recusals = sa.Table(
+    "council_agenda_recusals",
+    metadata,
+    sa.Column("item_id", sa.String(40), sa.ForeignKey("council_agenda_items.id"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(40), sa.ForeignKey("council_members.id"),
+              primary_key=True),
+)
+
+#: What a decision was referred to: a case (事务), a disbursement request (支出申请) or a
+#: community-affairs posting (公开事项), each created from the decision without retyping.
+council_decision_links = sa.Table(
+    "council_decision_links",
+    metadata,
+    sa.Column("decision_id", sa.String(40), sa.ForeignKey("council_decisions.id"),
+              primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("ref", sa.String(40), primary_key=True),
+    sa.Column("linked_on", sa.Date, nullable=False),
 )
