@@ -72,7 +72,7 @@ NAMESPACE: dict[str, Any] = {
     "CareCategory": CareCategory, "WeatherAlert": WeatherAlert, "VoteRule": VoteRule,
     "Actor": Actor, "OwnersVoteRule": OwnersVoteRule, "Threshold": Threshold,
     "Fraction": Fraction, "CommunityService": CommunityService,
-    "Actor": Actor, "ProcedureRules": ProcedureRules, "Criterion": Criterion,
+    "ProcedureRules": ProcedureRules, "Criterion": Criterion,
 }
 
 
