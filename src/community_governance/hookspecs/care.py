@@ -206,3 +206,34 @@ def cgov_care_cadre_capacity(reason: str, community_code: str) -> int | None:
         def cgov_care_cadre_capacity(reason, community_code):
             return 10 if reason == "snow" else None   # snowed-in lanes take time here
     """
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations to spend a holiday at the community
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def cgov_care_invitation_categories(occasion: str, community_code: str) -> list[str] | None:
+    """Name the care categories whose residents a community invites to spend a holiday at
+    the community (邀请孤寡、独居老人到社区过节): 元旦, 春节 and 元宵节.
+
+    Called by ``gov.care.invite`` for the community whose invitations it generates; every code
+    must be one of the community's care categories (``cgov_care_categories``). The national
+    default: 孤寡老人 and 独居老人 (``childless_elderly``, ``elderly_alone``).
+
+    Args:
+        occasion: ``new_year``, ``spring_festival`` or ``lantern``.
+        community_code: the community that invites.
+
+    Returns:
+        Category codes, or ``None``.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_care_invitation_categories(occasion, community_code):
+            return ["childless_elderly", "elderly_alone", "extreme_difficulty"]
+    """

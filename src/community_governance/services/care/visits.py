@@ -13,7 +13,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from community_governance.calendars.lunar import Festival, festival_date
+from community_governance.calendars.lunar import Festival
 from community_governance.domain.access import Actor, ActorKind, Target
 from community_governance.domain.care import (
     FESTIVAL_ROUNDS,
@@ -24,6 +24,7 @@ from community_governance.domain.care import (
     VisitRound,
     WeatherAlert,
     check_visit,
+    festival_round_day,
     ladder_step,
 )
 from community_governance.domain.funds import format_cny, positive_money, to_fen
@@ -193,9 +194,7 @@ class VisitsMixin(CareBase):
         if lot_id is not None and fund_account is not None:
             raise ValidationError("gifts come from a charity lot or the care fund, not both",
                                   path="lot_id")
-        day = festival_date(fest, year)
-        if fest is Festival.SPRING_FESTIVAL:
-            day = festival_date(Festival.NEW_YEARS_EVE, year)
+        day = festival_round_day(fest.value, year)  # the simulation visits on the same day
         due = pendulum.datetime(day.year, day.month, day.day, DUE_HOUR,
                                 tz=self._gov.timezone).in_timezone("UTC")
         gift = self._hooks.first("cgov_care_festival_gift", expect_gift, place=community,
