@@ -225,6 +225,27 @@ def register(cli: click.Group) -> None:
                 click.echo(f"warning: more visits than they can make: "
                            f"{', '.join(got.over_capacity)}", err=True)
 
+    @care.command("monthly")
+    @click.argument("community")
+    @click.argument("year", type=int)
+    @click.argument("month", type=int)
+    @db_option
+    @writer_option
+    @json_option
+    def monthly(community: str, year: int, month: int, db: str, actor: Actor,
+                as_json: bool) -> None:
+        """Plan COMMUNITY's visits of MONTH (月探访): as many per resident as the risk tier
+        asks, due on the county's working days."""
+        with open_db(db) as gov:
+            got = gov.care.plan_monthly(actor, community, year, month)
+        if as_json:
+            echo_json(got)
+            return
+        for r in got:
+            click.echo(f"{r.id}\t{r.tasks} visits due {r.due_at:%Y-%m-%d %H:%M} UTC"
+                       + (f"\tover capacity: {', '.join(r.over_capacity)}"
+                          if r.over_capacity else ""))
+
     @care.command("alert")
     @click.argument("place")
     @click.argument("kind", type=click.Choice(["rain", "snow", "cold", "heat"]))

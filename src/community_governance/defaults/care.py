@@ -53,8 +53,8 @@ def cgov_care_festival_gift(festival: str, community_code: str) -> str:
 
 @hookimpl(trylast=True)
 def cgov_care_cadre_capacity(reason: str, community_code: str) -> int:
-    """60 visits a festival round, 20 a weather round."""
-    return 60 if reason == "festival" else 20
+    """60 visits a festival or monthly round, 20 a weather round."""
+    return 60 if reason in ("festival", "monthly") else 20
 
 
 @hookimpl(trylast=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -54,6 +54,7 @@ __all__ = [
     "flags_in_care",
     "ladder_step",
     "mask_evidence",
+    "monthly_due_days",
     "monthly_rate",
     "occasion_day",
 ]
@@ -397,6 +398,25 @@ def check_visit(*, resident_id: str, visitor_id: str, at: dt.datetime, now: dt.d
             f"rule ({rule}) allows no stand-in; let the assigned cadre record it, or "
             "reassign the resident", path="visitor_id")
     return True
+
+
+def monthly_due_days(working_days: Sequence[dt.date], visits: int) -> list[dt.date]:
+    """The days a resident due ``visits`` visits in a month is to be visited by (探访时间表).
+
+    The month's working days (of the county's calendar, in order) are cut into ``visits``
+    runs as equal as can be; the k-th visit is due on the last working day of the k-th run.
+    Tier 1 (twice a month) is due mid-month and at the month's last working day; tier 2
+    (monthly) on the last working day.
+
+    Raises:
+        ValidationError: ``visits`` is negative, or the month has no working day.
+    """
+    if visits < 0:
+        raise ValidationError(f"visits a month are counted from 0, got {visits}", path="visits")
+    if visits and not working_days:
+        raise ValidationError("the month has no working day to visit on", path="working_days")
+    n = len(working_days)
+    return [working_days[-(-n * k // visits) - 1] for k in range(1, visits + 1)]
 
 
 def monthly_rate(due: Iterable[str], visited: Iterable[str]) -> tuple[int, int, list[str]]:

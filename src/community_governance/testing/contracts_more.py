@@ -411,7 +411,8 @@ def _care_contracts() -> dict[str, HookContract]:
         "cgov_care_stand_in_allowed": HookContract(_kwargs(community_code=_communities()),
                                                    expect_bool),
         "cgov_care_cadre_capacity": HookContract(
-            _kwargs(reason=st.sampled_from(["festival", "rain", "snow", "cold", "heat"]),
+            _kwargs(reason=st.sampled_from(["festival", "monthly", "rain", "snow", "cold",
+                                            "heat"]),
                     community_code=_communities()), expect_int(minimum=1, maximum=500)),
         "cgov_care_festival_gift": HookContract(
             _kwargs(festival=st.sampled_from(["dragon_boat", "mid_autumn", "spring_festival"]),
