@@ -197,9 +197,9 @@ def seed_care(
                                              on=dt.date(year, 1, 25)) for d in ds])
         visits += len(_visit(gov, rng, r.id, 96))
         rounds += 1
-        got = _invite(gov, rng, c, year)
-        invited += got[0]
-        attended += got[1]
+        sent, came = _invite(gov, rng, c, year)
+        invited += sent
+        attended += came
         if progress is not None:
             progress(i, len(communities) + 1)
     # a snow alert in the winter: every assigned elder visited within the day
