@@ -116,7 +116,10 @@ def _invite(gov: Any, rng: random.Random, community: str, year: int) -> tuple[in
         if not got.invited:
             continue
         yes, no = ANSWERS[occasion]
-        people = [i.resident_id for i in gov.care.invitations(who, got.event_id)]
+        with gov.store.unit_of_work(write=False) as uow:  # a plain read, not a cadre's list
+            people = list(uow.conn.execute(sa.select(tc.care_invitations.c.resident_id).where(
+                tc.care_invitations.c.event_id == got.event_id)
+                .order_by(tc.care_invitations.c.resident_id)).scalars())
         replies, come = [], []
         for r in people:
             roll = rng.random()

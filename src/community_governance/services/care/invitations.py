@@ -273,8 +273,12 @@ class InvitationsMixin(CareBase):
         return ev
 
     def _invitations(self, op: Operation, event_id: str, ids: Sequence[str]) -> dict[str, Any]:
-        return {r.resident_id: r for r in op.uow.conn.execute(sa.select(_i).where(
-            _i.c.event_id == event_id, _i.c.resident_id.in_(sorted(set(ids)))))}
+        """The invitations of ``event_id`` to the residents ``ids`` (an event invites a
+        community's elders: reading all of its rows is cheaper than a long ``IN`` list)."""
+        wanted = set(ids)
+        return {r.resident_id: r for r in op.uow.conn.execute(sa.select(
+            _i.c.resident_id, _i.c.invited_at, _i.c.attended).where(_i.c.event_id == event_id))
+            if r.resident_id in wanted}
 
     def reply(self, actor: Actor, event_id: str, replies: Iterable[Reply]) -> int:
         """Record residents' answers to their invitations (答复), in one transaction.
