@@ -733,6 +733,50 @@ def working_day_calendar(hooks: Hooks, county_code: str | None = None) -> Workin
                           str(exc)) from exc
 
 
+def expect_categories(value: Any) -> list[Any]:
+    """A check for a ``cgov_care_categories`` answer: a list of ``CareCategory``."""
+    from community_governance.domain.care import CareCategory
+
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of CareCategory, got {type(value).__name__}")
+    for v in value:
+        if not isinstance(v, CareCategory):
+            raise TypeError(f"expected CareCategory entries, got {type(v).__name__}")
+    return list(value)
+
+
+def care_categories(hooks: Hooks, community_code: str) -> list[Any]:
+    """The care categories of a community (``cgov_care_categories``), the first answer per
+    code (the most specific scope wins).
+
+    The care service (``gov.care.categories``) and the simulation engine (whose festival
+    visits go to the households these categories put in care) both get them here.
+
+    Raises:
+        PluginError: a plugin raised or answered something other than categories.
+    """
+    seen: dict[str, Any] = {}
+    for _, cats in hooks.all("cgov_care_categories", expect_categories, place=community_code,
+                             community_code=community_code):
+        for c in cats:
+            seen.setdefault(c.code, c)
+    return list(seen.values())
+
+
+def expect_category_codes(known: Sequence[str]) -> Callable[[Any], list[str]]:
+    """A check for a list of care-category codes, each one of ``known``."""
+
+    def run(value: Any) -> list[str]:
+        codes = expect_str_list(value)
+        unknown = sorted(set(codes) - set(known))
+        if unknown:
+            raise ValueError(f"{unknown} are not care categories of the community "
+                             f"(cgov_care_categories: {sorted(known)})")
+        return list(dict.fromkeys(codes))
+
+    return run
+
+
 def expect_post_kinds(value: Any) -> list[PostKind]:
     """A check for a list (or tuple) of post kinds, given as ``PostKind`` or their values."""
     if not isinstance(value, list | tuple):

@@ -73,3 +73,30 @@ def test_refusals_exit_with_the_rule_and_write_nothing(runner: CliRunner,
     with cg.open(url, entrypoints=False) as gov, gov.store.unit_of_work(write=False) as uow:
         assert 0 == uow.conn.execute(sa.select(sa.func.count()).select_from(
             tc.care_visits)).scalar_one()
+
+
+def test_holiday_invitations_from_the_command_line(runner: CliRunner,
+                                                   db: tuple[str, SmallCity]) -> None:
+    """Invites the elders to 元宵节 2019, records an answer and who came, reports as JSON; an
+    attendance for a resident not invited exits 5 and writes nothing."""
+    url, city = db
+    c = city.communities[0]
+    elder = city.elderly[c]
+    _run(runner, "care", "enrol", c, "--on", "2019-01-01", "--db", url)
+    out = _run(runner, "care", "invite", c, "元宵", "2019", "--at", "2019-02-01T09:00",
+               "--json", "--db", url)
+    got = json.loads(out.output)
+    event = got["event_id"]
+    assert (1, "2019-02-19") == (got["invited"], got["day"])
+    _run(runner, "care", "rsvp", event, elder, "yes", "--at", "2019-02-02T10:00", "--db", url)
+    other = city.residents[city.households[city.buildings[c][0]][0]][0]
+    res = _run(runner, "care", "attend", event, other, "--db", url, code=5)
+    assert "not invited" in res.stderr
+    _run(runner, "care", "attend", event, elder, "--db", url)
+    out = _run(runner, "care", "report", "invitations", "--year", "2019", "--json",
+               "--db", url)
+    assert [(c, "lantern", 1, 1, 1)] == [
+        (r["community_code"], r["occasion"], r["invited"], r["accepted"], r["attended"])
+        for r in json.loads(out.output)]
+    out = _run(runner, "care", "report", "invitations", "--db", url)
+    assert "total\t1 events\tinvited 1\tattended 1\t100.0%" in out.output

@@ -1,4 +1,5 @@
-"""Two cadres recording the same visit task at once: one record (SQLite and PostgreSQL)."""
+"""Two cadres recording the same visit task at once: one record; two offices sending the same
+holiday invitations at once: one set (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,49 @@ def test_one_record_per_task_on_sqlite(tmp_path: Path) -> None:
 def test_one_record_per_task_on_postgresql(postgres_url: str) -> None:
     """The same on PostgreSQL."""
     _race(postgres_url)
+
+
+def _invite(url: str, resident: str, community: str, barrier: Any, out: Any) -> None:
+    with community_governance.open(url, entrypoints=False, clock=_clock) as gov:
+        barrier.wait(timeout=30)
+        try:
+            gov.care.invite(SYSTEM, community, "lantern", 2019)
+            out.put("ok")
+        except ConflictError:
+            out.put("ConflictError")
+        except Exception as exc:  # reported to the parent
+            out.put(repr(exc))
+
+
+def _invite_race(url: str) -> None:
+    with community_governance.open(url, entrypoints=False, clock=_clock) as gov:
+        city = build_small_city(gov)
+        c = city.communities[0]
+        elder = city.elderly[c]
+        gov.care.register_needs(SYSTEM, [NewCareNeed(elder, "elderly_alone",
+                                                     dt.date(2019, 1, 1))])
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(3)
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_invite, args=(url, elder, c, barrier, out)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert sorted(results) == ["ConflictError"] * 2 + ["ok"], results
+    with community_governance.open(url, entrypoints=False, clock=_clock) as gov, \
+            gov.store.unit_of_work(write=False) as uow:
+        rows = uow.conn.execute(sa.select(tc.care_invitations.c.resident_id)).scalars().all()
+    assert [elder] == rows
+
+
+def test_one_set_of_invitations_on_sqlite(tmp_path: Path) -> None:
+    """Three offices send the same Lantern invitations at once: one set, two refusals."""
+    _invite_race(f"sqlite:///{tmp_path / 'invite.db'}")
+
+
+@pytest.mark.postgres
+def test_one_set_of_invitations_on_postgresql(postgres_url: str) -> None:
+    """The same on PostgreSQL."""
+    _invite_race(postgres_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 import community_governance
@@ -40,11 +41,17 @@ def _seeded(path: Path) -> tuple[Any, list[Any], list[str], int, int, int]:
     return summary, visits, lines, int(gifts), int(paid), int(rounds)
 
 
-def test_seed_care_shows_coverage(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, ...]:
+    """One seeded demo city for the tests of this module (seeding takes seconds)."""
+    return _seeded(tmp_path_factory.mktemp("care-demo") / "a.db")
+
+
+def test_seed_care_shows_coverage(seeded: tuple[Any, ...]) -> None:
     """Every resident in care has a cadre; the festival and snow rounds have a few missed
     visits; gifts left the charity supermarket's stock and the spring parcels were paid from
     the care fund; the headline reports it."""
-    summary, visits, lines, gifts, paid, rounds = _seeded(tmp_path / "a.db")
+    summary, visits, lines, gifts, paid, rounds = seeded
     assert summary.in_care > 0 and summary.rounds == rounds >= summary.communities
     assert len(visits) == summary.visits
     care = [ln for ln in lines if ln.startswith("care 关爱")]
@@ -53,3 +60,14 @@ def test_seed_care_shows_coverage(tmp_path: Path) -> None:
     assert gifts >= summary.in_care  # one 粽子 and one 月饼 per resident in care, at least
     assert paid > 0
     assert "missed 0" not in care[0]
+
+
+def test_seed_care_invites_the_elders_to_the_holidays(seeded: tuple[Any, ...]) -> None:
+    """The 2019 New Year, Spring Festival and Lantern Festival and New Year 2020: every
+    community with elders living alone invites them; most come, not all; the headline says
+    so."""
+    summary, _visits, lines, _gifts, _paid, _rounds = seeded
+    assert 0 < summary.attended < summary.invited
+    line = next(ln for ln in lines if ln.strip().startswith("invitations 节日邀请 2019/20"))
+    assert f"{summary.invited:,} elders invited, {summary.attended:,} came" in line
+    assert all(k in line for k in ("元旦 2019", "春节 2019", "元宵 2019", "元旦 2020"))

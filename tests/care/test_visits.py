@@ -351,3 +351,100 @@ def test_the_ladder_climbs_and_stops_at_the_home_visit() -> None:
     assert [ladder_step(n) for n in range(6)] == [*LADDER, LADDER[-1], LADDER[-1]]
     with pytest.raises(ValidationError):
         ladder_step(-1)
+
+
+class TestMonthlyPlan:
+    def test_visits_follow_the_tier_on_the_working_days(
+            self, cgov: Any, city: SmallCity, community: str, in_care: str) -> None:
+        """March 2019 has 21 working days: the 独居 elder (tier 1, twice a month) is due on
+        the 11th working day (15 March) and the last (29 March); a 低保 resident (tier 2, once)
+        on the last only."""
+        poor = city.residents[city.households[city.buildings[community][0]][0]][0]
+        cgov.care.register_needs(SYSTEM, [NewCareNeed(poor, "low_income", DAY)])
+        got = cgov.care.plan_monthly(SYSTEM, community, 2019, 3)
+        assert [(dt.date(2019, 3, 15), 1), (dt.date(2019, 3, 29), 2)] == [
+            (pendulum.instance(r.due_at).in_timezone("Asia/Shanghai").date(), r.tasks)
+            for r in got]
+        assert {"monthly"} == {r.kind.value for r in got}
+        with pytest.raises(ConflictError, match="planned already"):
+            cgov.care.plan_monthly(SYSTEM, community, 2019, 3)
+
+    def test_the_county_calendar_moves_the_due_days(self, gov_with_plugins: Any,
+                                                     county: str) -> None:
+        """湖滨区 takes 18 November 2019 off (its plugin's local day): the month has 20 working
+        days there and the mid-month visit is due on 14 November; in Yima on 15 November."""
+        from cgov_hubin import plugin as hubin
+
+        g = gov_with_plugins(hubin, clock=Clock())
+        city = build_small_city(g, county)
+        c = city.communities[0]
+        g.care.register_needs(SYSTEM, [NewCareNeed(city.elderly[c], "elderly_alone", DAY)])
+        got = g.care.plan_monthly(SYSTEM, c, 2019, 11)
+        mid = dt.date(2019, 11, 14) if county == "411202" else dt.date(2019, 11, 15)
+        assert [mid, dt.date(2019, 11, 29)] == [
+            pendulum.instance(r.due_at).in_timezone("Asia/Shanghai").date() for r in got]
+
+    def test_a_cadre_beyond_the_monthly_capacity_is_named(
+            self, gov_with_plugins: Any, county: str) -> None:
+        class Small:
+            @hookimpl
+            def cgov_care_cadre_capacity(self, reason: str,
+                                         community_code: str) -> int | None:
+                return 1 if reason == "monthly" else None
+
+        g = gov_with_plugins(Small(), clock=Clock())
+        city = build_small_city(g, county)
+        c = city.communities[0]
+        two = [city.elderly[c], city.residents[city.households[city.buildings[c][0]][0]][0]]
+        g.care.register_needs(SYSTEM, [NewCareNeed(r, "elderly_alone", DAY) for r in two])
+        g.care.assign(SYSTEM, [(r, f"P-CAD-{c}") for r in two], on=DAY)
+        got = g.care.plan_monthly(SYSTEM, c, 2019, 3)
+        assert [(f"CAD-{c}",), (f"CAD-{c}",)] == [r.over_capacity for r in got]
+
+    def test_the_monthly_rate_counts_the_elders_only(
+            self, cgov: Any, clock: Clock, city: SmallCity, community: str,
+            in_care: str) -> None:
+        """A 低保 resident in care is visited on their tier's schedule but is not on the
+        roster of the elders in particular difficulty the rate is defined on."""
+        poor = city.residents[city.households[city.buildings[community][0]][0]][0]
+        cgov.care.register_needs(SYSTEM, [NewCareNeed(poor, "low_income", DAY)])
+        clock.set(2019, 3, 12, 10)
+        cgov.care.record_visit(city.cadre[community], in_care, at=cgov.now())
+        rate = cgov.care.monthly_rates(SYSTEM, community, 2019, 3)[0]
+        assert (1, 1, ()) == (rate.due, rate.visited, rate.missed)
+
+
+class TestLadderAndEscalation:
+    def test_no_answer_climbs_the_ladder_on_the_task(
+            self, cgov: Any, clock: Clock, community: str, in_care: str) -> None:
+        """Each unanswered visit moves the task's next step up the ladder; a visit that
+        reaches the elder closes it."""
+        from community_governance.domain.care import LADDER
+
+        at = pendulum.datetime(2019, 1, 2, 7, tz="Asia/Shanghai")
+        rnd = cgov.care.record_alert(SYSTEM, WeatherAlert("S1", community, "snow", "yellow",
+                                                          at))[0]
+        task = cgov.care.tasks(SYSTEM, rnd.id)[0]
+        steps = [task["next"]]
+        for hour in (10, 12, 14):
+            clock.set(2019, 1, 2, hour)
+            cgov.care.record_visit(SYSTEM, in_care, at=cgov.now(), outcome="no_answer",
+                                   task_id=task["task_id"], visitor_id=f"CAD-{community}")
+            steps.append(cgov.care.tasks(SYSTEM, rnd.id)[0]["next"])
+        assert list(LADDER) == steps
+        cgov.care.record_visit(SYSTEM, in_care, at=cgov.now(), task_id=task["task_id"],
+                               visitor_id=f"CAD-{community}")
+        assert ("done", "-") == (cgov.care.tasks(SYSTEM, rnd.id)[0]["status"],
+                                 cgov.care.tasks(SYSTEM, rnd.id)[0]["next"])
+
+    def test_an_overdue_help_request_escalates_as_any_case(
+            self, cgov: Any, clock: Clock, city: SmallCity, community: str,
+            in_care: str) -> None:
+        got = cgov.care.log_help(city.cadre[community], in_care, summary="家里停暖",
+                                 urgency="urgent")
+        before = cgov.cases.get(SYSTEM, got.case_id)
+        clock.set(2019, 1, 3, 9)
+        job = cgov.cases.escalate_overdue(Actor.system("escalation"))
+        after = cgov.cases.get(SYSTEM, got.case_id)
+        assert [got.case_id] == [c.id for c in job.done]
+        assert (1, True) == (after.escalations, after.level > before.level)

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from community_governance import hookimpl
 from community_governance.domain import actions as A
 from community_governance.domain.access import Actor, Principal, Target
-from community_governance.domain.care import CareCategory, WeatherAlert
+from community_governance.domain.care import DEFAULT_CATEGORIES, CareCategory, WeatherAlert
 from community_governance.domain.cases import CaseCategory, RouteLevel, RouteStep
 from community_governance.domain.council import Majority, VoteRule
 from community_governance.domain.funds import Account
@@ -51,6 +51,7 @@ from community_governance.plugins import (
     Hooks,
     accept_any,
     expect_bool,
+    expect_category_codes,
     expect_each,
     expect_int,
     expect_post_kinds,
@@ -245,6 +246,10 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
         "cgov_care_festival_gift": ("first", {"festival": "spring_festival",
                                               "community_code": YIMA_C}, expect_gift,
                                     lambda v: v == "米面油"),
+        "cgov_care_invitation_categories": (
+            "first", {"occasion": "lantern", "community_code": YIMA_C},
+            expect_category_codes([c.code for c in DEFAULT_CATEGORIES]),
+            lambda v: v == ["childless_elderly", "elderly_alone", "extreme_difficulty"]),
         **_orgs_cases(),
         **_party_http_cases(),
         **_market_cases(),

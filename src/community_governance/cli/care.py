@@ -225,6 +225,27 @@ def register(cli: click.Group) -> None:
                 click.echo(f"warning: more visits than they can make: "
                            f"{', '.join(got.over_capacity)}", err=True)
 
+    @care.command("monthly")
+    @click.argument("community")
+    @click.argument("year", type=int)
+    @click.argument("month", type=int)
+    @db_option
+    @writer_option
+    @json_option
+    def monthly(community: str, year: int, month: int, db: str, actor: Actor,
+                as_json: bool) -> None:
+        """Plan COMMUNITY's visits of MONTH (月探访): as many per resident as the risk tier
+        asks, due on the county's working days."""
+        with open_db(db) as gov:
+            got = gov.care.plan_monthly(actor, community, year, month)
+        if as_json:
+            echo_json(got)
+            return
+        for r in got:
+            click.echo(f"{r.id}\t{r.tasks} visits due {r.due_at:%Y-%m-%d %H:%M} UTC"
+                       + (f"\tover capacity: {', '.join(r.over_capacity)}"
+                          if r.over_capacity else ""))
+
     @care.command("alert")
     @click.argument("place")
     @click.argument("kind", type=click.Choice(["rain", "snow", "cold", "heat"]))
@@ -348,9 +369,61 @@ def register(cli: click.Group) -> None:
             click.echo(f"help request {got.id}: case {got.case_id}, due "
                        f"{got.due_at:%Y-%m-%d %H:%M} UTC")
 
+    @care.command("invite")
+    @click.argument("community")
+    @click.argument("occasion")
+    @click.argument("year", type=int)
+    @click.option("--resident", "residents", multiple=True,
+                  help="invite this resident in care by name (repeat); default: every resident "
+                       "of the invited categories (cgov_care_invitation_categories)")
+    @click.option("--venue", default="社区党群服务中心", show_default=True)
+    @click.option("--at", "at", help="when the invitations went out, county time (default: now)")
+    @db_option
+    @writer_option
+    @json_option
+    def invite(community: str, occasion: str, year: int, residents: tuple[str, ...],
+               venue: str, at: str | None, db: str, actor: Actor, as_json: bool) -> None:
+        """Invite COMMUNITY's elders in care to spend OCCASION of YEAR at the community
+        (new_year 元旦, spring_festival 春节, lantern 元宵节)."""
+        with open_db(db) as gov:
+            got = gov.care.invite(actor, community, occasion, year,
+                                  residents=list(residents) or None, venue=venue,
+                                  at=_moment(gov, at) if at else None)
+        if as_json:
+            echo_json(got)
+        else:
+            click.echo(f"{got.event_id}: {got.invited} invited to {got.title} on {got.day}")
+
+    @care.command("rsvp")
+    @click.argument("event_id")
+    @click.argument("resident")
+    @click.argument("answer", type=click.Choice(["yes", "no"]))
+    @click.option("--at", "at", help="when the answer was given, county time (default: now)")
+    @db_option
+    @writer_option
+    def rsvp(event_id: str, resident: str, answer: str, at: str | None, db: str,
+             actor: Actor) -> None:
+        """Record RESIDENT's ANSWER (yes/no) to the invitation to EVENT_ID."""
+        from community_governance.services.care import Reply
+
+        with open_db(db) as gov:
+            gov.care.reply(actor, event_id, [Reply(resident, answer, _moment(gov, at))])
+        click.echo(f"{resident}: {answer}", err=True)
+
+    @care.command("attend")
+    @click.argument("event_id")
+    @click.argument("residents", nargs=-1, required=True)
+    @db_option
+    @writer_option
+    def attend(event_id: str, residents: tuple[str, ...], db: str, actor: Actor) -> None:
+        """Record that the invited RESIDENTS came to EVENT_ID (after the event)."""
+        with open_db(db) as gov:
+            n = gov.care.attend(actor, event_id, residents)
+        click.echo(f"{n} newly recorded as come", err=True)
+
     @care.group("report")
     def report() -> None:
-        """Reports: rounds, monthly visit rate, needs found, gift costs."""
+        """Reports: rounds, monthly visit rate, needs found, gift costs, invitations."""
 
     @report.command("rounds")
     @click.option("--community")
@@ -422,3 +495,26 @@ def register(cli: click.Group) -> None:
             return
         for k, v in got.items():
             click.echo(f"{k}\t{v}")
+
+    @report.command("invitations")
+    @click.option("--community")
+    @click.option("--year", type=int)
+    @db_option
+    @actor_option
+    @json_option
+    def report_invitations(community: str | None, year: int | None, db: str, actor: Actor,
+                           as_json: bool) -> None:
+        """Coverage of the holiday invitations: invited, answers, attended, per community."""
+        with open_db(db) as gov:
+            got = gov.care.invitation_report(actor, community=community, year=year)
+        if as_json:
+            echo_json([r.as_dict() for r in got])
+            return
+        for r in got:
+            click.echo(f"{r.community_code}\t{r.year} {r.occasion}\t{r.day}\tinvited "
+                       f"{r.invited}\tyes {r.accepted}\tno {r.declined}\tattended "
+                       f"{r.attended}\t{r.rate:.1%}")
+        if got:
+            inv, came = sum(r.invited for r in got), sum(r.attended for r in got)
+            click.echo(f"total\t{len(got)} events\tinvited {inv}\tattended {came}\t"
+                       f"{came / inv if inv else 1:.1%}")

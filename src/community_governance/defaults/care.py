@@ -1,11 +1,13 @@
 """National defaults for care: the categories, visits per tier, due hours, no stand-ins,
-festival gifts; weather alerts come from county plugins or by hand."""
+festival gifts, the elders invited at the holidays; weather alerts come from county plugins
+or by hand."""
 
 from __future__ import annotations
 
 from community_governance.domain.care import (
     DEFAULT_CATEGORIES,
     DEFAULT_GIFTS,
+    DEFAULT_INVITED,
     DEFAULT_TIER_VISITS,
     CareCategory,
 )
@@ -51,5 +53,11 @@ def cgov_care_festival_gift(festival: str, community_code: str) -> str:
 
 @hookimpl(trylast=True)
 def cgov_care_cadre_capacity(reason: str, community_code: str) -> int:
-    """60 visits a festival round, 20 a weather round."""
-    return 60 if reason == "festival" else 20
+    """60 visits a festival or monthly round, 20 a weather round."""
+    return 60 if reason in ("festival", "monthly") else 20
+
+
+@hookimpl(trylast=True)
+def cgov_care_invitation_categories(occasion: str, community_code: str) -> list[str]:
+    """孤寡老人 and 独居老人."""
+    return list(DEFAULT_INVITED)

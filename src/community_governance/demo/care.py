@@ -7,7 +7,11 @@ registry flags say they live alone or are in extreme difficulty (the demo city h
 staff in turn; the 2019 festival rounds are planned (粽子 and 月饼 donated to the charity
 supermarket, the parcels before the Spring Festival bought from the care fund and paid);
 cadres visit, most on time, a few late, a few not at all; a snow alert in late December sends
-them out again. A few visits find needs, which become care cases and charity give-outs.
+them out again. A few visits find needs, which become care cases and charity give-outs. The
+elders living alone are invited to spend New Year, the Spring Festival and the Lantern Festival
+of the year, and New Year's Day of the next, at the community; most say yes and most of those
+come. (The 2020 Spring Festival and Lantern gatherings were called off for the epidemic, 疫情防控,
+so the demo sends none.)
 
 Each community's step is one batch call (one transaction) per service operation.
 """
@@ -27,7 +31,7 @@ from community_governance.domain.access import Actor
 from community_governance.domain.care import VisitOutcome, WeatherAlert
 from community_governance.domain.posts import PostKind
 from community_governance.errors import InsufficientBalance
-from community_governance.services.care import VisitEntry
+from community_governance.services.care import Reply, VisitEntry
 from community_governance.services.charity import LotSpec
 from community_governance.services.funds.common import Payment
 from community_governance.storage.tables import care as tc
@@ -41,6 +45,12 @@ CATEGORIES = ("elderly_alone", "extreme_difficulty")
 LATE, MISSED = 0.03, 0.02
 #: Share of visits that find a need.
 NEEDS = 0.01
+#: The holiday invitations the demo sends: (occasion, year offset), and per occasion the
+#: shares of elders who answer yes and no (the rest do not answer); of those who said yes
+#: most come (ATTEND), of those who did not answer a few (WALK_IN).
+OCCASIONS = (("new_year", 0), ("spring_festival", 0), ("lantern", 0), ("new_year", 1))
+ANSWERS = {"new_year": (0.55, 0.3), "spring_festival": (0.65, 0.25), "lantern": (0.75, 0.15)}
+ATTEND, WALK_IN = 0.9, 0.1
 _NEEDS_TOLD = ("冬季取暖煤不够", "家中水管漏水", "需要代购常用药", "助听器坏了", "希望有人陪同就医")
 
 
@@ -54,6 +64,8 @@ class CareSeedSummary:
         rounds: visit rounds planned (festival and weather).
         visits: visits recorded.
         cases: care cases opened from needs found.
+        invited: holiday invitations sent (元旦, 春节, 元宵节).
+        attended: invited elders who came.
     """
 
     communities: int
@@ -61,6 +73,8 @@ class CareSeedSummary:
     rounds: int
     visits: int
     cases: int
+    invited: int = 0
+    attended: int = 0
 
 
 def _tasks(gov: Any, round_id: str) -> list[Any]:
@@ -87,6 +101,43 @@ def _visit(gov: Any, rng: random.Random, round_id: str, window_hours: int) -> li
     return list(gov.care.record_visits(Actor.system("care-demo"), entries)) if entries else []
 
 
+def _invite(gov: Any, rng: random.Random, community: str, year: int) -> tuple[int, int]:
+    """The holiday invitations of a community: sent a week before, answered in the days
+    between, and who came recorded after the event. Returns (invited, came)."""
+    from community_governance.domain.care import occasion_day
+
+    who = Actor.system("care-demo")
+    invited = came = 0
+    for occasion, offset in OCCASIONS:
+        day = occasion_day(occasion, year + offset)
+        sent = pendulum.datetime(day.year, day.month, day.day, 9, tz=gov.timezone).subtract(
+            days=7)
+        got = gov.care.invite(who, community, occasion, year + offset, at=sent)
+        if not got.invited:
+            continue
+        yes, no = ANSWERS[occasion]
+        with gov.store.unit_of_work(write=False) as uow:  # a plain read, not a cadre's list
+            people = list(uow.conn.execute(sa.select(tc.care_invitations.c.resident_id).where(
+                tc.care_invitations.c.event_id == got.event_id)
+                .order_by(tc.care_invitations.c.resident_id)).scalars())
+        replies, come = [], []
+        for r in people:
+            roll = rng.random()
+            answer = "yes" if roll < yes else "no" if roll < yes + no else ""
+            if answer:
+                replies.append(Reply(r, answer, sent.add(days=rng.randint(0, 6),
+                                                         hours=rng.randint(0, 8))))
+            if rng.random() < (ATTEND if answer == "yes" else WALK_IN if not answer else 0):
+                come.append(r)
+        if replies:
+            gov.care.reply(who, got.event_id, replies)
+        if come:
+            gov.care.attend(who, got.event_id, come)
+        invited += got.invited
+        came += len(come)
+    return invited, came
+
+
 def seed_care(
     gov: Any, *, year: int = 2019, seed: int = 2019, county: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -109,7 +160,7 @@ def seed_care(
                 t.posts.c.end.is_(None), t.posts.c.unit_code.in_(communities))
                 .order_by(t.posts.c.kind, t.posts.c.id)):
             posts.setdefault(p.unit_code, []).append(p.id)
-    in_care = rounds = visits = cases = 0
+    in_care = rounds = visits = cases = invited = attended = 0
     followed: list[Any] = []
     home: dict[str, str] = {}
     lot_of: dict[str, str] = {}
@@ -149,6 +200,9 @@ def seed_care(
                                              on=dt.date(year, 1, 25)) for d in ds])
         visits += len(_visit(gov, rng, r.id, 96))
         rounds += 1
+        sent, came = _invite(gov, rng, c, year)
+        invited += sent
+        attended += came
         if progress is not None:
             progress(i, len(communities) + 1)
     # a snow alert in the winter: every assigned elder visited within the day
@@ -167,4 +221,4 @@ def seed_care(
         cases += 1
     if progress is not None:
         progress(len(communities) + 1, len(communities) + 1)
-    return CareSeedSummary(len(communities), in_care, rounds, visits, cases)
+    return CareSeedSummary(len(communities), in_care, rounds, visits, cases, invited, attended)

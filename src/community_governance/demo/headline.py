@@ -164,7 +164,8 @@ def _orgs_line(gov: Any, who: Actor, year: int) -> list[str]:
 
 
 def _care_lines(gov: Any, who: Actor, year: int) -> list[str]:
-    """Care: residents in care and their cadres, festival and weather rounds' coverage."""
+    """Care: residents in care and their cadres, festival and weather rounds' coverage, the
+    holiday invitations of the year and of the next New Year."""
     reps = gov.care.rounds_report(who, year=year)
     if not reps:
         return []
@@ -189,6 +190,21 @@ def _care_lines(gov: Any, who: Actor, year: int) -> list[str]:
 
     worst = max(((c, n) for r in reps for c, n in r.missed_by_cadre.items()),
                 key=lambda x: x[1], default=("-", 0))
+    invs = [r for y in (year, year + 1) for r in gov.care.invitation_report(who, year=y)]
+    by_occ: dict[str, list[int]] = {}
+    for r in invs:
+        k = f"{r.occasion} {r.year}"
+        by_occ.setdefault(k, [0, 0])
+        by_occ[k][0] += r.invited
+        by_occ[k][1] += r.attended
+    names = {"new_year": "元旦", "spring_festival": "春节", "lantern": "元宵"}
+    invited = sum(r.invited for r in invs)
+    came = sum(r.attended for r in invs)
+    invite_line = [
+        f"  invitations 节日邀请 {year}/{(year + 1) % 100:02d}: {len(invs)} community events, "
+        f"{invited:,} elders invited, {came:,} came ({came / invited if invited else 1:.1%}); "
+        + ", ".join(f"{names.get(k.split()[0], k)} {k.split()[1]} {c}/{n}"
+                    for k, (n, c) in by_occ.items())] if invs else []
     return [
         f"care 关爱 {year}: {in_care:,} residents in care, 独居老人 "
         f"{by_cat.get('elderly_alone', 0):,} and 特困 {by_cat.get('extreme_difficulty', 0):,} "
@@ -196,6 +212,7 @@ def _care_lines(gov: Any, who: Actor, year: int) -> list[str]:
         f"分包干部 ({cadres} cadres); festival 节日慰问 {part('festival')}",
         f"  weather 雨雪天气探访: {part('weather')}; most missed by one cadre in a round: "
         f"{worst[1]}",
+        *invite_line,
     ]
 
 

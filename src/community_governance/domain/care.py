@@ -10,13 +10,16 @@ Pure values and rules; no I/O, no hooks, no clock (a rule that needs "now" takes
 - A :class:`VisitRound` (探访轮次) is a festival round (端午, 中秋, 春节前), a weather round
   (雨雪天气) or a monthly round; it holds one :class:`VisitTask` per resident, due at a time.
 - A :class:`Visit` (探访记录) records who visited whom, when, the outcome and the needs found.
+- An :class:`Invitation` (节日邀请) asks a resident in care (孤寡、独居老人) to spend New Year,
+  the Spring Festival or the Lantern Festival (:class:`Occasion`) at the community, with the
+  answer (:class:`Rsvp`) and whether they came.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -25,6 +28,7 @@ from community_governance.errors import ValidationError
 __all__ = [
     "DEFAULT_CATEGORIES",
     "DEFAULT_GIFTS",
+    "DEFAULT_INVITED",
     "DEFAULT_TIER_VISITS",
     "FESTIVAL_ROUNDS",
     "LADDER",
@@ -32,7 +36,10 @@ __all__ = [
     "CareAssignment",
     "CareCategory",
     "CareNeed",
+    "Invitation",
+    "Occasion",
     "RoundKind",
+    "Rsvp",
     "TaskStatus",
     "Visibility",
     "Visit",
@@ -40,10 +47,16 @@ __all__ = [
     "VisitRound",
     "VisitTask",
     "WeatherAlert",
+    "check_attendance",
+    "check_reply",
     "check_visit",
+    "festival_round_day",
+    "flags_in_care",
     "ladder_step",
     "mask_evidence",
+    "monthly_due_days",
     "monthly_rate",
+    "occasion_day",
 ]
 
 
@@ -387,6 +400,25 @@ def check_visit(*, resident_id: str, visitor_id: str, at: dt.datetime, now: dt.d
     return True
 
 
+def monthly_due_days(working_days: Sequence[dt.date], visits: int) -> list[dt.date]:
+    """The days a resident due ``visits`` visits in a month is to be visited by (探访时间表).
+
+    The month's working days (of the county's calendar, in order) are cut into ``visits``
+    runs as equal as can be; the k-th visit is due on the last working day of the k-th run.
+    Tier 1 (twice a month) is due mid-month and at the month's last working day; tier 2
+    (monthly) on the last working day.
+
+    Raises:
+        ValidationError: ``visits`` is negative, or the month has no working day.
+    """
+    if visits < 0:
+        raise ValidationError(f"visits a month are counted from 0, got {visits}", path="visits")
+    if visits and not working_days:
+        raise ValidationError("the month has no working day to visit on", path="working_days")
+    n = len(working_days)
+    return [working_days[-(-n * k // visits) - 1] for k in range(1, visits + 1)]
+
+
 def monthly_rate(due: Iterable[str], visited: Iterable[str]) -> tuple[int, int, list[str]]:
     """The monthly visit rate (月探访率) as the policy defines it.
 
@@ -400,3 +432,168 @@ def monthly_rate(due: Iterable[str], visited: Iterable[str]) -> tuple[int, int, 
     due_set = set(due)
     hit = due_set & set(visited)
     return len(due_set), len(hit), sorted(due_set - hit)
+
+
+def festival_round_day(festival: str, year: int) -> dt.date:
+    """The county day a festival round of ``year`` is due (节日慰问的日子).
+
+    端午 and 中秋 on the festival itself; the round before the Spring Festival (春节前慰问) on
+    除夕, the last day of the lunar year that ends in ``year``'s Spring Festival. The care
+    service plans its rounds and the simulation visits on these days.
+
+    Raises:
+        ValidationError: ``festival`` is not one of :data:`FESTIVAL_ROUNDS`.
+    """
+    from community_governance.calendars.lunar import Festival, festival_date
+
+    if festival not in FESTIVAL_ROUNDS:
+        raise ValidationError(
+            f"{festival!r} is not a festival round; rounds are held at "
+            f"{[Festival(f).chinese for f in FESTIVAL_ROUNDS]}", path="festival")
+    if festival == Festival.SPRING_FESTIVAL.value:
+        return festival_date(Festival.NEW_YEARS_EVE, year)
+    return festival_date(Festival(festival), year)
+
+
+def flags_in_care(categories: Iterable[CareCategory]) -> frozenset[str]:
+    """The residents' vulnerability flags that put them in one of ``categories`` (the
+    flags ``enrol_flagged`` registers from): a festival round visits their holders."""
+    return frozenset(c.flag for c in categories if c.flag)
+
+
+class Occasion(enum.StrEnum):
+    """A holiday the community invites its elders to spend together (邀请到社区过节)."""
+
+    NEW_YEAR = "new_year"  #: 元旦, 1 January
+    SPRING_FESTIVAL = "spring_festival"  #: 春节, 1st day of the 1st lunar month
+    LANTERN = "lantern"  #: 元宵节, 15th day of the 1st lunar month
+
+    @property
+    def chinese(self) -> str:
+        """The Chinese name, e.g. ``元宵节``."""
+        return {"new_year": "元旦", "spring_festival": "春节", "lantern": "元宵节"}[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> Occasion:
+        """The occasion named by its value (``lantern``) or Chinese name (``元宵节``/``元宵``).
+
+        Raises:
+            ValidationError: no occasion has that name.
+        """
+        key = text.strip()
+        for o in cls:
+            if key in (o.value, o.chinese, o.chinese.removesuffix("节")):
+                return o
+        names = ", ".join(f"{o.value} ({o.chinese})" for o in cls)
+        raise ValidationError(f"unknown occasion {text!r}; invitations are sent for {names}",
+                              path="occasion")
+
+
+def occasion_day(occasion: Occasion | str, year: int) -> dt.date:
+    """The county day of ``occasion`` in ``year``: 1 January for 元旦, the lunar calendar's
+    day (``calendars.lunar``) for 春节 and 元宵节."""
+    from community_governance.calendars.lunar import Festival, festival_date
+
+    o = Occasion.parse(occasion) if isinstance(occasion, str) else occasion
+    if o is Occasion.NEW_YEAR:
+        return dt.date(year, 1, 1)
+    return festival_date(Festival(o.value), year)
+
+
+#: The categories invited by the national default (``cgov_care_invitation_categories``):
+#: 孤寡老人 and 独居老人.
+DEFAULT_INVITED: tuple[str, ...] = ("childless_elderly", "elderly_alone")
+
+
+class Rsvp(enum.StrEnum):
+    """A resident's answer to an invitation (答复)."""
+
+    PENDING = "pending"  #: 未答复
+    YES = "yes"  #: 愿意参加
+    NO = "no"  #: 婉拒
+
+
+@attrs.frozen
+class Invitation:
+    """An invitation to spend a holiday at the community (节日邀请), and whether they came.
+
+    Attributes:
+        id: the invitation's key.
+        event_id: the community's event (a culture event, 邻里活动, of the community).
+        occasion: 元旦, 春节 or 元宵节.
+        year: the occasion's year.
+        community_code: the community that invites.
+        resident_id: whom.
+        day: the occasion's county day.
+        invited_at: when the invitation went out (aware).
+        rsvp: the answer so far.
+        attended: whether the resident came.
+    """
+
+    id: int
+    event_id: str
+    occasion: Occasion
+    year: int
+    community_code: str
+    resident_id: str
+    day: dt.date
+    invited_at: dt.datetime
+    rsvp: Rsvp = Rsvp.PENDING
+    attended: bool = False
+
+
+def check_reply(*, resident_id: str, event_id: str, invited: bool, invited_at: dt.datetime,
+                day: dt.date, at: dt.datetime, at_day: dt.date, now: dt.datetime) -> None:
+    """Refuse an answer to an invitation that breaks the rules.
+
+    Args:
+        resident_id: who answers.
+        event_id: the event.
+        invited: whether the resident is invited to it.
+        invited_at: when the invitations went out.
+        day: the event's county day.
+        at: when the answer was given; ``at_day`` its county day.
+        now: the operation's time.
+
+    Raises:
+        ValidationError: not invited, an answer in the future, before the invitation or
+            after the event.
+    """
+    if not invited:
+        raise ValidationError(
+            f"resident {resident_id} is not invited to {event_id}; invite them first "
+            "(cgov care invite ... --resident)", path="resident_id")
+    if at > now:
+        raise ValidationError(f"an answer dated {at.isoformat()} lies in the future (now "
+                              f"{now.isoformat()}); record it with the time it was given",
+                              path="at")
+    if at < invited_at:
+        raise ValidationError(f"an answer dated {at.isoformat()} comes before the invitation "
+                              f"({invited_at.isoformat()})", path="at")
+    if at_day > day:
+        raise ValidationError(f"the event {event_id} was on {day}; an answer after it is no "
+                              "answer: record who came (cgov care attend)", path="at")
+
+
+def check_attendance(*, resident_id: str, event_id: str, invited: bool, in_care: bool,
+                     day: dt.date, today: dt.date) -> None:
+    """Refuse an attendance that breaks the rules.
+
+    Raises:
+        ValidationError: the event lies in the future, the resident is not invited, or not
+            in care on the event's day.
+    """
+    if day > today:
+        raise ValidationError(
+            f"the event {event_id} is on {day} (today is {today}): record who came after it",
+            path="event_id")
+    if not invited:
+        raise ValidationError(
+            f"resident {resident_id} is not invited to {event_id}; invite them first "
+            "(cgov care invite ... --resident), then record that they came",
+            path="resident_id")
+    if not in_care:
+        raise ValidationError(
+            f"resident {resident_id} has no care need on {day}: invitations and attendance "
+            "are recorded for residents in care; register the care need first "
+            "(cgov care need add)", path="resident_id")

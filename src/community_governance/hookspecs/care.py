@@ -48,9 +48,10 @@ def cgov_care_categories(community_code: str) -> list[CareCategory] | None:
 def cgov_care_visits_per_month(tier: int, community_code: str) -> int | None:
     """Give how many visits a month a resident of a risk tier is due (探访频次).
 
-    Called by ``gov.care`` when it plans the monthly round and computes the monthly visit
-    rate (月探访率). The national default follows the 2022 guidance: tier 1 (特困, 孤寡, 独居
-    elders) twice a month, tier 2 monthly, tier 3 not on a fixed schedule.
+    Called by ``gov.care`` when it plans the month's visits (``plan_monthly``: the visits are
+    spread over the month's working days) and computes the monthly visit rate (月探访率). The
+    national default follows the 2022 guidance: tier 1 (特困, 孤寡, 独居 elders) twice a month,
+    tier 2 monthly, tier 3 not on a fixed schedule.
 
     Args:
         tier: the risk tier, 1 (highest) to 3.
@@ -185,14 +186,16 @@ def cgov_care_cadre_capacity(reason: str, community_code: str) -> int | None:
     """Give how many visits one cadre can make within a round (探访能力), checked when a
     round is planned.
 
-    Called by ``gov.care.plan_festival`` (``reason`` ``festival``) and
-    ``gov.care.record_alert`` (``reason`` the alert's kind) for each community planned; the
-    cadres given more tasks than this are named in the round's ``over_capacity`` (the round is
-    planned all the same: the office reassigns or sends help). The national default: 60 visits
-    for a festival round (over the days before the festival), 20 for a weather round.
+    Called by ``gov.care.plan_festival`` (``reason`` ``festival``), ``gov.care.plan_monthly``
+    (``monthly``, for each round of the month) and ``gov.care.record_alert`` (``reason`` the
+    alert's kind) for each community planned; the cadres given more tasks than this are named
+    in the round's ``over_capacity`` (the round is planned all the same: the office reassigns
+    or sends help). The national default: 60 visits for a festival round (over the days before
+    the festival) or a monthly round, 20 for a weather round.
 
     Args:
-        reason: ``festival``, or the alert's kind (``rain``, ``snow``, ``cold``, ``heat``).
+        reason: ``festival``, ``monthly``, or the alert's kind (``rain``, ``snow``, ``cold``,
+            ``heat``).
         community_code: the community whose round is planned.
 
     Returns:
@@ -205,4 +208,35 @@ def cgov_care_cadre_capacity(reason: str, community_code: str) -> int | None:
         @hookimpl
         def cgov_care_cadre_capacity(reason, community_code):
             return 10 if reason == "snow" else None   # snowed-in lanes take time here
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations to spend a holiday at the community
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def cgov_care_invitation_categories(occasion: str, community_code: str) -> list[str] | None:
+    """Name the care categories whose residents a community invites to spend a holiday at
+    the community (邀请孤寡、独居老人到社区过节): 元旦, 春节 and 元宵节.
+
+    Called by ``gov.care.invite`` for the community whose invitations it generates; every code
+    must be one of the community's care categories (``cgov_care_categories``). The national
+    default: 孤寡老人 and 独居老人 (``childless_elderly``, ``elderly_alone``).
+
+    Args:
+        occasion: ``new_year``, ``spring_festival`` or ``lantern``.
+        community_code: the community that invites.
+
+    Returns:
+        Category codes, or ``None``.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_care_invitation_categories(occasion, community_code):
+            return ["childless_elderly", "elderly_alone", "extreme_difficulty"]
     """

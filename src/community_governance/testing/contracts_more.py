@@ -383,7 +383,13 @@ def _simulation_contracts() -> dict[str, HookContract]:
 
 def _care_contracts() -> dict[str, HookContract]:
     from community_governance.domain.care import WeatherAlert
-    from community_governance.plugins import expect_bool, expect_each, expect_int, expect_type
+    from community_governance.plugins import (
+        expect_bool,
+        expect_each,
+        expect_int,
+        expect_str_list,
+        expect_type,
+    )
     from community_governance.services.care.common import expect_categories, expect_gift
     from community_governance.testing.conformance import HookContract
 
@@ -405,11 +411,17 @@ def _care_contracts() -> dict[str, HookContract]:
         "cgov_care_stand_in_allowed": HookContract(_kwargs(community_code=_communities()),
                                                    expect_bool),
         "cgov_care_cadre_capacity": HookContract(
-            _kwargs(reason=st.sampled_from(["festival", "rain", "snow", "cold", "heat"]),
+            _kwargs(reason=st.sampled_from(["festival", "monthly", "rain", "snow", "cold",
+                                            "heat"]),
                     community_code=_communities()), expect_int(minimum=1, maximum=500)),
         "cgov_care_festival_gift": HookContract(
             _kwargs(festival=st.sampled_from(["dragon_boat", "mid_autumn", "spring_festival"]),
                     community_code=_communities()), expect_gift),
+        # checked against the national categories: a plugin inviting its own category is
+        # checked by the service against the community's categories
+        "cgov_care_invitation_categories": HookContract(
+            _kwargs(occasion=st.sampled_from(["new_year", "spring_festival", "lantern"]),
+                    community_code=_communities()), expect_str_list),
     }
 
 

@@ -12,12 +12,19 @@ from community_governance.domain.access import Action, Target
 from community_governance.domain.care import CareCategory, CareNeed, Visibility, mask_evidence
 from community_governance.domain.posts import PostKind as P
 from community_governance.errors import NotFound, ValidationError
-from community_governance.plugins import Hooks, expect_bool, expect_int
+from community_governance.plugins import (
+    Hooks,
+    care_categories,
+    expect_bool,
+    expect_categories,
+    expect_int,
+)
 from community_governance.services.base import Operation, Service
 from community_governance.storage.tables import care as tc
 from community_governance.storage.tables import core as t
 
-__all__ = ["CADRE_POSTS", "CARE_MANAGE", "CARE_READ_OFFICE", "CARE_VISIT", "CareBase"]
+__all__ = ["CADRE_POSTS", "CARE_MANAGE", "CARE_READ_OFFICE", "CARE_VISIT", "CareBase",
+           "expect_categories", "expect_gift"]
 
 #: Register care needs, assign cadres, plan rounds, record alerts: the community office and
 #: higher offices.
@@ -30,16 +37,6 @@ CARE_READ_OFFICE = Action("care.read_office", roles=A.COMMUNITY_OFFICE, personal
 #: The posts whose holders may be a resident's assigned cadre (分包干部): at the resident's
 #: community (or grid, for assigned cadres and grid leaders).
 CADRE_POSTS = frozenset({P.ASSIGNED_CADRE, P.SECRETARY, P.DIRECTOR, P.STAFF, P.GRID_LEADER})
-
-
-def expect_categories(value: Any) -> list[CareCategory]:
-    """A check for a ``cgov_care_categories`` answer."""
-    if not isinstance(value, list | tuple):
-        raise TypeError(f"expected a list of CareCategory, got {type(value).__name__}")
-    for v in value:
-        if not isinstance(v, CareCategory):
-            raise TypeError(f"expected CareCategory entries, got {type(v).__name__}")
-    return list(value)
 
 
 def expect_gift(value: Any) -> str:
@@ -82,12 +79,7 @@ class CareBase(Service):
         Raises:
             PluginError: a plugin broke or answered something other than categories.
         """
-        seen: dict[str, CareCategory] = {}
-        for _, cats in self._hooks.all("cgov_care_categories", expect_categories,
-                                       place=community, community_code=community):
-            for c in cats:
-                seen.setdefault(c.code, c)
-        return list(seen.values())
+        return care_categories(self._hooks, community)
 
     def _category(self, community: str, code: str, path: str = "category") -> CareCategory:
         cats = {c.code: c for c in self.categories(community)}

@@ -206,10 +206,16 @@ class ReportsMixin(CareBase):
                       month: int) -> list[MonthlyRate]:
         """The monthly visit rate (月探访率) of a community and each of its grids.
 
-        Due: residents of the community in care for the whole month in a category whose tier
-        is due at least one visit a month (``cgov_care_visits_per_month``). Visited: those
-        with at least one visit that reached them in the month. Short: those visited fewer
-        times than the most their categories' tiers ask.
+        As the national guidance (民政部等《关于开展特殊困难老年人探访关爱服务的指导意见》, 2022)
+        defines it, the share of the elders in particular difficulty on the roster who were
+        visited in the month. Due (the roster): residents of the community in care for the
+        whole month in an elder category (``CareCategory.elder``: 特困, 孤寡, 独居 by default;
+        a county adds its own, e.g. 失能老人) whose tier is due at least one visit a month
+        (``cgov_care_visits_per_month``); other residents in care (低保, 残疾, 留守儿童) are
+        visited on their tier's schedule but are not in this rate. Visited: those with at least
+        one visit in the month that reached them (any outcome but no answer; a stand-in's
+        visit counts). Short: those visited fewer times than the most their categories' tiers
+        ask (the county's own, stricter, schedule).
         """
         first = dt.date(year, month, 1)
         last = dt.date(year, month, calendar.monthrange(year, month)[1])
@@ -219,10 +225,10 @@ class ReportsMixin(CareBase):
             "UTC")
         with self._read(actor, "care.monthly_rates") as op:
             op.require(A.REPORT_READ, Target("unit", community, unit_code=community))
-            tiers = {c.code: c.tier for c in self.categories(community)}
+            cats = [c for c in self.categories(community) if c.elder]
             per_tier = {tier: self.visits_per_month(tier, community)
-                        for tier in set(tiers.values())}
-            wanted = {c: per_tier[tier] for c, tier in tiers.items() if per_tier[tier] >= 1}
+                        for tier in {c.tier for c in cats}}
+            wanted = {c.code: per_tier[c.tier] for c in cats if per_tier[c.tier] >= 1}
             due_codes = sorted(wanted)
             conn = op.uow.conn
             rows = conn.execute(

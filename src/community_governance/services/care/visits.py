@@ -13,7 +13,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from community_governance.calendars.lunar import Festival, festival_date
+from community_governance.calendars.lunar import Festival
 from community_governance.domain.access import Actor, ActorKind, Target
 from community_governance.domain.care import (
     FESTIVAL_ROUNDS,
@@ -24,6 +24,7 @@ from community_governance.domain.care import (
     VisitRound,
     WeatherAlert,
     check_visit,
+    festival_round_day,
     ladder_step,
 )
 from community_governance.domain.funds import format_cny, positive_money, to_fen
@@ -120,12 +121,26 @@ class VisitsMixin(CareBase):
     # ------------------------------------------------------------------ planning
 
     def _targets(self, op: Operation, community: str, day: dt.date, *,
-                 elders_only: bool) -> list[Any]:
-        """Residents in care in ``community`` on ``day`` with their cadre (``""`` if none)."""
-        cats = self.categories(community)
-        codes = [c.code for c in cats if c.elder or not elders_only]
-        rows = op.uow.conn.execute(
-            sa.select(_n.c.resident_id, t.buildings.c.grid_code,
+                 elders_only: bool, codes: Sequence[str] | None = None) -> list[Any]:
+        """Residents in care in ``community`` on ``day`` (in a category of ``codes``, default
+        every category, or the elders') with their cadre (``""`` if none), one row each."""
+        if codes is None:
+            cats = self.categories(community)
+            codes = [c.code for c in cats if c.elder or not elders_only]
+        rows = self._target_rows(op, community, day, codes)
+        seen: dict[str, Any] = {}
+        for r in rows:
+            if r.resident_id not in seen or (r.cadre_id and not seen[r.resident_id].cadre_id):
+                seen[r.resident_id] = r
+        if elders_only:
+            return [r for r in seen.values() if r.cadre_id]
+        return list(seen.values())
+
+    def _target_rows(self, op: Operation, community: str, day: dt.date,
+                     codes: Sequence[str]) -> list[Any]:
+        """(resident, category, grid, cadre) of the residents in care in ``codes`` on ``day``."""
+        return list(op.uow.conn.execute(
+            sa.select(_n.c.resident_id, _n.c.category, t.buildings.c.grid_code,
                       sa.func.coalesce(_a.c.cadre_id, "").label("cadre_id"))
             .join(t.residents, t.residents.c.id == _n.c.resident_id)
             .outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
@@ -134,14 +149,7 @@ class VisitsMixin(CareBase):
                                    self._active(_a, day)))
             .where(_n.c.community_code == community, _n.c.category.in_(codes),
                    t.residents.c.erased.is_(False), self._active(_n, day))
-            .distinct().order_by(_n.c.resident_id)).all()
-        seen: dict[str, Any] = {}
-        for r in rows:
-            if r.resident_id not in seen or (r.cadre_id and not seen[r.resident_id].cadre_id):
-                seen[r.resident_id] = r
-        if elders_only:
-            return [r for r in seen.values() if r.cadre_id]
-        return list(seen.values())
+            .distinct().order_by(_n.c.resident_id)).all())
 
     def _write_round(self, op: Operation, values: dict[str, Any], targets: Sequence[Any],
                      due: dt.datetime, capacity: int | None = None) -> VisitRound:
@@ -193,9 +201,7 @@ class VisitsMixin(CareBase):
         if lot_id is not None and fund_account is not None:
             raise ValidationError("gifts come from a charity lot or the care fund, not both",
                                   path="lot_id")
-        day = festival_date(fest, year)
-        if fest is Festival.SPRING_FESTIVAL:
-            day = festival_date(Festival.NEW_YEARS_EVE, year)
+        day = festival_round_day(fest.value, year)  # the simulation visits on the same day
         due = pendulum.datetime(day.year, day.month, day.day, DUE_HOUR,
                                 tz=self._gov.timezone).in_timezone("UTC")
         gift = self._hooks.first("cgov_care_festival_gift", expect_gift, place=community,
@@ -216,6 +222,66 @@ class VisitsMixin(CareBase):
                 values.update(self._gifts_from_fund(op, rid, community, fund_account,
                                                     unit_price, len(targets), day))
             return self._write_round(op, values, targets, due, capacity)
+
+    def plan_monthly(self, actor: Actor, community: str, year: int,
+                     month: int) -> list[VisitRound]:
+        """Plan the month's visits (月探访) on the county's working-day calendar.
+
+        Each resident in care on the month's first day is due as many visits as the highest
+        risk tier of their categories asks (``cgov_care_visits_per_month``: tier 1 twice, tier
+        2 once by default); the month's working days (``working_day_calendar`` of the county,
+        its local days included) are cut into that many runs and each visit is due at 18:00 on
+        the last working day of its run (``domain.care.monthly_due_days``). One round per due
+        day, one task per resident due that day; the cadres' load in each round is checked
+        against ``cgov_care_cadre_capacity`` (``monthly``) and those over it named. One
+        transaction.
+
+        Raises:
+            ValidationError: a month outside 1-12.
+            ConflictError: the month is planned already.
+            PermissionDenied: the actor may not manage care at the community.
+        """
+        from community_governance.domain.care import monthly_due_days
+        from community_governance.plugins import working_day_calendar
+
+        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+            raise ValidationError(f"month is 1 to 12, got {month!r}", path="month")
+        first = dt.date(year, month, 1)
+        days = [first + dt.timedelta(days=i) for i in range(31)
+                if (first + dt.timedelta(days=i)).month == month]
+        cal = working_day_calendar(self._hooks, community[:6])
+        working = [d for d in days if cal.is_working_day(d)]
+        cats = self.categories(community)
+        per_tier = {tier: self.visits_per_month(tier, community)
+                    for tier in {c.tier for c in cats}}
+        wanted = {c.code: per_tier[c.tier] for c in cats if per_tier[c.tier] >= 1}
+        capacity = self.cadre_capacity("monthly", community)
+        with self._write(actor, "care.plan_monthly") as op:
+            op.require(CARE_MANAGE, Target("unit", community, unit_code=community))
+            self._community(op, community)
+            rows = self._target_rows(op, community, first, sorted(wanted))
+            n: Counter[str] = Counter()
+            one: dict[str, Any] = {}
+            for r in rows:
+                n[r.resident_id] = max(n[r.resident_id], wanted[r.category])
+                if r.resident_id not in one or (r.cadre_id and not one[r.resident_id].cadre_id):
+                    one[r.resident_id] = r
+            by_day: dict[dt.date, list[Any]] = {}
+            for rid, r in sorted(one.items()):
+                for day in dict.fromkeys(monthly_due_days(working, n[rid])):
+                    by_day.setdefault(day, []).append(r)
+            out = []
+            for day, targets in sorted(by_day.items()):
+                due = pendulum.datetime(day.year, day.month, day.day, DUE_HOUR,
+                                        tz=self._gov.timezone).in_timezone("UTC")
+                out.append(self._write_round(op, {
+                    "id": f"M-{community}-{day:%Y%m%d}", "community_code": community,
+                    "kind": RoundKind.MONTHLY.value,
+                    "title": f"{year}年{month}月探访（{day:%m-%d}前）", "due_at": due},
+                    targets, due, capacity))
+            if not out:
+                op.detail["tasks"] = 0
+            return out
 
     def _ineligible(self, op: Operation, lot: Any, resident_ids: Sequence[str]) -> list[str]:
         """The residents ``cgov_charity_eligible`` refuses the goods of ``lot``."""

@@ -14,8 +14,9 @@ except ImportError as exc:  # the base install has no numpy
     raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 from community_governance.domain.care import FESTIVAL_ROUNDS
+from community_governance.domain.people import Vulnerability
 
-__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "VISIT_FESTIVALS", "Arr"]
+__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "FLAG_BITS", "VISIT_FESTIVALS", "Arr"]
 
 
 Arr = npt.NDArray[Any]
@@ -25,6 +26,9 @@ _USE_ACCOUNT = {"office": 0, "care": 1, "activities": 2, "supermarket": 3}
 #: Care visits (走访慰问) happen in the weeks of these festivals: the care service's festival
 #: rounds (``domain.care.FESTIVAL_ROUNDS``), not a copy.
 VISIT_FESTIVALS = FESTIVAL_ROUNDS
+#: The bit of each vulnerability flag in ``SimCity.household_flags`` (a household's flags are
+#: the union of its residents').
+FLAG_BITS: dict[str, int] = {v.value: 1 << i for i, v in enumerate(Vulnerability)}
 _MAX_AGE = 26  # backlog cohorts tracked week by week; older cases share the last bucket
 
 #: Columns of the per-step, per-community table (all integer or float, money in fen).

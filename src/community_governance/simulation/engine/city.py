@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -15,7 +15,7 @@ except ImportError as exc:  # the base install has no numpy
 
     raise MissingExtra("numpy", "sim", "the simulation") from exc
 
-from community_governance.simulation.engine.arrays import Arr
+from community_governance.simulation.engine.arrays import FLAG_BITS, Arr
 
 if TYPE_CHECKING:
     from community_governance.simulation.city import City
@@ -38,9 +38,14 @@ class SimCity:
         household_compound: compound index per household.
         compound_codes: compound codes.
         household_elderly: households with a member aged 70 or more.
-        household_vulnerable: households with a resident in difficulty (visited at festivals).
+        household_vulnerable: households with a resident in difficulty (any flag).
         building_leaders: posts of building leaders (楼院长).
         scale: the share of the full city this city is.
+        household_flags: per household, the vulnerability flags of its residents as bits
+            (``FLAG_BITS``): the festival visits go to the households with a flag that puts a
+            resident in a care category of the community (``cgov_care_categories``), as the
+            care service's festival rounds do; ``None`` (a hand-built city) visits every
+            vulnerable household.
     """
 
     community_codes: tuple[str, ...]
@@ -55,6 +60,7 @@ class SimCity:
     household_vulnerable: Arr
     building_leaders: int = 0
     scale: float = 1.0
+    household_flags: Arr | None = None
 
     @property
     def n_residents(self) -> int:
@@ -80,8 +86,11 @@ class SimCity:
                   "compound_codes": list(self.compound_codes),
                   "building_leaders": self.building_leaders, "scale": self.scale}
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp.npz")
+        arrays: dict[str, Any] = {k: getattr(self, k) for k in self._ARRAYS}
+        if self.household_flags is not None:
+            arrays["household_flags"] = self.household_flags
         np.savez(tmp, header=np.array(json.dumps(header, ensure_ascii=False)),
-                 **{k: getattr(self, k) for k in self._ARRAYS})
+                 **arrays)
         os.replace(tmp, p)
         return p
 
@@ -93,6 +102,8 @@ class SimCity:
         with np.load(Path(path), allow_pickle=False) as data:
             header = json.loads(str(data["header"]))
             arrays = {k: data[k] for k in cls._ARRAYS}
+            if "household_flags" in data.files:
+                arrays["household_flags"] = data["household_flags"]
         return cls(community_codes=tuple(header["community_codes"]),
                    community_names=tuple(header["community_names"]),
                    compound_codes=tuple(header["compound_codes"]),
@@ -120,6 +131,10 @@ class SimCity:
         np.logical_or.at(elderly, hh, np.asarray(a.ages) >= 70)
         vulnerable = np.zeros(n_h, dtype=bool)
         np.logical_or.at(vulnerable, hh, np.asarray(a.vulnerable))
+        flags = np.zeros(n_h, dtype=np.uint16)
+        for i in np.flatnonzero(np.asarray(a.vulnerable)):
+            for v in city.residents[i].vulnerabilities:
+                flags[hh[i]] |= FLAG_BITS[v.value]
         return cls(
             community_codes=tuple(c.code for c in city.communities),
             community_names=tuple(c.name for c in city.communities),
@@ -133,6 +148,7 @@ class SimCity:
             household_vulnerable=vulnerable,
             building_leaders=sum(1 for p in city.posts if p.kind is PostKind.BUILDING_LEADER),
             scale=city.scale,
+            household_flags=flags,
         )
 
 
@@ -194,7 +210,9 @@ def city_for(seed: int, scale: float) -> SimCity:
     path = city_cache_file(seed, scale)
     if path is not None and path.is_file():
         try:
-            return SimCity.load(path)
+            cached = SimCity.load(path)
+            if cached.household_flags is not None:  # written before the flags were kept
+                return cached
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file: generate again and overwrite it
     city = SimCity.from_city(generate_yima(seed, scale=scale))

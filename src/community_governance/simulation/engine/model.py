@@ -30,6 +30,7 @@ from community_governance.simulation.engine.arrays import (
     _USE_ACCOUNT,
     ACCOUNTS,
     COMMUNITY_COLUMNS,
+    FLAG_BITS,
     VISIT_FESTIVALS,
     Arr,
     _counts,
@@ -96,6 +97,7 @@ class Simulation(_Results):
         ledger: bool = False,
     ) -> None:
         from community_governance.calendars import WorkingDayCalendar, festivals
+        from community_governance.domain.care import festival_round_day
         from community_governance.domain.cases import RouteLevel
         from community_governance.grids.model import GridPolicy, grid_count
         from community_governance.plugins import (
@@ -182,16 +184,18 @@ class Simulation(_Results):
                                                self.step_starts[t + 1] - one)
             for t in range(s_n)], dtype=np.float64)
         fest: dict[str, list[dt.date]] = {}
+        visit: list[dt.date] = []
         for year in range(start.year, self.step_starts[-1].year + 1):
             for festival, day in festivals(year).items():
                 fest.setdefault(str(festival.value), []).append(day)
+            # the care service's festival rounds, due on the same days (春节前: on 除夕)
+            visit += [festival_round_day(k, year) for k in VISIT_FESTIVALS]
 
         def in_step(days: list[dt.date], t: int) -> bool:
             return any(self.step_starts[t] <= d < self.step_starts[t + 1] for d in days)
 
         all_fest = [d for v in fest.values() for d in v]
         self.festival = np.array([in_step(all_fest, t) for t in range(s_n)])
-        visit = [d for k in VISIT_FESTIVALS for d in fest.get(k, [])]
         self.visit_step = np.array([in_step(visit, t) for t in range(s_n)])
         self.winter = np.array([self.step_starts[t].month in (12, 1, 2) for t in range(s_n)])
         self.new_year = np.array([t == 0 or self.step_starts[t].year != self.step_starts[t - 1]
@@ -238,7 +242,8 @@ class Simulation(_Results):
         self._rates = (rates_year * (sd / 365.0), rates_after * (sd / 365.0))
         self._rates_total = (self._rates[0].sum(axis=1), self._rates[1].sum(axis=1))
         self._shares = tuple(self._category_shares(r) for r in self._rates)
-        self.vulnerable_c = self.by_hh.sum(c.household_vulnerable)
+        self.visited_h = self._care_households(hooks)
+        self.vulnerable_c = self.by_hh.sum(self.visited_h)
 
         # --- money ----------------------------------------------------------------------
         f = sc.funds
@@ -299,6 +304,25 @@ class Simulation(_Results):
         per = np.stack([self.by_hh.sum(rates[:, k]) for k in range(rates.shape[1])], axis=1)
         tot = per.sum(axis=1, keepdims=True)
         out: Arr = np.where(tot > 0, per / np.where(tot > 0, tot, 1), 1.0 / rates.shape[1])
+        return out
+
+    def _care_households(self, hooks: Any) -> Arr:
+        """The households the festival rounds visit: those with a resident whose flag puts
+        them in a care category of their community (``cgov_care_categories``, asked per
+        community through :func:`~community_governance.plugins.care_categories`, as the care
+        service asks it; ``domain.care.flags_in_care``). A city without flags (hand-built)
+        visits every vulnerable household."""
+        from community_governance.domain.care import flags_in_care
+        from community_governance.plugins import care_categories
+
+        c = self.city
+        if c.household_flags is None:
+            return np.asarray(c.household_vulnerable, dtype=bool)
+        mask = np.array([sum(FLAG_BITS[f] for f in flags_in_care(care_categories(hooks, code))
+                             if f in FLAG_BITS) for code in c.community_codes],
+                        dtype=np.uint16)
+        out: Arr = (np.asarray(c.household_flags, dtype=np.uint16)
+                    & mask[np.asarray(c.household_community)]) != 0
         return out
 
     def _handover_households(self) -> Arr:

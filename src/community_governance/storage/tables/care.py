@@ -1,5 +1,5 @@
-"""Care tables: care needs, cadre assignments, weather alerts, visit rounds, tasks, visits and
-help requests (关爱困难群众).
+"""Care tables: care needs, cadre assignments, weather alerts, visit rounds, tasks, visits, help
+requests and holiday invitations (关爱困难群众).
 
 Columns that say something about a resident's circumstances are marked personal: erasing the
 resident blanks them (the rows stay, so coverage reports keep their counts).
@@ -131,4 +131,28 @@ care_help_requests = sa.Table(
     sa.Column("due_at", UTCDateTime, nullable=False),
     sa.Column("summary", sa.Text, nullable=False, server_default="",
               info={"personal": True, "erased_as": _ERASED}),
+)
+
+# Invitations to spend a holiday at the community (节日邀请): the event itself is a culture
+# event of the community (邻里活动, ``culture_events``); who was invited, the answer and who came
+# are here, one row per resident and event.
+care_invitations = sa.Table(
+    "care_invitations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(40), sa.ForeignKey("culture_events.id"), nullable=False,
+              index=True),
+    sa.Column("occasion", sa.String(16), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("community_code", sa.String(24), nullable=False, index=True),
+    sa.Column("resident_id", sa.String(40), sa.ForeignKey("residents.id"), nullable=False,
+              index=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("invited_at", UTCDateTime, nullable=False),
+    sa.Column("rsvp", sa.String(8), nullable=False),
+    sa.Column("rsvp_at", UTCDateTime),
+    sa.Column("attended", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("attendance_recorded_at", UTCDateTime),
+    sa.Column("recorded_by", sa.String(80), nullable=False),
+    sa.UniqueConstraint("event_id", "resident_id", name="uq_care_invitations_event_resident"),
 )
