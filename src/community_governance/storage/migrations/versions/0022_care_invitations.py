@@ -1,7 +1,7 @@
 """care invitations
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 Create Date: 2026-12-03 10:00:00.000000
 
 Issue #17 item 3: invitations to spend New Year, the Spring Festival and the Lantern Festival
@@ -18,7 +18,7 @@ from alembic import op
 import community_governance.storage.tables._base
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
