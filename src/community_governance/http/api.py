@@ -30,6 +30,7 @@ from community_governance.http.common import (
     county_of,
     gov_of,
     idempotency_key,
+    idempotent,
     json_response,
     require,
     settings_of,
@@ -42,6 +43,11 @@ __all__ = ["ROUTES", "Attendance", "CaseReport", "CaseStep", "ExternalSignIn", "
 
 API = "/api/v1"
 _Body = JSONBody[dict[str, Any]]
+#: The optional Idempotency-Key header of writes that are not ledger entries.
+_Key = Annotated[str | None, HeaderParameter(
+    name="Idempotency-Key", required=False, max_length=200,
+    description="a fresh value (e.g. a UUID) per intended write; a retry sends the same and "
+                "gets the first answer (kept 24 hours); the same key with another body is 409")]
 
 
 # ----------------------------------------------------------------------------- commands
@@ -208,12 +214,19 @@ def read_resident(request: Request[Any, Any, Any], resident_id: FromPath[str],
 
 @post(f"{API}/cases", tags=["Cases"], summary="Report a case (上报事务) with photo and place")
 @blocking
-def report_case(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
-    """A resident reports for themselves; staff record one on the spot."""
+def report_case(request: Request[Any, Any, Any], data: _Body,
+                idempotency: _Key = None) -> Response[Any]:
+    """A resident reports for themselves; staff record one on the spot. With an
+    ``Idempotency-Key`` header a retried report answers the first case instead of filing a
+    second."""
     actor = require(request, "cases")
-    cmd = body(data, CaseReport)
-    case = gov_of(request).cases.report(actor, **attrs.asdict(cmd))
-    return json_response(case, 201)
+
+    def run() -> Any:
+        cmd = body(data, CaseReport)
+        return gov_of(request).cases.report(actor, **attrs.asdict(cmd))
+
+    return idempotent(request, actor, data, run, 201,
+                      lambda case: getattr(case, "reporter_id", None))
 
 
 @get(f"{API}/cases", tags=["Cases"], summary="Cases in the actor's scope, newest first")
@@ -307,15 +320,19 @@ def rate_case(request: Request[Any, Any, Any],
       summary="Record who served at an activity (志愿服务考勤), awarding their points")
 @blocking
 def attendance(request: Request[Any, Any, Any], activity_id: FromPath[str],
-               data: _Body) -> Response[Any]:
+               data: _Body, idempotency: _Key = None) -> Response[Any]:
     """A retried call writes nothing twice (those recorded before are listed in
-    ``already``)."""
+    ``already``); with an ``Idempotency-Key`` header the retry answers exactly the first
+    answer."""
     actor = require(request, "volunteers")
-    cmd = body(data, Attendance)
-    attendees = [a.resident_id if a.minutes is None else (a.resident_id, a.minutes)
-                 for a in cmd.attendees]
-    return json_response(gov_of(request).volunteers.record_attendance(
-        actor, activity_id, attendees))
+
+    def run() -> Any:
+        cmd = body(data, Attendance)
+        attendees = [a.resident_id if a.minutes is None else (a.resident_id, a.minutes)
+                     for a in cmd.attendees]
+        return gov_of(request).volunteers.record_attendance(actor, activity_id, attendees)
+
+    return idempotent(request, actor, data, run, 200)
 
 
 # ----------------------------------------------------------------------------- points

@@ -12,10 +12,14 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 import pendulum
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import TooManyRequestsException
+from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import (
     Contact,
@@ -30,8 +34,11 @@ from community_governance.http import api, public
 from community_governance.http import open311 as o311
 from community_governance.http.common import PROBLEM_JSON, problem_of, status_of
 from community_governance.io.open311 import error_documents
+from community_governance.services.httpstate import IdempotencyService, RateLimitCounter
 
 if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
     from community_governance.facade import Governance
     from community_governance.http.settings import HttpSettings
 
@@ -65,14 +72,55 @@ def _handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return Response(doc, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _client_key(request: Request[Any, Any, Any]) -> str:
+def _client_key(scope: Scope) -> str:
     """The rate limit's key: a digest of the bearer token (the token itself is never kept),
-    else the client's address."""
-    header = request.headers.get("authorization")
+    else a digest of the client's address (no address is stored either)."""
+    header = MutableScopeHeaders(scope).get("authorization")
     if header:
-        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:32]
-    client = request.client
-    return "addr:" + (client.host if client else "unknown")
+        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:40]
+    client = scope.get("client")
+    host = client[0] if client else "unknown"
+    return "addr:" + hashlib.sha256(host.encode()).hexdigest()[:40]
+
+
+class RateLimitMiddleware(ASGIMiddleware):
+    """Requests per minute per bearer token (per client address without one), counted in the
+    database so that every worker shares the budget (:class:`~community_governance.services.
+    httpstate.RateLimitCounter`). Over the budget: a 429 problem with ``Retry-After``; every
+    answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``."""
+
+    scopes = (ScopeType.HTTP,)
+
+    @staticmethod
+    def should_bypass_for_scope(scope: Scope) -> bool:
+        """The OpenAPI document and its viewers are never limited."""
+        return str(scope.get("path", "")).startswith("/schema")
+
+    def __init__(self, counter: RateLimitCounter, limit: int) -> None:
+        self.counter = counter
+        self.limit = limit
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send,
+                     next_app: ASGIApp) -> None:
+        bucket = _client_key(scope)
+        allowed, remaining, reset = await anyio.to_thread.run_sync(
+            self.counter.hit, bucket, self.limit)
+        headers = {"RateLimit-Policy": f"{self.limit};w=60", "RateLimit-Limit": str(self.limit),
+                   "RateLimit-Remaining": str(remaining), "RateLimit-Reset": str(reset)}
+        if not allowed:
+            raise TooManyRequestsException(
+                detail=f"over {self.limit} requests a minute for this client: retry in "
+                       f"{reset} s", headers={**headers, "Retry-After": str(reset)})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                found = MutableScopeHeaders(message)
+                for k, v in headers.items():
+                    found[k] = v
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
 
 
 def _operation_id(_handler: Any, method: Any, components: list[Any]) -> str:
@@ -119,10 +167,10 @@ def _document_errors(app: Litestar) -> None:
 def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
     """The application (see :func:`community_governance.http.create_app`)."""
     middleware: list[Any] = []
+    counter: RateLimitCounter | None = None
     if settings.rate_limit_per_minute:
-        middleware.append(RateLimitConfig(
-            rate_limit=("minute", settings.rate_limit_per_minute),
-            identifier_for_request=_client_key, exclude=["/schema"]).middleware)
+        counter = RateLimitCounter(gov)
+        middleware.append(RateLimitMiddleware(counter, settings.rate_limit_per_minute))
     cors = CORSConfig(allow_origins=list(settings.cors_origins),
                       allow_headers=["Authorization", "Content-Type", "Idempotency-Key",
                                      "Cgov-Reveal-Reason"],
@@ -142,9 +190,11 @@ def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
             path="/schema", operation_id_creator=_operation_id),
         state=None,
         debug=False,
+        on_shutdown=[counter.close] if counter is not None else [],
     )
     app.state["gov"] = gov
     app.state["settings"] = settings
+    app.state["idempotency"] = IdempotencyService(gov)
     app.state["counties"] = served_counties(gov)
     app.state["started"] = pendulum.now("UTC")
     _document_errors(app)

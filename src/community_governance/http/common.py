@@ -37,14 +37,15 @@ from community_governance.errors import (
 from community_governance.masking import mask_text
 from community_governance.serialization import configure_converter, to_jsonable
 from community_governance.services import denials
+from community_governance.services.httpstate import IdempotencyService, fingerprint
 
 if TYPE_CHECKING:
     from community_governance.facade import Governance
     from community_governance.http.settings import HttpSettings
 
 __all__ = ["PROBLEM_JSON", "authenticate", "blocking", "body", "county_of", "gov_of",
-           "idempotency_key", "json_response", "parse_json", "problem_of", "require",
-           "settings_of", "status_of"]
+           "idempotency_key", "idempotent", "json_response", "parse_json", "problem_of",
+           "require", "settings_of", "status_of"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -236,6 +237,41 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str:
                               "value per intended write, e.g. a UUID; a retry sends the same)",
                               path="header.Idempotency-Key")
     return key
+
+
+def idempotent(request: Request[Any, Any, Any], actor: Actor, data: Any,
+               run: Callable[[], Any], status: int,
+               resident_of: Callable[[Any], str | None] | None = None) -> Response[Any]:
+    """Answer ``run()`` (a write) under the request's ``Idempotency-Key`` header, if any.
+
+    With a key, the first request reserves it in the database; its answer is kept, and a
+    retry with the same key and the same method, path and body gets that answer again
+    (``Idempotent-Replayed: true``) without ``run`` being called. The same key with another
+    request, or while the first still runs, is a 409 problem. A failing ``run`` frees the key.
+    ``resident_of(result)`` names the resident the answer is about (erased with them).
+    Without the header, ``run`` is simply called.
+    """
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return json_response(run(), status)
+    store: IdempotencyService = request.app.state["idempotency"]
+    principal = f"{actor.kind.value}:{actor.id}"
+    replay = store.begin(principal, key, fingerprint(request.method, request.scope["path"],
+                                                     data))
+    if replay is not None:
+        return Response(content=replay.body, status_code=replay.status,
+                        media_type="application/json", headers={"Idempotent-Replayed": "true"})
+    try:
+        result = run()
+    except BaseException:
+        store.release(principal, key)
+        raise
+    content = to_jsonable(result)
+    rid = resident_of(result) if resident_of is not None else None
+    if rid is None and actor.kind.value == "resident":
+        rid = actor.id
+    store.finish(principal, key, status, content, resident_id=rid)
+    return Response(content=content, status_code=status, media_type="application/json")
 
 
 def body(data: Any, cls: type[T]) -> T:
