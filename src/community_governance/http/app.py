@@ -22,10 +22,13 @@ from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import (
+    Components,
     Contact,
+    Link,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
+    RequestBody,
     Schema,
 )
 
@@ -33,6 +36,7 @@ from community_governance.errors import CgovError
 from community_governance.http import api, public
 from community_governance.http import open311 as o311
 from community_governance.http.common import PROBLEM_JSON, problem_of, status_of
+from community_governance.http.schemas import body_schema
 from community_governance.io.open311 import error_documents
 from community_governance.services.httpstate import IdempotencyService, RateLimitCounter
 
@@ -125,7 +129,45 @@ class RateLimitMiddleware(ASGIMiddleware):
 
 def _operation_id(_handler: Any, method: Any, components: list[Any]) -> str:
     parts = [c if isinstance(c, str) else getattr(c, "name", str(c)) for c in components]
-    return re.sub(r"[^A-Za-z0-9]+", "_", f"{str(method).lower()}_{'_'.join(parts)}").strip("_")
+    verb = str(getattr(method, "value", method)).lower()
+    return re.sub(r"[^A-Za-z0-9]+", "_", f"{verb}_{'_'.join(parts)}").strip("_")
+
+
+def _openapi_path(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def _document_bodies(app: Litestar) -> None:
+    """Each POST whose handler names its body class (``opt={"body": cls}``) gets the class's
+    JSON Schema as its request body, from the attrs class the route reads it into."""
+    doc = app.openapi_schema
+    paths = doc.paths or {}
+    found: dict[str, Any] = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            cls = handler.opt.get("body")
+            item = paths.get(_openapi_path(route.path))
+            if cls is None or item is None or item.post is None:
+                continue
+            media = handler.opt.get("body_media", "application/json")
+            media = str(getattr(media, "value", media))
+            schema: dict[str, Any] = body_schema(cls, found)
+            if media != "application/json":  # a form: the definition's attribute[...] and
+                # fields the specification lets a server ignore are text too
+                form = found.pop(cls.__name__)
+                schema = {**form, "properties": {k: {"type": "string"} for k in form[
+                    "properties"]}, "additionalProperties": {"type": "string"},
+                          "patternProperties": {r"^attribute\[\w+\]$": {"type": "string"}}}
+            item.post.request_body = RequestBody(
+                content={media: OpenAPIMediaType(schema=schema)},  # type: ignore[arg-type]
+                required=True, description=f"a {cls.__name__}" + (
+                    " (unknown fields are refused)" if media == "application/json" else ""))
+    if found:
+        if doc.components is None:
+            doc.components = Components()
+        schemas = dict(doc.components.schemas or {})
+        schemas.update(found)
+        doc.components.schemas = schemas
 
 
 _PROBLEM_SCHEMA = Schema(
@@ -164,6 +206,60 @@ def _document_errors(app: Litestar) -> None:
             op.responses = responses
 
 
+_CASE = "$response.body#/id"
+_SAME_CASE = "$request.path.case_id"
+#: OpenAPI links (stateful chains): operation, status -> link name -> (operation, parameters).
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
+    ("post_api_v1_cases", "201"): {
+        "GetCase": ("get_api_v1_cases_case_id", {"case_id": _CASE}),
+        "GetCaseHistory": ("get_api_v1_cases_case_id_history", {"case_id": _CASE}),
+        "AssignCase": ("post_api_v1_cases_case_id_assign", {"case_id": _CASE}),
+        "StartCase": ("post_api_v1_cases_case_id_start", {"case_id": _CASE}),
+        "ResolveCase": ("post_api_v1_cases_case_id_resolve", {"case_id": _CASE}),
+    },
+    ("post_api_v1_cases_case_id_assign", "200"): {
+        "StartCase": ("post_api_v1_cases_case_id_start", {"case_id": _SAME_CASE}),
+        "ResolveCase": ("post_api_v1_cases_case_id_resolve", {"case_id": _SAME_CASE}),
+    },
+    ("post_api_v1_cases_case_id_start", "200"): {
+        "ResolveCase": ("post_api_v1_cases_case_id_resolve", {"case_id": _SAME_CASE}),
+    },
+    ("post_api_v1_cases_case_id_resolve", "200"): {
+        "RateCase": ("post_api_v1_cases_case_id_rate", {"case_id": _SAME_CASE}),
+        "GetCaseHistory": ("get_api_v1_cases_case_id_history", {"case_id": _SAME_CASE}),
+    },
+    ("post_api_v1_residents", "201"): {
+        "GetResident": ("get_api_v1_residents_resident_id", {"resident_id": "$response.body#/id"}),
+        "GetBalance": ("get_api_v1_points_resident_id_balance",
+                       {"resident_id": "$response.body#/id"}),
+    },
+    ("post_api_v1_appointments", "201"): {
+        "CancelAppointment": ("post_api_v1_appointments_appointment_id_cancel",
+                              {"appointment_id": "$response.body#/id"}),
+    },
+}
+
+
+def _document_links(app: Litestar) -> None:
+    """The OpenAPI links of :data:`LINKS` on their operations' answers (a client, or
+    schemathesis's stateful run, follows them from a new case to its steps).
+
+    Raises:
+        AssertionError: a link names an operation the document does not have.
+    """
+    ops = {op.operation_id: op for item in (app.openapi_schema.paths or {}).values()
+           for op in (item.get, item.post) if op is not None}
+    for (source, status), links in LINKS.items():
+        op = ops[source]
+        response = (op.responses or {})[status]
+        assert isinstance(response, OpenAPIResponse)
+        found = {}
+        for name, (target, params) in links.items():
+            assert target in ops, target
+            found[name] = Link(operation_id=target, parameters=dict(params))
+        response.links = {**(response.links or {}), **found}
+
+
 def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
     """The application (see :func:`community_governance.http.create_app`)."""
     middleware: list[Any] = []
@@ -198,4 +294,6 @@ def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
     app.state["counties"] = served_counties(gov)
     app.state["started"] = pendulum.now("UTC")
     _document_errors(app)
+    _document_bodies(app)
+    _document_links(app)
     return app
