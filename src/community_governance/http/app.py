@@ -35,7 +35,7 @@ from litestar.openapi.spec import (
 from community_governance.errors import CgovError
 from community_governance.http import api, public
 from community_governance.http import open311 as o311
-from community_governance.http.common import PROBLEM_JSON, problem_of, status_of
+from community_governance.http.common import PROBLEM_JSON, ReadCache, problem_of, status_of
 from community_governance.http.schemas import body_schema
 from community_governance.io.open311 import error_documents
 from community_governance.services.httpstate import IdempotencyService, RateLimitCounter
@@ -291,6 +291,7 @@ def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
     app.state["gov"] = gov
     app.state["settings"] = settings
     app.state["idempotency"] = IdempotencyService(gov)
+    app.state["read_cache"] = ReadCache(gov)
     app.state["counties"] = served_counties(gov)
     app.state["started"] = pendulum.now("UTC")
     _document_errors(app)

@@ -24,6 +24,7 @@ from community_governance.errors import NotFound, ValidationError
 from community_governance.http.common import (
     authenticate,
     blocking,
+    cached,
     county_of,
     gov_of,
     require,
@@ -105,7 +106,7 @@ def get_services(request: Request[Any, Any, Any],
 
 @get(f"{BASE}/services/{{name:str}}", tags=["Open311"],
      summary="Service definition (GeoReport v2): services/{service_code}.json or .xml")
-@blocking
+@cached
 def get_definition(request: Request[Any, Any, Any], name: FromPath[str],
                    jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """The attributes a request of the service may carry."""
@@ -154,7 +155,7 @@ def get_requests(
 
 @get(f"{BASE}/requests/{{name:str}}", tags=["Open311"],
      summary="One service request (GeoReport v2): requests/{service_request_id}.json or .xml")
-@blocking
+@cached
 def get_request(request: Request[Any, Any, Any], name: FromPath[str],
                 jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """One request, as a list of one (as the specification has it)."""
@@ -169,7 +170,7 @@ def get_request(request: Request[Any, Any, Any], name: FromPath[str],
 
 @get(f"{BASE}/tokens/{{name:str}}", tags=["Open311"],
      summary="The request of a token (GeoReport v2): tokens/{token}.json or .xml")
-@blocking
+@cached
 def get_token(request: Request[Any, Any, Any], name: FromPath[str],
               jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """Requests are created at once, so a token is the request's id: this answers the
@@ -319,7 +320,8 @@ def _both(method: Any, stem: str, fn: Any, **kwargs: Any) -> list[Any]:
     handler with two paths would share its OpenAPI operation)."""
     return [method(f"{BASE}/{stem}.{fmt}", name=f"{fn.__name__}_{fmt}",
                    media_type=XML if fmt == "xml" else "application/json",
-                   **kwargs)(blocking(fn)) for fmt in ("json", "xml")]
+                   **kwargs)((blocking if method is post else cached)(fn))
+            for fmt in ("json", "xml")]
 
 
 _TAGS = ["Open311"]
