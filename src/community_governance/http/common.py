@@ -312,9 +312,9 @@ def authenticate(request: Request[Any, Any, Any]) -> ApiToken | None:
         if scheme.lower() != "bearer" or not secret.strip():
             raise TokenInvalid("the Authorization header must be 'Bearer cgov_...'")
         if request.method != "GET":  # a write changes the stamp anyway: one look-up
-            token = gov.tokens.authenticate(secret.strip())
-            state["cgov_token"] = token
-            return token
+            direct = gov.tokens.authenticate(secret.strip())
+            state["cgov_token"] = direct
+            return direct
         cache: ReadCache = request.app.state["read_cache"]
         digest = hashlib.sha256(secret.strip().encode()).hexdigest()
         stamp = _stamp(request)
