@@ -65,6 +65,11 @@ def test_no_personal_data_on_any_public_route(tmp_path: Any) -> None:
                                   reporter_name="王五", reporter_phone="13800000007")
         s.gov.cases.assign(city.staff[c], case.id, city.grid_leader[city.grid_of_building(b)].id,
                            note="电话13900000001")
+        # a community-affairs posting typed with a resident's name and numbers in it
+        name = s.gov.registry.get_resident(city.director[c], rid).name
+        s.gov.affairs.post_notice(
+            city.director[c], "AFF-SCAN", c, title=f"{name}家门前道路施工",
+            body=f"联系人{name}，电话13800000007，身份证{city.id_numbers[rid]}", days=10)
         code = s.gov.guide.list_matters()[0].code
         values = {"community": c, "quarter": "2019Q4", "code": code,
                   "name": f"{case.id}.json", "case_id": case.id}
@@ -85,6 +90,46 @@ def test_no_personal_data_on_any_public_route(tmp_path: Any) -> None:
                 found = [f for f in find_personal_numbers(r.text)
                          if f.kind is not PersonalNumber.LANDLINE]
                 assert found == [], (variant, found)
+                assert name not in r.text, (variant, name)
                 fetched.append(variant)
-        assert len(fetched) >= 15
+        assert len(fetched) >= 17
         assert any("requests" in u for u in fetched) and any("print" in u for u in fetched)
+        board = [u for u in fetched if "/affairs/" in u]
+        assert len(board) == 2
+        assert "AFF-SCAN" in s.client.get(f"/public/affairs/{c}/board").text
+
+
+def test_affairs_board_json_and_print(tmp_path: Any) -> None:
+    """The community-affairs board: JSON with the postings of the community (those in their
+    period on a day with ``on``), the printable Chinese page (English with ``lang=en``), and
+    404 for an unknown community."""
+    with serving(f"sqlite:///{tmp_path / 'a.db'}") as s:
+        city = s.city
+        c, other = city.communities[0], city.communities[1]
+        s.gov.affairs.post_notice(city.director[c], "AFF-1", c, title="社区服务站调整开放时间",
+                                  body="自十月起每周六上午开放。", days=7)
+        s.clock.set(2026, 10, 10, 9)
+        s.gov.affairs.post_notice(city.director[c], "AFF-2", c, title="楼道堆物清理",
+                                  body="请于本周内清理楼道杂物。", days=5)
+        s.gov.affairs.post_notice(city.director[other], "AFF-X", other, title="别处的公告",
+                                  body="不属于本社区。", days=5)
+        doc = s.client.get(f"/public/affairs/{c}/board").json()
+        assert doc["community"] == c and doc["as_of"] == "2026-10-10"
+        assert [p["id"] for p in doc["postings"]] == ["AFF-2", "AFF-1"]
+        first = doc["postings"][1]
+        assert (first["kind"], first["kind_zh"]) == ("service_change", "服务调整")
+        assert (first["posted_on"], first["until"]) == ("2026-09-25", "2026-10-01")
+        on = s.client.get(f"/public/affairs/{c}/board", params={"on": "2026-09-28"}).json()
+        assert [p["id"] for p in on["postings"]] == ["AFF-1"] and on["as_of"] == "2026-09-28"
+        page = s.client.get(f"/public/affairs/{c}/board/print")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        unit = s.gov.registry.get_unit(c)
+        assert f"{unit.name} 社区事务公开" in page.text and "楼道堆物清理" in page.text
+        assert "AFF-X" not in page.text and "别处的公告" not in page.text
+        en = s.client.get(f"/public/affairs/{c}/board/print", params={"lang": "en"}).text
+        assert "community affairs disclosure" in en and 'lang="en"' in en
+        assert s.client.get("/public/affairs/999999999999/board").status_code == 404
+        assert s.client.get(f"/public/affairs/{c}/board",
+                            params={"on": "yesterday"}).status_code == 400
+        assert s.client.get(f"/public/affairs/{c}/board/print",
+                            params={"lang": "fr"}).status_code == 400

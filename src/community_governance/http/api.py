@@ -30,6 +30,7 @@ from community_governance.http.common import (
     county_of,
     gov_of,
     idempotency_key,
+    idempotent,
     json_response,
     require,
     settings_of,
@@ -42,6 +43,11 @@ __all__ = ["ROUTES", "Attendance", "CaseReport", "CaseStep", "ExternalSignIn", "
 
 API = "/api/v1"
 _Body = JSONBody[dict[str, Any]]
+#: The optional Idempotency-Key header of writes that are not ledger entries.
+_Key = Annotated[str | None, HeaderParameter(
+    name="Idempotency-Key", required=False, max_length=200,
+    description="a fresh value (e.g. a UUID) per intended write; a retry sends the same and "
+                "gets the first answer (kept 24 hours); the same key with another body is 409")]
 
 
 # ----------------------------------------------------------------------------- commands
@@ -142,7 +148,8 @@ class NewBooking:
 
 
 @post(f"{API}/auth/external", tags=["Auth"],
-      summary="Exchange a verified external identity (WeChat openid/unionid) for a token")
+      summary="Exchange a verified external identity (WeChat openid/unionid) for a token",
+      opt={"body": ExternalSignIn})
 @blocking
 def external_sign_in(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
     """The mini-program's back end (a token bound to a system job) has verified the identity
@@ -176,7 +183,8 @@ def external_sign_in(request: Request[Any, Any, Any], data: _Body) -> Response[A
 # ----------------------------------------------------------------------------- residents
 
 
-@post(f"{API}/residents", tags=["Residents"], summary="Register a resident (居民登记)")
+@post(f"{API}/residents", tags=["Residents"], summary="Register a resident (居民登记)",
+      opt={"body": NewResident})
 @blocking
 def register_resident(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
     """Register a resident; the answer is masked (ID and phone numbers)."""
@@ -206,14 +214,22 @@ def read_resident(request: Request[Any, Any, Any], resident_id: FromPath[str],
 # ----------------------------------------------------------------------------- cases
 
 
-@post(f"{API}/cases", tags=["Cases"], summary="Report a case (上报事务) with photo and place")
+@post(f"{API}/cases", tags=["Cases"], summary="Report a case (上报事务) with photo and place",
+      opt={"body": CaseReport})
 @blocking
-def report_case(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
-    """A resident reports for themselves; staff record one on the spot."""
+def report_case(request: Request[Any, Any, Any], data: _Body,
+                idempotency: _Key = None) -> Response[Any]:
+    """A resident reports for themselves; staff record one on the spot. With an
+    ``Idempotency-Key`` header a retried report answers the first case instead of filing a
+    second."""
     actor = require(request, "cases")
-    cmd = body(data, CaseReport)
-    case = gov_of(request).cases.report(actor, **attrs.asdict(cmd))
-    return json_response(case, 201)
+
+    def run() -> Any:
+        cmd = body(data, CaseReport)
+        return gov_of(request).cases.report(actor, **attrs.asdict(cmd))
+
+    return idempotent(request, actor, data, run, 201,
+                      lambda case: getattr(case, "reporter_id", None))
 
 
 @get(f"{API}/cases", tags=["Cases"], summary="Cases in the actor's scope, newest first")
@@ -263,7 +279,8 @@ def _step(request: Request[Any, Any, Any], case_id: str, data: _Body, what: str)
     return getattr(cases, what)(actor, case_id, note=cmd.note)
 
 
-@post(f"{API}/cases/{{case_id:str}}/assign", tags=["Cases"], summary="Assign a case (分派)")
+@post(f"{API}/cases/{{case_id:str}}/assign", tags=["Cases"], summary="Assign a case (分派)",
+      opt={"body": CaseStep}, status_code=200)
 @blocking
 def assign_case(request: Request[Any, Any, Any],
                 case_id: FromPath[str], data: _Body) -> Response[Any]:
@@ -272,7 +289,8 @@ def assign_case(request: Request[Any, Any, Any],
 
 
 @post(f"{API}/cases/{{case_id:str}}/start", tags=["Cases"],
-      summary="Start handling a case (开始办理)")
+      summary="Start handling a case (开始办理)",
+      opt={"body": CaseStep}, status_code=200)
 @blocking
 def start_case(request: Request[Any, Any, Any],
                case_id: FromPath[str], data: _Body) -> Response[Any]:
@@ -280,7 +298,8 @@ def start_case(request: Request[Any, Any, Any],
     return json_response(_step(request, case_id, data, "start"))
 
 
-@post(f"{API}/cases/{{case_id:str}}/resolve", tags=["Cases"], summary="Resolve a case (办结)")
+@post(f"{API}/cases/{{case_id:str}}/resolve", tags=["Cases"], summary="Resolve a case (办结)",
+      opt={"body": CaseStep}, status_code=200)
 @blocking
 def resolve_case(request: Request[Any, Any, Any],
                  case_id: FromPath[str], data: _Body) -> Response[Any]:
@@ -289,7 +308,8 @@ def resolve_case(request: Request[Any, Any, Any],
 
 
 @post(f"{API}/cases/{{case_id:str}}/rate", tags=["Cases"],
-      summary="Rate a resolved case (回访评价), which closes it")
+      summary="Rate a resolved case (回访评价), which closes it",
+      opt={"body": Rating}, status_code=200)
 @blocking
 def rate_case(request: Request[Any, Any, Any],
               case_id: FromPath[str], data: _Body) -> Response[Any]:
@@ -304,25 +324,31 @@ def rate_case(request: Request[Any, Any, Any],
 
 
 @post(f"{API}/activities/{{activity_id:str}}/attendance", tags=["Volunteers"],
-      summary="Record who served at an activity (志愿服务考勤), awarding their points")
+      summary="Record who served at an activity (志愿服务考勤), awarding their points",
+      opt={"body": Attendance}, status_code=200)
 @blocking
 def attendance(request: Request[Any, Any, Any], activity_id: FromPath[str],
-               data: _Body) -> Response[Any]:
+               data: _Body, idempotency: _Key = None) -> Response[Any]:
     """A retried call writes nothing twice (those recorded before are listed in
-    ``already``)."""
+    ``already``); with an ``Idempotency-Key`` header the retry answers exactly the first
+    answer."""
     actor = require(request, "volunteers")
-    cmd = body(data, Attendance)
-    attendees = [a.resident_id if a.minutes is None else (a.resident_id, a.minutes)
-                 for a in cmd.attendees]
-    return json_response(gov_of(request).volunteers.record_attendance(
-        actor, activity_id, attendees))
+
+    def run() -> Any:
+        cmd = body(data, Attendance)
+        attendees = [a.resident_id if a.minutes is None else (a.resident_id, a.minutes)
+                     for a in cmd.attendees]
+        return gov_of(request).volunteers.record_attendance(actor, activity_id, attendees)
+
+    return idempotent(request, actor, data, run, 200)
 
 
 # ----------------------------------------------------------------------------- points
 
 
 @post(f"{API}/points/earn", tags=["Points"],
-      summary="Award points (获得积分); needs an Idempotency-Key header")
+      summary="Award points (获得积分); needs an Idempotency-Key header",
+      opt={"body": PointsChange})
 @blocking
 def points_earn(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
     """A journal entry, or an award waiting for a second person (双人复核)."""
@@ -334,7 +360,8 @@ def points_earn(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
 
 
 @post(f"{API}/points/redeem", tags=["Points"],
-      summary="Spend points outside the item list (兑换); needs an Idempotency-Key header")
+      summary="Spend points outside the item list (兑换); needs an Idempotency-Key header",
+      opt={"body": PointsChange})
 @blocking
 def points_redeem(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
     """A journal entry."""
@@ -356,7 +383,8 @@ def points_balance(request: Request[Any, Any, Any], resident_id: FromPath[str]) 
 
 
 @post(f"{API}/supermarket/redeem", tags=["Points"],
-      summary="Take goods from the points supermarket; needs an Idempotency-Key header")
+      summary="Take goods from the points supermarket; needs an Idempotency-Key header",
+      opt={"body": Redemption})
 @blocking
 def supermarket_redeem(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
     """Stock and points move in one transaction."""
@@ -382,7 +410,8 @@ def centre_slots(request: Request[Any, Any, Any], centre_id: FromPath[str],
                           for s in found])
 
 
-@post(f"{API}/appointments", tags=["Appointments"], summary="Book a slot (预约)")
+@post(f"{API}/appointments", tags=["Appointments"], summary="Book a slot (预约)",
+      opt={"body": NewBooking})
 @blocking
 def book(request: Request[Any, Any, Any], data: _Body) -> Response[Any]:
     """The resident, or staff booking for them."""
@@ -404,7 +433,7 @@ def appointments(request: Request[Any, Any, Any], centre_id: FromQuery[str | Non
 
 
 @post(f"{API}/appointments/{{appointment_id:str}}/cancel", tags=["Appointments"],
-      summary="Cancel an appointment")
+      summary="Cancel an appointment", status_code=200)
 @blocking
 def cancel(request: Request[Any, Any, Any], appointment_id: FromPath[str]) -> Response[Any]:
     """The resident, or staff."""

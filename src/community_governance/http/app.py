@@ -12,26 +12,37 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 import pendulum
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import TooManyRequestsException
+from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import (
+    Components,
     Contact,
+    Link,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
+    RequestBody,
     Schema,
 )
 
 from community_governance.errors import CgovError
 from community_governance.http import api, public
 from community_governance.http import open311 as o311
-from community_governance.http.common import PROBLEM_JSON, problem_of, status_of
+from community_governance.http.common import PROBLEM_JSON, ReadCache, problem_of, status_of
+from community_governance.http.schemas import body_schema
 from community_governance.io.open311 import error_documents
+from community_governance.services.httpstate import IdempotencyService, RateLimitCounter
 
 if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
     from community_governance.facade import Governance
     from community_governance.http.settings import HttpSettings
 
@@ -65,19 +76,98 @@ def _handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return Response(doc, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _client_key(request: Request[Any, Any, Any]) -> str:
+def _client_key(scope: Scope) -> str:
     """The rate limit's key: a digest of the bearer token (the token itself is never kept),
-    else the client's address."""
-    header = request.headers.get("authorization")
+    else a digest of the client's address (no address is stored either)."""
+    header = MutableScopeHeaders(scope).get("authorization")
     if header:
-        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:32]
-    client = request.client
-    return "addr:" + (client.host if client else "unknown")
+        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:40]
+    client = scope.get("client")
+    host = client[0] if client else "unknown"
+    return "addr:" + hashlib.sha256(host.encode()).hexdigest()[:40]
+
+
+class RateLimitMiddleware(ASGIMiddleware):
+    """Requests per minute per bearer token (per client address without one), counted in the
+    database so that every worker shares the budget (:class:`~community_governance.services.
+    httpstate.RateLimitCounter`). Over the budget: a 429 problem with ``Retry-After``; every
+    answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``."""
+
+    scopes = (ScopeType.HTTP,)
+
+    @staticmethod
+    def should_bypass_for_scope(scope: Scope) -> bool:
+        """The OpenAPI document and its viewers are never limited."""
+        return str(scope.get("path", "")).startswith("/schema")
+
+    def __init__(self, counter: RateLimitCounter, limit: int) -> None:
+        self.counter = counter
+        self.limit = limit
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send,
+                     next_app: ASGIApp) -> None:
+        bucket = _client_key(scope)
+        allowed, remaining, reset = await anyio.to_thread.run_sync(
+            self.counter.hit, bucket, self.limit)
+        headers = {"RateLimit-Policy": f"{self.limit};w=60", "RateLimit-Limit": str(self.limit),
+                   "RateLimit-Remaining": str(remaining), "RateLimit-Reset": str(reset)}
+        if not allowed:
+            raise TooManyRequestsException(
+                detail=f"over {self.limit} requests a minute for this client: retry in "
+                       f"{reset} s", headers={**headers, "Retry-After": str(reset)})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                found = MutableScopeHeaders(message)
+                for k, v in headers.items():
+                    found[k] = v
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
 
 
 def _operation_id(_handler: Any, method: Any, components: list[Any]) -> str:
     parts = [c if isinstance(c, str) else getattr(c, "name", str(c)) for c in components]
-    return re.sub(r"[^A-Za-z0-9]+", "_", f"{str(method).lower()}_{'_'.join(parts)}").strip("_")
+    verb = str(getattr(method, "value", method)).lower()
+    return re.sub(r"[^A-Za-z0-9]+", "_", f"{verb}_{'_'.join(parts)}").strip("_")
+
+
+def _openapi_path(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def _document_bodies(app: Litestar) -> None:
+    """Each POST whose handler names its body class (``opt={"body": cls}``) gets the class's
+    JSON Schema as its request body, from the attrs class the route reads it into."""
+    doc = app.openapi_schema
+    paths = doc.paths or {}
+    found: dict[str, Any] = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            cls = handler.opt.get("body")
+            item = paths.get(_openapi_path(route.path))
+            if cls is None or item is None or item.post is None:
+                continue
+            media = handler.opt.get("body_media", "application/json")
+            media = str(getattr(media, "value", media))
+            schema: dict[str, Any] = body_schema(cls, found)
+            if media != "application/json":  # a form: the definition's attribute[...] and
+                # fields the specification lets a server ignore are text too
+                form = found.pop(cls.__name__)
+                schema = {**form, "properties": {k: {"type": "string"} for k in form[
+                    "properties"]}, "additionalProperties": {"type": "string"},
+                          "patternProperties": {r"^attribute\[\w+\]$": {"type": "string"}}}
+            item.post.request_body = RequestBody(
+                content={media: OpenAPIMediaType(schema=schema)},  # type: ignore[arg-type]
+                required=True, description=f"a {cls.__name__}" + (
+                    " (unknown fields are refused)" if media == "application/json" else ""))
+    if found:
+        if doc.components is None:
+            doc.components = Components()
+        schemas = dict(doc.components.schemas or {})
+        schemas.update(found)
+        doc.components.schemas = schemas
 
 
 _PROBLEM_SCHEMA = Schema(
@@ -116,13 +206,67 @@ def _document_errors(app: Litestar) -> None:
             op.responses = responses
 
 
+_CASE = "$response.body#/id"
+_SAME_CASE = "$request.path.case_id"
+#: OpenAPI links (stateful chains): operation, status -> link name -> (operation, parameters).
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
+    ("post_api_v1_cases", "201"): {
+        "GetCase": ("get_api_v1_cases_case_id", {"case_id": _CASE}),
+        "GetCaseHistory": ("get_api_v1_cases_case_id_history", {"case_id": _CASE}),
+        "AssignCase": ("post_api_v1_cases_case_id_assign", {"case_id": _CASE}),
+        "StartCase": ("post_api_v1_cases_case_id_start", {"case_id": _CASE}),
+        "ResolveCase": ("post_api_v1_cases_case_id_resolve", {"case_id": _CASE}),
+    },
+    ("post_api_v1_cases_case_id_assign", "200"): {
+        "StartCase": ("post_api_v1_cases_case_id_start", {"case_id": _SAME_CASE}),
+        "ResolveCase": ("post_api_v1_cases_case_id_resolve", {"case_id": _SAME_CASE}),
+    },
+    ("post_api_v1_cases_case_id_start", "200"): {
+        "ResolveCase": ("post_api_v1_cases_case_id_resolve", {"case_id": _SAME_CASE}),
+    },
+    ("post_api_v1_cases_case_id_resolve", "200"): {
+        "RateCase": ("post_api_v1_cases_case_id_rate", {"case_id": _SAME_CASE}),
+        "GetCaseHistory": ("get_api_v1_cases_case_id_history", {"case_id": _SAME_CASE}),
+    },
+    ("post_api_v1_residents", "201"): {
+        "GetResident": ("get_api_v1_residents_resident_id", {"resident_id": "$response.body#/id"}),
+        "GetBalance": ("get_api_v1_points_resident_id_balance",
+                       {"resident_id": "$response.body#/id"}),
+    },
+    ("post_api_v1_appointments", "201"): {
+        "CancelAppointment": ("post_api_v1_appointments_appointment_id_cancel",
+                              {"appointment_id": "$response.body#/id"}),
+    },
+}
+
+
+def _document_links(app: Litestar) -> None:
+    """The OpenAPI links of :data:`LINKS` on their operations' answers (a client, or
+    schemathesis's stateful run, follows them from a new case to its steps).
+
+    Raises:
+        AssertionError: a link names an operation the document does not have.
+    """
+    ops = {op.operation_id: op for item in (app.openapi_schema.paths or {}).values()
+           for op in (item.get, item.post) if op is not None}
+    for (source, status), links in LINKS.items():
+        op = ops[source]
+        response = (op.responses or {})[status]
+        assert isinstance(response, OpenAPIResponse)
+        found = {}
+        for name, (target, params) in links.items():
+            assert target in ops, target
+            found[name] = Link(operation_id=target, parameters=dict(params))
+        response.links = {**(response.links or {}), **found}
+
+
 def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
     """The application (see :func:`community_governance.http.create_app`)."""
     middleware: list[Any] = []
+    counter: RateLimitCounter | None = None
     if settings.rate_limit_per_minute:
-        middleware.append(RateLimitConfig(
-            rate_limit=("minute", settings.rate_limit_per_minute),
-            identifier_for_request=_client_key, exclude=["/schema"]).middleware)
+        counter = RateLimitCounter(gov)
+        middleware.append(RateLimitMiddleware(counter, settings.rate_limit_per_minute))
     cors = CORSConfig(allow_origins=list(settings.cors_origins),
                       allow_headers=["Authorization", "Content-Type", "Idempotency-Key",
                                      "Cgov-Reveal-Reason"],
@@ -142,10 +286,15 @@ def build_app(gov: Governance, settings: HttpSettings) -> Litestar:
             path="/schema", operation_id_creator=_operation_id),
         state=None,
         debug=False,
+        on_shutdown=[counter.close] if counter is not None else [],
     )
     app.state["gov"] = gov
     app.state["settings"] = settings
+    app.state["idempotency"] = IdempotencyService(gov)
+    app.state["read_cache"] = ReadCache(gov)
     app.state["counties"] = served_counties(gov)
     app.state["started"] = pendulum.now("UTC")
     _document_errors(app)
+    _document_bodies(app)
+    _document_links(app)
     return app

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import attrs
 import pendulum
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -23,6 +24,7 @@ from community_governance.errors import NotFound, ValidationError
 from community_governance.http.common import (
     authenticate,
     blocking,
+    cached,
     county_of,
     gov_of,
     require,
@@ -35,7 +37,7 @@ from community_governance.io.open311 import (
     service_definition,
 )
 
-__all__ = ["ROUTES", "render"]
+__all__ = ["ROUTES", "ServiceRequestForm", "render"]
 
 BASE = "/open311/v2"
 #: The largest number of requests one ``GET requests`` returns (the specification's 1,000).
@@ -104,7 +106,7 @@ def get_services(request: Request[Any, Any, Any],
 
 @get(f"{BASE}/services/{{name:str}}", tags=["Open311"],
      summary="Service definition (GeoReport v2): services/{service_code}.json or .xml")
-@blocking
+@cached
 def get_definition(request: Request[Any, Any, Any], name: FromPath[str],
                    jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """The attributes a request of the service may carry."""
@@ -153,7 +155,7 @@ def get_requests(
 
 @get(f"{BASE}/requests/{{name:str}}", tags=["Open311"],
      summary="One service request (GeoReport v2): requests/{service_request_id}.json or .xml")
-@blocking
+@cached
 def get_request(request: Request[Any, Any, Any], name: FromPath[str],
                 jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """One request, as a list of one (as the specification has it)."""
@@ -168,7 +170,7 @@ def get_request(request: Request[Any, Any, Any], name: FromPath[str],
 
 @get(f"{BASE}/tokens/{{name:str}}", tags=["Open311"],
      summary="The request of a token (GeoReport v2): tokens/{token}.json or .xml")
-@blocking
+@cached
 def get_token(request: Request[Any, Any, Any], name: FromPath[str],
               jurisdiction_id: FromQuery[str | None] = None) -> Response[Any]:
     """Requests are created at once, so a token is the request's id: this answers the
@@ -201,6 +203,53 @@ def get_updates(request: Request[Any, Any, Any],
 _FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
+@attrs.frozen
+class ServiceRequestForm:
+    """The form of a GeoReport v2 ``POST requests`` (创建服务请求): the fields the
+    specification names (every value is text in a form). Besides these, the definition's
+    attributes come as ``attribute[household_id]`` and ``attribute[channel]``; other fields
+    are ignored, as the specification lets a server do.
+
+    Attributes:
+        api_key: the token (or send it as a bearer header).
+        jurisdiction_id: the county, when the server hosts several.
+        service_code: the service (see ``services``).
+        lat: latitude (WGS 84).
+        long: longitude (WGS 84).
+        address_string: a free address (not used: requests are located by building).
+        address_id: the building code.
+        email: the reporter's e-mail (not kept).
+        device_id: the device (not kept).
+        account_id: the reporter's account (not kept).
+        first_name: given name (kept sealed).
+        last_name: family name (kept sealed).
+        phone: phone number (kept sealed, never published).
+        description: what the matter is.
+        media_url: a photo's URL.
+    """
+
+    api_key: str | None = None
+    jurisdiction_id: str | None = None
+    service_code: str | None = None
+    lat: str | None = None
+    long: str | None = None
+    address_string: str | None = None
+    address_id: str | None = None
+    email: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    media_url: str | None = None
+
+    @classmethod
+    def of(cls, form: dict[str, str]) -> ServiceRequestForm:
+        """The known fields of a posted form."""
+        return cls(**{f.name: form[f.name] for f in attrs.fields(cls) if f.name in form})
+
+
 def _float(form: dict[str, str], key: str) -> float | None:
     value = (form.get(key) or "").strip()
     if not value:
@@ -221,13 +270,14 @@ def post_request(
     ``first_name``, ``last_name``, ``phone`` (kept sealed, never published), and the
     definition's ``attribute[household_id]``, ``attribute[channel]``."""
     form = {str(k): str(v) for k, v in (data or {}).items()}
+    f = ServiceRequestForm.of(form)
     token = None
-    if form.get("api_key") and not request.headers.get("authorization"):
-        token = request.app.state["gov"].tokens.authenticate(form["api_key"])
+    if f.api_key and not request.headers.get("authorization"):
+        token = request.app.state["gov"].tokens.authenticate(f.api_key)
     actor = require(request, "open311", token=token)
-    county = county_of(request, form.get("jurisdiction_id"))
+    county = county_of(request, f.jurisdiction_id)
     gov = gov_of(request)
-    code = (form.get("service_code") or "").strip()
+    code = (f.service_code or "").strip()
     cats = {c.code: c for c in gov.cases.categories(county)}
     if not code:
         raise ValidationError("service_code is required (see services.json)",
@@ -235,17 +285,17 @@ def post_request(
     if code not in cats:
         raise ValidationError(f"service_code {code!r} is not a service here; the services are "
                               f"{', '.join(sorted(cats))}", path="service_code")
-    building = (form.get("address_id") or "").strip()
+    building = (f.address_id or "").strip()
     if not building:
         raise ValidationError("address_id (the building code) is required: this server "
                               "routes requests by building, not by a free address",
                               path="address_id")
     if county and not building.startswith(county):
         raise NotFound("building", building, f"not in jurisdiction {county}")
-    description = (form.get("description") or "").strip()
+    description = (f.description or "").strip()
     if not description:
         raise ValidationError("description is required", path="description")
-    name = ((form.get("last_name") or "") + (form.get("first_name") or "")).strip()
+    name = ((f.last_name or "") + (f.first_name or "")).strip()
     channel = form.get("attribute[channel]") or Channel.APP.value
     try:
         channel = Channel(channel).value
@@ -256,9 +306,9 @@ def post_request(
     case = gov.cases.report(
         actor, category=code, building_code=building, description=description,
         channel=channel, household_id=form.get("attribute[household_id]") or None,
-        reporter_name=name or None, reporter_phone=(form.get("phone") or "").strip() or None,
+        reporter_name=name or None, reporter_phone=(f.phone or "").strip() or None,
         lat=_float(form, "lat"), long=_float(form, "long"),
-        media_url=(form.get("media_url") or "").strip() or None)
+        media_url=(f.media_url or "").strip() or None)
     notice = case_to_request(case, cats[code], agency="", timezone=gov.timezone)
     doc = [{"service_request_id": case.id, "service_notice": notice["service_notice"],
             "account_id": None}]
@@ -270,7 +320,8 @@ def _both(method: Any, stem: str, fn: Any, **kwargs: Any) -> list[Any]:
     handler with two paths would share its OpenAPI operation)."""
     return [method(f"{BASE}/{stem}.{fmt}", name=f"{fn.__name__}_{fmt}",
                    media_type=XML if fmt == "xml" else "application/json",
-                   **kwargs)(blocking(fn)) for fmt in ("json", "xml")]
+                   **kwargs)((blocking if method is post else cached)(fn))
+            for fmt in ("json", "xml")]
 
 
 _TAGS = ["Open311"]
@@ -284,6 +335,7 @@ ROUTES: list[Any] = [
     *_both(get, "servicerequestupdates", get_updates, tags=_TAGS,
            summary="Updates of service requests (mySociety extension of GeoReport v2)"),
     *_both(post, "requests", post_request, tags=_TAGS,
-           summary="Create a service request (GeoReport v2, form-encoded)"),
+           summary="Create a service request (GeoReport v2, form-encoded)",
+           opt={"body": ServiceRequestForm, "body_media": RequestEncodingType.URL_ENCODED}),
     get_definition, get_request, get_token,
 ]
