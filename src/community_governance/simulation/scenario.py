@@ -209,9 +209,9 @@ class ActivityPolicy:
         per_community_per_year: activities each community plans per year.
         cost_cny: what one activity costs, from the culture fund.
         hours: hours one activity lasts (for participation hours).
-        staff_days: staff working days one activity takes to organise; a planned activity is
-            held only if the staff's time left over from cases last step covers it (0: staff
-            time never limits activities).
+        staff_days: staff working days one activity takes to organise, taken from case
+            handling in the step it is held; a community holds no more activities in a step
+            than its effective staff's days allow (0: activities cost no staff time).
     """
 
     per_community_per_year: float = _f(9.8, lo=0.0, hi=10_000.0)

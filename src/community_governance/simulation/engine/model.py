@@ -407,9 +407,15 @@ class Simulation(_Results, MechanismsMixin):
         acts = rng("activities").poisson(lam, n_c)
         if self.activity_cost_fen > 0:
             acts = np.minimum(acts, self.funds[:, 2] // self.activity_cost_fen)
+        wd = float(self.working_days[t])
         if sc.activities.staff_days > 0:
-            acts = np.minimum(acts, np.floor(self.spare_days / sc.activities.staff_days)
+            # organising an activity takes staff days, taken from case handling this step
+            acts = np.minimum(acts, np.floor(eff_staff * wd / sc.activities.staff_days)
                               .astype(np.int64))
+            eff_cases = np.maximum(eff_staff - acts * sc.activities.staff_days
+                                   / max(wd, 1e-9), 0.0)
+        else:
+            eff_cases = eff_staff
         spend = acts * self.activity_cost_fen
         self.funds[:, 2] -= spend
         outflow += spend
@@ -516,7 +522,7 @@ class Simulation(_Results, MechanismsMixin):
         opened_c = self.by_hh.sum(n_hh).astype(np.int64)
         by_cat = rng("cases.category").multinomial(opened_c, shares)
         self.backlog[:, :, 0] += by_cat
-        cap = (self.service.capacity(eff_staff, self.grids_c.astype(float),
+        cap = (self.service.capacity(eff_cases, self.grids_c.astype(float),
                                      float(self.working_days[t])) + purchased) * c.scale \
             + self.capacity_carry
         cap_i = np.floor(cap).astype(np.int64)
@@ -534,8 +540,6 @@ class Simulation(_Results, MechanismsMixin):
         flat_slack = slack.ravel()[order]
         flat_age = np.broadcast_to(ages_w, (n_k, _MAX_AGE)).ravel()[order]
         closed_c = handled.sum(axis=1)
-        self.spare_days = eff_staff * float(self.working_days[t]) * np.maximum(
-            cap_i - closed_c, 0) / np.maximum(cap_i, 1)
         on_time_c = (handled * (flat_slack >= 0)).sum(axis=1)
         days_c = (handled * ((flat_age + 0.5) * sd)).sum(axis=1)
         remaining = q - handled

@@ -113,7 +113,6 @@ class MechanismsMixin:
         self.post_opens = opens
         self.posts = self.workforce.start(state, self.streams.generator("init.staff"))
         self.wage_fen_per_year = _fen(sc.staff.temporary_wage_cny_per_year)
-        self.spare_days = np.full(n_c, np.inf)
 
         # party members and council seats
         self.party = self.party_model.members(
