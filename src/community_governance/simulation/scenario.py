@@ -377,7 +377,7 @@ class OrgsPolicy:
     fail_per_year: float = _f(0.3, lo=0.0, hi=52.0)
     purchase_cny_per_year: Decimal = _f(Decimal(0), lo=0)  # noqa: RUF009
     tendering: bool = True
-    cost_per_case_cny: Decimal = _f(Decimal(60), lo=Decimal("0.01"))  # noqa: RUF009
+    cost_per_case_cny: Decimal = _f(Decimal(60), lo=0.01)  # noqa: RUF009
 
 
 @attrs.frozen

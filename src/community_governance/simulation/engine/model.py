@@ -462,7 +462,8 @@ class Simulation(_Results, MechanismsMixin):
         served_idx = v_idx[rng("service").random(c.n_residents)[v_idx] < serve_p]
         participated = attended.copy()
         participated[served_idx] = True
-        participated |= self.seat & (meetings[r_c] > 0)
+        if meetings.any():
+            participated[self.seat_idx[meetings[r_c[self.seat_idx]] > 0]] = True
 
         # points earned
         earned = np.where(attended, self.points_per_attendance[r_c], 0)
@@ -573,7 +574,7 @@ class Simulation(_Results, MechanismsMixin):
             self.identification, self.satisfaction[self.r_hh], participated)
         self.identification = np.clip(
             self.identification + sc.behaviour.identification.adjust_per_step
-            * self.civic.identification_shift(self.informed[r_c], self.voice[r_c], self.seat),
+            * self.civic.identification_shift(self.informed, self.voice, self.seat, r_c),
             0.0, 1.0)
 
         # care visits at festivals, limited by the care fund

@@ -54,9 +54,9 @@ class CivicModel(Protocol):
         ...
 
     def identification_shift(self, informed: FloatArray, voice: FloatArray,
-                             seat: BoolArray) -> FloatArray:
-        """Per resident, the rise of the identification target (community values given per
-        resident)."""
+                             seat: BoolArray, community: IntArray) -> FloatArray:
+        """Per resident, the rise of the identification target (``informed`` and ``voice``
+        per community, ``seat`` and ``community`` per resident)."""
         ...
 
 
@@ -87,9 +87,11 @@ class DefaultCivicModel:
         return i1, v1
 
     def identification_shift(self, informed: FloatArray, voice: FloatArray,
-                             seat: BoolArray) -> FloatArray:
+                             seat: BoolArray, community: IntArray) -> FloatArray:
         """See the module docstring."""
         p = self.params
-        out: FloatArray = (p.identification_informed * informed
-                           + p.identification_voice * voice + p.identification_seat * seat)
+        per_c = p.identification_informed * informed + p.identification_voice * voice
+        out: FloatArray = per_c[community]
+        if p.identification_seat:
+            out = out + p.identification_seat * seat
         return out

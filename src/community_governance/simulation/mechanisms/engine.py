@@ -123,6 +123,7 @@ class MechanismsMixin:
         p_seat = np.minimum(1.0, sc.councils.seats * c.scale * w
                             / np.maximum(w_c[self.r_comm], 1e-12))
         self.seat = self.streams.generator("init.councils").random(c.n_residents) < p_seat
+        self.seat_idx = np.flatnonzero(self.seat)
         self.informed = np.zeros(n_c)
         self.voice = np.zeros(n_c)
         self.meetings_c = np.zeros(n_c, dtype=np.int64)

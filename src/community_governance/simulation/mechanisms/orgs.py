@@ -166,9 +166,9 @@ class OrgPopulation:
         weeks = years * 52.0
         mult = p.incubator_proposals_multiplier if p.incubator else 1.0
         born = rng.poisson(p.proposals_per_year * mult * years, self.n)
-        for c in np.flatnonzero(born):
-            for q in self.model.quality(int(born[c]), rng):
-                a = OrgAgent(int(c), next_stage(None, OrgEvent.PROPOSE), float(q))
+        for where in np.flatnonzero(born):
+            for q in self.model.quality(int(born[where]), rng):
+                a = OrgAgent(int(where), next_stage(None, OrgEvent.PROPOSE), float(q))
                 if p.incubator:
                     a.move(OrgEvent.INCUBATE)
                     a.incubated = True
