@@ -193,9 +193,9 @@ class StaffPolicy:
     grid_leader_cases_per_day: float = _f(0.3, lo=0.0, hi=1000.0)
     turnover: bool = True
     permanent_per_community: int = _f(2, lo=0, hi=1000)
-    temporary_quit_per_year: float = _f(0.45, lo=0.0, hi=52.0)
+    temporary_quit_per_year: float = _f(0.49, lo=0.0, hi=52.0)
     permanent_quit_per_year: float = _f(0.05, lo=0.0, hi=52.0)
-    hiring_lag_weeks: float = _f(8.0, lo=0.0, hi=520.0)
+    hiring_lag_weeks: float = _f(6.5, lo=0.0, hi=520.0)
     learning_weeks: float = _f(12.0, lo=0.0, hi=520.0)
     new_hire_productivity: float = _f(0.4, lo=0.0, hi=1.0)
     temporary_wage_cny_per_year: Decimal = _f(Decimal(24000), lo=0)  # noqa: RUF009
@@ -214,10 +214,10 @@ class ActivityPolicy:
             than its effective staff's days allow (0: activities cost no staff time).
     """
 
-    per_community_per_year: float = _f(9.8, lo=0.0, hi=10_000.0)
+    per_community_per_year: float = _f(10.2, lo=0.0, hi=10_000.0)
     cost_cny: Decimal = _f(Decimal(800), lo=0)  # noqa: RUF009
     hours: float = _f(2.0, lo=0.0, hi=24.0)
-    staff_days: float = _f(0.0, lo=0.0, hi=1000.0)
+    staff_days: float = _f(1.9, lo=0.0, hi=1000.0)
 
 
 @attrs.frozen
@@ -445,9 +445,9 @@ class CultureBehaviour:
 
     initial_share: float = _f(0.03446, lo=0.0, hi=1.0)
     elderly_weight: float = _f(3.0, lo=0.0)
-    join_per_year: float = _f(0.00379, lo=0.0)
-    leave_per_year: float = _f(0.15, lo=0.0)
-    join_per_attendance: float = _f(0.0, lo=0.0, hi=1.0)
+    join_per_year: float = _f(0.0033, lo=0.0)
+    leave_per_year: float = _f(0.16, lo=0.0)
+    join_per_attendance: float = _f(0.06, lo=0.0, hi=1.0)
     members_per_group: float = _f(26.9, lo=1.0)
 
 
@@ -470,7 +470,7 @@ class VolunteeringBehaviour:
 
     initial_share: float = _f(0.02781, lo=0.0, hi=1.0)
     initial_from_culture: float = _f(0.5, lo=0.0, hi=1.0)
-    from_culture_per_year: float = _f(0.1176, lo=0.0)
+    from_culture_per_year: float = _f(0.14, lo=0.0)
     from_others_per_year: float = _f(0.0030, lo=0.0)
     quit_per_year: float = _f(0.2, lo=0.0)
     points_incentive: float = _f(0.3)
