@@ -61,8 +61,10 @@ class DefaultCultureModel:
         table = np.zeros(max(top, 61))
         table[14:] = join
         table[60:] = old
-        bg = table[ages]
-        joins = 1.0 - (1.0 - bg) * (1.0 - p.join_per_attendance * attended)
+        joins = table[ages]
+        if p.join_per_attendance > 0:
+            came = np.flatnonzero(attended)
+            joins[came] = 1.0 - (1.0 - joins[came]) * (1.0 - p.join_per_attendance)
         leave = float(-np.expm1(-p.leave_per_year * years))
         out: FloatArray = np.where(culture, leave, joins)
         return out
