@@ -10,9 +10,9 @@ generator sets it by construction (meeting it shows the set-up is right, not tha
 behaviour is), ``behavioural`` when it emerges from the behaviour models. Today **all twelve
 targets are structural** (:data:`STRUCTURAL_WHY` says how each is set). The behavioural
 targets (figures that must emerge: members, volunteers and events reached from 2017 to 2019,
-staff in post) are in :mod:`.abc_fit`, fitted by ABC with a held-out check. Figures that do emerge, such as the
-share of cases closed on time, are reported across seeds with :func:`across_seeds` (the
-10-seed mean and its 95 % interval), never from one chosen seed.
+staff in post) are in :mod:`.abc_fit`, fitted by ABC with a held-out check. Figures that
+do emerge, such as the share of cases closed on time, are reported across seeds with
+:func:`across_seeds` (the 10-seed mean and its 95 % interval), never from one chosen seed.
 
 Example::
 
