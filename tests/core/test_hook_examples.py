@@ -9,6 +9,7 @@ that the example answers; the answer must pass the library's check for that hook
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import inspect
 import logging
 import textwrap
@@ -21,6 +22,7 @@ from typing import Any
 
 import attrs
 import click
+import numpy as np
 import pendulum
 import pytest
 from click.testing import CliRunner
@@ -83,6 +85,9 @@ def _namespace() -> dict[str, Any]:
 
     ns = dict(NAMESPACE, SqlStore=SqlStore)
     ns.update({n: getattr(behaviours, n) for n in dir(behaviours) if n.startswith("Default")})
+    for name in ("workforce", "money", "culture", "civic", "property", "orgs", "party"):
+        mod = importlib.import_module(f"community_governance.simulation.mechanisms.{name}")
+        ns.update({n: getattr(mod, n) for n in dir(mod) if n.startswith("Default")})
     return ns
 
 
@@ -214,6 +219,25 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                    lambda v: v.params.cases_per_staff_day == 2.0),
         "cgov_sim_opinion_model": ("first", {"scenario": sc}, accept_any,
                                    lambda v: v.sat.adjust_per_step > 0),
+        "cgov_sim_workforce_model": ("first", {"scenario": sc, "county_code": "411281"},
+                                     accept_any, lambda v: v.params.temporary_quit_per_year
+                                     == sc.staff.temporary_quit_per_year / 2),
+        "cgov_sim_budget_model": ("first", {"scenario": sc, "county_code": "411281"},
+                                  accept_any, lambda v: int(v.purchase_payment(
+                                      np.array([100]), np.array([100]))[0]) == 50),
+        "cgov_sim_culture_model": ("first", {"scenario": sc, "county_code": "411281"},
+                                   accept_any, lambda v: v.params.join_per_attendance == min(
+                                       1.0, 2 * sc.behaviour.culture.join_per_attendance)),
+        "cgov_sim_civic_model": ("first", {"scenario": sc, "county_code": "411281"},
+                                 accept_any, lambda v: v.params.disclosures_per_year == 12.0),
+        "cgov_sim_property_model": ("first", {"scenario": sc, "county_code": "411281"},
+                                    accept_any,
+                                    lambda v: v.params.initial_managed_share == 1.0),
+        "cgov_sim_orgs_model": ("first", {"scenario": sc, "county_code": "411281"},
+                                accept_any, lambda v: not v.review_passes(0.5, 0.0)
+                                and v.review_passes(0.7, 0.99)),
+        "cgov_sim_party_model": ("first", {"scenario": sc, "county_code": "411281"},
+                                 accept_any, lambda v: v.params.evaluation is False),
         "cgov_working_day_calendar": ("first", {"extra_dirs": [], "county_code": "411221"},
                                       accept_any,
                                       lambda v: v.is_provisional(dt.date(2040, 1, 5))),

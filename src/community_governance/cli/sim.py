@@ -249,14 +249,43 @@ def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: st
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="override a scenario key, e.g. --set city.scale=0.05 (repeatable)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--abc", is_flag=True, help="fit the coefficients to the behavioural targets by "
+              "ABC population Monte Carlo and check the held-out targets")
+@click.option("--particles", type=click.IntRange(min=2), default=40, show_default=True,
+              help="ABC particles per generation")
+@click.option("--generations", type=click.IntRange(min=1), default=3, show_default=True,
+              help="ABC generations (1: rejection ABC)")
+@click.option("--abc-scale", type=click.FloatRange(0.001, 1.0), default=0.05,
+              show_default=True, help="the city's scale of the ABC runs")
+@click.option("--held-out", "held_out", multiple=True, metavar="TARGET",
+              help="a behavioural target kept out of the fit (repeatable; default "
+                   "volunteers_2019 and volunteers_from_culture)")
 def calibrate_cmd(scenario: str, seed: int | None, seeds: int, sets: tuple[str, ...],
-                  as_json: bool) -> None:
+                  as_json: bool, abc: bool, particles: int, generations: int,
+                  abc_scale: float, held_out: tuple[str, ...]) -> None:
     """Run SCENARIO and print its calibration report against the study (FACTS.md): every
-    target labelled structural or behavioural, and the on-time share across seeds."""
+    target labelled structural or behavioural, and the on-time share across seeds. With
+    --abc, fit the coefficients to the behavioural targets instead (exit 1 when a held-out
+    target falls outside its posterior predictive range)."""
     from community_governance.simulation.calibration import across_seeds, calibrate
     from community_governance.simulation.engine import Simulation
 
     sc = _scenario(scenario, sets)
+    if abc:
+        from community_governance.simulation.abc_fit import fit_abc
+
+        kwargs: dict[str, object] = {"held_out": held_out} if held_out else {}
+        fit = fit_abc(sc, particles=particles, generations=generations, scale=abc_scale,
+                      seed=sc.run.seed if seed is None else seed,
+                      check_seeds=seeds if seeds >= 2 else 0,
+                      **kwargs)  # type: ignore[arg-type]
+        if as_json:
+            echo_json(fit.to_dict())
+        else:
+            click.echo(fit.markdown())
+        if not fit.held_out_ok:
+            raise SystemExit(1)
+        return
     report = calibrate(Simulation(sc, seed=seed).run().summary())
     spread = across_seeds(sc, "on_time_share", seeds=seeds) if seeds >= 2 else None
     if as_json:
@@ -272,6 +301,41 @@ def calibrate_cmd(scenario: str, seed: int | None, seeds: int, sets: tuple[str, 
                        f"{spread.high:.1%})")
     if not report.ok:
         raise SystemExit(1)
+
+
+@sim.command("experiment")
+@click.argument("scenario", default="yima-2019")
+@click.argument("recommendation", required=False)
+@click.option("--list", "list_", is_flag=True, help="list the recommendations and their arms")
+@click.option("--seeds", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option("--metric", "metrics", multiple=True, metavar="KEY",
+              help="a run-summary key to compare (repeatable; default the recommendation's)")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="override a baseline key, e.g. --set city.scale=0.05 (repeatable)")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the table and the runs as JSON here")
+@json_always
+def experiment_cmd(scenario: str, recommendation: str | None, list_: bool, seeds: int,
+                   metrics: tuple[str, ...], sets: tuple[str, ...], out: Path | None) -> None:
+    """The policy experiment of a RECOMMENDATION of the study against SCENARIO: its arms on
+    the same seeds and city, paired differences with Holm-corrected intervals."""
+    from community_governance.errors import ValidationError
+    from community_governance.simulation.experiments import RECOMMENDATIONS, run_recommendation
+    from community_governance.simulation.outputs import write_json
+
+    if list_ or recommendation is None:
+        if not list_:
+            raise ValidationError(f"name a recommendation: {', '.join(RECOMMENDATIONS)}",
+                                  path="recommendation")
+        echo_json({k: {"title": r.title, "source": r.source, "arms": {
+            a: dict(o) for a, o in r.arms.items()}, "metrics": list(r.metrics)}
+            for k, r in RECOMMENDATIONS.items()})
+        return
+    sc = _scenario(scenario, sets)
+    cmp = run_recommendation(sc, recommendation, seeds=seeds, metrics=metrics or None)
+    if out is not None:
+        write_json(out, cmp.to_dict())
+    echo_json({"recommendation": recommendation, "seeds": list(cmp.seeds), "rows": cmp.rows})
 
 
 def register(cli: click.Group) -> None:

@@ -20,6 +20,13 @@ if TYPE_CHECKING:
         ServiceModel,
         VolunteeringModel,
     )
+    from community_governance.simulation.mechanisms.civic import CivicModel
+    from community_governance.simulation.mechanisms.culture import CultureModel
+    from community_governance.simulation.mechanisms.money import BudgetModel
+    from community_governance.simulation.mechanisms.orgs import OrgsModel
+    from community_governance.simulation.mechanisms.party import PartyModel
+    from community_governance.simulation.mechanisms.property import PropertyModel
+    from community_governance.simulation.mechanisms.workforce import WorkforceModel
     from community_governance.simulation.scenario import Scenario
 
 
@@ -69,3 +76,62 @@ def cgov_sim_opinion_model(scenario: Scenario) -> OpinionModel:
     from community_governance.simulation.behaviours import DefaultOpinionModel
 
     return DefaultOpinionModel(scenario.behaviour.satisfaction, scenario.behaviour.identification)
+
+
+# --- mechanisms ---------------------------------------------------------------------------------
+
+
+@hookimpl(trylast=True)
+def cgov_sim_workforce_model(scenario: Scenario, county_code: str | None) -> WorkforceModel:
+    """The default model, ``DefaultWorkforceModel`` of ``simulation.mechanisms.workforce``."""
+    from community_governance.simulation.mechanisms.workforce import DefaultWorkforceModel
+
+    return DefaultWorkforceModel(scenario.staff)
+
+
+@hookimpl(trylast=True)
+def cgov_sim_budget_model(scenario: Scenario, county_code: str | None) -> BudgetModel:
+    """The default model, ``DefaultBudgetModel`` of ``simulation.mechanisms.money``."""
+    from community_governance.simulation.mechanisms.money import DefaultBudgetModel
+
+    return DefaultBudgetModel()
+
+
+@hookimpl(trylast=True)
+def cgov_sim_culture_model(scenario: Scenario, county_code: str | None) -> CultureModel:
+    """The default model, ``DefaultCultureModel`` of ``simulation.mechanisms.culture``."""
+    from community_governance.simulation.mechanisms.culture import DefaultCultureModel
+
+    return DefaultCultureModel(scenario.behaviour.culture)
+
+
+@hookimpl(trylast=True)
+def cgov_sim_civic_model(scenario: Scenario, county_code: str | None) -> CivicModel:
+    """The default model, ``DefaultCivicModel`` of ``simulation.mechanisms.civic``."""
+    from community_governance.simulation.mechanisms.civic import DefaultCivicModel
+
+    return DefaultCivicModel(scenario.councils)
+
+
+@hookimpl(trylast=True)
+def cgov_sim_property_model(scenario: Scenario, county_code: str | None) -> PropertyModel:
+    """The default model, ``DefaultPropertyModel`` of ``simulation.mechanisms.property``."""
+    from community_governance.simulation.mechanisms.property import DefaultPropertyModel
+
+    return DefaultPropertyModel(scenario.property, scenario.councils.supervision_gain)
+
+
+@hookimpl(trylast=True)
+def cgov_sim_orgs_model(scenario: Scenario, county_code: str | None) -> OrgsModel:
+    """The default model, ``DefaultOrgsModel`` of ``simulation.mechanisms.orgs``."""
+    from community_governance.simulation.mechanisms.orgs import DefaultOrgsModel
+
+    return DefaultOrgsModel(scenario.orgs)
+
+
+@hookimpl(trylast=True)
+def cgov_sim_party_model(scenario: Scenario, county_code: str | None) -> PartyModel:
+    """The default model, ``DefaultPartyModel`` of ``simulation.mechanisms.party``."""
+    from community_governance.simulation.mechanisms.party import DefaultPartyModel
+
+    return DefaultPartyModel(scenario.party)

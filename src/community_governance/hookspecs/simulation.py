@@ -21,6 +21,13 @@ if TYPE_CHECKING:
         ServiceModel,
         VolunteeringModel,
     )
+    from community_governance.simulation.mechanisms.civic import CivicModel
+    from community_governance.simulation.mechanisms.culture import CultureModel
+    from community_governance.simulation.mechanisms.money import BudgetModel
+    from community_governance.simulation.mechanisms.orgs import OrgsModel
+    from community_governance.simulation.mechanisms.party import PartyModel
+    from community_governance.simulation.mechanisms.property import PropertyModel
+    from community_governance.simulation.mechanisms.workforce import WorkforceModel
     from community_governance.simulation.scenario import Scenario
 
 
@@ -186,4 +193,228 @@ def cgov_sim_opinion_model(scenario: Scenario) -> OpinionModel | None:
             step = min(1.0, 2 * b.satisfaction.adjust_per_step)
             sat = attrs.evolve(b.satisfaction, adjust_per_step=step)
             return DefaultOpinionModel(sat, b.identification)
+    """
+
+
+# --- mechanisms (simulation.mechanisms): told the county --------------------------------------
+
+
+@hookspec(firstresult=True)
+def cgov_sim_workforce_model(scenario: Scenario, county_code: str | None) -> WorkforceModel | None:
+    """Give the model of staff turnover, temporary contracts, hiring lag and learning curve
+    (工作人员流动).
+
+    Called once per simulation run, before the first step, for the city's county; the model's
+    methods are then called with arrays of every post, resident, compound or community. The
+    equations of the default are in ``docs/simulation-mechanisms.md``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the 6-digit county of the city (``None`` for a city of several).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.mechanisms.workforce.WorkforceModel` (the posts at
+        the start, after each step (leavers, hires) and each holder's productivity, whose sum per
+        community is the effective staff the service model turns into capacity), or ``None`` to
+        leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_workforce_model(scenario, county_code):
+            # contracts in this county last: temporary staff leave half as often
+            s = scenario.staff
+            return DefaultWorkforceModel(attrs.evolve(
+                s, temporary_quit_per_year=s.temporary_quit_per_year / 2))
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_budget_model(scenario: Scenario, county_code: str | None) -> BudgetModel | None:
+    """Give the model of what money buys: temporary posts and purchased services (经费使用).
+
+    Called once per simulation run, before the first step, for the city's county; the model's
+    methods are then called with arrays of every post, resident, compound or community. The
+    equations of the default are in ``docs/simulation-mechanisms.md``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the 6-digit county of the city (``None`` for a city of several).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.mechanisms.money.BudgetModel` (the temporary posts
+        a staff channel pays for and the payment to a contractor in a step), or ``None`` to leave it
+        to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_budget_model(scenario, county_code):
+            # this county pays purchased services only up to half of what is available
+            class HalfBudget(DefaultBudgetModel):
+                def purchase_payment(self, planned_fen, available_fen):
+                    return super().purchase_payment(planned_fen, available_fen // 2)
+            return HalfBudget()
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_culture_model(scenario: Scenario, county_code: str | None) -> CultureModel | None:
+    """Give the model of culture-group membership fed by activities (文体组织).
+
+    Called once per simulation run, before the first step, for the city's county; the model's
+    methods are then called with arrays of every post, resident, compound or community. The
+    equations of the default are in ``docs/simulation-mechanisms.md``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the 6-digit county of the city (``None`` for a city of several).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.mechanisms.culture.CultureModel` (each resident's
+        chance of joining (higher after attending an activity) or leaving a culture group in a
+        step), or ``None`` to leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_culture_model(scenario, county_code):
+            # attending recruits twice as well in this county
+            c = scenario.behaviour.culture
+            return DefaultCultureModel(attrs.evolve(
+                c, join_per_attendance=min(1.0, 2 * c.join_per_attendance)))
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_civic_model(scenario: Scenario, county_code: str | None) -> CivicModel | None:
+    """Give the model of consultative councils and disclosure acting on identification (协商议事会,
+    社区事务公开, 认同感).
+
+    Called once per simulation run, before the first step, for the city's county; the model's
+    methods are then called with arrays of every post, resident, compound or community. The
+    equations of the default are in ``docs/simulation-mechanisms.md``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the 6-digit county of the city (``None`` for a city of several).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.mechanisms.civic.CivicModel` (the meetings and
+        disclosures of a step, the communities' informed share and voice after it, and the rise of
+        each resident's identification target), or ``None`` to leave it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_civic_model(scenario, county_code):
+            # this county discloses monthly
+            c = attrs.evolve(scenario.councils, disclosures_per_year=12.0)
+            return DefaultCivicModel(c)
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_property_model(scenario: Scenario, county_code: str | None) -> PropertyModel | None:
+    """Give the model of property companies of the handed-over compounds (三供一业, 物业).
+
+    Called once per simulation run, before the first step, for the city's county; the model's
+    methods are then called with arrays of every post, resident, compound or community. The
+    equations of the default are in ``docs/simulation-mechanisms.md``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the 6-digit county of the city (``None`` for a city of several).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.mechanisms.property.PropertyModel` (the compounds'
+        property companies at the start and after a step, the share of the handover's extra cases
+        that remains and the satisfaction penalty of an unmanaged compound), or ``None`` to leave it
+        to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_property_model(scenario, county_code):
+            # every compound has a company from the start in this county
+            p = attrs.evolve(scenario.property, initial_managed_share=1.0)
+            return DefaultPropertyModel(p, scenario.councils.supervision_gain)
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_orgs_model(scenario: Scenario, county_code: str | None) -> OrgsModel | None:
+    """Give the model of social organizations as agents: quality, admission review, evaluation and
+    delivery (社会组织).
+
+    Called once per simulation run, before the first step, for the city's county; the model's
+    methods are then called with arrays of every post, resident, compound or community. The
+    equations of the default are in ``docs/simulation-mechanisms.md``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the 6-digit county of the city (``None`` for a city of several).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.mechanisms.orgs.OrgsModel` (a new organization's
+        quality, whether it passes admission review, its evaluation score and the cases it delivers
+        for a payment (the lifecycle, grades and bid tiers are the library's)), or ``None`` to leave
+        it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_orgs_model(scenario, county_code):
+            # admission review in this county passes only organizations of quality 0.6+
+            class Strict(DefaultOrgsModel):
+                def review_passes(self, quality, uniform):
+                    return quality >= 0.6
+            return Strict(scenario.orgs)
+    """
+
+
+@hookspec(firstresult=True)
+def cgov_sim_party_model(scenario: Scenario, county_code: str | None) -> PartyModel | None:
+    """Give the model of party members and their activity (党员作用).
+
+    Called once per simulation run, before the first step, for the city's county; the model's
+    methods are then called with arrays of every post, resident, compound or community. The
+    equations of the default are in ``docs/simulation-mechanisms.md``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the 6-digit county of the city (``None`` for a city of several).
+
+    Returns:
+        An object with the methods of
+        :class:`~community_governance.simulation.mechanisms.party.PartyModel` (who is a party
+        member, and members' chances of attending and of becoming volunteers), or ``None`` to leave
+        it to the next plugin.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_party_model(scenario, county_code):
+            # no evaluation by residents in this county
+            return DefaultPartyModel(attrs.evolve(scenario.party, evaluation=False))
     """

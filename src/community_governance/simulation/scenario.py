@@ -36,14 +36,18 @@ __all__ = [
     "Behaviour",
     "CasesBehaviour",
     "CityConfig",
+    "CouncilPolicy",
     "CultureBehaviour",
     "FundChannel",
     "FundsPolicy",
     "GridsPolicy",
     "HandoverPolicy",
     "IdentificationBehaviour",
+    "OrgsPolicy",
     "ParticipationBehaviour",
+    "PartyPolicy",
     "PointsPolicy",
+    "PropertyPolicy",
     "RedemptionBehaviour",
     "RunConfig",
     "SatisfactionBehaviour",
@@ -60,7 +64,7 @@ __all__ = [
 
 T = TypeVar("T")
 CASE_CATEGORIES = ("repair", "sanitation", "dispute", "safety", "property", "care", "other")
-CHANNEL_USES = ("activities", "supermarket", "care", "office")
+CHANNEL_USES = ("activities", "supermarket", "care", "office", "staff", "services")
 
 
 def _f(default: Any = attrs.NOTHING, *, lo: float | None = None, hi: float | None = None,
@@ -167,12 +171,34 @@ class StaffPolicy:
         cases_per_staff_day: cases one staff member closes per working day.
         grid_leader_cases_per_day: cases a grid leader (网格长) closes on the spot per working
             day with the case app.
+        turnover: whether posts turn over (the workforce mechanism); ``false``: every post is
+            always filled by a fully productive member (capacity linear in head count).
+        permanent_per_community: posts on the public payroll (编制); the rest of
+            ``per_community`` are temporary (临时人员). 15 community heads put on the payroll
+            plus 20+ graduates recruited, over 15 communities: about 2.
+        temporary_quit_per_year: yearly hazard of a temporary member leaving ("更换频繁";
+            assumed).
+        permanent_quit_per_year: yearly hazard of a permanent member leaving (assumed).
+        hiring_lag_weeks: mean weeks a vacated post stays empty (assumed).
+        learning_weeks: time constant of a new member's learning curve (assumed).
+        new_hire_productivity: a new member's productivity as a share of an experienced
+            one's (assumed).
+        temporary_wage_cny_per_year: what a temporary post costs a year: a funding channel
+            with ``use = "staff"`` opens ``floor(cny_per_year / wage)`` posts (assumed).
     """
 
     per_community: int = _f(7, lo=0, hi=1000)
     per_10000_residents: float = _f(0.0, lo=0.0, hi=1000.0)
     cases_per_staff_day: float = _f(2.2, lo=0.0, hi=1000.0)
     grid_leader_cases_per_day: float = _f(0.3, lo=0.0, hi=1000.0)
+    turnover: bool = True
+    permanent_per_community: int = _f(2, lo=0, hi=1000)
+    temporary_quit_per_year: float = _f(0.49, lo=0.0, hi=52.0)
+    permanent_quit_per_year: float = _f(0.05, lo=0.0, hi=52.0)
+    hiring_lag_weeks: float = _f(6.5, lo=0.0, hi=520.0)
+    learning_weeks: float = _f(12.0, lo=0.0, hi=520.0)
+    new_hire_productivity: float = _f(0.4, lo=0.0, hi=1.0)
+    temporary_wage_cny_per_year: Decimal = _f(Decimal(24000), lo=0)  # noqa: RUF009
 
 
 @attrs.frozen
@@ -183,11 +209,15 @@ class ActivityPolicy:
         per_community_per_year: activities each community plans per year.
         cost_cny: what one activity costs, from the culture fund.
         hours: hours one activity lasts (for participation hours).
+        staff_days: staff working days one activity takes to organise, taken from case
+            handling in the step it is held; a community holds no more activities in a step
+            than its effective staff's days allow (0: activities cost no staff time).
     """
 
-    per_community_per_year: float = _f(9.8, lo=0.0, hi=10_000.0)
+    per_community_per_year: float = _f(10.2, lo=0.0, hi=10_000.0)
     cost_cny: Decimal = _f(Decimal(800), lo=0)  # noqa: RUF009
     hours: float = _f(2.0, lo=0.0, hi=24.0)
+    staff_days: float = _f(1.9, lo=0.0, hi=1000.0)
 
 
 @attrs.frozen
@@ -197,7 +227,11 @@ class FundChannel:
     Attributes:
         name: the channel's name.
         cny_per_year: money in per community per year.
-        use: the account it feeds: activities, supermarket, care or office.
+        use: what it buys: ``activities`` (the culture fund), ``supermarket`` (goods),
+            ``care``, ``office``, ``staff`` (temporary posts at
+            ``staff.temporary_wage_cny_per_year`` each, paid from the office account) or
+            ``services`` (purchased services tendered to social organizations, paid from the
+            general account).
         start: the first day money comes in (``None``: from the start).
     """
 
@@ -248,6 +282,127 @@ class HandoverPolicy:
 
 
 @attrs.frozen
+class CouncilPolicy:
+    """Consultative councils (协商议事会) and disclosure of community affairs (社区事务公开).
+
+    A council meeting gives the community a "voice" (residents' sense that their matters are
+    heard) and supervises the property companies of its compounds; a disclosure informs a
+    share of the residents not yet informed. Both decay and both raise the target of
+    identification (认同感), which raises participation.
+
+    Attributes:
+        meetings_per_year: council meetings a year (a lever; assumed 2 in 2019, the study
+            asks to "完善协商议事会").
+        seats: residents' representatives on a council (party members preferred).
+        disclosures_per_year: disclosures a year (a lever; assumed quarterly).
+        disclosure_reach: share of the uninformed residents one disclosure reaches.
+        informed_decay_per_year: yearly decay rate of being informed.
+        voice_per_meeting: rise of the community's voice (0..1) per meeting, towards 1.
+        voice_decay_per_year: yearly decay rate of the voice.
+        identification_informed: weight of being informed in the identification target.
+        identification_voice: weight of the community's voice in the identification target.
+        identification_seat: weight of holding a council seat in the identification target.
+        supervision_gain: rise of a property company's quality per meeting (监督协调物业).
+    """
+
+    meetings_per_year: float = _f(2.0, lo=0.0, hi=365.0)
+    seats: int = _f(15, lo=0, hi=1000)
+    disclosures_per_year: float = _f(4.0, lo=0.0, hi=365.0)
+    disclosure_reach: float = _f(0.15, lo=0.0, hi=1.0)
+    informed_decay_per_year: float = _f(1.0, lo=0.0, hi=52.0)
+    voice_per_meeting: float = _f(0.15, lo=0.0, hi=1.0)
+    voice_decay_per_year: float = _f(1.0, lo=0.0, hi=52.0)
+    identification_informed: float = _f(0.15, lo=0.0, hi=1.0)
+    identification_voice: float = _f(0.15, lo=0.0, hi=1.0)
+    identification_seat: float = _f(0.3, lo=0.0, hi=1.0)
+    supervision_gain: float = _f(0.02, lo=0.0, hi=1.0)
+
+
+@attrs.frozen
+class PropertyPolicy:
+    """Property companies (物业服务企业) of the handed-over compounds (三供一业小区).
+
+    Attributes:
+        initial_managed_share: share of the handed-over compounds with a property company
+            at the start ("大量的三无和不规范小区"; assumed).
+        entry_per_year: yearly hazard of an unmanaged compound getting a company (market
+            actors, recommendation 4; assumed).
+        exit_per_year: yearly hazard of a company leaving, times ``1 - quality``.
+        quality_mean: mean quality (0..1) of a company (Beta, concentration 6).
+        case_relief: share of the handover's extra cases a company of quality 1 removes.
+        unmanaged_satisfaction: satisfaction-target penalty of an unmanaged compound.
+    """
+
+    initial_managed_share: float = _f(0.35, lo=0.0, hi=1.0)
+    entry_per_year: float = _f(0.1, lo=0.0, hi=52.0)
+    exit_per_year: float = _f(0.15, lo=0.0, hi=52.0)
+    quality_mean: float = _f(0.5, lo=0.01, hi=0.99)
+    case_relief: float = _f(0.8, lo=0.0, hi=1.0)
+    unmanaged_satisfaction: float = _f(0.1, lo=0.0, hi=1.0)
+
+
+@attrs.frozen
+class OrgsPolicy:
+    """Professional social organizations (社会组织) as agents: incubated, tendered, delivering.
+
+    Organizations go through the library's lifecycle (``domain.orgs.TRANSITIONS``), are
+    graded by the place's scheme (``cgov_orgs_grade_scheme``) and bid in the place's tiers
+    (``cgov_orgs_bid_tier``); a winner delivers purchased case handling at its quality.
+
+    Attributes:
+        initial: active organizations city-wide at the start, at full scale ("社会组织发育不
+            足"; assumed).
+        proposals_per_year: new organizations proposed per community a year (assumed).
+        incubator: whether a professional incubator (孵化机构) takes them in (a lever).
+        incubator_proposals_multiplier: proposals a year are this many times more with one.
+        incubation_weeks: mean weeks from incubation to admission review.
+        incubation_quality_gain: quality an incubated organization gains (专业化的基因).
+        quality_mean: mean quality (0..1) of a new organization (Beta, concentration 6).
+        fail_per_year: yearly hazard of an active organization folding, times
+            ``1 - quality``.
+        purchase_cny_per_year: purchased services per community a year (政府购买服务; a lever,
+            paid from the general account; none in 2019).
+        tendering: award by tender (招投标: the best bid tier, then the best evaluation score
+            wins) instead of direct award to any active organization.
+        cost_per_case_cny: what a purchased case costs.
+    """
+
+    initial: int = _f(2, lo=0, hi=100_000)
+    proposals_per_year: float = _f(0.1, lo=0.0, hi=52.0)
+    incubator: bool = False
+    incubator_proposals_multiplier: float = _f(3.0, lo=0.0, hi=100.0)
+    incubation_weeks: float = _f(26.0, lo=1.0, hi=520.0)
+    incubation_quality_gain: float = _f(0.2, lo=0.0, hi=1.0)
+    quality_mean: float = _f(0.45, lo=0.01, hi=0.99)
+    fail_per_year: float = _f(0.3, lo=0.0, hi=52.0)
+    purchase_cny_per_year: Decimal = _f(Decimal(0), lo=0)  # noqa: RUF009
+    tendering: bool = True
+    cost_per_case_cny: Decimal = _f(Decimal(60), lo=0.01)  # noqa: RUF009
+
+
+@attrs.frozen
+class PartyPolicy:
+    """Party members' activity (党员作用): showing their identity, public-interest activities.
+
+    Attributes:
+        member_share: share of adults (18+) who are party members (assumed).
+        attend_boost: added to a member's attendance logit ("党员参加公益活动").
+        volunteer_multiplier: a member's hazard of becoming a volunteer is this many times
+            another's.
+        evaluation: residents evaluate party members (群众评议党员, in the study).
+        evaluation_boost: added to a member's attendance logit when they are evaluated.
+        council_preference: a member's weight for a council seat against another resident's.
+    """
+
+    member_share: float = _f(0.08, lo=0.0, hi=1.0)
+    attend_boost: float = _f(0.5, lo=-10.0, hi=10.0)
+    volunteer_multiplier: float = _f(2.0, lo=0.0, hi=100.0)
+    evaluation: bool = True
+    evaluation_boost: float = _f(0.3, lo=-10.0, hi=10.0)
+    council_preference: float = _f(3.0, lo=0.0, hi=1000.0)
+
+
+@attrs.frozen
 class ParticipationBehaviour:
     """Resident participation (居民参与) in activities: a logistic propensity per activity.
 
@@ -283,12 +438,17 @@ class CultureBehaviour:
         elderly_weight: relative chance of an elderly resident being a member.
         join_per_year: yearly hazard of a non-member joining (times the age weight).
         leave_per_year: yearly hazard of a member leaving.
+        join_per_attendance: chance that attending one activity makes a non-member join a
+            group ("发动靠活动，活动靠文化").
+        members_per_group: members of a group, for counting groups (4,756 / 177).
     """
 
     initial_share: float = _f(0.03446, lo=0.0, hi=1.0)
     elderly_weight: float = _f(3.0, lo=0.0)
-    join_per_year: float = _f(0.00379, lo=0.0)
-    leave_per_year: float = _f(0.15, lo=0.0)
+    join_per_year: float = _f(0.0033, lo=0.0)
+    leave_per_year: float = _f(0.16, lo=0.0)
+    join_per_attendance: float = _f(0.06, lo=0.0, hi=1.0)
+    members_per_group: float = _f(26.9, lo=1.0)
 
 
 @attrs.frozen
@@ -310,7 +470,7 @@ class VolunteeringBehaviour:
 
     initial_share: float = _f(0.02781, lo=0.0, hi=1.0)
     initial_from_culture: float = _f(0.5, lo=0.0, hi=1.0)
-    from_culture_per_year: float = _f(0.1176, lo=0.0)
+    from_culture_per_year: float = _f(0.14, lo=0.0)
     from_others_per_year: float = _f(0.0030, lo=0.0)
     quit_per_year: float = _f(0.2, lo=0.0)
     points_incentive: float = _f(0.3)
@@ -425,6 +585,9 @@ class Scenario:
         run: the run's name, start, horizon, step and seed.
         city: the synthetic city.
         points, supermarket, grids, staff, activities, funds, handover: the policies.
+        councils, property, orgs, party: the mechanisms of the study's problems and
+            recommendations (councils and disclosure, property companies, social
+            organizations, party members), each with its levers and coefficients.
         behaviour: the behaviour parameters.
         raw: the validated document as a plain dict (for overrides and the run summary).
         source: where it was read from.
@@ -439,6 +602,10 @@ class Scenario:
     activities: ActivityPolicy = ActivityPolicy()
     funds: FundsPolicy = FundsPolicy()
     handover: HandoverPolicy = HandoverPolicy()
+    councils: CouncilPolicy = CouncilPolicy()
+    property: PropertyPolicy = PropertyPolicy()
+    orgs: OrgsPolicy = OrgsPolicy()
+    party: PartyPolicy = PartyPolicy()
     behaviour: Behaviour = Behaviour()
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     source: str = attrs.field(default="", eq=False)

@@ -16,13 +16,15 @@ except ImportError as exc:  # the base install has no numpy
 from community_governance.domain.care import FESTIVAL_ROUNDS
 from community_governance.domain.people import Vulnerability
 
-__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "FLAG_BITS", "VISIT_FESTIVALS", "Arr"]
+__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "FLAG_BITS", "FLOAT_COLUMNS", "VISIT_FESTIVALS",
+           "Arr"]
 
 
 Arr = npt.NDArray[Any]
 #: Fund accounts of a community in the engine, as in the standard chart's fund groups.
 ACCOUNTS = ("office", "care", "culture", "general")
-_USE_ACCOUNT = {"office": 0, "care": 1, "activities": 2, "supermarket": 3}
+_USE_ACCOUNT = {"office": 0, "care": 1, "activities": 2, "supermarket": 3, "staff": 0,
+                "services": 3}
 #: Care visits (走访慰问) happen in the weeks of these festivals: the care service's festival
 #: rounds (``domain.care.FESTIVAL_ROUNDS``), not a copy.
 VISIT_FESTIVALS = FESTIVAL_ROUNDS
@@ -41,7 +43,15 @@ COMMUNITY_COLUMNS = (
     "satisfaction_handover", "care_visits", "care_visits_needed",
     "fund_office_fen", "fund_care_fen", "fund_culture_fen", "fund_general_fen",
     "inflow_fen", "outflow_fen",
+    # the mechanisms (simulation.mechanisms)
+    "staff_effective", "staff_hires", "staff_leavers", "wages_fen", "council_meetings",
+    "disclosures", "informed", "voice", "culture_groups", "orgs_active", "orgs_incubating",
+    "purchase_paid_fen", "purchased_cases", "managed_compounds", "unmanaged_households",
 )
+#: Columns of :data:`COMMUNITY_COLUMNS` that hold fractions (kept as floats in the tables).
+FLOAT_COLUMNS = frozenset({"satisfaction", "identification", "satisfaction_handover",
+                           "handling_days_sum", "staff", "staff_effective", "informed",
+                           "voice", "culture_groups", "purchased_cases"})
 
 
 def _fen(amount: Decimal) -> int:

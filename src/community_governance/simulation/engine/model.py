@@ -40,6 +40,7 @@ from community_governance.simulation.engine.arrays import (
 from community_governance.simulation.engine.city import SimCity, city_for
 from community_governance.simulation.engine.results import _Results
 from community_governance.simulation.engine.streams import Streams
+from community_governance.simulation.mechanisms.engine import MechanismsMixin
 from community_governance.simulation.scenario import FundChannel, Scenario
 
 __all__ = ["Simulation"]
@@ -66,7 +67,7 @@ def _check_model(kind: type) -> Callable[[Any], Any]:
     return check
 
 
-class Simulation(_Results):
+class Simulation(_Results, MechanismsMixin):
     """A run of a scenario over a city (仿真运行), stepped like a Mesa model.
 
     Args:
@@ -244,6 +245,10 @@ class Simulation(_Results):
         self._shares = tuple(self._category_shares(r) for r in self._rates)
         self.visited_h = self._care_households(hooks)
         self.vulnerable_c = self.by_hh.sum(self.visited_h)
+        before, after_ = self._rates
+        self._extra_total = self._rates_total[1] - self._rates_total[0]
+        self._cat_before = np.stack([self.by_hh.sum(before[:, k]) for k in range(len(cats))],
+                                    axis=1) if cats else np.zeros((n_c, 0))
 
         # --- money ----------------------------------------------------------------------
         f = sc.funds
@@ -286,6 +291,12 @@ class Simulation(_Results):
         self.capacity_carry = np.zeros(n_c, dtype=np.float64)
         self.totals = {"points_issued": 0, "points_redeemed": 0, "redeemed_fen": 0,
 }
+        self._mechanisms_init((counties[0] or None) if len(counties) == 1 else None)
+        ho_h = np.flatnonzero(self.h_ho >= 0)
+        self._extra_cat_q = np.stack([np.bincount(
+            self.h_ho[ho_h], weights=(after_[ho_h, k] - before[ho_h, k]),
+            minlength=self.ho_compounds.size) for k in range(len(cats))], axis=1) \
+            if cats else np.zeros((self.ho_compounds.size, 0))
         self._cols: dict[str, Arr] = {k: np.zeros((s_n, n_c)) for k in COMMUNITY_COLUMNS}
         self._model_vars: dict[str, list[float]] = {k: [] for k in self.reporters}
 
@@ -409,18 +420,33 @@ class Simulation(_Results):
         self.funds[:, 0] -= office
         outflow += office
 
+        # the workforce (turnover, hiring, learning; wages of channel posts) and the councils
+        eff_staff, wages = self._mech_staff(t, rng("workforce"), years)
+        outflow += wages
+        meetings, disclosures = self._mech_civic(rng("councils"), years)
+
         # activities, limited by the culture fund
         lam = self.activities_per_year * years
         acts = rng("activities").poisson(lam, n_c)
         if self.activity_cost_fen > 0:
             acts = np.minimum(acts, self.funds[:, 2] // self.activity_cost_fen)
+        wd = float(self.working_days[t])
+        if sc.activities.staff_days > 0:
+            # organising an activity takes staff days, taken from case handling this step
+            acts = np.minimum(acts, np.floor(eff_staff * wd / sc.activities.staff_days)
+                              .astype(np.int64))
+            eff_cases = np.maximum(eff_staff - acts * sc.activities.staff_days
+                                   / max(wd, 1e-9), 0.0)
+        else:
+            eff_cases = eff_staff
         spend = acts * self.activity_cost_fen
         self.funds[:, 2] -= spend
         outflow += spend
 
         # the points incentive: goods an hour of attendance or service buys, if a supermarket
         # with stock is open in the community
-        open_ = (self.supermarket_left > 0) & sc.supermarket.enabled & sc.points.enabled
+        open_ = (self.supermarket_left > 0) & sc.supermarket.enabled & sc.points.enabled & (
+            self.funds[:, 3] > self.reserve)
         value = sc.points.point_value_fen / 100.0
         hours_a = max(sc.activities.hours, 1e-9)
         hours_s = max(sc.behaviour.volunteering.hours_per_service, 1e-9)
@@ -438,16 +464,19 @@ class Simulation(_Results):
                 self.identification[who], self.ages[who], self.culture[who],
                 self.grid_share[self.r_grid[who]], inc_a[r_c[who]], bool(self.festival[t]),
                 bool(self.winter[t]))
+            p1 = self.party_model.attend(p1, self.party[who])
             a_r = acts[r_c[who]]
             p_any = -np.expm1(a_r * np.log1p(-np.minimum(p1, 1 - 1e-12)))
             attended[who] = u_attend[who] < p_any
 
         # culture groups and volunteers
-        p_flip = self.volunteering.culture_probabilities(self.ages, self.culture, years)
+        p_flip = self.culture_model.membership_probabilities(self.ages, self.culture, attended,
+                                                             years)
         flip = rng("culture").random(c.n_residents) < p_flip
         self.culture ^= flip
         p_flip = self.volunteering.volunteer_probabilities(
             self.ages, self.culture, self.volunteer, inc_s[r_c], years)
+        p_flip = self.party_model.become_volunteer(p_flip, self.party & ~self.volunteer)
         flip = rng("volunteering").random(c.n_residents) < p_flip
         self.volunteer ^= flip
         v_idx = np.flatnonzero(self.volunteer)
@@ -456,12 +485,19 @@ class Simulation(_Results):
         served_idx = v_idx[rng("service").random(c.n_residents)[v_idx] < serve_p]
         participated = attended.copy()
         participated[served_idx] = True
+        if meetings.any():
+            participated[self.seat_idx[meetings[r_c[self.seat_idx]] > 0]] = True
 
         # points earned
         earned = np.where(attended, self.points_per_attendance[r_c], 0)
         earned[served_idx] += self.points_per_service[r_c[served_idx]]
         self.balance += earned
         issued_c = self.by_res.sum(earned)
+
+        # purchased services (tendered to social organizations), paid ahead of redemptions
+        purchase_paid, purchased = self._mech_purchase(t, rng("orgs"), years,
+                                                       bool(self.new_year[t]))
+        outflow += purchase_paid
 
         # redemption, limited by the year's allowance and the general fund
         holders = np.flatnonzero(self.balance >= 1)
@@ -481,7 +517,8 @@ class Simulation(_Results):
             first = np.searchsorted(hc, np.arange(n_c))
             start_cum = np.concatenate([[0], cum])[first]
             within = cum - start_cum[hc]
-            limit = np.minimum(self.supermarket_left, self.funds[:, 3])
+            limit = np.minimum(self.supermarket_left,
+                               np.maximum(self.funds[:, 3] - self.reserve, 0))
             ok = within <= limit[hc]
             self.balance[holders[ok]] -= want[ok]
             redeemed_by = (holders[ok], want[ok])
@@ -494,12 +531,24 @@ class Simulation(_Results):
         # cases: opened per household, handled by urgency within capacity
         after = 1 if (sc.handover.enabled and (d0 - sc.run.start).days >= self.handover_day) \
             else 0
-        n_hh = rng("cases.opened").poisson(self._rates_total[after])
+        if after and self.ho_compounds.size:
+            factor = self.property_model.case_factor(self.managed, self.quality)
+            rate_h = self._mech_case_rates(self._rates_total[0], self._extra_total)
+            extra_c = np.stack([np.bincount(self.ho_comm, weights=self._extra_cat_q[:, k]
+                                            * factor, minlength=n_c)
+                                for k in range(self._extra_cat_q.shape[1])], axis=1)
+            cat_c = self._cat_before + extra_c
+            tot = cat_c.sum(axis=1, keepdims=True)
+            shares = np.where(tot > 0, cat_c / np.where(tot > 0, tot, 1), 1.0 / cat_c.shape[1])
+        else:
+            rate_h, shares = self._rates_total[after], self._shares[after]
+        n_hh = rng("cases.opened").poisson(rate_h)
         opened_c = self.by_hh.sum(n_hh).astype(np.int64)
-        by_cat = rng("cases.category").multinomial(opened_c, self._shares[after])
+        by_cat = rng("cases.category").multinomial(opened_c, shares)
         self.backlog[:, :, 0] += by_cat
-        cap = self.service.capacity(self.staff_c, self.grids_c.astype(float),
-                                    float(self.working_days[t])) * c.scale + self.capacity_carry
+        cap = (self.service.capacity(eff_cases, self.grids_c.astype(float),
+                                     float(self.working_days[t])) + purchased) * c.scale \
+            + self.capacity_carry
         cap_i = np.floor(cap).astype(np.int64)
         self.capacity_carry = cap - cap_i
         n_k = len(self.categories)
@@ -539,8 +588,17 @@ class Simulation(_Results):
         self.satisfaction = self.opinion.satisfaction(
             self.satisfaction, service[self.h_comm], own_late, loss,
             (acts > 0).astype(float)[self.h_comm])
+        if after:
+            self.satisfaction = np.clip(self.satisfaction + sc.behaviour.satisfaction
+                                        .adjust_per_step * self._mech_satisfaction_shift(),
+                                        0.0, 1.0)
+            self._mech_property(rng("property"), years)
         self.identification = self.opinion.identification(
             self.identification, self.satisfaction[self.r_hh], participated)
+        self.identification = np.clip(
+            self.identification + sc.behaviour.identification.adjust_per_step
+            * self.civic.identification_shift(self.informed, self.voice, self.seat, r_c),
+            0.0, 1.0)
 
         # care visits at festivals, limited by the care fund
         needed = self.vulnerable_c.astype(np.int64) if self.visit_step[t] else np.zeros(
@@ -558,7 +616,26 @@ class Simulation(_Results):
         cnt = self.by_res.sum
         col["residents"][t] = self.residents_c
         col["households"][t] = self.households_c
-        col["staff"][t] = self.staff_c
+        col["staff"][t] = np.bincount(self.posts.community[self.posts.filled], minlength=n_c)
+        col["staff_effective"][t] = eff_staff
+        col["staff_hires"][t] = self.posts.hires
+        col["staff_leavers"][t] = self.posts.leavers
+        col["wages_fen"][t] = wages
+        col["council_meetings"][t] = meetings
+        col["disclosures"][t] = disclosures
+        col["informed"][t] = self.informed
+        col["voice"][t] = self.voice
+        col["culture_groups"][t] = cnt(self.culture) / sc.behaviour.culture.members_per_group
+        active_o, incubating_o, _ = self.orgs.counts()
+        col["orgs_active"][t] = active_o
+        col["orgs_incubating"][t] = incubating_o
+        col["purchase_paid_fen"][t] = purchase_paid
+        col["purchased_cases"][t] = purchased * c.scale
+        if self.ho_compounds.size:
+            col["managed_compounds"][t] = np.bincount(self.ho_comm[self.managed],
+                                                      minlength=n_c)
+            unmanaged_h = (self.h_ho >= 0) & ~self.managed[np.maximum(self.h_ho, 0)]
+            col["unmanaged_households"][t] = self.by_hh.sum(unmanaged_h)
         col["grids"][t] = self.grids_c
         col["activities"][t] = acts
         col["participants"][t] = cnt(participated)
@@ -599,6 +676,9 @@ class Simulation(_Results):
         if self.keep_ledger:
             self._record_ledger(t, inflow_parts, earned, redeemed_by, office, spend,
                                 redeemed_fen_c, visits * self.visit_fen)
+            for k, why, arr in ((0, "wages", wages), (3, "services", purchase_paid)):
+                self.ledger += [("fund", t, int(i), k, -int(arr[i]), why)
+                                for i in np.flatnonzero(arr)]
         self.steps += 1
         for name, fn in self.reporters.items():
             self._model_vars[name].append(float(fn(self)))

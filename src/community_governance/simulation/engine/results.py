@@ -14,7 +14,7 @@ except ImportError as exc:  # the base install has no numpy
     raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 from community_governance.errors import require_extra
-from community_governance.simulation.engine.arrays import ACCOUNTS, Arr
+from community_governance.simulation.engine.arrays import ACCOUNTS, FLOAT_COLUMNS, Arr
 from community_governance.simulation.engine.city import SimCity
 from community_governance.simulation.provenance import package_versions
 from community_governance.simulation.scenario import Scenario
@@ -65,8 +65,7 @@ class _Results:
             "community_code": np.tile(np.array(self.city.community_codes), s),
             "community_name": np.tile(np.array(self.city.community_names), s),
         }
-        floats = {"satisfaction", "identification", "satisfaction_handover",
-                  "handling_days_sum", "staff"}
+        floats = FLOAT_COLUMNS
         for k, v in self.community_arrays().items():
             flat = v.reshape(-1)
             data[k] = flat if k in floats else np.rint(flat).astype(np.int64)
@@ -167,4 +166,32 @@ class _Results:
             "deadline_working_days": self.deadline_working_days,
             "points_per_attendance": int(self.points_per_attendance.max(initial=0)),
             "points_per_service": int(self.points_per_service.max(initial=0)),
+            **self._mechanism_summary(a, s, weeks_per_year),
+        }
+
+    def _mechanism_summary(self, a: dict[str, Arr], s: int, weeks_per_year: float
+                           ) -> dict[str, Any]:
+        """The mechanisms' figures (staff in post, turnover, councils, orgs, property)."""
+        n_c = max(self.n_communities, 1)
+        if not self.steps:
+            return {}
+        return {
+            "staff_in_post_mean": float(a["staff"].sum(axis=1).mean() / n_c),
+            "staff_effective_mean": float(a["staff_effective"].sum(axis=1).mean() / n_c),
+            "staff_turnover_per_year": float(a["staff_leavers"][-1].sum()
+                                             / max(a["staff"].sum(axis=1).mean(), 1e-9)
+                                             / s * weeks_per_year),
+            "wages_fen": int(a["wages_fen"].sum()),
+            "council_meetings": int(a["council_meetings"].sum()),
+            "disclosures": int(a["disclosures"].sum()),
+            "informed_end": float(a["informed"][-1].mean()),
+            "voice_end": float(a["voice"][-1].mean()),
+            "culture_groups_end": float(a["culture_groups"][-1].sum()),
+            "orgs_active_end": int(a["orgs_active"][-1].sum()),
+            "orgs_incubating_end": int(a["orgs_incubating"][-1].sum()),
+            "purchase_paid_fen": int(a["purchase_paid_fen"].sum()),
+            "purchased_cases": float(a["purchased_cases"].sum()),
+            "managed_compounds_end": int(a["managed_compounds"][-1].sum()),
+            "unmanaged_households_end": int(a["unmanaged_households"][-1].sum()),
+            "party_members": int(getattr(self, "party", np.zeros(0, bool)).sum()),
         }
