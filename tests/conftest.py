@@ -21,6 +21,13 @@ settings.register_profile(
     "ci", deadline=None, max_examples=100,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# `make mutation` (mutmut runs each test again in one process, from other instances of a test
+# class): fewer examples, and the same test called from several executors is expected there
+settings.register_profile(
+    "mutation", deadline=None, max_examples=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                           HealthCheck.differing_executors],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

@@ -113,3 +113,104 @@ def test_install_overwrites_and_leaves_no_temporary_file(tmp_path: Path) -> None
     _, county = install_year_file(src, county_code="411202", root=tmp_path / "data")
     assert county == tmp_path / "data" / "calendars" / "411202" / "2027.toml"
     assert sorted(p.name for p in county.parent.iterdir()) == ["2027.toml"]
+
+
+def test_data_dir_has_no_author_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    # on Windows an author folder would be added unless appauthor is False
+    import platformdirs
+    seen: list[tuple[tuple[object, ...], dict[str, object]]] = []
+
+    def spy(*args: object, **kwargs: object) -> str:
+        seen.append((args, kwargs))
+        return "/somewhere/community-governance"
+
+    monkeypatch.delenv("CGOV_DATA_DIR", raising=False)
+    monkeypatch.setattr(platformdirs, "user_data_dir", spy)
+    assert data_dir() == Path("/somewhere/community-governance")
+    assert seen == [(("community-governance",), {"appauthor": False})]
+
+
+def _boundary_files(tmp_path: Path) -> tuple[Path, str]:
+    """A 2027 file making 2027-12-26 a day off, and a 2028 text that makes it a working day."""
+    bad = tmp_path / "in" / "2027.toml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(YEAR_2027.replace("off_days = [2027-06-09]",
+                                     "off_days = [2027-06-09, 2027-12-26]"), encoding="utf-8")
+    neighbour = YEAR_2027.replace("2027", "2028").replace("swapped_workdays = [2028-02-20]",
+                                                          "swapped_workdays = [2027-12-26]")
+    return bad, neighbour
+
+
+def test_install_checks_against_the_installed_national_years(tmp_path: Path) -> None:
+    bad, neighbour = _boundary_files(tmp_path)
+    root = tmp_path / "data"
+    (root / "calendars").mkdir(parents=True)
+    (root / "calendars" / "2028.toml").write_text(neighbour, encoding="utf-8")
+    with pytest.raises(ValidationError, match="2027-12-26 is a working day in one arrangement"):
+        install_year_file(bad, root=root)
+    assert sorted(p.name for p in (root / "calendars").iterdir()) == ["2028.toml"]
+
+
+def test_install_for_a_county_checks_its_own_years_too(tmp_path: Path) -> None:
+    bad, neighbour = _boundary_files(tmp_path)
+    root = tmp_path / "data"
+    county_dir = root / "calendars" / "411202"
+    county_dir.mkdir(parents=True)
+    (county_dir / "2028.toml").write_text(neighbour, encoding="utf-8")
+    # nationally the file is fine (the county's correction does not apply to every county)
+    install_year_file(bad, root=root)
+    assert (root / "calendars" / "2027.toml").exists()
+    with pytest.raises(ValidationError, match="2027-12-26 is a working day in one arrangement"):
+        install_year_file(bad, county_code="411202", root=root)
+    assert sorted(p.name for p in county_dir.iterdir()) == ["2028.toml"]
+
+
+def test_install_checks_the_default_data_dir(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    bad, neighbour = _boundary_files(tmp_path)
+    root = tmp_path / "env-data"
+    (root / "calendars").mkdir(parents=True)
+    (root / "calendars" / "2028.toml").write_text(neighbour, encoding="utf-8")
+    monkeypatch.setenv("CGOV_DATA_DIR", str(root))
+    with pytest.raises(ValidationError, match="2027-12-26"):
+        install_year_file(bad)
+    assert not (root / "calendars" / "2027.toml").exists()
+
+
+def test_install_writes_a_temporary_file_beside_the_target(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    # the rename is atomic only within one directory: the temporary file lies beside the
+    # target, named *.tmp so an interrupted install never leaves a file read as a year
+    import tempfile
+
+    made: list[str] = []
+    real_mkstemp = tempfile.mkstemp
+
+    def spy(*args: object, **kwargs: object) -> tuple[int, str]:
+        fd, name = real_mkstemp(*args, **kwargs)  # type: ignore[call-overload]
+        made.append(name)
+        return fd, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    src = tmp_path / "2027.toml"
+    src.write_text(YEAR_2027, encoding="utf-8")
+    _, target = install_year_file(src, root=tmp_path / "data")
+    assert len(made) == 1
+    assert Path(made[0]).parent == target.parent
+    assert made[0].endswith(".tmp")
+    assert not Path(made[0]).exists()
+
+
+def test_a_failed_install_removes_its_temporary_file(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    import os
+
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError("disk full")
+
+    src = tmp_path / "2027.toml"
+    src.write_text(YEAR_2027, encoding="utf-8")
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        install_year_file(src, root=tmp_path / "data")
+    assert list((tmp_path / "data" / "calendars").iterdir()) == []

@@ -143,3 +143,49 @@ def test_defaults_and_exact_texts() -> None:
     got = parse_id_number(compose_id_number("419999", dt.date(1980, 1, 1), 2), today=TODAY)
     assert got.warnings[0].endswith(
         "; accepted because old codes are missing from public tables, check it against the card")
+
+
+STRAY = ("not a digit; an ID number has only digits and, last, X (a letter O for a zero, or a "
+         "stray mark, is the usual slip) @ $.x")
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    # a letter O for a zero, at each end and in the middle
+    ("O1128119800101001X", f"O112**********001X: character 1 is 'O', {STRAY}"),
+    ("411281198001010O1X", f"4112**********0O1X: character 16 is 'O', {STRAY}"),
+    # an X anywhere but last
+    ("4112811980010100X1", f"4112**********00X1: character 17 is 'X', {STRAY}"),
+    ("X11281198001010011", f"X112**********0011: character 1 is 'X', {STRAY}"),
+    # a letter other than X last (x is upper-cased and accepted)
+    ("41128119800101001A", f"4112**********001A: character 18 is 'A', {STRAY}"),
+    # the first of two slips is named
+    ("4112811980O1010O1X", f"4112**********0O1X: character 11 is 'O', {STRAY}"),
+    # digits of another script are no ID number's digits (NFKC keeps them)
+    ("41128119800101001\u0661", f"4112**********001\u0661: character 18 is '\u0661', {STRAY}"),
+    ("411281198001010\u06611X", f"4112**********0\u06611X: character 16 is '\u0661', {STRAY}"),
+    # 15 characters: a legacy number with a slip
+    ("41128180010100O", f"4112*******100O: character 15 is 'O', {STRAY}"),
+    # other lengths: the length is the reason
+    ("4112811980010100O1X", "4112***********0O1X is not an 18-character ID number: expected "
+                            "17 digits and a final digit or X, got 19 characters @ $.x"),
+    ("4112811980010100OX", f"4112**********00OX: character 17 is 'O', {STRAY}"),
+    ("411281198001010O1", "4112*********10O1 is not an 18-character ID number: expected 17 "
+                          "digits and a final digit or X, got 17 characters @ $.x"),
+    ("4112811980010100O", "4112*********100O is not an 18-character ID number: expected 17 "
+                          "digits and a final digit or X, got 17 characters @ $.x"),
+    ("41128118001010O", f"4112*******010O: character 15 is 'O', {STRAY}"),
+    ("4112811800101O", "4112******101O is not an 18-character ID number: expected 17 digits "
+                       "and a final digit or X, got 14 characters @ $.x"),
+    ("4112818001010O01", "4112********0O01 is not an 18-character ID number: expected 17 digits "
+                         "and a final digit or X, got 16 characters @ $.x"),
+])
+def test_a_stray_character_is_named(raw: str, message: str) -> None:
+    with pytest.raises(IdNumberError) as info:
+        parse_id_number(raw, today=TODAY, path="$.x")
+    assert str(info.value) == message
+
+
+def test_full_width_and_lower_case_are_normalised() -> None:
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in GOOD[:17]) + "ｘ"
+    assert parse_id_number(wide, today=TODAY).number == GOOD
+    assert parse_id_number(" " + GOOD.lower() + " ", today=TODAY).number == GOOD

@@ -48,8 +48,8 @@ PROVINCES: dict[str, str] = {
     "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }
 
-_SHAPE = re.compile(r"\d{17}[\dX]")
-_LEGACY = re.compile(r"\d{15}")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII digits only: \d takes any script's
+_LEGACY = re.compile(r"[0-9]{15}")
 
 
 class _Masked:
