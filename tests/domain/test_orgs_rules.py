@@ -122,7 +122,7 @@ def test_admission_requirements() -> None:
 
 
 def test_indicators() -> None:
-    assert [s.from_records for s in EvidenceSource] == [False, True, True, True, True]
+    assert [s.from_records for s in EvidenceSource] == [False, True, True, True, True, True]
     assert Indicator("a", "甲", 1, "assessed").target == Decimal(0)
     assert Indicator("a", "甲", 1, "cases", "0.5").target == Decimal("0.5")
     for w in (0, -1, True, 1.5):
@@ -194,21 +194,22 @@ def test_scoring_exactly() -> None:
     assert by["activities"].score == Decimal("75.0")  # 150 x 12/24
     assert by["volunteer_hours"].score == Decimal("150.0")  # capped at the weight
     assert by["cases"].score == Decimal("2.5")  # 50 x 1/20
-    assert by["funds"].score == Decimal("12.3")  # 50 x 12345.67/50000 = 12.345667
+    assert by["funds"].score == Decimal("6.2")  # 25 x 12345.67/50000 = 6.17
+    assert by["performance"].score == Decimal("0.0")  # no contract evaluated
     assert by["governance"].score == Decimal("250.3")  # half up
     assert by["reputation"].score == Decimal("200.0")
     assert by["basics"].evidence is None and by["cases"].evidence == Decimal(1)
     assert by["basics"].source is EvidenceSource.ASSESSED and by["basics"].weight == 100
     assert by["basics"].name == "基础条件"
-    assert total == Decimal("770.1")
+    assert total == Decimal("764.0")
     # no evidence at all: zero for the record indicators
     total0, lines0 = score_evaluation(DEFAULT_INDICATORS, {}, {"basics": 0, "governance": 0,
                                                                "reputation": 0})
     assert total0 == Decimal(0) and all(ln.score == 0 for ln in lines0)
     full = {"basics": 100, "governance": 300, "reputation": 200}
     refused(ValidationError, "no indicator ['nope', 'zzz'] in this place's scheme; score only "
-            "['activities', 'basics', 'cases', 'funds', 'governance', 'reputation', "
-            "'volunteer_hours'] @ assessed", score_evaluation, DEFAULT_INDICATORS, {},
+            "['activities', 'basics', 'cases', 'funds', 'governance', 'performance', "
+            "'reputation', 'volunteer_hours'] @ assessed", score_evaluation, DEFAULT_INDICATORS, {},
             {**full, "zzz": 1, "nope": 1})
     refused(ValidationError, "indicator cases (协助办结事务) is drawn from the records (cases), not "
             "typed in; leave it out of the scores @ assessed.cases", score_evaluation,
