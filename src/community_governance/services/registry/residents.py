@@ -47,6 +47,7 @@ _ROW_KEYS = ("id", "name", "id_number", "id_hash", "birth_date", "sex", "region_
              "household_id", "relation", "vulnerabilities", "party_member", "erased",
              "warnings", "registered_at")
 _SPELL_KEYS = ("resident_id", "household_id", "start", "end")
+_NONE: frozenset[Vulnerability] = frozenset()
 #: Residents per COPY when a bulk load is copied while it is checked (PostgreSQL).
 _STREAM_BATCH = 2000
 
@@ -270,14 +271,17 @@ class _Residents(_RegistryBase):
 
     @staticmethod
     def _make_resident(n: NewResident, idn: IdNumber, path: str) -> Resident:
+        relation = n.relation
+        if type(relation) is not Relation:
+            try:
+                relation = Relation(relation)
+            except ValueError:
+                raise ValidationError(
+                    f"relation {n.relation!r} is not one of {[r.value for r in Relation]}",
+                    path=f"{path}.relation") from None
         try:
-            relation = Relation(n.relation)
-        except ValueError:
-            raise ValidationError(
-                f"relation {n.relation!r} is not one of {[r.value for r in Relation]}",
-                path=f"{path}.relation") from None
-        try:
-            vul = frozenset(Vulnerability(v) for v in n.vulnerabilities)
+            vul = (frozenset(Vulnerability(v) for v in n.vulnerabilities) if n.vulnerabilities
+                   else _NONE)
         except ValueError:
             raise ValidationError(
                 f"vulnerabilities must be among {[v.value for v in Vulnerability]}",
@@ -302,9 +306,10 @@ class _Residents(_RegistryBase):
             "id_hash": cipher.lookup_hash(idn.number), "birth_date": idn.birth_date,
             "sex": idn.sex, "region_code": idn.region_code, "phone": cipher.seal(res.phone),
             "household_id": res.household_id, "relation": res.relation.value,
-            "vulnerabilities": ",".join(sorted(v.value for v in res.vulnerabilities)),
+            "vulnerabilities": (",".join(sorted(v.value for v in res.vulnerabilities))
+                                if res.vulnerabilities else ""),
             "party_member": res.party_member, "erased": False,
-            "warnings": "\n".join(idn.warnings), "registered_at": now,
+            "warnings": "\n".join(idn.warnings) if idn.warnings else "", "registered_at": now,
         }
 
     def _check_unique(self, op: Operation, rows: list[dict[str, Any]]) -> None:
