@@ -201,3 +201,24 @@ def test_birth_dates_are_read_from_the_right_digits() -> None:
     assert not p._id18(good[:6] + "19510431" + good[14:])  # 31 April
     assert not p._id15("411281030229001")  # 1903 was no leap year
     assert p._id15("411281200229001")  # 1920 was
+
+
+def test_a_number_seen_before_is_found_at_its_own_place() -> None:
+    """The same run of digits twice, and again in another text, gives each occurrence its own
+    span (the per-run results are remembered and placed by offset)."""
+    from community_governance.domain.pii_text import find_personal_numbers
+
+    first = find_personal_numbers("电话138-0000-0007，再打138-0000-0007")
+    assert [(f.start, f.end, f.value) for f in first] == [(2, 15, "13800000007"),
+                                                         (18, 31, "13800000007")]
+    again = find_personal_numbers("x138-0000-0007")
+    assert [(f.start, f.end) for f in again] == [(1, 14)]
+
+
+def test_runs_with_too_few_digits_are_skipped_but_not_numbers() -> None:
+    """A key such as 2019-000001 (ten digits) holds no number; eleven digits with the same
+    separators can be one."""
+    from community_governance.domain.pii_text import mask_personal_numbers
+
+    assert mask_personal_numbers('["resident:Y2019-000001"]') == '["resident:Y2019-000001"]'
+    assert mask_personal_numbers("138 0000 0007") == "138****0007"

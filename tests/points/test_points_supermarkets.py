@@ -159,3 +159,34 @@ def test_charity_flow(gov: Any, small_city: SmallCity) -> None:
         gov.charity.receive(office, c, donor="x", category="clothes", condition="good",
                             quantity=1, estimated_value=Decimal("1.005"))
     assert [x.status for x in gov.charity.donations(office)] == ["stored"]
+
+
+def test_restock_many_is_restock_in_one_transaction(gov: Any, small_city: SmallCity) -> None:
+    """restock_many moves stock as restock does, applies each key once, and writes nothing
+    when one move is refused."""
+    c = small_city.communities[0]
+    office = small_city.director[c]
+    a = gov.supermarket.add_item(office, c, "大米", 20, stock=1)
+    b = gov.supermarket.add_item(office, c, "食用油", 40)
+    assert gov.supermarket.restock_many(office, [(a.id, 4, "m-a"), (b.id, 2, "m-b"),
+                                                 (a.id, 1, None)]) == [5, 2, 6]
+    # a retried batch is not applied twice; a new key in it is
+    assert gov.supermarket.restock_many(office, [(a.id, 4, "m-a"), (b.id, 3, "m-b2")]) == [6, 5]
+    assert (gov.supermarket.get_item(a.id).stock, gov.supermarket.get_item(b.id).stock) == (6, 5)
+    # the key of a single restock is seen by the batch, and the batch's by restock
+    assert gov.supermarket.restock(office, b.id, 3, key="m-b2") == 5
+    with pytest.raises(IdempotencyConflict):
+        gov.supermarket.restock_many(office, [(b.id, 7, "m-new"), (a.id, 9, "m-a")])
+    with pytest.raises(IdempotencyConflict):
+        gov.supermarket.restock_many(office, [(b.id, 1, "dup"), (a.id, 1, "dup")])
+    with pytest.raises(NotFound):
+        gov.supermarket.restock_many(office, [(b.id, 1, "m-x"), ("I-NONE", 1, "m-y")])
+    with pytest.raises(ValidationError):
+        gov.supermarket.restock_many(office, [(b.id, 0, "m-z")])
+    other = small_city.communities[1]
+    with pytest.raises(PermissionDenied):
+        gov.supermarket.restock_many(small_city.director[other], [(b.id, 1, "m-p")])
+    # nothing of the refused batches was written
+    assert (gov.supermarket.get_item(a.id).stock, gov.supermarket.get_item(b.id).stock) == (6, 5)
+    trail = gov.audit.log(SYSTEM, operation="supermarket.restock_many")
+    assert len(trail) == 2

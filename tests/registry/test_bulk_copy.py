@@ -90,21 +90,23 @@ def _count(gov: Any, table: sa.Table) -> int:
 
 @pytest.fixture
 def copies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The tables written (or, when it failed, being written) through COPY in the test."""
+    """The tables written (or, when it failed, being written) through COPY in the test (every
+    COPY, whether by ``copy_insert`` or by a :class:`~bulk.CopyWorker`, goes through
+    ``bulk._send``)."""
     seen: list[str] = []
-    real = bulk.copy_insert
+    real = bulk._send
 
-    def spy(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+    def spy(conn: sa.Connection, sql: str, data: Any) -> None:
+        name = sql.split()[1].strip('"')
         try:
-            done = real(conn, table, rows)
+            real(conn, sql, data)
         except sa.exc.IntegrityError:
-            seen.append(f"{table.name} (failed)")
+            seen.append(f"{name} (failed)")
             raise
-        if done:
-            seen.append(table.name)
-        return done
+        if name not in seen:
+            seen.append(name)
 
-    monkeypatch.setattr(bulk, "copy_insert", spy)
+    monkeypatch.setattr(bulk, "_send", spy)
     return seen
 
 
@@ -170,3 +172,71 @@ def test_copy_declines_what_it_cannot_write_alike(postgres_url: str) -> None:
         rows = [{"code": "411281", "kind": "county", "name": "义马市"},
                 {"code": "411282", "kind": "county", "name": "x", "parent_code": None}]
         assert bulk.copy_insert(uow.conn, t.units, rows) is False
+
+
+def test_streamed_batches_store_the_rows_of_the_sqlite_path(
+        postgres_url: str, tmp_path: Path, copies: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Residents copied in several batches while they are checked (a background worker)
+    store what SQLite stores."""
+    from community_governance.services.registry import residents as mod
+
+    monkeypatch.setattr(mod, "_STREAM_BATCH", 70)  # 300 residents: five copies of each table
+    on_pg = _build(postgres_url)
+    assert {"residents", "residence_spells"} <= set(copies)
+    assert on_pg == _build(f"sqlite:///{tmp_path / 'same.db'}")
+
+
+def test_a_refusal_after_streamed_batches_writes_nothing(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An invalid ID number found after two batches were copied: the error is the check's,
+    nothing of the batch stays, and the store is usable afterwards."""
+    from community_governance.errors import IdNumberError
+    from community_governance.services.registry import residents as mod
+
+    monkeypatch.setattr(mod, "_STREAM_BATCH", 100)
+    with community_governance.open(postgres_url, entrypoints=False, clock=_clock) as gov:
+        reg = gov.registry
+        reg.add_units(SYSTEM, [
+            Unit("411281", UnitKind.COUNTY, "义马市"),
+            Unit("411281001", UnitKind.SUBDISTRICT, "千秋路办事处", "411281"),
+            Unit(C1, UnitKind.COMMUNITY, "连银社区", "411281001"),
+        ])
+        reg.add_buildings(SYSTEM, [Building(f"{C1}-B0001", "1号楼", C1)])
+        reg.add_households(SYSTEM, [Household(_household(n), f"{C1}-B0001", f"{n:03d}")
+                                    for n in range(HOUSEHOLDS)])
+        before = (_count(gov, t.residents), _count(gov, t.residence_spells),
+                  _count(gov, t.audit_log))
+        batch = [_new(n) for n in range(RESIDENTS)]
+        batch[250] = _new(250, id_number="411281195001010011")  # a wrong check character
+        with pytest.raises(IdNumberError, match=r"\$\[250\]"):
+            reg.register_residents(SYSTEM, batch)
+        assert (_count(gov, t.residents), _count(gov, t.residence_spells),
+                _count(gov, t.audit_log)) == before
+        del batch[250]
+        assert len(reg.register_residents(SYSTEM, batch)) == RESIDENTS - 1
+        assert _count(gov, t.residence_spells) == RESIDENTS - 1
+
+
+def test_copy_worker_writes_text_as_given(postgres_url: str) -> None:
+    """Tabs, newlines, backslashes and the NULL marker's text survive the worker's encoding;
+    a failed batch raises at close and stops the later ones."""
+    names = ["a\tb", "c\nd", "e\\f", "\\N", "g\rh", "义马", ""]
+    rows = [{"code": f"41128100{n:04d}", "kind": "county", "name": name, "parent_code": None}
+            for n, name in enumerate(names)]
+    with community_governance.open(postgres_url, entrypoints=False) as gov:
+        with gov.store.unit_of_work(write=True) as uow:
+            with bulk.CopyWorker(uow.conn) as worker:
+                worker.submit(t.units, list(rows[0]), rows)
+            uow.commit()
+        with gov.store.unit_of_work(write=False) as uow:
+            got = dict(uow.conn.execute(sa.select(t.units.c.code, t.units.c.name)).all())
+        assert got == {r["code"]: r["name"] for r in rows}
+        bad = [{"code": "411281009999", "kind": "county", "name": "x", "parent_code": "none"}]
+        later = [{"code": "411281008888", "kind": "county", "name": "y", "parent_code": None}]
+        with pytest.raises(sa.exc.IntegrityError), \
+                gov.store.unit_of_work(write=True) as uow, \
+                bulk.CopyWorker(uow.conn) as worker:
+            worker.submit(t.units, list(bad[0]), bad)
+            worker.submit(t.units, list(later[0]), later)
+        assert _count(gov, t.units) == len(names)

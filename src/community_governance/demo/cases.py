@@ -22,9 +22,9 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import attrs
-import pendulum
 import sqlalchemy as sa
 
 from community_governance.domain.access import Actor
@@ -111,7 +111,7 @@ class _Sim:
     level: RouteLevel
     unit_code: str
     deadline: dt.date
-    updated_at: pendulum.DateTime
+    updated_at: dt.datetime
     status: CaseStatus = CaseStatus.REPORTED
     handler_id: str | None = None
     steps: list[HistoryStep] = attrs.field(factory=list)
@@ -225,11 +225,15 @@ def seed_cases(
     staff = _Staff(gov, prefixes, county)
     cal = gov.cases.calendar()
     tz = gov.timezone
-    start = pendulum.datetime(year, 1, 1, tz=tz)
+    # the simulation's clock is the standard library's (zoneinfo): its arithmetic and zone
+    # conversions run in C, pendulum's in Python; the demo's zones have no daylight saving,
+    # so wall-clock and absolute arithmetic agree (the same instants as before)
+    zone = ZoneInfo(tz.name)
+    start = dt.datetime(year, 1, 1, tzinfo=zone)
     days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
 
     # arrivals: per household and category, a Poisson number of cases in the year
-    arrivals: list[tuple[pendulum.DateTime, str, str, str]] = []
+    arrivals: list[tuple[dt.datetime, str, str, str]] = []
     grid_of = {r.building_code: r.grid_code for r in rows}
     for hh_id, building, _grid in rows:
         for category, rate in CATEGORY_RATES.items():
@@ -240,51 +244,54 @@ def seed_cases(
                 n += 1
                 p *= rng.random()
             for _ in range(n):
-                when = start.add(days=rng.randrange(days), hours=rng.randint(7, 20),
-                                 minutes=rng.randrange(60))
+                when = start + dt.timedelta(days=rng.randrange(days),
+                                            hours=rng.randint(7, 20),
+                                            minutes=rng.randrange(60))
                 arrivals.append((when, hh_id, building, category))
     arrivals.sort()
     total = len(arrivals)
 
     counter = itertools.count()
-    queue: list[tuple[pendulum.DateTime, int, str, str, int]] = []
+    queue: list[tuple[dt.datetime, int, str, str, int]] = []
     version: dict[str, int] = {}
     for when, hh, building, category in arrivals:
         heapq.heappush(queue, (when, next(counter), "report", f"{hh}|{building}|{category}", 0))
     for d in range(days + 10):
-        heapq.heappush(queue, (start.add(days=d, hours=18), next(counter), "escalate", "", 0))
+        heapq.heappush(queue, (start + dt.timedelta(days=d, hours=18), next(counter),
+                               "escalate", "", 0))
 
-    def later(when: pendulum.DateTime, working_days: int, hour: int) -> pendulum.DateTime:
-        day = when.in_timezone(tz).date()
+    def later(when: dt.datetime, working_days: int, hour: int) -> dt.datetime:
+        day = when.astimezone(zone).date()
         target = cal.add_working_days(dt.date(day.year, day.month, day.day), working_days)
-        return pendulum.datetime(target.year, target.month, target.day, hour,
-                                 rng.randrange(60), tz=tz)
+        return dt.datetime(target.year, target.month, target.day, hour, rng.randrange(60),
+                           tzinfo=zone)
 
     deadlines: dict[tuple[str, int, dt.date], dt.date] = {}
     routes: dict[tuple[str, str], list[RouteStep]] = {}
 
-    def deadline(category: str, level: RouteLevel, moment: pendulum.DateTime) -> dt.date:
+    def deadline(category: str, level: RouteLevel, moment: dt.datetime) -> dt.date:
         """The level's deadline from the county's hooks and calendar (asked once per day;
         the county is named: without a place the service looks up the store's counties on
         every call)."""
-        day = _plain(moment.in_timezone(tz).date())
+        day = _plain(moment.astimezone(zone).date())
         got = deadlines.get((category, int(level), day))
         if got is None:
             got = deadlines[(category, int(level), day)] = gov.cases.deadline_for(
                 category, level, day, place=county)
         return got
 
-    def plan_handling(case: _Sim, when: pendulum.DateTime) -> None:
+    def plan_handling(case: _Sim, when: dt.datetime) -> None:
         """Schedule assign → start → resolve for the case's current level."""
         v = version[case.id] = version.get(case.id, 0) + 1
-        assign_at = when.add(minutes=rng.randint(10, 240))
+        assign_at = when + dt.timedelta(minutes=rng.randint(10, 240))
         heapq.heappush(queue, (assign_at, next(counter), "assign", case.id, v))
         limit = deadline(case.category, case.level, assign_at)
         allowed = cal.working_days_between(
             dt.date(assign_at.year, assign_at.month, assign_at.day), limit)
         late = rng.random() < (0.10 if case.level <= RouteLevel.COMMUNITY else 0.03)
         k = allowed + rng.randint(1, 3) if late else rng.randint(0, max(allowed, 0))
-        resolve_at = later(assign_at, k, rng.randint(9, 17)) if k else assign_at.add(hours=2)
+        resolve_at = (later(assign_at, k, rng.randint(9, 17)) if k
+                      else assign_at + dt.timedelta(hours=2))
         heapq.heappush(queue, (resolve_at, next(counter), "resolve", case.id, v))
 
     system = Actor.system("escalation")
@@ -300,7 +307,7 @@ def seed_cases(
             reporter = _reporter_actor(staff, building, grid_of.get(building), channel, rng)
             description = f"{rng.choice(_TEXT[category])}（{hh.rsplit('-', 1)[-1]}室）"
             name = f"{rng.choice('王李张刘陈杨赵黄周吴')}{rng.choice('建国秀英志强桂兰')}"
-            cid = f"C{when.in_timezone(tz):%Y%m%d}-{rng.getrandbits(32):08X}"
+            cid = f"C{when.astimezone(zone):%Y%m%d}-{rng.getrandbits(32):08X}"
             grid = grid_of.get(building)
             route = routes.get((category, building))
             if route is None:
@@ -318,7 +325,7 @@ def seed_cases(
             if progress is not None and reported % 1000 == 0:
                 progress(reported // 2, total)
         elif kind == "escalate":
-            today = _plain(when.in_timezone(tz).date())
+            today = _plain(when.astimezone(zone).date())
             due = sorted((c for c in open_now.values()
                           if c.deadline < today and c.level < RouteLevel.COUNTY
                           and c.updated_at <= when), key=lambda c: (c.deadline, c.id))
@@ -352,7 +359,7 @@ def seed_cases(
                 case.status, case.handler_id, case.updated_at = (
                     CaseStatus.ASSIGNED, handler, when)
                 if rng.random() < 0.7:
-                    began = when.add(minutes=rng.randint(5, 90))
+                    began = when + dt.timedelta(minutes=rng.randint(5, 90))
                     case.steps.append(HistoryStep(CaseEvent.START, began, actor))
                     case.status, case.updated_at = CaseStatus.IN_PROGRESS, began
                     ops += 1
@@ -360,7 +367,7 @@ def seed_cases(
                 if case.status not in (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS):
                     continue
                 actor = staff.actor_of(case)
-                at = max(when, case.updated_at.add(minutes=1))
+                at = max(when, case.updated_at + dt.timedelta(minutes=1))
                 case.steps.append(HistoryStep(CaseEvent.RESOLVE, at, actor, note="已处理完毕"))
                 case.status, case.updated_at = CaseStatus.RESOLVED, at
                 del open_now[key]

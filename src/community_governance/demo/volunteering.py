@@ -242,9 +242,9 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
                     counts["out_of_stock"] += 1
                 except InsufficientBalance:
                     pass
-            for item in items[c]:
-                gov.supermarket.restock(system, item, rng.randint(3, 12),
-                                        key=f"restock-{month_start:%Y%m}-{item}")
+            gov.supermarket.restock_many(system, [
+                (item, rng.randint(3, 12), f"restock-{month_start:%Y%m}-{item}")
+                for item in items[c]])
             counts["donations"] += _charity_month(gov, system, c, people[c], rng,
                                                   month_start, counts)
         report(f"month {month_start:%Y-%m}", 4 + m)

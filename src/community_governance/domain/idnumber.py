@@ -166,7 +166,8 @@ def parse_id_number(raw: object, *, today: dt.date, path: str = "id_number") -> 
     if not isinstance(raw, str):
         raise IdNumberError(f"an ID number must be text, got {type(raw).__name__}", path=path)
     # full-width digits and Ｘ (as Chinese input methods type them) become half-width
-    value = unicodedata.normalize("NFKC", raw).strip().replace(" ", "").upper()
+    value = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+             ).strip().replace(" ", "").upper()  # NFKC leaves ASCII as it is
     if not _SHAPE.fullmatch(value):
         masked = mask_id_number(value)
         stray = [(i, c) for i, c in enumerate(value) if not c.isascii() or not c.isdigit()]

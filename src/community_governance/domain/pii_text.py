@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 
 import attrs
@@ -204,30 +205,43 @@ def find_personal_numbers(text: str) -> list[Found]:
     norm = normalise_digits(text) if _WIDE.search(text) else text
     found: list[Found] = []
     for run in _RUN.finditer(norm):
-        if run.end() - run.start() < 11:  # too short for any number looked for
+        start = run.start()
+        if run.end() - start < 11:  # too short for any number looked for
             continue
-        chars: list[int] = []  # position in the text of each digit of the run
-        cuts = {0}
-        for i in range(run.start(), run.end()):
-            c = norm[i]
-            if c in _SEPARATORS:
-                cuts.add(len(chars))
-            else:
-                chars.append(i)
-        cuts.add(len(chars))
-        d = "".join(norm[i] for i in chars)
-        frozen = frozenset(cuts)
-        memo: dict[int, list[tuple[int, int, PersonalNumber]] | None] = {}
-        p = 0
-        while p < len(d):
-            tiled = _tile(d, p, frozen, memo) if p in frozen else None
-            if tiled:
-                for start, end, kind in tiled:
-                    found.append(Found(kind, chars[start], chars[end - 1] + 1, d[start:end]))
-                p = tiled[-1][1]
-                continue
-            p = min((c for c in frozen if c > p), default=len(d))
+        for kind, a, b, value in _in_run(run.group()):
+            found.append(Found(kind, start + a, start + b, value))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_run(run: str) -> tuple[tuple[PersonalNumber, int, int, str], ...]:
+    """The numbers in one run of digits and separators, with spans into the run: a pure
+    function of the run, remembered, since the same unit codes and keys recur in every audit
+    row of a batch."""
+    if len(run) - run.count(" ") - run.count("-") - run.count(".") < 11:
+        return ()  # fewer digits than any number looked for (a key like 2019-000001)
+    chars: list[int] = []  # position in the run of each digit
+    cuts = {0}
+    for i, c in enumerate(run):
+        if c in _SEPARATORS:
+            cuts.add(len(chars))
+        else:
+            chars.append(i)
+    cuts.add(len(chars))
+    d = "".join(run[i] for i in chars)
+    frozen = frozenset(cuts)
+    memo: dict[int, list[tuple[int, int, PersonalNumber]] | None] = {}
+    out: list[tuple[PersonalNumber, int, int, str]] = []
+    p = 0
+    while p < len(d):
+        tiled = _tile(d, p, frozen, memo) if p in frozen else None
+        if tiled:
+            for start, end, kind in tiled:
+                out.append((kind, chars[start], chars[end - 1] + 1, d[start:end]))
+            p = tiled[-1][1]
+            continue
+        p = min((c for c in frozen if c > p), default=len(d))
+    return tuple(out)
 
 
 def mask_personal_numbers(text: str) -> str:

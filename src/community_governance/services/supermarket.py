@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -46,6 +47,7 @@ from community_governance.services.points import (
     post_entry,
     resolve_resident,
 )
+from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -201,6 +203,72 @@ class SupermarketService(Service):
                 _si.c.id == item_id)).scalar_one())
 
         return idempotent(self._gov, key, "", write, replay)
+
+    def restock_many(self, actor: Actor,
+                     items: Sequence[tuple[str, int, str | None]]) -> list[int]:
+        """Restock several items in one transaction (批量补货): ``(item_id, quantity, key)``.
+
+        The same checks and stock moves as :meth:`restock`, one audit row for the batch. A
+        move whose key was applied before is not applied again (its item's current stock is
+        returned, as a retried :meth:`restock` does); a key used for another move, or twice
+        in the batch, is refused and nothing is written. All or nothing.
+
+        Returns:
+            The stock after each move, in the order given.
+
+        Raises:
+            ValidationError: a quantity is not a positive whole number, or a key is malformed.
+            IdempotencyConflict: a key was used for a different stock move or twice here.
+            NotFound: an item does not exist.
+            PermissionDenied: the actor may not manage an item's supermarket.
+        """
+        batch = list(items)
+        keys: dict[str, int] = {}
+        for i, (_item_id, quantity, key) in enumerate(batch):
+            _check_quantity(quantity, f"items[{i}].quantity")
+            if key is not None:
+                check_key(key)
+                if key in keys:
+                    raise IdempotencyConflict(
+                        f"idempotency key {key!r} appears twice in the batch (items[{keys[key]}] "
+                        f"and items[{i}]); give each move its own key")
+                keys[key] = i
+        with self._write(actor, "supermarket.restock_many") as op:
+            conn = op.uow.conn
+            done: dict[str, Any] = {}
+            for part in _chunks(sorted(keys)):
+                done.update({m.idempotency_key: m for m in conn.execute(
+                    sa.select(_sm).where(_sm.c.idempotency_key.in_(part)))})
+            ids = sorted({item_id for item_id, _q, _k in batch})
+            rows: dict[str, Any] = {}
+            for part in _chunks(ids):
+                rows.update({r.id: r for r in conn.execute(sa.select(_si).where(
+                    _si.c.id.in_(part)))})
+            out: list[int] = []
+            for i, (item_id, quantity, key) in enumerate(batch):
+                row = rows.get(item_id)
+                if row is None:
+                    raise NotFound("supermarket item", item_id, f"at items[{i}]")
+                op.require(SUPERMARKET_MANAGE,
+                           Target("item", item_id, unit_code=row.community_code))
+                mv = done.get(key) if key is not None else None
+                if mv is not None:
+                    if mv.item_id != item_id or mv.delta != quantity or mv.kind != "restock":
+                        raise IdempotencyConflict(
+                            f"idempotency key {key!r} (items[{i}]) was used for a different "
+                            f"stock move ({mv.kind} {mv.delta} of {mv.item_id})")
+                    out.append(-1)  # filled in below with the stock as it is now
+                    continue
+                out.append(move_stock(op, item_id, quantity, "restock", key=key,
+                                      community_code=row.community_code))
+            replayed = [i for i, s in enumerate(out) if s < 0]
+            if replayed:
+                now = {r.id: int(r.stock) for part in _chunks(ids) for r in conn.execute(
+                    sa.select(_si.c.id, _si.c.stock).where(_si.c.id.in_(part)))}
+                for i in replayed:
+                    out[i] = now[batch[i][0]]
+            op.detail.update({"moves": len(batch) - len(replayed), "replayed": len(replayed)})
+            return out
 
     def redeem(self, actor: Actor, resident_id: str, item_id: str, quantity: int = 1, *,
                key: str) -> Redemption:

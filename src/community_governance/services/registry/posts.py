@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -33,10 +34,21 @@ from community_governance.services.base import (
     post_from_row,
 )
 from community_governance.services.registry.common import _RegistryBase
+from community_governance.storage.repos.bulk import chunks
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables.care import care_assignments
 from community_governance.storage.tables.party import party_org_partners
 
+
+def _among(conn: sa.Connection, column: sa.ColumnElement[Any], values: list[str],
+           ) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter (``= ANY``), which costs less
+    to send and plan than hundreds of parameters."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam("among_values", values, type_=ARRAY(sa.String)))
+    return column.in_(values)
 
 class _Posts(_RegistryBase):
     """Staff, posts (岗位), party organizations and partner units."""
@@ -171,8 +183,9 @@ class _Posts(_RegistryBase):
         items = list(orgs)
         with self._svc._write(actor, "registry.add_party_orgs") as op:
             batch: dict[str, PartyOrg] = {}
+            facts = self._units_facts(op, {o.unit_code for o in items})
             for i, o in enumerate(items):
-                check_party_org(o, self._unit_facts(op, o.unit_code),
+                check_party_org(o, facts[o.unit_code],
                                 self._party_org(op, o.parent_id, batch),
                                 self._partner(op, o.partner_id), path=f"$[{i}]")
                 op.require(A.PARTY_WRITE, Target("party_org", o.id, unit_code=o.unit_code))
@@ -186,23 +199,41 @@ class _Posts(_RegistryBase):
             op.touched.extend(f"party_org:{o.id}" for o in items)
             return len(items)
 
-    def _unit_facts(self, op: Operation, code: str) -> UnitFacts:
-        """What the party-tree rule needs to know about the unit ``code``."""
+    def _units_facts(self, op: Operation, codes: set[str]) -> dict[str, UnitFacts]:
+        """What the party-tree rule needs to know about each unit in ``codes`` (its kind, its
+        community and grid), in two look-ups per 500 units, not one or two per unit: a batch
+        of a county's party organizations names a thousand buildings."""
         conn = op.uow.conn
-        row = conn.execute(sa.select(t.units.c.kind, t.units.c.parent_code).where(
-            t.units.c.code == code)).first()
-        if row is None:
-            return UnitFacts(None)
-        kind = UnitKind(row.kind)
-        if kind is UnitKind.COMMUNITY:
-            return UnitFacts(kind, code)
-        if kind is UnitKind.GRID:
-            return UnitFacts(kind, row.parent_code, code)
-        if kind is UnitKind.BUILDING:
-            b = conn.execute(sa.select(t.buildings.c.community_code, t.buildings.c.grid_code)
-                             .where(t.buildings.c.code == code)).first()
-            return UnitFacts(kind, b.community_code if b else None, b.grid_code if b else None)
-        return UnitFacts(kind)
+        ordered = sorted(codes)
+        units: dict[str, Any] = {}
+        for part in chunks(ordered, 500):
+            units.update({r.code: r for r in conn.execute(sa.select(
+                t.units.c.code, t.units.c.kind, t.units.c.parent_code).where(
+                t.units.c.code.in_(part)))})
+        wanted = sorted(c for c, r in units.items() if UnitKind(r.kind) is UnitKind.BUILDING)
+        buildings: dict[str, Any] = {}
+        for part in chunks(wanted, 500):
+            buildings.update({r.code: r for r in conn.execute(sa.select(
+                t.buildings.c.code, t.buildings.c.community_code, t.buildings.c.grid_code)
+                .where(t.buildings.c.code.in_(part)))})
+        out: dict[str, UnitFacts] = {}
+        for code in ordered:
+            row = units.get(code)
+            if row is None:
+                out[code] = UnitFacts(None)
+                continue
+            kind = UnitKind(row.kind)
+            if kind is UnitKind.COMMUNITY:
+                out[code] = UnitFacts(kind, code)
+            elif kind is UnitKind.GRID:
+                out[code] = UnitFacts(kind, row.parent_code, code)
+            elif kind is UnitKind.BUILDING:
+                b = buildings.get(code)
+                out[code] = UnitFacts(kind, b.community_code if b else None,
+                                      b.grid_code if b else None)
+            else:
+                out[code] = UnitFacts(kind)
+        return out
 
     def _party_org(self, op: Operation, org_id: str | None,
                    batch: dict[str, PartyOrg] | None = None) -> PartyOrg | None:
@@ -245,8 +276,11 @@ class _Posts(_RegistryBase):
                 {"org_id": org_id, "resident_id": r, "start": since} for r in ids],
                 "party membership")
             if ids:
-                op.uow.conn.execute(t.residents.update().where(t.residents.c.id.in_(ids))
-                                    .values(party_member=True))
+                # only the rows not flagged yet (a resident registered as a member is): an
+                # UPDATE that changes nothing still writes a new row version on PostgreSQL
+                op.uow.conn.execute(t.residents.update().where(
+                    _among(op.uow.conn, t.residents.c.id, ids),
+                    t.residents.c.party_member.is_not(True)).values(party_member=True))
             op.touched.extend(f"resident:{r}" for r in ids)
             return len(ids)
 
@@ -281,8 +315,10 @@ class _Posts(_RegistryBase):
                 "party membership")
             ids = sorted({r for _, r in pairs})
             for i in range(0, len(ids), 500):
-                conn.execute(t.residents.update().where(t.residents.c.id.in_(ids[i:i + 500]))
-                             .values(party_member=True))
+                conn.execute(t.residents.update().where(
+                    _among(conn, t.residents.c.id, ids[i:i + 500]),
+                    t.residents.c.party_member.is_not(True))
+                    .values(party_member=True))  # only the rows not flagged yet
             op.touched.extend(f"resident:{r}" for _, r in pairs)
             return len(pairs)
 

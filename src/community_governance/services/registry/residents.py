@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -31,11 +31,25 @@ from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_str_list
 from community_governance.services.base import Operation
 from community_governance.services.registry.common import _RegistryBase, check_resident
-from community_governance.storage.repos.bulk import bulk_insert, chunks
+from community_governance.storage.repos.bulk import (
+    CopyWorker,
+    bulk_insert,
+    can_stream_copy,
+    chunks,
+)
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 
 __all__ = ["NewResident"]
+
+#: The columns of a resident row as :meth:`_Residents._row` builds it.
+_ROW_KEYS = ("id", "name", "id_number", "id_hash", "birth_date", "sex", "region_code", "phone",
+             "household_id", "relation", "vulnerabilities", "party_member", "erased",
+             "warnings", "registered_at")
+_SPELL_KEYS = ("resident_id", "household_id", "start", "end")
+_NONE: frozenset[Vulnerability] = frozenset()
+#: Residents per COPY when a bulk load is copied while it is checked (PostgreSQL).
+_STREAM_BATCH = 2000
 
 #: The registered name of the national defaults' plugin module (see ``plugins.py``).
 _DEFAULT_CORE_PLUGIN = "cgov.defaults.core"
@@ -127,43 +141,90 @@ class _Residents(_RegistryBase):
         check_rights = actor.kind is not ActorKind.SYSTEM
         today = op.today
         now = op.now
-        for i, n in enumerate(batch):
-            path = f"$[{i}]"
-            idn = parse_id_number(n.id_number, today=today, path=f"{path}.id_number")
-            number = idn.number
-            if number in seen:
-                raise ConflictError(
-                    f"{path}: ID number {idn.masked} appears twice in the input "
-                    f"(also at $[{seen[number]}])"
-                )
-            seen[number] = i
-            home = homes.get(n.household_id)
-            if home is None:
-                raise NotFound("household", n.household_id,
-                               f"register it first (at {path}.household_id)")
-            if check_rights:
-                op.require(A.RESIDENT_WRITE,
-                           Target("resident", n.id or "(new)", home[0], home[1]))
-            res = self._make_resident(n, idn, path)
-            if inline_default:
-                self._default_check(res, today, path)
-            elif check_hook:
-                self._run_checks(op, res, path)
-            out.append(res)
-            rows.append(self._row(res, idn, now, cipher))
-            spells.append({"resident_id": res.id, "household_id": n.household_id,
-                           "start": n.moved_in or today, "end": None})
-        if dry:
-            return out
-        self._insert_residents(op, rows)
+
+        def checked() -> Iterator[dict[str, Any]]:
+            """Each resident checked in turn, as its row (also kept in ``rows``)."""
+            for i, n in enumerate(batch):
+                path = f"$[{i}]"
+                idn = parse_id_number(n.id_number, today=today, path=f"{path}.id_number")
+                number = idn.number
+                if number in seen:
+                    raise ConflictError(
+                        f"{path}: ID number {idn.masked} appears twice in the input "
+                        f"(also at $[{seen[number]}])"
+                    )
+                seen[number] = i
+                home = homes.get(n.household_id)
+                if home is None:
+                    raise NotFound("household", n.household_id,
+                                   f"register it first (at {path}.household_id)")
+                if check_rights:
+                    op.require(A.RESIDENT_WRITE,
+                               Target("resident", n.id or "(new)", home[0], home[1]))
+                res = self._make_resident(n, idn, path)
+                if inline_default:
+                    self._default_check(res, today, path)
+                elif check_hook:
+                    self._run_checks(op, res, path)
+                out.append(res)
+                row = self._row(res, idn, now, cipher)
+                rows.append(row)
+                spells.append({"resident_id": res.id, "household_id": n.household_id,
+                               "start": n.moved_in or today, "end": None})
+                yield row
+
+        conn = op.uow.conn
+        # the check of a county's hook reads the database, which a COPY in progress forbids
+        streams = (not (dry or check_hook or check_rights) and bool(batch)
+                   and can_stream_copy(conn, t.residents, _ROW_KEYS)
+                   and can_stream_copy(conn, t.residence_spells, _SPELL_KEYS))
+        if streams:
+            # PostgreSQL, a system import checked by the national rule: the rows are copied
+            # in batches by a background worker while the next ones are checked, so the
+            # server writes, indexes and checks them meanwhile (the same transaction, all or
+            # nothing: a refusal waits for the worker and rolls the savepoint back)
+            self._stream_residents(op, checked(), rows, spells)
+        else:
+            for _ in checked():
+                pass
+            if dry:
+                return out
+            self._insert_residents(op, rows)
+            self._insert_spells(conn, spells)
+        op.touched.extend(f"resident:{r.id}" for r in out)
+        return out
+
+    @staticmethod
+    def _insert_spells(conn: sa.Connection, spells: list[dict[str, Any]]) -> None:
         try:
-            bulk_insert(op.uow.conn, t.residence_spells, spells)
+            bulk_insert(conn, t.residence_spells, spells)
         except IntegrityError as exc:
             raise ConflictError(
                 f"a residence record could not be written: it refers to a missing "
                 f"record ({exc.orig})") from None
-        op.touched.extend(f"resident:{r.id}" for r in out)
-        return out
+
+    def _stream_residents(self, op: Operation, checked: Iterator[dict[str, Any]],
+                          rows: list[dict[str, Any]], spells: list[dict[str, Any]]) -> None:
+        """Copy the residents and their residence records as ``checked`` yields them; a
+        clash found by the constraints is then named as :meth:`_insert_residents` does."""
+        conn = op.uow.conn
+        try:
+            with conn.begin_nested(), CopyWorker(conn) as worker:
+                sent = 0
+                for _ in checked:
+                    if len(rows) - sent >= _STREAM_BATCH:
+                        worker.submit(t.residents, _ROW_KEYS, rows[sent:])
+                        worker.submit(t.residence_spells, _SPELL_KEYS, spells[sent:])
+                        sent = len(rows)
+                worker.submit(t.residents, _ROW_KEYS, rows[sent:])
+                worker.submit(t.residence_spells, _SPELL_KEYS, spells[sent:])
+        except IntegrityError:
+            for _ in checked:  # every resident is checked before a clash is explained
+                pass
+            self._check_unique(op, rows)
+            self._insert(op, t.residents, rows, "resident")
+            self._insert_spells(conn, spells)
+        self._check_staff_keys(op, rows)
 
     @staticmethod
     def _default_check(res: Resident, today: dt.date, path: str) -> None:
@@ -184,14 +245,7 @@ class _Residents(_RegistryBase):
         if not rows:
             return
         conn = op.uow.conn
-        staff_ids = set(conn.execute(sa.select(t.staff.c.id)).scalars())
-        if staff_ids:
-            clash = next((r["id"] for r in rows if r["id"] in staff_ids), None)
-            if clash is not None:
-                raise ConflictError(
-                    f"resident key {clash!r} is already a staff member's key; posts are found by "
-                    "the holder's key, so residents and staff members need distinct keys: leave "
-                    "the key out to have one generated, or choose another")
+        self._check_staff_keys(op, rows)
         try:
             with conn.begin_nested():
                 bulk_insert(conn, t.residents, rows)
@@ -199,20 +253,35 @@ class _Residents(_RegistryBase):
             self._check_unique(op, rows)
             self._insert(op, t.residents, rows, "resident")
 
+    @staticmethod
+    def _check_staff_keys(op: Operation, rows: list[dict[str, Any]]) -> None:
+        """Residents and staff members need distinct keys (posts are found by the key)."""
+        staff_ids = set(op.uow.conn.execute(sa.select(t.staff.c.id)).scalars())
+        if staff_ids:
+            clash = next((r["id"] for r in rows if r["id"] in staff_ids), None)
+            if clash is not None:
+                raise ConflictError(
+                    f"resident key {clash!r} is already a staff member's key; posts are found by "
+                    "the holder's key, so residents and staff members need distinct keys: leave "
+                    "the key out to have one generated, or choose another")
+
     def register_resident(self, actor: Actor, item: NewResident) -> Resident:
         """Register one resident; see :meth:`register_residents`."""
         return self.register_residents(actor, [item])[0]
 
     @staticmethod
     def _make_resident(n: NewResident, idn: IdNumber, path: str) -> Resident:
+        relation = n.relation
+        if type(relation) is not Relation:
+            try:
+                relation = Relation(relation)
+            except ValueError:
+                raise ValidationError(
+                    f"relation {n.relation!r} is not one of {[r.value for r in Relation]}",
+                    path=f"{path}.relation") from None
         try:
-            relation = Relation(n.relation)
-        except ValueError:
-            raise ValidationError(
-                f"relation {n.relation!r} is not one of {[r.value for r in Relation]}",
-                path=f"{path}.relation") from None
-        try:
-            vul = frozenset(Vulnerability(v) for v in n.vulnerabilities)
+            vul = (frozenset(Vulnerability(v) for v in n.vulnerabilities) if n.vulnerabilities
+                   else _NONE)
         except ValueError:
             raise ValidationError(
                 f"vulnerabilities must be among {[v.value for v in Vulnerability]}",
@@ -237,9 +306,10 @@ class _Residents(_RegistryBase):
             "id_hash": cipher.lookup_hash(idn.number), "birth_date": idn.birth_date,
             "sex": idn.sex, "region_code": idn.region_code, "phone": cipher.seal(res.phone),
             "household_id": res.household_id, "relation": res.relation.value,
-            "vulnerabilities": ",".join(sorted(v.value for v in res.vulnerabilities)),
+            "vulnerabilities": (",".join(sorted(v.value for v in res.vulnerabilities))
+                                if res.vulnerabilities else ""),
             "party_member": res.party_member, "erased": False,
-            "warnings": "\n".join(idn.warnings), "registered_at": now,
+            "warnings": "\n".join(idn.warnings) if idn.warnings else "", "registered_at": now,
         }
 
     def _check_unique(self, op: Operation, rows: list[dict[str, Any]]) -> None:

@@ -3,15 +3,18 @@ streamed reads (a result fetched a batch at a time)."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from community_governance.errors import ValidationError
 
-__all__ = ["COPY_MIN_ROWS", "bulk_insert", "chunks", "copy_insert", "insert_rows", "streamed"]
+__all__ = ["COPY_MIN_ROWS", "CopyWorker", "bulk_insert", "can_stream_copy", "chunks", "copy_insert",
+           "insert_rows", "stream_copy", "streamed"]
 
 #: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); smaller
 #: ones through an ``INSERT`` (``COPY`` costs a round trip of its own to set up).
@@ -136,31 +139,192 @@ def copy_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     keys = list(rows[0])
     if not _copyable(conn, table, keys, rows):
         return False
-    import psycopg
+    _copy(conn, table, keys, rows)
+    return True
 
+
+def can_stream_copy(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> bool:
+    """Whether :func:`stream_copy` can write rows of ``keys`` into ``table`` on ``conn``."""
+    return _copyable(conn, table, list(keys), [])
+
+
+def stream_copy(conn: sa.Connection, table: sa.Table, keys: Sequence[str],
+                rows: Iterable[dict[str, Any]]) -> None:
+    """Copy ``rows`` (each with exactly ``keys``) as they are produced, in one ``COPY``.
+
+    The server checks and indexes the rows already sent while the caller builds the next
+    ones. An exception raised by the iterator aborts the ``COPY`` (nothing of it stays once
+    the transaction or savepoint is rolled back) and propagates. Check
+    :func:`can_stream_copy` first.
+
+    Raises:
+        sqlalchemy.exc.IntegrityError: a row breaks a constraint.
+        ValidationError: a row lacks one of ``keys`` or has another.
+    """
+    _copy(conn, table, list(keys), _same_keys(rows, list(keys)))
+
+
+class CopyWorker:
+    """Copies batches in a background thread, in the order given, on ``conn`` (PostgreSQL).
+
+    The caller builds the next batch while the server checks the last one (a ``COPY``
+    checks its foreign keys once all its rows are in): a bulk load costs about the larger of
+    the caller's time and the server's, not their sum. While the worker runs, the caller must
+    not use ``conn``; :meth:`close` waits for every batch and raises the first error (the
+    batches after a failed one are not copied). Use as a context manager: leaving it closes
+    it, and an exception of the caller wins over one of the worker.
+    """
+
+    def __init__(self, conn: sa.Connection) -> None:
+        import queue
+        import threading
+
+        self._conn = conn
+        self._queue: queue.Queue[tuple[str, bytes | list[list[Any]]] | None] = (
+            queue.Queue(maxsize=4))
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cgov-copy", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    _send(self._conn, *job)
+                except BaseException as exc:  # handed to the caller by close()
+                    self._error = exc
+
+    def submit(self, table: sa.Table, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+        """Queue ``rows`` (each with exactly ``keys``) for ``table``; raises the worker's
+        error early if a batch already failed."""
+        if self._error is not None:
+            self.close()
+        if rows:
+            # the rows are encoded here: the worker only sends them (one write and a wait,
+            # so the two threads seldom wait for each other's turn at the interpreter)
+            names = list(keys)
+            vals = list(_processed(self._conn, table, names, rows))
+            driver = self._conn.connection.driver_connection
+            data = _encoded(vals, driver.info.encoding if driver is not None else "utf-8")
+            self._queue.put((_copy_sql(self._conn, table, names), vals if data is None
+                             else data))
+
+    def close(self) -> None:
+        """Wait for every queued batch; raise the first error."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def __enter__(self) -> CopyWorker:
+        return self
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            self.close()
+            return
+        with contextlib.suppress(BaseException):  # the caller's exception is the one raised
+            self.close()
+
+
+def _same_keys(rows: Iterable[dict[str, Any]], keys: list[str]) -> Iterator[dict[str, Any]]:
+    names = set(keys)
+    for r in rows:
+        if len(r) != len(keys) or r.keys() != names:
+            raise ValidationError(f"a row to copy has the keys {sorted(r)}, not {sorted(keys)}")
+        yield r
+
+
+def _copy_sql(conn: sa.Connection, table: sa.Table, keys: list[str]) -> str:
+    prep = conn.dialect.identifier_preparer
+    return (f"COPY {prep.format_table(table)} ({', '.join(prep.quote(k) for k in keys)}) "
+            "FROM STDIN")
+
+
+def _processed(conn: sa.Connection, table: sa.Table, keys: list[str],
+               rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    """Each row's values in ``keys`` order, through the columns' bind processors."""
     dialect = conn.dialect
-    prep = dialect.identifier_preparer
-    name = prep.format_table(table)
-    sql = f"COPY {name} ({', '.join(prep.quote(k) for k in keys)}) FROM STDIN"
     procs = [(j, proc) for j, k in enumerate(keys)
              if (proc := table.c[k].type.dialect_impl(dialect).bind_processor(dialect))
              is not None]
     get = operator.itemgetter(*keys)
+    # processed values (timestamps, dates, flags) repeat a lot: process each once per batch
+    caches: list[dict[Any, Any]] = [{} for _ in procs]
+    for r in rows:
+        got = get(r)
+        vals = list(got) if len(keys) > 1 else [got]
+        for (j, proc), cache in zip(procs, caches, strict=True):
+            v = vals[j]
+            if v is None:
+                continue
+            try:
+                out = cache.get(v, _MISSING)
+                if out is _MISSING:
+                    out = cache[v] = proc(v)
+            except TypeError:  # an unhashable value
+                out = proc(v)
+            vals[j] = out
+        yield vals
+
+
+def _copy(conn: sa.Connection, table: sa.Table, keys: list[str],
+          rows: Iterable[dict[str, Any]]) -> None:
+    _send(conn, _copy_sql(conn, table, keys), _processed(conn, table, keys, rows))
+
+
+def _send(conn: sa.Connection, sql: str, data: Iterable[list[Any]] | bytes) -> None:
+    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``data``: rows, or their encoded text."""
+    import psycopg
+
     driver = conn.connection.driver_connection
     assert driver is not None
     try:
         with driver.cursor() as cur, cur.copy(sql) as copy:
-            for r in rows:
-                got = get(r)
-                vals = list(got) if len(keys) > 1 else [got]
-                for j, proc in procs:
-                    if vals[j] is not None:
-                        vals[j] = proc(vals[j])
-                copy.write_row(vals)
+            if isinstance(data, bytes):
+                copy.write(data)
+            else:
+                write = copy.write_row
+                for vals in data:
+                    write(vals)
     except psycopg.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error,
-                                         dialect=dialect) from exc
-    return True
+                                         dialect=conn.dialect) from exc
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _encoded(rows: Iterable[list[Any]], encoding: str) -> bytes | None:
+    """Rows in ``COPY``'s text format (in the connection's ``encoding``), or ``None`` when a
+    value is not of a type written here (then psycopg's own adaptation is used): text, whole
+    numbers, flags, dates and naive timestamps (what the bind processors hand over here)."""
+    out: list[str] = []
+    esc = _ESCAPES
+    for vals in rows:
+        parts: list[str] = []
+        for v in vals:
+            if v is None:
+                parts.append("\\N")
+            elif isinstance(v, str):
+                parts.append(v.translate(esc))
+            elif v is True or v is False:
+                parts.append("t" if v else "f")
+            elif isinstance(v, int):
+                parts.append(str(v))
+            elif isinstance(v, dt.datetime):
+                if v.tzinfo is not None:
+                    return None
+                parts.append(v.isoformat(sep=" "))
+            elif isinstance(v, dt.date):
+                parts.append(v.isoformat())
+            else:
+                return None
+        out.append("\t".join(parts))
+    out.append("")
+    return "\n".join(out).encode(encoding)
 
 
 def streamed(conn: sa.Connection, q: sa.Select[Any], batch: int) -> Iterator[Any]:
