@@ -291,6 +291,7 @@ def _publisher(publisher: str) -> dict[str, Any]:
 def release_package(processes: list[dict[str, Any]], *, published: str, uri: str,
                     publisher: str, prefix: str = PLACEHOLDER_PREFIX) -> dict[str, Any]:
     """A release package with every release of ``processes`` (from ``ocds_data``)."""
+    _check_prefix(prefix)
     return {"uri": uri, "version": OCDS_VERSION, "publishedDate": published,
             "publisher": _publisher(publisher),
             "releases": [r for p in processes for r in releases(p, prefix=prefix)]}
@@ -300,6 +301,7 @@ def record_package(processes: list[dict[str, Any]], *, published: str, uri: str,
                    publisher: str, prefix: str = PLACEHOLDER_PREFIX) -> dict[str, Any]:
     """A record package: one record per contracting process, with its releases embedded and
     its compiled release."""
+    _check_prefix(prefix)
     records = [{"ocid": ocid(prefix, p["tender_id"]), "releases": releases(p, prefix=prefix),
                 "compiledRelease": compile_release(p, prefix=prefix)} for p in processes]
     return {"uri": uri, "version": OCDS_VERSION, "publishedDate": published,
