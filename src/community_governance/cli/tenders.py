@@ -167,12 +167,15 @@ def register(cli: click.Group) -> None:
     @click.option("--declared", multiple=True, help="an organization the member is tied to")
     @db_option
     @writer_option
+    @json_option
     def seat(tender_id: str, member_id: str, name: str, declared: tuple[str, ...], db: str,
-             actor: Actor) -> None:
+             actor: Actor, as_json: bool) -> None:
         """Seat MEMBER_ID on TENDER_ID's scoring panel (评标委员会)."""
         with open_db(db) as gov:
-            gov.tenders.seat_panel_member(actor, tender_id, member_id, name=name,
-                                          declared=declared)
+            panel = gov.tenders.seat_panel_member(actor, tender_id, member_id, name=name,
+                                                  declared=declared)
+        if as_json:
+            echo_json(panel)
         click.echo(f"{member_id} seated on {tender_id}", err=True)
 
     @tenders.command("declare")
@@ -181,10 +184,14 @@ def register(cli: click.Group) -> None:
     @click.argument("org_id")
     @db_option
     @writer_option
-    def declare(tender_id: str, member_id: str, org_id: str, db: str, actor: Actor) -> None:
+    @json_option
+    def declare(tender_id: str, member_id: str, org_id: str, db: str, actor: Actor,
+                as_json: bool) -> None:
         """Record MEMBER_ID's declared tie with ORG_ID (主动申报回避): they will not score it."""
         with open_db(db) as gov:
-            gov.tenders.declare_conflict(actor, tender_id, member_id, org_id)
+            got = gov.tenders.declare_conflict(actor, tender_id, member_id, org_id)
+        if as_json:
+            echo_json(got)
         click.echo(f"{member_id} stands aside for {org_id}", err=True)
 
     @tenders.command("open")
@@ -215,11 +222,15 @@ def register(cli: click.Group) -> None:
                   help="CRITERION=MARK for each quality criterion, e.g. service_plan=27")
     @db_option
     @writer_option
+    @json_option
     def score(bid_id: int, member_id: str, marks: tuple[str, ...], db: str,
-              actor: Actor) -> None:
+              actor: Actor, as_json: bool) -> None:
         """Record MEMBER_ID's marks for BID_ID (a member tied to the bidder is refused)."""
         with open_db(db) as gov:
             got = gov.tenders.score(actor, bid_id, member_id, _marks(marks))
+        if as_json:
+            echo_json(got)
+            return
         click.echo(" ".join(f"{k}={v}" for k, v in got.items()))
 
     @tenders.command("ranking")
@@ -260,11 +271,13 @@ def register(cli: click.Group) -> None:
     @click.option("--text", required=True, help="what the bidder objects to")
     @db_option
     @writer_option
-    def object_(lot_id: int, org_id: str, text: str, db: str, actor: Actor) -> None:
+    @json_option
+    def object_(lot_id: int, org_id: str, text: str, db: str, actor: Actor,
+                as_json: bool) -> None:
         """File ORG_ID's objection (质疑) to LOT_ID's award within the standstill period."""
         with open_db(db) as gov:
             got = gov.tenders.object_to_award(actor, lot_id, org_id, text=text)
-        click.echo(f"objection {got.id}")
+        echo_json(got) if as_json else click.echo(f"objection {got.id}")
 
     @tenders.command("answer")
     @click.argument("objection_id", type=int)
@@ -272,21 +285,30 @@ def register(cli: click.Group) -> None:
     @click.option("--reply", required=True, help="the answer (质疑答复)")
     @db_option
     @writer_option
-    def answer(objection_id: int, uphold: bool, reply: str, db: str, actor: Actor) -> None:
+    @json_option
+    def answer(objection_id: int, uphold: bool, reply: str, db: str, actor: Actor,
+               as_json: bool) -> None:
         """Answer OBJECTION_ID."""
         with open_db(db) as gov:
             got = gov.tenders.answer_objection(actor, objection_id, upheld=uphold, reply=reply)
-        click.echo(f"objection {got.id}\t{'upheld' if got.upheld else 'dismissed'}")
+        if as_json:
+            echo_json(got)
+        else:
+            click.echo(f"objection {got.id}\t{'upheld' if got.upheld else 'dismissed'}")
 
     @tenders.command("cancel")
     @click.argument("lot_id", type=int)
     @click.option("--reason", required=True, help="why (终止)")
     @db_option
     @writer_option
-    def cancel(lot_id: int, reason: str, db: str, actor: Actor) -> None:
+    @json_option
+    def cancel(lot_id: int, reason: str, db: str, actor: Actor, as_json: bool) -> None:
         """Cancel LOT_ID (终止)."""
         with open_db(db) as gov:
             gov.tenders.cancel(actor, lot_id, reason=reason)
+            lot = gov.tenders.lot(actor, lot_id)
+        if as_json:
+            echo_json(lot)
         click.echo(f"lot #{lot_id} cancelled", err=True)
 
     @tenders.command("sign")
@@ -329,11 +351,16 @@ def register(cli: click.Group) -> None:
     @click.option("--note", default="", help="the acceptance note (验收意见)")
     @db_option
     @writer_option
-    def accept(contract_id: str, deliverable: str, note: str, db: str, actor: Actor) -> None:
+    @json_option
+    def accept(contract_id: str, deliverable: str, note: str, db: str, actor: Actor,
+               as_json: bool) -> None:
         """Accept DELIVERABLE of CONTRACT_ID (履约验收)."""
         with open_db(db) as gov:
             got = gov.tenders.accept(actor, contract_id, deliverable, note=note)
-        click.echo(f"{got.id}\taccepted {', '.join(sorted(got.accepted))}")
+        if as_json:
+            echo_json(got)
+        else:
+            click.echo(f"{got.id}\taccepted {', '.join(sorted(got.accepted))}")
 
     @tenders.command("pay")
     @click.argument("contract_id")
@@ -379,23 +406,28 @@ def register(cli: click.Group) -> None:
     @click.option("--note", default="", help="the findings")
     @db_option
     @writer_option
+    @json_option
     def evaluate(contract_id: str, score: int, evaluators: tuple[str, ...], note: str,
-                 db: str, actor: Actor) -> None:
+                 db: str, actor: Actor, as_json: bool) -> None:
         """Record CONTRACT_ID's performance evaluation (履约评价)."""
         with open_db(db) as gov:
             got = gov.tenders.evaluate(actor, contract_id, score=score, evaluators=evaluators,
                                        note=note)
-        click.echo(f"{got.contract_id}\t{got.org_id}\t{got.score}")
+        if as_json:
+            echo_json(got)
+        else:
+            click.echo(f"{got.contract_id}\t{got.org_id}\t{got.score}")
 
     @tenders.command("close")
     @click.argument("project_id")
     @db_option
     @writer_option
-    def close(project_id: str, db: str, actor: Actor) -> None:
+    @json_option
+    def close(project_id: str, db: str, actor: Actor, as_json: bool) -> None:
         """Close PROJECT_ID, releasing what its reservation did not pay."""
         with open_db(db) as gov:
             got = gov.tenders.close_project(actor, project_id)
-        click.echo(f"{got.id}\t{got.status}")
+        echo_json(got) if as_json else click.echo(f"{got.id}\t{got.status}")
 
     # ---------------------------------------------------------------- reading
 
