@@ -366,6 +366,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                        "at /schema/openapi.json."),
     "sim": ("sim", "Simulate a city's year: scenarios, sweeps, plots (仿真)."),
     "supermarket": ("points", "The points supermarket (积分超市): stock and restocking."),
+    "tenders": ("tenders", "Government purchase of services (政府购买服务): needs, projects, "
+                           "tenders, bids, awards, contracts, payments, OCDS."),
     "tokens": ("tokens", "Bearer tokens of the HTTP API (cgov serve): each acts as one actor "
                          "within scopes."),
     "verify": ("audit", "Recompute every ledger from its journal and check every hash chain "

@@ -26,6 +26,7 @@ from community_governance.demo.market import seed_market
 from community_governance.demo.orgs import seed_orgs
 from community_governance.demo.party import seed_party
 from community_governance.demo.registry import CHUNK, LoadReport, Progress, Timer, load_registry
+from community_governance.demo.tenders import seed_tenders
 from community_governance.demo.volunteering import seed_volunteering
 from community_governance.domain.access import Actor
 from community_governance.errors import CgovError
@@ -145,6 +146,9 @@ def run_steps(
         if "orgs" in steps:
             attempt(f"{label}orgs", lambda p, c=county: seed_orgs(
                 gov, year=year, progress=p, county=c.code, county_name=c.name))
+        if "tenders" in steps:
+            attempt(f"{label}tenders", lambda p, c=county: seed_tenders(
+                gov, year=year, progress=p, county=c.code))
         if "care" in steps:
             attempt(f"{label}care", lambda p, c=county, seed=seed: seed_care(
                 gov, year=year, seed=seed, progress=p, county=c.code))

@@ -28,7 +28,7 @@ YIMA_CULTURE_EVENTS: tuple[tuple[EventLevel, EventKind, int], ...] = (
 
 #: The optional steps after the registry, in the order they run.
 STEPS: tuple[str, ...] = ("grids", "grid leaders", "volunteering", "culture", "funds", "cases",
-                          "orgs", "care", "party", "market")
+                          "orgs", "tenders", "care", "party", "market")
 
 
 @attrs.frozen

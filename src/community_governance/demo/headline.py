@@ -61,11 +61,29 @@ def headline(gov: Any, *, year: int) -> list[str]:
             f"{r.median_days} working days, overdue {r.overdue_share:.1%}, satisfaction "
             f"{sat if sat is None else f'{sat:.2f}'} / 5")
     lines += _orgs_line(gov, who, year)
+    lines += tenders_headline(gov, year=year)
     lines += _care_lines(gov, who, year)
     party = party_headline(gov, year=year)
     if party:
         lines.append(party)
     lines += market_headline(gov, year=year)
+    return lines
+
+
+def tenders_headline(gov: Any, *, year: int, within: str = "") -> list[str]:
+    """The purchase-of-services line: each awarded lot of the year's rounds with its bids,
+    winner, amount and what the funds ledger paid (empty when the tenders step has not run)."""
+    lines = []
+    units = [within] if within else sorted({p.community_code[:6]
+                                            for p in gov.tenders.projects(Actor.system("demo"))})
+    for unit in units:
+        for a in gov.tenders.disclosure_data(within=unit, year=year)["awards"]:
+            c = a.get("contract") or {}
+            lines.append(
+                f"tenders 政府购买服务 {year}: {a['project']} ({a['procedure_zh']}), "
+                f"{a['bids']} bids, won by {a['winner']} at {Decimal(a['amount']):,.2f} CNY; "
+                f"paid {Decimal(c.get('paid', '0')):,.2f} CNY through the funds ledger (5107); "
+                f"performance {c.get('performance')}")
     return lines
 
 

@@ -16,6 +16,7 @@ from community_governance.masking import mask_text
 from community_governance.services.tenders.common import (
     TENDER_DISCLOSE,
     TendersBase,
+    criteria_from,
     rules_from,
     terms_from,
 )
@@ -132,3 +133,136 @@ class PublicMixin(TendersBase):
                 awards.append(entry)
         return {"unit": within, "unit_name": unit, "year": year,
                 "generated_at": op.now.isoformat(), "awards": awards}
+
+    def ocds_data(self, *, within: str, year: int | None = None,
+                  actor: Actor | None = None) -> list[dict[str, Any]]:
+        """The contracting processes under a unit, as the public facts the OCDS export needs:
+        for each tender notice its project (planning: the need, budget, year), the notice
+        (procedure, deadline, criteria, lots with their ceilings and status), the bids of
+        opened lots (bidder, price, valid), the awards, the contracts with their deliverables
+        (accepted or not) and the payments made through the funds ledger. Anyone may read it;
+        nothing personal: no panel member, no objection text; free texts masked.
+
+        Turn it into OCDS 1.1 releases and records with
+        :mod:`community_governance.io.ocds`.
+        """
+        n, lt, p = tt.tender_notices, tt.tender_lots, tt.tender_projects
+        b, o, c = tt.tender_bids, tt.tender_openings, tt.tender_contracts
+        so, d, tx = ot.social_orgs, ft.funds_disbursements, ft.funds_transactions
+        with self._read(actor or Actor.public(), "tenders.ocds") as op:
+            op.require(TENDER_DISCLOSE, self._target(within))
+            conn = op.uow.conn
+            if conn.execute(sa.select(t.units.c.code).where(
+                    t.units.c.code == within)).first() is None:
+                raise NotFound("unit", within)
+            q = (sa.select(n, p.c.title.label("project_title"), p.c.community_code,
+                           p.c.category, p.c.budget_fen, p.c.year, p.c.account,
+                           p.c.created_on, p.c.need_id, p.c.status.label("project_status"),
+                           tt.tender_needs.c.title.label("need_title"),
+                           tt.tender_needs.c.description.label("need_description"),
+                           tt.tender_needs.c.unit_code.label("need_unit"),
+                           tt.tender_needs.c.raised_on)
+                 .select_from(n.join(p, p.c.id == n.c.project_id)
+                              .join(tt.tender_needs, tt.tender_needs.c.id == p.c.need_id))
+                 .where(p.c.community_code.startswith(within, autoescape=True)))
+            if year is not None:
+                q = q.where(p.c.year == year)
+            notices = conn.execute(q.order_by(n.c.published_on, n.c.id)).all()
+            names = dict(conn.execute(sa.select(t.units.c.code, t.units.c.name)).all())
+            out = []
+            for r in notices:
+                lots = []
+                for lot in conn.execute(sa.select(lt).where(lt.c.tender_id == r.id)
+                                        .order_by(lt.c.number)).all():
+                    opened = lot.status != LotStatus.OPEN.value
+                    bids = []
+                    if opened:
+                        for bd in conn.execute(
+                                sa.select(b.c.id, b.c.org_id, b.c.received_at, so.c.name,
+                                          o.c.valid, o.c.price_fen)
+                                .select_from(b.join(so, so.c.id == b.c.org_id)
+                                             .outerjoin(o, o.c.bid_id == b.c.id))
+                                .where(b.c.lot_id == lot.id).order_by(b.c.id)).all():
+                            bids.append({"bid": bd.id, "org_id": bd.org_id, "name": bd.name,
+                                         "received_at": bd.received_at.isoformat(),
+                                         "valid": bd.valid, "price": None
+                                         if bd.price_fen is None
+                                         else str(from_fen(int(bd.price_fen)))})
+                    count = int(conn.execute(sa.select(sa.func.count()).where(
+                        b.c.lot_id == lot.id)).scalar_one())
+                    winner = next((x for x in bids if x["bid"] == lot.winner_bid_id), None)
+                    lots.append({"id": lot.id, "number": lot.number,
+                                 "title": mask_text(lot.title),
+                                 "ceiling": str(from_fen(int(lot.budget_fen))),
+                                 "status": lot.status, "bids_received": count, "bids": bids,
+                                 "winner": winner,
+                                 "awarded_on": lot.awarded_on.isoformat()
+                                 if lot.awarded_on else None,
+                                 "standstill_until": lot.standstill_until.isoformat()
+                                 if lot.standstill_until else None})
+                contracts = []
+                for ct in conn.execute(sa.select(c, so.c.name.label("org_name"))
+                                       .select_from(c.join(so, so.c.id == c.c.org_id))
+                                       .join(lt, lt.c.id == c.c.lot_id)
+                                       .where(lt.c.tender_id == r.id)
+                                       .order_by(c.c.signed_on, c.c.id)).all():
+                    deliverables, instalments = terms_from(ct.terms)
+                    accepted = dict(conn.execute(
+                        sa.select(tt.tender_acceptances.c.deliverable,
+                                  tt.tender_acceptances.c.accepted_on)
+                        .where(tt.tender_acceptances.c.contract_id == ct.id)).all())
+                    pays = conn.execute(
+                        sa.select(tt.tender_payments.c.number, tt.tender_payments.c.amount_fen,
+                                  tt.tender_payments.c.deliverable, d.c.id, d.c.state,
+                                  tx.c.date, tx.c.id.label("tx_id"))
+                        .select_from(tt.tender_payments.join(
+                            d, d.c.id == tt.tender_payments.c.disbursement_id)
+                            .outerjoin(tx, tx.c.id == d.c.transaction_id))
+                        .where(tt.tender_payments.c.contract_id == ct.id)
+                        .order_by(tt.tender_payments.c.number)).all()
+                    perf = conn.execute(sa.select(tt.tender_performance.c.score).where(
+                        tt.tender_performance.c.contract_id == ct.id)).scalar_one_or_none()
+                    lot_number = next(x["number"] for x in lots if x["id"] == ct.lot_id)
+                    contracts.append({
+                        "id": ct.id, "lot": lot_number, "org_id": ct.org_id,
+                        "org_name": ct.org_name,
+                        "amount": str(from_fen(int(ct.amount_fen))),
+                        "signed_on": ct.signed_on.isoformat(), "start": ct.start.isoformat(),
+                        "end": ct.end.isoformat(), "status": ct.status, "performance": perf,
+                        "deliverables": [{"code": x.code, "name": mask_text(x.name),
+                                          "due": x.due.isoformat(),
+                                          "accepted_on": accepted[x.code].isoformat()
+                                          if x.code in accepted else None}
+                                         for x in deliverables],
+                        "instalments": [{"number": i.number, "amount": str(i.amount),
+                                         "deliverable": i.deliverable} for i in instalments],
+                        "payments": [{"number": y.number,
+                                      "amount": str(from_fen(int(y.amount_fen))),
+                                      "deliverable": y.deliverable, "disbursement": y.id,
+                                      "state": y.state, "transaction": y.tx_id,
+                                      "paid_on": y.date.isoformat()
+                                      if y.state == DisbursementState.PAID.value and y.date
+                                      else None} for y in pays]})
+                out.append({
+                    "tender_id": r.id, "title": mask_text(r.title), "procedure": r.procedure,
+                    "procedure_zh": Procedure(r.procedure).chinese,
+                    "published_on": r.published_on.isoformat(),
+                    "deadline": r.deadline.isoformat(),
+                    "deadline_provisional": bool(r.deadline_provisional),
+                    "bid_days": rules_from(r.rules).bid_days,
+                    "criteria": [{"code": x.code, "name": x.name, "name_en": x.name_en,
+                                  "weight": x.weight, "kind": x.kind.value}
+                                 for x in criteria_from(r.criteria)],
+                    "buyer": {"code": r.community_code,
+                              "name": names.get(r.community_code, r.community_code)},
+                    "project": {"id": r.project_id, "title": mask_text(r.project_title),
+                                "category": r.category, "year": r.year,
+                                "account": r.account, "status": r.project_status,
+                                "budget": str(from_fen(int(r.budget_fen))),
+                                "created_on": r.created_on.isoformat(),
+                                "need": {"id": r.need_id, "title": mask_text(r.need_title),
+                                         "description": mask_text(r.need_description),
+                                         "unit": r.need_unit,
+                                         "raised_on": r.raised_on.isoformat()}},
+                    "lots": lots, "contracts": contracts})
+        return out
