@@ -401,25 +401,34 @@ def register(cli: click.Group) -> None:
     @click.option("--at", "at", help="when the answer was given, county time (default: now)")
     @db_option
     @writer_option
+    @json_option
     def rsvp(event_id: str, resident: str, answer: str, at: str | None, db: str,
-             actor: Actor) -> None:
+             actor: Actor, as_json: bool) -> None:
         """Record RESIDENT's ANSWER (yes/no) to the invitation to EVENT_ID."""
         from community_governance.services.care import Reply
 
         with open_db(db) as gov:
             gov.care.reply(actor, event_id, [Reply(resident, answer, _moment(gov, at))])
-        click.echo(f"{resident}: {answer}", err=True)
+        if as_json:
+            echo_json({"event_id": event_id, "resident_id": resident, "answer": answer})
+        else:
+            click.echo(f"{resident}: {answer}", err=True)
 
     @care.command("attend")
     @click.argument("event_id")
     @click.argument("residents", nargs=-1, required=True)
     @db_option
     @writer_option
-    def attend(event_id: str, residents: tuple[str, ...], db: str, actor: Actor) -> None:
+    @json_option
+    def attend(event_id: str, residents: tuple[str, ...], db: str, actor: Actor,
+               as_json: bool) -> None:
         """Record that the invited RESIDENTS came to EVENT_ID (after the event)."""
         with open_db(db) as gov:
             n = gov.care.attend(actor, event_id, residents)
-        click.echo(f"{n} newly recorded as come", err=True)
+        if as_json:
+            echo_json({"event_id": event_id, "newly_recorded": n})
+        else:
+            click.echo(f"{n} newly recorded as come", err=True)
 
     @care.group("report")
     def report() -> None:

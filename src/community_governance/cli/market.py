@@ -233,11 +233,16 @@ def register(cli: click.Group) -> None:
     @click.argument("communities", nargs=-1, required=True)
     @db_option
     @writer_option
-    def seed_catalogue(communities: tuple[str, ...], db: str, actor: Actor) -> None:
+    @json_option
+    def seed_catalogue(communities: tuple[str, ...], db: str, actor: Actor,
+                       as_json: bool) -> None:
         """Give COMMUNITIES the catalogue of their place's rule (existing services kept)."""
         with open_db(db) as gov:
             n = gov.market.seed_catalogue(actor, communities)
-        click.echo(f"{n} services added", err=True)
+        if as_json:
+            echo_json({"services_added": n})
+        else:
+            click.echo(f"{n} services added", err=True)
 
     @market.command("sell")
     @click.argument("service_id")
