@@ -34,7 +34,7 @@ def test_category_rules() -> None:
     assert (c.tier, c.flag, c.elder) == (2, "", False)
     for tier in (1, 2, 3):
         assert CareCategory("k", "类", "e", tier).tier == tier
-    for bad in ("", "a-b", "a b", "特困", "a.b"):
+    for bad in ("", "_", "__", "a-b", "a b", "特困", "a.b"):
         refused(ValidationError, f"a care category's code is ascii letters, digits and _, got "
                 f"{bad!r} @ code", CareCategory, bad, "类", "e")
     refused(ValidationError, "care category k needs a Chinese name @ chinese", CareCategory, "k",

@@ -201,6 +201,14 @@ def test_scoring_exactly() -> None:
     assert by["basics"].evidence is None and by["cases"].evidence == Decimal(1)
     assert by["basics"].source is EvidenceSource.ASSESSED and by["basics"].weight == 100
     assert by["basics"].name == "基础条件"
+    assert (by["activities"].name, by["activities"].weight, by["activities"].source) == (
+        "开展活动", 150, EvidenceSource.ACTIVITIES)
+    # a record score is rounded half up: 150 x 0.04 / 24 = 0.25 -> 0.3
+    _, half = score_evaluation(DEFAULT_INDICATORS, {"activities": Decimal("0.04")},
+                               {"basics": 0, "governance": 0, "reputation": 0})
+    assert half[2].score == Decimal("0.3")
+    empty_total, empty_lines = score_evaluation([], {}, {})
+    assert empty_lines == () and type(empty_total) is Decimal and empty_total == 0
     assert total == Decimal("764.0")
     # no evidence at all: zero for the record indicators
     total0, lines0 = score_evaluation(DEFAULT_INDICATORS, {}, {"basics": 0, "governance": 0,
