@@ -34,6 +34,11 @@ COMMUNITY_COLUMNS = (
     "inflow_fen", "outflow_fen",
 )
 
+#: Columns of the case queue: below scale 1 the queue runs at the full community's size and
+#: these record it times the scale (floats), so their sums stay in the sample's terms.
+SCALED_QUEUE_COLUMNS = ("cases_opened", "cases_closed", "closed_on_time", "backlog",
+                        "overdue_backlog", "handling_days_sum", "capacity")
+
 
 def _fen(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())

@@ -297,31 +297,39 @@ class Simulation(_Results):
         return out
 
     def _handover_households(self) -> Arr:
-        """Households of the compounds handed over: coal-group compounds, those closest in size
-        to ``households / compounds`` first, taken until the (scaled) household target is
-        reached (so about ``compounds`` compounds at full scale)."""
+        """Households of the compounds handed over (三供一业), the same share at every scale.
+
+        The ``households`` target (times the scale) is spread over the coal-group communities
+        in proportion to their households, so each hands over the same share ``target /
+        coal-group households``; within a community, households are taken compound by compound
+        (in code order, each compound's households in building order) until that share is
+        reached. ``handover_compounds`` are the compounds with any household handed over.
+        Taking a share of each community, rather than whole compounds until
+        the city's target, keeps which communities carry the handover the same in a 2 %
+        sample as in the full city (whole compounds would hand over whole communities of a
+        small sample, whose compounds are few and large).
+        """
         c, ho = self.city, self.scenario.handover
         out = np.zeros(c.n_households, dtype=bool)
+        self.handover_compounds: tuple[str, ...] = ()
         if not ho.enabled or ho.compounds == 0 or ho.households == 0:
             return out
         q = c.household_compound
-        sizes = np.bincount(q[q >= 0], minlength=len(c.compound_codes))
-        q_comm = np.full(len(c.compound_codes), -1)
-        q_comm[q[q >= 0]] = self.h_comm[q >= 0]
-        eligible = [i for i in range(len(sizes)) if sizes[i] > 0 and q_comm[i] >= 0
-                    and bool(c.coal_group[q_comm[i]])]
-        target = ho.households * c.scale
-        mean = target / ho.compounds
-        eligible.sort(key=lambda i: (abs(int(sizes[i]) - mean), c.compound_codes[i]))
-        chosen: list[int] = []
-        total = 0
-        for i in eligible:
-            if total >= target:
-                break
-            chosen.append(i)
-            total += int(sizes[i])
-        self.handover_compounds = tuple(c.compound_codes[i] for i in chosen)
-        return np.isin(q, chosen)
+        eligible = (q >= 0) & c.coal_group[self.h_comm].astype(bool)
+        n_eligible = int(eligible.sum())
+        if n_eligible == 0:
+            return out
+        share = min(1.0, ho.households * c.scale / n_eligible)
+        order = np.lexsort((np.arange(c.n_households), q, self.h_comm))
+        members = order[eligible[order]]
+        comm = self.h_comm[members]
+        rank = self._rank_within(comm)
+        quota = np.ceil(share * np.bincount(comm, minlength=self.n_communities))
+        out[members[rank < quota[comm]]] = True
+        taken = np.bincount(q[out], minlength=len(c.compound_codes))
+        self.handover_compounds = tuple(
+            c.compound_codes[i] for i in np.flatnonzero(taken))
+        return out
 
     def _inflows(self, t: int) -> tuple[Arr, list[tuple[int, int, str]]]:
         """Fen into each account this step: yearly lumps on the first step of a year (pro rata
@@ -472,11 +480,18 @@ class Simulation(_Results):
         after = 1 if (sc.handover.enabled and (d0 - sc.run.start).days >= self.handover_day) \
             else 0
         n_hh = rng("cases.opened").poisson(self._rates_total[after])
-        opened_c = self.by_hh.sum(n_hh).astype(np.int64)
+        if c.scale == 1.0:
+            opened_c = self.by_hh.sum(n_hh).astype(np.int64)
+        else:
+            # the office serves the whole community, not the sample: its queue runs at full
+            # size (each sampled household stands for 1/scale), so waiting does not depend on
+            # the sampling scale; the columns record it times the scale
+            opened_c = rng("cases.opened.community").poisson(
+                self.by_hh.sum(self._rates_total[after]) / c.scale)
         by_cat = rng("cases.category").multinomial(opened_c, self._shares[after])
         self.backlog[:, :, 0] += by_cat
         cap = self.service.capacity(self.staff_c, self.grids_c.astype(float),
-                                    float(self.working_days[t])) * c.scale + self.capacity_carry
+                                    float(self.working_days[t])) + self.capacity_carry
         cap_i = np.floor(cap).astype(np.int64)
         self.capacity_carry = cap - cap_i
         n_k = len(self.categories)
@@ -549,13 +564,14 @@ class Simulation(_Results):
         col["redeemed_fen"][t] = redeemed_fen_c
         col["points_outstanding"][t] = cnt(self.balance)
         col["supermarket_left_fen"][t] = self.supermarket_left
-        col["cases_opened"][t] = opened_c
-        col["cases_closed"][t] = closed_c
-        col["closed_on_time"][t] = on_time_c
-        col["backlog"][t] = remaining.sum(axis=1)
-        col["overdue_backlog"][t] = overdue_c
-        col["handling_days_sum"][t] = days_c
-        col["capacity"][t] = cap_i
+        w = c.scale  # the queue in the sample's terms
+        col["cases_opened"][t] = opened_c * w
+        col["cases_closed"][t] = closed_c * w
+        col["closed_on_time"][t] = on_time_c * w
+        col["backlog"][t] = remaining.sum(axis=1) * w
+        col["overdue_backlog"][t] = overdue_c * w
+        col["handling_days_sum"][t] = days_c * w
+        col["capacity"][t] = cap_i * w
         col["satisfaction"][t] = self.by_hh.sum(self.satisfaction) / np.maximum(
             self.households_c, 1)
         col["satisfaction_handover"][t] = np.where(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from community_governance.errors import require_extra
-from community_governance.simulation.engine.arrays import ACCOUNTS, Arr
+from community_governance.simulation.engine.arrays import ACCOUNTS, SCALED_QUEUE_COLUMNS, Arr
 from community_governance.simulation.engine.city import SimCity
 from community_governance.simulation.provenance import package_versions
 from community_governance.simulation.scenario import Scenario
@@ -62,6 +62,8 @@ class _Results:
         }
         floats = {"satisfaction", "identification", "satisfaction_handover",
                   "handling_days_sum", "staff"}
+        if self.city.scale != 1.0:  # the full-size queue times the scale
+            floats |= set(SCALED_QUEUE_COLUMNS)
         for k, v in self.community_arrays().items():
             flat = v.reshape(-1)
             data[k] = flat if k in floats else np.rint(flat).astype(np.int64)
@@ -84,7 +86,9 @@ class _Results:
                   "redeemed_fen", "points_outstanding", "cases_opened", "cases_closed",
                   "closed_on_time", "backlog", "overdue_backlog", "care_visits",
                   "fund_office_fen", "fund_care_fen", "fund_culture_fen", "fund_general_fen"):
-            data[k] = np.rint(a[k].sum(axis=1)).astype(np.int64)
+            total = a[k].sum(axis=1)
+            scaled = self.city.scale != 1.0 and k in SCALED_QUEUE_COLUMNS
+            data[k] = total if scaled else np.rint(total).astype(np.int64)
         data["participation_rate"] = a["participants"].sum(axis=1) / np.maximum(res, 1)
         data["on_time_share"] = np.where(
             closed > 0, a["closed_on_time"].sum(axis=1) / np.maximum(closed, 1), np.nan)
@@ -142,13 +146,13 @@ class _Results:
             "supermarket_cost_fen": self.totals["redeemed_fen"],
             "supermarket_cost_cny": str((Decimal(self.totals["redeemed_fen"]) / 100)
                                         .quantize(Decimal("0.01"))),
-            "cases_opened": int(a["cases_opened"].sum()),
-            "cases_closed": int(closed),
+            "cases_opened": round(float(a["cases_opened"].sum())),
+            "cases_closed": round(closed),
             "on_time_share": float(a["closed_on_time"].sum() / closed) if closed else None,
             "mean_handling_days": float(a["handling_days_sum"].sum() / closed)
             if closed else None,
-            "backlog_end": int(last["backlog"]),
-            "overdue_backlog_end": int(last["overdue_backlog"]),
+            "backlog_end": round(last["backlog"]),
+            "overdue_backlog_end": round(last["overdue_backlog"]),
             "satisfaction_end": float(np.mean(self.satisfaction)),
             "satisfaction_handover_end": float(np.mean(self.satisfaction[self.handover_h]))
             if self.handover_h.any() else None,

@@ -35,7 +35,7 @@ __all__ = ["STREAMS", "Streams", "stream_key"]
 STREAMS = (
     "init.culture", "init.volunteer", "init.identification", "activities", "participation",
     "culture", "volunteering", "service", "redemption.visit", "redemption.queue",
-    "cases.opened", "cases.category", "cases.own_late",
+    "cases.opened", "cases.opened.community", "cases.category", "cases.own_late",
 )
 
 
