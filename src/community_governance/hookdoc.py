@@ -121,7 +121,7 @@ def render_catalogue() -> str:
         "hookimpl` and the names they use imported from the library (`GridPolicy`,",
         "`CaseCategory`, `RouteStep`, `GuideMatter`, `Account`, `RedemptionLimit`,",
         "`Requirement`, `AdmissionRequirements`, `Indicator`, `GradeScheme`, `CareCategory`,",
-        "`WeatherAlert`, `VoteRule`, `Actor`,",
+        "`WeatherAlert`, `VoteRule`, `Actor`, `SimMetric`,",
         "`SqlStore`, the `Default...Model` classes of `simulation.behaviours`), plus",
         "`Decimal`, `attrs`, `click`, `logging` and `pendulum`. Every example is run by the",
         "tests (`tests/core/test_hook_examples.py`).",

@@ -664,18 +664,51 @@ def parse_setting(text: str) -> tuple[str, Any]:
 def parse_override(text: str) -> tuple[str, list[Any]]:
     """``points.rate=5,10,20`` → ``("points.rate", [5, 10, 20])`` (values read as TOML).
 
+    Values are split at the commas outside brackets, braces and quotes, so a value may be
+    a TOML array or inline table: ``funds.channels=[],[{name = "x", cny_per_year = 5000}]``
+    gives two values, no channel and one channel; ``x=[1, 2],[3]`` gives ``[[1, 2], [3]]``.
+
     Raises:
-        ValidationError: no ``=`` or no value.
+        ValidationError: no ``=``, no value, or unbalanced brackets.
     """
     key, sep, values = text.partition("=")
     if not sep or not key.strip() or not values.strip():
         raise ValidationError(
             f"a parameter is KEY=V1,V2,... like points.rate=5,10,20, got {text!r}", path="param")
     out: list[Any] = []
-    for raw in values.split(","):
+    for raw in _split_values(values, key.strip()):
         raw = raw.strip()
         try:
             out.append(tomllib.loads(f"v = {raw}")["v"])
         except tomllib.TOMLDecodeError:
+            if raw[:1] in "[{":
+                raise ValidationError(
+                    f"{key.strip()}: {raw!r} is not a TOML array or inline table",
+                    path=key.strip()) from None
             out.append(raw)
     return key.strip(), out
+
+
+def _split_values(text: str, key: str) -> list[str]:
+    """Split at the commas outside brackets, braces and quotes."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[i - 1] != "\\":
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth < 0:
+                break
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth != 0 or quote:
+        raise ValidationError(f"{key}: unbalanced brackets or quotes in {text!r}", path=key)
+    parts.append(text[start:])
+    return parts

@@ -278,6 +278,11 @@ class Simulation(_Results):
 }
         self._cols: dict[str, Arr] = {k: np.zeros((s_n, n_c)) for k in COMMUNITY_COLUMNS}
         self._model_vars: dict[str, list[float]] = {k: [] for k in self.reporters}
+        from community_governance.simulation.metrics import MetricRecorder
+
+        # custom metrics (cgov_sim_metrics): columns of the community table
+        self.metrics = MetricRecorder(hooks, sc, c.community_codes, s_n)
+        self._cols.update(self.metrics.columns)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -593,6 +598,7 @@ class Simulation(_Results):
             self._record_ledger(t, inflow_parts, earned, redeemed_by, office, spend,
                                 redeemed_fen_c, visits * self.visit_fen)
         self.steps += 1
+        self.metrics.record(self, t)
         for name, fn in self.reporters.items():
             self._model_vars[name].append(float(fn(self)))
         if self.steps >= sc.run.steps:

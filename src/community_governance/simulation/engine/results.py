@@ -17,6 +17,8 @@ from community_governance.simulation.scenario import Scenario
 if TYPE_CHECKING:
     import polars as pl
 
+    from community_governance.simulation.metrics import MetricRecorder
+
 
 class _Results:
     """The tables and the summary of a run (仿真结果), read from the recorded arrays.
@@ -43,6 +45,7 @@ class _Results:
     totals: dict[str, int]
     _cols: dict[str, Arr]
     _model_vars: dict[str, list[float]]
+    metrics: MetricRecorder
 
     def community_arrays(self) -> dict[str, Arr]:
         """The recorded ``(steps, communities)`` arrays of every column, steps done only."""
@@ -61,7 +64,7 @@ class _Results:
             "community_name": np.tile(np.array(self.city.community_names), s),
         }
         floats = {"satisfaction", "identification", "satisfaction_handover",
-                  "handling_days_sum", "staff"}
+                  "handling_days_sum", "staff", *self.metrics.columns}
         if self.city.scale != 1.0:  # the full-size queue times the scale
             floats |= set(SCALED_QUEUE_COLUMNS)
         for k, v in self.community_arrays().items():
