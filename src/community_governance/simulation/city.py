@@ -484,7 +484,9 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
 
     Args:
         seed: the random seed; the same seed and scale give an identical city.
-        scale: the fraction of the full city to build, ``0 < scale <= 1``.
+        scale: the fraction of the full city to build, ``0 < scale <= 10`` (above 1 the
+            city is oversampled: ``scale`` households for every real one, for smaller
+            sampling error; the engine keeps the community offices at their real size).
 
     Returns:
         The :class:`City`.
@@ -503,17 +505,17 @@ def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> Ci
     Args:
         plan: the county's plan (:data:`YIMA_PLAN`, :data:`HUBIN_PLAN` or your own).
         seed: the random seed; the same seed and scale give an identical city.
-        scale: the fraction of the full city to build, ``0 < scale <= 1`` (households, buildings
+        scale: the fraction of the full city to build, ``0 < scale <= 10`` (households, buildings
             and residents shrink proportionally; units, staff and partners stay).
 
     Returns:
         The :class:`City`.
 
     Raises:
-        ValueError: ``scale`` is not in ``(0, 1]``.
+        ValueError: ``scale`` is not in ``(0, 10]``.
     """
-    if not (0 < scale <= 1):
-        raise ValueError(f"scale must be in (0, 1], got {scale}")
+    if not (0 < scale <= 10):
+        raise ValueError(f"scale must be in (0, 10], got {scale}")
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     on = REFERENCE_DATE

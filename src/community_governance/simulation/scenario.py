@@ -100,12 +100,15 @@ class CityConfig:
     Attributes:
         generator: ``yima`` (the generator of ``cgov demo yima``).
         seed: the generator's seed; the same seed gives the same city.
-        scale: fraction of the full population to generate (1.0: 138,000 urban residents).
+        scale: fraction of the full population to generate (1.0: 138,000 urban residents);
+            above 1 the city is oversampled (``scale`` simulated households for every real
+            one: less sampling error, the community offices and their queues at real size).
+            For ``prefecture``: the share of the prefecture's communities (each of full size).
     """
 
     generator: str = "yima"
     seed: int = _f(2019, lo=0)
-    scale: float = _f(1.0, lo=0.001, hi=1.0)
+    scale: float = _f(1.0, lo=0.001, hi=10.0)
 
 
 @attrs.frozen

@@ -157,10 +157,17 @@ class Simulation(_Results):
                     f"{path}: {key!r} is not a case category of the library or the plugins "
                     f"({', '.join(cats)})", path=path)
         self.categories = tuple(cats)
-        deadlines = [hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
-                                 place=counties[0], category=k, level=RouteLevel.COMMUNITY,
-                                 county_code=counties[0]) for k in cats]
+        # each county's deadlines (a prefecture's counties may differ); communities of
+        # counties with the same deadlines share one queue order
+        by_county = {county: tuple(hooks.first(
+            "cgov_case_deadline", expect_int(minimum=1, maximum=60), place=county, category=k,
+            level=RouteLevel.COMMUNITY, county_code=county) for k in cats)
+            for county in counties}
+        deadlines = list(by_county[counties[0]])
         self.deadline_working_days = dict(zip(cats, deadlines, strict=True))
+        self.deadlines_by_county = {k: dict(zip(cats, v, strict=True))
+                                    for k, v in by_county.items()}
+        comm_county = np.array([code[:6] for code in c.community_codes])
         # the calendar of the city's county (its local days off included); a city spanning
         # several counties is counted on the national calendar
         city_counties = {code[:6] for code in c.community_codes}
@@ -192,9 +199,14 @@ class Simulation(_Results):
         self.new_year = np.array([t == 0 or self.step_starts[t].year != self.step_starts[t - 1]
                                   .year for t in range(s_n)])
         half = dt.timedelta(days=sd // 2)
-        self.due_step = np.array([[
-            (self.calendar.add_working_days(self.step_starts[t] + half, d) - start).days // sd
-            for d in deadlines] for t in range(s_n)], dtype=np.int64)
+        self.due_groups: list[tuple[Arr, Arr]] = []
+        for dls in dict.fromkeys(by_county.values()):
+            members = np.flatnonzero(np.isin(comm_county, [k for k, v in by_county.items()
+                                                           if v == dls]))
+            self.due_groups.append((members, np.array([[
+                (self.calendar.add_working_days(self.step_starts[t] + half, d) - start).days
+                // sd for d in dls] for t in range(s_n)], dtype=np.int64)))
+        self.due_step = self.due_groups[0][1]
 
         # --- static structure ------------------------------------------------------------
         self.r_hh = c.resident_household.astype(np.int64)
@@ -502,22 +514,29 @@ class Simulation(_Results):
         n_k = len(self.categories)
         ages_w = np.arange(_MAX_AGE)
         open_step = t - ages_w
-        slack = np.where(open_step[None, :] >= 0,
-                         self.due_step[np.maximum(open_step, 0)].T - t, -10**6)
-        slack[:, _MAX_AGE - 1] = np.minimum(slack[:, _MAX_AGE - 1], -1)
-        order = np.argsort(slack.ravel(), kind="stable")
-        q = self.backlog.reshape(n_c, n_k * _MAX_AGE)[:, order]
-        before = np.cumsum(q, axis=1) - q
-        handled = np.clip(cap_i[:, None] - before, 0, q)
-        flat_slack = slack.ravel()[order]
-        flat_age = np.broadcast_to(ages_w, (n_k, _MAX_AGE)).ravel()[order]
-        closed_c = handled.sum(axis=1)
-        on_time_c = (handled * (flat_slack >= 0)).sum(axis=1)
-        days_c = (handled * ((flat_age + 0.5) * sd)).sum(axis=1)
-        remaining = q - handled
-        overdue_c = (remaining * (flat_slack <= 0)).sum(axis=1)
-        back = np.empty_like(remaining)
-        back[:, order] = remaining
+        back = np.empty((n_c, n_k * _MAX_AGE), dtype=np.int64)
+        closed_c = np.zeros(n_c, dtype=np.int64)
+        on_time_c = np.zeros(n_c, dtype=np.int64)
+        overdue_c = np.zeros(n_c, dtype=np.int64)
+        days_c = np.zeros(n_c, dtype=np.float64)
+        for members, due in self.due_groups:  # one group unless counties' deadlines differ
+            slack = np.where(open_step[None, :] >= 0,
+                             due[np.maximum(open_step, 0)].T - t, -10**6)
+            slack[:, _MAX_AGE - 1] = np.minimum(slack[:, _MAX_AGE - 1], -1)
+            order = np.argsort(slack.ravel(), kind="stable")
+            q = self.backlog[members].reshape(members.size, n_k * _MAX_AGE)[:, order]
+            before = np.cumsum(q, axis=1) - q
+            handled = np.clip(cap_i[members, None] - before, 0, q)
+            flat_slack = slack.ravel()[order]
+            flat_age = np.broadcast_to(ages_w, (n_k, _MAX_AGE)).ravel()[order]
+            closed_c[members] = handled.sum(axis=1)
+            on_time_c[members] = (handled * (flat_slack >= 0)).sum(axis=1)
+            days_c[members] = (handled * ((flat_age + 0.5) * sd)).sum(axis=1)
+            remaining = q - handled
+            overdue_c[members] = (remaining * (flat_slack <= 0)).sum(axis=1)
+            back_g = np.empty_like(remaining)
+            back_g[:, order] = remaining
+            back[members] = back_g
         back3 = back.reshape(n_c, n_k, _MAX_AGE)
         aged = np.zeros_like(back3)
         aged[:, :, 1:] = back3[:, :, :-1]
@@ -573,7 +592,7 @@ class Simulation(_Results):
         col["cases_opened"][t] = opened_c * w
         col["cases_closed"][t] = closed_c * w
         col["closed_on_time"][t] = on_time_c * w
-        col["backlog"][t] = remaining.sum(axis=1) * w
+        col["backlog"][t] = back.sum(axis=1) * w
         col["overdue_backlog"][t] = overdue_c * w
         col["handling_days_sum"][t] = days_c * w
         col["capacity"][t] = cap_i * w
