@@ -98,7 +98,8 @@ class CityConfig:
     """Which synthetic city (合成城市) to simulate.
 
     Attributes:
-        generator: ``yima`` (the generator of ``cgov demo yima``).
+        generator: ``yima`` (the generator of ``cgov demo yima``) or ``prefecture`` (six
+            counties of 三门峡市's size, :mod:`community_governance.simulation.cities`).
         seed: the generator's seed; the same seed gives the same city.
         scale: fraction of the full population to generate (1.0: 138,000 urban residents);
             above 1 the city is oversampled (``scale`` simulated households for every real
@@ -598,9 +599,15 @@ def _money(value: Any, key: str, where: str) -> Decimal:
 
 
 def _check_semantics(cls: type, kwargs: dict[str, Any], path: str, where: str) -> None:
-    if cls is CityConfig and kwargs.get("generator", "yima") != "yima":
+    if cls is CityConfig and kwargs.get("generator", "yima") not in ("yima", "prefecture"):
         key = _join(path, "generator")
-        raise ValidationError(f"{key} must be \"yima\" (the only generator){where}", path=key)
+        raise ValidationError(
+            f"{key} must be \"yima\" or \"prefecture\" (six counties){where}", path=key)
+    if cls is CityConfig and kwargs.get("generator") == "prefecture" and kwargs.get(
+            "scale", 1.0) > 1:
+        key = _join(path, "scale")
+        raise ValidationError(f"{key} of a prefecture is a share of its communities, at most "
+                              f"1{where}", path=key)
     if cls is FundChannel and kwargs.get("use", "activities") not in CHANNEL_USES:
         key = _join(path, "use")
         raise ValidationError(

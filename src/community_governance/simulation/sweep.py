@@ -361,7 +361,8 @@ def run_sweep(
     if not any(k.startswith("city.") for k in params):
         from community_governance.simulation.engine import city_for
 
-        city_file = str(city_for(scenario.city.seed, scenario.city.scale).save(
+        city_file = str(city_for(scenario.city.seed, scenario.city.scale,
+                                 scenario.city.generator).save(
             out / "city.npz").resolve())
     tasks = [SweepTask(f"p{i:03d}-r{r:03d}", i, r, _seed(base_seed, r), combo,
                        dict(scenario.raw), scenario.source, city_file, keep, freq)

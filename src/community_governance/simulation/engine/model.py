@@ -101,7 +101,8 @@ class Simulation(_Results):
 
         self.scenario = sc = scenario
         self.seed = sc.run.seed if seed is None else int(seed)
-        self.city = c = city if city is not None else city_for(sc.city.seed, sc.city.scale)
+        self.city = c = city if city is not None else city_for(sc.city.seed, sc.city.scale,
+                                                               sc.city.generator)
         self.reporters = dict(reporters or {})
         self.keep_ledger = ledger
         self.ledger: list[tuple[Any, ...]] = []
