@@ -243,15 +243,23 @@ def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, sample
               help="where the PNGs go (default: DIRECTORY)")
 @click.option("--labels", type=click.Choice(["both", "zh", "en"]), default="both",
               show_default=True)
+@click.option("--format", "formats", multiple=True, type=click.Choice(["png", "svg", "pdf"]),
+              help="file formats (repeatable; default png, and svg and pdf for a sweep)")
+@click.option("--width", type=click.Choice(["single", "double"]), default="double",
+              show_default=True, help="journal column of a sweep's figures: 84 or 174 mm")
 @json_always
-def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: str) -> None:
-    """Draw PNG figures of a run directory (or a sweep directory)."""
+def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: str,
+             formats: tuple[str, ...], width: str) -> None:
+    """Draw figures of a run directory (or a sweep directory: bands across seeds by month
+    when it kept series)."""
     from community_governance.simulation.plots import plot_run, plot_sweep
 
     if (directory / "sweep.parquet").is_file():
-        files = plot_sweep(directory, out, labels=labels)
+        files = plot_sweep(directory, out, labels=labels, width=width,
+                           formats=formats or ("png", "svg", "pdf"))
     else:
-        files = plot_run(directory, out, compare=compare, labels=labels)
+        files = plot_run(directory, out, compare=compare, labels=labels,
+                         formats=formats or ("png",))
     echo_json({"files": [str(f) for f in files]})
 
 
