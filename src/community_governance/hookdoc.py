@@ -122,7 +122,7 @@ def render_catalogue() -> str:
         "`CaseCategory`, `RouteStep`, `GuideMatter`, `Account`, `RedemptionLimit`,",
         "`Requirement`, `AdmissionRequirements`, `Indicator`, `GradeScheme`, `CareCategory`,",
         "`WeatherAlert`, `VoteRule`, `Actor`, `OwnersVoteRule`, `Threshold`,",
-        "`CommunityService`, `ProcedureRules`, `Criterion`,",
+        "`CommunityService`, `ProcedureRules`, `Criterion`, `SimMetric`,",
         "`SqlStore`, the `Default...Model` classes of `simulation.behaviours` and",
         "`simulation.mechanisms.*`), plus",
         "`Decimal`, `Fraction`, `attrs`, `click`, `logging` and `pendulum`. Every example is",

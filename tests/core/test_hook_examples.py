@@ -81,9 +81,10 @@ NAMESPACE: dict[str, Any] = {
 
 def _namespace() -> dict[str, Any]:
     from community_governance.simulation import behaviours
+    from community_governance.simulation.metrics import SimMetric
     from community_governance.storage.sql import SqlStore
 
-    ns = dict(NAMESPACE, SqlStore=SqlStore)
+    ns = dict(NAMESPACE, SqlStore=SqlStore, SimMetric=SimMetric)
     ns.update({n: getattr(behaviours, n) for n in dir(behaviours) if n.startswith("Default")})
     for name in ("workforce", "money", "culture", "civic", "property", "orgs", "party"):
         mod = importlib.import_module(f"community_governance.simulation.mechanisms.{name}")
@@ -238,6 +239,9 @@ def _cases(tmp_path: Path) -> dict[str, tuple[str, dict[str, Any], Callable[[Any
                                 and v.review_passes(0.7, 0.99)),
         "cgov_sim_party_model": ("first", {"scenario": sc, "county_code": "411281"},
                                  accept_any, lambda v: v.params.evaluation is False),
+        "cgov_sim_metrics": ("all", {"scenario": sc, "county_code": "411281"},
+                             accept_any, lambda v: v[0][1][0].name == "overdue_per_grid"
+                             and v[0][1][0].kind == "stock"),
         "cgov_working_day_calendar": ("first", {"extra_dirs": [], "county_code": "411221"},
                                       accept_any,
                                       lambda v: v.is_provisional(dt.date(2040, 1, 5))),

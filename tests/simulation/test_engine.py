@@ -61,7 +61,8 @@ def test_conservation(small: Scenario) -> None:
     assert s["points_issued"] > 0 and s["points_redeemed"] > 0
     assert s["supermarket_cost_fen"] == s["points_redeemed"] * small.points.point_value_fen
     assert s["inflow_fen"] - s["outflow_fen"] == sum(s["funds_end_fen"].values())
-    assert s["cases_opened"] == s["cases_closed"] + s["backlog_end"]
+    # below scale 1 the queue's counts are the full-size queue's times the scale, rounded
+    assert abs(s["cases_opened"] - s["cases_closed"] - s["backlog_end"]) <= 1
     assert (sim.balance >= 0).all()
     assert (sim.funds >= 0).all()
 

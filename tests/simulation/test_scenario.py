@@ -56,7 +56,7 @@ def test_baseline_values() -> None:
     (minimal_doc(behaviour={"volunteering": {"quit_per_year": True}}),
      "behaviour.volunteering.quit_per_year"),
     (minimal_doc(city={"generator": "shanghai"}), "city.generator"),
-    (minimal_doc(city={"scale": 2.0}), "city.scale"),
+    (minimal_doc(city={"scale": 20.0}), "city.scale"),
     ({"run": {"name": "t"}}, "run.start"),
     ({"runs": {}}, "runs"),
 ])

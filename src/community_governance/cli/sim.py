@@ -83,7 +83,15 @@ def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], c
 @sim.command("sweep")
 @click.argument("scenario")
 @click.option("--param", "params", multiple=True, required=True, metavar="KEY=V1,V2,...",
-              help="a swept key and its values, e.g. points.rate=5,10,20 (repeatable)")
+              help="a swept key and its values, e.g. points.rate=5,10,20 (repeatable); a "
+                   "value may be a TOML array or inline table: funds.channels='[],[{name="
+                   "\"x\", cny_per_year=5000}]'")
+@click.option("--series", "series", multiple=True, metavar="COLUMN",
+              help="keep this per-community series of every run in series.parquet "
+                   "(repeatable; 'default' for the usual set; custom metrics by name)")
+@click.option("--freq", type=click.Choice(["week", "month"]), default="week",
+              show_default=True, help="the period of --series")
+@click.option("--csv", is_flag=True, help="also write the tables as CSV")
 @click.option("--replicates", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="processes of the local pool (default: CPU count)")
@@ -96,7 +104,8 @@ def run_cmd(scenario: str, out: Path, seed: int | None, sets: tuple[str, ...], c
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--quiet", is_flag=True, help="no progress bar")
 @json_always
-def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: int | None,
+def sweep_cmd(scenario: str, params: tuple[str, ...], series: tuple[str, ...], freq: str,
+              csv: bool, replicates: int, workers: int | None,
               scheduler: str | None, sets: tuple[str, ...], seed: int | None, out: Path,
               quiet: bool) -> None:
     """Sweep parameters of SCENARIO over a grid with replicates (resumable into --out)."""
@@ -108,18 +117,24 @@ def sweep_cmd(scenario: str, params: tuple[str, ...], replicates: int, workers: 
                                "with --scheduler local)")
     sc = _scenario(scenario, sets)
     grid = dict(parse_override(p) for p in params)
+    from community_governance.simulation.series import DEFAULT_SERIES
+
+    keep = tuple(dict.fromkeys(m for name in series for m in (
+        DEFAULT_SERIES if name == "default" else (name,))))
+    extra: dict[str, Any] = {"series": keep, "freq": freq, "csv": csv}
     if quiet:
         res = run_sweep(sc, grid, replicates=replicates, out_dir=out, workers=workers,
-                        scheduler=scheduler, seed=seed)
+                        scheduler=scheduler, seed=seed, **extra)
     else:
         with _progress("runs") as bar:
             task = bar.add_task("runs", total=None)
             res = run_sweep(
                 sc, grid, replicates=replicates, out_dir=out, workers=workers,
-                scheduler=scheduler, seed=seed,
+                scheduler=scheduler, seed=seed, **extra,
                 progress=lambda done, total: bar.update(task, completed=done, total=total))
+    tables = ["runs.parquet", "sweep.parquet"] + (["series.parquet"] if keep else [])
     echo_json({"out": str(out), "runs": res.runs.height, "ran": res.ran,
-               "resumed": res.skipped, "tables": ["runs.parquet", "sweep.parquet"]})
+               "resumed": res.skipped, "tables": tables})
 
 
 @sim.command("compare")
@@ -228,15 +243,23 @@ def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, sample
               help="where the PNGs go (default: DIRECTORY)")
 @click.option("--labels", type=click.Choice(["both", "zh", "en"]), default="both",
               show_default=True)
+@click.option("--format", "formats", multiple=True, type=click.Choice(["png", "svg", "pdf"]),
+              help="file formats (repeatable; default png, and svg and pdf for a sweep)")
+@click.option("--width", type=click.Choice(["single", "double"]), default="double",
+              show_default=True, help="journal column of a sweep's figures: 84 or 174 mm")
 @json_always
-def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: str) -> None:
-    """Draw PNG figures of a run directory (or a sweep directory)."""
+def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: str,
+             formats: tuple[str, ...], width: str) -> None:
+    """Draw figures of a run directory (or a sweep directory: bands across seeds by month
+    when it kept series)."""
     from community_governance.simulation.plots import plot_run, plot_sweep
 
     if (directory / "sweep.parquet").is_file():
-        files = plot_sweep(directory, out, labels=labels)
+        files = plot_sweep(directory, out, labels=labels, width=width,
+                           formats=formats or ("png", "svg", "pdf"))
     else:
-        files = plot_run(directory, out, compare=compare, labels=labels)
+        files = plot_run(directory, out, compare=compare, labels=labels,
+                         formats=formats or ("png",))
     echo_json({"files": [str(f) for f in files]})
 
 

@@ -7,7 +7,7 @@ costs nothing to programs that never simulate.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from community_governance.markers import hookimpl
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from community_governance.simulation.mechanisms.party import PartyModel
     from community_governance.simulation.mechanisms.property import PropertyModel
     from community_governance.simulation.mechanisms.workforce import WorkforceModel
+    from community_governance.simulation.metrics import SimMetric
     from community_governance.simulation.scenario import Scenario
 
 
@@ -135,3 +136,31 @@ def cgov_sim_party_model(scenario: Scenario, county_code: str | None) -> PartyMo
     from community_governance.simulation.mechanisms.party import DefaultPartyModel
 
     return DefaultPartyModel(scenario.party)
+
+
+@hookimpl(trylast=True)
+def cgov_sim_metrics(scenario: Scenario, county_code: str) -> list[SimMetric]:
+    """Three derived rates of every community, recorded in every run: ``participation_rate``
+    (participants / residents), ``on_time_share`` (closed on time / closed; ``NaN`` in a week
+    that closed nothing) and ``utilisation`` (cases opened / capacity; above 1 the queue
+    grows). The same in every county."""
+    import numpy as np
+
+    from community_governance.simulation.metrics import SimMetric
+
+    def ratio(num: str, den: str) -> Any:
+        def compute(sim: Any, step: int) -> Any:
+            a = sim._cols
+            d = a[den][step]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(d > 0, a[num][step] / np.where(d > 0, d, 1.0), np.nan)
+        return compute
+
+    return [
+        SimMetric("participation_rate", ratio("participants", "residents"), "mean",
+                  "participants / residents 周参与率"),
+        SimMetric("on_time_share", ratio("closed_on_time", "cases_closed"), "mean",
+                  "cases closed on time / closed 按时办结率"),
+        SimMetric("utilisation", ratio("cases_opened", "capacity"), "mean",
+                  "cases opened / capacity 办件负荷"),
+    ]

@@ -64,8 +64,9 @@ Progress = Callable[[int, int], None]
 def handover_compounds(city: City, *, households: int = 20_000,
                        compounds: int = 31) -> list[tuple[str, int]]:
     """The handover compounds of ``city`` and their households: exactly ``compounds`` of them
-    by the simulation's rule (:func:`~community_governance.simulation.city.pick_handover_compounds`
-    with ``exact``), at the city's scale; none where no community was run by the coal group."""
+    by :func:`~community_governance.simulation.city.pick_handover_compounds` with ``exact``, at
+    the city's scale; none where no community was run by the coal group. (The simulation's
+    engine spreads the same households as a share of each coal-group community instead.)"""
     plan = city.plan
     coal_names = {name for _s, name, _g, coal in (plan.communities if plan else ()) if coal}
     coal_codes = {c.code for c in city.communities if c.name in coal_names}

@@ -8,6 +8,7 @@ the classes of :mod:`community_governance.simulation.behaviours`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from community_governance.markers import hookspec
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from community_governance.simulation.mechanisms.party import PartyModel
     from community_governance.simulation.mechanisms.property import PropertyModel
     from community_governance.simulation.mechanisms.workforce import WorkforceModel
+    from community_governance.simulation.metrics import SimMetric
     from community_governance.simulation.scenario import Scenario
 
 
@@ -417,4 +419,35 @@ def cgov_sim_party_model(scenario: Scenario, county_code: str | None) -> PartyMo
         def cgov_sim_party_model(scenario, county_code):
             # no evaluation by residents in this county
             return DefaultPartyModel(attrs.evolve(scenario.party, evaluation=False))
+    """
+
+
+@hookspec
+def cgov_sim_metrics(scenario: Scenario, county_code: str) -> Sequence[SimMetric] | None:
+    """Give custom metrics recorded for every community of a county, after every step (自定义指标).
+
+    Called once per run and county of the simulated city (every plugin serving the county
+    answers; when two give the same name for one county, the more specific plugin's wins).
+    Each metric lands as a column of the community table, in the weekly series of sweeps and
+    in their monthly aggregates; communities of other counties get ``NaN``.
+
+    Args:
+        scenario: the validated scenario.
+        county_code: the county (six digits) whose communities the metrics are for.
+
+    Returns:
+        A list of :class:`~community_governance.simulation.metrics.SimMetric` (name,
+        ``compute(sim, step)`` giving one float per community of the city, kind ``flow``,
+        ``stock`` or ``mean``), or ``None``.
+
+    All results are combined: every plugin's metrics are recorded (one name given twice for a
+    county: the more specific plugin's).
+
+    Example::
+
+        @hookimpl
+        def cgov_sim_metrics(scenario, county_code):
+            def compute(sim, step):
+                return sim.community_arrays()["overdue_backlog"][step] / sim.grids_c
+            return [SimMetric("overdue_per_grid", compute, kind="stock")]
     """

@@ -304,7 +304,8 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
         {"city.scale": scale} if scale is not None else {})})
     for p in priors:
         base.with_overrides({p.key: p.low})  # refuses an unknown key, naming it
-    c = city if city is not None else city_for(base.city.seed, base.city.scale)
+    c = city if city is not None else city_for(base.city.seed, base.city.scale,
+                                               base.city.generator)
     rng = np.random.default_rng(seed)
     lo = np.array([p.low for p in priors])
     width = np.array([p.high - p.low for p in priors])

@@ -273,7 +273,8 @@ def across_seeds(scenario: Any, key: str = "on_time_share", *, seeds: int = 10,
 
     if seeds < 2:
         raise ValidationError("an interval across seeds needs at least 2 seeds", path="seeds")
-    c = city if city is not None else city_for(scenario.city.seed, scenario.city.scale)
+    c = city if city is not None else city_for(scenario.city.seed, scenario.city.scale,
+                                               scenario.city.generator)
     chosen = tuple(scenario.run.seed + i for i in range(seeds))
     vals = []
     for s in chosen:

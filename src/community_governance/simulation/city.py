@@ -491,7 +491,9 @@ def generate_yima(seed: int = 2019, *, scale: float = 1.0) -> City:
 
     Args:
         seed: the random seed; the same seed and scale give an identical city.
-        scale: the fraction of the full city to build, ``0 < scale <= 1``.
+        scale: the fraction of the full city to build, ``0 < scale <= 10`` (above 1 the
+            city is oversampled: ``scale`` households for every real one, for smaller
+            sampling error; the engine keeps the community offices at their real size).
 
     Returns:
         The :class:`City`.
@@ -511,11 +513,13 @@ def pick_handover_compounds(codes: Sequence[str], sizes: Sequence[int],
     communities formerly run by the coal group, those closest in size to
     ``households / compounds`` first (ties by code), taken until ``households`` are reached.
 
-    The simulation (``engine.model``) and the demo (``demo.market``) pick with this one rule.
-    The demo asks for ``exact``: exactly ``compounds`` compounds (the study's 31), another
-    swapped in for the smallest taken until ``households`` are reached, so its
-    records differ from the simulation's by the compound or two the simulation takes beyond
-    31 to reach the households.
+    The demo (``demo.market``) picks with this rule and asks for ``exact``: exactly
+    ``compounds`` compounds (the study's 31), another swapped in for the smallest taken until
+    ``households`` are reached. The simulation's engine no longer picks whole compounds: it
+    hands over the same share of each coal-group community's households at every scale
+    (``Simulation._handover_households``), touching about 33 compounds at full scale, so the
+    demo's records and the simulation's handover agree in households, not compound by
+    compound.
 
     Args:
         codes: compound codes.
@@ -564,17 +568,17 @@ def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> Ci
     Args:
         plan: the county's plan (:data:`YIMA_PLAN`, :data:`HUBIN_PLAN` or your own).
         seed: the random seed; the same seed and scale give an identical city.
-        scale: the fraction of the full city to build, ``0 < scale <= 1`` (households, buildings
+        scale: the fraction of the full city to build, ``0 < scale <= 10`` (households, buildings
             and residents shrink proportionally; units, staff and partners stay).
 
     Returns:
         The :class:`City`.
 
     Raises:
-        ValueError: ``scale`` is not in ``(0, 1]``.
+        ValueError: ``scale`` is not in ``(0, 10]``.
     """
-    if not (0 < scale <= 1):
-        raise ValueError(f"scale must be in (0, 1], got {scale}")
+    if not (0 < scale <= 10):
+        raise ValueError(f"scale must be in (0, 10], got {scale}")
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     on = REFERENCE_DATE

@@ -208,7 +208,8 @@ def compare_policies(
             raise ValidationError(
                 f"arm {name!r} changes the city ({', '.join(overrides)}); a paired comparison "
                 "runs every arm on the same city", path="arms")
-    c = city if city is not None else city_for(scenario.city.seed, scenario.city.scale)
+    c = city if city is not None else city_for(scenario.city.seed, scenario.city.scale,
+                                               scenario.city.generator)
     runs: list[dict[str, Any]] = []
     total = len(scenarios) * len(seed_list)
     for name, sc in scenarios.items():

@@ -1,9 +1,11 @@
-"""Plots of runs and sweeps (仿真图表) as PNG, with Chinese labels when a CJK font exists.
+"""Plots of runs and sweeps (仿真图表): PNG (300 dpi), SVG or PDF, Chinese and English labels.
 
-:func:`plot_run` draws four figures from a run directory, optionally against a second run
-(with and without a policy): participation over time, points issued and redeemed, case backlog
-and handling time, fund balances. :func:`plot_sweep` draws each metric against the first swept
-parameter with 95 % confidence intervals.
+:func:`plot_run` draws four figures (174 mm wide, months on the x axis, money in 万元) from a
+run directory, optionally against a second run (with and without a policy): participation
+over time, points issued and redeemed, case backlog and handling time, fund balances.
+:func:`plot_sweep` draws each metric against the first swept parameter with 95 % confidence
+intervals, one line per combination of the other parameters, and the sweep's series as bands
+across seeds (:mod:`community_governance.simulation.figures`).
 
 Labels are bilingual by default ("参与率 participation"). Chinese needs a CJK font: the first
 installed of :data:`CJK_FONTS` is used (on Debian: ``apt-get install fonts-wqy-microhei``).
@@ -100,9 +102,10 @@ _LABELS = {
     "backlog": ("积压事项", "case backlog"),
     "overdue": ("超期事项", "overdue cases"),
     "handling": ("平均办理天数", "mean handling days"),
-    "funds": ("社区经费余额 (元)", "fund balances (CNY)"),
-    "goods": ("兑换商品 (元)", "goods redeemed (CNY)"),
+    "funds": ("社区经费余额 (万元)", "fund balances (10k CNY)"),
+    "goods": ("兑换商品 (万元)", "goods redeemed (10k CNY)"),
     "week": ("周", "week"),
+    "month": ("月份", "month"),
     "office": ("办公经费", "office"),
     "care": ("关爱基金", "care fund"),
     "culture": ("文化基金", "culture fund"),
@@ -115,6 +118,10 @@ _LABELS = {
 }
 
 
+#: 174 mm x 75 mm: a journal's double column.
+_DOUBLE = (174 / 25.4, 75 / 25.4)
+
+
 def _label(key: str, lang: str) -> str:
     zh, en = _LABELS[key]
     return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
@@ -122,7 +129,7 @@ def _label(key: str, lang: str) -> str:
 
 def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, *,
              compare: str | Path | None = None, names: Sequence[str] = (),
-             labels: str = "both") -> list[Path]:
+             labels: str = "both", formats: Sequence[str] = ("png",)) -> list[Path]:
     """Draw the four figures of a run (and a second run to compare with).
 
     Args:
@@ -131,11 +138,22 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, *,
         compare: another run directory, e.g. the same scenario without the policy.
         names: legend names of the runs (default the directory names).
         labels: ``zh``, ``en`` or ``both``.
+        formats: any of ``png`` (300 dpi), ``svg`` and ``pdf``.
 
     Returns:
-        The PNG files written.
+        The files written (per figure, one per format).
     """
     require_extra("matplotlib", "sim", "plotting")
+    import matplotlib
+
+    from community_governance.simulation.figures import _style
+
+    with matplotlib.rc_context(_style()):
+        return _plot_run(run_dir, out_dir, compare, names, labels, formats)
+
+
+def _plot_run(run_dir: str | Path, out_dir: str | Path | None, compare: str | Path | None,
+              names: Sequence[str], labels: str, formats: Sequence[str]) -> list[Path]:
     from matplotlib.figure import Figure
 
     from community_governance.simulation.outputs import read_run
@@ -148,58 +166,64 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, *,
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
 
-    def save(fig: Any, name: str) -> None:
-        path = out / name
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        files.append(path)
+    from community_governance.simulation.figures import month_axis
 
-    wk = _label("week", lang)
-    fig = Figure(figsize=(9, 4))
+    def save(fig: Any, name: str) -> None:
+        for ax in fig.axes:  # months on the x axis
+            month_axis(ax, tables[0]["date"].min(), tables[0]["date"].max())
+        fig.tight_layout()
+        for fmt in formats:
+            path = out / name.replace(".png", f".{fmt}")
+            fig.savefig(path, dpi=300 if fmt == "png" else None)
+            files.append(path)
+
+    wk = _label("month", lang)
+    fig = Figure(figsize=_DOUBLE)
     ax1, ax2 = fig.subplots(1, 2)
     for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
-        ax1.plot(df["step"], df["participation_rate"] * 100, label=name, color=f"C{j}")
-        ax2.plot(df["step"], df["volunteers"], label=name, color=f"C{j}")
+        ax1.plot(df["date"], df["participation_rate"] * 100, label=name, color=f"C{j}")
+        ax2.plot(df["date"], df["volunteers"], label=name, color=f"C{j}")
     ax1.set(xlabel=wk, ylabel=_label("participation", lang) + " (%)")
     ax2.set(xlabel=wk, ylabel=_label("volunteers", lang))
     ax1.legend()
     fig.suptitle(_label("title_participation", lang))
     save(fig, "participation.png")
 
-    fig = Figure(figsize=(9, 4))
+    fig = Figure(figsize=_DOUBLE)
     ax1, ax2 = fig.subplots(1, 2)
     for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
-        ax1.plot(df["step"], df["points_issued"].cum_sum(), color=f"C{j}",
+        ax1.plot(df["date"], df["points_issued"].cum_sum(), color=f"C{j}",
                  label=f"{name}: " + _label("issued", lang))
-        ax1.plot(df["step"], df["points_redeemed"].cum_sum(), linestyle="--", color=f"C{j}",
+        ax1.plot(df["date"], df["points_redeemed"].cum_sum(), linestyle="--", color=f"C{j}",
                  label=f"{name}: " + _label("redeemed", lang))
-        ax2.plot(df["step"], df["redeemed_fen"].cum_sum() / 100, label=name, color=f"C{j}")
+        ax2.plot(df["date"], df["redeemed_fen"].cum_sum() / 1_000_000, label=name,
+                 color=f"C{j}")
     ax1.set(xlabel=wk, ylabel=_label("points", lang))
     ax2.set(xlabel=wk, ylabel=_label("goods", lang))
     ax1.legend(fontsize=7)
     fig.suptitle(_label("title_points", lang))
     save(fig, "points.png")
 
-    fig = Figure(figsize=(9, 4))
+    fig = Figure(figsize=_DOUBLE)
     ax1, ax2 = fig.subplots(1, 2)
     for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
-        ax1.plot(df["step"], df["backlog"], color=f"C{j}",
+        ax1.plot(df["date"], df["backlog"], color=f"C{j}",
                  label=f"{name}: " + _label("backlog", lang))
-        ax1.plot(df["step"], df["overdue_backlog"], linestyle="--", color=f"C{j}",
+        ax1.plot(df["date"], df["overdue_backlog"], linestyle="--", color=f"C{j}",
                  label=f"{name}: " + _label("overdue", lang))
-        ax2.plot(df["step"], df["mean_handling_days"], label=name, color=f"C{j}")
+        ax2.plot(df["date"], df["mean_handling_days"], label=name, color=f"C{j}")
     ax1.set(xlabel=wk, ylabel=_label("cases", lang))
     ax2.set(xlabel=wk, ylabel=_label("handling", lang))
     ax1.legend(fontsize=7)
     fig.suptitle(_label("title_cases", lang))
     save(fig, "cases.png")
 
-    fig = Figure(figsize=(9, 4))
+    fig = Figure(figsize=_DOUBLE)
     ax = fig.subplots(1, 1)
     styles = ["-", "--", ":"]
     for j, (df, name) in enumerate(zip(tables, legends, strict=True)):
         for k, acc in enumerate(("office", "care", "culture", "general")):
-            ax.plot(df["step"], df[f"fund_{acc}_fen"] / 100, linestyle=styles[j % 3],
+            ax.plot(df["date"], df[f"fund_{acc}_fen"] / 1_000_000, linestyle=styles[j % 3],
                     color=f"C{k}", label=f"{name}: " + _label(acc, lang))
     ax.set(xlabel=wk, ylabel=_label("funds", lang))
     ax.legend(fontsize=7, ncol=2)
@@ -211,30 +235,27 @@ def plot_run(run_dir: str | Path, out_dir: str | Path | None = None, *,
 def plot_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
                metrics: Sequence[str] = ("participation_rate_mean", "supermarket_cost_fen",
                                          "on_time_share", "satisfaction_end"),
-               labels: str = "both") -> list[Path]:
-    """Draw each metric against the first swept parameter, with 95 % intervals."""
+               labels: str = "both", formats: Sequence[str] = ("png", "svg", "pdf"),
+               width: str = "double") -> list[Path]:
+    """Draw each metric against the first swept parameter with 95 % intervals, one line per
+    combination of the other swept parameters (:func:`~community_governance.simulation.
+    figures.plot_sweep_lines`: ``sweep.*``), and, when the sweep kept series, their bands
+    across seeds by month (:func:`~community_governance.simulation.figures.plot_bands`:
+    ``bands.*``)."""
     require_extra("polars", "sim", "simulation tables")
-    require_extra("matplotlib", "sim", "plotting")
     import polars as pl
-    from matplotlib.figure import Figure
 
-    configure_fonts(labels)
+    from community_governance.simulation.figures import plot_bands, plot_sweep_lines
+
     d = Path(sweep_dir)
-    summary = pl.read_parquet(d / "sweep.parquet")
-    pcols = [c for c in summary.columns if c.startswith("param:")]
     out = Path(out_dir) if out_dir is not None else d
-    out.mkdir(parents=True, exist_ok=True)
-    fig = Figure(figsize=(4 * len(metrics), 3.6))
-    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
-    xcol = pcols[0] if pcols else "combination"
-    for ax, m in zip(axes, metrics, strict=True):
-        sub = summary.filter(pl.col("metric") == m).sort(xcol)
-        x = [str(v) for v in sub[xcol]]
-        mean = sub["mean"].to_numpy()
-        err = [mean - sub["ci95_low"].to_numpy(), sub["ci95_high"].to_numpy() - mean]
-        ax.errorbar(x, mean, yerr=err, fmt="o-", capsize=4)
-        ax.set(title=m, xlabel=xcol.removeprefix("param:"))
-    fig.tight_layout()
-    path = out / "sweep.png"
-    fig.savefig(path, dpi=110)
-    return [path]
+    files = plot_sweep_lines(d / "sweep.parquet", metrics, out, lang=labels, formats=formats,
+                             width=width)
+    if (d / "series.parquet").is_file():
+        series = pl.read_parquet(d / "series.parquet")
+        have = set(series["metric"].unique())
+        wanted = [m for m in ("on_time_share", "backlog", "volunteers", "participation_rate",
+                              "redeemed_fen", "satisfaction") if m in have][:4]
+        if wanted:
+            files += plot_bands(series, wanted, out, lang=labels, formats=formats, width=width)
+    return files

@@ -102,14 +102,18 @@ class CityConfig:
     """Which synthetic city (合成城市) to simulate.
 
     Attributes:
-        generator: ``yima`` (the generator of ``cgov demo yima``).
+        generator: ``yima`` (the generator of ``cgov demo yima``) or ``prefecture`` (six
+            counties of 三门峡市's size, :mod:`community_governance.simulation.cities`).
         seed: the generator's seed; the same seed gives the same city.
-        scale: fraction of the full population to generate (1.0: 138,000 urban residents).
+        scale: fraction of the full population to generate (1.0: 138,000 urban residents);
+            above 1 the city is oversampled (``scale`` simulated households for every real
+            one: less sampling error, the community offices and their queues at real size).
+            For ``prefecture``: the share of the prefecture's communities (each of full size).
     """
 
     generator: str = "yima"
     seed: int = _f(2019, lo=0)
-    scale: float = _f(1.0, lo=0.001, hi=1.0)
+    scale: float = _f(1.0, lo=0.001, hi=10.0)
 
 
 @attrs.frozen
@@ -762,9 +766,15 @@ def _money(value: Any, key: str, where: str) -> Decimal:
 
 
 def _check_semantics(cls: type, kwargs: dict[str, Any], path: str, where: str) -> None:
-    if cls is CityConfig and kwargs.get("generator", "yima") != "yima":
+    if cls is CityConfig and kwargs.get("generator", "yima") not in ("yima", "prefecture"):
         key = _join(path, "generator")
-        raise ValidationError(f"{key} must be \"yima\" (the only generator){where}", path=key)
+        raise ValidationError(
+            f"{key} must be \"yima\" or \"prefecture\" (six counties){where}", path=key)
+    if cls is CityConfig and kwargs.get("generator") == "prefecture" and kwargs.get(
+            "scale", 1.0) > 1:
+        key = _join(path, "scale")
+        raise ValidationError(f"{key} of a prefecture is a share of its communities, at most "
+                              f"1{where}", path=key)
     if cls is FundChannel and kwargs.get("use", "activities") not in CHANNEL_USES:
         key = _join(path, "use")
         raise ValidationError(
@@ -831,18 +841,51 @@ def parse_setting(text: str) -> tuple[str, Any]:
 def parse_override(text: str) -> tuple[str, list[Any]]:
     """``points.rate=5,10,20`` → ``("points.rate", [5, 10, 20])`` (values read as TOML).
 
+    Values are split at the commas outside brackets, braces and quotes, so a value may be
+    a TOML array or inline table: ``funds.channels=[],[{name = "x", cny_per_year = 5000}]``
+    gives two values, no channel and one channel; ``x=[1, 2],[3]`` gives ``[[1, 2], [3]]``.
+
     Raises:
-        ValidationError: no ``=`` or no value.
+        ValidationError: no ``=``, no value, or unbalanced brackets.
     """
     key, sep, values = text.partition("=")
     if not sep or not key.strip() or not values.strip():
         raise ValidationError(
             f"a parameter is KEY=V1,V2,... like points.rate=5,10,20, got {text!r}", path="param")
     out: list[Any] = []
-    for raw in values.split(","):
+    for raw in _split_values(values, key.strip()):
         raw = raw.strip()
         try:
             out.append(tomllib.loads(f"v = {raw}")["v"])
         except tomllib.TOMLDecodeError:
+            if raw[:1] in "[{":
+                raise ValidationError(
+                    f"{key.strip()}: {raw!r} is not a TOML array or inline table",
+                    path=key.strip()) from None
             out.append(raw)
     return key.strip(), out
+
+
+def _split_values(text: str, key: str) -> list[str]:
+    """Split at the commas outside brackets, braces and quotes."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[i - 1] != "\\":
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth < 0:
+                break
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth != 0 or quote:
+        raise ValidationError(f"{key}: unbalanced brackets or quotes in {text!r}", path=key)
+    parts.append(text[start:])
+    return parts

@@ -282,7 +282,8 @@ def sensitivity(
     problem = {"num_vars": len(keys), "names": keys,
                "bounds": [[float(factors[k][0]), float(factors[k][1])] for k in keys]}
     x = np.asarray(_design(method, problem, samples, use_seed), dtype=np.float64)
-    c = city if city is not None else city_for(scenario.city.seed, scenario.city.scale)
+    c = city if city is not None else city_for(scenario.city.seed, scenario.city.scale,
+                                               scenario.city.generator)
     jobs = []
     for row in x:
         overrides = {k: _coerce(scenario, k, float(v)) for k, v in zip(keys, row, strict=True)}

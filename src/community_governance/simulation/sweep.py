@@ -93,6 +93,9 @@ class SweepTask:
             no ``city.*`` key is swept, so that workers load it instead of generating it;
             a worker that cannot read it (another machine) generates the same city from
             the scenario's seed.
+        series: the per-community series to return (:func:`~community_governance.
+            simulation.series.series_table`), none when empty.
+        freq: ``week`` or ``month``.
     """
 
     run_id: str
@@ -103,6 +106,8 @@ class SweepTask:
     scenario: Mapping[str, Any]
     source: str = ""
     city_file: str | None = None
+    series: tuple[str, ...] = ()
+    freq: str = "week"
 
 
 _MALLOC_TUNED: list[bool] = []
@@ -189,13 +194,19 @@ def run_task(task: SweepTask) -> dict[str, Any]:
     if task.city_file is not None and os.path.isfile(task.city_file):
         city = city_from_file(task.city_file, os.stat(task.city_file).st_mtime_ns)
     started = time.perf_counter()
-    summary = Simulation(sc, seed=task.seed, city=city).run().summary()
+    sim = Simulation(sc, seed=task.seed, city=city).run()
+    summary = sim.summary()
     row: dict[str, Any] = {"run_id": task.run_id, "combination": task.combination,
                            "replicate": task.replicate, "seed": task.seed,
                            "seconds": round(time.perf_counter() - started, 4)}
     row.update({f"param:{k}": v for k, v in task.overrides.items()})
     row.update({m: summary.get(m) for m in METRICS})
     row["versions"] = package_versions()
+    if task.series:
+        from community_governance.simulation.series import series_columns
+
+        # NumPy columns, not a polars frame: polars in a forked worker can deadlock
+        row["_series"] = series_columns(sim, task.series, task.freq)
     return row
 
 
@@ -225,6 +236,7 @@ class SweepResult:
         out_dir: the output directory.
         ran: runs executed by this call.
         skipped: runs found finished and read back.
+        series: the gathered per-community series (``series=``), else ``None``.
     """
 
     runs: pl.DataFrame
@@ -232,6 +244,7 @@ class SweepResult:
     out_dir: Path
     ran: int
     skipped: int
+    series: pl.DataFrame | None = None
 
 
 def _check_scenario(scenario: Scenario, params: Mapping[str, Sequence[Any]]) -> None:
@@ -277,6 +290,7 @@ def run_sweep(
     out_dir: str | Path, executor: cf.Executor | None = None, workers: int | None = None,
     scheduler: str | None = None, seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    series: Sequence[str] | bool = (), freq: str = "week", csv: bool = False,
 ) -> SweepResult:
     """Run a sweep, resuming any finished runs in ``out_dir``.
 
@@ -294,6 +308,14 @@ def run_sweep(
             is gone, even when it was killed.
         seed: the base seed of the replicates (default the scenario's).
         progress: called as ``progress(done, total)``.
+        series: also keep these per-community series of every run (``True``: the
+            :data:`~community_governance.simulation.series.DEFAULT_SERIES`; custom metrics of
+            ``cgov_sim_metrics`` by name), written per run to ``series/<run id>.parquet`` and
+            gathered into ``series.parquet``: one row per run, community, period and metric
+            with the run's id, combination, replicate, seed and parameter values (list- and
+            table-valued parameters as JSON text).
+        freq: ``week`` or ``month`` (months sum flows, keep the last week of stocks).
+        csv: also write ``runs.csv``, ``sweep.csv`` and ``series.csv``.
 
     Raises:
         ValidationError: a parameter or value the scenario refuses (before anything runs).
@@ -303,6 +325,12 @@ def run_sweep(
     if replicates < 1:
         raise ValidationError("replicates must be at least 1", path="replicates")
     _check_scenario(scenario, params)
+    from community_governance.simulation.series import DEFAULT_SERIES, FREQS
+
+    if freq not in FREQS:
+        raise ValidationError(f"freq must be week or month, got {freq!r}", path="freq")
+    keep: tuple[str, ...] = tuple(DEFAULT_SERIES) if series is True else (
+        () if series is False else tuple(series))
     base_seed = scenario.run.seed if seed is None else seed
     out = Path(out_dir)
     (out / "runs").mkdir(parents=True, exist_ok=True)
@@ -312,6 +340,8 @@ def run_sweep(
         "params": {k: list(v) for k, v in params.items()}, "replicates": replicates,
         "seed": base_seed, "runs": len(combos) * replicates,
     }
+    if keep:  # an older sweep without series stays the same sweep
+        manifest.update({"series": list(keep), "freq": freq})
     mpath = out / "manifest.json"
     if mpath.is_file():
         old = json.loads(mpath.read_text(encoding="utf-8"))
@@ -331,16 +361,19 @@ def run_sweep(
     if not any(k.startswith("city.") for k in params):
         from community_governance.simulation.engine import city_for
 
-        city_file = str(city_for(scenario.city.seed, scenario.city.scale).save(
+        city_file = str(city_for(scenario.city.seed, scenario.city.scale,
+                                 scenario.city.generator).save(
             out / "city.npz").resolve())
     tasks = [SweepTask(f"p{i:03d}-r{r:03d}", i, r, _seed(base_seed, r), combo,
-                       dict(scenario.raw), scenario.source, city_file)
+                       dict(scenario.raw), scenario.source, city_file, keep, freq)
              for i, combo in enumerate(combos) for r in range(replicates)]
+    if keep:
+        (out / "series").mkdir(exist_ok=True)
     rows: dict[str, dict[str, Any]] = {}
     todo: list[SweepTask] = []
     for task in tasks:
         f = out / "runs" / f"{task.run_id}.json"
-        if f.is_file():
+        if f.is_file() and (not keep or (out / "series" / f"{task.run_id}.parquet").is_file()):
             rows[task.run_id] = json.loads(f.read_text(encoding="utf-8"))
         else:
             todo.append(task)
@@ -356,6 +389,12 @@ def run_sweep(
             try:
                 for fut in cf.as_completed(futures):
                     row = fut.result()
+                    frame = row.pop("_series", None)
+                    if frame is not None:  # before the run file: a run file means both
+                        from community_governance.simulation.series import SERIES_SCHEMA
+
+                        _write_parquet(pl_frame(frame, SERIES_SCHEMA()),
+                                       out / "series" / f"{row['run_id']}.parquet")
                     write_json(out / "runs" / f"{row['run_id']}.json", row)
                     rows[row["run_id"]] = row
                     if progress:
@@ -368,7 +407,47 @@ def run_sweep(
     runs_df, summary_df = _tables(ordered, list(params))
     runs_df.write_parquet(out / "runs.parquet")
     summary_df.write_parquet(out / "sweep.parquet")
-    return SweepResult(runs_df, summary_df, out, len(todo), skipped)
+    series_df = _gather_series(out, ordered, list(params)) if keep else None
+    if series_df is not None:
+        series_df.write_parquet(out / "series.parquet")
+    if csv:
+        runs_df.write_csv(out / "runs.csv")
+        summary_df.write_csv(out / "sweep.csv")
+        if series_df is not None:
+            series_df.write_csv(out / "series.csv")
+    return SweepResult(runs_df, summary_df, out, len(todo), skipped, series_df)
+
+
+def pl_frame(columns: dict[str, Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """A polars frame of NumPy columns."""
+    import polars as pl
+
+    return pl.DataFrame(columns, schema=schema)
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    import os
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.write_parquet(tmp)
+    os.replace(tmp, path)
+
+
+def _gather_series(out: Path, rows: list[dict[str, Any]], keys: list[str]) -> pl.DataFrame:
+    """Every run's series with its id, combination, replicate, seed and parameter values."""
+    import polars as pl
+
+    from community_governance.simulation.series import _jsonable
+
+    frames = []
+    for r in rows:
+        f = pl.read_parquet(out / "series" / f"{r['run_id']}.parquet")
+        ids = [pl.lit(r["run_id"]).alias("run_id"),
+               pl.lit(r["combination"]).alias("combination"),
+               pl.lit(r["replicate"]).alias("replicate"), pl.lit(r["seed"]).alias("seed")]
+        ids += [pl.lit(_jsonable(r.get(f"param:{k}"))).alias(f"param:{k}") for k in keys]
+        frames.append(f.select([*ids, pl.all()]))
+    return pl.concat(frames, how="vertical_relaxed")
 
 
 def _tables(rows: list[dict[str, Any]], keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:

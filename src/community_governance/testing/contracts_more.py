@@ -374,7 +374,20 @@ def _simulation_contracts() -> dict[str, HookContract]:
         "cgov_sim_opinion_model": b.OpinionModel,
     }
     scenario = _kwargs(scenario=cst.scenarios())
-    return {hook: HookContract(scenario, _check_model(kind)) for hook, kind in kinds.items()}
+    out = {hook: HookContract(scenario, _check_model(kind)) for hook, kind in kinds.items()}
+    from community_governance.simulation.metrics import expect_metrics
+
+    out["cgov_sim_metrics"] = HookContract(
+        _kwargs(scenario=cst.scenarios(), county_code=st.sampled_from(["411281", "411202"])),
+        expect_metrics)
+    from community_governance.simulation.mechanisms.engine import MECHANISM_HOOKS
+
+    # the mechanisms' models (told the county; None for a city of several)
+    told = _kwargs(scenario=cst.scenarios(),
+                   county_code=st.sampled_from(["411281", "411202", None]))
+    out.update({hook: HookContract(told, _check_model(kind))
+                for hook, kind in MECHANISM_HOOKS.items()})
+    return out
 
 
 

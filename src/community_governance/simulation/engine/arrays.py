@@ -16,8 +16,8 @@ except ImportError as exc:  # the base install has no numpy
 from community_governance.domain.care import FESTIVAL_ROUNDS
 from community_governance.domain.people import Vulnerability
 
-__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "FLAG_BITS", "FLOAT_COLUMNS", "VISIT_FESTIVALS",
-           "Arr"]
+__all__ = ["ACCOUNTS", "COMMUNITY_COLUMNS", "FLAG_BITS", "FLOAT_COLUMNS", "SCALED_QUEUE_COLUMNS",
+           "VISIT_FESTIVALS", "Arr"]
 
 
 Arr = npt.NDArray[Any]
@@ -52,6 +52,11 @@ COMMUNITY_COLUMNS = (
 FLOAT_COLUMNS = frozenset({"satisfaction", "identification", "satisfaction_handover",
                            "handling_days_sum", "staff", "staff_effective", "informed",
                            "voice", "culture_groups", "purchased_cases"})
+
+#: Columns of the case queue: at a scale other than 1 the queue runs at the full community's
+#: size and these record it times the scale (floats), so their sums stay in the sample's terms.
+SCALED_QUEUE_COLUMNS = ("cases_opened", "cases_closed", "closed_on_time", "backlog",
+                        "overdue_backlog", "handling_days_sum", "capacity")
 
 
 def _fen(amount: Decimal) -> int:

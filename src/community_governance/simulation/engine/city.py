@@ -117,7 +117,8 @@ class SimCity:
         from community_governance.simulation.city import COMMUNITY_PLAN
 
         a = city.arrays
-        coal = {name: flag for _s, name, _g, flag in COMMUNITY_PLAN}
+        plan = city.plan.communities if city.plan is not None else COMMUNITY_PLAN
+        coal = {name: flag for _s, name, _g, flag in plan}
         hh = np.asarray(a.household_index, dtype=np.int64)
         n_h = len(city.households)
         h_comm = np.zeros(n_h, dtype=np.int64)
@@ -192,22 +193,26 @@ def generator_version() -> str:
     return f"{version}-{hashlib.sha256(source).hexdigest()[:12]}"
 
 
-def city_cache_file(seed: int, scale: float) -> Path | None:
-    """The cache file of the Yima city of ``seed`` and ``scale`` (``None``: cache off)."""
+def city_cache_file(seed: int, scale: float, generator: str = "yima") -> Path | None:
+    """The cache file of the city of ``generator``, ``seed`` and ``scale`` (``None``: cache
+    off)."""
     root = city_cache_dir()
     if root is None:
         return None
-    return root / f"yima-seed{int(seed)}-scale{float(scale)!r}-v{generator_version()}.npz"
+    return root / (f"{generator}-seed{int(seed)}-scale{float(scale)!r}-"
+                   f"v{generator_version()}.npz")
 
 
 @functools.lru_cache(maxsize=4)
-def city_for(seed: int, scale: float) -> SimCity:
-    """The engine's view of ``generate_yima(seed, scale=scale)``, cached per process and on
-    disk (:func:`city_cache_file`; keyed by generator, seed, scale, library version and the
-    generator's source), so that a second CLI call does not generate it again."""
+def city_for(seed: int, scale: float, generator: str = "yima") -> SimCity:
+    """The engine's view of ``generate_yima(seed, scale=scale)`` (or, for ``generator=
+    "prefecture"``, :func:`~community_governance.simulation.cities.prefecture_city`), cached
+    per process and on disk (:func:`city_cache_file`; keyed by generator, seed, scale, library
+    version and the generator's source), so that a second CLI call does not generate it
+    again."""
     from community_governance.simulation.city import generate_yima
 
-    path = city_cache_file(seed, scale)
+    path = city_cache_file(seed, scale, generator)
     if path is not None and path.is_file():
         try:
             cached = SimCity.load(path)
@@ -215,7 +220,12 @@ def city_for(seed: int, scale: float) -> SimCity:
                 return cached
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file: generate again and overwrite it
-    city = SimCity.from_city(generate_yima(seed, scale=scale))
+    if generator == "prefecture":
+        from community_governance.simulation.cities import prefecture_city
+
+        city = prefecture_city(seed, scale)
+    else:
+        city = SimCity.from_city(generate_yima(seed, scale=scale))
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

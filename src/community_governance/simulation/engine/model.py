@@ -109,7 +109,8 @@ class Simulation(_Results, MechanismsMixin):
 
         self.scenario = sc = scenario
         self.seed = sc.run.seed if seed is None else int(seed)
-        self.city = c = city if city is not None else city_for(sc.city.seed, sc.city.scale)
+        self.city = c = city if city is not None else city_for(sc.city.seed, sc.city.scale,
+                                                               sc.city.generator)
         self.reporters = dict(reporters or {})
         self.keep_ledger = ledger
         self.ledger: list[tuple[Any, ...]] = []
@@ -165,10 +166,17 @@ class Simulation(_Results, MechanismsMixin):
                     f"{path}: {key!r} is not a case category of the library or the plugins "
                     f"({', '.join(cats)})", path=path)
         self.categories = tuple(cats)
-        deadlines = [hooks.first("cgov_case_deadline", expect_int(minimum=1, maximum=60),
-                                 place=counties[0], category=k, level=RouteLevel.COMMUNITY,
-                                 county_code=counties[0]) for k in cats]
+        # each county's deadlines (a prefecture's counties may differ); communities of
+        # counties with the same deadlines share one queue order
+        by_county = {county: tuple(hooks.first(
+            "cgov_case_deadline", expect_int(minimum=1, maximum=60), place=county, category=k,
+            level=RouteLevel.COMMUNITY, county_code=county) for k in cats)
+            for county in counties}
+        deadlines = list(by_county[counties[0]])
         self.deadline_working_days = dict(zip(cats, deadlines, strict=True))
+        self.deadlines_by_county = {k: dict(zip(cats, v, strict=True))
+                                    for k, v in by_county.items()}
+        comm_county = np.array([code[:6] for code in c.community_codes])
         # the calendar of the city's county (its local days off included); a city spanning
         # several counties is counted on the national calendar
         city_counties = {code[:6] for code in c.community_codes}
@@ -202,9 +210,14 @@ class Simulation(_Results, MechanismsMixin):
         self.new_year = np.array([t == 0 or self.step_starts[t].year != self.step_starts[t - 1]
                                   .year for t in range(s_n)])
         half = dt.timedelta(days=sd // 2)
-        self.due_step = np.array([[
-            (self.calendar.add_working_days(self.step_starts[t] + half, d) - start).days // sd
-            for d in deadlines] for t in range(s_n)], dtype=np.int64)
+        self.due_groups: list[tuple[Arr, Arr]] = []
+        for dls in dict.fromkeys(by_county.values()):
+            members = np.flatnonzero(np.isin(comm_county, [k for k, v in by_county.items()
+                                                           if v == dls]))
+            self.due_groups.append((members, np.array([[
+                (self.calendar.add_working_days(self.step_starts[t] + half, d) - start).days
+                // sd for d in dls] for t in range(s_n)], dtype=np.int64)))
+        self.due_step = self.due_groups[0][1]
 
         # --- static structure ------------------------------------------------------------
         self.r_hh = c.resident_household.astype(np.int64)
@@ -299,6 +312,11 @@ class Simulation(_Results, MechanismsMixin):
             if cats else np.zeros((self.ho_compounds.size, 0))
         self._cols: dict[str, Arr] = {k: np.zeros((s_n, n_c)) for k in COMMUNITY_COLUMNS}
         self._model_vars: dict[str, list[float]] = {k: [] for k in self.reporters}
+        from community_governance.simulation.metrics import MetricRecorder
+
+        # custom metrics (cgov_sim_metrics): columns of the community table
+        self.metrics = MetricRecorder(hooks, sc, c.community_codes, s_n)
+        self._cols.update(self.metrics.columns)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -337,25 +355,39 @@ class Simulation(_Results, MechanismsMixin):
         return out
 
     def _handover_households(self) -> Arr:
-        """Households of the compounds handed over: coal-group compounds, those closest in size
-        to ``households / compounds`` first, taken until the (scaled) household target is
-        reached (so about ``compounds`` compounds at full scale)."""
+        """Households of the compounds handed over (三供一业), the same share at every scale.
+
+        The ``households`` target (times the scale) is spread over the coal-group communities
+        in proportion to their households, so each hands over the same share ``target /
+        coal-group households``; within a community, households are taken compound by compound
+        (in code order, each compound's households in building order) until that share is
+        reached. ``handover_compounds`` are the compounds with any household handed over.
+        Taking a share of each community, rather than whole compounds until
+        the city's target, keeps which communities carry the handover the same in a 2 %
+        sample as in the full city (whole compounds would hand over whole communities of a
+        small sample, whose compounds are few and large).
+        """
         c, ho = self.city, self.scenario.handover
         out = np.zeros(c.n_households, dtype=bool)
+        self.handover_compounds: tuple[str, ...] = ()
         if not ho.enabled or ho.compounds == 0 or ho.households == 0:
             return out
         q = c.household_compound
-        sizes = np.bincount(q[q >= 0], minlength=len(c.compound_codes))
-        q_comm = np.full(len(c.compound_codes), -1)
-        q_comm[q[q >= 0]] = self.h_comm[q >= 0]
-        from community_governance.simulation.city import pick_handover_compounds
-
-        coal = [bool(q_comm[i] >= 0 and c.coal_group[q_comm[i]]) for i in range(len(sizes))]
-        chosen = pick_handover_compounds(c.compound_codes, [int(x) for x in sizes], coal,
-                                         households=ho.households * c.scale,
-                                         compounds=ho.compounds)
-        self.handover_compounds = tuple(c.compound_codes[i] for i in chosen)
-        return np.isin(q, chosen)
+        eligible = (q >= 0) & c.coal_group[self.h_comm].astype(bool)
+        n_eligible = int(eligible.sum())
+        if n_eligible == 0:
+            return out
+        share = min(1.0, ho.households * c.scale / n_eligible)
+        order = np.lexsort((np.arange(c.n_households), q, self.h_comm))
+        members = order[eligible[order]]
+        comm = self.h_comm[members]
+        rank = self._rank_within(comm)
+        quota = np.ceil(share * np.bincount(comm, minlength=self.n_communities))
+        out[members[rank < quota[comm]]] = True
+        taken = np.bincount(q[out], minlength=len(c.compound_codes))
+        self.handover_compounds = tuple(
+            c.compound_codes[i] for i in np.flatnonzero(taken))
+        return out
 
     def _inflows(self, t: int) -> tuple[Arr, list[tuple[int, int, str]]]:
         """Fen into each account this step: yearly lumps on the first step of a year (pro rata
@@ -543,33 +575,50 @@ class Simulation(_Results, MechanismsMixin):
         else:
             rate_h, shares = self._rates_total[after], self._shares[after]
         n_hh = rng("cases.opened").poisson(rate_h)
-        opened_c = self.by_hh.sum(n_hh).astype(np.int64)
+        if c.scale == 1.0:
+            opened_c = self.by_hh.sum(n_hh).astype(np.int64)
+        else:
+            # the office serves the whole community, not the sample: its queue runs at full
+            # size (each sampled household stands for 1/scale), so waiting does not depend on
+            # the sampling scale; the columns record it times the scale. The households' own
+            # draws (n_hh) still say which sampled households had a case (own_late below).
+            opened_c = rng("cases.opened.community").poisson(self.by_hh.sum(rate_h) / c.scale)
         by_cat = rng("cases.category").multinomial(opened_c, shares)
         self.backlog[:, :, 0] += by_cat
-        cap = (self.service.capacity(eff_cases, self.grids_c.astype(float),
-                                     float(self.working_days[t])) + purchased) * c.scale \
+        # the full community's capacity: the workforce's effective staff (turnover, hiring
+        # lag, learning; less the staff days the activities took) plus the cases the purchased
+        # services deliver (both at full size, like the queue)
+        cap = self.service.capacity(eff_cases, self.grids_c.astype(float),
+                                    float(self.working_days[t])) + purchased \
             + self.capacity_carry
         cap_i = np.floor(cap).astype(np.int64)
         self.capacity_carry = cap - cap_i
         n_k = len(self.categories)
         ages_w = np.arange(_MAX_AGE)
         open_step = t - ages_w
-        slack = np.where(open_step[None, :] >= 0,
-                         self.due_step[np.maximum(open_step, 0)].T - t, -10**6)
-        slack[:, _MAX_AGE - 1] = np.minimum(slack[:, _MAX_AGE - 1], -1)
-        order = np.argsort(slack.ravel(), kind="stable")
-        q = self.backlog.reshape(n_c, n_k * _MAX_AGE)[:, order]
-        before = np.cumsum(q, axis=1) - q
-        handled = np.clip(cap_i[:, None] - before, 0, q)
-        flat_slack = slack.ravel()[order]
-        flat_age = np.broadcast_to(ages_w, (n_k, _MAX_AGE)).ravel()[order]
-        closed_c = handled.sum(axis=1)
-        on_time_c = (handled * (flat_slack >= 0)).sum(axis=1)
-        days_c = (handled * ((flat_age + 0.5) * sd)).sum(axis=1)
-        remaining = q - handled
-        overdue_c = (remaining * (flat_slack <= 0)).sum(axis=1)
-        back = np.empty_like(remaining)
-        back[:, order] = remaining
+        back = np.empty((n_c, n_k * _MAX_AGE), dtype=np.int64)
+        closed_c = np.zeros(n_c, dtype=np.int64)
+        on_time_c = np.zeros(n_c, dtype=np.int64)
+        overdue_c = np.zeros(n_c, dtype=np.int64)
+        days_c = np.zeros(n_c, dtype=np.float64)
+        for members, due in self.due_groups:  # one group unless counties' deadlines differ
+            slack = np.where(open_step[None, :] >= 0,
+                             due[np.maximum(open_step, 0)].T - t, -10**6)
+            slack[:, _MAX_AGE - 1] = np.minimum(slack[:, _MAX_AGE - 1], -1)
+            order = np.argsort(slack.ravel(), kind="stable")
+            q = self.backlog[members].reshape(members.size, n_k * _MAX_AGE)[:, order]
+            before = np.cumsum(q, axis=1) - q
+            handled = np.clip(cap_i[members, None] - before, 0, q)
+            flat_slack = slack.ravel()[order]
+            flat_age = np.broadcast_to(ages_w, (n_k, _MAX_AGE)).ravel()[order]
+            closed_c[members] = handled.sum(axis=1)
+            on_time_c[members] = (handled * (flat_slack >= 0)).sum(axis=1)
+            days_c[members] = (handled * ((flat_age + 0.5) * sd)).sum(axis=1)
+            remaining = q - handled
+            overdue_c[members] = (remaining * (flat_slack <= 0)).sum(axis=1)
+            back_g = np.empty_like(remaining)
+            back_g[:, order] = remaining
+            back[members] = back_g
         back3 = back.reshape(n_c, n_k, _MAX_AGE)
         aged = np.zeros_like(back3)
         aged[:, :, 1:] = back3[:, :, :-1]
@@ -649,13 +698,14 @@ class Simulation(_Results, MechanismsMixin):
         col["redeemed_fen"][t] = redeemed_fen_c
         col["points_outstanding"][t] = cnt(self.balance)
         col["supermarket_left_fen"][t] = self.supermarket_left
-        col["cases_opened"][t] = opened_c
-        col["cases_closed"][t] = closed_c
-        col["closed_on_time"][t] = on_time_c
-        col["backlog"][t] = remaining.sum(axis=1)
-        col["overdue_backlog"][t] = overdue_c
-        col["handling_days_sum"][t] = days_c
-        col["capacity"][t] = cap_i
+        w = c.scale  # the queue in the sample's terms
+        col["cases_opened"][t] = opened_c * w
+        col["cases_closed"][t] = closed_c * w
+        col["closed_on_time"][t] = on_time_c * w
+        col["backlog"][t] = back.sum(axis=1) * w
+        col["overdue_backlog"][t] = overdue_c * w
+        col["handling_days_sum"][t] = days_c * w
+        col["capacity"][t] = cap_i * w
         col["satisfaction"][t] = self.by_hh.sum(self.satisfaction) / np.maximum(
             self.households_c, 1)
         col["satisfaction_handover"][t] = np.where(
@@ -680,6 +730,7 @@ class Simulation(_Results, MechanismsMixin):
                 self.ledger += [("fund", t, int(i), k, -int(arr[i]), why)
                                 for i in np.flatnonzero(arr)]
         self.steps += 1
+        self.metrics.record(self, t)
         for name, fn in self.reporters.items():
             self._model_vars[name].append(float(fn(self)))
         if self.steps >= sc.run.steps:

@@ -14,13 +14,20 @@ except ImportError as exc:  # the base install has no numpy
     raise MissingExtra("numpy", "sim", "the simulation") from exc
 
 from community_governance.errors import require_extra
-from community_governance.simulation.engine.arrays import ACCOUNTS, FLOAT_COLUMNS, Arr
+from community_governance.simulation.engine.arrays import (
+    ACCOUNTS,
+    FLOAT_COLUMNS,
+    SCALED_QUEUE_COLUMNS,
+    Arr,
+)
 from community_governance.simulation.engine.city import SimCity
 from community_governance.simulation.provenance import package_versions
 from community_governance.simulation.scenario import Scenario
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from community_governance.simulation.metrics import MetricRecorder
 
 
 class _Results:
@@ -48,6 +55,7 @@ class _Results:
     totals: dict[str, int]
     _cols: dict[str, Arr]
     _model_vars: dict[str, list[float]]
+    metrics: MetricRecorder
 
     def community_arrays(self) -> dict[str, Arr]:
         """The recorded ``(steps, communities)`` arrays of every column, steps done only."""
@@ -65,7 +73,9 @@ class _Results:
             "community_code": np.tile(np.array(self.city.community_codes), s),
             "community_name": np.tile(np.array(self.city.community_names), s),
         }
-        floats = FLOAT_COLUMNS
+        floats = set(FLOAT_COLUMNS) | set(self.metrics.columns)
+        if self.city.scale != 1.0:  # the full-size queue times the scale
+            floats |= set(SCALED_QUEUE_COLUMNS)
         for k, v in self.community_arrays().items():
             flat = v.reshape(-1)
             data[k] = flat if k in floats else np.rint(flat).astype(np.int64)
@@ -88,7 +98,9 @@ class _Results:
                   "redeemed_fen", "points_outstanding", "cases_opened", "cases_closed",
                   "closed_on_time", "backlog", "overdue_backlog", "care_visits",
                   "fund_office_fen", "fund_care_fen", "fund_culture_fen", "fund_general_fen"):
-            data[k] = np.rint(a[k].sum(axis=1)).astype(np.int64)
+            total = a[k].sum(axis=1)
+            scaled = self.city.scale != 1.0 and k in SCALED_QUEUE_COLUMNS
+            data[k] = total if scaled else np.rint(total).astype(np.int64)
         data["participation_rate"] = a["participants"].sum(axis=1) / np.maximum(res, 1)
         data["on_time_share"] = np.where(
             closed > 0, a["closed_on_time"].sum(axis=1) / np.maximum(closed, 1), np.nan)
@@ -146,13 +158,13 @@ class _Results:
             "supermarket_cost_fen": self.totals["redeemed_fen"],
             "supermarket_cost_cny": str((Decimal(self.totals["redeemed_fen"]) / 100)
                                         .quantize(Decimal("0.01"))),
-            "cases_opened": int(a["cases_opened"].sum()),
-            "cases_closed": int(closed),
+            "cases_opened": round(float(a["cases_opened"].sum())),
+            "cases_closed": round(closed),
             "on_time_share": float(a["closed_on_time"].sum() / closed) if closed else None,
             "mean_handling_days": float(a["handling_days_sum"].sum() / closed)
             if closed else None,
-            "backlog_end": int(last["backlog"]),
-            "overdue_backlog_end": int(last["overdue_backlog"]),
+            "backlog_end": round(last["backlog"]),
+            "overdue_backlog_end": round(last["overdue_backlog"]),
             "satisfaction_end": float(np.mean(self.satisfaction)),
             "satisfaction_handover_end": float(np.mean(self.satisfaction[self.handover_h]))
             if self.handover_h.any() else None,

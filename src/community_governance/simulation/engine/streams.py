@@ -40,7 +40,7 @@ __all__ = ["STREAMS", "Streams", "stream_key"]
 STREAMS = (
     "init.culture", "init.volunteer", "init.identification", "activities", "participation",
     "culture", "volunteering", "service", "redemption.visit", "redemption.queue",
-    "cases.opened", "cases.category", "cases.own_late",
+    "cases.opened", "cases.opened.community", "cases.category", "cases.own_late",
     # the mechanisms (simulation.mechanisms): workforce, councils, property, orgs, party
     "init.staff", "workforce", "init.councils", "councils", "init.property", "property",
     "init.orgs", "orgs", "init.party",

@@ -24,8 +24,9 @@ raises), a quality ``q`` in [0, 1], an evaluation score and a grade. Per step:
   not 0; the lowest tier bids first and the best ``score + N(0, 30)`` wins. Without tendering
   any active organization is awarded the contract at random;
 * **delivery**: the contractor is paid ``min(planned, available)`` a step and closes
-  ``paid / cost_per_case * q`` cases (times the city's scale), added to the community's
-  capacity: a poor organization delivers less for the same money.
+  ``paid / cost_per_case * q`` cases, added to the community's (real-sized) capacity; the
+  ``purchased_cases`` column records them times the city's scale: a poor organization
+  delivers less for the same money.
 """
 
 from __future__ import annotations
