@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import tomllib
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from community_governance.calendars.arrangements import (
     HolidayArrangement,
     Notice,
     YearArrangement,
+    _date_list,
     _year_files,
     available_years,
     load_arrangements,
@@ -292,6 +294,13 @@ def test_date_lists(doc: dict[str, Any], message: str) -> None:
     _refuses(message, doc)
 
 
+def test_a_missing_list_is_named_by_its_last_key() -> None:
+    for key in ("off_days", "$.holidays[0].off_days", "a.b.c.off_days"):
+        refused(ValidationError, f"o: off_days is missing; list the dates @ {key}", _date_list,
+                "o", None, key, required=True)
+    assert _date_list("o", None, "off_days", required=False) == []
+
+
 def test_swapped_workdays_are_optional() -> None:
     assert parse_year_document(_doc(h1_swapped_workdays=None)).holidays[1].swapped_workdays == ()
     assert parse_year_document(_doc(h1_swapped_workdays=[])).holidays[1].swapped_workdays == ()
@@ -398,3 +407,18 @@ def test_load_arrangements_reads_package_data_then_extra_dirs(tmp_path: Path) ->
     assert both[2027].origin == str(tmp_path / "b" / "2027.toml")
     assert load_arrangements(tmp_path / "a")[2027].off_days == {date(2027, 1, 1)}
     assert load_arrangements(package_data_dir()) == shipped
+
+
+def test_year_files_in_a_zipped_package(tmp_path: Path) -> None:
+    """A plugin imported from a zip has zipfile.Path data: not orderable, sorted by name."""
+    archive = tmp_path / "plugin.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("data/2038.toml", YEAR_FILE.replace("2027", "2038"))
+        z.writestr("data/2037.toml", YEAR_FILE.replace("2027", "2037"))
+        z.writestr("data/notes.md", "x")
+    root = zipfile.Path(archive, "data/")
+    assert [e.name for e in _year_files(root)] == ["2037.toml", "2038.toml"]
+    loaded = load_arrangements([root])
+    assert list(loaded)[-2:] == [2037, 2038]
+    assert loaded[2038].origin == f"{archive}/data/2038.toml"
+    assert available_years(root)[-2:] == (2037, 2038)

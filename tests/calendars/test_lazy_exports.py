@@ -27,7 +27,9 @@ PAIRS = [(module, name) for module, names in EXPORTS.items() for name in names]
 
 def test_all_is_every_export() -> None:
     assert sorted(calendars.__all__) == sorted(name for _m, name in PAIRS)
-    assert set(calendars.__all__) <= set(dir(calendars))
+    listed = calendars.__dir__()
+    assert listed == sorted(set(vars(calendars)) | set(calendars.__all__))
+    assert set(calendars.__all__) <= set(listed) and "__getattr__" in listed
 
 
 @pytest.mark.parametrize(("module", "name"), PAIRS)
