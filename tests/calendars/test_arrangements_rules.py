@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 import zipfile
 from datetime import date, datetime
@@ -422,3 +425,16 @@ def test_year_files_in_a_zipped_package(tmp_path: Path) -> None:
     assert list(loaded)[-2:] == [2037, 2038]
     assert loaded[2038].origin == f"{archive}/data/2038.toml"
     assert available_years(root)[-2:] == (2037, 2038)
+
+
+def test_a_year_file_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """On a machine whose locale is not UTF-8 (a GBK Windows, a C locale) the file still reads."""
+    path = _file(tmp_path, "2027.toml")
+    code = ("import sys; from community_governance.calendars.arrangements import load_year_file; "
+            "print(load_year_file(sys.argv[1]).holidays[0].name.encode('unicode_escape')"
+            ".decode())")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
+           "PYTHONCOERCECLOCALE": "0", "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", code, str(path)], env=env, capture_output=True,
+                         text=True, check=False)
+    assert (out.returncode, out.stdout.strip()) == (0, "\\u5143\\u65e6"), out.stderr  # 元旦
