@@ -427,7 +427,7 @@ def test_year_files_in_a_zipped_package(tmp_path: Path) -> None:
     assert available_years(root)[-2:] == (2037, 2038)
 
 
-def test_a_year_file_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+def test_year_files_are_read_as_utf8_in_any_locale(tmp_path: Path) -> None:
     """On a machine whose locale is not UTF-8 (a GBK Windows, a C locale) the file still reads."""
     path = _file(tmp_path, "2027.toml")
     assert load_year_file(path).holidays[0].name == "元旦"  # here, and in a C locale:
