@@ -165,8 +165,9 @@ def _check_arrangement(arr: YearArrangement) -> None:
             "no holidays are listed; add a [[holidays]] table for each holiday of the notice",
             "$.holidays",
         )
-    low = date(arr.year, 1, 1) - timedelta(days=BOUNDARY_DAYS)
-    high = date(arr.year, 12, 31) + timedelta(days=BOUNDARY_DAYS)
+    # the first and last years have no neighbour to reach into (date arithmetic would overflow)
+    low = date(arr.year, 1, 1) - timedelta(days=BOUNDARY_DAYS) if arr.year > 1 else date.min
+    high = date(arr.year, 12, 31) + timedelta(days=BOUNDARY_DAYS) if arr.year < 9999 else date.max
     seen: dict[date, str] = {}
     for i, holiday in enumerate(arr.holidays):
         where = f"$.holidays[{i}]"
