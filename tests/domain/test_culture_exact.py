@@ -189,3 +189,11 @@ def test_conversion_and_rate() -> None:
     assert not converted(D(2019, 1, 1), None)
     assert rate(0, 0) == 0.0 and rate(1, 3) == 0.3333 and rate(2, 3) == 0.6667
     assert rate(3, 3) == 1.0
+
+
+def test_join_looks_past_other_groups_memberships() -> None:
+    history = [Membership("G2", "R1", D(2019, 1, 1)), Membership("G1", "R2", D(2019, 1, 1)),
+               Membership("G1", "R1", D(2019, 2, 1))]
+    refused(ConflictError, "resident R1 is a member of G1 already (since 2019-02-01): a resident "
+            "cannot join a group twice; record their leaving first if they left and came back",
+            check_join, history, "R1", "G1", D(2019, 3, 1), TODAY)

@@ -111,3 +111,14 @@ def test_residence_spells_and_moves() -> None:
 ])
 def test_more_phone_refusals(raw: str, message: str) -> None:
     refused(ValidationError, f"{message} @ phone", validate_phone, raw)
+
+
+def test_a_0086_prefix_is_read_as_plus_86_in_refusals() -> None:
+    from community_governance.domain.people import validate_phone
+    from community_governance.errors import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        validate_phone("0086-1380000000a")
+    assert str(info.value).startswith("phone number '+86*******000a' holds characters other "
+                                      "than digits")
+    assert validate_phone("0086 138 0000 0007") == "13800000007"
