@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from community_governance.domain.care import (
     DEFAULT_INVITED,
@@ -102,8 +103,8 @@ def test_check_reply() -> None:
     inv = dt.datetime(2026, 2, 1, 8, tzinfo=U)
     now = dt.datetime(2026, 2, 10, 8, tzinfo=U)
     day = D(2026, 2, 10)
-    ok = {"resident_id": "r1", "event_id": "ev", "invited": True, "invited_at": inv,
-          "day": day, "at": now, "at_day": day, "now": now}
+    ok: dict[str, Any] = {"resident_id": "r1", "event_id": "ev", "invited": True,
+                          "invited_at": inv, "day": day, "at": now, "at_day": day, "now": now}
     check_reply(**ok)  # the boundaries: at == now, at_day == day
     check_reply(**{**ok, "at": inv, "at_day": D(2026, 2, 1)})  # at == invited_at
     e = refused(ValidationError, "resident r1 is not invited to ev; invite them first "
@@ -126,8 +127,8 @@ def test_check_reply() -> None:
 
 
 def test_check_attendance() -> None:
-    ok = {"resident_id": "r1", "event_id": "ev", "invited": True, "in_care": True,
-          "day": D(2026, 2, 10), "today": D(2026, 2, 10)}
+    ok: dict[str, Any] = {"resident_id": "r1", "event_id": "ev", "invited": True,
+                          "in_care": True, "day": D(2026, 2, 10), "today": D(2026, 2, 10)}
     check_attendance(**ok)
     e = refused(ValidationError, "the event ev is on 2026-02-10 (today is 2026-02-09): record "
                 "who came after it @ event_id",

@@ -64,8 +64,10 @@ def test_symposium_action_status() -> None:
                               **kw).status is FollowStatus.LATE  # type: ignore[arg-type]
     assert SymposiumAction.on(D(2019, 12, 9), completed_on=D(2019, 12, 6),
                               **kw).status is FollowStatus.DONE  # type: ignore[arg-type]
-    assert SymposiumAction.on(D(2019, 12, 9), completed_on=D(2019, 12, 7),
-                              **kw).status is FollowStatus.LATE  # type: ignore[arg-type]
+    late = SymposiumAction.on(D(2019, 12, 9), completed_on=D(2019, 12, 7),
+                              **kw)  # type: ignore[arg-type]
+    assert late == SymposiumAction("A-1", "S-1", "s", "a", "o", D(2019, 12, 6), D(2019, 12, 7),
+                                   "r1", FollowStatus.LATE)
     sy = Symposium("S-1", "c", "座谈会", D(2019, 12, 1), "", ())
     assert sy.actions == ()
 
@@ -113,11 +115,14 @@ def test_is_outstanding() -> None:
     assert not is_outstanding(_result(None, published=True))
     assert not is_outstanding(_result((), published=True))
     assert not is_outstanding(EvaluationResult("R", "m", 0, (("优秀", 0),), True, 0))
+    # published with ballots but no counts given: not outstanding (and no crash)
+    assert not is_outstanding(EvaluationResult("R", "m", 3, None, True, 3))
+    assert not is_outstanding(EvaluationResult("R", "m", 3, (), True, 3))
 
 
 def test_outstanding_and_windows() -> None:
     assert DEFAULT_VISIT_DAYS == 10
-    o = Outstanding("r1", "张*", "c", "designation")  # type: ignore[arg-type]
+    o = Outstanding("r1", "张*", "c", "designation")
     assert (o.reason, o.source) == (VisitReason.DESIGNATION, "")
     assert [r.value for r in VisitReason] == ["evaluation", "designation"]
     assert visit_window(D(2019, 9, 13), 10) == (D(2019, 9, 3), D(2019, 9, 13))
