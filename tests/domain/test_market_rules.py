@@ -1,0 +1,233 @@
+"""Market rules: exact refusals and boundaries of domain/market.py (owners' votes, owners'
+committees, areas, money, credit codes, market actors) (issue #13 item 11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from community_governance.domain.market import (
+    CommitteeRole,
+    MarketActor,
+    OwnersCommittee,
+    OwnersCommitteeMember,
+    ServiceContract,
+    Threshold,
+    check_committee,
+    check_credit_code,
+    count_owner_votes,
+    owners_rule,
+)
+from community_governance.errors import ValidationError
+from tests.domain._exact import refused
+
+M = Decimal
+D = dt.date
+Q = "411281001001-Q01"
+
+
+# ------------------------------------------------------------------------------ votes
+
+
+def test_thresholds_words_and_met() -> None:
+    half = Threshold(Fraction(1, 2), False)
+    two_thirds = Threshold(Fraction(2, 3))
+    assert two_thirds.inclusive is True
+    assert (half.words(), two_thirds.words()) == ("more than 1/2", "at least 2/3")
+    assert not half.met(1, 2) and half.met(M("1.01"), 2) and half.met(2, 3)
+    assert two_thirds.met(2, 3) and not two_thirds.met(M("1.99"), 3)
+    assert not two_thirds.met(0, 0) and not two_thirds.met(5, -1)
+    assert Threshold(Fraction(1, 100)).met(1, 1)
+    for bad in (0, 1, 2, -1):
+        with pytest.raises(ValueError, match=f"^a threshold is a share between 0 and 1, got "
+                           f"{bad}$"):
+            Threshold(bad)
+    assert Threshold("0.5").share == Fraction(1, 2)
+
+
+def test_rules_in_words() -> None:
+    assert owners_rule("other").words() == (
+        "participation at least 2/3 of the area and of the owners; approval more than 1/2 of "
+        "the participating area and owners")
+    assert owners_rule("rebuild").words() == (
+        "participation at least 2/3 of the area and of the owners; approval at least 3/4 of "
+        "the participating area and owners")
+    r = owners_rule("hire_property")
+    assert (r.participation, r.approval) == (Threshold(Fraction(2, 3), True),
+                                             Threshold(Fraction(1, 2), False))
+    r = owners_rule("change_use")
+    assert (r.participation, r.approval) == (Threshold(Fraction(2, 3), True),
+                                             Threshold(Fraction(3, 4), True))
+
+
+EVEN = {f"o{i}": M(100) for i in range(1, 7)}
+
+
+def test_vote_reasons_short_of_participation() -> None:
+    got = count_owner_votes(owners_rule("other"), EVEN, {"o1": "for", "o2": "for"})
+    assert (got.quorate, got.carried) == (False, False)
+    assert got.reason == ("owners of 200.00 of 600.00 m² voted, short of at least 2/3 of the "
+                          "area; 2 of 6 owners voted, short of at least 2/3 of the owners")
+    assert got.rule == owners_rule("other").words()
+    skew = {"big": M(500), "a": M(50), "b": M(50)}
+    got = count_owner_votes(owners_rule("other"), skew, {"big": "for"})
+    assert got.reason == "1 of 3 owners voted, short of at least 2/3 of the owners"
+    got = count_owner_votes(owners_rule("other"), skew, {"a": "for", "b": "for"})
+    assert got.reason == ("owners of 100.00 of 600.00 m² voted, short of at least 2/3 of the "
+                          "area")
+
+
+def test_vote_reasons_short_of_approval() -> None:
+    ballots = {"o1": "for", "o2": "for", "o3": "against", "o4": "abstain"}
+    got = count_owner_votes(owners_rule("other"), EVEN, ballots)
+    assert (got.quorate, got.carried) == (True, False)
+    assert got.reason == ("owners of 200.00 of 400.00 m² voting agreed, short of more than 1/2; "
+                          "2 of 4 owners voting agreed, short of more than 1/2")
+    skew = {"big": M(500), "a": M(50), "b": M(50), "c": M(50)}
+    got = count_owner_votes(owners_rule("other"), skew,
+                            {"big": "for", "a": "against", "b": "against", "c": "abstain"})
+    assert got.reason == "1 of 4 owners voting agreed, short of more than 1/2"
+    assert (got.area_for, got.owners_for, got.area_voting, got.owners_voting) == (
+        M("500.00"), 1, M("650.00"), 4)
+    got = count_owner_votes(owners_rule("other"), skew,
+                            {"big": "against", "a": "for", "b": "for", "c": "for"})
+    assert got.reason == "owners of 150.00 of 650.00 m² voting agreed, short of more than 1/2"
+    got = count_owner_votes(owners_rule("other"), EVEN, {k: "for" for k in EVEN})
+    assert (got.quorate, got.carried, got.reason) == (True, True, "")
+    assert (got.total_area, got.total_owners) == (M("600.00"), 6)
+
+
+def test_vote_refusals() -> None:
+    refused(ValidationError, "x voted but owns nothing in the compound: only owners (业主) vote; "
+            "add their unit first @ ballots.x", count_owner_votes, owners_rule("other"), EVEN,
+            {"o1": "for", "x": "for"})
+    for wrong in (True, 1.5, None):
+        refused(ValidationError, f"owners.a is an area in m²: give a Decimal, an int or a "
+                f"string such as '86.42', not {type(wrong).__name__} @ owners.a",
+                count_owner_votes, owners_rule("other"), {"a": wrong}, {})
+    refused(ValidationError, "owners.a 'abc' is not an area @ owners.a",
+            count_owner_votes, owners_rule("other"), {"a": "abc"}, {})
+    for bad in ("0", "-1", "1.001", "Infinity", "NaN"):
+        refused(ValidationError, f"owners.a {bad!r}: an owner's exclusive area is more than "
+                "0 m², to 0.01 m² at most @ owners.a",
+                count_owner_votes, owners_rule("other"), {"a": bad}, {})
+    got = count_owner_votes(owners_rule("other"), {"a": "0.01", "b": 7, "c": M("2.5")},
+                            {"a": "for", "b": "for", "c": "for"})
+    assert (got.total_area, str(got.area_for)) == (M("9.51"), "9.51")
+
+
+# ------------------------------------------------------------------------------ committees
+
+
+START, END, ELECTED = D(2019, 7, 1), D(2024, 6, 30), D(2019, 6, 30)
+
+
+def _committee(n: int = 5, *, chairs: int = 1, start: D = START, end: D = END,
+               guided_by: str = Q[:12], elected: D = ELECTED,
+               members: tuple[OwnersCommitteeMember, ...] | None = None) -> OwnersCommittee:
+    if members is None:
+        members = tuple(OwnersCommitteeMember(
+            f"M{i}", "C1", f"委员{i}", CommitteeRole.CHAIR if i < chairs else CommitteeRole.MEMBER)
+            for i in range(n))
+    return OwnersCommittee("C1", Q, guided_by, elected, start, end, members)
+
+
+ODD = "one more or one fewer"
+
+
+@pytest.mark.parametrize("n,fix", [(0, "more"), (3, "more"), (4, "more"), (6, ODD), (8, ODD),
+                                   (10, ODD), (12, "fewer"), (13, "fewer")])
+def test_committee_sizes(n: int, fix: str) -> None:
+    refused(ValidationError, f"owners' committee C1 has {n} members: an owners' committee has "
+            "an odd number from 5 to 11 (业主大会和业主委员会指导规则 第三十一条); elect "
+            f"{fix} @ members", check_committee, _committee(n, chairs=min(n, 1)))
+
+
+def test_committee_refusals() -> None:
+    for n in (5, 7, 9, 11):
+        check_committee(_committee(n))
+    refused(ValidationError, "owners' committee C1: the election is guided by the residents' "
+            "committee of the compound's own community 411281001001, not 411281001002 "
+            "@ guided_by", check_committee, _committee(guided_by="411281001002"))
+    for chairs in (0, 2):
+        refused(ValidationError, f"owners' committee C1 has {chairs} chairs (主任): name exactly "
+                "one @ members", check_committee, _committee(chairs=chairs))
+    same = tuple(OwnersCommitteeMember("M0" if i < 2 else f"M{i}", "C1", f"委员{i}",
+                                       "chair" if i == 0 else "vice_chair") for i in range(5))
+    refused(ValidationError, "owners' committee C1: each member once, each naming the committee "
+            "@ members", check_committee, _committee(members=same))
+    other = tuple(OwnersCommitteeMember(f"M{i}", "C2" if i == 4 else "C1", f"委员{i}",
+                                        "chair" if i == 0 else "member") for i in range(5))
+    refused(ValidationError, "owners' committee C1: each member once, each naming the committee "
+            "@ members", check_committee, _committee(members=other))
+    refused(ValidationError, "owners' committee C1: the term (2019-06-29..2024-06-30) starts on "
+            "or after the election (2019-06-30) and ends after it starts @ term_start",
+            check_committee, _committee(start=D(2019, 6, 29)))
+    refused(ValidationError, "owners' committee C1: the term (2019-07-01..2019-06-30) starts on "
+            "or after the election (2019-06-30) and ends after it starts @ term_start",
+            check_committee, _committee(end=D(2019, 6, 30)))
+    check_committee(_committee(start=D(2019, 6, 30), end=D(2019, 6, 30)))
+    check_committee(_committee(start=D(2019, 7, 1), end=D(2024, 6, 30)))
+    refused(ValidationError, "owners' committee C1: a term lasts at most 5 years (每届任期不超过"
+            "五年); end it before 2024-07-01 @ term_end",
+            check_committee, _committee(end=D(2024, 7, 1)))
+    # a term starting on 29 February ends before 28 February five years on
+    leap = _committee(elected=D(2020, 2, 29), start=D(2020, 2, 29), end=D(2025, 2, 27))
+    check_committee(leap)
+    refused(ValidationError, "owners' committee C1: a term lasts at most 5 years (每届任期不超过"
+            "五年); end it before 2025-02-28 @ term_end", check_committee,
+            _committee(elected=D(2020, 2, 29), start=D(2020, 2, 29), end=D(2025, 2, 28)))
+    c = _committee()
+    assert c.sits_on(D(2019, 7, 1)) and c.sits_on(D(2024, 6, 30))
+    assert not c.sits_on(D(2019, 6, 30)) and not c.sits_on(D(2024, 7, 1))
+
+
+# ------------------------------------------------------------------------------ actors, money
+
+
+def test_credit_code_messages() -> None:
+    assert check_credit_code(" 91350100m000100y43 ") == "91350100M000100Y43"
+    for bad in ("123", "9135010OM000100Y43", "91350100M000100Y433", 91350100):
+        refused(ValidationError, f"credit code {bad!r} is not a unified social credit code "
+                "(统一社会信用代码): 18 characters of 0-9 and A-Y without I, O, S, V, Z, e.g. "
+                "'91411281MA44XXXX0X' @ credit_code", check_credit_code, bad)
+    refused(ValidationError, "credit code 91350100M000100Y44: the check character is '4', but "
+            "the first 17 characters give '3' (GB 32100-2015): check the code on the business "
+            "licence @ credit_code", check_credit_code, "91350100M000100Y44")
+
+
+def test_market_actor_messages() -> None:
+    a = MarketActor("M1", "411281", " 物业公司 ", ["repair", "property_management", "repair"],
+                    "91350100m000100y43", "PU1")
+    assert (a.name, a.kinds, a.credit_code) == (
+        "物业公司", ("property_management", "repair"), "91350100M000100Y43")
+    refused(ValidationError, "a market actor needs a key and a name @ name",
+            MarketActor, "", "411281", "某公司", ["repair"])
+    refused(ValidationError, "market actor M1: name at least one service it offers, among "
+            "['property_management', 'domestic', 'waste_sorting', 'repair', 'elderly_care'] "
+            "@ kinds", MarketActor, "M1", "411281", "空公司", [])
+    refused(ValidationError, "market actor M1: only a property-management company (物业服务企业) "
+            "is linked to a partner unit for its party organization; drop partner_id or add "
+            "the service property_management @ partner_id",
+            MarketActor, "M1", "411281", "家政公司", ["domestic"], None, "PU1")
+
+
+def test_contract_money_messages() -> None:
+    def c(fee: object, end: D | None = None) -> ServiceContract:
+        return ServiceContract("A", "M1", Q, "repair", D(2019, 1, 1), end, fee)
+
+    assert c("0.8").fee == M("0.80") and str(c(2).fee) == "2.00" and c(0).fee == 0
+    for wrong in (0.8, True, None):
+        refused(ValidationError, f"amount is money: give a Decimal, an int or a string such as "
+                f"'12.50', not {type(wrong).__name__} @ amount", c, wrong)
+    refused(ValidationError, "amount 'x' is not an amount of money @ amount", c, "x")
+    for bad in ("0.805", "Infinity"):
+        refused(ValidationError, f"amount {bad!r} is money to the fen (two places at most) "
+                "@ amount", c, bad)
+    refused(ValidationError, "amount cannot be negative, got -1 @ amount", c, "-1")
+    refused(ValidationError, "contract A: it ends (2018-12-31) before it starts (2019-01-01) "
+            "@ end", c, "1", D(2018, 12, 31))
+    assert c("1", D(2019, 1, 1)).active_on(D(2019, 1, 1))
