@@ -11,17 +11,27 @@ import pytest
 
 from community_governance.domain.market import (
     CommitteeRole,
+    CommunityService,
+    CompoundManagement,
+    FundingAgreement,
+    HandoverRecord,
+    HandoverStatus,
     MarketActor,
     OwnersCommittee,
     OwnersCommitteeMember,
     ServiceContract,
+    ServiceKind,
     Threshold,
+    Utility,
     check_committee,
+    check_contract_overlap,
     check_credit_code,
+    classify_compound,
     count_owner_votes,
+    next_handover_status,
     owners_rule,
 )
-from community_governance.errors import ValidationError
+from community_governance.errors import ConflictError, InvalidTransition, ValidationError
 from tests.domain._exact import refused
 
 M = Decimal
@@ -231,3 +241,89 @@ def test_contract_money_messages() -> None:
     refused(ValidationError, "contract A: it ends (2018-12-31) before it starts (2019-01-01) "
             "@ end", c, "1", D(2018, 12, 31))
     assert c("1", D(2019, 1, 1)).active_on(D(2019, 1, 1))
+
+
+# ------------------------------------------------------------------------------ contracts, handover
+
+
+def _sc(cid: str, start: D, end: D | None, service: str = "property_management",
+        compound: str = Q) -> ServiceContract:
+    return ServiceContract(cid, "M1", compound, service, start, end, M("0.80"))
+
+
+def test_contract_overlap_message_and_scope() -> None:
+    a = _sc("A", D(2018, 1, 1), D(2019, 12, 31))
+    refused(ConflictError, f"compound {Q} has property-management contract A (M1, "
+            "2018-01-01..2019-12-31) when B would start (2019-12-31): a compound has one "
+            "property company at a time; end A the day before 2019-12-31 first (end_contract), "
+            "or start B after it", check_contract_overlap, [a], _sc("B", D(2019, 12, 31), None))
+    refused(ConflictError, f"compound {Q} has property-management contract B (M1, "
+            "2019-12-31..open) when A would start (2018-01-01): a compound has one "
+            "property company at a time; end B the day before 2018-01-01 first (end_contract), "
+            "or start A after it", check_contract_overlap, [_sc("B", D(2019, 12, 31), None)],
+            _sc("A", D(2018, 1, 1), None))
+    check_contract_overlap([a], a)  # the contract itself (an update)
+    check_contract_overlap([a], _sc("B", D(2019, 1, 1), None, compound=Q[:-1] + "2"))
+    check_contract_overlap([_sc("R", D(2019, 1, 1), None, "repair")], _sc("B", D(2019, 1, 1), None))
+    check_contract_overlap([a], _sc("B", D(2019, 1, 1), None, "repair"))
+    assert _sc("X", D(2019, 1, 1), None).overlaps(_sc("Y", D(2030, 1, 1), None))
+    assert not _sc("X", D(2019, 1, 1), D(2019, 1, 1)).overlaps(_sc("Y", D(2019, 1, 2), None))
+    assert not _sc("X", D(2019, 1, 2), None).overlaps(_sc("Y", D(2019, 1, 1), D(2019, 1, 1)))
+    c = _sc("X", D(2019, 1, 1), D(2019, 1, 31))
+    assert [c.active_on(d) for d in (D(2018, 12, 31), D(2019, 1, 1), D(2019, 1, 31),
+                                     D(2019, 2, 1))] == [False, True, True, False]
+
+
+def test_classify_compound_edges() -> None:
+    day = D(2019, 6, 1)
+    repair = _sc("R", D(2019, 1, 1), None, "repair")
+    assert classify_compound(day, [repair], False) is CompoundManagement.UNMANAGED
+    assert classify_compound(day, [_sc("A", day, day)], False) is CompoundManagement.MANAGED
+    assert classify_compound(day, [_sc("A", D(2019, 5, 1), D(2019, 5, 31))], False) \
+        is CompoundManagement.IRREGULAR
+    assert classify_compound(day, [_sc("A", D(2019, 6, 2), None)], True) \
+        is CompoundManagement.IRREGULAR
+    assert [m.chinese for m in CompoundManagement] == ["物业管理小区", "不规范小区", "三无小区"]
+
+
+def test_handover_messages() -> None:
+    refused(InvalidTransition, "a handover that is planned (列入计划) cannot 'complete': it can "
+            "agree", next_handover_status, "planned", "complete")
+    refused(InvalidTransition, "a handover that is agreed (签订协议) cannot 'agree': it can "
+            "complete, renovate", next_handover_status, "agreed", "agree")
+    refused(InvalidTransition, "a handover that is completed (完成移交) cannot 'agree': it is "
+            "completed already", next_handover_status, "completed", "agree")
+    assert next_handover_status("renovating", "complete") is HandoverStatus.COMPLETED
+    assert HandoverStatus.RENOVATING.chinese == "维修改造"
+
+    def rec(households: object, to: str = "供水公司", subsidy: object = "150") -> HandoverRecord:
+        return HandoverRecord("H1", Q, "water", "煤业集团", to, D(2017, 5, 1), households,  # type: ignore[arg-type]
+                              subsidy)
+
+    r = rec(1)
+    assert (r.status, r.subsidy_removed, r.subsidy_removed_total) == (
+        HandoverStatus.PLANNED, M("150.00"), M("150.00"))
+    for bad in (0, True, "3"):
+        refused(ValidationError, f"handover H1: households is a whole number of 1 or more, got "
+                f"{bad!r} @ households", rec, bad)
+    for to in ("煤业集团", " "):
+        refused(ValidationError, "handover H1: name who gives it up and who takes it, two "
+                "different parties @ to_party", rec, 5, to)
+    refused(ValidationError, "subsidy_removed cannot be negative, got -1 @ subsidy_removed",
+            rec, 5, "供水公司", "-1")
+    assert [u.chinese for u in Utility] == ["供水", "供电", "供气", "供热", "物业管理"]
+
+
+def test_services_and_agreements() -> None:
+    s = CommunityService("S1", Q[:12], " 理发 ")
+    assert (s.name, s.fee, s.unit, s.kind, s.free) == ("理发", M("0.00"), "次", None, True)
+    paid = CommunityService("S2", Q[:12], "保洁", "30", "小时", "domestic")
+    assert (paid.free, paid.kind, paid.fee) == (False, ServiceKind.DOMESTIC, M("30.00"))
+    refused(ValidationError, "service S1 needs a name and a unit (次, 小时...) @ name",
+            CommunityService, "S1", Q[:12], "理发", "0", " ")
+    a = FundingAgreement("A1", Q[:12], "donation", "ngo", " 某基金会 ", "0.01", D(2019, 1, 1))
+    assert (a.party_name, a.amount, a.consent, a.purpose) == ("某基金会", M("0.01"), False, "")
+    refused(ValidationError, "agreement A1: name who signed it @ party_name",
+            FundingAgreement, "A1", Q[:12], "donation", "ngo", " ", "1", D(2019, 1, 1))
+    refused(ValidationError, "agreement A1: the amount agreed is more than 0 @ amount",
+            FundingAgreement, "A1", Q[:12], "donation", "ngo", "某人", "0", D(2019, 1, 1))
