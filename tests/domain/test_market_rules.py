@@ -19,6 +19,7 @@ from community_governance.domain.market import (
     MarketActor,
     OwnersCommittee,
     OwnersCommitteeMember,
+    OwnersVoteRule,
     ServiceContract,
     ServiceKind,
     Threshold,
@@ -28,6 +29,7 @@ from community_governance.domain.market import (
     check_credit_code,
     classify_compound,
     count_owner_votes,
+    is_at_least_as_strict,
     next_handover_status,
     owners_rule,
 )
@@ -327,3 +329,22 @@ def test_services_and_agreements() -> None:
             FundingAgreement, "A1", Q[:12], "donation", "ngo", " ", "1", D(2019, 1, 1))
     refused(ValidationError, "agreement A1: the amount agreed is more than 0 @ amount",
             FundingAgreement, "A1", Q[:12], "donation", "ngo", "某人", "0", D(2019, 1, 1))
+
+
+def test_credit_code_check_character_zero() -> None:
+    # the weighted sum is a multiple of 31: the check character is '0', not index 31
+    assert check_credit_code("914112810000000040") == "914112810000000040"
+    refused(ValidationError, "credit code 914112810000000041: the check character is '1', but "
+            "the first 17 characters give '0' (GB 32100-2015): check the code on the business "
+            "licence @ credit_code", check_credit_code, "914112810000000041")
+
+
+@pytest.mark.parametrize("participation,approval,ok", [
+    (Threshold(Fraction(2, 3), False), Threshold(Fraction(1, 2), False), True),
+    (Threshold(Fraction(2, 3)), Threshold(Fraction(1, 2), False), True),
+    (Threshold(Fraction(1, 2)), Threshold(Fraction(3, 4)), False),
+    (Threshold(Fraction(3, 4)), Threshold(Fraction(1, 3)), False),
+    (Threshold(Fraction(3, 4)), Threshold(Fraction(1, 2)), False),
+])
+def test_strictness_edges(participation: Threshold, approval: Threshold, ok: bool) -> None:
+    assert is_at_least_as_strict(OwnersVoteRule(participation, approval), "other") is ok
