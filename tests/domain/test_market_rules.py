@@ -271,6 +271,8 @@ def test_contract_overlap_message_and_scope() -> None:
     assert _sc("X", D(2019, 1, 1), None).overlaps(_sc("Y", D(2030, 1, 1), None))
     assert not _sc("X", D(2019, 1, 1), D(2019, 1, 1)).overlaps(_sc("Y", D(2019, 1, 2), None))
     assert not _sc("X", D(2019, 1, 2), None).overlaps(_sc("Y", D(2019, 1, 1), D(2019, 1, 1)))
+    assert _sc("X", D(2019, 1, 1), None).overlaps(_sc("Y", D(2018, 1, 1), D(2019, 1, 1)))
+    assert _sc("X", D(2018, 1, 1), D(2019, 1, 1)).overlaps(_sc("Y", D(2019, 1, 1), None))
     c = _sc("X", D(2019, 1, 1), D(2019, 1, 31))
     assert [c.active_on(d) for d in (D(2018, 12, 31), D(2019, 1, 1), D(2019, 1, 31),
                                      D(2019, 2, 1))] == [False, True, True, False]
