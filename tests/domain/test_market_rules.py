@@ -350,3 +350,18 @@ def test_credit_code_check_character_zero() -> None:
 ])
 def test_strictness_edges(participation: Threshold, approval: Threshold, ok: bool) -> None:
     assert is_at_least_as_strict(OwnersVoteRule(participation, approval), "other") is ok
+
+
+def test_vote_sums_of_nothing_are_money_shaped() -> None:
+    got = count_owner_votes(owners_rule("other"), {}, {})
+    assert got.reason == ("owners of 0.00 of 0.00 m² voted, short of at least 2/3 of the area; "
+                          "0 of 0 owners voted, short of at least 2/3 of the owners")
+    got = count_owner_votes(owners_rule("other"), EVEN, {k: "against" for k in EVEN})
+    assert got.reason == ("owners of 0.00 of 600.00 m² voting agreed, short of more than 1/2; "
+                          "0 of 6 owners voting agreed, short of more than 1/2")
+    assert str(got.area_for) == "0.00"
+
+
+def test_a_name_that_is_not_text_is_refused_as_missing() -> None:
+    refused(ValidationError, "a market actor needs a key and a name @ name",
+            MarketActor, "M1", "411281", None, ["repair"])
