@@ -92,3 +92,18 @@ def test_writes_and_refusals(runner: CliRunner, db: Any) -> None:
     got = json.loads(_run(runner, "market", "handovers", "--db", url, "--json").stdout)
     assert [("power", "agreed"), ("water", "renovating")] == [
         (h["utility"], h["status"]) for h in got]
+
+
+def test_an_unknown_under_code_is_an_error_not_an_empty_report(tmp_path: Path) -> None:
+    """`--under` names a unit: a mistyped code exits 3 instead of printing nothing."""
+    from click.testing import CliRunner
+
+    from community_governance.cli import cli
+
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "init", url]).exit_code == 0
+    res = runner.invoke(cli, ["market", "compounds", "--db", url, "--under", "411281999999"],
+                        env={"CGOV_ACTOR": "system"})
+    assert res.exit_code == 3, res.output
+    assert "--under takes the code of a unit" in res.output

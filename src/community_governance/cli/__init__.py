@@ -252,7 +252,7 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
 
 
 #: the options that name a unit (a code or a code prefix); open_db checks them
-_UNIT_OPTIONS = {"within": "--within", "community": "--community"}
+_UNIT_OPTIONS = {"within": "--within", "community": "--community", "under": "--under"}
 
 
 def _check_units(gov: Any) -> None:
