@@ -71,7 +71,8 @@ def default_plugin_modules() -> list[str]:
 
 
 def get_plugin_manager(
-    *, entrypoints: bool = True, extra: Sequence[object] = (), defaults: bool = True
+    *, entrypoints: bool = True, extra: Sequence[object] = (),
+    defaults: bool | Sequence[str] = True,
 ) -> pluggy.PluginManager:
     """Build a fresh plugin manager (no globals).
 
@@ -80,7 +81,9 @@ def get_plugin_manager(
         extra: further plugins (modules, classes or instances with ``@hookimpl`` functions),
             registered last so that they are called first.
         defaults: register the national defaults (``False`` only for hooks they do not
-            answer, e.g. ``cgov_register_commands``: the command line starts faster).
+            answer, e.g. ``cgov_register_commands``: the command line starts faster), or
+            only the named ones (e.g. ``("calendars",)`` for ``cgov calendar``, whose hooks
+            no other default answers).
 
     Returns:
         The manager, with every hookspec added and ``check_pending()`` passed.
@@ -91,7 +94,15 @@ def get_plugin_manager(
     pm = pluggy.PluginManager(PROJECT)
     for mod in hookspecs.spec_modules():
         pm.add_hookspecs(mod)
+    wanted = None if isinstance(defaults, bool) else set(defaults)
+    if wanted is not None:
+        known = {m.rsplit(".", 1)[1] for m in default_plugin_modules()}
+        if wanted - known:
+            raise ValueError(f"no default plugin module {sorted(wanted - known)}; the modules "
+                             f"are {sorted(known)}")
     for name in default_plugin_modules() if defaults else ():
+        if wanted is not None and name.rsplit(".", 1)[1] not in wanted:
+            continue
         pm.register(importlib.import_module(name), name=f"cgov.defaults.{name.rsplit('.', 1)[1]}")
     if entrypoints:
         try:

@@ -258,3 +258,31 @@ def test_bad_county_code_is_refused(tmp_path: Path) -> None:
     src.write_text(YEAR_2027, encoding="utf-8")
     with pytest.raises(ValidationError, match="6-digit"):
         install_year_file(src, county_code="4112", root=tmp_path)
+
+
+def test_statutory_table_is_lunar_pythons_answer_for_every_year() -> None:
+    # The table the calendar reads instead of computing (issue 21: start-up time) must be
+    # exactly what lunar-python computes, year by year, and rendered as the shipped file.
+    from community_governance.calendars import _generate, _statutory_dates
+    from community_governance.calendars.lunar import FESTIVAL_YEARS
+    from community_governance.calendars.provisional import (
+        FIRST_RULE_YEAR,
+        compute_lunar_days,
+        lunar_days,
+    )
+
+    table = _statutory_dates.STATUTORY_LUNAR_DAYS
+    assert sorted(table) == list(range(FIRST_RULE_YEAR, FESTIVAL_YEARS.stop))
+    for year in table:
+        assert lunar_days(year) == compute_lunar_days(year), year
+    shipped = Path(_statutory_dates.__file__).read_text(encoding="utf-8")
+    assert _generate.render_statutory_table() == shipped
+
+
+def test_a_year_missing_from_the_table_is_computed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from community_governance.calendars import provisional
+
+    monkeypatch.setattr(provisional, "STATUTORY_LUNAR_DAYS", {})
+    # 2026: 除夕 16 Feb, 清明 5 Apr, 端午 19 Jun, 中秋 25 Sep
+    assert provisional.lunar_days(2026) == (date(2026, 2, 16), date(2026, 4, 5),
+                                            date(2026, 6, 19), date(2026, 9, 25))

@@ -24,7 +24,6 @@ from datetime import date, datetime
 from functools import lru_cache
 
 import attrs
-from lunar_python import Lunar, LunarMonth, LunarYear, Solar
 
 from community_governance.errors import ValidationError
 
@@ -144,6 +143,8 @@ def _solar(lunar: object) -> date:
 
 @lru_cache(maxsize=2048)
 def _festival_date(festival: Festival, year: int) -> date:
+    from lunar_python import Lunar, LunarMonth, LunarYear  # imported when first needed
+
     if festival is Festival.NEW_YEARS_EVE:
         # The last day of the 12th month of lunar year year-1 (of its leap 12th month if it
         # has one): the 29th or the 30th.
@@ -227,6 +228,8 @@ def to_lunar(day: date) -> LunarDate:
             f"{day!r} is not a calendar date; pass its date in Asia/Shanghai", path="day"
         )
     _check_year(day.year)
+    from lunar_python import Solar
+
     lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()
     month = int(lunar.getMonth())
     return LunarDate(

@@ -33,8 +33,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-from lunar_python import Lunar
-
+from community_governance.calendars._statutory_dates import STATUTORY_LUNAR_DAYS
 from community_governance.calendars.arrangements import (
     HolidayArrangement,
     Notice,
@@ -55,8 +54,30 @@ FIRST_RULE_YEAR = 2025
 def _qingming(year: int) -> date:
     # The solar term 清明 of Gregorian year ``year``: lunar year ``year``'s table holds the
     # terms from the winter solstice before it to the one after, so 清明 (early April) is in it.
+    from lunar_python import Lunar
+
     solar = Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"]
     return date(int(solar.getYear()), int(solar.getMonth()), int(solar.getDay()))
+
+
+def compute_lunar_days(year: int) -> tuple[date, date, date, date]:
+    """除夕, 清明, 端午 and 中秋 of ``year``, computed with lunar-python (about 30 ms a year).
+
+    :data:`~community_governance.calendars._statutory_dates.STATUTORY_LUNAR_DAYS` holds these
+    for every year of the rule, so that a command line does not pay for them; a test checks
+    the table against this function year by year.
+    """
+    return (festival_date(Festival.NEW_YEARS_EVE, year), _qingming(year),
+            festival_date(Festival.DRAGON_BOAT, year), festival_date(Festival.MID_AUTUMN, year))
+
+
+def lunar_days(year: int) -> tuple[date, date, date, date]:
+    """除夕, 清明, 端午 and 中秋 of ``year``: from the precomputed table, or computed."""
+    packed = STATUTORY_LUNAR_DAYS.get(year)
+    if packed is None:
+        return compute_lunar_days(year)
+    eve, qingming, dragon, autumn = (date(year, int(p[:2]), int(p[2:])) for p in packed.split())
+    return eve, qingming, dragon, autumn
 
 
 def statutory_holidays(year: int) -> list[tuple[str, str, tuple[date, ...]]]:
@@ -79,14 +100,14 @@ def statutory_holidays(year: int) -> list[tuple[str, str, tuple[date, ...]]]:
             "year add its official year file",
             path="year",
         )
-    eve = festival_date(Festival.NEW_YEARS_EVE, year)
+    eve, qingming, dragon_boat, mid_autumn = lunar_days(year)
     return [
         ("元旦", "New Year's Day", (date(year, 1, 1),)),
         ("春节", "Spring Festival", tuple(eve + timedelta(days=i) for i in range(4))),
-        ("清明节", "Qingming Festival", (_qingming(year),)),
+        ("清明节", "Qingming Festival", (qingming,)),
         ("劳动节", "Labour Day", (date(year, 5, 1), date(year, 5, 2))),
-        ("端午节", "Dragon Boat Festival", (festival_date(Festival.DRAGON_BOAT, year),)),
-        ("中秋节", "Mid-Autumn Festival", (festival_date(Festival.MID_AUTUMN, year),)),
+        ("端午节", "Dragon Boat Festival", (dragon_boat,)),
+        ("中秋节", "Mid-Autumn Festival", (mid_autumn,)),
         ("国庆节", "National Day", tuple(date(year, 10, d) for d in (1, 2, 3))),
     ]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from community_governance.cli import echo_json, writer_option
-from community_governance.domain.access import Actor
+
+if TYPE_CHECKING:
+    from community_governance.domain.access import Actor
 
 _PROVISIONAL = ("provisional (暂定): {years} has no official holiday notice yet; counted on the "
                 "statutory holidays, recomputed when `cgov calendar add-year` installs it")
@@ -26,7 +28,9 @@ def _calendar(db: str | None, county: str | None) -> Any:
             return gov.cases.calendar(county)
     from community_governance.plugins import Hooks, get_plugin_manager, working_day_calendar
 
-    return working_day_calendar(Hooks(get_plugin_manager()), county)
+    # Only the calendar defaults: no other default module answers a calendar hook, and
+    # importing them all would cost most of the command's start-up (issue 21).
+    return working_day_calendar(Hooks(get_plugin_manager(defaults=("calendars",))), county)
 
 
 def _county_option(f: Any) -> Any:
