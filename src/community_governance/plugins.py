@@ -36,7 +36,6 @@ import attrs
 import pluggy
 
 from community_governance import hookspecs
-from community_governance.domain.posts import PostKind
 from community_governance.errors import CgovError, PluginError
 from community_governance.markers import PROJECT
 
@@ -52,6 +51,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from community_governance.calendars import WorkingDayCalendar
+    from community_governance.domain.posts import PostKind
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -792,6 +792,8 @@ def expect_post_kinds(value: Any) -> list[PostKind]:
     """A check for a list (or tuple) of post kinds, given as ``PostKind`` or their values."""
     if not isinstance(value, list | tuple):
         raise TypeError(f"expected a list of post kinds, got {type(value).__name__}")
+    from community_governance.domain.posts import PostKind
+
     return [PostKind(v) for v in value]
 
 

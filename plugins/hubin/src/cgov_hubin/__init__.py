@@ -9,17 +9,17 @@ deadlines, a local day off, and stricter rules for social organizations (six adm
 documents, 5A from 950 points, more weight on the records, no bids without a grade).
 """
 
-from cgov_hubin.plugin import (
-    ADMISSION,
-    ELDERLY_FUND,
-    GRADES,
-    GRID_POLICY,
-    HUBIN,
-    INDICATORS,
-    LOCAL_DAYS_OFF,
-    OFFICE_FUNDS,
-    OLD_ESTATE,
-)
+from typing import Any
 
 __all__ = ["ADMISSION", "ELDERLY_FUND", "GRADES", "GRID_POLICY", "HUBIN", "INDICATORS",
            "LOCAL_DAYS_OFF", "OFFICE_FUNDS", "OLD_ESTATE"]
+
+
+def __getattr__(name: str) -> Any:
+    """The plugin's rules, from :mod:`cgov_hubin.plugin` on first use (the rule objects are
+    built then, so that loading the plugin stays cheap)."""
+    if name in __all__:
+        from cgov_hubin import plugin
+
+        return getattr(plugin, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,11 +8,16 @@ told and passes (``None``) elsewhere, so the answers stay right when called dire
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING
 
 from community_governance import hookimpl
-from community_governance.domain.cases import CaseCategory, RouteLevel
-from community_governance.grids.model import GridPolicy
+
+if TYPE_CHECKING:
+    from community_governance.domain.cases import CaseCategory, RouteLevel
+    from community_governance.grids.model import GridPolicy
 
 YIMA = "411281"
 
@@ -42,13 +47,27 @@ POINTS_PER_HOUR: dict[str, int] = {
 #: At most this many points a day per resident from scored activities (assumed).
 DAILY_CAP = 12
 
-#: Yima's county-defined case categories: the coal-group housing handover (三供一业).
-HANDOVER = CaseCategory(
-    "handover", "三供一业移交", "原义煤集团家属区供水、供电、供暖和物业移交后的遗留问题",
-    group="物业管理", keywords=("三供一业", "物业移交", "供暖", "供水", "供电", "义煤"))
-HEATING = CaseCategory(
-    "heating", "供暖", "冬季供暖不热、停暖、管网漏水", group="公共设施",
-    keywords=("暖气", "供暖", "不热"))
+
+
+@cache
+def case_categories() -> tuple[CaseCategory, CaseCategory]:
+    """Yima's county-defined case categories: the coal-group housing handover (三供一业) and
+    heating (``HANDOVER`` and ``HEATING``).
+
+    Rule objects are built on first use, not at import: ``cgov`` loads every installed plugin
+    when it starts, so a plugin that imports little keeps every command quick.
+    """
+    from community_governance.domain.cases import CaseCategory
+
+    return (
+        CaseCategory(
+            "handover", "三供一业移交", "原义煤集团家属区供水、供电、供暖和物业移交后的遗留问题",
+            group="物业管理", keywords=("三供一业", "物业移交", "供暖", "供水", "供电", "义煤")),
+        CaseCategory(
+            "heating", "供暖", "冬季供暖不热、停暖、管网漏水", group="公共设施",
+            keywords=("暖气", "供暖", "不热")),
+    )
+
 #: Working days per level (grid, community, sub-district, county) for Yima's categories.
 DEADLINES: dict[str, tuple[int, int, int, int]] = {
     "handover": (5, 7, 10, 15),
@@ -73,10 +92,30 @@ PARTNER_UNITS: tuple[tuple[str, str], ...] = (
 )
 
 
-#: Yima's grid policy (网格划分标准): 600 households a grid, 480-720 in band, compounds kept
-#: whole; 500 m: a grid may reach across a street to the next compound (the national default).
-GRID_POLICY = GridPolicy(target=600, low=480, high=720, keep_compounds_whole=True,
-                         neighbour_distance_m=500.0)
+@cache
+def grid_policy() -> GridPolicy:
+    """Yima's grid policy (网格划分标准, ``GRID_POLICY``): 600 households a grid, 480-720 in
+    band, compounds kept whole; 500 m: a grid may reach across a street to the next compound
+    (the national default)."""
+    from community_governance.grids.model import GridPolicy
+
+    return GridPolicy(target=600, low=480, high=720, keep_compounds_whole=True,
+                      neighbour_distance_m=500.0)
+
+
+_LAZY: dict[str, Callable[[], object]] = {
+    "GRID_POLICY": grid_policy,
+    "HANDOVER": lambda: case_categories()[0],
+    "HEATING": lambda: case_categories()[1],
+}
+
+
+def __getattr__(name: str) -> object:
+    """``GRID_POLICY``, ``HANDOVER`` and ``HEATING``, built on first use."""
+    try:
+        return _LAZY[name]()
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
 def _ours(code: str | None) -> bool:
@@ -92,7 +131,7 @@ def cgov_plugin_scope() -> list[str]:
 @hookimpl
 def cgov_grid_policy(community_code: str, households: int) -> GridPolicy | None:
     """One grid per 600 households (每600户居民划分1个网格), 480-720 allowed, compounds whole."""
-    return GRID_POLICY if _ours(community_code) else None
+    return grid_policy() if _ours(community_code) else None
 
 
 @hookimpl
@@ -126,7 +165,7 @@ def cgov_points_daily_cap(community_code: str, day: dt.date) -> int | None:
 @hookimpl
 def cgov_case_categories(county_code: str) -> list[CaseCategory] | None:
     """The national categories plus 三供一业移交 and 供暖."""
-    return [HANDOVER, HEATING] if _ours(county_code) else None
+    return list(case_categories()) if _ours(county_code) else None
 
 
 @hookimpl
