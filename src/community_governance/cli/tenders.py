@@ -391,8 +391,8 @@ def register(cli: click.Group) -> None:
         """LOT_ID's transitions, numbered without gaps."""
         with open_db(db) as gov:
             got = gov.tenders.history(actor, lot_id)
-        emit(as_json, got, (f"{h['seq']}\t{h['event']}\t{h.get('from_status') or '-'} → "
-                            f"{h['to_status']}\t{h.get('day', '')}" for h in got))
+        emit(as_json, got, (f"{h['seq']}\t{h['event']}\t{h['from'] or '-'} → {h['to']}\t"
+                            f"{h['day']}" for h in got))
 
     # ---------------------------------------------------------------- public outputs
 
