@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -75,7 +75,6 @@ def register(cli: click.Group) -> None:
         """Government purchase of services (政府购买服务): needs, projects, tenders, bids,
         awards, contracts, payments, OCDS."""
 
-    within = click.option("--within", help="a unit code")
     key = click.option("--id", "key", help="its key (default: generated)")
 
     # ---------------------------------------------------------------- the round, step by step
@@ -338,17 +337,32 @@ def register(cli: click.Group) -> None:
 
     # ---------------------------------------------------------------- reading
 
-    @leaf(tenders, "list",
-          click.option("--within", help="a unit code (default: every unit you may read)"),
-          access="read")
-    def list_(within: str | None, db: str, actor: Actor, as_json: bool) -> None:
-        """Tender notices with their lots' status."""
-        with open_db(db) as gov:
-            got = gov.tenders.tenders(actor, within=within)
-        emit(as_json, got, (f"{t.id}\t{t.project_id}\t{t.published_on}\t"
-                            f"{t.procedure.procedure.chinese}\t{t.title}\t"
-                            + "; ".join(f"{lot.number} {lot.status.chinese}" for lot in t.lots)
-                            for t in got))
+    def listing(name: str, method: str, doc: str, row: Callable[[Any], str],
+                where: str = "a unit code") -> None:
+        """Add the command ``name``: the records ``gov.tenders.<method>`` lists ``--within`` a
+        unit, one ``row`` a line."""
+
+        def command(within: str | None, db: str, actor: Actor, as_json: bool) -> None:
+            with open_db(db) as gov:
+                got = getattr(gov.tenders, method)(actor, within=within)
+            emit(as_json, got, map(row, got))
+
+        command.__doc__ = doc
+        leaf(tenders, name, click.option("--within", help=where), access="read")(command)
+
+    listing("list", "tenders", "Tender notices with their lots' status.",
+            lambda t: (f"{t.id}\t{t.project_id}\t{t.published_on}\t"
+                       f"{t.procedure.procedure.chinese}\t{t.title}\t"
+                       + "; ".join(f"{lot.number} {lot.status.chinese}" for lot in t.lots)),
+            where="a unit code (default: every unit you may read)")
+    listing("needs", "needs", "Needs raised (购买服务需求).",
+            lambda n: f"{n.id}\t{n.unit_code}\t{n.title}\t{n.estimate}\t{n.project_id or '-'}")
+    listing("projects", "projects", "Projects with their reserved budget and status.",
+            lambda p: f"{p.id}\t{p.community_code}\t{p.year}\t{p.title}\t{p.budget}\t{p.status}")
+    listing("contracts", "contracts", "Contracts with their term, amount and deliverables "
+            "accepted.",
+            lambda c: (f"{c.id}\t{c.org_name}\t{c.amount}\t{c.start}..{c.end}\t"
+                       f"{c.status.chinese}\taccepted {len(c.accepted)}/{len(c.deliverables)}"))
 
     @leaf(tenders, "show", click.argument("tender_id"), access="read")
     def show(tender_id: str, db: str, actor: Actor, as_json: bool) -> None:
@@ -360,31 +374,6 @@ def register(cli: click.Group) -> None:
                          if c.lot_id in bids]
         emit(as_json, {"tender": t, "bids": {str(k): v for k, v in bids.items()},
                        "contracts": contracts}, _tender_lines(t, bids, contracts))
-
-    @leaf(tenders, "needs", within, access="read")
-    def needs(within: str | None, db: str, actor: Actor, as_json: bool) -> None:
-        """Needs raised (购买服务需求)."""
-        with open_db(db) as gov:
-            got = gov.tenders.needs(actor, within=within)
-        emit(as_json, got, (f"{n.id}\t{n.unit_code}\t{n.title}\t{n.estimate}\t"
-                            f"{n.project_id or '-'}" for n in got))
-
-    @leaf(tenders, "projects", within, access="read")
-    def projects(within: str | None, db: str, actor: Actor, as_json: bool) -> None:
-        """Projects with their reserved budget and status."""
-        with open_db(db) as gov:
-            got = gov.tenders.projects(actor, within=within)
-        emit(as_json, got, (f"{p.id}\t{p.community_code}\t{p.year}\t{p.title}\t{p.budget}\t"
-                            f"{p.status}" for p in got))
-
-    @leaf(tenders, "contracts", within, access="read")
-    def contracts(within: str | None, db: str, actor: Actor, as_json: bool) -> None:
-        """Contracts with their term, amount and deliverables accepted."""
-        with open_db(db) as gov:
-            got = gov.tenders.contracts(actor, within=within)
-        emit(as_json, got, (f"{c.id}\t{c.org_name}\t{c.amount}\t{c.start}..{c.end}\t"
-                            f"{c.status.chinese}\taccepted {len(c.accepted)}/"
-                            f"{len(c.deliverables)}" for c in got))
 
     @leaf(tenders, "history", click.argument("lot_id", type=int), access="read")
     def history(lot_id: int, db: str, actor: Actor, as_json: bool) -> None:
