@@ -8,7 +8,7 @@ the rule it broke and how to fix it; structured fields carry the same facts for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import attrs
@@ -47,11 +47,14 @@ class CgovError(Exception):
     """Root of every error raised by community-governance on purpose.
 
     Text arguments are masked (:func:`community_governance.masking.mask_text`): an error
-    message never carries a full ID or mobile number, whoever raises it.
+    message never carries a full ID or mobile number, whoever raises it. ``units``: the codes
+    of stored units the message is about, shown as they are (a grid code may have the shape of
+    a legacy ID number); give only codes looked up in the store, never codes as typed.
     """
 
-    def __init__(self, *args: object) -> None:
-        super().__init__(*(mask_text(a) if isinstance(a, str) else a for a in args))
+    def __init__(self, *args: object, units: Collection[str] = ()) -> None:
+        super().__init__(*(mask_text(a, units=units) if isinstance(a, str) else a
+                           for a in args))
 
 
 class ValidationError(CgovError, ValueError):
@@ -61,10 +64,11 @@ class ValidationError(CgovError, ValueError):
         path: where in the input the bad value sits, e.g. ``$.residents[3].id_number``.
     """
 
-    def __init__(self, message: str, *, path: str | None = None) -> None:
+    def __init__(self, message: str, *, path: str | None = None,
+                 units: Collection[str] = ()) -> None:
         self.path = path
-        self.reason = mask_text(message)
-        super().__init__(f"{message} @ {path}" if path else message)
+        self.reason = mask_text(message, units=units)
+        super().__init__(f"{message} @ {path}" if path else message, units=units)
 
 
 class IdNumberError(ValidationError):

@@ -15,6 +15,7 @@ when the services are imported; calling it again does nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 __all__ = ["MaskingFilter", "install", "mask_text"]
@@ -22,7 +23,7 @@ __all__ = ["MaskingFilter", "install", "mask_text"]
 LIBRARY_LOGGER = "community_governance"
 
 
-def mask_text(text: str) -> str:
+def mask_text(text: str, *, units: Collection[str] = ()) -> str:
     """Hide ID numbers and mobile numbers inside ``text``.
 
     The library's one scanner does the work
@@ -34,6 +35,9 @@ def mask_text(text: str) -> str:
 
     Args:
         text: any text: a log message, an error message, a reason typed by a user.
+        units: the codes of the units ``text`` is about, known to be unit codes (looked up,
+            not typed): left as they are, though a grid code such as ``411202001001001`` has
+            the shape of a 15-digit legacy ID number.
 
     Returns:
         The text with every number that looks personal masked.
@@ -41,7 +45,7 @@ def mask_text(text: str) -> str:
     # imported here: errors.py imports this module, and the scanner's module imports errors.py
     from community_governance.domain.pii_text import mask_personal_numbers
 
-    return mask_personal_numbers(text)
+    return mask_personal_numbers(text, units=units)
 
 
 def _mask_value(value: Any) -> Any:

@@ -24,8 +24,7 @@ from community_governance.errors import ConflictError, ValidationError
 from tests.domain._exact import refused
 
 D = dt.date
-# codes of sub-district 002: a grid code of sub-district 001 (411202001001001) has the shape
-# of a 15-digit legacy ID number (a real 1900-10-01) and is masked in messages
+# codes of sub-district 002 (those of sub-district 001: test_a_grid_code_like_a_legacy_id_...)
 C, G, B = "411202002001", "411202002001001", "411202002001001001"
 COMMUNITY = UnitFacts(UnitKind.COMMUNITY, C)
 GRID = UnitFacts(UnitKind.GRID, C, G)
@@ -176,3 +175,23 @@ def test_appeal_defaults() -> None:
     assert (a.status, a.decision, a.decided_on) == (AppealStatus.FILED, "", None)
     with pytest.raises(ValueError):
         EvaluationAppeal("A1", "E1", "M1", "x", D(2020, 1, 5), "maybe")
+
+
+def test_a_grid_code_like_a_legacy_id_number_is_shown_when_it_is_a_stored_unit() -> None:
+    """411202001001001 has the shape of a 15-digit legacy ID number (a real 1900-10-01): named
+    as a stored unit it is shown; a code that names no stored unit is masked like any number
+    typed (it may be someone's ID number in the wrong field)."""
+    c1, g1 = "411202001001", "411202001001001"
+    gc = PartyOrg("P1", "general_committee", c1, "大党委")
+    branch = PartyOrg("P2", "grid_branch", g1, "网格党支部", "P1")
+    refused(ValidationError, f"party organization P2: a 网格党支部 (grid_branch) is set up at a "
+            f"grid (网格), but {g1} is community: give the code of a grid @ $.unit_code",
+            check_party_org, branch, UnitFacts(UnitKind.COMMUNITY, c1), gc, None)
+    refused(ValidationError, "party organization P2: a 网格党支部 (grid_branch) is set up at a "
+            "grid (网格), but 4112*******1001 is not a stored unit: give the code of a grid "
+            "@ $.unit_code", check_party_org, branch, UnitFacts(None), gc, None)
+    group = PartyOrg("P3", "building_group", f"{g1}001", "党小组", "P9")
+    refused(ValidationError, f"party organization P3: a 楼院党小组 belongs to the 网格党支部 "
+            f"(grid_branch) at {g1}, but its parent P1 is a 社区大党委 at {c1}: name the "
+            f"网格党支部 of {g1} as parent_id @ $.parent_id",
+            check_party_org, group, UnitFacts(UnitKind.BUILDING, c1, g1), gc, None)

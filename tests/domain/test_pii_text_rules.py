@@ -222,3 +222,36 @@ def test_runs_with_too_few_digits_are_skipped_but_not_numbers() -> None:
 
     assert mask_personal_numbers('["resident:Y2019-000001"]') == '["resident:Y2019-000001"]'
     assert mask_personal_numbers("138 0000 0007") == "138****0007"
+
+
+# a grid code of sub-district 001 has the shape of a 15-digit legacy ID number (1900-10-01)
+GRID15 = "411202001001001"
+LEGACY = "411281510101001"  # a legacy ID number: born 1951-01-01
+
+
+def test_a_unit_code_named_as_such_is_shown_and_nothing_else() -> None:
+    text = f"grid {GRID15}: 旧证 {LEGACY}"
+    assert "grid 4112*******1001: 旧证 4112*******1001" == mask_personal_numbers(text)
+    assert f"grid {GRID15}: 旧证 4112*******1001" == mask_personal_numbers(text, units=[GRID15])
+    # the caller is believed: what it names a unit is shown (so it names only codes looked up
+    # in the store, never a code as typed)
+    assert f"grid {GRID15}: 旧证 {LEGACY}" == mask_personal_numbers(text,
+                                                                    units=[GRID15, LEGACY])
+
+
+@pytest.mark.parametrize("text", [
+    f"grid {GRID15[:6]} {GRID15[6:]}",  # typed with a separator: not the code as stored
+    "grid ４１１２０２００１００１００１",  # full-width
+])
+def test_only_the_code_as_written_is_shown(text: str) -> None:
+    assert "grid 4112*******1001" == normalise_digits(mask_personal_numbers(text, units=[GRID15]))
+
+
+@pytest.mark.parametrize("code", ["13800000007", "4112020010010", "011202001001001", "",
+                                  "41120200100100X"])
+def test_only_codes_of_a_unit_codes_shape_are_honoured(code: str) -> None:
+    """A mobile number, a code of a length no level has, or a leading zero is never shown,
+    whatever the caller says."""
+    text = f"{code} 13800000007 {LEGACY}"
+    assert "13800000007" not in mask_personal_numbers(text, units=[code])
+    assert LEGACY not in mask_personal_numbers(text, units=[code])

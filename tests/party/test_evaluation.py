@@ -28,7 +28,7 @@ from community_governance.storage.tables import load_all, metadata
 from community_governance.storage.tables import party as pt
 from community_governance.testing.city import SmallCity, build_small_city
 
-from .conftest import NOW, SYSTEM, Clock, _plugins, tree_of
+from .conftest import NOW, SYSTEM, Clock, plugins_for, tree_of
 
 START, END = dt.date(2019, 12, 1), dt.date(2019, 12, 20)
 G1, G2, G3, G4 = DEFAULT_GRADES
@@ -261,7 +261,7 @@ def twins(county: str) -> Iterator[tuple[Any, Any, SmallCity, list[str], str]]:
     """Two identical stores (same clock, same city, same open round)."""
     stores = []
     for _ in range(2):
-        g = cg.open("memory://", plugins=_plugins(county), entrypoints=False, clock=Clock(NOW))
+        g = cg.open("memory://", plugins=plugins_for(county), entrypoints=False, clock=Clock(NOW))
         city = build_small_city(g, county)
         m1, _ = _enrol(g, city)
         _open(g, city, [m1])

@@ -31,7 +31,7 @@ from community_governance.errors import (
 from community_governance.storage.tables import party as pt
 from community_governance.testing.city import SmallCity, build_small_city
 
-from .conftest import NOW, SYSTEM, Clock, _plugins
+from .conftest import NOW, SYSTEM, Clock, plugins_for
 
 SPRING_2020 = dt.date(2020, 1, 25)  # 春节 2020
 VISIT_DAY = dt.date(2020, 1, 20)
@@ -198,7 +198,7 @@ class NonsenseWindow:
 def test_the_window_is_the_places_rule(gov_with_plugins: Any, county: str) -> None:
     """A plugin widening 湖滨区's Spring Festival window to 20 days applies there only; an
     answer beyond 30 days is a PluginError naming the plugin."""
-    g = gov_with_plugins(*_plugins(county), WiderWindow(), clock=Clock(NOW))
+    g = gov_with_plugins(*plugins_for(county), WiderWindow(), clock=Clock(NOW))
     city = build_small_city(g, county)
     c = city.communities[0]
     days = g.party._window_days(c, Festival.SPRING_FESTIVAL)

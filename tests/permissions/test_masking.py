@@ -236,3 +236,19 @@ def test_input_records_mask_their_repr() -> None:
     n = "411281195101010012"
     assert n not in repr(NewResident("甲", n, "h", phone="13912345678"))
     assert "13912345678" not in repr(cg.StaffMember("S", "乙", phone="13912345678"))
+
+
+def test_an_error_about_a_unit_shows_the_units_code_only() -> None:
+    """A grid code of sub-district 001 (411202001001001) looks like a legacy ID number: an
+    error that names it as a unit shows it; a legacy ID number in the same message, or the
+    same code in an error that does not name it, stays masked."""
+    from community_governance.errors import ConflictError, ValidationError
+
+    grid, legacy = "411202001001001", "411281510101001"
+    err = ValidationError(f"grid {grid} is full; resident {legacy} waits", path="$.grid",
+                          units=[grid])
+    assert f"grid {grid} is full; resident 4112*******1001 waits @ $.grid" == str(err)
+    assert f"grid {grid} is full; resident 4112*******1001 waits" == err.reason
+    assert "grid 4112*******1001" in str(ConflictError(f"grid {grid}"))
+    assert str(ConflictError(f"grid {grid}", units=[grid])) == f"grid {grid}"
+    assert "4112*******1001" == mask_text(legacy, units=[grid])

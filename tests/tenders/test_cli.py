@@ -142,6 +142,11 @@ def test_a_round_step_by_step(runner: CliRunner, db: tuple[str, World]) -> None:
     pays = _run(runner, "2019-07-04T10:00", "tenders", "payments", "C1", *d, "--as",
                 staff).stdout
     assert "31200.00" in pays and "paid" in pays
+    # the lot's journal as text (it once failed on keys the service does not give)
+    hist = _run(runner, "2019-07-04T10:00", "tenders", "history", str(lot_id), *d, "--as",
+                officer).stdout.splitlines()
+    assert "1\tpublish\t- → open\t2019-03-01" == hist[0]
+    assert hist[-1].startswith(f"{len(hist)}\tsign\tawarded → contracted\t")
     # the lists, the disclosure and the OCDS export
     listed = json.loads(_run(runner, "2019-07-04T10:00", "tenders", "list", *d, "--as",
                              officer, "--json").stdout)

@@ -17,19 +17,19 @@ import json
 import os
 import pkgutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
 if TYPE_CHECKING:
     from community_governance.domain.access import Actor
 
-__all__ = ["actor_option", "cli", "console", "data_key", "db_option", "echo_json",
-           "given_key_file", "json_always", "json_option", "main", "open_db", "parse_actor",
-           "pick_year", "require_database", "sqlite_path", "storage_errors", "use_key_file",
-           "writer_option"]
+__all__ = ["actor_option", "cli", "console", "data_key", "db_option", "echo_json", "emit",
+           "given_key_file", "json_always", "json_option", "leaf", "main", "open_db",
+           "parse_actor", "pick_year", "require_database", "sqlite_path", "storage_errors",
+           "use_key_file", "writer_option"]
 
 _KEY_FILE = "cgov.key_file"
 _ACTOR_NAMED = "cgov.actor_named"
@@ -116,6 +116,49 @@ def json_always(f: F) -> F:
     command that prints data takes ``--json``)."""
     return click.option("--json", "as_json", is_flag=True, expose_value=False,
                         help="print JSON (this command always does)")(f)
+
+
+def leaf(group: click.Group, name: str, *params: Callable[[Any], Any],
+         access: Literal["write", "read", "public"] = "write") -> Callable[[F], click.Command]:
+    """Register the decorated function as the leaf command ``name`` of ``group``, with the
+    options every leaf command takes after its own ``params`` (click arguments and options,
+    in the order they are shown): ``--db``/``--key-file``, the actor (``--as``: required when
+    ``access`` is ``write``, optional when ``read``, none for ``public`` data) and ``--json``.
+
+    The function receives ``db``, ``actor`` (unless ``public``) and ``as_json`` after its own
+    parameters; its docstring is the command's help::
+
+        @leaf(tenders, "award", click.argument("lot_id", type=int))
+        def award(lot_id: int, db: str, actor: Actor, as_json: bool) -> None:
+            ...  # the docstring here is the help of ``cgov tenders award``
+    """
+
+    def register(f: F) -> click.Command:
+        f = json_option(f)
+        if access == "write":
+            f = writer_option(f)
+        elif access == "read":
+            f = actor_option(f)
+        f = db_option(f)
+        for param in reversed(params):
+            f = param(f)
+        return group.command(name)(f)
+
+    return register
+
+
+def emit(as_json: bool, data: Any, text: str | Iterable[str] = (), *, err: bool = False,
+         note: str | None = None) -> None:
+    """Print a leaf command's result: ``data`` as JSON with ``--json``, else ``text`` (one
+    line, or lines) on stdout (on stderr with ``err``); ``note`` goes to stderr either way
+    (the message of a command whose only data is its JSON)."""
+    if as_json:
+        echo_json(data)
+    else:
+        for line in (text,) if isinstance(text, str) else text:
+            click.echo(line, err=err)
+    if note is not None:
+        click.echo(note, err=True)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -108,40 +108,45 @@ def check_party_org(org: PartyOrg, unit: UnitFacts, parent: PartyOrg | None,
     """
     kind = org.kind
     want = PARTY_ORG_UNIT[kind]
+    # codes of stored units, shown in full (a grid code may look like a legacy ID number); the
+    # code of a unit that is not stored is masked like any number typed
+    known = [c for c in (org.unit_code if unit.kind else None, unit.community, unit.grid,
+                         parent.unit_code if parent else None,
+                         *(partner.community_codes if partner else ())) if c]
     if unit.kind is not want:
         raise ValidationError(
             f"party organization {org.id}: a {kind.chinese} ({kind.value}) is set up at a "
             f"{want.value} ({want.chinese}), but {org.unit_code} is "
             f"{unit.kind.value if unit.kind else 'not a stored unit'}: give the code of a "
-            f"{want.value}", path=f"{path}.unit_code")
+            f"{want.value}", path=f"{path}.unit_code", units=known)
     parent_kind = PARENT_KIND[kind]
     if parent_kind is None:
         if org.parent_id is not None:
             raise ValidationError(
                 f"party organization {org.id}: a {kind.chinese} is the top of its community's "
                 f"tree and has no parent; drop parent_id {org.parent_id!r}",
-                path=f"{path}.parent_id")
+                path=f"{path}.parent_id", units=known)
     else:
         expected_unit = unit.grid if kind is PartyOrgKind.BUILDING_GROUP else unit.community
         if kind is PartyOrgKind.BUILDING_GROUP and unit.grid is None:
             raise ValidationError(
                 f"party organization {org.id}: building {org.unit_code} is in no grid, so its "
                 f"{kind.chinese} has no 网格党支部 to belong to: put the building in a grid "
-                "first", path=f"{path}.unit_code")
+                "first", path=f"{path}.unit_code", units=known)
         if org.parent_id is None or parent is None:
             raise ValidationError(
                 f"party organization {org.id}: a {kind.chinese} belongs to the "
                 f"{parent_kind.chinese} ({parent_kind.value}) at {expected_unit}; "
                 + ("give its key as parent_id" if org.parent_id is None
                    else f"no party organization {org.parent_id!r} exists: add it first"),
-                path=f"{path}.parent_id")
+                path=f"{path}.parent_id", units=known)
         if parent.kind is not parent_kind or parent.unit_code != expected_unit:
             raise ValidationError(
                 f"party organization {org.id}: a {kind.chinese} belongs to the "
                 f"{parent_kind.chinese} ({parent_kind.value}) at {expected_unit}, but its "
                 f"parent {parent.id} is a {parent.kind.chinese} at {parent.unit_code}: name "
                 f"the {parent_kind.chinese} of {expected_unit} as parent_id",
-                path=f"{path}.parent_id")
+                path=f"{path}.parent_id", units=known)
     if kind in (PartyOrgKind.PROPERTY_ORG, PartyOrgKind.PARTNER_ORG):
         wanted = ("a property company (物业公司)" if kind is PartyOrgKind.PROPERTY_ORG
                   else "a partner unit (共建单位) other than a property company")
@@ -150,24 +155,25 @@ def check_party_org(org: PartyOrg, unit: UnitFacts, parent: PartyOrg | None,
                 f"party organization {org.id}: a {kind.chinese} is the organization of {wanted}"
                 "; " + ("give its key as partner_id" if org.partner_id is None
                         else f"no partner unit {org.partner_id!r} exists: add it first"),
-                path=f"{path}.partner_id")
+                path=f"{path}.partner_id", units=known)
         is_property = partner.kind is PartnerKind.PROPERTY_COMPANY
         if is_property != (kind is PartyOrgKind.PROPERTY_ORG):
             raise ValidationError(
                 f"party organization {org.id}: a {kind.chinese} is the organization of "
                 f"{wanted}, but {partner.id} is a {partner.kind.value}: use "
                 f"{'property_org' if is_property else 'partner_org'} for it",
-                path=f"{path}.kind")
+                path=f"{path}.kind", units=known)
         if org.unit_code not in partner.community_codes:
             raise ValidationError(
                 f"party organization {org.id}: partner unit {partner.id} is not attached to "
                 f"community {org.unit_code} (共驻共建 joins a unit with the communities it "
                 "supports): attach it first (add_partner_units) or choose one of "
-                f"{sorted(partner.community_codes)}", path=f"{path}.unit_code")
+                f"{sorted(partner.community_codes)}", path=f"{path}.unit_code", units=known)
     elif org.partner_id is not None:
         raise ValidationError(
             f"party organization {org.id}: a {kind.chinese} is not a partner unit's "
-            f"organization; drop partner_id {org.partner_id!r}", path=f"{path}.partner_id")
+            f"organization; drop partner_id {org.partner_id!r}", path=f"{path}.partner_id",
+            units=known)
 
 
 # --------------------------------------------------------------------------- members

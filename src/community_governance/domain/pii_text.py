@@ -40,6 +40,7 @@ import datetime as dt
 import enum
 import functools
 import re
+from collections.abc import Collection
 
 import attrs
 
@@ -244,15 +245,33 @@ def _in_run(run: str) -> tuple[tuple[PersonalNumber, int, int, str], ...]:
     return tuple(out)
 
 
-def mask_personal_numbers(text: str) -> str:
+#: A unit code of digits only: a county's 6 digits and 3 more a level below it (sub-district 9,
+#: community 12, and the 15 or 18 digits of a grid or building numbered on the same pattern).
+_UNIT_CODE = re.compile(r"[1-9][0-9]{5}(?:[0-9]{3}){0,4}")
+
+
+def mask_personal_numbers(text: str, *, units: Collection[str] = ()) -> str:
     """``text`` with every ID and mobile number replaced by its masked form.
+
+    A grid code such as ``411202001001001`` has the shape of a 15-digit legacy ID number (a real
+    1900-10-01), so a message about that grid names ``units``: the codes of the units the text
+    is about, known to be unit codes (looked up in the store, not typed by a user). A number
+    found that is one of them, typed exactly so (no separator, half-width), is left as it is;
+    every other number is masked, a legacy ID number in the same text too. Only codes of the
+    shape of a unit code (6 digits, then 3 a level) are honoured: a mobile number never is.
 
     >>> mask_personal_numbers("李先生 １３８００００００07")
     '李先生 138****0007'
     >>> mask_personal_numbers("身份证411281 19510101 0012，电话138-0000-0007")
     '身份证4112**********0012，电话138****0007'
+    >>> mask_personal_numbers("grid 411202001001001 (旧证 411281510101001)",
+    ...                       units=["411202001001001"])
+    'grid 411202001001001 (旧证 4112*******1001)'
     """
     found = find_personal_numbers(text)
+    if found and units:
+        keep = {u for u in units if isinstance(u, str) and _UNIT_CODE.fullmatch(u)}
+        found = [f for f in found if not (f.value in keep and text[f.start:f.end] == f.value)]
     if not found:
         return text
     parts: list[str] = []

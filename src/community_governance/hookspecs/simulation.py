@@ -8,8 +8,9 @@ the classes of :mod:`community_governance.simulation.behaviours`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from community_governance.markers import hookspec
 
@@ -200,12 +201,10 @@ def cgov_sim_opinion_model(scenario: Scenario) -> OpinionModel | None:
 
 # --- mechanisms (simulation.mechanisms): told the county --------------------------------------
 
-
-@hookspec(firstresult=True)
-def cgov_sim_workforce_model(scenario: Scenario, county_code: str | None) -> WorkforceModel | None:
-    """Give the model of staff turnover, temporary contracts, hiring lag and learning curve
-    (工作人员流动).
-
+#: What the docstring of every mechanism hook says between its own summary and its example:
+#: when it is called, its arguments, what it answers ({model}: the protocol's module and class
+#: under ``simulation.mechanisms``; {does}: what the protocol's methods give).
+_MECHANISM_DOC = """
     Called once per simulation run, before the first step, for the city's county; the model's
     methods are then called with arrays of every post, resident, compound or community. The
     equations of the default are in ``docs/simulation-mechanisms.md``.
@@ -215,13 +214,45 @@ def cgov_sim_workforce_model(scenario: Scenario, county_code: str | None) -> Wor
         county_code: the 6-digit county of the city (``None`` for a city of several).
 
     Returns:
-        An object with the methods of
-        :class:`~community_governance.simulation.mechanisms.workforce.WorkforceModel` (the posts at
-        the start, after each step (leavers, hires) and each holder's productivity, whose sum per
-        community is the effective staff the service model turns into capacity), or ``None`` to
-        leave it to the next plugin.
+{returns}
 
     Stops at first non-None result.
+
+"""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _mechanism(model: str, does: str) -> Callable[[_F], _F]:
+    """Complete a mechanism hook's docstring (its summary, then ``Example::``) with the text
+    every mechanism hook shares (:data:`_MECHANISM_DOC`), so that ``inspect.getdoc`` and the
+    hook catalogue (``docs/plugin_hooks.md``) show each hook in full."""
+    returns = textwrap.fill(
+        f"An object with the methods of :class:`~community_governance.simulation.mechanisms."
+        f"{model}` ({does}), or ``None`` to leave it to the next plugin.", width=100,
+        initial_indent=" " * 8, subsequent_indent=" " * 8, break_on_hyphens=False)
+
+    def complete(fn: _F) -> _F:
+        if fn.__doc__:  # None under python -OO
+            summary, example, rest = fn.__doc__.partition("\n    Example::")
+            if not example:
+                raise TypeError(f"{fn.__name__}: a mechanism hook's docstring ends with its "
+                                "Example::")
+            fn.__doc__ = (summary.rstrip() + "\n" + _MECHANISM_DOC.format(returns=returns)
+                          + "    Example::" + rest)
+        return fn
+
+    return complete
+
+
+@hookspec(firstresult=True)
+@_mechanism("workforce.WorkforceModel",
+            "the posts at the start, after each step (leavers, hires) and each holder's "
+            "productivity, whose sum per community is the effective staff the service model "
+            "turns into capacity")
+def cgov_sim_workforce_model(scenario: Scenario, county_code: str | None) -> WorkforceModel | None:
+    """Give the model of staff turnover, temporary contracts, hiring lag and learning curve
+    (工作人员流动).
 
     Example::
 
@@ -235,24 +266,11 @@ def cgov_sim_workforce_model(scenario: Scenario, county_code: str | None) -> Wor
 
 
 @hookspec(firstresult=True)
+@_mechanism("money.BudgetModel",
+            "the temporary posts a staff channel pays for and the payment to a contractor "
+            "in a step")
 def cgov_sim_budget_model(scenario: Scenario, county_code: str | None) -> BudgetModel | None:
     """Give the model of what money buys: temporary posts and purchased services (经费使用).
-
-    Called once per simulation run, before the first step, for the city's county; the model's
-    methods are then called with arrays of every post, resident, compound or community. The
-    equations of the default are in ``docs/simulation-mechanisms.md``.
-
-    Args:
-        scenario: the validated scenario.
-        county_code: the 6-digit county of the city (``None`` for a city of several).
-
-    Returns:
-        An object with the methods of
-        :class:`~community_governance.simulation.mechanisms.money.BudgetModel` (the temporary posts
-        a staff channel pays for and the payment to a contractor in a step), or ``None`` to leave it
-        to the next plugin.
-
-    Stops at first non-None result.
 
     Example::
 
@@ -267,24 +285,11 @@ def cgov_sim_budget_model(scenario: Scenario, county_code: str | None) -> Budget
 
 
 @hookspec(firstresult=True)
+@_mechanism("culture.CultureModel",
+            "each resident's chance of joining (higher after attending an activity) or "
+            "leaving a culture group in a step")
 def cgov_sim_culture_model(scenario: Scenario, county_code: str | None) -> CultureModel | None:
     """Give the model of culture-group membership fed by activities (文体组织).
-
-    Called once per simulation run, before the first step, for the city's county; the model's
-    methods are then called with arrays of every post, resident, compound or community. The
-    equations of the default are in ``docs/simulation-mechanisms.md``.
-
-    Args:
-        scenario: the validated scenario.
-        county_code: the 6-digit county of the city (``None`` for a city of several).
-
-    Returns:
-        An object with the methods of
-        :class:`~community_governance.simulation.mechanisms.culture.CultureModel` (each resident's
-        chance of joining (higher after attending an activity) or leaving a culture group in a
-        step), or ``None`` to leave it to the next plugin.
-
-    Stops at first non-None result.
 
     Example::
 
@@ -298,25 +303,12 @@ def cgov_sim_culture_model(scenario: Scenario, county_code: str | None) -> Cultu
 
 
 @hookspec(firstresult=True)
+@_mechanism("civic.CivicModel",
+            "the meetings and disclosures of a step, the communities' informed share and "
+            "voice after it, and the rise of each resident's identification target")
 def cgov_sim_civic_model(scenario: Scenario, county_code: str | None) -> CivicModel | None:
     """Give the model of consultative councils and disclosure acting on identification (协商议事会,
     社区事务公开, 认同感).
-
-    Called once per simulation run, before the first step, for the city's county; the model's
-    methods are then called with arrays of every post, resident, compound or community. The
-    equations of the default are in ``docs/simulation-mechanisms.md``.
-
-    Args:
-        scenario: the validated scenario.
-        county_code: the 6-digit county of the city (``None`` for a city of several).
-
-    Returns:
-        An object with the methods of
-        :class:`~community_governance.simulation.mechanisms.civic.CivicModel` (the meetings and
-        disclosures of a step, the communities' informed share and voice after it, and the rise of
-        each resident's identification target), or ``None`` to leave it to the next plugin.
-
-    Stops at first non-None result.
 
     Example::
 
@@ -329,25 +321,12 @@ def cgov_sim_civic_model(scenario: Scenario, county_code: str | None) -> CivicMo
 
 
 @hookspec(firstresult=True)
+@_mechanism("property.PropertyModel",
+            "the compounds' property companies at the start and after a step, the share of "
+            "the handover's extra cases that remains and the satisfaction penalty of an "
+            "unmanaged compound")
 def cgov_sim_property_model(scenario: Scenario, county_code: str | None) -> PropertyModel | None:
     """Give the model of property companies of the handed-over compounds (三供一业, 物业).
-
-    Called once per simulation run, before the first step, for the city's county; the model's
-    methods are then called with arrays of every post, resident, compound or community. The
-    equations of the default are in ``docs/simulation-mechanisms.md``.
-
-    Args:
-        scenario: the validated scenario.
-        county_code: the 6-digit county of the city (``None`` for a city of several).
-
-    Returns:
-        An object with the methods of
-        :class:`~community_governance.simulation.mechanisms.property.PropertyModel` (the compounds'
-        property companies at the start and after a step, the share of the handover's extra cases
-        that remains and the satisfaction penalty of an unmanaged compound), or ``None`` to leave it
-        to the next plugin.
-
-    Stops at first non-None result.
 
     Example::
 
@@ -360,26 +339,13 @@ def cgov_sim_property_model(scenario: Scenario, county_code: str | None) -> Prop
 
 
 @hookspec(firstresult=True)
+@_mechanism("orgs.OrgsModel",
+            "a new organization's quality, whether it passes admission review, its "
+            "evaluation score and the cases it delivers for a payment (the lifecycle, "
+            "grades and bid tiers are the library's)")
 def cgov_sim_orgs_model(scenario: Scenario, county_code: str | None) -> OrgsModel | None:
     """Give the model of social organizations as agents: quality, admission review, evaluation and
     delivery (社会组织).
-
-    Called once per simulation run, before the first step, for the city's county; the model's
-    methods are then called with arrays of every post, resident, compound or community. The
-    equations of the default are in ``docs/simulation-mechanisms.md``.
-
-    Args:
-        scenario: the validated scenario.
-        county_code: the 6-digit county of the city (``None`` for a city of several).
-
-    Returns:
-        An object with the methods of
-        :class:`~community_governance.simulation.mechanisms.orgs.OrgsModel` (a new organization's
-        quality, whether it passes admission review, its evaluation score and the cases it delivers
-        for a payment (the lifecycle, grades and bid tiers are the library's)), or ``None`` to leave
-        it to the next plugin.
-
-    Stops at first non-None result.
 
     Example::
 
@@ -394,24 +360,11 @@ def cgov_sim_orgs_model(scenario: Scenario, county_code: str | None) -> OrgsMode
 
 
 @hookspec(firstresult=True)
+@_mechanism("party.PartyModel",
+            "who is a party member, and members' chances of attending and of becoming "
+            "volunteers")
 def cgov_sim_party_model(scenario: Scenario, county_code: str | None) -> PartyModel | None:
     """Give the model of party members and their activity (党员作用).
-
-    Called once per simulation run, before the first step, for the city's county; the model's
-    methods are then called with arrays of every post, resident, compound or community. The
-    equations of the default are in ``docs/simulation-mechanisms.md``.
-
-    Args:
-        scenario: the validated scenario.
-        county_code: the 6-digit county of the city (``None`` for a city of several).
-
-    Returns:
-        An object with the methods of
-        :class:`~community_governance.simulation.mechanisms.party.PartyModel` (who is a party
-        member, and members' chances of attending and of becoming volunteers), or ``None`` to leave
-        it to the next plugin.
-
-    Stops at first non-None result.
 
     Example::
 

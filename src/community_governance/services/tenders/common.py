@@ -87,14 +87,9 @@ def expect_criteria(value: Any) -> tuple[Criterion, ...]:
 
 
 def public_text(value: object, path: str, *, limit: int = 200, required: bool = True) -> str:
-    """A text that will be published: stripped, bounded, without personal numbers."""
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ValidationError(f"{path} must be a non-empty text", path=path)
-    text = value.strip()
-    if len(text) > limit:
-        raise ValidationError(f"{path} is longer than {limit} characters", path=path)
+    """A text that will be published: stripped, bounded (:func:`free_text`), without personal
+    numbers."""
+    text = free_text(value, path, limit=limit, required=required)
     check_public_text(text, path)
     return text
 
