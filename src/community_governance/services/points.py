@@ -33,7 +33,7 @@ from community_governance.domain.access import (
     Scope,
     Target,
 )
-from community_governance.domain.chain import GENESIS, link
+from community_governance.domain.chain import GENESIS, json_string, link_text, utc_text
 from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.points import STOCK_CHECKS as _STOCK_CHECKS
 from community_governance.domain.points import (
@@ -269,6 +269,36 @@ def _op_stamp(op: Operation, fast: FastSql) -> Any:
     return stamp
 
 
+def _op_at_text(op: Operation) -> str:
+    """The operation's time as the hash chains encode it, computed once per operation (the
+    entry's hash and the audit row's both cover it)."""
+    text = getattr(op, "_cgov_at_text", None)
+    if text is None:
+        text = utc_text(op.now)
+        op._cgov_at_text = text  # type: ignore[attr-defined]
+    return text
+
+
+def _json_opt(value: str | None) -> str:
+    return "null" if value is None else json_string(value)
+
+
+def entry_text(values: tuple[Any, ...], at_text: str) -> str:
+    """The canonical text of a journal row (``values`` in :data:`CHAIN_COLUMNS` order, ``at``
+    already as :func:`~community_governance.domain.chain.utc_text`), written field by field:
+    the same bytes as ``canonical_text`` of the row (a test checks it for arbitrary rows)."""
+    (rid, kind, amount, balance, _at, day, month, community, key, request, reverses_id,
+     activity_id, reason, actor) = values
+    return (f'{{"activity_id":{_json_opt(activity_id)},"actor":{json_string(actor)},'
+            f'"amount":{int.__repr__(amount)},"at":"{at_text}",'
+            f'"balance_after":{int.__repr__(balance)},'
+            f'"community_code":{_json_opt(community)},"day":"{day.isoformat()}",'
+            f'"idempotency_key":{json_string(key)},"kind":{json_string(kind)},'
+            f'"month":{json_string(month)},"reason":{json_string(reason)},'
+            f'"request":{json_string(request)},"resident_id":{json_string(rid)},'
+            f'"reverses_id":{"null" if reverses_id is None else int.__repr__(reverses_id)}}}')
+
+
 class _PostRow:
     """A ``posts`` row from the hot path, shaped for :func:`post_from_row`."""
 
@@ -287,26 +317,28 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def fast_principal(svc: Service, uow: UnitOfWork, fast: FastSql, actor: Actor,
-                   now: pendulum.DateTime) -> Principal:
+                   now: pendulum.DateTime, today: dt.date | None = None) -> Principal:
     """:meth:`Service._principal` in one query: a staff actor's posts joined with the holder's
     ``erased`` flag (an erased or unknown resident holds no post any more). A test compares
-    it with the base implementation for every post of the test city."""
+    it with the base implementation for every post of the test city. ``today``: the county
+    date of ``now``, when the caller has it."""
     if not isinstance(actor, Actor) or actor.kind is not ActorKind.STAFF:
+        if isinstance(actor, Actor) and today is not None:
+            return Principal(actor, (), today)  # what _principal answers, without a zone
         return svc._principal(uow, actor, now)
-    rows = uow.conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-        fast.posts, (actor.id,)).fetchall()
+    rows = uow.driver.execute(fast.posts, (actor.id,)).fetchall()
     posts = [post_from_row(_PostRow(r)) for r in rows]
     if any(p.holder_kind is HolderKind.RESIDENT for p in posts) and any(
             r[8] is None or bool(r[8]) for r in rows):
         posts = [p for p in posts if p.holder_kind is not HolderKind.RESIDENT]
-    return Principal.of(actor, posts, now.in_timezone(svc._gov.timezone).date())
+    day = today if today is not None else now.in_timezone(svc._gov.timezone).date()
+    return Principal.of(actor, posts, day)
 
 
 def raw_execute(op: Operation, fast: FastSql, sql: str, params: tuple[Any, ...]) -> Any:
     """Run ``sql`` on the unit of work's driver connection; wrap integrity errors like Core."""
     try:
-        return op.uow.conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-            sql, params)
+        return op.uow.driver.execute(sql, params)
     except fast.integrity_error as exc:
         raise IntegrityError(sql, params, exc) from exc
 
@@ -437,7 +469,7 @@ def post_entry(
     values = (rid, kind.value, amount, balance, op.now, today, month_of(today),
               resident.community_code, key, request, reverses_id, activity_id, reason,
               actor_text)
-    digest = link(prev, dict(zip(CHAIN_COLUMNS, values, strict=True)))
+    digest = link_text(prev, entry_text(values, _op_at_text(op)))
     if fast is not None:
         if got is None:
             raw_execute(op, fast, fast.new_balance, (rid, balance, digest))
@@ -468,27 +500,31 @@ def post_entry(
 
 @contextlib.contextmanager
 def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
-    """:meth:`Service._write` for the ledger's hot path: the same unit of work, audit row,
-    commit and notifications, with the audit row sent as pre-rendered SQL (see
+    """:meth:`Service._write` for the ledger's hot path: the same checks, audit row, commit and
+    notifications, with the transaction begun and committed on the driver's connection
+    (``driver_unit_of_work``) and the audit row sent as pre-rendered SQL (see
     :class:`FastSql`)."""
     gov = svc._gov
-    if getattr(gov.store, "dialect", None) not in ("sqlite", "postgresql"):
+    store = gov.store
+    begin = getattr(store, "driver_unit_of_work", None)
+    if begin is None or getattr(store, "dialect", None) not in ("sqlite", "postgresql"):
         with svc._write(actor, name) as op:
             yield op
         return
     now = gov.now()
     with collecting(gov, now) as pending:
         try:
-            with gov.store.unit_of_work(write=True) as uow:
+            with begin() as uow:
                 fast = fast_sql(uow.conn)
                 assert fast is not None
-                op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name,
-                               pending)
+                today = now.in_timezone(gov.timezone).date()
+                op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now, today),
+                               now, name, pending, today=today)
                 yield op
                 objects, detail = audit_fields(op)
                 who, what = actor.id[:60], name[:80]
-                chain, digest, slot = audit_link(gov.store, now, actor.kind.value, who, what,
-                                                 objects, detail)
+                chain, digest, slot = audit_link(store, now, actor.kind.value, who, what,
+                                                 objects, detail, at_text=_op_at_text(op))
                 raw_execute(op, fast, fast.audit, (
                     _op_stamp(op, fast), actor.kind.value, who, what, objects, detail, chain,
                     digest))

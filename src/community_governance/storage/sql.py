@@ -25,6 +25,7 @@ from community_governance.storage import migrate
 from community_governance.storage.base import (
     SchemaStatus,
     UnitOfWork,
+    driver_transaction_on,
     transaction,
     transaction_on,
 )
@@ -98,7 +99,8 @@ def _configure_sqlite(
         # straight to the driver: this runs once per unit of work, on the hot path of ledgers
         driver = conn.connection.driver_connection
         assert driver is not None
-        driver.execute("BEGIN IMMEDIATE" if conn.info.get("cgov_write") else "BEGIN")
+        if not driver.in_transaction:  # else the ledgers' hot path began it on the driver
+            driver.execute("BEGIN IMMEDIATE" if conn.info.get("cgov_write") else "BEGIN")
 
 
 class SqlStore:
@@ -152,6 +154,28 @@ class SqlStore:
         try:
             with transaction_on(conn, write=write) as uow:
                 yield uow
+        finally:
+            self._kept.busy = False
+
+    @contextlib.contextmanager
+    def driver_unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A write unit of work whose transaction is begun and ended on the driver's own
+        connection (see :func:`~community_governance.storage.base.driver_transaction_on`):
+        the ledgers' hot path. ``memory://`` and other dialects get :meth:`unit_of_work`."""
+        name = self.engine.dialect.name
+        if self._lock is not None or name not in ("sqlite", "postgresql"):
+            with self.unit_of_work(write=True) as uow:
+                yield uow
+            return
+        begin = "BEGIN IMMEDIATE" if name == "sqlite" else None
+        conn = self._take() if self._keep else None
+        if conn is None:
+            with self.engine.connect() as conn, driver_transaction_on(conn, begin=begin) as duow:
+                yield duow
+            return
+        try:
+            with driver_transaction_on(conn, begin=begin) as duow:
+                yield duow
         finally:
             self._kept.busy = False
 
