@@ -72,6 +72,7 @@ from community_governance.services.base import (
     audit_committed,
     audit_fields,
     audit_link,
+    county_today,
     note_refusal,
     post_from_row,
 )
@@ -210,8 +211,11 @@ class FastSql:
         self.set_balance = (f"UPDATE points_balances SET balance = {ph}, chain_head = {ph} "
                             f"WHERE resident_id = {ph}")
         self.entry_cols = (*CHAIN_COLUMNS, "chain_hash")
+        #: SQLite: no RETURNING (the cursor's ``lastrowid`` is the new id, and RETURNING
+        #: buffers its rows in a table of its own)
         self.entry = (f"INSERT INTO points_entries ({', '.join(self.entry_cols)}) VALUES "
-                      f"({', '.join([ph] * len(self.entry_cols))}) RETURNING id")
+                      f"({', '.join([ph] * len(self.entry_cols))})"
+                      + ("" if dialect.name == "sqlite" else " RETURNING id"))
         self.posts = (
             "SELECT posts.id, posts.kind, posts.unit_code, posts.holder_kind, posts.holder_id, "
             'posts.start, posts."end", posts.covers, residents.erased FROM posts LEFT OUTER '
@@ -260,23 +264,16 @@ def fast_sql(conn: sa.Connection) -> FastSql | None:
     return _FAST[name]
 
 
-def _op_stamp(op: Operation, fast: FastSql) -> Any:
-    """The operation's time as stored, computed once per operation."""
-    stamp = getattr(op, "_cgov_stamp", None)
-    if stamp is None:
+def _op_times(op: Operation, fast: FastSql) -> tuple[Any, str]:
+    """The operation's time as stored and as the hash chains encode it, computed once per
+    operation (the entry and the audit row store it, and both hashes cover it)."""
+    got: tuple[Any, str] | None = getattr(op, "_cgov_times", None)
+    if got is None:
         stamp = fast.timestamp(op.now)  # gov.now() is UTC already
-        op._cgov_stamp = stamp  # type: ignore[attr-defined]
-    return stamp
-
-
-def _op_at_text(op: Operation) -> str:
-    """The operation's time as the hash chains encode it, computed once per operation (the
-    entry's hash and the audit row's both cover it)."""
-    text = getattr(op, "_cgov_at_text", None)
-    if text is None:
-        text = utc_text(op.now)
-        op._cgov_at_text = text  # type: ignore[attr-defined]
-    return text
+        # SQLite's stamp is the UTC text itself: the chains' form only punctuates it
+        got = (stamp, f"{stamp[:10]}T{stamp[11:]}Z" if fast.sqlite else utc_text(op.now))
+        op._cgov_times = got  # type: ignore[attr-defined]
+    return got
 
 
 def _json_opt(value: str | None) -> str:
@@ -331,7 +328,7 @@ def fast_principal(svc: Service, uow: UnitOfWork, fast: FastSql, actor: Actor,
     if any(p.holder_kind is HolderKind.RESIDENT for p in posts) and any(
             r[8] is None or bool(r[8]) for r in rows):
         posts = [p for p in posts if p.holder_kind is not HolderKind.RESIDENT]
-    day = today if today is not None else now.in_timezone(svc._gov.timezone).date()
+    day = today if today is not None else county_today(svc._gov.timezone, now)
     return Principal.of(actor, posts, day)
 
 
@@ -469,15 +466,16 @@ def post_entry(
     values = (rid, kind.value, amount, balance, op.now, today, month_of(today),
               resident.community_code, key, request, reverses_id, activity_id, reason,
               actor_text)
-    digest = link_text(prev, entry_text(values, _op_at_text(op)))
+    stamp, at_text = _op_times(op, fast) if fast is not None else (op.now, utc_text(op.now))
+    digest = link_text(prev, entry_text(values, at_text))
     if fast is not None:
         if got is None:
             raw_execute(op, fast, fast.new_balance, (rid, balance, digest))
         else:
             raw_execute(op, fast, fast.set_balance, (balance, digest, rid))
-        new_id = raw_execute(op, fast, fast.entry, (
-            *values[:4], _op_stamp(op, fast), fast.day(today), *values[6:],
-            digest)).fetchone()[0]
+        cur = raw_execute(op, fast, fast.entry, (
+            *values[:4], stamp, fast.day(today), *values[6:], digest))
+        new_id = cur.lastrowid if fast.sqlite else cur.fetchone()[0]
     else:
         if got is None:
             conn.execute(_pb.insert(), {"resident_id": rid, "balance": balance,
@@ -517,17 +515,17 @@ def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
             with begin() as uow:
                 fast = fast_sql(uow.conn)
                 assert fast is not None
-                today = now.in_timezone(gov.timezone).date()
+                today = county_today(gov.timezone, now)
                 op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now, today),
                                now, name, pending, today=today)
                 yield op
                 objects, detail = audit_fields(op)
                 who, what = actor.id[:60], name[:80]
+                stamp, at_text = _op_times(op, fast)
                 chain, digest, slot = audit_link(store, now, actor.kind.value, who, what,
-                                                 objects, detail, at_text=_op_at_text(op))
+                                                 objects, detail, at_text=at_text)
                 raw_execute(op, fast, fast.audit, (
-                    _op_stamp(op, fast), actor.kind.value, who, what, objects, detail, chain,
-                    digest))
+                    stamp, actor.kind.value, who, what, objects, detail, chain, digest))
                 uow.commit()
                 audit_committed(slot, digest)
         except PermissionDenied as exc:

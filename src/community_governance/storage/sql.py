@@ -23,6 +23,7 @@ from sqlalchemy.pool import StaticPool
 from community_governance.errors import StorageError
 from community_governance.storage import migrate
 from community_governance.storage.base import (
+    DriverUnitOfWork,
     SchemaStatus,
     UnitOfWork,
     driver_transaction_on,
@@ -173,9 +174,19 @@ class SqlStore:
             with self.engine.connect() as conn, driver_transaction_on(conn, begin=begin) as duow:
                 yield duow
             return
-        try:
-            with driver_transaction_on(conn, begin=begin) as duow:
-                yield duow
+        try:  # driver_transaction_on, inline: one generator less per ledger entry
+            conn.info["cgov_write"] = True
+            uow = DriverUnitOfWork(conn, write=True)
+            driver = uow.driver
+            driver.execute(begin)
+            try:
+                yield uow
+            finally:
+                if not uow.committed:
+                    if conn.in_transaction():
+                        conn.rollback()
+                    else:
+                        driver.rollback()
         finally:
             self._kept.busy = False
 
