@@ -11,7 +11,8 @@ Prints one JSON object per figure. The headline (issue #21) comes first:
   schema of its own, dropped afterwards) the same against a minimal ledger write through
   psycopg;
 - ``ledger_vs_same_sql`` (second figure): earn against raw ``sqlite3`` running the service's
-  own SQL and hashes by hand;
+  own SQL and hashes by hand (the same statements, the id from ``lastrowid``, the rows encoded
+  with the service's ``entry_text`` and ``audit_text``);
 - ``hash_chain_cost`` and ``full_vs_normal`` (issue #13): earn with the hash chain against earn
   with its SHA-256 replaced by a constant, the chain's SQL against the pre-chain SQL, and FULL
   against NORMAL, from the same run.
