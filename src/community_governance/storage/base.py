@@ -162,7 +162,7 @@ def driver_transaction_on(conn: sa.Connection, *,
     statement run in the unit of work all the same joins the open transaction (the engine's
     begin hook sees the driver in one), and :meth:`DriverUnitOfWork.commit` then commits
     through SQLAlchemy."""
-    conn.info["cgov_write"] = True
+    conn.info["cgov_write"] = "driver"  # a write; SQLite's begin hook joins the open one
     uow = DriverUnitOfWork(conn, write=True)
     driver = uow.driver
     if begin is not None:

@@ -100,8 +100,10 @@ def _configure_sqlite(
         # straight to the driver: this runs once per unit of work, on the hot path of ledgers
         driver = conn.connection.driver_connection
         assert driver is not None
-        if not driver.in_transaction:  # else the ledgers' hot path began it on the driver
-            driver.execute("BEGIN IMMEDIATE" if conn.info.get("cgov_write") else "BEGIN")
+        mode = conn.info.get("cgov_write")
+        if mode == "driver" and driver.in_transaction:
+            return  # the ledgers' hot path began it on the driver: SQLAlchemy joins it
+        driver.execute("BEGIN IMMEDIATE" if mode else "BEGIN")
 
 
 class SqlStore:
@@ -175,7 +177,7 @@ class SqlStore:
                 yield duow
             return
         try:  # driver_transaction_on, inline: one generator less per ledger entry
-            conn.info["cgov_write"] = True
+            conn.info["cgov_write"] = "driver"  # see _on_begin
             uow = DriverUnitOfWork(conn, write=True)
             driver = uow.driver
             driver.execute(begin)
