@@ -11,7 +11,8 @@ Prints one JSON object per figure. The headline (issue #21) comes first:
   schema of its own, dropped afterwards) the same against a minimal ledger write through
   psycopg;
 - ``ledger_vs_same_sql`` (second figure): earn against raw ``sqlite3`` running the service's
-  own SQL and hashes by hand;
+  own SQL and hashes by hand (the same statements, the id from ``lastrowid``, the rows encoded
+  with the service's ``entry_text`` and ``audit_text``);
 - ``hash_chain_cost`` and ``full_vs_normal`` (issue #13): earn with the hash chain against earn
   with its SHA-256 replaced by a constant, the chain's SQL against the pre-chain SQL, and FULL
   against NORMAL, from the same run.
@@ -108,10 +109,11 @@ RES_Q = (
 )
 NEW_BALANCE = "INSERT INTO points_balances (resident_id, balance, chain_head) VALUES (?, ?, ?)"
 SET_BALANCE = "UPDATE points_balances SET balance = ?, chain_head = ? WHERE resident_id = ?"
+#: since issue #21 item 3: no RETURNING on SQLite (the cursor's lastrowid is the id)
 ENTRY_CHAIN = (
     "INSERT INTO points_entries (resident_id, kind, amount, balance_after, at, day, month, "
     "community_code, idempotency_key, request, reverses_id, activity_id, reason, actor, "
-    "chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    "chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 AUDIT_CHAIN = (
     "INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, detail, chain, "
@@ -161,9 +163,9 @@ def raw_op(con: sqlite3.Connection, rid: str, amount: int, key: str, as_staff: s
     """One earn (amount > 0) or redeem (amount < 0): the service's statements and hashes, by
     hand (the hash chain's SQL: the balance read with the look-up, one write of balance and
     head, the entry and the audit row with their hashes)."""
-    from community_governance.domain.chain import link
-    from community_governance.services.base import AUDIT_CHAIN_COLUMNS
-    from community_governance.services.points import CHAIN_COLUMNS
+    from community_governance.domain.chain import link_text, utc_text
+    from community_governance.services.base import audit_text
+    from community_governance.services.points import entry_text
 
     aware = dt.datetime.now(dt.UTC)
     now = aware.replace(tzinfo=None)
@@ -179,17 +181,18 @@ def raw_op(con: sqlite3.Connection, rid: str, amount: int, key: str, as_staff: s
         kind = "earn" if amount > 0 else "redeem"
         values = (rid, kind, amount, bal, aware, now.date(), now.strftime("%Y-%m"),
                   row[2][:12], key, "0" * 32, None, None, "", "system:bench")
-        digest = link(head, dict(zip(CHAIN_COLUMNS, values, strict=True)))
+        at_text = utc_text(aware)
+        digest = link_text(head, entry_text(values, at_text))
         if row[4] is None:
             con.execute(NEW_BALANCE, (rid, bal, digest))
         else:
             con.execute(SET_BALANCE, (bal, digest, rid))
         at = now.isoformat(sep=" ")
         eid = con.execute(ENTRY_CHAIN, (*values[:4], at, now.date().isoformat(),
-                                        *values[6:], digest)).fetchone()[0]
+                                        *values[6:], digest)).lastrowid
         audit = (aware, "system", "bench", "points.earn", json.dumps([f"points_entry:{eid}"]),
                  json.dumps({}), "bench-stream")
-        ahash = link(_AUDIT_HEAD[0], dict(zip(AUDIT_CHAIN_COLUMNS, audit, strict=True)))
+        ahash = link_text(_AUDIT_HEAD[0], audit_text(at_text, *audit[1:]))
         con.execute(AUDIT_CHAIN, (at, *audit[1:], ahash))
         con.execute("COMMIT")
         _AUDIT_HEAD[0] = ahash
@@ -301,7 +304,7 @@ def headline(rounds: int, batch: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-headline-"))
     fns: dict[str, Any] = {}
     closers: list[Any] = []
-    real_link = points_module.link
+    real_link = points_module.link_text
     for sync in ("FULL", "NORMAL"):
         url = f"sqlite:///{tmp / f'svc-{sync}.db'}?synchronous={sync}"
         with community_governance.open(url, entrypoints=False) as g:
@@ -317,11 +320,11 @@ def headline(rounds: int, batch: int) -> None:
         closers += [mcon.close, rcon.close]
 
         def unchained(r: int, i: int, gov: Any = gov, res: list[str] = res) -> None:
-            points_module.link = lambda prev, fields: "0" * 64  # type: ignore[assignment]
+            points_module.link_text = lambda prev, text: "0" * 64  # type: ignore[assignment]
             try:
                 gov.points.earn(SYSTEM, res[20 + i % 10], 5, key=f"u{r}-{i}")
             finally:
-                points_module.link = real_link
+                points_module.link_text = real_link
 
         fns.update({
             f"minimal_{sync}": lambda r, i, c=mcon: minimal_write(c, f"R{i % 10:04d}", 5,

@@ -85,8 +85,9 @@ class Governance:
 
     def now(self) -> pendulum.DateTime:
         """The current time in UTC (from the clock given to ``open``, if any)."""
-        now = self._clock() if self._clock is not None else pendulum.now("UTC")
-        return now.in_timezone("UTC")
+        if self._clock is None:
+            return pendulum.now(pendulum.UTC)  # in UTC already (no second conversion)
+        return self._clock().in_timezone("UTC")
 
     def with_clock(self, clock: Callable[[], pendulum.DateTime]) -> Governance:
         """The same store, hooks and settings, read through another clock.

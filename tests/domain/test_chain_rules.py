@@ -6,12 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import json
 from decimal import Decimal
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from community_governance.domain.chain import GENESIS, ChainBreak, canonical, first_break, link
+from community_governance.domain.chain import (
+    GENESIS,
+    ChainBreak,
+    _flat,
+    canonical,
+    first_break,
+    link,
+)
 
 
 class Colour(enum.Enum):
@@ -149,3 +159,38 @@ def test_general_path_converts_to_utc_whatever_the_machine_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# --- the field-by-field encoding is json.dumps to the byte (the hashes of stored rows) -------
+
+_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(10**20), max_value=10**20),
+    st.text(max_size=12), st.dates(),
+    st.datetimes(timezones=st.sampled_from([dt.UTC, CST, dt.timezone(dt.timedelta(hours=-5))])),
+    st.decimals(places=2, min_value=-10**6, max_value=10**6, allow_nan=False),
+    st.sampled_from([Colour.RED]),
+)
+_value = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.text(max_size=4), inner, max_size=3), max_leaves=6)
+
+
+def _reference(fields: dict[object, object]) -> bytes:
+    """The encoding as first written: ``json.dumps`` of the plain fields."""
+    return json.dumps(_flat(fields), sort_keys=True, ensure_ascii=False,  # type: ignore[arg-type]
+                      separators=(",", ":")).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.one_of(st.text(max_size=6), st.integers(0, 20)), _value, max_size=8))
+def test_canonical_equals_json_dumps_of_the_plain_fields(fields: dict[object, object]) -> None:
+    assert canonical(fields) == _reference(fields)  # type: ignore[arg-type]
+
+
+def test_canonical_of_a_journal_row_equals_json_dumps() -> None:
+    fields = {"resident_id": "R0001", "kind": "earn", "amount": 5, "balance_after": 105,
+              "at": pendulum.datetime(2026, 12, 3, 1, 2, 3, 456789, tz="UTC"),
+              "day": dt.date(2026, 12, 3), "month": "2026-12", "community_code": None,
+              "idempotency_key": 'k"\\\n李\u2028', "request": "0" * 32, "reverses_id": None,
+              "activity_id": None, "reason": "李 \t", "actor": "system:bench"}
+    assert canonical(fields) == _reference(fields)  # type: ignore[arg-type]
+    assert link("ab", fields) == hashlib.sha256(b"ab\n" + _reference(fields)).hexdigest()  # type: ignore[arg-type]

@@ -44,7 +44,7 @@ from community_governance.domain.access import (
     post_scope,
     scope_for,
 )
-from community_governance.domain.chain import GENESIS, link
+from community_governance.domain.chain import GENESIS, json_string, link_text, utc_text
 from community_governance.domain.posts import HolderKind, Post, PostKind
 from community_governance.errors import CgovError, PermissionDenied, PluginError
 from community_governance.masking import install as _install_log_masking
@@ -131,6 +131,31 @@ def grid_leaders_allowed(gov: Context, grid_code: str) -> int:
                            grid_code=grid_code, community_code=community, place=community)
 
 
+#: per zone: the last few county days asked for, with the UTC instants each starts and ends at
+_DAYS: dict[Any, list[tuple[dt.datetime, dt.datetime, dt.date]]] = {}
+
+
+def county_today(zone: Any, now: pendulum.DateTime) -> dt.date:
+    """``now.in_timezone(zone).date()``, remembered per zone with the instants the day starts
+    and ends at, so that the operations of one day convert nothing (a conversion through the
+    zone costs more than a ledger entry's hash). Equal to the conversion at every instant,
+    DST changes included (a test checks it across zones)."""
+    days = _DAYS.get(zone)
+    if days is not None:
+        for start, end, day in days:
+            if start <= now < end:
+                return day
+    day = now.in_timezone(zone).date()
+    # the bounds in UTC: comparing times of one zone object is a plain comparison of fields
+    start = pendulum.datetime(day.year, day.month, day.day, tz=zone).in_timezone(pendulum.UTC)
+    following = day + dt.timedelta(days=1)
+    end = pendulum.datetime(following.year, following.month, following.day,
+                            tz=zone).in_timezone(pendulum.UTC)
+    if start <= now < end:  # else a day that does not begin at midnight: not remembered
+        _DAYS[zone] = [(start, end, day), *(days or [])[:3]]
+    return day
+
+
 def load_posts(uow: UnitOfWork, holder_id: str) -> list[Post]:
     """Every post (active or not) held by ``holder_id``."""
     rows = uow.conn.execute(sa.select(t.posts).where(t.posts.c.holder_id == holder_id))
@@ -150,13 +175,16 @@ class Operation:
 
     def __init__(
         self, gov: Context, uow: UnitOfWork, principal: Principal, now: pendulum.DateTime,
-        name: str, denials: list[_denials.Denial] | None = None,
+        name: str, denials: list[_denials.Denial] | None = None, *,
+        today: dt.date | None = None,
     ) -> None:
         self.gov = gov
         self.uow = uow
         self.principal = principal
         self.now = now
-        self.today: dt.date = now.in_timezone(gov.timezone).date()
+        #: ``today``: the caller computed it from ``now`` already (the ledgers' hot path)
+        self.today: dt.date = (today if today is not None
+                               else county_today(gov.timezone, now))
         self.name = name
         self.touched: list[str] = []
         self.detail: dict[str, Any] = {}
@@ -317,6 +345,10 @@ class Operation:
         )
 
 
+#: deletes what a personal number is made of (digits and the X of an ID number)
+_DIGITISH = str.maketrans("", "", "0123456789Xx")
+
+
 def audit_fields(op: Operation) -> tuple[str, str]:
     """The audit row's ``objects`` and ``detail`` for ``op``: JSON text, personal numbers masked.
 
@@ -324,6 +356,12 @@ def audit_fields(op: Operation) -> tuple[str, str]:
     it (the ledgers' hot path included).
     """
     touched = op.touched
+    if len(touched) == 1 and not op.detail and type(touched[0]) is str:
+        only = touched[0]  # one object, no detail: a ledger entry, written by hand
+        objects = f"[{json_string(only)}]"
+        if only.isascii() and len(only) - len(only.translate(_DIGITISH)) < 11:
+            return objects, "{}"  # no run of 11 digits: nothing the scanner would mask
+        return mask_text(objects), "{}"
     detail = {**op.detail, **({"objects_total": len(touched)} if len(touched) > 1000 else {})}
     return (mask_text(json.dumps(touched[:1000], ensure_ascii=False)),
             mask_text(json.dumps(detail, ensure_ascii=False, default=str)))
@@ -337,8 +375,20 @@ _AUDIT_STREAMS: weakref.WeakKeyDictionary[Any, dict[int, list[str]]] = (
 _STREAMS_LOCK = threading.Lock()
 
 
+def audit_text(at: dt.datetime | str, actor_kind: str, actor_id: str, operation: str,
+               objects: str, detail: str, chain: str) -> str:
+    """The canonical text of an audit row (:data:`AUDIT_CHAIN_COLUMNS`), written field by
+    field; ``at`` may be given as :func:`~community_governance.domain.chain.utc_text` of the
+    time already. Equal to ``canonical_text`` of the row's fields (a test checks it)."""
+    when = at if isinstance(at, str) else utc_text(at)
+    return (f'{{"actor_id":{json_string(actor_id)},"actor_kind":{json_string(actor_kind)},'
+            f'"at":"{when}","chain":{json_string(chain)},"detail":{json_string(detail)},'
+            f'"objects":{json_string(objects)},"operation":{json_string(operation)}}}')
+
+
 def audit_link(store: Any, at: dt.datetime, actor_kind: str, actor_id: str, operation: str,
-               objects: str, detail: str) -> tuple[str, str, list[str]]:
+               objects: str, detail: str, *, at_text: str | None = None,
+               ) -> tuple[str, str, list[str]]:
     """The chain (writer stream) and hash of a new audit row: ``(chain, hash, slot)``.
 
     The audit trail is chained per writer stream: one stream per store object and thread, named
@@ -346,6 +396,8 @@ def audit_link(store: Any, at: dt.datetime, actor_kind: str, actor_id: str, oper
     construction, so the chain needs no lock and no read: its head is kept in memory and
     advanced with :func:`audit_committed` once the row's transaction commits (a rolled-back
     row leaves the head where it was). A process that dies leaves its stream complete.
+    ``at_text``: :func:`~community_governance.domain.chain.utc_text` of ``at``, when the caller
+    has it.
     """
     with _STREAMS_LOCK:
         per = _AUDIT_STREAMS.get(store)
@@ -355,8 +407,8 @@ def audit_link(store: Any, at: dt.datetime, actor_kind: str, actor_id: str, oper
     slot = per.get(tid)
     if slot is None:
         slot = per[tid] = [uuid.uuid4().hex[:24], GENESIS]
-    digest = link(slot[1], dict(zip(AUDIT_CHAIN_COLUMNS, (
-        at, actor_kind, actor_id, operation, objects, detail, slot[0]), strict=True)))
+    digest = link_text(slot[1], audit_text(at if at_text is None else at_text, actor_kind,
+                                           actor_id, operation, objects, detail, slot[0]))
     return slot[0], digest, slot
 
 
@@ -378,7 +430,7 @@ class Service:
                 f"every service call names its actor: pass an Actor (e.g. Actor.staff('S1') or "
                 f"Actor.system()), got {type(actor).__name__}"
             )
-        day = now.in_timezone(self._gov.timezone).date()
+        day = county_today(self._gov.timezone, now)
         if actor.kind is ActorKind.STAFF:
             posts = load_posts(uow, actor.id)
             if any(p.holder_kind is HolderKind.RESIDENT for p in posts) and uow.conn.execute(

@@ -33,7 +33,7 @@ from community_governance.domain.access import (
     Scope,
     Target,
 )
-from community_governance.domain.chain import GENESIS, link
+from community_governance.domain.chain import GENESIS, json_string, link_text, utc_text
 from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.points import STOCK_CHECKS as _STOCK_CHECKS
 from community_governance.domain.points import (
@@ -72,6 +72,7 @@ from community_governance.services.base import (
     audit_committed,
     audit_fields,
     audit_link,
+    county_today,
     note_refusal,
     post_from_row,
 )
@@ -210,8 +211,11 @@ class FastSql:
         self.set_balance = (f"UPDATE points_balances SET balance = {ph}, chain_head = {ph} "
                             f"WHERE resident_id = {ph}")
         self.entry_cols = (*CHAIN_COLUMNS, "chain_hash")
+        #: SQLite: no RETURNING (the cursor's ``lastrowid`` is the new id, and RETURNING
+        #: buffers its rows in a table of its own)
         self.entry = (f"INSERT INTO points_entries ({', '.join(self.entry_cols)}) VALUES "
-                      f"({', '.join([ph] * len(self.entry_cols))}) RETURNING id")
+                      f"({', '.join([ph] * len(self.entry_cols))})"
+                      + ("" if dialect.name == "sqlite" else " RETURNING id"))
         self.posts = (
             "SELECT posts.id, posts.kind, posts.unit_code, posts.holder_kind, posts.holder_id, "
             'posts.start, posts."end", posts.covers, residents.erased FROM posts LEFT OUTER '
@@ -260,13 +264,36 @@ def fast_sql(conn: sa.Connection) -> FastSql | None:
     return _FAST[name]
 
 
-def _op_stamp(op: Operation, fast: FastSql) -> Any:
-    """The operation's time as stored, computed once per operation."""
-    stamp = getattr(op, "_cgov_stamp", None)
-    if stamp is None:
+def _op_times(op: Operation, fast: FastSql) -> tuple[Any, str]:
+    """The operation's time as stored and as the hash chains encode it, computed once per
+    operation (the entry and the audit row store it, and both hashes cover it)."""
+    got: tuple[Any, str] | None = getattr(op, "_cgov_times", None)
+    if got is None:
         stamp = fast.timestamp(op.now)  # gov.now() is UTC already
-        op._cgov_stamp = stamp  # type: ignore[attr-defined]
-    return stamp
+        # SQLite's stamp is the UTC text itself: the chains' form only punctuates it
+        got = (stamp, f"{stamp[:10]}T{stamp[11:]}Z" if fast.sqlite else utc_text(op.now))
+        op._cgov_times = got  # type: ignore[attr-defined]
+    return got
+
+
+def _json_opt(value: str | None) -> str:
+    return "null" if value is None else json_string(value)
+
+
+def entry_text(values: tuple[Any, ...], at_text: str) -> str:
+    """The canonical text of a journal row (``values`` in :data:`CHAIN_COLUMNS` order, ``at``
+    already as :func:`~community_governance.domain.chain.utc_text`), written field by field:
+    the same bytes as ``canonical_text`` of the row (a test checks it for arbitrary rows)."""
+    (rid, kind, amount, balance, _at, day, month, community, key, request, reverses_id,
+     activity_id, reason, actor) = values
+    return (f'{{"activity_id":{_json_opt(activity_id)},"actor":{json_string(actor)},'
+            f'"amount":{int.__repr__(amount)},"at":"{at_text}",'
+            f'"balance_after":{int.__repr__(balance)},'
+            f'"community_code":{_json_opt(community)},"day":"{day.isoformat()}",'
+            f'"idempotency_key":{json_string(key)},"kind":{json_string(kind)},'
+            f'"month":{json_string(month)},"reason":{json_string(reason)},'
+            f'"request":{json_string(request)},"resident_id":{json_string(rid)},'
+            f'"reverses_id":{"null" if reverses_id is None else int.__repr__(reverses_id)}}}')
 
 
 class _PostRow:
@@ -287,26 +314,28 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def fast_principal(svc: Service, uow: UnitOfWork, fast: FastSql, actor: Actor,
-                   now: pendulum.DateTime) -> Principal:
+                   now: pendulum.DateTime, today: dt.date | None = None) -> Principal:
     """:meth:`Service._principal` in one query: a staff actor's posts joined with the holder's
     ``erased`` flag (an erased or unknown resident holds no post any more). A test compares
-    it with the base implementation for every post of the test city."""
+    it with the base implementation for every post of the test city. ``today``: the county
+    date of ``now``, when the caller has it."""
     if not isinstance(actor, Actor) or actor.kind is not ActorKind.STAFF:
+        if isinstance(actor, Actor) and today is not None:
+            return Principal(actor, (), today)  # what _principal answers, without a zone
         return svc._principal(uow, actor, now)
-    rows = uow.conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-        fast.posts, (actor.id,)).fetchall()
+    rows = uow.driver.execute(fast.posts, (actor.id,)).fetchall()
     posts = [post_from_row(_PostRow(r)) for r in rows]
     if any(p.holder_kind is HolderKind.RESIDENT for p in posts) and any(
             r[8] is None or bool(r[8]) for r in rows):
         posts = [p for p in posts if p.holder_kind is not HolderKind.RESIDENT]
-    return Principal.of(actor, posts, now.in_timezone(svc._gov.timezone).date())
+    day = today if today is not None else county_today(svc._gov.timezone, now)
+    return Principal.of(actor, posts, day)
 
 
 def raw_execute(op: Operation, fast: FastSql, sql: str, params: tuple[Any, ...]) -> Any:
     """Run ``sql`` on the unit of work's driver connection; wrap integrity errors like Core."""
     try:
-        return op.uow.conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-            sql, params)
+        return op.uow.driver.execute(sql, params)
     except fast.integrity_error as exc:
         raise IntegrityError(sql, params, exc) from exc
 
@@ -437,15 +466,16 @@ def post_entry(
     values = (rid, kind.value, amount, balance, op.now, today, month_of(today),
               resident.community_code, key, request, reverses_id, activity_id, reason,
               actor_text)
-    digest = link(prev, dict(zip(CHAIN_COLUMNS, values, strict=True)))
+    stamp, at_text = _op_times(op, fast) if fast is not None else (op.now, utc_text(op.now))
+    digest = link_text(prev, entry_text(values, at_text))
     if fast is not None:
         if got is None:
             raw_execute(op, fast, fast.new_balance, (rid, balance, digest))
         else:
             raw_execute(op, fast, fast.set_balance, (balance, digest, rid))
-        new_id = raw_execute(op, fast, fast.entry, (
-            *values[:4], _op_stamp(op, fast), fast.day(today), *values[6:],
-            digest)).fetchone()[0]
+        cur = raw_execute(op, fast, fast.entry, (
+            *values[:4], stamp, fast.day(today), *values[6:], digest))
+        new_id = cur.lastrowid if fast.sqlite else cur.fetchone()[0]
     else:
         if got is None:
             conn.execute(_pb.insert(), {"resident_id": rid, "balance": balance,
@@ -468,30 +498,34 @@ def post_entry(
 
 @contextlib.contextmanager
 def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
-    """:meth:`Service._write` for the ledger's hot path: the same unit of work, audit row,
-    commit and notifications, with the audit row sent as pre-rendered SQL (see
+    """:meth:`Service._write` for the ledger's hot path: the same checks, audit row, commit and
+    notifications, with the transaction begun and committed on the driver's connection
+    (``driver_unit_of_work``) and the audit row sent as pre-rendered SQL (see
     :class:`FastSql`)."""
     gov = svc._gov
-    if getattr(gov.store, "dialect", None) not in ("sqlite", "postgresql"):
+    store = gov.store
+    begin = getattr(store, "driver_unit_of_work", None)
+    if begin is None or getattr(store, "dialect", None) not in ("sqlite", "postgresql"):
         with svc._write(actor, name) as op:
             yield op
         return
     now = gov.now()
     with collecting(gov, now) as pending:
         try:
-            with gov.store.unit_of_work(write=True) as uow:
+            with begin() as uow:
                 fast = fast_sql(uow.conn)
                 assert fast is not None
-                op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now), now, name,
-                               pending)
+                today = county_today(gov.timezone, now)
+                op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now, today),
+                               now, name, pending, today=today)
                 yield op
                 objects, detail = audit_fields(op)
                 who, what = actor.id[:60], name[:80]
-                chain, digest, slot = audit_link(gov.store, now, actor.kind.value, who, what,
-                                                 objects, detail)
+                stamp, at_text = _op_times(op, fast)
+                chain, digest, slot = audit_link(store, now, actor.kind.value, who, what,
+                                                 objects, detail, at_text=at_text)
                 raw_execute(op, fast, fast.audit, (
-                    _op_stamp(op, fast), actor.kind.value, who, what, objects, detail, chain,
-                    digest))
+                    stamp, actor.kind.value, who, what, objects, detail, chain, digest))
                 uow.commit()
                 audit_committed(slot, digest)
         except PermissionDenied as exc:

@@ -15,7 +15,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import attrs
 import sqlalchemy as sa
 
-__all__ = ["Repository", "SchemaStatus", "Store", "UnitOfWork", "transaction", "transaction_on"]
+__all__ = ["DriverUnitOfWork", "Repository", "SchemaStatus", "Store", "UnitOfWork",
+           "driver_transaction_on", "transaction", "transaction_on"]
 
 R = TypeVar("R", bound="Repository")
 
@@ -47,6 +48,15 @@ class UnitOfWork:
         self.committed = False
         self._repos: dict[type[Any], Any] = {}
         self.after_commit: list[Any] = []
+        self._driver: Any = None
+
+    @property
+    def driver(self) -> Any:
+        """The DBAPI driver's own connection under :attr:`conn` (``sqlite3.Connection``,
+        ``psycopg.Connection``), for pre-rendered SQL on a hot path."""
+        if self._driver is None:
+            self._driver = self.conn.connection.driver_connection
+        return self._driver
 
     def repo(self, cls: type[R]) -> R:
         """The repository of class ``cls`` bound to this unit of work (one instance each)."""
@@ -58,6 +68,20 @@ class UnitOfWork:
     def commit(self) -> None:
         """Commit the transaction."""
         self.conn.commit()
+        self.committed = True
+
+
+class DriverUnitOfWork(UnitOfWork):
+    """A write unit of work whose transaction the driver's connection began (see
+    :func:`driver_transaction_on`): committed by SQLAlchemy when a Core statement made it join
+    the transaction, else by the driver."""
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        if self.conn.in_transaction():
+            self.conn.commit()
+        else:
+            self.driver.commit()
         self.committed = True
 
 
@@ -125,3 +149,29 @@ def transaction_on(conn: sa.Connection, *, write: bool) -> Iterator[UnitOfWork]:
     finally:
         if not uow.committed:
             conn.rollback()
+
+
+@contextlib.contextmanager
+def driver_transaction_on(conn: sa.Connection, *,
+                          begin: str | None) -> Iterator[DriverUnitOfWork]:
+    """A write transaction begun on the driver's connection under ``conn`` (``begin``: the
+    statement that opens it, e.g. SQLite's ``BEGIN IMMEDIATE``; ``None``: the driver opens
+    one at its first statement, as psycopg does), rolled back unless committed.
+
+    SQLAlchemy's own begin and commit cost more than a ledger entry's SQL (issue #21); a Core
+    statement run in the unit of work all the same joins the open transaction (the engine's
+    begin hook sees the driver in one), and :meth:`DriverUnitOfWork.commit` then commits
+    through SQLAlchemy."""
+    conn.info["cgov_write"] = "driver"  # a write; SQLite's begin hook joins the open one
+    uow = DriverUnitOfWork(conn, write=True)
+    driver = uow.driver
+    if begin is not None:
+        driver.execute(begin)
+    try:
+        yield uow
+    finally:
+        if not uow.committed:
+            if conn.in_transaction():
+                conn.rollback()
+            else:
+                driver.rollback()

@@ -23,8 +23,10 @@ from sqlalchemy.pool import StaticPool
 from community_governance.errors import StorageError
 from community_governance.storage import migrate
 from community_governance.storage.base import (
+    DriverUnitOfWork,
     SchemaStatus,
     UnitOfWork,
+    driver_transaction_on,
     transaction,
     transaction_on,
 )
@@ -98,7 +100,10 @@ def _configure_sqlite(
         # straight to the driver: this runs once per unit of work, on the hot path of ledgers
         driver = conn.connection.driver_connection
         assert driver is not None
-        driver.execute("BEGIN IMMEDIATE" if conn.info.get("cgov_write") else "BEGIN")
+        mode = conn.info.get("cgov_write")
+        if mode == "driver" and driver.in_transaction:
+            return  # the ledgers' hot path began it on the driver: SQLAlchemy joins it
+        driver.execute("BEGIN IMMEDIATE" if mode else "BEGIN")
 
 
 class SqlStore:
@@ -152,6 +157,38 @@ class SqlStore:
         try:
             with transaction_on(conn, write=write) as uow:
                 yield uow
+        finally:
+            self._kept.busy = False
+
+    @contextlib.contextmanager
+    def driver_unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A write unit of work whose transaction is begun and ended on the driver's own
+        connection (see :func:`~community_governance.storage.base.driver_transaction_on`):
+        the ledgers' hot path. ``memory://`` and other dialects get :meth:`unit_of_work`."""
+        name = self.engine.dialect.name
+        if self._lock is not None or name not in ("sqlite", "postgresql"):
+            with self.unit_of_work(write=True) as uow:
+                yield uow
+            return
+        begin = "BEGIN IMMEDIATE" if name == "sqlite" else None
+        conn = self._take() if self._keep else None
+        if conn is None:
+            with self.engine.connect() as conn, driver_transaction_on(conn, begin=begin) as duow:
+                yield duow
+            return
+        try:  # driver_transaction_on, inline: one generator less per ledger entry
+            conn.info["cgov_write"] = "driver"  # see _on_begin
+            uow = DriverUnitOfWork(conn, write=True)
+            driver = uow.driver
+            driver.execute(begin)
+            try:
+                yield uow
+            finally:
+                if not uow.committed:
+                    if conn.in_transaction():
+                        conn.rollback()
+                    else:
+                        driver.rollback()
         finally:
             self._kept.busy = False
 
