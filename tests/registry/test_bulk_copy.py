@@ -297,8 +297,8 @@ def test_a_load_with_keys_rebuilt_stores_the_rows_of_the_sqlite_path(
 
 def test_keys_are_rebuilt_only_for_a_large_share_of_the_table(
         postgres_url: str, rebuilt: list[bool]) -> None:
-    """A load that adds less than FK_REBUILD_SHARE of the rows keeps the keys (re-adding
-    one checks the whole table); on SQLite nothing is ever dropped."""
+    """A load that adds less than FK_REBUILD_SHARE of the rows the tables will hold keeps
+    the keys (re-adding one checks the whole table); a load large enough drops them."""
     _build(postgres_url)  # 300 residents: rebuilt
     with community_governance.open(postgres_url, entrypoints=False, clock=_clock) as gov:
         gov.registry.register_residents(SYSTEM, [_new(n) for n in range(300, 360)])
@@ -309,10 +309,12 @@ def test_keys_are_rebuilt_only_for_a_large_share_of_the_table(
 
 
 def mod_tables() -> tuple[sa.Table, ...]:
+    """The tables a registration loads."""
     return (t.residents, t.residence_spells)
 
 
 def test_sqlite_never_drops_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite keeps its keys whatever the size of the load."""
     monkeypatch.setattr(bulk, "FK_REBUILD_MIN_ROWS", 1)
     with community_governance.open(f"sqlite:///{tmp_path / 'x.db'}", entrypoints=False) as gov, \
             gov.store.unit_of_work(write=True) as uow, \
@@ -367,12 +369,12 @@ def test_a_row_breaking_a_dropped_key_is_refused_when_it_is_re_added(
     with community_governance.open(postgres_url, entrypoints=False) as gov:
         keys = _fkeys(gov)
         with pytest.raises(sa.exc.IntegrityError, match="resident_id"), \
-                gov.store.unit_of_work(write=True) as uow:
-            with bulk.foreign_keys_rebuilt(uow.conn, mod_tables(), 100) as dropped:
-                assert dropped
-                uow.conn.execute(t.residence_spells.insert(), [
-                    {"resident_id": "nobody", "household_id": "nowhere",
-                     "start": dt.date(2020, 1, 1), "end": None}])
+                gov.store.unit_of_work(write=True) as uow, \
+                bulk.foreign_keys_rebuilt(uow.conn, mod_tables(), 100) as dropped:
+            assert dropped
+            uow.conn.execute(t.residence_spells.insert(), [
+                {"resident_id": "nobody", "household_id": "nowhere",
+                 "start": dt.date(2020, 1, 1), "end": None}])
         assert _fkeys(gov) == keys
         assert _count(gov, t.residence_spells) == 0
 
