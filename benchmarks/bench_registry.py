@@ -18,6 +18,10 @@ Prints one JSON object per figure:
   the issue's target being ``<= 1.0`` for the latter) and, unless ``--skip-insert``,
   ``register_residents_pg_service_insert`` (the same service with COPY switched off: the
   ``INSERT`` path it replaced);
+- ``import_residents``: the residents as one CSV file imported with
+  ``io.importers.import_file`` (as ``cgov import residents``: every row checked first, one
+  transaction) on SQLite and, with a PostgreSQL URL, on PostgreSQL, alternated ``--repeat``
+  times (the fastest of each reported), with ``ratio_to_sqlite`` (target ``<= 1.0``);
 - ``cgov_demo_yima``: the wall time of ``cgov demo yima`` (a subprocess), registry only and
   with every installed optional step (grids, volunteering, funds, cases), on SQLite and (with
   a PostgreSQL URL) on PostgreSQL.
@@ -90,6 +94,34 @@ def service_on(url: str, city: City) -> float:
         for i in range(0, len(items), CHUNK):
             gov.registry.register_residents(SYSTEM, items[i : i + CHUNK])
         return time.perf_counter() - started
+
+
+def write_csv(path: Path, city: City) -> None:
+    """``city``'s residents as a residents import file (the columns of ``cgov import``)."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["id", "name", "id_number", "household_id", "relation", "phone",
+                      "vulnerabilities", "party_member", "moved_in"])
+        for p in city.residents:
+            out.writerow([p.id, p.name, p.id_number, p.household_id, p.relation.value,
+                          p.phone or "", ",".join(sorted(v.value for v in p.vulnerabilities)),
+                          "是" if p.party_member else "否", p.moved_in.isoformat()])
+
+
+def import_on(url: str, city: City, csv_path: Path) -> float:
+    """Seconds to import ``csv_path`` (``city``'s residents, one file: one transaction) with
+    ``io.importers.import_file`` on ``url``, as ``cgov import residents`` does."""
+    from community_governance.io.importers import import_file
+
+    prepare(url, city)
+    with community_governance.open(url, entrypoints=False) as gov:
+        started = time.perf_counter()
+        count = import_file(gov, "residents", csv_path, actor=SYSTEM).count
+        elapsed = time.perf_counter() - started
+    assert count == len(city.residents), count
+    return elapsed
 
 
 def service(folder: Path, city: City) -> float:
@@ -240,6 +272,10 @@ def main() -> None:
     parser.add_argument("--skip-insert", action="store_true",
                         help="skip the PostgreSQL service with COPY off (the INSERT path)")
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--skip-import", action="store_true",
+                        help="skip the residents file import on each backend")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="imports per backend, alternated (the fastest is reported)")
     args = parser.parse_args()
     scale = args.scale if args.scale is not None else min(1.0, args.residents / FULL_CITY)
     pg_url = (args.postgres or os.environ.get("CGOV_BENCH_POSTGRES_URL")
@@ -310,6 +346,30 @@ def main() -> None:
         else:
             emit(figure="register_residents_pg_service", skipped="no PostgreSQL URL: pass "
                  "--postgres or set CGOV_BENCH_POSTGRES_URL")
+        if not args.skip_import:
+            csv_path = folder / "residents.csv"
+            write_csv(csv_path, city)
+            runs: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+            for turn in range(args.repeat):  # alternated, so that both see the same load
+                runs["sqlite"].append(import_on(
+                    f"sqlite:///{folder / f'import-{turn}.db'}", city, csv_path))
+                if pg_url:
+                    with postgres_schema(pg_url) as schema_url:
+                        runs["postgresql"].append(import_on(schema_url, city, csv_path))
+            sqlite_s = min(runs["sqlite"])
+            emit(figure="import_residents", backend="sqlite", rows=n,
+                 seconds=round(sqlite_s, 3), runs=[round(x, 2) for x in runs["sqlite"]],
+                 what="import_file of one residents CSV (one transaction)",
+                 load_average=round(os.getloadavg()[0], 2))
+            if pg_url:
+                pg_import_s = min(runs["postgresql"])
+                emit(figure="import_residents", backend="postgresql", rows=n,
+                     seconds=round(pg_import_s, 3),
+                     runs=[round(x, 2) for x in runs["postgresql"]],
+                     baseline="import_residents (sqlite)",
+                     sqlite_seconds=round(sqlite_s, 3),
+                     ratio_to_sqlite=round(pg_import_s / sqlite_s, 2),
+                     target_ratio_to_sqlite=1.0, load_average=round(os.getloadavg()[0], 2))
         if not args.skip_demo:
             sqlite_demo: dict[bool, float] = {}
             for registry_only in (True, False):

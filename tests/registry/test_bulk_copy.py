@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +242,155 @@ def test_copy_worker_writes_text_as_given(postgres_url: str) -> None:
             worker.submit(t.units, list(bad[0]), bad)
             worker.submit(t.units, list(later[0]), later)
         assert _count(gov, t.units) == len(names)
+
+
+# --- foreign keys dropped for a large load and re-added after it -------------------------
+
+def _fkeys(gov: Any) -> list[tuple[str, str, str]]:
+    """The foreign keys of the residents' and residence records' tables, as stored."""
+    with gov.store.unit_of_work(write=False) as uow:
+        return [tuple(r) for r in uow.conn.exec_driver_sql(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
+            "('residents'::regclass, 'residence_spells'::regclass) ORDER BY 1, 2")]
+
+
+@pytest.fixture
+def rebuilt(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Loads of 50 rows or more rebuild the foreign keys; the answers of each load."""
+    monkeypatch.setattr(bulk, "FK_REBUILD_MIN_ROWS", 50)
+    answers: list[bool] = []
+    real = bulk.foreign_keys_rebuilt
+
+    @contextlib.contextmanager
+    def spy(conn: sa.Connection, tables: Any, rows: int) -> Iterator[bool]:
+        with real(conn, tables, rows) as dropped:
+            answers.append(dropped)
+            yield dropped
+
+    from community_governance.services.registry import residents as mod
+
+    monkeypatch.setattr(mod, "foreign_keys_rebuilt", spy)
+    return answers
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "inserted"])
+def test_a_load_with_keys_rebuilt_stores_the_rows_of_the_sqlite_path(
+        postgres_url: str, tmp_path: Path, rebuilt: list[bool], stream: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large load drops the residents' foreign keys, copies, and re-adds them: the same
+    rows as SQLite's, and the same keys afterwards (names and definitions)."""
+    from community_governance.services.registry import residents as mod
+
+    if not stream:  # the COPY-as-a-whole path (as for an actor who is not the system)
+        monkeypatch.setattr(mod, "can_stream_copy", lambda *a: False)
+    monkeypatch.setattr(mod, "_STREAM_BATCH", 70)
+    with community_governance.open(postgres_url, entrypoints=False) as gov:
+        keys = _fkeys(gov)
+    assert len(keys) == 3
+    on_pg = _build(postgres_url)
+    assert rebuilt == [True]
+    with community_governance.open(postgres_url, entrypoints=False) as gov:
+        assert _fkeys(gov) == keys
+    assert on_pg == _build(f"sqlite:///{tmp_path / 'same.db'}")
+
+
+def test_keys_are_rebuilt_only_for_a_large_share_of_the_table(
+        postgres_url: str, rebuilt: list[bool]) -> None:
+    """A load that adds less than FK_REBUILD_SHARE of the rows the tables will hold keeps
+    the keys (re-adding one checks the whole table); a load large enough drops them."""
+    _build(postgres_url)  # 300 residents: rebuilt
+    with community_governance.open(postgres_url, entrypoints=False, clock=_clock) as gov:
+        gov.registry.register_residents(SYSTEM, [_new(n) for n in range(300, 360)])
+        with gov.store.unit_of_work(write=True) as uow, \
+                bulk.foreign_keys_rebuilt(uow.conn, mod_tables(), 10**6) as big:
+            assert big
+    assert rebuilt == [True, False]
+
+
+def mod_tables() -> tuple[sa.Table, ...]:
+    """The tables a registration loads."""
+    return (t.residents, t.residence_spells)
+
+
+def test_sqlite_never_drops_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite keeps its keys whatever the size of the load."""
+    monkeypatch.setattr(bulk, "FK_REBUILD_MIN_ROWS", 1)
+    with community_governance.open(f"sqlite:///{tmp_path / 'x.db'}", entrypoints=False) as gov, \
+            gov.store.unit_of_work(write=True) as uow, \
+            bulk.foreign_keys_rebuilt(uow.conn, mod_tables(), 10**6) as dropped:
+        assert dropped is False
+
+
+def test_a_refusal_with_keys_dropped_writes_nothing_and_restores_them(
+        postgres_url: str, rebuilt: list[bool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clash only the database sees (a key taken), and an invalid ID number found after
+    batches were copied, in a load whose keys were dropped: the service's error, nothing of
+    the batch stays, the keys are back, and the store takes the clean batch afterwards."""
+    from community_governance.errors import IdNumberError
+    from community_governance.services.registry import residents as mod
+
+    monkeypatch.setattr(mod, "_STREAM_BATCH", 100)
+    with community_governance.open(postgres_url, entrypoints=False, clock=_clock) as gov:
+        keys = _fkeys(gov)
+        reg = gov.registry
+        reg.add_units(SYSTEM, [
+            Unit("411281", UnitKind.COUNTY, "义马市"),
+            Unit("411281001", UnitKind.SUBDISTRICT, "千秋路办事处", "411281"),
+            Unit(C1, UnitKind.COMMUNITY, "连银社区", "411281001"),
+        ])
+        reg.add_buildings(SYSTEM, [Building(f"{C1}-B0001", "1号楼", C1)])
+        reg.add_households(SYSTEM, [Household(_household(n), f"{C1}-B0001", f"{n:03d}")
+                                    for n in range(HOUSEHOLDS)])
+        reg.register_residents(SYSTEM, [_new(n) for n in range(100)])
+        before = (_count(gov, t.residents), _count(gov, t.residence_spells),
+                  _count(gov, t.audit_log))
+        batch = [_new(n) for n in range(100, 400)]
+        batch[250] = _new(9999, id="R00007")  # a key registered already
+        with pytest.raises(ConflictError, match="registered already"):
+            reg.register_residents(SYSTEM, batch)
+        batch[250] = _new(350, id_number="411281195001010011")  # a wrong check character
+        with pytest.raises(IdNumberError, match=r"\$\[250\]"):
+            reg.register_residents(SYSTEM, batch)
+        assert rebuilt == [True, True, True]
+        assert (_count(gov, t.residents), _count(gov, t.residence_spells),
+                _count(gov, t.audit_log)) == before
+        assert _fkeys(gov) == keys
+        del batch[250]
+        assert len(reg.register_residents(SYSTEM, batch)) == 299
+        assert _fkeys(gov) == keys
+
+
+def test_a_row_breaking_a_dropped_key_is_refused_when_it_is_re_added(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A residence record of a resident who does not exist, written while the keys are
+    dropped: the re-add raises IntegrityError and rolls the load back, keys included."""
+    monkeypatch.setattr(bulk, "FK_REBUILD_MIN_ROWS", 1)
+    with community_governance.open(postgres_url, entrypoints=False) as gov:
+        keys = _fkeys(gov)
+        with pytest.raises(sa.exc.IntegrityError, match="ADD CONSTRAINT"), \
+                gov.store.unit_of_work(write=True) as uow, \
+                bulk.foreign_keys_rebuilt(uow.conn, mod_tables(), 100) as dropped:
+            assert dropped
+            uow.conn.execute(t.residence_spells.insert(), [
+                {"resident_id": "nobody", "household_id": "nowhere",
+                 "start": dt.date(2020, 1, 1), "end": None}])
+        assert _fkeys(gov) == keys
+        assert _count(gov, t.residence_spells) == 0
+
+
+def test_the_locks_held_while_keys_are_dropped(postgres_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """What docs/storage-backends.md says: ACCESS EXCLUSIVE on the loaded tables and on the
+    tables their keys refer to, until the transaction ends."""
+    monkeypatch.setattr(bulk, "FK_REBUILD_MIN_ROWS", 1)
+    with community_governance.open(postgres_url, entrypoints=False) as gov, \
+            gov.store.unit_of_work(write=True) as uow, \
+            bulk.foreign_keys_rebuilt(uow.conn, mod_tables(), 100):
+        held = {r[0]: r[1] for r in uow.conn.exec_driver_sql(
+            "SELECT c.relname, string_agg(l.mode, ',') FROM pg_locks l "
+            "JOIN pg_class c ON c.oid = l.relation WHERE l.pid = pg_backend_pid() "
+            "AND c.relname IN ('residents', 'residence_spells', 'households') "
+            "GROUP BY c.relname")}
+    assert set(held) == {"residents", "residence_spells", "households"}
+    assert all("AccessExclusiveLock" in modes for modes in held.values())

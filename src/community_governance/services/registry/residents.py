@@ -36,6 +36,7 @@ from community_governance.storage.repos.bulk import (
     bulk_insert,
     can_stream_copy,
     chunks,
+    foreign_keys_rebuilt,
 )
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
@@ -48,6 +49,9 @@ _ROW_KEYS = ("id", "name", "id_number", "id_hash", "birth_date", "sex", "region_
              "warnings", "registered_at")
 _SPELL_KEYS = ("resident_id", "household_id", "start", "end")
 _NONE: frozenset[Vulnerability] = frozenset()
+#: The tables a registration loads (a large load on PostgreSQL re-adds their foreign keys
+#: after it instead of checking them row by row).
+_LOADED = (t.residents, t.residence_spells)
 #: Residents per COPY when a bulk load is copied while it is checked (PostgreSQL).
 _STREAM_BATCH = 2000
 
@@ -183,14 +187,20 @@ class _Residents(_RegistryBase):
             # in batches by a background worker while the next ones are checked, so the
             # server writes, indexes and checks them meanwhile (the same transaction, all or
             # nothing: a refusal waits for the worker and rolls the savepoint back)
-            self._stream_residents(op, checked(), rows, spells)
+            self._stream_residents(op, checked(), rows, spells, len(batch))
         else:
             for _ in checked():
                 pass
             if dry:
                 return out
-            self._insert_residents(op, rows)
-            self._insert_spells(conn, spells)
+            try:
+                with foreign_keys_rebuilt(conn, _LOADED, len(rows)):
+                    self._insert_residents(op, rows)
+                    self._insert_spells(conn, spells)
+            except IntegrityError as exc:  # a key re-added after a large load
+                raise ConflictError(
+                    f"the residents could not be written: one refers to a missing record "
+                    f"({exc.orig}); check that their households are stored") from None
         op.touched.extend(f"resident:{r.id}" for r in out)
         return out
 
@@ -204,12 +214,15 @@ class _Residents(_RegistryBase):
                 f"record ({exc.orig})") from None
 
     def _stream_residents(self, op: Operation, checked: Iterator[dict[str, Any]],
-                          rows: list[dict[str, Any]], spells: list[dict[str, Any]]) -> None:
-        """Copy the residents and their residence records as ``checked`` yields them; a
-        clash found by the constraints is then named as :meth:`_insert_residents` does."""
+                          rows: list[dict[str, Any]], spells: list[dict[str, Any]],
+                          total: int) -> None:
+        """Copy the ``total`` residents and their residence records as ``checked`` yields
+        them (a large load with the foreign keys re-added after it); a clash found by the
+        constraints is then named as :meth:`_insert_residents` does."""
         conn = op.uow.conn
         try:
-            with conn.begin_nested(), CopyWorker(conn) as worker:
+            with (conn.begin_nested(), foreign_keys_rebuilt(conn, _LOADED, total),
+                  CopyWorker(conn) as worker):
                 sent = 0
                 for _ in checked:
                     if len(rows) - sent >= _STREAM_BATCH:
