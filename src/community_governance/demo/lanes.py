@@ -20,12 +20,15 @@ once the registry is written.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import queue
+import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from community_governance.demo.config import SECOND_LANE, STEP_AFTER, CountyDemo
@@ -98,6 +101,62 @@ class SecondLane:
         self.close()
 
 
+class _WriteGate:
+    """One writing process at a time, handed over as soon as the writer commits.
+
+    SQLite lets one writer in and has the other poll with growing sleeps (its busy handler),
+    which costs tens of milliseconds a transaction when two processes take turns at many short
+    ones; a lock file taken (``flock``) around each write transaction wakes the waiting
+    process at once instead. Reads are not gated (WAL readers never wait).
+    """
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        import fcntl
+
+        if self._depth == 0:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+@contextlib.contextmanager
+def _gated(gov: Any, path: str) -> Iterator[None]:
+    """Gate ``gov``'s write transactions with the lock file ``path`` (see :class:`_WriteGate`)
+    while the block runs."""
+    store = gov.store
+    original = store.unit_of_work
+    gate = _WriteGate(path)
+
+    @contextlib.contextmanager
+    def unit_of_work(*, write: bool) -> Iterator[Any]:
+        if not write:
+            with original(write=False) as uow:
+                yield uow
+            return
+        with gate.held(), original(write=True) as uow:
+            yield uow
+
+    store.unit_of_work = unit_of_work
+    try:
+        yield
+    finally:
+        del store.unit_of_work  # the class's method again
+        gate.close()
+
+
 def _serve(reopen: Callable[[], Any], inbox: Any, outbox: Any) -> None:
     """The second lane's process: open the database, then run the steps it is sent, each
     once the steps it waits for are done (in either lane)."""
@@ -110,35 +169,42 @@ def _serve(reopen: Callable[[], Any], inbox: Any, outbox: Any) -> None:
         message = inbox.get()
         if message[0] != "plan":
             return
-        _, tasks, year, actor = message
-        done: set[str] = set()
-        for label, step, county, seed, waits in tasks:
-            while not set(waits) <= done:
-                got = inbox.get()
-                if got[0] == "stop":
-                    return
-                done.add(got[1])
-            outbox.put(("begin", label))
-            began, cpu = time.perf_counter(), time.process_time()
-            problem = None
-
-            def tick(d: int, t: int, label: str = label) -> None:
-                outbox.put(("tick", label, d, t))
-
-            try:
-                from community_governance.demo.build import step_call
-
-                step_call(gov, step, county, None, seed=seed, year=year, actor=actor)(tick)
-            except CgovError as exc:
-                problem = f"{label}: {exc}"
-            done.add(label)
-            outbox.put(("done", label, round(time.perf_counter() - began, 3),
-                        round(time.process_time() - cpu, 3), problem))
-        outbox.put(("end", round(time.process_time(), 3)))
+        _, tasks, year, actor, gate = message
+        with _gated(gov, gate):
+            _run_tasks(gov, tasks, year, actor, inbox, outbox)
     except BaseException:
         outbox.put(("crash", traceback.format_exc()))
     finally:
         gov.close()
+
+
+def _run_tasks(gov: Any, tasks: Sequence[tuple[Any, ...]], year: int, actor: Actor,
+               inbox: Any, outbox: Any) -> None:
+    """The second lane's steps, each once the steps it waits for are done."""
+    done: set[str] = set()
+    for label, step, county, seed, waits in tasks:
+        while not set(waits) <= done:
+            got = inbox.get()
+            if got[0] == "stop":
+                return
+            done.add(got[1])
+        outbox.put(("begin", label))
+        began, cpu = time.perf_counter(), time.process_time()
+        problem = None
+
+        def tick(d: int, t: int, label: str = label) -> None:
+            outbox.put(("tick", label, d, t))
+
+        try:
+            from community_governance.demo.build import step_call
+
+            step_call(gov, step, county, None, seed=seed, year=year, actor=actor)(tick)
+        except CgovError as exc:
+            problem = f"{label}: {exc}"
+        done.add(label)
+        outbox.put(("done", label, round(time.perf_counter() - began, 3),
+                    round(time.process_time() - cpu, 3), problem))
+    outbox.put(("end", round(time.process_time(), 3)))
 
 
 def _waits(label: str, step: str, k: int, tasks: Sequence[tuple[str, str, int]],
@@ -159,22 +225,51 @@ def run_in_lanes(gov: Any, lane: SecondLane, counties: Sequence[tuple[CountyDemo
     Returns:
         ``(steps that ran, steps that failed)``, in the sequential order.
     """
-    from community_governance.demo.build import run_step, step_call
-
     present = {s for _, s, _ in tasks}
     waits = {label: _waits(label, step, k, tasks, present) for label, step, k in tasks}
     theirs = [t for t in tasks if t[1] in SECOND_LANE and t[1] != "grids"]
     ours = [t for t in tasks if t not in theirs]
-    done: set[str] = set()
-    problems: dict[str, str] = {}
-    cond = threading.Condition()
-    crash: list[str] = []
+    fd, gate = tempfile.mkstemp(prefix="cgov-demo-", suffix=".lock")
+    os.close(fd)
+    try:
+        with _gated(gov, gate):
+            lane.send(("plan", [(label, step, counties[k][0], counties[k][1].seed,
+                                 waits[label]) for label, step, k in theirs],
+                       year, actor, gate))
+            _done, failed = _Lanes(lane, waits, timer).run(gov, counties, ours, theirs,
+                                                          year=year, actor=actor)
+    finally:
+        os.unlink(gate)
+    order = [label for label, _, _ in tasks]
+    # the seconds in the sequential order, as a sequential build lists them
+    for table in (timer.seconds, timer.cpu):
+        rest = {k: v for k, v in table.items() if k not in order}
+        ordered = {k: table[k] for k in order if k in table}
+        table.clear()
+        table.update({**rest, **ordered})
+    return (tuple(label for label in order if label not in failed),
+            tuple(failed[label] for label in order if label in failed))
 
-    def listen() -> None:
-        """Take the lane's messages: progress for the bar, steps done, the end."""
+
+class _Lanes:
+    """The calling process's side of a two-lane build: its steps, and a thread that takes
+    the second lane's messages (progress, steps done, the end)."""
+
+    def __init__(self, lane: SecondLane, waits: dict[str, list[str]], timer: Timer) -> None:
+        self.lane = lane
+        self.waits = waits
+        self.timer = timer
+        self.done: set[str] = set()
+        self.problems: dict[str, str] = {}
+        self.cond = threading.Condition()
+        self.crash: list[str] = []
+
+    def listen(self) -> None:
+        """Take the lane's messages until its end (or its crash)."""
+        timer, cond = self.timer, self.cond
         while True:
             try:
-                got = lane.receive()
+                got = self.lane.receive()
             except LaneFailed as exc:
                 got = ("crash", str(exc))
             if got is None:
@@ -188,50 +283,48 @@ def run_in_lanes(gov: Any, lane: SecondLane, counties: Sequence[tuple[CountyDemo
                 _, label, wall, cpu, problem = got
                 timer.seconds[label], timer.cpu[label] = wall, cpu
                 with cond:
-                    done.add(label)
+                    self.done.add(label)
                     if problem is not None:
-                        problems[label] = problem
+                        self.problems[label] = problem
                     cond.notify_all()
             else:  # "end" or "crash"
                 with cond:
                     if kind == "crash":
-                        crash.append(got[1])
+                        self.crash.append(got[1])
                     else:
-                        lane.cpu_total = float(got[1])
+                        self.lane.cpu_total = float(got[1])
                     cond.notify_all()
                 return
 
-    def wait_for(labels: Sequence[str]) -> None:
-        with cond:
-            while not set(labels) <= done:
-                if crash:
-                    raise LaneFailed(f"the demo's second process failed:\n{crash[0]}")
-                cond.wait()
+    def wait_for(self, labels: Sequence[str]) -> None:
+        """Block until the steps ``labels`` are done (in either lane)."""
+        with self.cond:
+            while not set(labels) <= self.done:
+                if self.crash:
+                    raise LaneFailed(f"the demo's second process failed:\n{self.crash[0]}")
+                self.cond.wait()
 
-    lane.send(("plan", [(label, step, counties[k][0], counties[k][1].seed, waits[label])
-                        for label, step, k in theirs], year, actor))
-    listener = threading.Thread(target=listen, name="cgov-demo-lane-listener", daemon=True)
-    listener.start()
-    for label, step, k in ours:
-        wait_for(waits[label])
-        county, city = counties[k]
-        problem = run_step(step_call(gov, step, county, city, seed=city.seed, year=year,
-                                     actor=actor), label, timer)
-        with cond:
-            done.add(label)
-            if problem is not None:
-                problems[label] = problem
-        lane.send(("done", label))
-    wait_for([label for label, _, _ in theirs])
-    listener.join()
-    if crash:
-        raise LaneFailed(f"the demo's second process failed:\n{crash[0]}")
-    order = [label for label, _, _ in tasks]
-    # the seconds in the sequential order, as a sequential build lists them
-    for table in (timer.seconds, timer.cpu):
-        rest = {k: v for k, v in table.items() if k not in order}
-        ordered = {k: table[k] for k in order if k in table}
-        table.clear()
-        table.update({**rest, **ordered})
-    return (tuple(label for label in order if label not in problems),
-            tuple(problems[label] for label in order if label in problems))
+    def run(self, gov: Any, counties: Sequence[tuple[CountyDemo, City]],
+            ours: Sequence[tuple[str, str, int]], theirs: Sequence[tuple[str, str, int]], *,
+            year: int, actor: Actor) -> tuple[set[str], dict[str, str]]:
+        """Run ``ours`` here while the lane runs ``theirs``: ``(done, problems)``."""
+        from community_governance.demo.build import run_step, step_call
+
+        listener = threading.Thread(target=self.listen, name="cgov-demo-lane-listener",
+                                    daemon=True)
+        listener.start()
+        for label, step, k in ours:
+            self.wait_for(self.waits[label])
+            county, city = counties[k]
+            problem = run_step(step_call(gov, step, county, city, seed=city.seed, year=year,
+                                         actor=actor), label, self.timer)
+            with self.cond:
+                self.done.add(label)
+                if problem is not None:
+                    self.problems[label] = problem
+            self.lane.send(("done", label))
+        self.wait_for([label for label, _, _ in theirs])
+        listener.join()
+        if self.crash:
+            raise LaneFailed(f"the demo's second process failed:\n{self.crash[0]}")
+        return self.done, self.problems
