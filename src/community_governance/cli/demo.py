@@ -118,7 +118,7 @@ def _build_url(db: str) -> str:
 def _second_lane(db: str) -> Callable[[], Any] | None:
     """How the demo's second process opens the database (a SQLite file: the optional steps
     run in two lanes, :mod:`community_governance.demo.lanes`), or ``None`` (one lane)."""
-    if os.environ.get("CGOV_DEMO_LANES", "2") == "1" or sqlite_path(db) is None:
+    if os.environ.get("CGOV_DEMO_LANES", "1") != "2" or sqlite_path(db) is None:
         return None
     from community_governance.cli import data_key
 
@@ -255,6 +255,8 @@ def _print_cpu(report: Any) -> None:
     click.echo(f"cpu in all: {mine:.2f} s in this process"
                + ("" if lane is None else f" + {lane:.2f} s in the second lane = "
                   f"{mine + lane:.2f} s"), err=True)
+    for who, (held, waited) in report.lock_seconds.items():
+        click.echo(f"write lock, {who}: held {held:.2f} s, waited {waited:.2f} s", err=True)
 
 
 def register(cli: click.Group) -> None:

@@ -112,7 +112,8 @@ def _build(gov: Any, config: DemoConfig, *, seed: int, scale: float, actor: Acto
         buildings=sum(len(c.buildings) for c in cities.values()), ran=ran,
         skipped=() if optional else tuple(config.steps),
         failed=failed, seconds=dict(timer.seconds), cpu_seconds=dict(timer.cpu),
-        second_lane_cpu=None if lane is None else lane.cpu_total)
+        second_lane_cpu=None if lane is None else lane.cpu_total,
+        lock_seconds={} if lane is None else dict(lane.lock_s))
     return report, cities
 
 

@@ -64,6 +64,8 @@ class SecondLane:
         self._process = ctx.Process(target=_serve, args=(reopen, self._inbox, self._outbox),
                                     name="cgov-demo-lane", daemon=True)
         self.cpu_total = 0.0
+        #: per process, the seconds it held the write lock and waited for it
+        self.lock_s: dict[str, tuple[float, float]] = {}
 
     def start(self) -> SecondLane:
         """Start the process (it imports the library and opens the database meanwhile)."""
@@ -113,19 +115,27 @@ class _WriteGate:
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._depth = 0
+        self._since = 0.0
+        #: seconds spent holding the lock, and waiting for it (how much the lanes overlap)
+        self.held_s = 0.0
+        self.waited_s = 0.0
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
         import fcntl
 
         if self._depth == 0:
+            asked = time.perf_counter()
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._since = time.perf_counter()
+            self.waited_s += self._since - asked
         self._depth += 1
         try:
             yield
         finally:
             self._depth -= 1
             if self._depth == 0:
+                self.held_s += time.perf_counter() - self._since
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
@@ -133,7 +143,7 @@ class _WriteGate:
 
 
 @contextlib.contextmanager
-def _gated(gov: Any, path: str) -> Iterator[None]:
+def _gated(gov: Any, path: str) -> Iterator[_WriteGate]:
     """Gate ``gov``'s write transactions with the lock file ``path`` (see :class:`_WriteGate`)
     while the block runs."""
     store = gov.store
@@ -151,7 +161,7 @@ def _gated(gov: Any, path: str) -> Iterator[None]:
 
     store.unit_of_work = unit_of_work
     try:
-        yield
+        yield gate
     finally:
         del store.unit_of_work  # the class's method again
         gate.close()
@@ -170,8 +180,10 @@ def _serve(reopen: Callable[[], Any], inbox: Any, outbox: Any) -> None:
         if message[0] != "plan":
             return
         _, tasks, year, actor, gate = message
-        with _gated(gov, gate):
+        with _gated(gov, gate) as held:
             _run_tasks(gov, tasks, year, actor, inbox, outbox)
+            outbox.put(("end", round(time.process_time(), 3), round(held.held_s, 3),
+                        round(held.waited_s, 3)))
     except BaseException:
         outbox.put(("crash", traceback.format_exc()))
     finally:
@@ -204,7 +216,6 @@ def _run_tasks(gov: Any, tasks: Sequence[tuple[Any, ...]], year: int, actor: Act
         done.add(label)
         outbox.put(("done", label, round(time.perf_counter() - began, 3),
                     round(time.process_time() - cpu, 3), problem))
-    outbox.put(("end", round(time.process_time(), 3)))
 
 
 def _waits(label: str, step: str, k: int, tasks: Sequence[tuple[str, str, int]],
@@ -232,12 +243,13 @@ def run_in_lanes(gov: Any, lane: SecondLane, counties: Sequence[tuple[CountyDemo
     fd, gate = tempfile.mkstemp(prefix="cgov-demo-", suffix=".lock")
     os.close(fd)
     try:
-        with _gated(gov, gate):
+        with _gated(gov, gate) as held:
             lane.send(("plan", [(label, step, counties[k][0], counties[k][1].seed,
                                  waits[label]) for label, step, k in theirs],
                        year, actor, gate))
             _done, failed = _Lanes(lane, waits, timer).run(gov, counties, ours, theirs,
                                                           year=year, actor=actor)
+            lane.lock_s["this process"] = (round(held.held_s, 3), round(held.waited_s, 3))
     finally:
         os.unlink(gate)
     order = [label for label, _, _ in tasks]
@@ -293,6 +305,7 @@ class _Lanes:
                         self.crash.append(got[1])
                     else:
                         self.lane.cpu_total = float(got[1])
+                        self.lane.lock_s["second lane"] = (float(got[2]), float(got[3]))
                     cond.notify_all()
                 return
 

@@ -53,6 +53,8 @@ class LoadReport:
         cpu_seconds: the CPU time (user and system) of each step, in the process that ran it.
         second_lane_cpu: the CPU time of the second process of a two-lane build
             (:mod:`community_governance.demo.lanes`: its start and steps), or ``None``.
+        lock_seconds: in a two-lane build, per process, the seconds it held the write lock
+            and the seconds it waited for it.
     """
 
     residents: int
@@ -64,6 +66,7 @@ class LoadReport:
     seconds: dict[str, float] = attrs.field(factory=dict)
     cpu_seconds: dict[str, float] = attrs.field(factory=dict)
     second_lane_cpu: float | None = None
+    lock_seconds: dict[str, tuple[float, float]] = attrs.field(factory=dict)
 
 
 def _noop(_step: str, _done: int, _total: int) -> None:
