@@ -1,9 +1,10 @@
 """The demo's time: ``cgov demo yima`` on SQLite, its wall and CPU seconds per step.
 
 Runs ``cgov demo yima --db sqlite:///<tmp> --timings`` in a fresh process (the way ``make
-demo`` does), in two lanes (the default: the optional steps in two processes, see
-``community_governance.demo.lanes``) and, unless ``--lanes 2``, in one lane
-(``CGOV_DEMO_LANES=1``) in the same run, alternating, and prints one JSON object per run:
+demo`` does), in one lane (``CGOV_DEMO_LANES=1``, the default) and in two
+(``CGOV_DEMO_LANES=2``: the optional steps in two processes, see
+``community_governance.demo.lanes``), alternating in the same run (``--lanes 1`` or ``2`` for
+one of them only), and prints one JSON object per run:
 
 - ``figure``: ``cgov_demo_yima_steps``; ``lanes``: 1 or 2; ``scale``;
 - ``wall_s``: the whole command's wall seconds (start-up and the closing summary included),
