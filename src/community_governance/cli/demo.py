@@ -6,6 +6,7 @@ county plugin, which generator parameters); ``--timings`` prints the seconds of 
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -114,6 +115,22 @@ def _build_url(db: str) -> str:
     return f"{db}{'&' if '?' in db else '?'}synchronous=NORMAL"
 
 
+def _second_lane(db: str) -> Callable[[], Any] | None:
+    """How the demo's second process opens the database (a SQLite file: the optional steps
+    run in two lanes, :mod:`community_governance.demo.lanes`), or ``None`` (one lane)."""
+    if os.environ.get("CGOV_DEMO_LANES", "1") != "2" or sqlite_path(db) is None:
+        return None
+    from community_governance.cli import data_key
+
+    return functools.partial(reopen, _build_url(db), data_key()[0])
+
+
+def reopen(url: str, key: str | None) -> Any:
+    """Open the demo's database again (in the second process of a two-lane build), as the
+    command opened it: same URL, same data key, ``CGOV_NOW`` honoured, plugins installed."""
+    return open_db(url, data_key=key)
+
+
 def _missing_plugins(gov: Any, config: DemoConfig) -> list[str]:
     """The county plugins of ``config`` that are not registered in ``gov``."""
     have = {getattr(p, "__name__", "") for p in gov.hooks.pm.get_plugins()}
@@ -155,7 +172,8 @@ def _run(config: DemoConfig, *, db: str, seed: int, scale: float,
 
             report, _cities = build(gov, config, seed=seed, scale=scale,
                                     actor=Actor.system("demo"), progress=tick,
-                                    optional=not registry_only)
+                                    optional=not registry_only,
+                                    second_lane=_second_lane(db))
         elapsed = time.perf_counter() - started
         click.echo(f"built the {config.name} demo (seed {seed}, scale {scale}) in "
                    f"{elapsed:.1f} s; optional steps run: {', '.join(report.ran) or 'none'}; "
@@ -171,6 +189,7 @@ def _run(config: DemoConfig, *, db: str, seed: int, scale: float,
             _print_result(summary_data, lines, as_json=True)  # no database is left to read
             if timings:
                 _print_timings(per_step, time.perf_counter() - started)
+                _print_cpu(report)
             return
     began = time.perf_counter()
     with open_db(db) as gov:
@@ -180,6 +199,7 @@ def _run(config: DemoConfig, *, db: str, seed: int, scale: float,
     if timings:
         per_step["summary"] = time.perf_counter() - began
         _print_timings(per_step, time.perf_counter() - started)
+        _print_cpu(report)
 
 
 def _headline(gov: Any, config: DemoConfig, registry_only: bool, *, memory: bool) -> list[str]:
@@ -217,6 +237,26 @@ def _print_timings(steps: dict[str, float], total: float) -> None:
     except (AttributeError, OSError):  # not available on this system
         return
     click.echo(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", err=True)
+
+
+def _print_cpu(report: Any) -> None:
+    """The CPU seconds (user and system) per step and in all, on stderr, after the table of
+    wall seconds: a two-lane build uses two processes, so its wall time alone says less."""
+    try:
+        import resource
+    except ImportError:  # not on this system
+        return
+    click.echo(f"{'step':<20}{'cpu s':>9}", err=True)
+    for step, seconds in report.cpu_seconds.items():
+        click.echo(f"{step:<20}{seconds:>9.2f}", err=True)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    mine = usage.ru_utime + usage.ru_stime
+    lane = report.second_lane_cpu
+    click.echo(f"cpu in all: {mine:.2f} s in this process"
+               + ("" if lane is None else f" + {lane:.2f} s in the second lane = "
+                  f"{mine + lane:.2f} s"), err=True)
+    for who, (held, waited) in report.lock_seconds.items():
+        click.echo(f"write lock, {who}: held {held:.2f} s, waited {waited:.2f} s", err=True)
 
 
 def register(cli: click.Group) -> None:

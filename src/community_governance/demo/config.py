@@ -14,8 +14,8 @@ import attrs
 from community_governance.domain.culture import EventKind, EventLevel
 from community_governance.simulation.city import HUBIN_PLAN, YIMA_PLAN, CityPlan
 
-__all__ = ["CONFIGS", "HUBIN", "SANMENXIA", "STEPS", "YIMA", "YIMA_COUNTY",
-           "YIMA_CULTURE_EVENTS", "CountyDemo", "DemoConfig", "county_demo_for"]
+__all__ = ["CONFIGS", "HUBIN", "SANMENXIA", "SECOND_LANE", "STEPS", "STEP_AFTER", "YIMA",
+           "YIMA_COUNTY", "YIMA_CULTURE_EVENTS", "CountyDemo", "DemoConfig", "county_demo_for"]
 
 #: The study's culture events since 2017 (2017年以来) in Yima: (level, kind, how many).
 YIMA_CULTURE_EVENTS: tuple[tuple[EventLevel, EventKind, int], ...] = (
@@ -29,6 +29,41 @@ YIMA_CULTURE_EVENTS: tuple[tuple[EventLevel, EventKind, int], ...] = (
 #: The optional steps after the registry, in the order they run.
 STEPS: tuple[str, ...] = ("grids", "grid leaders", "volunteering", "culture", "funds", "cases",
                           "orgs", "tenders", "care", "party", "market")
+
+#: What each optional step waits for when the steps run in two lanes (two processes writing
+#: the same SQLite file, :mod:`community_governance.demo.lanes`): the steps of the same county
+#: that write what it reads, or read what it writes. Every pair of steps not ordered by these
+#: waits (directly or through others) touches disjoint data, so the two lanes build the same
+#: demo as the sequential order of :data:`STEPS` (the tests compare the headlines):
+#:
+#: - ``funds`` reads the communities, partner units and staff posts of the registry and writes
+#:   only the funds ledger; it needs no grid.
+#: - ``cases`` reads the posts (grid leaders handle cases) and the grids of the buildings.
+#: - ``tenders`` pays through the funds ledger and contracts a social organization.
+#: - ``care`` pays from the care fund (funds), gives out through the charity supermarket
+#:   (volunteering's) and writes the funds ledger after ``tenders`` did, as in the sequential
+#:   order; the cases it opens get keys of their own, which ``cases`` never reads.
+#: - ``party`` adds staff (the county leaders) and posts that ``cases`` must not see, and opens
+#:   cases; ``market`` adds partner units and party organizations (``funds`` and ``party``
+#:   read them) and posts paid-service income to the funds ledger (after ``care``).
+STEP_AFTER: dict[str, tuple[str, ...]] = {
+    "grids": (),
+    "grid leaders": ("grids",),
+    "volunteering": ("grid leaders",),
+    "culture": ("volunteering",),
+    "funds": (),
+    "cases": ("grid leaders",),
+    "orgs": ("volunteering",),
+    "tenders": ("orgs", "funds"),
+    "care": ("volunteering", "funds", "tenders"),
+    "party": ("grid leaders", "cases"),
+    "market": ("funds", "party", "care"),
+}
+
+#: The steps run by the second process when the steps run in two lanes (the others run in
+#: the calling process, in the order of :data:`STEPS`). None of them needs the generated
+#: city, only the database.
+SECOND_LANE: frozenset[str] = frozenset({"funds", "cases", "party"})
 
 
 @attrs.frozen

@@ -50,6 +50,11 @@ class LoadReport:
         failed: the optional steps that raised a library error, with the message (the
             registry data is written whatever they do).
         seconds: wall time of each step (``units``, ``residents``, ``cases``...).
+        cpu_seconds: the CPU time (user and system) of each step, in the process that ran it.
+        second_lane_cpu: the CPU time of the second process of a two-lane build
+            (:mod:`community_governance.demo.lanes`: its start and steps), or ``None``.
+        lock_seconds: in a two-lane build, per process, the seconds it held the write lock
+            and the seconds it waited for it.
     """
 
     residents: int
@@ -59,6 +64,9 @@ class LoadReport:
     skipped: tuple[str, ...]
     failed: tuple[str, ...] = ()
     seconds: dict[str, float] = attrs.field(factory=dict)
+    cpu_seconds: dict[str, float] = attrs.field(factory=dict)
+    second_lane_cpu: float | None = None
+    lock_seconds: dict[str, tuple[float, float]] = attrs.field(factory=dict)
 
 
 def _noop(_step: str, _done: int, _total: int) -> None:
@@ -66,20 +74,22 @@ def _noop(_step: str, _done: int, _total: int) -> None:
 
 
 class Timer:
-    """Forwards progress to the caller and measures each step's wall time.
+    """Forwards progress to the caller and measures each step's wall and CPU time.
 
     A step's time runs from its first tick to its last; :meth:`add` adds a measured span.
     """
 
     def __init__(self, progress: Progress | None = None) -> None:
         self._user = progress or _noop
-        self._first: dict[str, float] = {}
+        self._first: dict[str, tuple[float, float]] = {}
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     def __call__(self, step: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        self._first.setdefault(step, now)
-        self.seconds[step] = round(now - self._first[step], 3)
+        now, cpu = time.perf_counter(), time.process_time()
+        first = self._first.setdefault(step, (now, cpu))
+        self.seconds[step] = round(now - first[0], 3)
+        self.cpu[step] = round(cpu - first[1], 3)
         self._user(step, done, total)
 
     def add(self, step: str, seconds: float) -> None:
@@ -175,5 +185,5 @@ def load_city(
     return LoadReport(residents=len(city.residents), households=len(city.households),
                       buildings=len(city.buildings), ran=ran,
                       skipped=() if optional else STEPS, failed=failed,
-                      seconds=dict(timer.seconds))
+                      seconds=dict(timer.seconds), cpu_seconds=dict(timer.cpu))
 
