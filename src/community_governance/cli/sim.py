@@ -180,9 +180,20 @@ def compare_cmd(scenario: str, arms: tuple[str, ...], seeds: int, metrics: tuple
 
 @sim.command("sensitivity")
 @click.argument("scenario")
-@click.option("--factor", "factors", multiple=True, required=True, metavar="KEY=LOW:HIGH",
+@click.option("--factor", "factors", multiple=True, metavar="KEY=LOW:HIGH",
               help="a parameter and its range, e.g. --factor staff.cases_per_staff_day=1.5:3 "
                    "(repeatable)")
+@click.option("--mechanisms", is_flag=True,
+              help="vary the documented mechanism coefficients (MECHANISM_FACTORS) over their "
+                   "ranges; with --experiment, those its arms set are left out; --factor "
+                   "adds or replaces ranges")
+@click.option("--experiment", default=None, metavar="NAME",
+              help="analyse the paired effects of a recommendation's arms (cgov sim "
+                   "experiment --list) instead of the metrics")
+@click.option("--arm", "arms", multiple=True, metavar="ARM",
+              help="an arm of the experiment (repeatable; default all)")
+@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+              help="seeds per sample; the output is their mean")
 @click.option("--method", type=click.Choice(["lhs", "morris", "sobol"]), default="morris",
               show_default=True)
 @click.option("--samples", type=click.IntRange(min=2), default=10, show_default=True,
@@ -196,16 +207,30 @@ def compare_cmd(scenario: str, arms: tuple[str, ...], seeds: int, metrics: tuple
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="directory for sensitivity.json and the figures")
 @click.option("--quiet", is_flag=True, help="no progress bar")
+@click.option("--no-plots", "no_plots", is_flag=True, help="write sensitivity.json only")
 @json_always
-def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, samples: int,
-                    metrics: tuple[str, ...], seed: int | None, sets: tuple[str, ...],
-                    out: Path, quiet: bool) -> None:
-    """Global sensitivity analysis of SCENARIO (Latin hypercube, Morris or Sobol', SALib)."""
+def sensitivity_cmd(scenario: str, factors: tuple[str, ...], mechanisms: bool,
+                    experiment: str | None, arms: tuple[str, ...], seeds: int, method: str,
+                    samples: int, metrics: tuple[str, ...], seed: int | None,
+                    sets: tuple[str, ...], out: Path, quiet: bool, no_plots: bool) -> None:
+    """Global sensitivity analysis of SCENARIO (Latin hypercube, Morris or Sobol', SALib):
+    of its metrics, or with --experiment of a recommendation's paired effects."""
     from community_governance.errors import ValidationError
-    from community_governance.simulation.sensitivity import sensitivity
+    from community_governance.simulation.sensitivity import MECHANISM_FACTORS, sensitivity
 
     sc = _scenario(scenario, sets)
     ranges: dict[str, tuple[float, float]] = {}
+    left_out: list[str] = []
+    if mechanisms:
+        ranges.update(MECHANISM_FACTORS)
+        if experiment is not None:
+            from community_governance.simulation.experiments import RECOMMENDATIONS
+
+            rec = RECOMMENDATIONS.get(experiment)
+            chosen = [rec.arms[a] for a in (arms or rec.arms) if a in rec.arms] if rec else []
+            left_out = sorted(k for k in ranges if any(k in a for a in chosen))
+            for k in left_out:
+                del ranges[k]
     for text in factors:
         key, _, rng = text.partition("=")
         lo, sep, hi = rng.partition(":")
@@ -217,21 +242,22 @@ def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, sample
             raise ValidationError(
                 f"a factor is KEY=LOW:HIGH like staff.cases_per_staff_day=1.5:3, got {text!r}",
                 path="factor")
-    kwargs: dict[str, object] = {}
-    if metrics:
-        kwargs["metrics"] = metrics
+    common: dict[str, Any] = {"method": method, "samples": samples, "seed": seed,
+                              "metrics": metrics or None, "experiment": experiment,
+                              "arms": arms or None, "seeds": seeds}
     if quiet:
-        res = sensitivity(sc, ranges, method=method, samples=samples, seed=seed,
-                          **kwargs)  # type: ignore[arg-type]
+        res = sensitivity(sc, ranges, **common)
     else:
-        with _progress("runs") as bar:
-            task = bar.add_task("runs", total=None)
+        with _progress("samples") as bar:
+            task = bar.add_task("samples", total=None)
             res = sensitivity(
-                sc, ranges, method=method, samples=samples, seed=seed,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                **kwargs)  # type: ignore[arg-type]
-    files = res.write(out)
-    echo_json({"out": str(out), "method": res.method, "runs": len(res.samples),
+                sc, ranges, **common,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    files = res.write(out, plots=not no_plots)
+    runs = len(res.samples) * len(res.seeds) * (
+        1 + len({r["arm"] for r in res.rows if r["arm"] is not None}))
+    echo_json({"out": str(out), "method": res.method, "samples": len(res.samples),
+               "runs": runs, "experiment": experiment, "left_out": left_out,
                "files": [f.name for f in files], "indices": res.rows})
 
 
