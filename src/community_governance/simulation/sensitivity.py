@@ -492,8 +492,8 @@ def sensitivity(
     targets: list[tuple[str, str, str | None, np.ndarray[Any, Any]]] = []
     if not arm_items:
         targets = [(m, m, None, y_all[:, j]) for j, m in enumerate(metrics)]
-    for a, (arm, _) in enumerate(arm_items):
-        targets += [(f"{m}[{arm}]", m, arm, y_all[:, n_m * (a + 1) + j])
+    for a, (arm_name, _) in enumerate(arm_items):
+        targets += [(f"{m}[{arm_name}]", m, arm_name, y_all[:, n_m * (a + 1) + j])
                     for j, m in enumerate(metrics)]
     rows: list[dict[str, Any]] = []
     outputs: dict[str, np.ndarray[Any, Any]] = {}
