@@ -195,15 +195,29 @@ def test_mechanism_factors_are_scenario_numbers_with_sources(short: Scenario) ->
 
 def test_ranking_stability_and_drivers_figure(effect: SensitivityResult,
                                               tmp_path: Path) -> None:
-    """Split-half ranking agrees on a clear driver; the drivers figure is written; a non-Morris
-    result is refused."""
-    from community_governance.simulation.sensitivity import plot_drivers, ranking_stability
+    """Split-half ranking needs 4 trajectories; the drivers figure is written (one result, or
+    panels of several); a result reads back from its JSON; a non-Morris result is refused."""
+    from community_governance.simulation.sensitivity import (
+        load_sensitivity,
+        plot_drivers,
+        ranking_stability,
+    )
 
     res = effect
     with pytest.raises(ValidationError, match="at least 4"):
         ranking_stability(res, f"on_time_share[{STAFF_ARM}]", top=1)
     path = plot_drivers(res, tmp_path / "d.png", top=2)
     assert path.stat().st_size > 10_000
+    res.write(tmp_path / "w", plots=False)
+    back = load_sensitivity(tmp_path / "w" / "sensitivity.json")
+    assert back.rows == res.rows and back.seeds == res.seeds and back.experiment == res.experiment
+    assert (back.outputs[f"on_time_share[{STAFF_ARM}]"]
+            == res.outputs[f"on_time_share[{STAFF_ARM}]"]).all()
+    two = plot_drivers([(back, f"on_time_share[{STAFF_ARM}]"), (res, f"on_time_share[{STAFF_ARM}]")],
+                       tmp_path / "two.png", top=2)
+    import matplotlib.image as mpimg
+
+    assert mpimg.imread(two).shape[0] > mpimg.imread(path).shape[0] / 2 * 1.5
     lhs = SensitivityResult("lhs", res.problem, res.samples, res.outputs, res.rows, res.seed)
     with pytest.raises(ValidationError, match="Morris"):
         ranking_stability(lhs, f"on_time_share[{STAFF_ARM}]")

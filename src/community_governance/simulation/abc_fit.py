@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -293,7 +294,7 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
             oversample: int = 3, quantile: float = 0.5, scale: float | None = 0.05,
             held_out: Sequence[str] = ("volunteers_2019", "volunteers_from_culture"),
             priors: Sequence[Prior] = PRIORS, seed: int = 2017, check_seeds: int = 10,
-            max_runs: int | None = None, city: Any = None,
+            max_runs: int | None = None, max_seconds: float | None = None, city: Any = None,
             progress: Callable[[int, int], None] | None = None) -> AbcFit:
     """Calibrate ``scenario``'s coefficients by ABC population Monte Carlo (module docstring).
 
@@ -309,6 +310,9 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
         seed: the seed of the sampler and of the runs' seeds.
         check_seeds: seeds of the check at the posterior mean (0 skips it).
         max_runs: stop a generation after this many runs in total.
+        max_seconds: stop a generation once this much wall time has passed since the start
+            (generation 0 always completes). A generation stopped early by either budget is
+            abandoned: the posterior is the last complete generation.
         city: the city (default: the scenario's, cached).
         progress: ``progress(runs_done, runs_planned)``.
 
@@ -342,6 +346,11 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
     width = np.array([p.high - p.low for p in priors])
     budget = max_runs or particles * (oversample + 4 * (generations - 1))
     runs = 0
+    started = time.monotonic()
+
+    def in_budget() -> bool:
+        return runs < budget and (max_seconds is None
+                                  or time.monotonic() - started < max_seconds)
 
     def simulate(unit: np.ndarray[Any, Any]) -> dict[str, float]:
         nonlocal runs
@@ -375,7 +384,7 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
         new_u: list[np.ndarray[Any, Any]] = []
         new_d: list[float] = []
         new_o: list[dict[str, float]] = []
-        while len(new_u) < particles and runs < budget:
+        while len(new_u) < particles and in_budget():
             j = int(rng.choice(particles, p=weights))
             cand = units[j] + rng.normal(0.0, np.sqrt(var))
             if np.any(cand < 0) or np.any(cand > 1):

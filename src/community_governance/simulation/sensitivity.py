@@ -70,8 +70,8 @@ if TYPE_CHECKING:
     from community_governance.simulation.engine import SimCity
 
 __all__ = ["FACTOR_SOURCES", "MECHANISM_FACTORS", "METHODS", "PARAMETER_LABELS",
-           "SensitivityResult", "parameter_label", "plot_drivers", "plot_sensitivity",
-           "ranking_stability", "sensitivity"]
+           "SensitivityResult", "load_sensitivity", "parameter_label", "plot_drivers",
+           "plot_sensitivity", "ranking_stability", "sensitivity"]
 
 #: The designs offered.
 METHODS = ("lhs", "morris", "sobol")
@@ -182,16 +182,17 @@ MECHANISM_FACTORS: dict[str, tuple[float, float]] = {
 
 #: Where each range of :data:`MECHANISM_FACTORS` comes from.
 FACTOR_SOURCES: dict[str, str] = {
-    "staff.cases_per_staff_day": "assumed 2.2; from a utilisation of about 1.3 to 0.65 in the "
-                                 "largest communities",
+    "staff.cases_per_staff_day": "assumed 2.2 (the four largest communities at a utilisation "
+                                 "of 0.99-1.06); the range takes them from well over capacity "
+                                 "to well under",
     "staff.permanent_quit_per_year": "assumed 0.05: payroll posts kept 7 to 50 years",
     "staff.learning_weeks": "assumed 12: one to six months to learn the job",
     "staff.new_hire_productivity": "assumed 0.4",
     "staff.temporary_wage_cny_per_year": "assumed 24,000: a staff channel of 24,000 CNY buys "
                                          "one post up to this wage, none above",
     "behaviour.participation.identification": "assumed 2.0, halved and raised by half",
-    "councils.identification_informed": "assumed 0.15, halved to doubled",
-    "councils.identification_voice": "assumed 0.15, halved to doubled",
+    "councils.identification_informed": "assumed 0.15: a third to double",
+    "councils.identification_voice": "assumed 0.15: a third to double",
     "councils.supervision_gain": "assumed 0.02: none to 2.5 times",
     "property.case_relief": "assumed 0.8",
     "orgs.cost_per_case_cny": "assumed 60, halved to doubled",
@@ -656,18 +657,19 @@ def _slug(name: str) -> str:
     return f"{base}--{arm}" if arm else base
 
 
-def plot_drivers(result: SensitivityResult, path: str | Path, *,
-                 outputs: Sequence[str] | None = None, top: int = 8, language: str = "en",
-                 titles: Mapping[str, str] | None = None) -> Path:
+def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, str]],
+                 path: str | Path, *, outputs: Sequence[str] | None = None, top: int = 8,
+                 language: str = "en", titles: Mapping[str, str] | None = None) -> Path:
     """One panel per output: its ``top`` factors by importance (Morris ``mu_star``, else
     ``ST`` or ``S1``) with 95 % intervals, largest at the top; with Morris, a bar is orange
     where raising the factor lowers the output on average (``mu < 0``) and blue where it
     raises it. 300 dpi.
 
     Args:
-        result: a sensitivity result.
+        result: a sensitivity result, or ``(result, output)`` pairs (one panel each, e.g. the
+            main effect of every recommendation in one figure).
         path: the PNG (or SVG/PDF by its suffix) to write.
-        outputs: the outputs to draw (default all).
+        outputs: with one result, the outputs to draw (default all).
         top: factors per panel.
         language: ``en`` or ``zh`` (the parameters' Chinese names first).
         titles: a panel title per output (default the output's name).
@@ -678,11 +680,12 @@ def plot_drivers(result: SensitivityResult, path: str | Path, *,
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    names = list(outputs or result.outputs)
-    fig, axes = plt.subplots(len(names), 1, figsize=(7.0, (0.32 * top + 0.8) * len(names)),
+    panels = ([(result, o) for o in (outputs or result.outputs)]
+              if isinstance(result, SensitivityResult) else list(result))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.0, (0.3 * top + 0.9) * len(panels)),
                              layout="constrained", squeeze=False)
-    for ax, output in zip(axes[:, 0], names, strict=True):
-        rows = result.drivers(output, top)[::-1]
+    for ax, (res, output) in zip(axes[:, 0], panels, strict=True):
+        rows = res.drivers(output, top)[::-1]
         vals = np.array([r["value"] for r in rows])
         err = np.nan_to_num(np.vstack([vals - np.array([r["ci95_low"] for r in rows]),
                                        np.array([r["ci95_high"] for r in rows]) - vals]))
@@ -693,10 +696,23 @@ def plot_drivers(result: SensitivityResult, path: str | Path, *,
         ax.set_title((titles or {}).get(output, output), fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
         ax.ticklabel_format(axis="x", useOffset=False, style="plain")
-        index = "mu_star" if result.method == "morris" else "ST/S1"
+        index = "mu_star" if res.method == "morris" else "ST/S1"
         ax.set_xlabel(f"{index} (95 % CI); orange: mu < 0", fontsize=7)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=300)
     plt.close(fig)
     return out
+
+
+def load_sensitivity(path: str | Path) -> SensitivityResult:
+    """Read back a ``sensitivity.json`` written by :meth:`SensitivityResult.write`."""
+    import json
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return SensitivityResult(
+        data["method"], data["problem"], np.asarray(data["samples"], dtype=np.float64),
+        {k: np.asarray(v, dtype=np.float64) for k, v in data["outputs"].items()},
+        data["indices"], int(data["seed"]), data.get("experiment"),
+        {k: np.asarray(v, dtype=np.float64) for k, v in data.get("levels", {}).items()},
+        tuple(data.get("seeds", (data["seed"],))))
