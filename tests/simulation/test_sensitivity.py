@@ -210,7 +210,8 @@ def test_ranking_stability_and_drivers_figure(effect: SensitivityResult,
     assert path.stat().st_size > 10_000
     res.write(tmp_path / "w", plots=False)
     back = load_sensitivity(tmp_path / "w" / "sensitivity.json")
-    assert back.rows == res.rows and back.seeds == res.seeds and back.experiment == res.experiment
+    assert str(back.rows) == str(res.rows)  # NaN where SALib gives no interval
+    assert back.seeds == res.seeds and back.experiment == res.experiment
     assert (back.outputs[f"on_time_share[{STAFF_ARM}]"]
             == res.outputs[f"on_time_share[{STAFF_ARM}]"]).all()
     two = plot_drivers([(back, f"on_time_share[{STAFF_ARM}]"), (res, f"on_time_share[{STAFF_ARM}]")],

@@ -659,11 +659,12 @@ def _slug(name: str) -> str:
 
 def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, str]],
                  path: str | Path, *, outputs: Sequence[str] | None = None, top: int = 8,
-                 language: str = "en", titles: Mapping[str, str] | None = None) -> Path:
+                 language: str = "en", titles: Mapping[str, str] | None = None,
+                 dpi: int = 300) -> Path:
     """One panel per output: its ``top`` factors by importance (Morris ``mu_star``, else
     ``ST`` or ``S1``) with 95 % intervals, largest at the top; with Morris, a bar is orange
     where raising the factor lowers the output on average (``mu < 0``) and blue where it
-    raises it. 300 dpi.
+    raises it.
 
     Args:
         result: a sensitivity result, or ``(result, output)`` pairs (one panel each, e.g. the
@@ -673,6 +674,7 @@ def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, s
         top: factors per panel.
         language: ``en`` or ``zh`` (the parameters' Chinese names first).
         titles: a panel title per output (default the output's name).
+        dpi: the resolution of a PNG.
     """
     require_extra("matplotlib", "sim", "plots")
     import matplotlib
@@ -700,7 +702,7 @@ def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, s
         ax.set_xlabel(f"{index} (95 % CI); orange: mu < 0", fontsize=7)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=300)
+    fig.savefig(out, dpi=dpi)
     plt.close(fig)
     return out
 
