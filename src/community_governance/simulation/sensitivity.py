@@ -662,7 +662,8 @@ def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, s
                  language: str = "en", titles: Mapping[str, str] | None = None,
                  dpi: int = 300) -> Path:
     """One panel per output: its ``top`` factors by importance (Morris ``mu_star``, else
-    ``ST`` or ``S1``) with 95 % intervals, largest at the top; with Morris, a bar is orange
+    ``ST`` or ``S1``) with 95 % intervals, largest at the top, leaving out factors whose index
+    is exactly 0 (no causal path, given the common draws); with Morris, a bar is orange
     where raising the factor lowers the output on average (``mu < 0``) and blue where it
     raises it.
 
@@ -678,6 +679,7 @@ def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, s
     """
     require_extra("matplotlib", "sim", "plots")
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
@@ -687,7 +689,7 @@ def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, s
     fig, axes = plt.subplots(len(panels), 1, figsize=(7.0, (0.3 * top + 0.9) * len(panels)),
                              layout="constrained", squeeze=False)
     for ax, (res, output) in zip(axes[:, 0], panels, strict=True):
-        rows = res.drivers(output, top)[::-1]
+        rows = [r for r in res.drivers(output, top) if r["value"] != 0.0][::-1]
         vals = np.array([r["value"] for r in rows])
         err = np.nan_to_num(np.vstack([vals - np.array([r["ci95_low"] for r in rows]),
                                        np.array([r["ci95_high"] for r in rows]) - vals]))
@@ -695,8 +697,9 @@ def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, s
         ax.barh(np.arange(len(rows)), vals, xerr=err, color=colour, capsize=2)
         ax.set_yticks(np.arange(len(rows)), [parameter_label(r["parameter"], language)
                                              for r in rows], fontsize=6)
-        ax.set_title((titles or {}).get(output, output), fontsize=8)
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title((titles or {}).get(output, output), fontsize=7, loc="left")
+        ax.tick_params(axis="x", labelsize=6)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
         ax.ticklabel_format(axis="x", useOffset=False, style="plain")
         index = "mu_star" if res.method == "morris" else "ST/S1"
         ax.set_xlabel(f"{index} (95 % CI); orange: mu < 0", fontsize=7)
