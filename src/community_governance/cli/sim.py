@@ -306,12 +306,19 @@ def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: st
               help="ABC generations (1: rejection ABC)")
 @click.option("--abc-scale", type=click.FloatRange(0.001, 1.0), default=0.05,
               show_default=True, help="the city's scale of the ABC runs")
+@click.option("--oversample", type=click.IntRange(min=1), default=3, show_default=True,
+              help="ABC prior draws per particle in generation 0")
+@click.option("--max-runs", "max_runs", type=click.IntRange(min=2), default=None,
+              help="ABC run budget (default particles x (oversample + 4 x (generations - 1)))")
+@click.option("--max-minutes", "max_minutes", type=click.FloatRange(min=0.1), default=None,
+              help="ABC wall-time budget; a generation cut short is abandoned")
 @click.option("--held-out", "held_out", multiple=True, metavar="TARGET",
               help="a behavioural target kept out of the fit (repeatable; default "
                    "volunteers_2019 and volunteers_from_culture)")
 def calibrate_cmd(scenario: str, seed: int | None, seeds: int, sets: tuple[str, ...],
                   as_json: bool, abc: bool, particles: int, generations: int,
-                  abc_scale: float, held_out: tuple[str, ...]) -> None:
+                  abc_scale: float, oversample: int, max_runs: int | None,
+                  max_minutes: float | None, held_out: tuple[str, ...]) -> None:
     """Run SCENARIO and print its calibration report against the study (FACTS.md): every
     target labelled structural or behavioural, and the on-time share across seeds. With
     --abc, fit the coefficients to the behavioural targets instead (exit 1 when a held-out
@@ -325,6 +332,8 @@ def calibrate_cmd(scenario: str, seed: int | None, seeds: int, sets: tuple[str, 
 
         kwargs: dict[str, object] = {"held_out": held_out} if held_out else {}
         fit = fit_abc(sc, particles=particles, generations=generations, scale=abc_scale,
+                      oversample=oversample, max_runs=max_runs,
+                      max_seconds=None if max_minutes is None else max_minutes * 60,
                       seed=sc.run.seed if seed is None else seed,
                       check_seeds=seeds if seeds >= 2 else 0,
                       **kwargs)  # type: ignore[arg-type]
