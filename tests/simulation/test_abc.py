@@ -104,3 +104,35 @@ def test_cli_calibrate_abc() -> None:
     data = json.loads(res.output)
     assert {r["key"] for r in data["posterior"]} == {p.key for p in PRIORS}
     assert res.exit_code == (0 if data["held_out_ok"] else 1)
+
+
+def test_a_generation_cut_short_is_abandoned(baseline: Scenario) -> None:
+    """When the run budget ends a generation before it has its particles, the posterior is
+    the last complete generation, and the acceptance of each generation is recorded."""
+    fit = fit_abc(baseline, particles=4, generations=3, oversample=2, scale=0.01,
+                  check_seeds=0, max_runs=10)
+    assert fit.generation_runs[0] == 8 and sum(fit.generation_runs) == fit.runs <= 10
+    assert fit.generation_accepted[0] == 4 and fit.generation_accepted[-1] < 4
+    assert len(fit.epsilons) == len(fit.generation_accepted) - 1  # only complete generations
+    assert fit.particles.shape == (4, len(PRIORS))
+    post = fit.posterior()
+    for r in post:
+        assert r["p05"] <= r["median"] <= r["p95"]
+        assert 0 <= r["width_share"] <= 1
+    assert fit.posterior_median() == {r["key"]: r["median"] for r in post}
+    data = fit.to_dict()
+    assert len(data["particles"]) == len(data["weights"]) == len(data["outputs"]) == 4
+    assert "accepted/run per generation 4/8" in fit.markdown()
+
+
+def test_cli_calibrate_abc_budget() -> None:
+    """`--oversample`, `--max-runs` reach the fit: 2 particles of 2 draws, then a budget of 3
+    runs cuts the second generation short."""
+    res = CliRunner().invoke(cli, ["sim", "calibrate", "yima-2019", "--abc", "--particles",
+                                   "2", "--generations", "2", "--oversample", "1",
+                                   "--max-runs", "3", "--abc-scale", "0.01", "--seeds", "1",
+                                   "--json"])
+    assert res.exit_code in (0, 1), res.output
+    data = json.loads(res.output)
+    assert data["generation_runs"] == [2, 1] and data["runs"] == 3
+    assert data["accepted"] == 2

@@ -180,9 +180,20 @@ def compare_cmd(scenario: str, arms: tuple[str, ...], seeds: int, metrics: tuple
 
 @sim.command("sensitivity")
 @click.argument("scenario")
-@click.option("--factor", "factors", multiple=True, required=True, metavar="KEY=LOW:HIGH",
+@click.option("--factor", "factors", multiple=True, metavar="KEY=LOW:HIGH",
               help="a parameter and its range, e.g. --factor staff.cases_per_staff_day=1.5:3 "
                    "(repeatable)")
+@click.option("--mechanisms", is_flag=True,
+              help="vary the documented mechanism coefficients (MECHANISM_FACTORS) over their "
+                   "ranges; with --experiment, those its arms set are left out; --factor "
+                   "adds or replaces ranges")
+@click.option("--experiment", default=None, metavar="NAME",
+              help="analyse the paired effects of a recommendation's arms (cgov sim "
+                   "experiment --list) instead of the metrics")
+@click.option("--arm", "arms", multiple=True, metavar="ARM",
+              help="an arm of the experiment (repeatable; default all)")
+@click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+              help="seeds per sample; the output is their mean")
 @click.option("--method", type=click.Choice(["lhs", "morris", "sobol"]), default="morris",
               show_default=True)
 @click.option("--samples", type=click.IntRange(min=2), default=10, show_default=True,
@@ -196,16 +207,30 @@ def compare_cmd(scenario: str, arms: tuple[str, ...], seeds: int, metrics: tuple
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="directory for sensitivity.json and the figures")
 @click.option("--quiet", is_flag=True, help="no progress bar")
+@click.option("--no-plots", "no_plots", is_flag=True, help="write sensitivity.json only")
 @json_always
-def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, samples: int,
-                    metrics: tuple[str, ...], seed: int | None, sets: tuple[str, ...],
-                    out: Path, quiet: bool) -> None:
-    """Global sensitivity analysis of SCENARIO (Latin hypercube, Morris or Sobol', SALib)."""
+def sensitivity_cmd(scenario: str, factors: tuple[str, ...], mechanisms: bool,
+                    experiment: str | None, arms: tuple[str, ...], seeds: int, method: str,
+                    samples: int, metrics: tuple[str, ...], seed: int | None,
+                    sets: tuple[str, ...], out: Path, quiet: bool, no_plots: bool) -> None:
+    """Global sensitivity analysis of SCENARIO (Latin hypercube, Morris or Sobol', SALib):
+    of its metrics, or with --experiment of a recommendation's paired effects."""
     from community_governance.errors import ValidationError
-    from community_governance.simulation.sensitivity import sensitivity
+    from community_governance.simulation.sensitivity import MECHANISM_FACTORS, sensitivity
 
     sc = _scenario(scenario, sets)
     ranges: dict[str, tuple[float, float]] = {}
+    left_out: list[str] = []
+    if mechanisms:
+        ranges.update(MECHANISM_FACTORS)
+        if experiment is not None:
+            from community_governance.simulation.experiments import RECOMMENDATIONS
+
+            rec = RECOMMENDATIONS.get(experiment)
+            chosen = [rec.arms[a] for a in (arms or rec.arms) if a in rec.arms] if rec else []
+            left_out = sorted(k for k in ranges if any(k in a for a in chosen))
+            for k in left_out:
+                del ranges[k]
     for text in factors:
         key, _, rng = text.partition("=")
         lo, sep, hi = rng.partition(":")
@@ -217,21 +242,22 @@ def sensitivity_cmd(scenario: str, factors: tuple[str, ...], method: str, sample
             raise ValidationError(
                 f"a factor is KEY=LOW:HIGH like staff.cases_per_staff_day=1.5:3, got {text!r}",
                 path="factor")
-    kwargs: dict[str, object] = {}
-    if metrics:
-        kwargs["metrics"] = metrics
+    common: dict[str, Any] = {"method": method, "samples": samples, "seed": seed,
+                              "metrics": metrics or None, "experiment": experiment,
+                              "arms": arms or None, "seeds": seeds}
     if quiet:
-        res = sensitivity(sc, ranges, method=method, samples=samples, seed=seed,
-                          **kwargs)  # type: ignore[arg-type]
+        res = sensitivity(sc, ranges, **common)
     else:
-        with _progress("runs") as bar:
-            task = bar.add_task("runs", total=None)
+        with _progress("samples") as bar:
+            task = bar.add_task("samples", total=None)
             res = sensitivity(
-                sc, ranges, method=method, samples=samples, seed=seed,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                **kwargs)  # type: ignore[arg-type]
-    files = res.write(out)
-    echo_json({"out": str(out), "method": res.method, "runs": len(res.samples),
+                sc, ranges, **common,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    files = res.write(out, plots=not no_plots)
+    runs = len(res.samples) * len(res.seeds) * (
+        1 + len({r["arm"] for r in res.rows if r["arm"] is not None}))
+    echo_json({"out": str(out), "method": res.method, "samples": len(res.samples),
+               "runs": runs, "experiment": experiment, "left_out": left_out,
                "files": [f.name for f in files], "indices": res.rows})
 
 
@@ -280,12 +306,19 @@ def plot_cmd(directory: Path, compare: Path | None, out: Path | None, labels: st
               help="ABC generations (1: rejection ABC)")
 @click.option("--abc-scale", type=click.FloatRange(0.001, 1.0), default=0.05,
               show_default=True, help="the city's scale of the ABC runs")
+@click.option("--oversample", type=click.IntRange(min=1), default=3, show_default=True,
+              help="ABC prior draws per particle in generation 0")
+@click.option("--max-runs", "max_runs", type=click.IntRange(min=2), default=None,
+              help="ABC run budget (default particles x (oversample + 4 x (generations - 1)))")
+@click.option("--max-minutes", "max_minutes", type=click.FloatRange(min=0.1), default=None,
+              help="ABC wall-time budget; a generation cut short is abandoned")
 @click.option("--held-out", "held_out", multiple=True, metavar="TARGET",
               help="a behavioural target kept out of the fit (repeatable; default "
                    "volunteers_2019 and volunteers_from_culture)")
 def calibrate_cmd(scenario: str, seed: int | None, seeds: int, sets: tuple[str, ...],
                   as_json: bool, abc: bool, particles: int, generations: int,
-                  abc_scale: float, held_out: tuple[str, ...]) -> None:
+                  abc_scale: float, oversample: int, max_runs: int | None,
+                  max_minutes: float | None, held_out: tuple[str, ...]) -> None:
     """Run SCENARIO and print its calibration report against the study (FACTS.md): every
     target labelled structural or behavioural, and the on-time share across seeds. With
     --abc, fit the coefficients to the behavioural targets instead (exit 1 when a held-out
@@ -299,6 +332,8 @@ def calibrate_cmd(scenario: str, seed: int | None, seeds: int, sets: tuple[str, 
 
         kwargs: dict[str, object] = {"held_out": held_out} if held_out else {}
         fit = fit_abc(sc, particles=particles, generations=generations, scale=abc_scale,
+                      oversample=oversample, max_runs=max_runs,
+                      max_seconds=None if max_minutes is None else max_minutes * 60,
                       seed=sc.run.seed if seed is None else seed,
                       check_seeds=seeds if seeds >= 2 else 0,
                       **kwargs)  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -172,6 +173,12 @@ class AbcFit:
         seeds_check: the posterior-mean parameters on 10 seeds: ``key -> (mean, low, high)``
             (95 % t interval).
         scale: the city's scale.
+        generation_runs: simulations run in each generation (the abandoned one included).
+        generation_accepted: particles accepted in each generation; a generation that ran out
+            of runs before ``particles`` were accepted is abandoned (the posterior is the last
+            complete generation) and shows here with fewer.
+        seeds_check_median: the same check at the posterior median (a skewed posterior's mean
+            and median differ).
     """
 
     priors: tuple[Prior, ...]
@@ -184,15 +191,20 @@ class AbcFit:
     runs: int
     seeds_check: Mapping[str, tuple[float, float, float]]
     scale: float
+    generation_runs: tuple[int, ...] = ()
+    generation_accepted: tuple[int, ...] = ()
+    seeds_check_median: Mapping[str, tuple[float, float, float]] = attrs.field(factory=dict)
 
     def posterior(self) -> list[dict[str, Any]]:
-        """Per coefficient: prior range, posterior mean and 90 % range."""
+        """Per coefficient: prior range, posterior mean, median and 90 % range, and the
+        90 % range's share of the prior's width (near 0.9: the targets barely inform it)."""
         out = []
         for k, p in enumerate(self.priors):
             col = self.particles[:, k]
-            lo, hi = _weighted_quantiles(col, self.weights, (0.05, 0.95))
+            lo, med, hi = _weighted_quantiles(col, self.weights, (0.05, 0.5, 0.95))
             out.append({"key": p.key, "prior_low": p.low, "prior_high": p.high,
-                        "mean": float(np.sum(col * self.weights)), "p05": lo, "p95": hi,
+                        "mean": float(np.sum(col * self.weights)), "median": med, "p05": lo,
+                        "p95": hi, "width_share": (hi - lo) / (p.high - p.low),
                         "why": p.why})
         return out
 
@@ -204,12 +216,14 @@ class AbcFit:
             vals = np.array([o[t.key] for o in self.outputs])
             lo, hi = _weighted_quantiles(vals, self.weights, (0.05, 0.95))
             mean, c_lo, c_hi = self.seeds_check.get(t.key, (math.nan,) * 3)
+            med, m_lo, m_hi = self.seeds_check_median.get(t.key, (math.nan,) * 3)
             held = t in self.held_out
             rows.append({"key": t.key, "label": t.label, "study": t.value,
                          "role": "held out" if held else "fit",
                          "predictive_mean": float(np.sum(vals * self.weights)),
                          "p05": lo, "p95": hi, "seeds10_mean": mean, "seeds10_low": c_lo,
-                         "seeds10_high": c_hi,
+                         "seeds10_high": c_hi, "seeds10_median_mean": med,
+                         "seeds10_median_low": m_lo, "seeds10_median_high": m_hi,
                          "covered": bool(lo <= (t.value if t.high is None else t.high)
                                          and (t.value if t.low is None else t.low) <= hi),
                          "source": t.source})
@@ -224,27 +238,45 @@ class AbcFit:
         """The posterior-mean coefficients as scenario overrides."""
         return {r["key"]: r["mean"] for r in self.posterior()}
 
+    def posterior_median(self) -> dict[str, float]:
+        """The posterior-median coefficients (each coefficient's weighted median) as scenario
+        overrides."""
+        return {r["key"]: r["median"] for r in self.posterior()}
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
+        """JSON-ready, the accepted particles, their weights and outputs included."""
         return {"scale": self.scale, "runs": self.runs, "epsilons": list(self.epsilons),
-                "accepted": int(self.particles.shape[0]), "posterior": self.posterior(),
-                "targets": self.predictive(), "held_out_ok": self.held_out_ok}
+                "accepted": int(self.particles.shape[0]),
+                "generation_runs": list(self.generation_runs),
+                "generation_accepted": list(self.generation_accepted),
+                "posterior": self.posterior(), "targets": self.predictive(),
+                "held_out_ok": self.held_out_ok,
+                "particles": self.particles.tolist(), "weights": self.weights.tolist(),
+                "outputs": [dict(o) for o in self.outputs]}
 
     def markdown(self) -> str:
         """The report as two Markdown tables."""
+        gens = ", ".join(f"{a}/{n}" for a, n in zip(self.generation_accepted,
+                                                      self.generation_runs, strict=True))
         lines = [f"ABC-PMC: {self.runs} runs, {self.particles.shape[0]} particles, "
-                 f"tolerances {', '.join(f'{e:.3f}' for e in self.epsilons)}; scale "
-                 f"{self.scale}", "",
-                 "| coefficient | prior | posterior mean | 90 % range |", "|---|---|---:|---|"]
+                 f"tolerances {', '.join(f'{e:.3f}' for e in self.epsilons)}; accepted/run "
+                 f"per generation {gens or 'n/a'}; scale {self.scale}", "",
+                 "| coefficient | prior | posterior mean | median | 90 % range | share of "
+                 "prior |", "|---|---|---:|---:|---|---:|"]
         for r in self.posterior():
             lines.append(f"| {r['key']} | {r['prior_low']:g}-{r['prior_high']:g} | "
-                         f"{r['mean']:.4g} | {r['p05']:.4g}-{r['p95']:.4g} |")
-        lines += ["", "| target | role | study | predictive 90 % | 10 seeds at the posterior "
-                      "mean (95 % CI) | covered |", "|---|---|---:|---|---|---|"]
+                         f"{r['mean']:.4g} | {r['median']:.4g} | {r['p05']:.4g}-"
+                         f"{r['p95']:.4g} | {r['width_share']:.0%} |")
+        lines += ["", "| target | role | study | predictive mean | predictive 90 % | 10 seeds "
+                      "at the posterior mean (95 % CI) | at the median | covered |",
+                  "|---|---|---:|---:|---|---|---|---|"]
         for r in self.predictive():
             lines.append(f"| {r['label']} | {r['role']} | {r['study']:,.4g} | "
+                         f"{r['predictive_mean']:,.4g} | "
                          f"{r['p05']:,.4g}-{r['p95']:,.4g} | {r['seeds10_mean']:,.4g} "
                          f"({r['seeds10_low']:,.4g}-{r['seeds10_high']:,.4g}) | "
+                         f"{r['seeds10_median_mean']:,.4g} ({r['seeds10_median_low']:,.4g}-"
+                         f"{r['seeds10_median_high']:,.4g}) | "
                          f"{'yes' if r['covered'] else 'NO'} |")
         return "\n".join(lines)
 
@@ -262,7 +294,7 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
             oversample: int = 3, quantile: float = 0.5, scale: float | None = 0.05,
             held_out: Sequence[str] = ("volunteers_2019", "volunteers_from_culture"),
             priors: Sequence[Prior] = PRIORS, seed: int = 2017, check_seeds: int = 10,
-            max_runs: int | None = None, city: Any = None,
+            max_runs: int | None = None, max_seconds: float | None = None, city: Any = None,
             progress: Callable[[int, int], None] | None = None) -> AbcFit:
     """Calibrate ``scenario``'s coefficients by ABC population Monte Carlo (module docstring).
 
@@ -278,6 +310,9 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
         seed: the seed of the sampler and of the runs' seeds.
         check_seeds: seeds of the check at the posterior mean (0 skips it).
         max_runs: stop a generation after this many runs in total.
+        max_seconds: stop a generation once this much wall time has passed since the start
+            (generation 0 always completes). A generation stopped early by either budget is
+            abandoned: the posterior is the last complete generation.
         city: the city (default: the scenario's, cached).
         progress: ``progress(runs_done, runs_planned)``.
 
@@ -311,6 +346,11 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
     width = np.array([p.high - p.low for p in priors])
     budget = max_runs or particles * (oversample + 4 * (generations - 1))
     runs = 0
+    started = time.monotonic()
+
+    def in_budget() -> bool:
+        return runs < budget and (max_seconds is None
+                                  or time.monotonic() - started < max_seconds)
 
     def simulate(unit: np.ndarray[Any, Any]) -> dict[str, float]:
         nonlocal runs
@@ -335,14 +375,16 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
     kept_out = [outs[i] for i in keep]
     weights = np.full(particles, 1.0 / particles)
     epsilons = [float(dists.max())]
+    gen_runs, gen_acc = [runs], [particles]
     for _ in range(generations - 1):
         eps = float(np.quantile(dists, quantile))
+        runs_before = runs
         var = 2.0 * np.average((units - np.average(units, axis=0, weights=weights)) ** 2,
                                axis=0, weights=weights) + 1e-12
         new_u: list[np.ndarray[Any, Any]] = []
         new_d: list[float] = []
         new_o: list[dict[str, float]] = []
-        while len(new_u) < particles and runs < budget:
+        while len(new_u) < particles and in_budget():
             j = int(rng.choice(particles, p=weights))
             cand = units[j] + rng.normal(0.0, np.sqrt(var))
             if np.any(cand < 0) or np.any(cand > 1):
@@ -353,8 +395,10 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
                 new_u.append(cand)
                 new_d.append(d)
                 new_o.append(out)
-        if len(new_u) < 2:
-            break
+        gen_runs.append(runs - runs_before)
+        gen_acc.append(len(new_u))
+        if len(new_u) < particles:
+            break  # out of runs: keep the last complete generation
         nu = np.array(new_u)
         kern = np.exp(-0.5 * (((nu[:, None, :] - units[None, :, :]) ** 2) / var).sum(axis=2))
         w = 1.0 / np.maximum(kern @ weights, 1e-300)
@@ -362,16 +406,23 @@ def fit_abc(scenario: Scenario, *, particles: int = 60, generations: int = 3,
         epsilons.append(eps)
     thetas = lo + units * width
     fit_partial = AbcFit(tuple(priors), fit_t, held_t, thetas, weights, tuple(kept_out),
-                         tuple(epsilons), runs, {}, float(base.city.scale))
-    check: dict[str, tuple[float, float, float]] = {}
-    if check_seeds >= 2:
-        mean_sc = base.with_overrides(fit_partial.posterior_mean())
-        vals = [measure(Simulation(mean_sc, seed=seed + i, city=c).run().summary())
+                         tuple(epsilons), runs, {}, float(base.city.scale), tuple(gen_runs),
+                         tuple(gen_acc))
+
+    def check_at(point: Mapping[str, float]) -> dict[str, tuple[float, float, float]]:
+        out: dict[str, tuple[float, float, float]] = {}
+        if check_seeds < 2:
+            return out
+        at = base.with_overrides(dict(point))
+        vals = [measure(Simulation(at, seed=seed + i, city=c).run().summary())
                 for i in range(check_seeds)]
         tq = t_quantile_975(check_seeds - 1)
         for t in (*fit_t, *held_t):
             xs = np.array([v[t.key] for v in vals])
             half = tq * float(xs.std(ddof=1)) / math.sqrt(len(xs))
-            check[t.key] = (float(xs.mean()), float(xs.mean()) - half, float(xs.mean()) + half)
-    return attrs.evolve(fit_partial, seeds_check=check)
+            out[t.key] = (float(xs.mean()), float(xs.mean()) - half, float(xs.mean()) + half)
+        return out
+
+    return attrs.evolve(fit_partial, seeds_check=check_at(fit_partial.posterior_mean()),
+                        seeds_check_median=check_at(fit_partial.posterior_median()))
 

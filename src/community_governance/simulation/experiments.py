@@ -46,6 +46,11 @@ class Recommendation:
         source: the study's words.
         arms: ``arm name -> scenario overrides``.
         metrics: the run-summary keys compared.
+        headline: the metrics whose effects a sensitivity analysis of the experiment looks at
+            by default (:func:`~community_governance.simulation.sensitivity.sensitivity`
+            with ``experiment=``).
+        main_arm: the arm that puts the recommendation into practice most directly (the one
+            the documented sensitivity analysis reports).
     """
 
     name: str
@@ -53,6 +58,8 @@ class Recommendation:
     source: str
     arms: Mapping[str, Mapping[str, Any]]
     metrics: tuple[str, ...]
+    headline: tuple[str, ...] = ("on_time_share",)
+    main_arm: str = ""
 
 
 _CORE = ("on_time_share", "participation_rate_mean", "identification_end", "satisfaction_end")
@@ -66,7 +73,8 @@ RECOMMENDATIONS: dict[str, Recommendation] = {r.name: r for r in (
          "incubator and tender": {"orgs.purchase_cny_per_year": 20000, "orgs.incubator": True},
          "incubator, direct award": {"orgs.purchase_cny_per_year": 20000,
                                      "orgs.incubator": True, "orgs.tendering": False}},
-        (*_CORE, "purchased_cases", "orgs_active_end", "purchase_paid_fen")),
+        (*_CORE, "purchased_cases", "orgs_active_end", "purchase_paid_fen"),
+        ("on_time_share", "purchased_cases"), "incubator and tender"),
     Recommendation(
         "funding_channels", "more funding channels 拓宽经费渠道",
         "积极吸引投资、争取企业、社会组织和个人捐赠、利用社区设施开展有偿服务",
@@ -78,7 +86,8 @@ RECOMMENDATIONS: dict[str, Recommendation] = {r.name: r for r in (
              {"name": "enterprise", "cny_per_year": 20000, "use": "services"}],
              "orgs.incubator": True},
          "partner funds cut": {"funds.partner_cny_per_year": 0}},
-        (*_CORE, "activities", "volunteers_end", "staff_effective_mean", "purchased_cases")),
+        (*_CORE, "activities", "volunteers_end", "staff_effective_mean", "purchased_cases"),
+        ("on_time_share", "participation_rate_mean"), "paid services fund a post"),
     Recommendation(
         "permanent_staff", "more permanent staff 稳定社区工作人员队伍",
         "工作人员中大部分都为临时人员，人员力量不足再加上更换频繁",
@@ -87,21 +96,24 @@ RECOMMENDATIONS: dict[str, Recommendation] = {r.name: r for r in (
                                     "staff.permanent_per_community": 4},
          "2 temporary made permanent": {"staff.permanent_per_community": 4}},
         (*_CORE, "staff_in_post_mean", "staff_effective_mean", "overdue_backlog_end",
-         "activities")),
+         "activities"), ("on_time_share", "staff_effective_mean"), "2 more permanent posts"),
     Recommendation(
         "councils_disclosure", "councils and disclosure 协商议事与社区事务公开",
         "完善协商议事会，收集、研究和讨论社区民情 … 社区事务公开",
         {"monthly councils": {"councils.meetings_per_year": 12},
          "monthly disclosure": {"councils.disclosures_per_year": 12},
          "both": {"councils.meetings_per_year": 12, "councils.disclosures_per_year": 12}},
-        (*_CORE, "informed_end", "voice_end", "managed_compounds_end", "cases_opened")),
+        (*_CORE, "informed_end", "voice_end", "managed_compounds_end", "cases_opened"),
+        ("identification_end", "participation_rate_mean", "cases_opened"), "both"),
     Recommendation(
         "culture_groups", "culture groups and activities 文体组织与活动",
         "社区靠群众，群众靠发动，发动靠活动，活动靠文化",
         {"culture fund doubled": {"funds.culture_cny_per_year": 24000},
          "more activities planned and paid": {"funds.culture_cny_per_year": 24000,
                                               "activities.per_community_per_year": 20}},
-        (*_CORE, "activities", "culture_members_end", "volunteers_end", "services")),
+        (*_CORE, "activities", "culture_members_end", "volunteers_end", "services"),
+        ("participation_rate_mean", "volunteers_end", "on_time_share"),
+        "more activities planned and paid"),
 )}
 
 

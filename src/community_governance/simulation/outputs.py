@@ -44,8 +44,9 @@ class RunFiles:
     files: dict[str, Path]
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: str | Path, data: Any) -> None:
     """Write JSON atomically (a temporary file renamed into place)."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)

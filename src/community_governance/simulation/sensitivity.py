@@ -16,6 +16,13 @@ Morris ``sigma`` and ``mu`` have none). Every run uses the same behaviour seed, 
 of an output comes from the factors, not from different draws (common random numbers; see
 :mod:`.engine.streams`). Whole-number parameters are rounded, money to the fen.
 
+With ``experiment=NAME`` (a recommendation of :mod:`.experiments`) the output of a run is not
+a metric but a recommendation's **paired effect**: at every sample of the design the baseline
+and each arm run on the same seeds and city, and the output is ``arm - baseline`` (averaged
+over ``seeds``), so the indices say which assumptions the *effect* hinges on.
+:data:`MECHANISM_FACTORS` are the mechanism coefficients with documented ranges (the
+ABC-fitted ones over their priors).
+
 Example::
 
     from community_governance.simulation import load_scenario
@@ -26,6 +33,13 @@ Example::
                            "behaviour.participation.points_incentive": (0.0, 1.0)},
                       method="morris", samples=10, metrics=("on_time_share",))
     res.table          # metric, parameter, label, index, value, ci95_low, ci95_high
+
+    eff = sensitivity(sc, {"staff.cases_per_staff_day": (1.5, 3.0),
+                           "behaviour.culture.leave_per_year": (0.05, 0.3)},
+                      experiment="permanent_staff", arms=["2 more permanent posts"],
+                      metrics=("on_time_share",), samples=10)
+    eff.index("on_time_share", "staff.cases_per_staff_day", "mu_star",
+              arm="2 more permanent posts")
 """
 
 from __future__ import annotations
@@ -55,8 +69,9 @@ if TYPE_CHECKING:
 
     from community_governance.simulation.engine import SimCity
 
-__all__ = ["METHODS", "PARAMETER_LABELS", "SensitivityResult", "parameter_label",
-           "plot_sensitivity", "sensitivity"]
+__all__ = ["FACTOR_SOURCES", "MECHANISM_FACTORS", "METHODS", "PARAMETER_LABELS",
+           "SensitivityResult", "load_sensitivity", "parameter_label", "plot_drivers",
+           "plot_sensitivity", "ranking_stability", "sensitivity"]
 
 #: The designs offered.
 METHODS = ("lhs", "morris", "sobol")
@@ -92,6 +107,111 @@ PARAMETER_LABELS: dict[str, tuple[str, str, str]] = {
 }
 
 
+PARAMETER_LABELS.update({
+    "staff.temporary_quit_per_year": ("temporary staff quit rate", "临时人员离职率", "1/year"),
+    "staff.permanent_quit_per_year": ("permanent staff quit rate", "编制人员离职率", "1/year"),
+    "staff.hiring_lag_weeks": ("hiring lag", "补员周期", "weeks"),
+    "staff.learning_weeks": ("learning time constant", "上手时间", "weeks"),
+    "staff.new_hire_productivity": ("new hire's productivity", "新人效率", "share"),
+    "staff.temporary_wage_cny_per_year": ("wage of a temporary post", "临时岗位工资",
+                                          "CNY/year"),
+    "activities.staff_days": ("staff days per activity", "每次活动占用人日", "days"),
+    "behaviour.culture.join_per_attendance": ("recruitment per attendance", "参加活动入会率",
+                                              "share"),
+    "behaviour.culture.join_per_year": ("background joining of culture groups", "文体组织入会率",
+                                        "1/year"),
+    "behaviour.culture.leave_per_year": ("leaving culture groups", "文体组织退出率", "1/year"),
+    "behaviour.volunteering.quit_per_year": ("volunteers quitting", "志愿者退出率", "1/year"),
+    "behaviour.participation.identification": ("identification weight of attendance",
+                                               "认同感参与系数", "logit"),
+    "councils.identification_informed": ("identification from being informed", "知情认同系数",
+                                         "weight"),
+    "councils.identification_voice": ("identification from having a voice", "议事认同系数",
+                                      "weight"),
+    "councils.disclosure_reach": ("reach of a disclosure", "公开覆盖率", "share"),
+    "councils.voice_per_meeting": ("voice gained per council meeting", "每次议事发声率",
+                                   "share"),
+    "councils.supervision_gain": ("property quality gained per meeting", "议事监督增益",
+                                  "share"),
+    "property.case_relief": ("case relief of a managed compound", "物业减件率", "share"),
+    "orgs.cost_per_case_cny": ("cost of a purchased case", "购买服务单件成本", "CNY"),
+    "orgs.quality_mean": ("mean quality of a social organization", "社会组织质量均值", "0..1"),
+    "orgs.proposals_per_year": ("proposals of new organizations", "社会组织申办率",
+                                "1/community/year"),
+    "orgs.incubation_quality_gain": ("quality gained in incubation", "孵化质量增益", "0..1"),
+})
+
+
+def _abc_prior(key: str) -> tuple[float, float]:
+    from community_governance.simulation.abc_fit import PRIORS
+
+    p = next(p for p in PRIORS if p.key == key)
+    return (p.low, p.high)
+
+
+#: The mechanism coefficients a recommendation's effect may hinge on, with the ranges a
+#: sensitivity analysis varies them over: the ABC-fitted coefficients over their prior ranges
+#: (:data:`.abc_fit.PRIORS`), the assumed ones over the range given in :data:`FACTOR_SOURCES`.
+#: The 2017 starting shares of the calibration run are not here (the 2019 scenario starts at
+#: the study's levels).
+MECHANISM_FACTORS: dict[str, tuple[float, float]] = {
+    "staff.cases_per_staff_day": (1.5, 3.0),
+    "staff.temporary_quit_per_year": _abc_prior("staff.temporary_quit_per_year"),
+    "staff.permanent_quit_per_year": (0.02, 0.15),
+    "staff.hiring_lag_weeks": _abc_prior("staff.hiring_lag_weeks"),
+    "staff.learning_weeks": (4.0, 26.0),
+    "staff.new_hire_productivity": (0.2, 0.8),
+    "staff.temporary_wage_cny_per_year": (18000.0, 30000.0),
+    "activities.per_community_per_year": _abc_prior("activities.per_community_per_year"),
+    "activities.staff_days": _abc_prior("activities.staff_days"),
+    "behaviour.culture.join_per_attendance": _abc_prior("behaviour.culture.join_per_attendance"),
+    "behaviour.culture.join_per_year": _abc_prior("behaviour.culture.join_per_year"),
+    "behaviour.culture.leave_per_year": _abc_prior("behaviour.culture.leave_per_year"),
+    "behaviour.volunteering.from_culture_per_year": _abc_prior(
+        "behaviour.volunteering.from_culture_per_year"),
+    "behaviour.volunteering.quit_per_year": _abc_prior("behaviour.volunteering.quit_per_year"),
+    "behaviour.participation.identification": (1.0, 3.0),
+    "councils.identification_informed": (0.05, 0.3),
+    "councils.identification_voice": (0.05, 0.3),
+    "councils.supervision_gain": (0.0, 0.05),
+    "property.case_relief": (0.4, 1.0),
+    "orgs.cost_per_case_cny": (30.0, 120.0),
+    "orgs.quality_mean": (0.3, 0.6),
+    "orgs.proposals_per_year": (0.05, 0.2),
+}
+
+#: Where each range of :data:`MECHANISM_FACTORS` comes from.
+FACTOR_SOURCES: dict[str, str] = {
+    "staff.cases_per_staff_day": "assumed 2.2 (the four largest communities at a utilisation "
+                                 "of 0.99-1.06); the range takes them from well over capacity "
+                                 "to well under",
+    "staff.permanent_quit_per_year": "assumed 0.05: payroll posts kept 7 to 50 years",
+    "staff.learning_weeks": "assumed 12: one to six months to learn the job",
+    "staff.new_hire_productivity": "assumed 0.4",
+    "staff.temporary_wage_cny_per_year": "assumed 24,000: a staff channel of 24,000 CNY buys "
+                                         "one post up to this wage, none above",
+    "behaviour.participation.identification": "assumed 2.0, halved and raised by half",
+    "councils.identification_informed": "assumed 0.15: a third to double",
+    "councils.identification_voice": "assumed 0.15: a third to double",
+    "councils.supervision_gain": "assumed 0.02: none to 2.5 times",
+    "property.case_relief": "assumed 0.8",
+    "orgs.cost_per_case_cny": "assumed 60, halved to doubled",
+    "orgs.quality_mean": "assumed 0.45",
+    "orgs.proposals_per_year": "assumed 0.1, halved to doubled",
+}
+
+
+def _factor_sources() -> None:
+    from community_governance.simulation.abc_fit import PRIORS
+
+    for p in PRIORS:
+        if p.key in MECHANISM_FACTORS:
+            FACTOR_SOURCES[p.key] = f"ABC prior ({p.why})"
+
+
+_factor_sources()
+
+
 def parameter_label(key: str, language: str = "en") -> str:
     """The axis label of a parameter: its documented name and unit, with the dotted key
     (``"staff per community [persons] (staff.per_community)"``); ``language="zh"`` gives the
@@ -112,9 +232,15 @@ class SensitivityResult:
         problem: SALib's problem (``names``, ``bounds``, ``num_vars``).
         samples: the ``(runs, factors)`` design, as run (rounded where the parameter is whole).
         outputs: metric to the ``(runs,)`` outputs.
-        rows: one dict per metric, parameter and index: ``metric``, ``parameter``, ``label``,
-            ``index``, ``value``, ``ci95_low``, ``ci95_high`` (NaN where SALib gives none).
+        rows: one dict per output, parameter and index: ``output``, ``metric``, ``arm``
+            (``None`` without an experiment), ``parameter``, ``label``, ``index``, ``value``,
+            ``ci95_low``, ``ci95_high`` (NaN where SALib gives none).
         seed: the behaviour seed every run used (and the design's seed).
+        experiment: the recommendation whose paired effects are the outputs, or ``None``
+            (the outputs are the metrics themselves).
+        levels: with an experiment, the baseline's metric per sample (``metric -> (runs,)``);
+            the outputs are then ``metric[arm]``: arm minus baseline per sample.
+        seeds: the seeds each sample ran on (the output is their mean).
     """
 
     method: str
@@ -123,6 +249,9 @@ class SensitivityResult:
     outputs: dict[str, np.ndarray[Any, Any]]
     rows: list[dict[str, Any]]
     seed: int
+    experiment: str | None = None
+    levels: dict[str, np.ndarray[Any, Any]] = attrs.field(factory=dict)
+    seeds: tuple[int, ...] = ()
 
     @property
     def table(self) -> pl.DataFrame:
@@ -132,25 +261,49 @@ class SensitivityResult:
 
         return pl.DataFrame(self.rows, infer_schema_length=None)
 
-    def index(self, metric: str, parameter: str, index: str) -> dict[str, Any]:
-        """The row of one index.
+    def index(self, metric: str, parameter: str, index: str, *,
+              arm: str | None = None) -> dict[str, Any]:
+        """The row of one index (of the effect of ``arm`` with an experiment).
 
         Raises:
             KeyError: no such row.
         """
         for r in self.rows:
-            if (r["metric"], r["parameter"], r["index"]) == (metric, parameter, index):
+            if (r["metric"], r["parameter"], r["index"], r["arm"]) == (metric, parameter,
+                                                                       index, arm):
                 return r
-        raise KeyError(f"no {index} of {parameter} for {metric}")
+        raise KeyError(f"no {index} of {parameter} for {metric}"
+                       + (f" [{arm}]" if arm else ""))
+
+    def drivers(self, output: str, top: int | None = None) -> list[dict[str, Any]]:
+        """The factors of one output by importance (Morris ``mu_star``, else ``ST``, else
+        ``S1``), largest first: ``parameter``, ``value``, ``ci95_low``, ``ci95_high`` and,
+        for Morris, the signed ``mu`` and ``sigma``."""
+        names = {r["index"] for r in self.rows if r["output"] == output}
+        if not names:
+            raise KeyError(f"no output {output!r}; outputs: {', '.join(self.outputs)}")
+        main = next(i for i in ("mu_star", "ST", "S1") if i in names)
+        by = {(r["parameter"], r["index"]): r for r in self.rows if r["output"] == output}
+        out = []
+        for k in self.problem["names"]:
+            r = dict(by[k, main])
+            for extra in ("mu", "sigma"):
+                if (k, extra) in by:
+                    r[extra] = by[k, extra]["value"]
+            out.append(r)
+        out.sort(key=lambda r: -abs(r["value"]) if math.isfinite(r["value"]) else 0.0)
+        return out[:top] if top else out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: method, problem, seed, versions, indices, design and outputs."""
         from community_governance.simulation.provenance import package_versions
 
         return {"method": self.method, "problem": self.problem, "seed": self.seed,
+                "seeds": list(self.seeds), "experiment": self.experiment,
                 "versions": package_versions(), "indices": self.rows,
                 "samples": self.samples.tolist(),
-                "outputs": {k: v.tolist() for k, v in self.outputs.items()}}
+                "outputs": {k: v.tolist() for k, v in self.outputs.items()},
+                "levels": {k: v.tolist() for k, v in self.levels.items()}}
 
     def write(self, out_dir: str | Path, *, plots: bool = True) -> list[Path]:
         """Write ``sensitivity.json`` and, with ``plots``, the figures; returns the files."""
@@ -162,6 +315,8 @@ class SensitivityResult:
         files = [out / "sensitivity.json"]
         if plots:
             files += plot_sensitivity(self, out)
+            if self.method == "morris":
+                files.append(plot_drivers(self, out / "drivers.png"))
         return files
 
 
@@ -221,12 +376,10 @@ def _analyse(method: str, problem: dict[str, Any], x: Any, y: Any, seed: int
     return {"S1": (r["S1"], r["S1_conf"]), "ST": (r["ST"], r["ST_conf"])}
 
 
-def _run_one(args: tuple[Mapping[str, Any], str, Mapping[str, Any], int, Sequence[str],
-                         SimCity | None]) -> list[float]:
-    raw, source, overrides, seed, metrics, city = args
+def _metrics_of(sc: Scenario, seed: int, city: SimCity | None, metrics: Sequence[str]
+                ) -> list[float]:
     from community_governance.simulation.engine import Simulation
 
-    sc = Scenario.from_dict(raw, source=source).with_overrides(overrides)
     summary = Simulation(sc, seed=seed, city=city).run().summary()
     out = []
     for m in metrics:
@@ -235,13 +388,31 @@ def _run_one(args: tuple[Mapping[str, Any], str, Mapping[str, Any], int, Sequenc
     return out
 
 
+def _run_one(args: tuple[Mapping[str, Any], str, Mapping[str, Any], Sequence[int],
+                         Sequence[str], SimCity | None, Sequence[Mapping[str, Any]]]
+             ) -> list[float]:
+    """One sample of the design: the metrics of the base (mean over the seeds), then, per arm,
+    the mean paired difference arm - base of every metric."""
+    raw, source, overrides, seeds, metrics, city, arms = args
+    sc = Scenario.from_dict(raw, source=source).with_overrides(overrides)
+    base = np.array([_metrics_of(sc, s, city, metrics) for s in seeds])
+    out = list(base.mean(axis=0))
+    for arm in arms:
+        arm_sc = sc.with_overrides(arm)
+        vals = np.array([_metrics_of(arm_sc, s, city, metrics) for s in seeds])
+        out += list((vals - base).mean(axis=0))
+    return [float(v) for v in out]
+
+
 def sensitivity(
     scenario: Scenario, factors: Mapping[str, tuple[float, float]], *, method: str = "morris",
-    samples: int = 10, metrics: Sequence[str] = ("on_time_share", "participation_rate_mean"),
+    samples: int = 10, metrics: Sequence[str] | None = None,
     seed: int | None = None, city: SimCity | None = None, executor: cf.Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, experiment: str | None = None,
+    arms: Sequence[str] | None = None, seeds: int = 1,
 ) -> SensitivityResult:
-    """Sample the factors, run the simulation per sample and compute sensitivity indices.
+    """Sample the factors, run the simulation per sample and compute sensitivity indices of
+    its metrics, or, with ``experiment``, of a recommendation's paired effects.
 
     Args:
         scenario: the base scenario.
@@ -249,15 +420,23 @@ def sensitivity(
         method: ``lhs``, ``morris`` or ``sobol``.
         samples: LHS: runs; Morris: trajectories (runs = samples × (factors + 1)); Sobol':
             the base sample ``N``, a power of 2 (runs = N × (factors + 2)).
-        metrics: keys of the run summary to analyse.
+        metrics: keys of the run summary to analyse (default ``on_time_share`` and
+            ``participation_rate_mean``; with an experiment, its ``headline`` metrics).
         seed: the behaviour seed of every run and the design's seed (default the scenario's).
         city: the city (default the scenario's, from the cache).
         executor: run the samples on this executor (default one after another here).
-        progress: called as ``progress(done, total)``.
+        progress: called as ``progress(done, total)`` (samples of the design).
+        experiment: a recommendation of :data:`.experiments.RECOMMENDATIONS`: every sample
+            runs the baseline and each arm on the same seeds, and the outputs are the paired
+            effects ``metric[arm]`` (arm minus baseline, mean over the seeds).
+        arms: the experiment's arms to run (default all).
+        seeds: seeds per sample (``seed`` onwards, the same for every sample); the output is
+            the mean over them (a paired effect: the mean of the paired differences).
 
     Raises:
         ValidationError: no factor, a bad key, range, method or sample count; a metric that is
-            not in the run summary. Nothing runs then.
+            not in the run summary; an unknown experiment or arm, or a factor an arm sets.
+            Nothing runs then.
     """
     from community_governance.simulation.engine import city_for
 
@@ -276,9 +455,22 @@ def sensitivity(
             raise ValidationError(f"{key}: the range needs low < high, got {lo}:{hi}", path=key)
         scenario.with_overrides({key: _coerce(scenario, key, float(lo))})
         scenario.with_overrides({key: _coerce(scenario, key, float(hi))})
+    if seeds < 1:
+        raise ValidationError("seeds must be at least 1", path="seeds")
+    arm_items = _arms(experiment, arms, factors)
+    if metrics is None:
+        if experiment is not None:
+            from community_governance.simulation.experiments import RECOMMENDATIONS
+
+            metrics = RECOMMENDATIONS[experiment].headline
+        else:
+            metrics = ("on_time_share", "participation_rate_mean")
     _check_metrics(metrics)
+    for _, arm_over in arm_items:
+        scenario.with_overrides(arm_over)
     keys = list(factors)
     use_seed = scenario.run.seed if seed is None else int(seed)
+    seed_list = tuple(use_seed + i for i in range(seeds))
     problem = {"num_vars": len(keys), "names": keys,
                "bounds": [[float(factors[k][0]), float(factors[k][1])] for k in keys]}
     x = np.asarray(_design(method, problem, samples, use_seed), dtype=np.float64)
@@ -287,37 +479,110 @@ def sensitivity(
     jobs = []
     for row in x:
         overrides = {k: _coerce(scenario, k, float(v)) for k, v in zip(keys, row, strict=True)}
-        jobs.append((dict(scenario.raw), scenario.source, overrides, use_seed, tuple(metrics),
-                     c))
+        jobs.append((dict(scenario.raw), scenario.source, overrides, seed_list, tuple(metrics),
+                     c, tuple(dict(o) for _, o in arm_items)))
     results: list[list[float]] = []
     mapper = executor.map if executor is not None else map
     for out in mapper(_run_one, jobs):
         results.append(out)
         if progress:
             progress(len(results), len(jobs))
-    y_all = np.array(results, dtype=np.float64).reshape(len(jobs), len(metrics))
+    n_m = len(metrics)
+    y_all = np.array(results, dtype=np.float64).reshape(len(jobs), n_m * (1 + len(arm_items)))
+    levels = {m: y_all[:, j] for j, m in enumerate(metrics)}
+    targets: list[tuple[str, str, str | None, np.ndarray[Any, Any]]] = []
+    if not arm_items:
+        targets = [(m, m, None, y_all[:, j]) for j, m in enumerate(metrics)]
+    for a, (arm_name, _) in enumerate(arm_items):
+        targets += [(f"{m}[{arm_name}]", m, arm_name, y_all[:, n_m * (a + 1) + j])
+                    for j, m in enumerate(metrics)]
     rows: list[dict[str, Any]] = []
     outputs: dict[str, np.ndarray[Any, Any]] = {}
-    for j, m in enumerate(metrics):
-        y = y_all[:, j]
-        outputs[m] = y
-        if not np.all(np.isfinite(y)):
-            y = np.where(np.isfinite(y), y, np.nanmean(y) if np.isfinite(y).any() else 0.0)
-        for name, (vals, conf) in _analyse(method, problem, x, y, use_seed).items():
-            for i, k in enumerate(keys):
-                v = float(vals[i])
-                half = float(conf[i]) if conf is not None else math.nan
-                rows.append({"metric": m, "parameter": k, "label": parameter_label(k),
-                             "index": name, "value": v, "ci95_low": v - half,
-                             "ci95_high": v + half})
-    return SensitivityResult(method, problem, x, outputs, rows, use_seed)
+    for output, m, arm, y in targets:
+        outputs[output] = y
+        rows += _index_rows(method, problem, x, y, use_seed, output, m, arm)
+    return SensitivityResult(method, problem, x, outputs, rows, use_seed, experiment,
+                             levels if arm_items else {}, seed_list)
+
+
+def _index_rows(method: str, problem: dict[str, Any], x: Any, y: np.ndarray[Any, Any],
+                seed: int, output: str, metric: str, arm: str | None
+                ) -> list[dict[str, Any]]:
+    if not np.all(np.isfinite(y)):
+        y = np.where(np.isfinite(y), y, np.nanmean(y) if np.isfinite(y).any() else 0.0)
+    rows = []
+    for name, (vals, conf) in _analyse(method, problem, x, y, seed).items():
+        for i, k in enumerate(problem["names"]):
+            v = float(vals[i])
+            half = float(conf[i]) if conf is not None else math.nan
+            rows.append({"output": output, "metric": metric, "arm": arm, "parameter": k,
+                         "label": parameter_label(k), "index": name, "value": v,
+                         "ci95_low": v - half, "ci95_high": v + half})
+    return rows
+
+
+def _arms(experiment: str | None, arms: Sequence[str] | None,
+          factors: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The arms of ``experiment`` to run, checked against the factors."""
+    if experiment is None:
+        if arms:
+            raise ValidationError("arms need an experiment (--experiment NAME)", path="arms")
+        return []
+    from community_governance.simulation.experiments import RECOMMENDATIONS
+
+    rec = RECOMMENDATIONS.get(experiment)
+    if rec is None:
+        raise ValidationError(f"unknown experiment {experiment!r}; known: "
+                              f"{', '.join(RECOMMENDATIONS)}", path="experiment")
+    names = list(arms) if arms else list(rec.arms)
+    out = []
+    for name in names:
+        if name not in rec.arms:
+            raise ValidationError(f"{experiment} has no arm {name!r}; its arms: "
+                                  f"{', '.join(rec.arms)}", path="arms")
+        clash = [k for k in factors if k in rec.arms[name]]
+        if clash:
+            raise ValidationError(
+                f"arm {name!r} sets {clash[0]}, so varying it would not change the arm; vary "
+                "a coefficient the arms leave alone", path=clash[0])
+        out.append((name, rec.arms[name]))
+    return out
+
+
+def ranking_stability(result: SensitivityResult, output: str, top: int = 5
+                      ) -> tuple[list[str], list[str], float]:
+    """Re-analyse a Morris result's first and second half of trajectories apart: their
+    ``top`` factors by ``mu_star`` and the share of those in both (1.0: the same set).
+
+    Raises:
+        ValidationError: not a Morris result, or fewer than 4 trajectories.
+    """
+    if result.method != "morris":
+        raise ValidationError("ranking stability splits Morris trajectories; this is "
+                              f"{result.method}", path="method")
+    k = result.problem["num_vars"]
+    n_traj = len(result.samples) // (k + 1)
+    if n_traj < 4:
+        raise ValidationError("split-half ranking needs at least 4 trajectories",
+                              path="samples")
+    half = (n_traj // 2) * (k + 1)
+    y = result.outputs[output]
+    tops = []
+    for sl in (slice(0, half), slice(half, None)):
+        an = _analyse("morris", result.problem, result.samples[sl], y[sl], result.seed)
+        mu = np.asarray(an["mu_star"][0])
+        tops.append([result.problem["names"][i] for i in np.argsort(-mu)[:top]])
+    return tops[0], tops[1], len(set(tops[0]) & set(tops[1])) / top
 
 
 def _check_metrics(metrics: Sequence[str]) -> None:
+    from community_governance.simulation.experiments import RECOMMENDATIONS
     from community_governance.simulation.sweep import METRICS
 
     known = set(METRICS) | {"volunteers_end", "culture_members_end", "points_outstanding",
                             "volunteers_from_culture_end", "care_visits_needed"}
+    for rec in RECOMMENDATIONS.values():
+        known |= set(rec.metrics)
     for m in metrics:
         if m not in known:
             raise ValidationError(f"unknown metric {m!r}; use one of {', '.join(sorted(known))}",
@@ -342,11 +607,12 @@ def plot_sensitivity(result: SensitivityResult, out_dir: str | Path, *,
     files: list[Path] = []
     indices = [i for i in ("S1", "ST", "mu_star") if any(
         r["index"] == i for r in result.rows)]
+    by = {(r["output"], r["parameter"], r["index"]): r for r in result.rows}
     for metric, y in result.outputs.items():
         fig, ax = plt.subplots(figsize=(7.0, 0.6 * len(keys) + 1.8), layout="constrained")
         height = 0.8 / max(len(indices), 1)
         for n, name in enumerate(indices):
-            rows = [result.index(metric, k, name) for k in keys]
+            rows = [by[metric, k, name] for k in keys]
             vals = np.array([r["value"] for r in rows])
             lo = vals - np.array([r["ci95_low"] for r in rows])
             hi = np.array([r["ci95_high"] for r in rows]) - vals
@@ -358,20 +624,100 @@ def plot_sensitivity(result: SensitivityResult, out_dir: str | Path, *,
         ax.set_xlabel(f"{'/'.join(indices)} of {metric} ({result.method})")
         ax.legend(loc="best")
         ax.ticklabel_format(axis="x", useOffset=False, style="plain")
-        path = out / f"sensitivity-{metric}.png"
+        path = out / f"sensitivity-{_slug(metric)}.png"
         fig.savefig(path, dpi=300)
         plt.close(fig)
         files.append(path)
-        fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.0),
+        cols = min(len(keys), 5)
+        n_rows = math.ceil(len(keys) / cols)
+        fig, axes = plt.subplots(n_rows, cols, figsize=(3.2 * cols, 3.0 * n_rows),
                                  layout="constrained", squeeze=False)
         for i, k in enumerate(keys):
-            a = axes[0][i]
+            a = axes[i // cols][i % cols]
             a.scatter(result.samples[:, i], y, s=8)
             a.set_xlabel(parameter_label(k, language), fontsize=7)
-            a.set_ylabel(metric if i == 0 else "")
+            a.set_ylabel(metric if i % cols == 0 else "", fontsize=7)
             a.ticklabel_format(useOffset=False, style="plain")
-        path = out / f"scatter-{metric}.png"
+        for i in range(len(keys), n_rows * cols):
+            axes[i // cols][i % cols].set_visible(False)
+        path = out / f"scatter-{_slug(metric)}.png"
         fig.savefig(path, dpi=300)
         plt.close(fig)
         files.append(path)
     return files
+
+
+def _slug(name: str) -> str:
+    """A file-name form of an output name: ``on_time_share[2 more posts]`` ->
+    ``on_time_share--2-more-posts``."""
+    import re
+
+    base, _, arm = name.partition("[")
+    arm = re.sub(r"[^0-9A-Za-z]+", "-", arm.rstrip("]")).strip("-")
+    return f"{base}--{arm}" if arm else base
+
+
+def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, str]],
+                 path: str | Path, *, outputs: Sequence[str] | None = None, top: int = 8,
+                 language: str = "en", titles: Mapping[str, str] | None = None,
+                 dpi: int = 300) -> Path:
+    """One panel per output: its ``top`` factors by importance (Morris ``mu_star``, else
+    ``ST`` or ``S1``) with 95 % intervals, largest at the top, leaving out factors whose index
+    is exactly 0 (no causal path, given the common draws); with Morris, a bar is orange
+    where raising the factor lowers the output on average (``mu < 0``) and blue where it
+    raises it.
+
+    Args:
+        result: a sensitivity result, or ``(result, output)`` pairs (one panel each, e.g. the
+            main effect of every recommendation in one figure).
+        path: the PNG (or SVG/PDF by its suffix) to write.
+        outputs: with one result, the outputs to draw (default all).
+        top: factors per panel.
+        language: ``en`` or ``zh`` (the parameters' Chinese names first).
+        titles: a panel title per output (default the output's name).
+        dpi: the resolution of a PNG.
+    """
+    require_extra("matplotlib", "sim", "plots")
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    panels = ([(result, o) for o in (outputs or result.outputs)]
+              if isinstance(result, SensitivityResult) else list(result))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.0, (0.3 * top + 0.9) * len(panels)),
+                             layout="constrained", squeeze=False)
+    for ax, (res, output) in zip(axes[:, 0], panels, strict=True):
+        rows = [r for r in res.drivers(output, top) if r["value"] != 0.0][::-1]
+        vals = np.array([r["value"] for r in rows])
+        err = np.nan_to_num(np.vstack([vals - np.array([r["ci95_low"] for r in rows]),
+                                       np.array([r["ci95_high"] for r in rows]) - vals]))
+        colour = ["tab:orange" if r.get("mu", 0.0) < 0 else "tab:blue" for r in rows]
+        ax.barh(np.arange(len(rows)), vals, xerr=err, color=colour, capsize=2)
+        ax.set_yticks(np.arange(len(rows)), [parameter_label(r["parameter"], language)
+                                             for r in rows], fontsize=6)
+        ax.set_title((titles or {}).get(output, output), fontsize=7, loc="left")
+        ax.tick_params(axis="x", labelsize=6)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+        ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+        index = "mu_star" if res.method == "morris" else "ST/S1"
+        ax.set_xlabel(f"{index} (95 % CI); orange: mu < 0", fontsize=7)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=dpi)
+    plt.close(fig)
+    return out
+
+
+def load_sensitivity(path: str | Path) -> SensitivityResult:
+    """Read back a ``sensitivity.json`` written by :meth:`SensitivityResult.write`."""
+    import json
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return SensitivityResult(
+        data["method"], data["problem"], np.asarray(data["samples"], dtype=np.float64),
+        {k: np.asarray(v, dtype=np.float64) for k, v in data["outputs"].items()},
+        data["indices"], int(data["seed"]), data.get("experiment"),
+        {k: np.asarray(v, dtype=np.float64) for k, v in data.get("levels", {}).items()},
+        tuple(data.get("seeds", (data["seed"],))))
