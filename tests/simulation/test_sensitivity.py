@@ -209,6 +209,12 @@ def test_ranking_stability_and_drivers_figure(effect: SensitivityResult,
     path = plot_drivers(res, tmp_path / "d.png", top=2)
     assert path.stat().st_size > 10_000
     res.write(tmp_path / "w", plots=False)
+    text = (tmp_path / "w" / "sensitivity.json").read_text(encoding="utf-8")
+
+    def no_nan(name: str) -> None:
+        raise AssertionError(f"{name} in sensitivity.json is not JSON")
+
+    json.loads(text, parse_constant=no_nan)  # strict JSON: no NaN/Infinity
     back = load_sensitivity(tmp_path / "w" / "sensitivity.json")
     assert str(back.rows) == str(res.rows)  # NaN where SALib gives no interval
     assert back.seeds == res.seeds and back.experiment == res.experiment

@@ -258,7 +258,7 @@ def sensitivity_cmd(scenario: str, factors: tuple[str, ...], mechanisms: bool,
         1 + len({r["arm"] for r in res.rows if r["arm"] is not None}))
     echo_json({"out": str(out), "method": res.method, "samples": len(res.samples),
                "runs": runs, "experiment": experiment, "left_out": left_out,
-               "files": [f.name for f in files], "indices": res.rows})
+               "files": [f.name for f in files], "indices": res.to_dict()["indices"]})
 
 
 @sim.command("plot")

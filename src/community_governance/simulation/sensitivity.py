@@ -300,7 +300,10 @@ class SensitivityResult:
 
         return {"method": self.method, "problem": self.problem, "seed": self.seed,
                 "seeds": list(self.seeds), "experiment": self.experiment,
-                "versions": package_versions(), "indices": self.rows,
+                "versions": package_versions(),
+                # JSON has no NaN: an index without an interval (Morris mu, sigma) gets null
+                "indices": [{k: None if isinstance(v, float) and math.isnan(v) else v
+                             for k, v in row.items()} for row in self.rows],
                 "samples": self.samples.tolist(),
                 "outputs": {k: v.tolist() for k, v in self.outputs.items()},
                 "levels": {k: v.tolist() for k, v in self.levels.items()}}
@@ -718,6 +721,7 @@ def load_sensitivity(path: str | Path) -> SensitivityResult:
     return SensitivityResult(
         data["method"], data["problem"], np.asarray(data["samples"], dtype=np.float64),
         {k: np.asarray(v, dtype=np.float64) for k, v in data["outputs"].items()},
-        data["indices"], int(data["seed"]), data.get("experiment"),
+        [{k: math.nan if v is None and k in ("value", "ci95_low", "ci95_high") else v for k, v in row.items()}
+         for row in data["indices"]], int(data["seed"]), data.get("experiment"),
         {k: np.asarray(v, dtype=np.float64) for k, v in data.get("levels", {}).items()},
         tuple(data.get("seeds", (data["seed"],))))
