@@ -713,6 +713,9 @@ def plot_drivers(result: SensitivityResult | Sequence[tuple[SensitivityResult, s
     return out
 
 
+_FLOAT_FIELDS = ("value", "ci95_low", "ci95_high")
+
+
 def load_sensitivity(path: str | Path) -> SensitivityResult:
     """Read back a ``sensitivity.json`` written by :meth:`SensitivityResult.write`."""
     import json
@@ -721,7 +724,7 @@ def load_sensitivity(path: str | Path) -> SensitivityResult:
     return SensitivityResult(
         data["method"], data["problem"], np.asarray(data["samples"], dtype=np.float64),
         {k: np.asarray(v, dtype=np.float64) for k, v in data["outputs"].items()},
-        [{k: math.nan if v is None and k in ("value", "ci95_low", "ci95_high") else v for k, v in row.items()}
+        [{k: math.nan if v is None and k in _FLOAT_FIELDS else v for k, v in row.items()}
          for row in data["indices"]], int(data["seed"]), data.get("experiment"),
         {k: np.asarray(v, dtype=np.float64) for k, v in data.get("levels", {}).items()},
         tuple(data.get("seeds", (data["seed"],))))
