@@ -104,10 +104,6 @@ PARAMETER_LABELS: dict[str, tuple[str, str, str]] = {
                                                      "文体转志愿率", "1/year"),
     "behaviour.satisfaction.on_time": ("weight of on-time service in satisfaction",
                                        "按时办结权重", "weight"),
-}
-
-
-PARAMETER_LABELS.update({
     "staff.temporary_quit_per_year": ("temporary staff quit rate", "临时人员离职率", "1/year"),
     "staff.permanent_quit_per_year": ("permanent staff quit rate", "编制人员离职率", "1/year"),
     "staff.hiring_lag_weeks": ("hiring lag", "补员周期", "weeks"),
@@ -139,7 +135,7 @@ PARAMETER_LABELS.update({
     "orgs.proposals_per_year": ("proposals of new organizations", "社会组织申办率",
                                 "1/community/year"),
     "orgs.incubation_quality_gain": ("quality gained in incubation", "孵化质量增益", "0..1"),
-})
+}
 
 
 def _abc_prior(key: str) -> tuple[float, float]:
