@@ -146,11 +146,13 @@ def county_today(zone: Any, now: pendulum.DateTime) -> dt.date:
             if start <= now < end:
                 return day
     day = now.in_timezone(zone).date()
-    # the bounds in UTC: comparing times of one zone object is a plain comparison of fields
-    start = pendulum.datetime(day.year, day.month, day.day, tz=zone).in_timezone(pendulum.UTC)
+    # the bounds in UTC: comparing times of one zone object is a plain comparison of fields;
+    # a midnight that happens twice (clocks set back at 01:00) starts its day the first time
+    start = pendulum.datetime(day.year, day.month, day.day, tz=zone,
+                              fold=0).in_timezone(pendulum.UTC)
     following = day + dt.timedelta(days=1)
-    end = pendulum.datetime(following.year, following.month, following.day,
-                            tz=zone).in_timezone(pendulum.UTC)
+    end = pendulum.datetime(following.year, following.month, following.day, tz=zone,
+                            fold=0).in_timezone(pendulum.UTC)
     if start <= now < end:  # else a day that does not begin at midnight: not remembered
         _DAYS[zone] = [(start, end, day), *(days or [])[:3]]
     return day
