@@ -190,6 +190,11 @@ class FastSql:
             "LEFT OUTER JOIN buildings ON buildings.code = households.building_code "
             "LEFT OUTER JOIN points_balances ON points_balances.resident_id = residents.id "
             f"WHERE residents.id = {ph}")
+        #: the resident's building (its first 12 characters: the community), for the hooks
+        #: asked before a write
+        self.community = (
+            "SELECT households.building_code FROM residents JOIN households ON households.id "
+            f"= residents.household_id WHERE residents.id = {ph}")
         #: PostgreSQL: the same look-up that also locks the resident's balance row until the
         #: commit (one round trip instead of the look-up and a ``FOR UPDATE`` read)
         self.resident_locked = (
@@ -598,9 +603,14 @@ def replay_entry(conn: sa.Connection, key: str, request: str) -> PointsEntry | N
     return entry_from_row(row)
 
 
-def _community_of(conn: sa.Connection, resident_id: str) -> str | None:
-    """The resident's community (for the hooks asked before a write), or ``None``."""
-    row = conn.execute(_RES_Q, {"p_rid": resident_id}).first()
+def _community_of(uow: UnitOfWork, resident_id: str) -> str | None:
+    """The resident's community (for the hooks asked before a write), or ``None``; through
+    the pre-rendered SQL where the dialect has it (an award by a person asks it each time)."""
+    fast = fast_sql(uow.conn)
+    if fast is not None:
+        row = uow.driver.execute(fast.community, (resident_id,)).fetchone()
+        return row[0][:12] if row is not None and row[0] else None
+    row = uow.conn.execute(_RES_Q, {"p_rid": resident_id}).first()
     return row[2][:12] if row is not None and row[2] else None
 
 
@@ -751,7 +761,7 @@ class PointsService(Service):
         if isinstance(actor, Actor) and actor.kind is not ActorKind.SYSTEM:
             # the hook is asked before the write transaction opens (it needs the place)
             with self._gov.store.unit_of_work(write=False) as uow:
-                place = _community_of(uow.conn, resident_id)
+                place = _community_of(uow, resident_id)
             threshold = self._hooks.first(
                 "cgov_points_award_threshold", expect_type(AwardThreshold),
                 community_code=place, place=place)
