@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 import community_governance
 from community_governance.domain.access import Actor
 from community_governance.domain.chain import canonical_text, link, link_text, utc_text
+from community_governance.domain.points import month_of, request_fingerprint
 from community_governance.services.base import (
     AUDIT_CHAIN_COLUMNS,
     audit_fields,
     audit_text,
     county_today,
 )
-from community_governance.domain.points import month_of, request_fingerprint
 from community_governance.services.points import CHAIN_COLUMNS, FastSql, entry_text
 from community_governance.storage.tables import points as tp
 from community_governance.testing.city import build_small_city

@@ -490,6 +490,8 @@ def post_entry(
     digest = link_text(prev, entry_text(values, at_text))
     if fast is not None:
         driver = op.uow.driver  # raw_execute's work, inline (the hot path's two writes)
+        sql: str
+        params: tuple[Any, ...]
         sql, params = ((fast.new_balance, (rid, balance, digest)) if got is None
                        else (fast.set_balance, (balance, digest, rid)))
         try:
