@@ -21,7 +21,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.markers import hookimpl
-from community_governance.services.charity import LotSpec
+from community_governance.services.charity import GiveOutSpec, LotSpec
 from community_governance.testing.city import SmallCity, build_small_city
 
 SYSTEM = Actor.system("test")
@@ -159,6 +159,49 @@ def test_charity_flow(gov: Any, small_city: SmallCity) -> None:
         gov.charity.receive(office, c, donor="x", category="clothes", condition="good",
                             quantity=1, estimated_value=Decimal("1.005"))
     assert [x.status for x in gov.charity.donations(office)] == ["stored"]
+
+
+def test_give_out_many_is_give_out_in_one_transaction(gov: Any, small_city: SmallCity) -> None:
+    """give_out_many gives out as give_out does, item by item, replays a used key, and
+    writes nothing when one item is refused."""
+    c = small_city.communities[0]
+    office = small_city.staff[c]
+    d = gov.charity.receive(office, c, donor="义马市第一中学", category="clothes",
+                            condition="good", quantity=9, estimated_value=Decimal("450.00"))
+    lots = gov.charity.sort(office, d.id, [LotSpec("冬季棉衣", 6), LotSpec("毛衣", 3)])
+    elderly = small_city.elderly[c]
+    first = gov.charity.give_out(office, lots[0].id, elderly, 2, key="g1")
+    got = gov.charity.give_out_many(office, [
+        GiveOutSpec(lots[0].id, elderly, 2, key="g1"),  # the same give-out again: replayed
+        GiveOutSpec(lots[0].id, elderly, 3, key="g2"),
+        GiveOutSpec(lots[1].id, elderly, 1, key="g3")])
+    assert got[0] == first and [(g.lot_id, g.quantity) for g in got[1:]] == [
+        (lots[0].id, 3), (lots[1].id, 1)]
+    assert gov.charity.given(office, resident_id=elderly) == [first, *got[1:]]
+    trail = gov.audit.log(SYSTEM, operation="charity.give_out")
+    assert [e.operation for e in trail] == ["charity.give_out", "charity.give_out_many"]
+    stock = [(x.id, x.quantity) for x in gov.charity.in_store(office)]
+    assert stock == [(lots[0].id, 1), (lots[1].id, 2)]
+    not_in_need = small_city.all_residents()[0]
+    refused: list[tuple[list[GiveOutSpec], type[Exception]]] = [
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, not_in_need, 1, key="g5")], PermissionDenied),
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, elderly, 2, key="g5")], OutOfStock),
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, elderly, 1, key="g2")], IdempotencyConflict),
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, elderly, 1, key="g4")], ValidationError),
+        ([GiveOutSpec(lots[1].id, elderly, 0, key="g6")], ValidationError),
+    ]
+    for items, error in refused:
+        with pytest.raises(error):
+            gov.charity.give_out_many(office, items)
+    with pytest.raises(PermissionDenied):
+        gov.charity.give_out_many(small_city.staff[small_city.communities[1]],
+                                  [GiveOutSpec(lots[1].id, elderly, 1, key="g7")])
+    assert [(x.id, x.quantity) for x in gov.charity.in_store(office)] == stock
+    assert len(gov.charity.given(office)) == 3
 
 
 def test_restock_many_is_restock_in_one_transaction(gov: Any, small_city: SmallCity) -> None:
