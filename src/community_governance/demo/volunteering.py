@@ -72,7 +72,7 @@ def _residents_by_community(gov: Governance,
          .order_by(t.residents.c.id))
     out: dict[str, list[tuple[str, bool]]] = {}
     with gov.store.unit_of_work(write=False) as uow:
-        for rid, code, vul in uow.conn.execute(q):
+        for rid, code, vul in uow.conn.execute(q).all():  # fetched at once, not row by row
             out.setdefault(code, []).append((rid, bool(vul)))
     return out
 

@@ -78,8 +78,8 @@ _vo = tp.volunteers
 _IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
 _VOLUNTEERS_Q = sa.select(_vo.c.resident_id).where(_vo.c.resident_id.in_(_IDS))
 _ACTIVITY_Q = sa.select(_ac).where(_ac.c.id == sa.bindparam("id"))
-_ATTENDED_Q = sa.select(_at.c.resident_id).where(_at.c.activity_id == sa.bindparam("a"),
-                                                 _at.c.resident_id.in_(_IDS))
+#: who is recorded at an activity (a prefix of the primary key: no list of keys to bind)
+_ATTENDED_Q = sa.select(_at.c.resident_id).where(_at.c.activity_id == sa.bindparam("a"))
 _EARNED_ON_DAY_Q = (sa.select(_at.c.resident_id, sa.func.sum(_at.c.points))
                     .where(_at.c.day == sa.bindparam("day", type_=_at.c.day.type),
                            _at.c.resident_id.in_(_IDS))
@@ -586,11 +586,12 @@ class VolunteersService(Service):
             self._require_volunteers(op, ids, volunteers)
         else:
             refs = {}
-        already = {r for c in chunks(ids) for r in conn.execute(
-            _ATTENDED_Q, {"a": activity_id, "ids": c}).scalars()}
+        wanted = set(ids)
+        already = {r for r in conn.execute(_ATTENDED_Q, {"a": activity_id}).scalars()
+                   if r in wanted}
         todo = [(r, m) for r, m in batch if r not in already]
         day = act.start.astimezone(self._gov.timezone).date()
-        scores = self._score(op, act, todo, day)
+        scores = self._score(op, act, todo, day, capped=not dry)
         if dry:
             return None
         # balances are locked in resident order, so concurrent batches never deadlock
@@ -620,7 +621,10 @@ class VolunteersService(Service):
         return AttendanceResult(activity_id, tuple(recorded), tuple(sorted(already)))
 
     def _score(self, op: Operation, act: Activity, todo: list[tuple[str, int | None]],
-               day: dt.date) -> list[int]:
+               day: dt.date, *, capped: bool = True) -> list[int]:
+        """The points of each attendee in ``todo``: the scoring hooks asked, the daily cap
+        applied with what each earned that day (``capped=False``: the hooks asked, the cap
+        not applied: the read-first pass, which only asks)."""
         hooks = self._hooks
         check = expect_int(minimum=0)
         base_cache: dict[int, int] = {}
@@ -642,7 +646,7 @@ class VolunteersService(Service):
         caps = [c for _, c in hooks.all("cgov_points_daily_cap", check,
                                          place=act.community_code,
                                          community_code=act.community_code, day=day)]
-        if caps and todo:
+        if caps and todo and capped:
             cap = min(caps)
             ids = [r for r, _ in todo]
             earned: dict[str, int] = {}

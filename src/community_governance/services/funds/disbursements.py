@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -275,7 +276,13 @@ class DisbursementsMixin(LedgerMixin):
             op.detail["reservation"] = reservation_id
         op.touch("disbursement", did)
         op.detail.update({"amount": str(value), "roles": [r.value for r in roles]})
-        return self._load_disbursement(conn, did)
+        # what _load_disbursement would read back: the row as written, with no approval yet
+        return Disbursement(
+            id=did, community_code=community, account=account,
+            amount=from_fen(to_fen(value)), payee=payee, purpose=purpose, state=state,
+            required_roles=tuple(roles), approvals=(), requested_by=str(op.actor),
+            requested_on=day, over_budget=over, transaction_id=None, reason="",
+            idempotency_key=key)
 
     @staticmethod
     def _check_draw(conn: sa.Connection, reservation_id: int, community: str, account: str,
@@ -324,9 +331,10 @@ class DisbursementsMixin(LedgerMixin):
 
     def _approve(self, op: Operation, disbursement_id: int,
                  role: PostKind | None) -> Disbursement:
-        d0 = self._load_disbursement(op.uow.conn, disbursement_id)
-        self._lock(op, d0.community_code)
         d = self._load_disbursement(op.uow.conn, disbursement_id)
+        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
+            self._lock(op, d.community_code)
+            d = self._load_disbursement(op.uow.conn, disbursement_id)
         me = str(op.actor)
         problems = check_approver(d.requested_by, me, d.approvals)
         if problems and problems[0].rule == "self_approval":
@@ -431,8 +439,9 @@ class DisbursementsMixin(LedgerMixin):
                 from_account: str) -> Disbursement:
         d = self._load_disbursement(op.uow.conn, disbursement_id)
         op.require(FUNDS_PAY, self._target(d.community_code))
-        self._lock(op, d.community_code)
-        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
+            self._lock(op, d.community_code)
+            d = self._load_disbursement(op.uow.conn, disbursement_id)
         if d.state is DisbursementState.PAID:
             op.detail["replayed"] = d.id
             return d
@@ -466,7 +475,7 @@ class DisbursementsMixin(LedgerMixin):
         self._move(op, d, DisbursementState.APPROVED, DisbursementState.PAID,
                    transaction_id=tx.id)
         op.touch("disbursement", d.id)
-        return self._load_disbursement(conn, d.id)
+        return attrs.evolve(d, state=DisbursementState.PAID, transaction_id=tx.id)
 
     # ------------------------------------------------------------------ batches of disbursements
 
