@@ -21,7 +21,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.markers import hookimpl
-from community_governance.services.charity import GiveOutSpec, LotSpec
+from community_governance.services.charity import DonationSpec, GiveOutSpec, LotSpec
 from community_governance.testing.city import SmallCity, build_small_city
 
 SYSTEM = Actor.system("test")
@@ -159,6 +159,59 @@ def test_charity_flow(gov: Any, small_city: SmallCity) -> None:
         gov.charity.receive(office, c, donor="x", category="clothes", condition="good",
                             quantity=1, estimated_value=Decimal("1.005"))
     assert [x.status for x in gov.charity.donations(office)] == ["stored"]
+
+
+def test_receive_many_and_sort_many_are_receive_and_sort_in_one_transaction(
+        gov: Any, small_city: SmallCity) -> None:
+    """receive_many and sort_many store what receive and sort store, each audited once, and
+    write nothing when one item is refused."""
+    c = small_city.communities[0]
+    office = small_city.staff[c]
+    one = gov.charity.receive(office, c, donor="匿名", category="clothes", condition="good",
+                              quantity=4, estimated_value="80", id="D-1")
+    many = gov.charity.receive_many(office, c, [
+        DonationSpec("义马市第一中学", "books", "new", 5, Decimal("50.00"), "D-2"),
+        DonationSpec("社区居民", "clothes", "fair", 3, 30, "D-3")])
+    assert [(d.id, d.quantity, d.estimated_value_fen) for d in [one, *many]] == [
+        ("D-1", 4, 8000), ("D-2", 5, 5000), ("D-3", 3, 3000)]
+    assert gov.charity.donations(office) == [one, *many]
+    lots = gov.charity.sort_many(office, [("D-2", [LotSpec("课外读物", 4)], 1),
+                                          ("D-3", [LotSpec("毛衣", 2), LotSpec("围巾", 1)], 0)])
+    assert [[(x.id, x.quantity, x.unit_value_fen) for x in ls] for ls in lots] == [
+        [("D-2-L1", 4, 1000)], [("D-3-L1", 2, 1000), ("D-3-L2", 1, 1000)]]
+    ops = [e.operation for e in gov.audit.log(SYSTEM, operation="charity.")]
+    assert ops == ["charity.receive", "charity.receive_many", "charity.sort_many"]
+    bad_receipts: list[list[DonationSpec]] = [
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"),
+         DonationSpec("x", "books", "broken", 1, 10, "D-5")],
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"),
+         DonationSpec("x", "books", "new", 0, 10, "D-5")],
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"),
+         DonationSpec("x", "books", "new", 1, "1.005", "D-5")],
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"), DonationSpec(" ", "books", "new", 1, 10)],
+    ]
+    paths = []
+    for items in bad_receipts:
+        with pytest.raises(ValidationError) as info:
+            gov.charity.receive_many(office, c, items)
+        paths.append(info.value.path)
+    assert paths == ["donations[1].condition", "donations[1].quantity",
+                     "donations[1].estimated_value", "donations[1].donor"]
+    with pytest.raises(PermissionDenied):
+        gov.charity.receive_many(small_city.staff[small_city.communities[1]], c,
+                                 [DonationSpec("x", "books", "new", 1, 10, "D-6")])
+    gov.charity.receive(office, c, donor="匿名", category="clothes", condition="good",
+                        quantity=2, estimated_value="20", id="D-7")
+    with pytest.raises(ValidationError) as info:
+        gov.charity.sort_many(office, [("D-7", [LotSpec("棉衣", 2)], 0),
+                                       ("D-1", [LotSpec("x", 9)], 0)])
+    assert info.value.path == "sortings[1].lots"
+    with pytest.raises(InvalidTransition):
+        gov.charity.sort_many(office, [("D-1", [LotSpec("棉衣", 4)], 0),
+                                       ("D-1", [LotSpec("棉衣", 4)], 0)])
+    assert [(d.id, d.status) for d in gov.charity.donations(office)] == [
+        ("D-1", "received"), ("D-2", "stored"), ("D-3", "stored"), ("D-7", "received")]
+    assert len(gov.charity.in_store(office)) == 3
 
 
 def test_give_out_many_is_give_out_in_one_transaction(gov: Any, small_city: SmallCity) -> None:

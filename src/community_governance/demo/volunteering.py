@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from community_governance.domain.access import Actor
 from community_governance.domain.volunteers import ActivitySpec, VolunteerOrg
 from community_governance.errors import InsufficientBalance, OutOfStock
-from community_governance.services.charity import GiveOutSpec, LotSpec
+from community_governance.services.charity import DonationSpec, GiveOutSpec, LotSpec
 from community_governance.services.volunteers import NewVolunteer
 from community_governance.storage.tables import core as t
 
@@ -255,23 +255,29 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
 
 def _charity_month(gov: Governance, system: Actor, c: str, people: list[tuple[str, bool]],
                    rng: random.Random, month: dt.date, counts: dict[str, Any]) -> int:
+    """The month's donations of a community: received, sorted and partly given out, each
+    step one batch (one transaction) for the month."""
     in_need = [r for r, vul in people if vul]
     n = rng.randint(2, 4)
-    giving: list[GiveOutSpec] = []  # the month's give-outs, written in one batch
+    donations: list[DonationSpec] = []
+    sortings: list[tuple[str, list[LotSpec], int]] = []
+    takers: list[list[str]] = []  # per donation: who receives a piece of its lot
     for k in range(n):
         cat, desc = rng.choice(_DONATIONS)
         qty = rng.randint(3, 12)
-        d = gov.charity.receive(system, c, donor=rng.choice(["匿名", "义马市第一中学",
-                                                             "千秋路爱心企业", "社区居民"]),
-                                category=cat, condition=rng.choice(["new", "good", "fair"]),
-                                quantity=qty, estimated_value=Decimal(rng.randint(20, 400) * qty),
-                                id=f"DON-{c}-{month:%Y%m}-{k + 1}")
+        donor = rng.choice(["匿名", "义马市第一中学", "千秋路爱心企业", "社区居民"])
+        condition = rng.choice(["new", "good", "fair"])
+        value = Decimal(rng.randint(20, 400) * qty)
+        key = f"DON-{c}-{month:%Y%m}-{k + 1}"
+        donations.append(DonationSpec(donor, cat, condition, qty, value, key))
         discarded = rng.randint(0, 1)
-        lots = gov.charity.sort(system, d.id, [LotSpec(desc, qty - discarded)],
-                                discarded=discarded)
-        for lot in lots:
-            giving.extend(GiveOutSpec(lot.id, rid, 1, key=f"give-{lot.id}-{j}") for j, rid in
-                          enumerate(rng.sample(in_need, min(len(in_need), lot.quantity, 3))))
+        sortings.append((key, [LotSpec(desc, qty - discarded)], discarded))
+        takers.append(rng.sample(in_need, min(len(in_need), qty - discarded, 3)))
+    gov.charity.receive_many(system, c, donations)
+    sorted_lots = gov.charity.sort_many(system, sortings)
+    giving = [GiveOutSpec(lot.id, rid, 1, key=f"give-{lot.id}-{j}")
+              for lots, who in zip(sorted_lots, takers, strict=True) for lot in lots
+              for j, rid in enumerate(who)]
     if giving:
         counts["give_outs"] += len(gov.charity.give_out_many(system, giving))
     return n

@@ -44,7 +44,8 @@ from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
 
-__all__ = ["CHARITY_MANAGE", "CONDITIONS", "CharityService", "GiveOutSpec", "LotSpec"]
+__all__ = ["CHARITY_MANAGE", "CONDITIONS", "CharityService", "DonationSpec", "GiveOutSpec",
+           "LotSpec"]
 
 #: Receive, sort and give out donations: the community office and higher offices.
 CHARITY_MANAGE = Action("charity.manage", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE,
@@ -56,6 +57,9 @@ _dn = tp.charity_donations
 _lt = tp.charity_lots
 _go = tp.charity_give_outs
 _b = sa.bindparam
+_DONATION_Q = sa.select(_dn).where(_dn.c.id == _b("p_id"))
+_SORTED = _dn.update().where(_dn.c.id == _b("p_id"), _dn.c.status == "received").values(
+    status=_b("p_status"))
 _LOT_Q = sa.select(_lt).where(_lt.c.id == _b("p_lot"))
 _GIVE = _go.insert()
 _GIVEN_Q = sa.select(_go).where(_go.c.idempotency_key.in_(_b("keys", expanding=True)))
@@ -78,6 +82,28 @@ class LotSpec:
     quantity: int
     condition: str | None = None
     category: str | None = None
+
+
+@attrs.frozen
+class DonationSpec:
+    """One donation of a batch (:meth:`CharityService.receive_many`); the fields are the
+    arguments of :meth:`CharityService.receive`.
+
+    Attributes:
+        donor: who gave it ("匿名" for anonymous).
+        category: e.g. ``clothes``, ``appliance``.
+        condition: one of ``new``, ``good``, ``fair``, ``poor``.
+        quantity: pieces.
+        estimated_value: the estimated value of all pieces, CNY (Decimal).
+        id: the donation's key; generated when not given.
+    """
+
+    donor: str
+    category: str
+    condition: str
+    quantity: int
+    estimated_value: Decimal | int | str
+    id: str | None = None
 
 
 @attrs.frozen
@@ -131,6 +157,26 @@ def _replayed(r: Any, request: str) -> CharityGiveOut:
     return _give_out(r)
 
 
+def _checked_donation(spec: DonationSpec, where: str) -> tuple[DonationSpec, int, str]:
+    """``spec`` checked, with its value in fen and its key (generated when not given)."""
+    if not isinstance(spec, DonationSpec):
+        raise ValidationError(f"expected a DonationSpec, got {type(spec).__name__}",
+                              path=where.rstrip(".") or None)
+    if spec.condition not in CONDITIONS:
+        raise ValidationError(f"condition {spec.condition!r} is not one of {CONDITIONS}",
+                              path=f"{where}condition")
+    _check_quantity(spec.quantity, f"{where}quantity")
+    if not spec.donor.strip() or not spec.category.strip():
+        raise ValidationError("a donation needs a donor and a category", path=f"{where}donor")
+    try:
+        fen = _fen(spec.estimated_value)
+    except ValidationError as exc:
+        if not where:
+            raise
+        raise ValidationError(exc.reason, path=f"{where}estimated_value") from None
+    return spec, fen, spec.id or f"D{uuid.uuid4().hex[:12]}"
+
+
 def _check_quantity(quantity: object, path: str) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError(f"quantity must be a positive whole number, got {quantity!r}",
@@ -160,30 +206,46 @@ class CharityService(Service):
             estimated_value: the estimated value of all pieces, CNY (Decimal).
             id: the donation's key; generated when not given.
         """
-        if condition not in CONDITIONS:
-            raise ValidationError(f"condition {condition!r} is not one of {CONDITIONS}",
-                                  path="condition")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise ValidationError(f"quantity must be a positive whole number, got {quantity!r}",
-                                  path="quantity")
-        if not donor.strip() or not category.strip():
-            raise ValidationError("a donation needs a donor and a category", path="donor")
-        fen = _fen(estimated_value)
-        don_id = id or f"D{uuid.uuid4().hex[:12]}"
+        spec = DonationSpec(donor, category, condition, quantity, estimated_value, id)
+        checked = _checked_donation(spec, "")
         with self._write(actor, "charity.receive") as op:
-            kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
-                t.units.c.code == community)).scalar()
-            if kind != "community":
-                raise NotFound("community", community)
+            return self._receive(op, community, [checked])[0]
+
+    def receive_many(self, actor: Actor, community: str,
+                     donations: Iterable[DonationSpec]) -> list[Donation]:
+        """Receive several in-kind donations of one community in one transaction, audited
+        once; each checked as :meth:`receive` checks it (the path names the item:
+        ``donations[i].field``). All or nothing.
+
+        Raises:
+            ValidationError: a bad condition, quantity, donor, category or value.
+            NotFound: ``community`` is not a community.
+            PermissionDenied: the actor may not manage its charity supermarket.
+        """
+        checked = [_checked_donation(d, f"donations[{i}].")
+                   for i, d in enumerate(donations)]
+        with self._write(actor, "charity.receive_many") as op:
+            return self._receive(op, community, checked)
+
+    def _receive(self, op: Operation, community: str,
+                 donations: list[tuple[DonationSpec, int, str]]) -> list[Donation]:
+        kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
+            t.units.c.code == community)).scalar()
+        if kind != "community":
+            raise NotFound("community", community)
+        out: list[Donation] = []
+        for spec, fen, don_id in donations:
             op.require(CHARITY_MANAGE, Target("donation", don_id, unit_code=community))
-            d = Donation(don_id, community, donor.strip(), category.strip(), condition, quantity,
-                         fen, op.today)
-            op.uow.conn.execute(_dn.insert().values(
-                id=d.id, community_code=community, donor=d.donor, category=d.category,
-                condition=condition, quantity=quantity, estimated_value_fen=fen,
-                received_on=op.today, status="received"))
-            op.touch("donation", don_id)
-            return attrs.evolve(d, donor=mask_personal_numbers(d.donor))
+            out.append(Donation(don_id, community, spec.donor.strip(), spec.category.strip(),
+                                spec.condition, spec.quantity, fen, op.today))
+        if out:
+            op.uow.conn.execute(_dn.insert(), [{
+                "id": d.id, "community_code": community, "donor": d.donor,
+                "category": d.category, "condition": d.condition, "quantity": d.quantity,
+                "estimated_value_fen": d.estimated_value_fen, "received_on": op.today,
+                "status": "received"} for d in out])
+        op.touched.extend(f"donation:{d.id}" for d in out)
+        return [attrs.evolve(d, donor=mask_personal_numbers(d.donor)) for d in out]
 
     def sort(self, actor: Actor, donation_id: str, lots: Sequence[LotSpec], *,
              discarded: int = 0) -> list[CharityLot]:
@@ -197,45 +259,68 @@ class CharityService(Service):
             ValidationError: the pieces do not add up.
         """
         with self._write(actor, "charity.sort") as op:
-            conn = op.uow.conn
-            row = conn.execute(sa.select(_dn).where(_dn.c.id == donation_id)).first()
-            if row is None:
-                raise NotFound("donation", donation_id)
-            op.require(CHARITY_MANAGE, Target("donation", donation_id,
-                                              unit_code=row.community_code))
-            if row.status != "received":
-                raise InvalidTransition(
-                    f"donation {donation_id} is {row.status}; only a received donation is "
-                    "sorted")
-            total = sum(s.quantity for s in lots) + discarded
-            if discarded < 0 or any(s.quantity <= 0 for s in lots) or total != row.quantity:
-                raise ValidationError(
-                    f"donation {donation_id} has {row.quantity} pieces; the lots hold "
-                    f"{total - discarded} and {discarded} are discarded", path="lots")
-            unit_value = int(row.estimated_value_fen) // row.quantity
-            out = []
-            for i, s in enumerate(lots):
-                cond = s.condition or row.condition
-                if cond not in CONDITIONS:
-                    raise ValidationError(f"condition {cond!r} is not one of {CONDITIONS}",
-                                          path=f"lots[{i}].condition")
-                out.append(CharityLot(f"{donation_id}-L{i + 1}", donation_id, row.community_code,
-                                      s.category or row.category, s.description.strip(), cond,
-                                      s.quantity, unit_value))
-            if out:
-                insert_rows(conn, _lt, [
-                    {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
-                     "category": x.category, "description": x.description,
-                     "condition": x.condition, "quantity_sorted": x.quantity,
-                     "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out])
-            moved = conn.execute(_dn.update().where(
-                _dn.c.id == donation_id, _dn.c.status == "received").values(
-                status="stored" if out else "discarded")).rowcount
-            if moved != 1:
-                raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
-            op.touch("donation", donation_id)
-            return [attrs.evolve(x, description=mask_personal_numbers(x.description))
-                    for x in out]
+            return self._sort(op, donation_id, lots, discarded, "")
+
+    def sort_many(self, actor: Actor,
+                  sortings: Iterable[tuple[str, Sequence[LotSpec], int]]) -> list[list[CharityLot]]:
+        """Sort several received donations in one transaction, audited once: each
+        ``(donation key, lots, discarded)`` as :meth:`sort` sorts it (the path names the
+        item: ``sortings[i].lots...``). All or nothing.
+
+        Returns:
+            The lots of each donation, in the order given.
+
+        Raises:
+            NotFound: a donation does not exist.
+            InvalidTransition: a donation was sorted already (or appears twice).
+            ValidationError: the pieces of a donation do not add up.
+            PermissionDenied: the actor may not manage a donation's charity supermarket.
+        """
+        batch = list(sortings)
+        with self._write(actor, "charity.sort_many") as op:
+            return [self._sort(op, donation_id, lots, discarded, f"sortings[{i}].")
+                    for i, (donation_id, lots, discarded) in enumerate(batch)]
+
+    def _sort(self, op: Operation, donation_id: str, lots: Sequence[LotSpec], discarded: int,
+              where: str) -> list[CharityLot]:
+        conn = op.uow.conn
+        row = conn.execute(_DONATION_Q, {"p_id": donation_id}).first()
+        if row is None:
+            raise NotFound("donation", donation_id)
+        op.require(CHARITY_MANAGE, Target("donation", donation_id,
+                                          unit_code=row.community_code))
+        if row.status != "received":
+            raise InvalidTransition(
+                f"donation {donation_id} is {row.status}; only a received donation is "
+                "sorted")
+        total = sum(s.quantity for s in lots) + discarded
+        if discarded < 0 or any(s.quantity <= 0 for s in lots) or total != row.quantity:
+            raise ValidationError(
+                f"donation {donation_id} has {row.quantity} pieces; the lots hold "
+                f"{total - discarded} and {discarded} are discarded", path=f"{where}lots")
+        unit_value = int(row.estimated_value_fen) // row.quantity
+        out = []
+        for i, s in enumerate(lots):
+            cond = s.condition or row.condition
+            if cond not in CONDITIONS:
+                raise ValidationError(f"condition {cond!r} is not one of {CONDITIONS}",
+                                      path=f"{where}lots[{i}].condition")
+            out.append(CharityLot(f"{donation_id}-L{i + 1}", donation_id, row.community_code,
+                                  s.category or row.category, s.description.strip(), cond,
+                                  s.quantity, unit_value))
+        if out:
+            insert_rows(conn, _lt, [
+                {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
+                 "category": x.category, "description": x.description,
+                 "condition": x.condition, "quantity_sorted": x.quantity,
+                 "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out])
+        moved = conn.execute(_SORTED, {"p_id": donation_id,
+                                       "p_status": "stored" if out else "discarded"}).rowcount
+        if moved != 1:
+            raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
+        op.touch("donation", donation_id)
+        return [attrs.evolve(x, description=mask_personal_numbers(x.description))
+                for x in out]
 
     def give_out(self, actor: Actor, lot_id: str, resident_id: str, quantity: int = 1, *,
                  key: str) -> CharityGiveOut:
