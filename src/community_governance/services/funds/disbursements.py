@@ -66,6 +66,16 @@ from community_governance.services.funds.reservations import drawn_fen, outstand
 from community_governance.storage.tables import funds as f
 from community_governance.storage.tables import funds_reservations as fr
 
+_D = f.funds_disbursements
+#: a keyed request's id and fingerprint
+_Q_REQUEST_KEY = sa.select(_D.c.id, _D.c.fingerprint).where(
+    _D.c.idempotency_key == sa.bindparam("key"))
+#: what an account's open requests of a year hold (requested or approved, not paid)
+_Q_OPEN_REQUESTED = sa.select(sa.func.coalesce(sa.func.sum(_D.c.amount_fen), 0)).where(
+    _D.c.community_code == sa.bindparam("community"), _D.c.account == sa.bindparam("account"),
+    _D.c.state.in_(_OPEN_STATES), _D.c.requested_on >= sa.bindparam("first", type_=sa.Date),
+    _D.c.requested_on <= sa.bindparam("last", type_=sa.Date))
+
 
 class DisbursementsMixin(LedgerMixin):
     """The budget and disbursement (预算与支出审批) part of the funds service."""
@@ -224,8 +234,7 @@ class DisbursementsMixin(LedgerMixin):
         conn = op.uow.conn
         d = f.funds_disbursements
         if key is not None:
-            row = conn.execute(sa.select(d.c.id, d.c.fingerprint).where(
-                d.c.idempotency_key == key)).first()
+            row = conn.execute(_Q_REQUEST_KEY, {"key": key}).first()
             if row is not None:
                 if row.fingerprint != fp:
                     raise IdempotencyConflict(
@@ -239,12 +248,10 @@ class DisbursementsMixin(LedgerMixin):
             self._check_draw(conn, reservation_id, community, account, day, value)
         elif budget is not None:
             committed = self._spent_fen(conn, community, account, day.year) + int(
-                conn.execute(sa.select(sa.func.coalesce(sa.func.sum(d.c.amount_fen), 0)).where(
-                    d.c.community_code == community, d.c.account == account,
-                    d.c.state.in_(_OPEN_STATES),
-                    d.c.requested_on >= dt.date(day.year, 1, 1),
-                    d.c.requested_on <= dt.date(day.year, 12, 31))).scalar_one()) + \
-                outstanding_fen(conn, community, account, day.year)
+                conn.execute(_Q_OPEN_REQUESTED, {
+                    "community": community, "account": account,
+                    "first": dt.date(day.year, 1, 1), "last": dt.date(day.year, 12, 31),
+                }).scalar_one()) + outstanding_fen(conn, community, account, day.year)
             if committed + to_fen(value) > budget:
                 extra = self._hooks.first(
                     "cgov_funds_over_budget", _check_over_budget, place=community,
