@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -211,10 +212,12 @@ class CopyWorker:
             # the rows are encoded here: the worker only sends them (one write and a wait,
             # so the two threads seldom wait for each other's turn at the interpreter)
             names = list(keys)
-            vals = list(_processed(self._conn, table, names, rows))
+            cols = _columns(self._conn, table, names, rows)
             driver = self._conn.connection.driver_connection
-            data = _encoded(vals, driver.info.encoding if driver is not None else "utf-8")
-            self._queue.put((_copy_sql(self._conn, table, names), vals if data is None
+            data = _encoded_columns(cols, driver.info.encoding if driver is not None
+                                    else "utf-8")
+            self._queue.put((_copy_sql(self._conn, table, names),
+                             [list(r) for r in zip(*cols, strict=True)] if data is None
                              else data))
 
     def close(self) -> None:
@@ -251,88 +254,134 @@ def _copy_sql(conn: sa.Connection, table: sa.Table, keys: list[str]) -> str:
             "FROM STDIN")
 
 
-def _processed(conn: sa.Connection, table: sa.Table, keys: list[str],
-               rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
-    """Each row's values in ``keys`` order, through the columns' bind processors."""
+def _columns(conn: sa.Connection, table: sa.Table, keys: list[str],
+             rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """The values of ``rows`` a column at a time, in ``keys`` order, each through its
+    column's bind processor (each distinct value once: they repeat a lot)."""
     dialect = conn.dialect
-    procs = [(j, proc) for j, k in enumerate(keys)
-             if (proc := table.c[k].type.dialect_impl(dialect).bind_processor(dialect))
-             is not None]
-    get = operator.itemgetter(*keys)
-    # processed values (timestamps, dates, flags) repeat a lot: process each once per batch
-    caches: list[dict[Any, Any]] = [{} for _ in procs]
-    for r in rows:
-        got = get(r)
-        vals = list(got) if len(keys) > 1 else [got]
-        for (j, proc), cache in zip(procs, caches, strict=True):
-            v = vals[j]
-            if v is None:
-                continue
+    out: list[list[Any]] = []
+    for k in keys:
+        col = [r[k] for r in rows]
+        proc = table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
             try:
-                out = cache.get(v, _MISSING)
-                if out is _MISSING:
-                    out = cache[v] = proc(v)
+                memo = {v: proc(v) for v in set(col) if v is not None}
+                col = [None if v is None else memo[v] for v in col]
             except TypeError:  # an unhashable value
-                out = proc(v)
-            vals[j] = out
-        yield vals
+                col = [None if v is None else proc(v) for v in col]
+        out.append(col)
+    return out
 
 
 def _copy(conn: sa.Connection, table: sa.Table, keys: list[str],
           rows: Iterable[dict[str, Any]]) -> None:
-    _send(conn, _copy_sql(conn, table, keys), _processed(conn, table, keys, rows))
+    """Copy ``rows`` in one ``COPY``, encoded here a block at a time (psycopg adapts a block
+    holding a value of a type not written here)."""
+    driver = conn.connection.driver_connection
+    encoding = driver.info.encoding if driver is not None else "utf-8"
+
+    def blocks() -> Iterator[bytes | list[list[Any]]]:
+        it = iter(rows)
+        while block := list(itertools.islice(it, _ENCODE_BLOCK)):
+            cols = _columns(conn, table, keys, block)
+            data = _encoded_columns(cols, encoding)
+            yield data if data is not None else [list(r) for r in zip(*cols, strict=True)]
+
+    _send(conn, _copy_sql(conn, table, keys), blocks())
 
 
-def _send(conn: sa.Connection, sql: str, data: Iterable[list[Any]] | bytes) -> None:
-    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``data``: rows, or their encoded text."""
+def _send(conn: sa.Connection, sql: str,
+          data: bytes | list[list[Any]] | Iterable[bytes | list[list[Any]]]) -> None:
+    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``data``: the rows' encoded text, the
+    rows (value lists, adapted by psycopg), or blocks of either."""
     import psycopg
 
     driver = conn.connection.driver_connection
     assert driver is not None
+    parts: Iterable[bytes | list[list[Any]]] = (
+        [data] if isinstance(data, bytes | list) else data)
     try:
         with driver.cursor() as cur, cur.copy(sql) as copy:
-            if isinstance(data, bytes):
-                copy.write(data)
-            else:
-                write = copy.write_row
-                for vals in data:
-                    write(vals)
+            for part in parts:
+                if isinstance(part, bytes):
+                    copy.write(part)
+                else:
+                    write = copy.write_row
+                    for vals in part:
+                        write(vals)
     except psycopg.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error,
                                          dialect=conn.dialect) from exc
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_SPECIAL = ("\\", "\t", "\n", "\r")
+_NULL = "\\N"
+_NONE_TYPE = type(None)
+#: Rows encoded at a time when a batch is written as ``COPY`` text (bounds the memory held).
+_ENCODE_BLOCK = 5000
 
 
-def _encoded(rows: Iterable[list[Any]], encoding: str) -> bytes | None:
-    """Rows in ``COPY``'s text format (in the connection's ``encoding``), or ``None`` when a
-    value is not of a type written here (then psycopg's own adaptation is used): text, whole
-    numbers, flags, dates and naive timestamps (what the bind processors hand over here)."""
-    out: list[str] = []
-    esc = _ESCAPES
-    for vals in rows:
-        parts: list[str] = []
-        for v in vals:
-            if v is None:
-                parts.append("\\N")
-            elif isinstance(v, str):
-                parts.append(v.translate(esc))
-            elif v is True or v is False:
-                parts.append("t" if v else "f")
-            elif isinstance(v, int):
-                parts.append(str(v))
-            elif isinstance(v, dt.datetime):
-                if v.tzinfo is not None:
-                    return None
-                parts.append(v.isoformat(sep=" "))
-            elif isinstance(v, dt.date):
-                parts.append(v.isoformat())
-            else:
-                return None
-        out.append("\t".join(parts))
-    out.append("")
-    return "\n".join(out).encode(encoding)
+class _NotEncoded(Exception):
+    """A value of a type not written here (psycopg's own adaptation is used instead)."""
+
+
+def _text_column(col: list[Any]) -> list[str]:
+    """One column's values as ``COPY`` text fields (``\\N`` for ``None``), converted a
+    column at a time: the values of a column share their type, so the type is looked at once.
+
+    Raises:
+        _NotEncoded: a value of another type than text, whole numbers, flags, floats, dates
+            and naive timestamps, or a column of mixed types.
+    """
+    kinds = set(map(type, col))
+    nulls = _NONE_TYPE in kinds
+    kinds.discard(_NONE_TYPE)
+    if not kinds:
+        return [_NULL] * len(col)
+    if len(kinds) > 1:
+        raise _NotEncoded
+    kind = kinds.pop()
+    vals = [v for v in col if v is not None] if nulls else col
+    out: list[str]
+    if kind is str:
+        joined = "".join(vals)
+        out = ([v.translate(_ESCAPES) for v in vals] if any(c in joined for c in _SPECIAL)
+               else vals)
+    elif kind is bool:
+        out = ["t" if v else "f" for v in vals]
+    elif kind is int:
+        out = list(map(str, vals))
+    elif kind is float:
+        out = list(map(repr, vals))
+    elif issubclass(kind, dt.datetime):
+        # the bind processors hand over naive UTC timestamps; those repeat a lot
+        if any(v.tzinfo is not None for v in vals):
+            raise _NotEncoded
+        memo = {v: dt.datetime.isoformat(v, " ") for v in set(vals)}
+        out = list(map(memo.__getitem__, vals))
+    elif issubclass(kind, dt.date):
+        out = list(map(dt.date.isoformat, vals))
+    else:
+        raise _NotEncoded
+    if not nulls:
+        return out
+    it = iter(out)
+    return [_NULL if v is None else next(it) for v in col]
+
+
+def _encoded_columns(cols: Sequence[list[Any]], encoding: str) -> bytes | None:
+    """Rows given as their columns (each value through its bind processor), in ``COPY``'s
+    text format in the connection's ``encoding``; ``None`` when a value is not of a type
+    written here (:func:`_text_column`)."""
+    try:
+        texts = [_text_column(c) for c in cols]
+    except _NotEncoded:
+        return None
+    if not texts or not texts[0]:
+        return b""
+    lines = map("\t".join, zip(*texts, strict=True)) if len(texts) > 1 else iter(texts[0])
+    return ("\n".join(lines) + "\n").encode(encoding)
 
 
 @contextlib.contextmanager
