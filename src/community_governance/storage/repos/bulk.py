@@ -18,9 +18,11 @@ __all__ = ["COPY_MIN_ROWS", "FK_REBUILD_MIN_ROWS", "FK_REBUILD_SHARE", "CopyWork
            "can_stream_copy", "chunks", "copy_insert", "foreign_keys_rebuilt", "insert_rows",
            "stream_copy", "streamed"]
 
-#: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); smaller
-#: ones through an ``INSERT`` (``COPY`` costs a round trip of its own to set up).
-COPY_MIN_ROWS = 64
+#: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); a single
+#: row through an ``INSERT`` (``COPY`` costs a round trip of its own to set up, but from two
+#: rows on it is faster than psycopg's pipelined ``executemany``: measured in
+#: ``benchmarks/bench_registry.py``'s ``copy_crossover`` figure).
+COPY_MIN_ROWS = 2
 
 #: A bulk load of at least this many rows on PostgreSQL may have its tables' foreign keys
 #: dropped and re-added around it (:func:`foreign_keys_rebuilt`) ...
