@@ -470,3 +470,40 @@ def test_a_column_of_mixed_types_is_left_to_psycopg() -> None:
     assert bulk._encoded_columns([[dt.datetime(2024, 1, 1, tzinfo=dt.UTC)]], "utf-8") is None
     assert bulk._encoded_columns([["a\tb", None], [True, False], [None, 3]], "utf-8") == (
         b"a\\tb\tt\t\\N\n\\N\tf\t3\n")
+
+
+def _believed(conn: sa.Connection, table: sa.Table) -> float:
+    """What the planner believes ``table`` holds (``-1``: never analyzed)."""
+    return float(conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass",
+        {"t": table.name}).scalar_one())
+
+
+def test_a_large_load_is_analyzed_for_the_planner(postgres_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load of at least ANALYZE_MIN_ROWS rows that is a large share of the table is followed
+    by ANALYZE (by copy_insert and by a CopyWorker at its close); a small one is not."""
+    monkeypatch.setattr(bulk, "ANALYZE_MIN_ROWS", 200)
+    engine = engine_for_url(postgres_url)
+
+    def rows(start: int, n: int) -> list[dict[str, Any]]:
+        return [{"n": i, "text": f"t{i}", "note": None, "big": i, "flag": True,
+                 "day": dt.date(2020, 1, 1), "at": None, "ratio": None, "amount": None}
+                for i in range(start, start + n)]
+
+    try:
+        with engine.connect() as conn, conn.begin() as tx:
+            _SCRATCH.create_all(conn)
+            assert bulk.copy_insert(conn, _KINDS, rows(0, 150))  # below the minimum
+            assert _believed(conn, _KINDS) < 0
+            assert bulk.copy_insert(conn, _KINDS, rows(150, 300))  # never analyzed: now
+            assert _believed(conn, _KINDS) == 450
+            assert bulk.copy_insert(conn, _KINDS, rows(450, 200))  # < half of 450: not
+            assert _believed(conn, _KINDS) == 450
+            with bulk.CopyWorker(conn) as worker:  # 150 + 150 >= half of 450: at close
+                worker.submit(_KINDS, list(rows(0, 1)[0]), rows(650, 150))
+                worker.submit(_KINDS, list(rows(0, 1)[0]), rows(800, 150))
+            assert _believed(conn, _KINDS) == 950
+            tx.rollback()
+    finally:
+        engine.dispose()

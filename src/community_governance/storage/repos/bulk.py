@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from community_governance.errors import ValidationError
 
-__all__ = ["COPY_MIN_ROWS", "FK_REBUILD_MIN_ROWS", "FK_REBUILD_SHARE", "CopyWorker", "bulk_insert",
+__all__ = ["ANALYZE_MIN_ROWS", "ANALYZE_SHARE", "COPY_MIN_ROWS", "FK_REBUILD_MIN_ROWS",
+           "FK_REBUILD_SHARE", "CopyWorker", "analyze_after_load", "bulk_insert",
            "can_stream_copy", "chunks", "copy_insert", "foreign_keys_rebuilt", "insert_rows",
            "stream_copy", "streamed"]
 
@@ -30,6 +31,15 @@ FK_REBUILD_MIN_ROWS = 10_000
 #: ... when it also adds at least this share of the rows the tables will then hold (re-adding
 #: a foreign key checks every row of the table, not only the new ones).
 FK_REBUILD_SHARE = 0.25
+
+#: A ``COPY`` of at least this many rows into a table on PostgreSQL is followed by ``ANALYZE``
+#: of the table ...
+ANALYZE_MIN_ROWS = 1000
+#: ... when the rows are at least this share of what the planner believed the table held (or
+#: it never analyzed it): PostgreSQL's documented last step of a bulk load, so that the
+#: queries after it are planned for the table's new size and values (the server may run no
+#: autovacuum, and its daemon would come a minute later at best).
+ANALYZE_SHARE = 0.5
 
 T = TypeVar("T")
 
@@ -151,6 +161,7 @@ def copy_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     if not _copyable(conn, table, keys, rows):
         return False
     _copy(conn, table, keys, rows)
+    analyze_after_load(conn, table, len(rows))
     return True
 
 
@@ -172,7 +183,42 @@ def stream_copy(conn: sa.Connection, table: sa.Table, keys: Sequence[str],
         sqlalchemy.exc.IntegrityError: a row breaks a constraint.
         ValidationError: a row lacks one of ``keys`` or has another.
     """
-    _copy(conn, table, list(keys), _same_keys(rows, list(keys)))
+    counted = _Counted(_same_keys(rows, list(keys)))
+    _copy(conn, table, list(keys), counted)
+    analyze_after_load(conn, table, counted.n)
+
+
+class _Counted:
+    """An iterable that counts the items taken from it."""
+
+    def __init__(self, items: Iterable[dict[str, Any]]) -> None:
+        self._items = items
+        self.n = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for item in self._items:
+            self.n += 1
+            yield item
+
+
+def analyze_after_load(conn: sa.Connection, table: sa.Table, rows: int) -> bool:
+    """``ANALYZE`` ``table`` after a load of ``rows`` rows on PostgreSQL, when the load is at
+    least :data:`ANALYZE_MIN_ROWS` rows and :data:`ANALYZE_SHARE` of the rows the planner
+    believed the table held (``pg_class.reltuples``; never analyzed counts as none).
+
+    It runs in the caller's transaction (rolled back with it) and takes the table's
+    ``SHARE UPDATE EXCLUSIVE`` lock until the transaction ends: reads and writes go on; another
+    ``ANALYZE`` of the table waits. Returns whether the table was analyzed.
+    """
+    if rows < ANALYZE_MIN_ROWS or conn.dialect.name != "postgresql":
+        return False
+    name = conn.dialect.identifier_preparer.format_table(table)
+    believed = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass", {"t": name}).scalar()
+    if believed is not None and believed >= 0 and rows < ANALYZE_SHARE * believed:
+        return False
+    conn.exec_driver_sql(f"ANALYZE {name}")
+    return True
 
 
 class CopyWorker:
@@ -194,6 +240,7 @@ class CopyWorker:
         self._queue: queue.Queue[tuple[str, bytes | list[list[Any]]] | None] = (
             queue.Queue(maxsize=4))
         self._error: BaseException | None = None
+        self._loaded: dict[sa.Table, int] = {}
         self._thread = threading.Thread(target=self._run, name="cgov-copy", daemon=True)
         self._thread.start()
 
@@ -211,6 +258,7 @@ class CopyWorker:
         if self._error is not None:
             self.close()
         if rows:
+            self._loaded[table] = self._loaded.get(table, 0) + len(rows)
             # the rows are encoded here: the worker only sends them (one write and a wait,
             # so the two threads seldom wait for each other's turn at the interpreter)
             names = list(keys)
@@ -223,13 +271,19 @@ class CopyWorker:
                              else data))
 
     def close(self) -> None:
-        """Wait for every queued batch; raise the first error."""
+        """Wait for every queued batch; raise the first error. Once all are copied, each
+        table that received a large share of its rows is analyzed
+        (:func:`analyze_after_load`)."""
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
         if self._error is not None:
             error, self._error = self._error, None
+            self._loaded.clear()
             raise error
+        loaded, self._loaded = self._loaded, {}
+        for table, rows in loaded.items():
+            analyze_after_load(self._conn, table, rows)
 
     def __enter__(self) -> CopyWorker:
         return self
@@ -238,6 +292,7 @@ class CopyWorker:
         if exc is None:
             self.close()
             return
+        self._loaded.clear()  # nothing to analyze: the load failed
         with contextlib.suppress(BaseException):  # the caller's exception is the one raised
             self.close()
 
