@@ -131,3 +131,33 @@ def test_postgres_connection_idle_too_long_is_pinged_again(postgres_url: str) ->
         assert len(g.store._all_kept) == 1
     finally:
         g.close()
+
+
+def test_a_connection_whose_options_were_changed_is_not_kept(gov) -> None:  # type: ignore[no-untyped-def]
+    """``Connection.execution_options()`` changes the connection itself: one changed so (e.g.
+    streaming results) goes back to the pool instead of serving the next unit of work."""
+    with gov.store.unit_of_work(write=False) as uow:
+        first = uow.conn
+        first.execution_options(stream_results=True)
+    with gov.store.unit_of_work(write=False) as uow:
+        assert uow.conn is not first
+        assert "stream_results" not in uow.conn.get_execution_options()
+    assert first not in gov.store._all_kept
+
+
+def test_postgres_streams_leave_the_kept_connection_as_it_was(postgres_url: str) -> None:
+    """A streamed read (server-side cursor) does not leave streaming on for the next units of
+    work on the kept connection."""
+    from community_governance.storage.repos.bulk import streamed
+
+    g = community_governance.open(postgres_url, entrypoints=False)
+    try:
+        with g.store.unit_of_work(write=False) as uow:
+            rows = list(streamed(uow.conn, sa.select(sa.literal(1)), batch=10))
+            kept = uow.conn
+        assert rows == [(1,)]
+        with g.store.unit_of_work(write=False) as uow:
+            assert uow.conn is kept
+            assert uow.conn.exec_driver_sql("SET LOCAL work_mem = '8MB'") is not None
+    finally:
+        g.close()

@@ -223,8 +223,11 @@ class SqlStore:
         elif conn is not None and (
                 conn.closed or conn.invalidated
                 or (self._idle_limit is not None
-                    and time.monotonic() - kept.last > self._idle_limit)):
-            # an idle one goes back to the pool, which pings it before handing it out again
+                    and time.monotonic() - kept.last > self._idle_limit)
+                or conn.get_execution_options() != self.engine.get_execution_options()):
+            # an idle one goes back to the pool, which pings it before handing it out again;
+            # so does one whose options a caller changed (Connection.execution_options()
+            # changes the connection itself: e.g. stream_results would stay on)
             self._drop(conn)
             conn = None
         if conn is None:

@@ -511,7 +511,9 @@ def streamed(conn: sa.Connection, q: sa.Select[Any], batch: int) -> Iterator[Any
     if conn.dialect.name == "postgresql":
         # every row will be read: plan the cursor for all of them, not the first tenth
         conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
+    # options of this statement only: Connection.execution_options() would set them on the
+    # connection itself, which a store keeps for its next units of work
+    result = conn.execute(q, execution_options={"stream_results": True, "yield_per": batch})
     try:
         for part in result.partitions():
             yield from part
