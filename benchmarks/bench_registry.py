@@ -17,17 +17,24 @@ Prints one JSON object per figure:
   whose bulk inserts go through COPY; ``ratio_to_raw_copy`` and ``ratio_to_sqlite_service``,
   the issue's target being ``<= 1.0`` for the latter) and, unless ``--skip-insert``,
   ``register_residents_pg_service_insert`` (the same service with COPY switched off: the
-  ``INSERT`` path it replaced);
+  ``INSERT`` path it replaced), and ``copy_crossover``: ``bulk.copy_insert`` against the
+  ``executemany`` ``INSERT`` per batch size (where ``bulk.COPY_MIN_ROWS`` comes from);
+  ``--skip-service`` skips these;
 - ``import_residents``: the residents as one CSV file imported with
   ``io.importers.import_file`` (as ``cgov import residents``: every row checked first, one
   transaction) on SQLite and, with a PostgreSQL URL, on PostgreSQL, alternated ``--repeat``
-  times (the fastest of each reported), with ``ratio_to_sqlite`` (target ``<= 1.0``);
+  times (the fastest of each reported), with ``ratio_to_sqlite`` (target ``<= 1.0``),
+  ``pair_ratios`` (each PostgreSQL run over the SQLite run beside it), this process's CPU
+  seconds (``cpu_s``, ``cpu_ratio_to_sqlite``) and the server's (``server_cpu_s``, read
+  from ``/proc`` for a server on this machine; ``total_cpu_ratio_to_sqlite``);
 - ``cgov_demo_yima``: the wall time of ``cgov demo yima`` (a subprocess), registry only and
   with every installed optional step (grids, volunteering, funds, cases), on SQLite and (with
   a PostgreSQL URL) on PostgreSQL.
 
 Run: ``.venv/bin/python benchmarks/bench_registry.py [--residents 20000] [--skip-demo]``;
-the issue's full figure is ``--residents 138000`` (the whole Yima demo city).
+the issue's full figure is ``--residents 138000`` (the whole Yima demo city), e.g.
+``--residents 138000 --skip-service --skip-demo --repeat 3`` for the import alone
+(``bench_demo.py --pg URL`` compares the demo's steps).
 """
 
 from __future__ import annotations
@@ -51,6 +58,9 @@ from community_governance.services.registry import NewResident
 from community_governance.simulation.city import REFERENCE_DATE, City, generate_yima
 from community_governance.storage.repos import bulk
 from community_governance.testing.pgschema import postgres_schema
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_demo import server_cpu
 
 CHUNK = 20_000
 FULL_CITY = 138_000  # residents of the full Yima demo city (scale 1.0)
@@ -110,18 +120,66 @@ def write_csv(path: Path, city: City) -> None:
                           "是" if p.party_member else "否", p.moved_in.isoformat()])
 
 
-def import_on(url: str, city: City, csv_path: Path) -> float:
-    """Seconds to import ``csv_path`` (``city``'s residents, one file: one transaction) with
-    ``io.importers.import_file`` on ``url``, as ``cgov import residents`` does."""
+def import_on(url: str, city: City, csv_path: Path) -> tuple[float, float, float | None]:
+    """Import ``csv_path`` (``city``'s residents, one file: one transaction) with
+    ``io.importers.import_file`` on ``url``, as ``cgov import residents`` does: the wall
+    seconds, this process's CPU seconds and (PostgreSQL on this machine) the server's."""
     from community_governance.io.importers import import_file
 
     prepare(url, city)
+    pg = url.startswith("postgresql")
     with community_governance.open(url, entrypoints=False) as gov:
+        server = server_cpu() if pg else None
+        cpu = time.process_time()
         started = time.perf_counter()
         count = import_file(gov, "residents", csv_path, actor=SYSTEM).count
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        after = server_cpu() if pg else None
     assert count == len(city.residents), count
-    return elapsed
+    return elapsed, cpu, None if server is None or after is None else after - server
+
+
+def copy_crossover(url: str) -> dict[str, Any]:
+    """Milliseconds to write batches of 1 to 1,000 rows with ``bulk.copy_insert`` and with
+    ``conn.execute(table.insert(), rows)`` (psycopg's pipelined ``executemany``) on
+    PostgreSQL, each inside an open transaction (the fastest of 9, alternated): where
+    ``COPY`` starts to pay (``bulk.COPY_MIN_ROWS``)."""
+    import sqlalchemy as sa
+
+    from community_governance.storage.sql import engine_for_url
+
+    md = sa.MetaData()
+    table = sa.Table(
+        "crossover", md, sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("key", sa.String(40), nullable=False), sa.Column("unit", sa.String(40)),
+        sa.Column("n", sa.Integer), sa.Column("day", sa.Date), sa.Column("flag", sa.Boolean),
+        sa.Column("note", sa.Text))
+    out: dict[str, Any] = {}
+    with postgres_schema(url) as schema_url:
+        engine = engine_for_url(schema_url)
+        try:
+            with engine.begin() as conn:
+                md.create_all(conn)
+            for n in (1, 2, 4, 16, 64, 1000):
+                rows = [{"key": f"R{i:08d}", "unit": "411281001001", "n": i,
+                         "day": dt.date(2020, 1, 1 + i % 28), "flag": i % 2 == 0,
+                         "note": "义马 note"} for i in range(n)]
+                best = {"copy": float("inf"), "insert": float("inf")}
+                for way in ("copy", "insert") * 9:
+                    with engine.connect() as conn, conn.begin():
+                        began = time.perf_counter()
+                        if way == "copy":
+                            assert bulk.copy_insert(conn, table, rows)
+                        else:
+                            conn.execute(table.insert(), rows)
+                        best[way] = min(best[way], time.perf_counter() - began)
+                out[str(n)] = {"copy_ms": round(best["copy"] * 1000, 2),
+                               "insert_ms": round(best["insert"] * 1000, 2),
+                               "ratio": round(best["copy"] / best["insert"], 2)}
+        finally:
+            engine.dispose()
+    return out
 
 
 def service(folder: Path, city: City) -> float:
@@ -276,6 +334,8 @@ def main() -> None:
                         help="skip the residents file import on each backend")
     parser.add_argument("--repeat", type=int, default=1,
                         help="imports per backend, alternated (the fastest is reported)")
+    parser.add_argument("--skip-service", action="store_true",
+                        help="skip the register_residents figures (raw, service, COPY)")
     args = parser.parse_args()
     scale = args.scale if args.scale is not None else min(1.0, args.residents / FULL_CITY)
     pg_url = (args.postgres or os.environ.get("CGOV_BENCH_POSTGRES_URL")
@@ -284,92 +344,111 @@ def main() -> None:
     n = len(city.residents)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        raw_s = raw(folder, city)
-        service_s = service(folder, city)
-        raw_rate, service_rate = n / raw_s, n / service_s
-        emit(
-            figure="register_residents_raw",
-            backend="sqlite",
-            rows=n,
-            seconds=round(raw_s, 3),
-            rows_per_s=round(raw_rate),
-            what="sqlite3 executemany, resident + residence rows",
-        )
-        emit(
-            figure="register_residents_service",
-            backend="sqlite",
-            rows=n,
-            seconds=round(service_s, 3),
-            rows_per_s=round(service_rate),
-            baseline="register_residents_raw",
-            baseline_rows_per_s=round(raw_rate),
-            ratio=round(raw_rate / service_rate, 2),
-            target_ratio=3.0,
-        )
-        if pg_url:
-            copy_s = pg_raw_copy(pg_url, city)
-            pg_s = pg_service(pg_url, city, copy=True)
-            copy_rate, pg_rate = n / copy_s, n / pg_s
+        if not args.skip_service:
+            raw_s = raw(folder, city)
+            service_s = service(folder, city)
+            raw_rate, service_rate = n / raw_s, n / service_s
             emit(
-                figure="register_residents_pg_copy_raw",
-                backend="postgresql",
+                figure="register_residents_raw",
+                backend="sqlite",
                 rows=n,
-                seconds=round(copy_s, 3),
-                rows_per_s=round(copy_rate),
-                what="psycopg cursor.copy(), resident + residence rows",
+                seconds=round(raw_s, 3),
+                rows_per_s=round(raw_rate),
+                what="sqlite3 executemany, resident + residence rows",
             )
             emit(
-                figure="register_residents_pg_service",
-                backend="postgresql",
+                figure="register_residents_service",
+                backend="sqlite",
                 rows=n,
-                seconds=round(pg_s, 3),
-                rows_per_s=round(pg_rate),
-                baseline="register_residents_pg_copy_raw",
-                baseline_rows_per_s=round(copy_rate),
-                ratio_to_raw_copy=round(copy_rate / pg_rate, 2),
-                sqlite_service_seconds=round(service_s, 3),
-                ratio_to_sqlite_service=round(pg_s / service_s, 2),
-                target_ratio_to_sqlite_service=1.0,
+                seconds=round(service_s, 3),
+                rows_per_s=round(service_rate),
+                baseline="register_residents_raw",
+                baseline_rows_per_s=round(raw_rate),
+                ratio=round(raw_rate / service_rate, 2),
+                target_ratio=3.0,
             )
-            if not args.skip_insert:
-                ins_s = pg_service(pg_url, city, copy=False)
+            if pg_url:
+                copy_s = pg_raw_copy(pg_url, city)
+                pg_s = pg_service(pg_url, city, copy=True)
+                copy_rate, pg_rate = n / copy_s, n / pg_s
                 emit(
-                    figure="register_residents_pg_service_insert",
+                    figure="register_residents_pg_copy_raw",
                     backend="postgresql",
                     rows=n,
-                    seconds=round(ins_s, 3),
-                    rows_per_s=round(n / ins_s),
-                    what="the service with COPY off (executemany INSERT), for comparison",
-                    copy_speedup=round(ins_s / pg_s, 2),
-                    ratio_to_sqlite_service=round(ins_s / service_s, 2),
+                    seconds=round(copy_s, 3),
+                    rows_per_s=round(copy_rate),
+                    what="psycopg cursor.copy(), resident + residence rows",
                 )
-        else:
-            emit(figure="register_residents_pg_service", skipped="no PostgreSQL URL: pass "
-                 "--postgres or set CGOV_BENCH_POSTGRES_URL")
+                emit(
+                    figure="register_residents_pg_service",
+                    backend="postgresql",
+                    rows=n,
+                    seconds=round(pg_s, 3),
+                    rows_per_s=round(pg_rate),
+                    baseline="register_residents_pg_copy_raw",
+                    baseline_rows_per_s=round(copy_rate),
+                    ratio_to_raw_copy=round(copy_rate / pg_rate, 2),
+                    sqlite_service_seconds=round(service_s, 3),
+                    ratio_to_sqlite_service=round(pg_s / service_s, 2),
+                    target_ratio_to_sqlite_service=1.0,
+                )
+                if not args.skip_insert:
+                    ins_s = pg_service(pg_url, city, copy=False)
+                    emit(
+                        figure="register_residents_pg_service_insert",
+                        backend="postgresql",
+                        rows=n,
+                        seconds=round(ins_s, 3),
+                        rows_per_s=round(n / ins_s),
+                        what="the service with COPY off (executemany INSERT), for comparison",
+                        copy_speedup=round(ins_s / pg_s, 2),
+                        ratio_to_sqlite_service=round(ins_s / service_s, 2),
+                    )
+            else:
+                emit(figure="register_residents_pg_service", skipped="no PostgreSQL URL: pass "
+                     "--postgres or set CGOV_BENCH_POSTGRES_URL")
+        if pg_url:
+            emit(figure="copy_crossover", backend="postgresql",
+                 copy_min_rows=bulk.COPY_MIN_ROWS, batches=copy_crossover(pg_url),
+                 what="bulk.copy_insert vs executemany INSERT per batch size, ms (fastest of 9)")
         if not args.skip_import:
             csv_path = folder / "residents.csv"
             write_csv(csv_path, city)
-            runs: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+            runs: dict[str, list[tuple[float, float, float | None]]] = {
+                "sqlite": [], "postgresql": []}
             for turn in range(args.repeat):  # alternated, so that both see the same load
                 runs["sqlite"].append(import_on(
                     f"sqlite:///{folder / f'import-{turn}.db'}", city, csv_path))
                 if pg_url:
                     with postgres_schema(pg_url) as schema_url:
                         runs["postgresql"].append(import_on(schema_url, city, csv_path))
-            sqlite_s = min(runs["sqlite"])
+            sqlite_s = min(r[0] for r in runs["sqlite"])
+            sqlite_cpu = min(r[1] for r in runs["sqlite"])
             emit(figure="import_residents", backend="sqlite", rows=n,
-                 seconds=round(sqlite_s, 3), runs=[round(x, 2) for x in runs["sqlite"]],
+                 seconds=round(sqlite_s, 3), runs=[round(r[0], 2) for r in runs["sqlite"]],
+                 cpu_s=round(sqlite_cpu, 2),
                  what="import_file of one residents CSV (one transaction)",
                  load_average=round(os.getloadavg()[0], 2))
             if pg_url:
-                pg_import_s = min(runs["postgresql"])
+                pg_runs = runs["postgresql"]
+                pg_import_s = min(r[0] for r in pg_runs)
+                pg_cpu = min(r[1] for r in pg_runs)
+                servers = [r[2] for r in pg_runs if r[2] is not None]
                 emit(figure="import_residents", backend="postgresql", rows=n,
                      seconds=round(pg_import_s, 3),
-                     runs=[round(x, 2) for x in runs["postgresql"]],
+                     runs=[round(r[0], 2) for r in pg_runs],
                      baseline="import_residents (sqlite)",
                      sqlite_seconds=round(sqlite_s, 3),
                      ratio_to_sqlite=round(pg_import_s / sqlite_s, 2),
-                     target_ratio_to_sqlite=1.0, load_average=round(os.getloadavg()[0], 2))
+                     pair_ratios=[round(p[0] / q[0], 2)
+                                  for p, q in zip(pg_runs, runs["sqlite"], strict=True)],
+                     target_ratio_to_sqlite=1.0,
+                     cpu_s=round(pg_cpu, 2), sqlite_cpu_s=round(sqlite_cpu, 2),
+                     cpu_ratio_to_sqlite=round(pg_cpu / sqlite_cpu, 2),
+                     server_cpu_s=round(min(servers), 2) if servers else None,
+                     total_cpu_ratio_to_sqlite=(round((pg_cpu + min(servers)) / sqlite_cpu, 2)
+                                                if servers else None),
+                     load_average=round(os.getloadavg()[0], 2))
         if not args.skip_demo:
             sqlite_demo: dict[bool, float] = {}
             for registry_only in (True, False):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pendulum
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import community_governance
 from community_governance.domain.access import Actor
@@ -20,11 +23,13 @@ from community_governance.domain.units import Building, Unit, UnitKind
 from community_governance.errors import ConflictError
 from community_governance.services.registry import NewResident
 from community_governance.storage.repos import bulk
+from community_governance.storage.sql import engine_for_url
 from community_governance.storage.tables import core as t
+from community_governance.storage.tables._base import UTCDateTime
 
 SYSTEM = Actor.system("test")
 C1 = "411281001001"
-HOUSEHOLDS = 120  # above bulk.COPY_MIN_ROWS, so households are copied too
+HOUSEHOLDS = 120  # at least bulk.COPY_MIN_ROWS, so households are copied too
 RESIDENTS = 300
 
 
@@ -117,7 +122,8 @@ def test_copy_stores_the_rows_of_the_sqlite_path(postgres_url: str, tmp_path: Pa
     """Households, residents and residence records copied on PostgreSQL equal SQLite's rows,
     and the audit trail has the same operations and objects."""
     on_pg = _build(postgres_url)
-    assert set(copies) == {"households", "residents", "residence_spells"}
+    # every batch of two rows or more (the three units too; the one building is inserted)
+    assert set(copies) == {"units", "households", "residents", "residence_spells"}
     copies.clear()
     on_sqlite = _build(f"sqlite:///{tmp_path / 'same.db'}")
     assert copies == []
@@ -394,3 +400,110 @@ def test_the_locks_held_while_keys_are_dropped(postgres_url: str,
             "GROUP BY c.relname")}
     assert set(held) == {"residents", "residence_spells", "households"}
     assert all("AccessExclusiveLock" in modes for modes in held.values())
+
+
+# --- the COPY text written a column at a time ----------------------------------------------
+
+_SCRATCH = sa.MetaData()
+_KINDS = sa.Table(
+    "copy_kinds", _SCRATCH,
+    sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("text", sa.String(200)),
+    sa.Column("note", sa.Text),
+    sa.Column("big", sa.BigInteger),
+    sa.Column("flag", sa.Boolean),
+    sa.Column("day", sa.Date),
+    sa.Column("at", UTCDateTime),
+    sa.Column("ratio", sa.Float),
+    sa.Column("amount", sa.Numeric(12, 2)),
+)
+_TEXT = st.text(st.sampled_from(["a", "N", "\\", "\t", "\n", "\r", "义", "马", " ", "\u00e9",
+                                 "\U0001f600"]), max_size=8)
+_ROW = st.fixed_dictionaries({
+    "text": st.none() | _TEXT,
+    "note": st.none() | _TEXT | st.sampled_from(["\\N", "\\.", ""]),
+    "big": st.none() | st.integers(-2**63, 2**63 - 1),
+    "flag": st.none() | st.booleans(),
+    "day": st.none() | st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)),
+    "at": st.none() | st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1),
+                                   timezones=st.sampled_from([dt.UTC, dt.timezone(
+                                       dt.timedelta(hours=8))])),
+    "ratio": st.none() | st.floats(allow_nan=False, width=64),
+    "amount": st.none() | st.decimals(-10**9, 10**9, places=2),
+})
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=st.lists(_ROW, min_size=1, max_size=30), decimals=st.booleans())
+def test_copied_values_read_back_as_inserted(postgres_url: str, rows: list[dict[str, Any]],
+                                             decimals: bool) -> None:
+    """Each kind of value (text with COPY's special characters, whole numbers, flags, dates,
+    timestamps, floats; decimals, which psycopg adapts instead) reads back from a COPY as it
+    does from an ``INSERT``."""
+    numbered = [{"n": i, **r} if decimals else {"n": i, **r, "amount": None}
+                for i, r in enumerate(rows)]
+    engine = engine_for_url(postgres_url)
+    try:
+        with engine.connect() as conn, conn.begin() as tx:
+            got = []
+            for copied in (True, False):
+                _SCRATCH.create_all(conn)
+                if copied:
+                    assert bulk.copy_insert(conn, _KINDS, numbered)
+                else:
+                    conn.execute(_KINDS.insert(), numbered)
+                got.append(conn.execute(sa.select(_KINDS).order_by(_KINDS.c.n)).all())
+                _SCRATCH.drop_all(conn)
+            tx.rollback()
+    finally:
+        engine.dispose()
+    assert got[0] == got[1]
+    assert [r.text for r in got[0]] == [r["text"] for r in rows]
+
+
+def test_a_column_of_mixed_types_is_left_to_psycopg() -> None:
+    """A column whose values are of several types (or of a type not written here) is not
+    encoded; one of a single type is, ``None`` as COPY's NULL marker."""
+    assert bulk._encoded_columns([[1, "a"]], "utf-8") is None
+    assert bulk._encoded_columns([[Decimal("1.5")]], "utf-8") is None
+    assert bulk._encoded_columns([[dt.datetime(2024, 1, 1, tzinfo=dt.UTC)]], "utf-8") is None
+    assert bulk._encoded_columns([["a\tb", None], [True, False], [None, 3]], "utf-8") == (
+        b"a\\tb\tt\t\\N\n\\N\tf\t3\n")
+
+
+def _believed(conn: sa.Connection, table: sa.Table) -> float:
+    """What the planner believes ``table`` holds (``-1``: never analyzed)."""
+    return float(conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass",
+        {"t": table.name}).scalar_one())
+
+
+def test_a_large_load_is_analyzed_for_the_planner(postgres_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load of at least ANALYZE_MIN_ROWS rows that is a large share of the table is followed
+    by ANALYZE (by copy_insert and by a CopyWorker at its close); a small one is not."""
+    monkeypatch.setattr(bulk, "ANALYZE_MIN_ROWS", 200)
+    engine = engine_for_url(postgres_url)
+
+    def rows(start: int, n: int) -> list[dict[str, Any]]:
+        return [{"n": i, "text": f"t{i}", "note": None, "big": i, "flag": True,
+                 "day": dt.date(2020, 1, 1), "at": None, "ratio": None, "amount": None}
+                for i in range(start, start + n)]
+
+    try:
+        with engine.connect() as conn, conn.begin() as tx:
+            _SCRATCH.create_all(conn)
+            assert bulk.copy_insert(conn, _KINDS, rows(0, 150))  # below the minimum
+            assert _believed(conn, _KINDS) < 0
+            assert bulk.copy_insert(conn, _KINDS, rows(150, 300))  # never analyzed: now
+            assert _believed(conn, _KINDS) == 450
+            assert bulk.copy_insert(conn, _KINDS, rows(450, 200))  # < half of 450: not
+            assert _believed(conn, _KINDS) == 450
+            with bulk.CopyWorker(conn) as worker:  # 150 + 150 >= half of 450: at close
+                worker.submit(_KINDS, list(rows(0, 1)[0]), rows(650, 150))
+                worker.submit(_KINDS, list(rows(0, 1)[0]), rows(800, 150))
+            assert _believed(conn, _KINDS) == 950
+            tx.rollback()
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -107,12 +108,24 @@ def _demo_key(db: str) -> None:
 
 def _build_url(db: str) -> str:
     """The URL the demo builds through: a SQLite file is written with ``synchronous=NORMAL``
-    unless the URL says otherwise. A build cut short by a power loss is rebuilt, not resumed,
-    so the fsync of every commit buys nothing here; the finished file is the same, and later
-    commands open it with the library's ``FULL`` default."""
-    if not db.startswith("sqlite") or "synchronous=" in db:
-        return db
-    return f"{db}{'&' if '?' in db else '?'}synchronous=NORMAL"
+    unless the URL says otherwise, and a PostgreSQL database with ``synchronous_commit=off``
+    (for the demo's own sessions only, unless the URL sets it). A build cut short by a power
+    loss is rebuilt, not resumed, so the flush of every commit buys nothing here; the finished
+    database is the same (both settings may lose the last commits on a crash, never corrupt),
+    and later commands open it with the durable defaults."""
+    if db.startswith("sqlite"):
+        if "synchronous=" in db:
+            return db
+        return f"{db}{'&' if '?' in db else '?'}synchronous=NORMAL"
+    if db.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")) and (
+            "synchronous_commit" not in urllib.parse.unquote(db)):
+        base, _, query = db.partition("?")
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        options = " ".join([*(v for k, v in pairs if k == "options"),
+                            "-c synchronous_commit=off"])
+        pairs = [(k, v) for k, v in pairs if k != "options"] + [("options", options)]
+        return f"{base}?{urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)}"
+    return db
 
 
 def _second_lane(db: str) -> Callable[[], Any] | None:

@@ -135,7 +135,7 @@ class _Walk:
 
 
 def _rows(conn: sa.Connection, q: sa.Select[Any]) -> Iterable[Any]:
-    return conn.execution_options(yield_per=5000).execute(q)
+    return conn.execute(q, execution_options={"yield_per": 5000})  # this statement's only
 
 
 def verify_ledgers(op: Operation) -> VerifyReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,13 @@ from community_governance.storage.base import (
 
 __all__ = ["SqlStore", "engine_for_url"]
 
-#: connections a file SQLite store keeps out of its pool, one per thread (the pool holds 5)
+#: connections a file SQLite or a PostgreSQL store keeps out of its pool, one per thread (the
+#: pool holds 5)
 _MAX_KEPT = 4
+#: A PostgreSQL connection kept idle for longer than this (seconds) goes back to the pool,
+#: which pings it before handing it out again (``pool_pre_ping``): the server may have closed
+#: it meanwhile. One used again sooner is used without the ping's round trip.
+_KEPT_IDLE_S = 2.0
 
 
 def engine_for_url(url: str) -> sa.Engine:
@@ -121,13 +127,17 @@ class SqlStore:
         self._lock = threading.RLock() if self._memory else None
         if self._memory:
             migrate.create_fresh(engine)
-        # A file SQLite store keeps one connection per thread out of the pool between units
-        # of work: checking a connection out of the pool and back in (with its reset) cost
-        # more than a ledger entry's own SQL (issue #21). A connection held between units of
-        # work holds no lock (every unit of work ends in a commit or a rollback); a nested
-        # unit of work, another process (after a fork) or an invalidated connection falls back
-        # to the pool; close() closes them all.
-        self._keep = engine.dialect.name == "sqlite" and not self._memory
+        # A file SQLite or a PostgreSQL store keeps one connection per thread out of the pool
+        # between units of work: checking a connection out of the pool and back in (with its
+        # reset) cost more than a ledger entry's own SQL (issue #21), and on PostgreSQL the
+        # check-out pings the server (a round trip per unit of work). A connection held
+        # between units of work holds no lock (every unit of work ends in a commit or a
+        # rollback); a nested unit of work, another process (after a fork) or an invalidated
+        # connection falls back to the pool, and a PostgreSQL connection idle for longer than
+        # _KEPT_IDLE_S goes back to it (to be pinged); close() closes them all.
+        name = engine.dialect.name
+        self._keep = (name == "sqlite" and not self._memory) or name == "postgresql"
+        self._idle_limit = _KEPT_IDLE_S if name == "postgresql" else None
         self._kept = threading.local()
         self._all_kept: list[sa.Connection] = []
         self._kept_lock = threading.Lock()
@@ -158,7 +168,7 @@ class SqlStore:
             with transaction_on(conn, write=write) as uow:
                 yield uow
         finally:
-            self._kept.busy = False
+            self._release()
 
     @contextlib.contextmanager
     def driver_unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -180,7 +190,8 @@ class SqlStore:
             conn.info["cgov_write"] = "driver"  # see _on_begin
             uow = DriverUnitOfWork(conn, write=True)
             driver = uow.driver
-            driver.execute(begin)
+            if begin is not None:  # psycopg begins at the first statement
+                driver.execute(begin)
             try:
                 yield uow
             finally:
@@ -190,27 +201,53 @@ class SqlStore:
                     else:
                         driver.rollback()
         finally:
-            self._kept.busy = False
+            self._release()
+
+    def _release(self) -> None:
+        """This thread's kept connection is free again (and when, for the idle limit)."""
+        kept = self._kept
+        kept.busy = False
+        if self._idle_limit is not None:
+            kept.last = time.monotonic()
 
     def _take(self) -> sa.Connection | None:
         """This thread's kept connection, opened on first use; ``None`` when it is in use
-        (a nested unit of work), belongs to another process, or was invalidated."""
+        (a nested unit of work). One that belongs to another process (after a fork: left
+        alone), was invalidated or closed, or (PostgreSQL) sat idle too long is replaced."""
         kept = self._kept
         conn: sa.Connection | None = getattr(kept, "conn", None)
         if getattr(kept, "busy", False):
             return None
-        if conn is None or kept.pid != os.getpid() or conn.closed or conn.invalidated:
-            if conn is not None and kept.pid == os.getpid():
-                with contextlib.suppress(Exception):
-                    conn.close()
+        if conn is not None and kept.pid != os.getpid():
+            conn = None  # the parent's: never touched here
+        elif conn is not None and (
+                conn.closed or conn.invalidated
+                or (self._idle_limit is not None
+                    and time.monotonic() - kept.last > self._idle_limit)
+                or conn.get_execution_options() != self.engine.get_execution_options()):
+            # an idle one goes back to the pool, which pings it before handing it out again;
+            # so does one whose options a caller changed (Connection.execution_options()
+            # changes the connection itself: e.g. stream_results would stay on)
+            self._drop(conn)
+            conn = None
+        if conn is None:
             with self._kept_lock:
                 if len(self._all_kept) >= _MAX_KEPT:
+                    kept.conn = None
                     return None  # many threads: the others use the pool
                 conn = self.engine.connect()
                 self._all_kept.append(conn)
             kept.conn, kept.pid = conn, os.getpid()
         kept.busy = True
         return conn
+
+    def _drop(self, conn: sa.Connection) -> None:
+        """Close a kept connection of this process (back to the pool) and forget it."""
+        with self._kept_lock:
+            if conn in self._all_kept:
+                self._all_kept.remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
 
     def schema_status(self) -> SchemaStatus:
         """Where this database's schema stands against the library's migrations."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -13,13 +14,16 @@ import sqlalchemy as sa
 
 from community_governance.errors import ValidationError
 
-__all__ = ["COPY_MIN_ROWS", "FK_REBUILD_MIN_ROWS", "FK_REBUILD_SHARE", "CopyWorker", "bulk_insert",
+__all__ = ["ANALYZE_MIN_ROWS", "ANALYZE_SHARE", "COPY_MIN_ROWS", "FK_REBUILD_MIN_ROWS",
+           "FK_REBUILD_SHARE", "CopyWorker", "analyze_after_load", "bulk_insert",
            "can_stream_copy", "chunks", "copy_insert", "foreign_keys_rebuilt", "insert_rows",
            "stream_copy", "streamed"]
 
-#: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); smaller
-#: ones through an ``INSERT`` (``COPY`` costs a round trip of its own to set up).
-COPY_MIN_ROWS = 64
+#: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); a single
+#: row through an ``INSERT`` (``COPY`` costs a round trip of its own to set up, but from two
+#: rows on it is faster than psycopg's pipelined ``executemany``: measured in
+#: ``benchmarks/bench_registry.py``'s ``copy_crossover`` figure).
+COPY_MIN_ROWS = 2
 
 #: A bulk load of at least this many rows on PostgreSQL may have its tables' foreign keys
 #: dropped and re-added around it (:func:`foreign_keys_rebuilt`) ...
@@ -27,6 +31,15 @@ FK_REBUILD_MIN_ROWS = 10_000
 #: ... when it also adds at least this share of the rows the tables will then hold (re-adding
 #: a foreign key checks every row of the table, not only the new ones).
 FK_REBUILD_SHARE = 0.25
+
+#: A ``COPY`` of at least this many rows into a table on PostgreSQL is followed by ``ANALYZE``
+#: of the table ...
+ANALYZE_MIN_ROWS = 1000
+#: ... when the rows are at least this share of what the planner believed the table held (or
+#: it never analyzed it): PostgreSQL's documented last step of a bulk load, so that the
+#: queries after it are planned for the table's new size and values (the server may run no
+#: autovacuum, and its daemon would come a minute later at best).
+ANALYZE_SHARE = 0.5
 
 T = TypeVar("T")
 
@@ -148,6 +161,7 @@ def copy_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     if not _copyable(conn, table, keys, rows):
         return False
     _copy(conn, table, keys, rows)
+    analyze_after_load(conn, table, len(rows))
     return True
 
 
@@ -169,7 +183,42 @@ def stream_copy(conn: sa.Connection, table: sa.Table, keys: Sequence[str],
         sqlalchemy.exc.IntegrityError: a row breaks a constraint.
         ValidationError: a row lacks one of ``keys`` or has another.
     """
-    _copy(conn, table, list(keys), _same_keys(rows, list(keys)))
+    counted = _Counted(_same_keys(rows, list(keys)))
+    _copy(conn, table, list(keys), counted)
+    analyze_after_load(conn, table, counted.n)
+
+
+class _Counted:
+    """An iterable that counts the items taken from it."""
+
+    def __init__(self, items: Iterable[dict[str, Any]]) -> None:
+        self._items = items
+        self.n = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for item in self._items:
+            self.n += 1
+            yield item
+
+
+def analyze_after_load(conn: sa.Connection, table: sa.Table, rows: int) -> bool:
+    """``ANALYZE`` ``table`` after a load of ``rows`` rows on PostgreSQL, when the load is at
+    least :data:`ANALYZE_MIN_ROWS` rows and :data:`ANALYZE_SHARE` of the rows the planner
+    believed the table held (``pg_class.reltuples``; never analyzed counts as none).
+
+    It runs in the caller's transaction (rolled back with it) and takes the table's
+    ``SHARE UPDATE EXCLUSIVE`` lock until the transaction ends: reads and writes go on; another
+    ``ANALYZE`` of the table waits. Returns whether the table was analyzed.
+    """
+    if rows < ANALYZE_MIN_ROWS or conn.dialect.name != "postgresql":
+        return False
+    name = conn.dialect.identifier_preparer.format_table(table)
+    believed = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass", {"t": name}).scalar()
+    if believed is not None and believed >= 0 and rows < ANALYZE_SHARE * believed:
+        return False
+    conn.exec_driver_sql(f"ANALYZE {name}")
+    return True
 
 
 class CopyWorker:
@@ -191,6 +240,7 @@ class CopyWorker:
         self._queue: queue.Queue[tuple[str, bytes | list[list[Any]]] | None] = (
             queue.Queue(maxsize=4))
         self._error: BaseException | None = None
+        self._loaded: dict[sa.Table, int] = {}
         self._thread = threading.Thread(target=self._run, name="cgov-copy", daemon=True)
         self._thread.start()
 
@@ -208,23 +258,32 @@ class CopyWorker:
         if self._error is not None:
             self.close()
         if rows:
+            self._loaded[table] = self._loaded.get(table, 0) + len(rows)
             # the rows are encoded here: the worker only sends them (one write and a wait,
             # so the two threads seldom wait for each other's turn at the interpreter)
             names = list(keys)
-            vals = list(_processed(self._conn, table, names, rows))
+            cols = _columns(self._conn, table, names, rows)
             driver = self._conn.connection.driver_connection
-            data = _encoded(vals, driver.info.encoding if driver is not None else "utf-8")
-            self._queue.put((_copy_sql(self._conn, table, names), vals if data is None
+            data = _encoded_columns(cols, driver.info.encoding if driver is not None
+                                    else "utf-8")
+            self._queue.put((_copy_sql(self._conn, table, names),
+                             [list(r) for r in zip(*cols, strict=True)] if data is None
                              else data))
 
     def close(self) -> None:
-        """Wait for every queued batch; raise the first error."""
+        """Wait for every queued batch; raise the first error. Once all are copied, each
+        table that received a large share of its rows is analyzed
+        (:func:`analyze_after_load`)."""
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
         if self._error is not None:
             error, self._error = self._error, None
+            self._loaded.clear()
             raise error
+        loaded, self._loaded = self._loaded, {}
+        for table, rows in loaded.items():
+            analyze_after_load(self._conn, table, rows)
 
     def __enter__(self) -> CopyWorker:
         return self
@@ -233,6 +292,7 @@ class CopyWorker:
         if exc is None:
             self.close()
             return
+        self._loaded.clear()  # nothing to analyze: the load failed
         with contextlib.suppress(BaseException):  # the caller's exception is the one raised
             self.close()
 
@@ -251,88 +311,134 @@ def _copy_sql(conn: sa.Connection, table: sa.Table, keys: list[str]) -> str:
             "FROM STDIN")
 
 
-def _processed(conn: sa.Connection, table: sa.Table, keys: list[str],
-               rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
-    """Each row's values in ``keys`` order, through the columns' bind processors."""
+def _columns(conn: sa.Connection, table: sa.Table, keys: list[str],
+             rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """The values of ``rows`` a column at a time, in ``keys`` order, each through its
+    column's bind processor (each distinct value once: they repeat a lot)."""
     dialect = conn.dialect
-    procs = [(j, proc) for j, k in enumerate(keys)
-             if (proc := table.c[k].type.dialect_impl(dialect).bind_processor(dialect))
-             is not None]
-    get = operator.itemgetter(*keys)
-    # processed values (timestamps, dates, flags) repeat a lot: process each once per batch
-    caches: list[dict[Any, Any]] = [{} for _ in procs]
-    for r in rows:
-        got = get(r)
-        vals = list(got) if len(keys) > 1 else [got]
-        for (j, proc), cache in zip(procs, caches, strict=True):
-            v = vals[j]
-            if v is None:
-                continue
+    out: list[list[Any]] = []
+    for k in keys:
+        col = [r[k] for r in rows]
+        proc = table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
             try:
-                out = cache.get(v, _MISSING)
-                if out is _MISSING:
-                    out = cache[v] = proc(v)
+                memo = {v: proc(v) for v in set(col) if v is not None}
+                col = [None if v is None else memo[v] for v in col]
             except TypeError:  # an unhashable value
-                out = proc(v)
-            vals[j] = out
-        yield vals
+                col = [None if v is None else proc(v) for v in col]
+        out.append(col)
+    return out
 
 
 def _copy(conn: sa.Connection, table: sa.Table, keys: list[str],
           rows: Iterable[dict[str, Any]]) -> None:
-    _send(conn, _copy_sql(conn, table, keys), _processed(conn, table, keys, rows))
+    """Copy ``rows`` in one ``COPY``, encoded here a block at a time (psycopg adapts a block
+    holding a value of a type not written here)."""
+    driver = conn.connection.driver_connection
+    encoding = driver.info.encoding if driver is not None else "utf-8"
+
+    def blocks() -> Iterator[bytes | list[list[Any]]]:
+        it = iter(rows)
+        while block := list(itertools.islice(it, _ENCODE_BLOCK)):
+            cols = _columns(conn, table, keys, block)
+            data = _encoded_columns(cols, encoding)
+            yield data if data is not None else [list(r) for r in zip(*cols, strict=True)]
+
+    _send(conn, _copy_sql(conn, table, keys), blocks())
 
 
-def _send(conn: sa.Connection, sql: str, data: Iterable[list[Any]] | bytes) -> None:
-    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``data``: rows, or their encoded text."""
+def _send(conn: sa.Connection, sql: str,
+          data: bytes | list[list[Any]] | Iterable[bytes | list[list[Any]]]) -> None:
+    """Run ``sql`` (a ``COPY ... FROM STDIN``) with ``data``: the rows' encoded text, the
+    rows (value lists, adapted by psycopg), or blocks of either."""
     import psycopg
 
     driver = conn.connection.driver_connection
     assert driver is not None
+    parts: Iterable[bytes | list[list[Any]]] = (
+        [data] if isinstance(data, bytes | list) else data)
     try:
         with driver.cursor() as cur, cur.copy(sql) as copy:
-            if isinstance(data, bytes):
-                copy.write(data)
-            else:
-                write = copy.write_row
-                for vals in data:
-                    write(vals)
+            for part in parts:
+                if isinstance(part, bytes):
+                    copy.write(part)
+                else:
+                    write = copy.write_row
+                    for vals in part:
+                        write(vals)
     except psycopg.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg.Error,
                                          dialect=conn.dialect) from exc
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_SPECIAL = ("\\", "\t", "\n", "\r")
+_NULL = "\\N"
+_NONE_TYPE = type(None)
+#: Rows encoded at a time when a batch is written as ``COPY`` text (bounds the memory held).
+_ENCODE_BLOCK = 5000
 
 
-def _encoded(rows: Iterable[list[Any]], encoding: str) -> bytes | None:
-    """Rows in ``COPY``'s text format (in the connection's ``encoding``), or ``None`` when a
-    value is not of a type written here (then psycopg's own adaptation is used): text, whole
-    numbers, flags, dates and naive timestamps (what the bind processors hand over here)."""
-    out: list[str] = []
-    esc = _ESCAPES
-    for vals in rows:
-        parts: list[str] = []
-        for v in vals:
-            if v is None:
-                parts.append("\\N")
-            elif isinstance(v, str):
-                parts.append(v.translate(esc))
-            elif v is True or v is False:
-                parts.append("t" if v else "f")
-            elif isinstance(v, int):
-                parts.append(str(v))
-            elif isinstance(v, dt.datetime):
-                if v.tzinfo is not None:
-                    return None
-                parts.append(v.isoformat(sep=" "))
-            elif isinstance(v, dt.date):
-                parts.append(v.isoformat())
-            else:
-                return None
-        out.append("\t".join(parts))
-    out.append("")
-    return "\n".join(out).encode(encoding)
+class _NotEncoded(Exception):
+    """A value of a type not written here (psycopg's own adaptation is used instead)."""
+
+
+def _text_column(col: list[Any]) -> list[str]:
+    """One column's values as ``COPY`` text fields (``\\N`` for ``None``), converted a
+    column at a time: the values of a column share their type, so the type is looked at once.
+
+    Raises:
+        _NotEncoded: a value of another type than text, whole numbers, flags, floats, dates
+            and naive timestamps, or a column of mixed types.
+    """
+    kinds = set(map(type, col))
+    nulls = _NONE_TYPE in kinds
+    kinds.discard(_NONE_TYPE)
+    if not kinds:
+        return [_NULL] * len(col)
+    if len(kinds) > 1:
+        raise _NotEncoded
+    kind = kinds.pop()
+    vals = [v for v in col if v is not None] if nulls else col
+    out: list[str]
+    if kind is str:
+        joined = "".join(vals)
+        out = ([v.translate(_ESCAPES) for v in vals] if any(c in joined for c in _SPECIAL)
+               else vals)
+    elif kind is bool:
+        out = ["t" if v else "f" for v in vals]
+    elif kind is int:
+        out = list(map(str, vals))
+    elif kind is float:
+        out = list(map(repr, vals))
+    elif issubclass(kind, dt.datetime):
+        # the bind processors hand over naive UTC timestamps; those repeat a lot
+        if any(v.tzinfo is not None for v in vals):
+            raise _NotEncoded
+        memo = {v: dt.datetime.isoformat(v, " ") for v in set(vals)}
+        out = list(map(memo.__getitem__, vals))
+    elif issubclass(kind, dt.date):
+        out = list(map(dt.date.isoformat, vals))
+    else:
+        raise _NotEncoded
+    if not nulls:
+        return out
+    it = iter(out)
+    return [_NULL if v is None else next(it) for v in col]
+
+
+def _encoded_columns(cols: Sequence[list[Any]], encoding: str) -> bytes | None:
+    """Rows given as their columns (each value through its bind processor), in ``COPY``'s
+    text format in the connection's ``encoding``; ``None`` when a value is not of a type
+    written here (:func:`_text_column`)."""
+    try:
+        texts = [_text_column(c) for c in cols]
+    except _NotEncoded:
+        return None
+    if not texts or not texts[0]:
+        return b""
+    lines = map("\t".join, zip(*texts, strict=True)) if len(texts) > 1 else iter(texts[0])
+    return ("\n".join(lines) + "\n").encode(encoding)
 
 
 @contextlib.contextmanager
@@ -405,7 +511,9 @@ def streamed(conn: sa.Connection, q: sa.Select[Any], batch: int) -> Iterator[Any
     if conn.dialect.name == "postgresql":
         # every row will be read: plan the cursor for all of them, not the first tenth
         conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(q)
+    # options of this statement only: Connection.execution_options() would set them on the
+    # connection itself, which a store keeps for its next units of work
+    result = conn.execute(q, execution_options={"stream_results": True, "yield_per": batch})
     try:
         for part in result.partitions():
             yield from part
