@@ -170,14 +170,16 @@ def parse_id_number(raw: object, *, today: dt.date, path: str = "id_number") -> 
             impossible or in the future, its province code does not exist, or it is a 15-digit
             legacy number. The message never contains the full number.
     """
-    if isinstance(raw, bool | int | float):
-        raise IdNumberError(
-            "an ID number arrived as a number, so leading zeros or the last digits may already "
-            "be lost; format the column as text and enter it again",
-            path=path,
-        )
-    if not isinstance(raw, str):
-        raise IdNumberError(f"an ID number must be text, got {type(raw).__name__}", path=path)
+    if type(raw) is not str:  # text (nearly always) skips both checks
+        if isinstance(raw, bool | int | float):
+            raise IdNumberError(
+                "an ID number arrived as a number, so leading zeros or the last digits may "
+                "already be lost; format the column as text and enter it again",
+                path=path,
+            )
+        if not isinstance(raw, str):
+            raise IdNumberError(f"an ID number must be text, got {type(raw).__name__}",
+                                path=path)
     # full-width digits and Ｘ (as Chinese input methods type them) become half-width
     value = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
              ).strip().replace(" ", "").upper()  # NFKC leaves ASCII as it is
@@ -207,7 +209,7 @@ def parse_id_number(raw: object, *, today: dt.date, path: str = "id_number") -> 
             path=path,
         )
     expected = _check17(value[:17])  # the shape holds 17 ASCII digits first
-    shown = _Masked(value)
+    shown = _Masked(value)  # formats as the masked number only when a message is built
     if value[17] != expected:
         raise IdNumberError(
             f"{shown}: the check character is {value[17]!r} but the first 17 digits give "
