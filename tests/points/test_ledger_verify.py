@@ -247,26 +247,6 @@ def test_sqlite_synchronous_defaults_to_full(tmp_path: Path, query: str,
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == expected
 
 
-@pytest.mark.parametrize(("query", "expected"), [("", -2000), ("?cache_size=-65536", -65536),
-                                              ("?cache_size=500&synchronous=NORMAL", 500)])
-def test_sqlite_page_cache_on_request(tmp_path: Path, query: str, expected: int) -> None:
-    """SQLite's own default page cache (2 MiB), or the size the URL asks for."""
-    with community_governance.open(f"sqlite:///{tmp_path / 's.db'}{query}",
-                                   entrypoints=False) as gov, gov.store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == expected
-
-
-def test_a_page_cache_that_is_no_number_is_refused(tmp_path: Path) -> None:
-    """The open fails naming the option and what it takes (the backend's error, as the
-    plugin call that opened it wraps it)."""
-    from community_governance.errors import PluginError, StorageError
-
-    with pytest.raises(PluginError, match="cache_size=big is not a whole number") as e:
-        community_governance.open(f"sqlite:///{tmp_path / 's.db'}?cache_size=big",
-                                  entrypoints=False)
-    assert isinstance(e.value.__cause__, StorageError)
-
-
 # --- expiry -----------------------------------------------------------------------------------
 
 

@@ -105,24 +105,14 @@ def _demo_key(db: str) -> None:
     use_key_file(key_path)
 
 
-#: SQLite's page cache for a demo build, per connection: 64 MiB (``PRAGMA cache_size``
-#: counts KiB when negative), which holds the residents' indexes while 138,000 rows go in
-#: (the keyed-hash index takes them in random order; SQLite's 2 MiB default rereads pages)
-DEMO_CACHE_SIZE = -65536
-
-
 def _build_url(db: str) -> str:
     """The URL the demo builds through: a SQLite file is written with ``synchronous=NORMAL``
-    and a page cache of :data:`DEMO_CACHE_SIZE` unless the URL says otherwise. A build cut
-    short by a power loss is rebuilt, not resumed, so the fsync of every commit buys nothing
-    here; the finished file is the same, and later commands open it with the library's
-    ``FULL`` default (and SQLite's default cache)."""
-    if not db.startswith("sqlite"):
+    unless the URL says otherwise. A build cut short by a power loss is rebuilt, not resumed,
+    so the fsync of every commit buys nothing here; the finished file is the same, and later
+    commands open it with the library's ``FULL`` default."""
+    if not db.startswith("sqlite") or "synchronous=" in db:
         return db
-    for option in ("synchronous=NORMAL", f"cache_size={DEMO_CACHE_SIZE}"):
-        if option.split("=")[0] + "=" not in db:
-            db = f"{db}{'&' if '?' in db else '?'}{option}"
-    return db
+    return f"{db}{'&' if '?' in db else '?'}synchronous=NORMAL"
 
 
 def _second_lane(db: str) -> Callable[[], Any] | None:

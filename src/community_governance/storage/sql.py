@@ -1,9 +1,7 @@
 """The SQLAlchemy Core store: ``memory://``, ``sqlite:///path`` and ``postgresql://...``.
 
 SQLite runs in WAL mode with foreign keys on, ``synchronous=FULL`` (``?synchronous=NORMAL``
-trades the last commits before a power cut for speed), SQLite's own page cache per connection
-(``?cache_size=-65536`` asks for 64 MiB, as ``PRAGMA cache_size`` counts: pages, or KiB when
-negative) and a busy timeout; a writer takes the
+trades the last commits before a power cut for speed) and a busy timeout; a writer takes the
 write lock with ``BEGIN IMMEDIATE`` so that two writers never deadlock on a lock upgrade.
 ``memory://`` is a private in-process SQLite database. PostgreSQL uses psycopg 3 (the
 ``postgresql`` extra).
@@ -57,13 +55,7 @@ def engine_for_url(url: str) -> sa.Engine:
         if sync not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise StorageError(f"synchronous={sync} is not a SQLite setting (OFF|NORMAL|FULL)")
         timeout = float(str(u.query.get("timeout", "30")))
-        cache = u.query.get("cache_size")
-        try:
-            cache_size = None if cache is None else int(str(cache))
-        except ValueError:
-            raise StorageError(f"cache_size={cache} is not a whole number: SQLite's page cache "
-                               "in pages, or in KiB when negative (-65536 = 64 MiB)") from None
-        u = u.difference_update_query(["synchronous", "timeout", "cache_size"])
+        u = u.difference_update_query(["synchronous", "timeout"])
         if u.database and u.database != ":memory:":
             parent = Path(u.database).expanduser().resolve().parent
             if not parent.is_dir():
@@ -71,8 +63,7 @@ def engine_for_url(url: str) -> sa.Engine:
                     f"cannot open {url}: the folder {parent} does not exist; create it first"
                 )
         engine = sa.create_engine(u, connect_args={"timeout": timeout})
-        _configure_sqlite(engine, wal=True, synchronous=sync, timeout_ms=int(timeout * 1000),
-                          cache_size=cache_size)
+        _configure_sqlite(engine, wal=True, synchronous=sync, timeout_ms=int(timeout * 1000))
         return engine
     if url.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")):
         u = sa.engine.make_url(url.replace("postgres://", "postgresql://", 1))
@@ -91,8 +82,7 @@ def engine_for_url(url: str) -> sa.Engine:
 
 
 def _configure_sqlite(
-    engine: sa.Engine, *, wal: bool, synchronous: str, timeout_ms: int = 30000,
-    cache_size: int | None = None,
+    engine: sa.Engine, *, wal: bool, synchronous: str, timeout_ms: int = 30000
 ) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -103,8 +93,6 @@ def _configure_sqlite(
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute(f"PRAGMA busy_timeout={timeout_ms}")
-        if cache_size is not None:
-            cur.execute(f"PRAGMA cache_size={cache_size}")
         cur.close()
 
     @event.listens_for(engine, "begin")
