@@ -10,6 +10,11 @@ Prints one JSON object per figure. The headline (issue #21) comes first:
   index pages included). On PostgreSQL (``--pg URL`` or ``$CGOV_TEST_POSTGRES_URL``, in a
   schema of its own, dropped afterwards) the same against a minimal ledger write through
   psycopg;
+- ``ledger_floor``: the ceiling any implementation of the ledger's guarantees could reach:
+  raw ``sqlite3`` doing only what they force (the journal row with its idempotency key and
+  resident index, the balance row holding the chain head, one audit row with its time and actor
+  indexes, both SHA-256 links, one transaction; see ``FLOOR_DDL``) against the minimal write,
+  and earn and redeem as a share of it;
 - ``ledger_vs_same_sql`` (second figure): earn against raw ``sqlite3`` running the service's
   own SQL and hashes by hand (the same statements, the id from ``lastrowid``, the rows encoded
   with the service's ``entry_text`` and ``audit_text``);
@@ -276,10 +281,87 @@ def minimal_write(con: sqlite3.Connection, rid: str, amount: int, key: str) -> N
     con.execute("COMMIT")
 
 
+#: The floor (issue #21 item 3): only what the ledger's guarantees force, by hand. The journal
+#: (append-only, checked, an INTEGER PRIMARY KEY in commit order, the idempotency key UNIQUE,
+#: the resident indexed for statements), the balance row (checked, holding the resident's chain
+#: head), the audit row with the indexes its readers need (time, actor); per entry: read the
+#: balance and head, hash the entry onto the resident's chain and the audit row onto the
+#: writer's, update the balance, insert both rows, in one transaction.
+FLOOR_DDL = (
+    "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, resident TEXT NOT NULL, "
+    "kind TEXT NOT NULL CHECK (kind IN ('earn', 'redeem')), amount INTEGER NOT NULL "
+    "CHECK (amount <> 0), balance_after INTEGER NOT NULL CHECK (balance_after >= 0), "
+    "at TEXT NOT NULL, key TEXT NOT NULL UNIQUE, request TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS journal_resident ON journal (resident)",
+    "CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal "
+    "BEGIN SELECT RAISE(ABORT, 'append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal "
+    "BEGIN SELECT RAISE(ABORT, 'append-only'); END",
+    "CREATE TABLE IF NOT EXISTS balance (resident TEXT PRIMARY KEY, balance INTEGER NOT NULL "
+    "CHECK (balance >= 0), head TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT "
+    "NOT NULL, operation TEXT NOT NULL, objects TEXT NOT NULL, chain TEXT NOT NULL, "
+    "hash TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at)",
+    "CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor)",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'append-only'); END",
+)
+
+
+def floor_connect(path: Path, sync: str) -> sqlite3.Connection:
+    """The floor's database (see :data:`FLOOR_DDL`), WAL, ten residents."""
+    con = raw_connect(str(path), sync)
+    for ddl in FLOOR_DDL:
+        con.execute(ddl)
+    con.executemany("INSERT OR IGNORE INTO balance VALUES (?, 0, '')",
+                    [(f"R{i:04d}",) for i in range(10)])
+    return con
+
+
+_FLOOR_HEAD = [""]
+
+
+def floor_write(con: sqlite3.Connection, rid: str, amount: int, key: str) -> None:
+    """One ledger entry doing only what the guarantees force (see :data:`FLOOR_DDL`)."""
+    import hashlib
+
+    at = dt.datetime.now(dt.UTC).isoformat()
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        old, head = con.execute("SELECT balance, head FROM balance WHERE resident = ?",
+                                (rid,)).fetchone()
+        bal = old + amount
+        kind = "earn" if amount > 0 else "redeem"
+        request = "0" * 32
+        digest = hashlib.sha256(
+            f"{head}\n{rid}|{kind}|{amount}|{bal}|{at}|{key}|{request}".encode()).hexdigest()
+        con.execute("UPDATE balance SET balance = ?, head = ? WHERE resident = ?",
+                    (bal, digest, rid))
+        eid = con.execute(
+            "INSERT INTO journal (resident, kind, amount, balance_after, at, key, request, "
+            "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, kind, amount, bal, at, key, request, digest)).lastrowid
+        objects = f'["points_entry:{eid}"]'
+        ahash = hashlib.sha256(
+            f"{_FLOOR_HEAD[0]}\n{at}|system:bench|points.{kind}|{objects}|floor".encode()
+        ).hexdigest()
+        con.execute("INSERT INTO audit (at, actor, operation, objects, chain, hash) VALUES "
+                    "(?, ?, ?, ?, ?, ?)", (at, "system:bench", f"points.{kind}", objects,
+                                           "floor", ahash))
+        con.execute("COMMIT")
+        _FLOOR_HEAD[0] = ahash
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def wal_bytes_per_tx(tmp: Path, name: str, fn: Any, n: int = 200) -> int:
     """Bytes appended to the WAL per transaction of ``fn`` (checkpoints held off meanwhile):
     what a commit writes, index pages included."""
-    prefix = "minimal-" if name.startswith("minimal_") else "svc-"
+    prefix = next((f"{k}-" for k in ("minimal", "floor") if name.startswith(f"{k}_")), "svc-")
     db = tmp / f"{prefix}{name.rsplit('_', 1)[1]}.db"
     wal_file = Path(f"{db}-wal")
     con = sqlite3.connect(db, isolation_level=None)
@@ -316,8 +398,9 @@ def headline(rounds: int, batch: int) -> None:
         gov = community_governance.open(url, entrypoints=False)
         closers.append(gov.close)
         mcon = minimal_connect(tmp / f"minimal-{sync}.db", sync)
+        fcon = floor_connect(tmp / f"floor-{sync}.db", sync)
         rcon = raw_connect(str(tmp / f"raw-{sync}.db"), sync)
-        closers += [mcon.close, rcon.close]
+        closers += [mcon.close, fcon.close, rcon.close]
 
         def unchained(r: int, i: int, gov: Any = gov, res: list[str] = res) -> None:
             points_module.link_text = lambda prev, text: "0" * 64  # type: ignore[assignment]
@@ -329,6 +412,8 @@ def headline(rounds: int, batch: int) -> None:
         fns.update({
             f"minimal_{sync}": lambda r, i, c=mcon: minimal_write(c, f"R{i % 10:04d}", 5,
                                                                    f"m{r}-{i}"),
+            f"floor_{sync}": lambda r, i, c=fcon: floor_write(c, f"R{i % 10:04d}", 5,
+                                                               f"f{r}-{i}"),
             f"earn_{sync}": lambda r, i, g=gov, res=res: g.points.earn(
                 SYSTEM, res[i % 10], 5, key=f"e{r}-{i}"),
             f"redeem_{sync}": lambda r, i, g=gov, res=res: g.points.redeem(
@@ -340,7 +425,8 @@ def headline(rounds: int, batch: int) -> None:
                 c, res[15 + i % 5], 5, f"rp{r}-{i}", None),
         })
     wal = {name: wal_bytes_per_tx(tmp, name, fn) for name, fn in fns.items()
-           if name.startswith(("minimal_", "earn_", "redeem_")) and "unchained" not in name}
+           if name.startswith(("minimal_", "floor_", "earn_", "redeem_"))
+           and "unchained" not in name}
     chunk = 20
     per_round: dict[str, list[float]] = {k: [] for k in fns}
     for r in range(rounds):
@@ -374,6 +460,19 @@ def headline(rounds: int, batch: int) -> None:
              aim=0.40, rounds=rounds, per_round=batch,
              wal_bytes_per_tx={k: wal[k] for k in (f"minimal_{sync}", f"earn_{sync}",
                                                    f"redeem_{sync}")})
+        emit(figure="ledger_floor", backend="sqlite", synchronous=sync,
+             what="the ceiling of any implementation of the ledger's guarantees: raw sqlite3 "
+                  "doing only what they force (journal INSERT with the idempotency key and "
+                  "the resident index, checks and append-only triggers; balance read and "
+                  "UPDATE holding the chain head; one audit row with its time and actor "
+                  "indexes; both SHA-256 links; one transaction) against the minimal ledger "
+                  "write, same file system, interleaved in the same run",
+             minimal_tx_per_s=round(tps[f"minimal_{sync}"]),
+             floor_tx_per_s=round(tps[f"floor_{sync}"]),
+             floor_share_of_minimal=ratio(f"floor_{sync}", f"minimal_{sync}"),
+             earn_share_of_floor=ratio(f"earn_{sync}", f"floor_{sync}"),
+             redeem_share_of_floor=ratio(f"redeem_{sync}", f"floor_{sync}"),
+             wal_bytes_per_tx={k: wal[k] for k in (f"minimal_{sync}", f"floor_{sync}")})
         emit(figure="ledger_vs_same_sql", backend="sqlite", synchronous=sync,
              what="second figure: gov.points.earn against raw sqlite3 running the service's "
                   "own SQL and hashes (raw_op), same file, same run",

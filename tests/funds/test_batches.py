@@ -108,6 +108,8 @@ def test_disbursement_batches_follow_the_single_rules(gov: Any, funded: str,
     asked = gov.funds.request_many(staff, funded, wanted)
     assert [d.state for d in asked] == [S.REQUESTED] * 3
     assert all(d.required_roles == (PostKind.DIRECTOR,) for d in asked)
+    # what a batch answers is what reading the disbursements back gives
+    assert asked == [gov.funds.disbursement(SYSTEM, d.id) for d in asked]
     with pytest.raises(PermissionDenied):
         gov.funds.approve_many(staff, [asked[0].id])
     approved = gov.funds.approve_many(director, [d.id for d in asked])
@@ -115,6 +117,7 @@ def test_disbursement_batches_follow_the_single_rules(gov: Any, funded: str,
     paid = gov.funds.pay_many(staff, [Payment(d.id, f"ZF-{i}", DAY)
                                       for i, d in enumerate(asked)])
     assert [d.state for d in paid] == [S.PAID] * 3
+    assert paid == [gov.funds.disbursement(SYSTEM, d.id) for d in asked]
     assert gov.funds.balances(SYSTEM, funded)["5101"] == Decimal("1503.00")
     assert gov.funds.request_many(staff, funded, wanted)[1].id == asked[1].id
     again = gov.funds.pay_many(staff, [Payment(asked[0].id, "ZF-0", DAY)])

@@ -15,13 +15,15 @@ from hypothesis import strategies as st
 import community_governance
 from community_governance.domain.access import Actor
 from community_governance.domain.chain import canonical_text, link, link_text, utc_text
+from community_governance.domain.points import month_of, request_fingerprint
 from community_governance.services.base import (
     AUDIT_CHAIN_COLUMNS,
     audit_fields,
     audit_text,
     county_today,
 )
-from community_governance.services.points import CHAIN_COLUMNS, entry_text
+from community_governance.services.points import CHAIN_COLUMNS, FastSql, entry_text
+from community_governance.storage.tables import points as tp
 from community_governance.testing.city import build_small_city
 
 _text = st.text(max_size=10)
@@ -81,6 +83,17 @@ def test_county_today_across_a_dst_change_at_midnight() -> None:
         assert county_today(tz, now) == now.in_timezone(tz).date(), now
 
 
+@pytest.mark.parametrize("zone", ["America/Havana", "America/Santiago", "Asia/Tehran"])
+def test_county_today_when_midnight_happens_twice(zone: str) -> None:
+    """Havana sets its clocks back from 01:00 to 00:00: midnight happens twice, and the day
+    starts at the first one (the day before must not be remembered to last until the second)."""
+    tz = pendulum.timezone(zone)
+    start = pendulum.datetime(2028, 11, 3, 0, 0, tz="UTC")
+    for h in range(0, 24 * 4 * 4):
+        now = start.add(minutes=15 * h)
+        assert county_today(tz, now) == now.in_timezone(tz).date(), now
+
+
 class _Op:
     def __init__(self, touched: list[str], detail: dict[str, object]) -> None:
         self.touched, self.detail = touched, detail
@@ -115,3 +128,39 @@ def test_core_statement_joins_a_driver_begun_transaction(tmp_path: object) -> No
             uow.conn.execute(sa.text("DELETE FROM access_denial_counts WHERE 0"))
             uow.commit()
         assert gov.points.balance(Actor.system("t"), res[0]) == 3
+
+
+@pytest.mark.parametrize("dialect_name", ["sqlite", "postgresql"])
+@settings(max_examples=200, deadline=None)
+@given(instants=st.lists(_when, min_size=1, max_size=8))
+def test_hot_path_stores_times_and_days_as_the_column_types_do(
+        dialect_name: str, instants: list[pendulum.DateTime]) -> None:
+    """The pre-rendered SQL's timestamps and days (remembered for the last day asked) are what
+    the columns' own bind processors write, and the month is ``month_of`` the day."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = (sqlite.dialect() if dialect_name == "sqlite"
+               else postgresql.dialect())
+    dialect.loaded_dbapi = type("DBAPI", (), {"IntegrityError": Exception})  # type: ignore[misc]
+    fast = FastSql(dialect)
+    at_proc = tp.points_entries.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    day_proc = tp.points_entries.c.day.type.dialect_impl(dialect).bind_processor(dialect)
+    for when in instants:
+        stored = at_proc(when) if at_proc is not None else when
+        assert fast.timestamp(when) == stored
+        day = when.date()
+        for _ in range(2):  # asked again: the remembered forms
+            assert fast.day_forms(day) == (
+                day_proc(day) if day_proc is not None else day, month_of(day))
+
+
+@settings(max_examples=200, deadline=None)
+@given(resident=_text, amount=st.integers(1, 10**9), reason=_text)
+def test_request_fingerprint_is_stable(resident: str, amount: int, reason: str) -> None:
+    """The fingerprint stored beside a key never changes for the same request (replays of
+    entries written by earlier versions compare equal): the digest of the sorted fields."""
+    import hashlib
+
+    text = f"amount={amount!r}\x1fop='earn'\x1freason={reason!r}\x1fresident={resident!r}"
+    assert request_fingerprint(op="earn", resident=resident, amount=amount, reason=reason) == (
+        hashlib.blake2b(text.encode(), digest_size=16).hexdigest())

@@ -21,7 +21,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.markers import hookimpl
-from community_governance.services.charity import LotSpec
+from community_governance.services.charity import DonationSpec, GiveOutSpec, LotSpec
 from community_governance.testing.city import SmallCity, build_small_city
 
 SYSTEM = Actor.system("test")
@@ -159,6 +159,102 @@ def test_charity_flow(gov: Any, small_city: SmallCity) -> None:
         gov.charity.receive(office, c, donor="x", category="clothes", condition="good",
                             quantity=1, estimated_value=Decimal("1.005"))
     assert [x.status for x in gov.charity.donations(office)] == ["stored"]
+
+
+def test_receive_many_and_sort_many_are_receive_and_sort_in_one_transaction(
+        gov: Any, small_city: SmallCity) -> None:
+    """receive_many and sort_many store what receive and sort store, each audited once, and
+    write nothing when one item is refused."""
+    c = small_city.communities[0]
+    office = small_city.staff[c]
+    one = gov.charity.receive(office, c, donor="匿名", category="clothes", condition="good",
+                              quantity=4, estimated_value="80", id="D-1")
+    many = gov.charity.receive_many(office, c, [
+        DonationSpec("义马市第一中学", "books", "new", 5, Decimal("50.00"), "D-2"),
+        DonationSpec("社区居民", "clothes", "fair", 3, 30, "D-3")])
+    assert [(d.id, d.quantity, d.estimated_value_fen) for d in [one, *many]] == [
+        ("D-1", 4, 8000), ("D-2", 5, 5000), ("D-3", 3, 3000)]
+    assert gov.charity.donations(office) == [one, *many]
+    lots = gov.charity.sort_many(office, [("D-2", [LotSpec("课外读物", 4)], 1),
+                                          ("D-3", [LotSpec("毛衣", 2), LotSpec("围巾", 1)], 0)])
+    assert [[(x.id, x.quantity, x.unit_value_fen) for x in ls] for ls in lots] == [
+        [("D-2-L1", 4, 1000)], [("D-3-L1", 2, 1000), ("D-3-L2", 1, 1000)]]
+    ops = [e.operation for e in gov.audit.log(SYSTEM, operation="charity.")]
+    assert ops == ["charity.receive", "charity.receive_many", "charity.sort_many"]
+    bad_receipts: list[list[DonationSpec]] = [
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"),
+         DonationSpec("x", "books", "broken", 1, 10, "D-5")],
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"),
+         DonationSpec("x", "books", "new", 0, 10, "D-5")],
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"),
+         DonationSpec("x", "books", "new", 1, "1.005", "D-5")],
+        [DonationSpec("x", "books", "new", 1, 10, "D-4"), DonationSpec(" ", "books", "new", 1, 10)],
+    ]
+    paths = []
+    for items in bad_receipts:
+        with pytest.raises(ValidationError) as info:
+            gov.charity.receive_many(office, c, items)
+        paths.append(info.value.path)
+    assert paths == ["donations[1].condition", "donations[1].quantity",
+                     "donations[1].estimated_value", "donations[1].donor"]
+    with pytest.raises(PermissionDenied):
+        gov.charity.receive_many(small_city.staff[small_city.communities[1]], c,
+                                 [DonationSpec("x", "books", "new", 1, 10, "D-6")])
+    gov.charity.receive(office, c, donor="匿名", category="clothes", condition="good",
+                        quantity=2, estimated_value="20", id="D-7")
+    with pytest.raises(ValidationError) as info:
+        gov.charity.sort_many(office, [("D-7", [LotSpec("棉衣", 2)], 0),
+                                       ("D-1", [LotSpec("x", 9)], 0)])
+    assert info.value.path == "sortings[1].lots"
+    with pytest.raises(InvalidTransition):
+        gov.charity.sort_many(office, [("D-1", [LotSpec("棉衣", 4)], 0),
+                                       ("D-1", [LotSpec("棉衣", 4)], 0)])
+    assert [(d.id, d.status) for d in gov.charity.donations(office)] == [
+        ("D-1", "received"), ("D-2", "stored"), ("D-3", "stored"), ("D-7", "received")]
+    assert len(gov.charity.in_store(office)) == 3
+
+
+def test_give_out_many_is_give_out_in_one_transaction(gov: Any, small_city: SmallCity) -> None:
+    """give_out_many gives out as give_out does, item by item, replays a used key, and
+    writes nothing when one item is refused."""
+    c = small_city.communities[0]
+    office = small_city.staff[c]
+    d = gov.charity.receive(office, c, donor="义马市第一中学", category="clothes",
+                            condition="good", quantity=9, estimated_value=Decimal("450.00"))
+    lots = gov.charity.sort(office, d.id, [LotSpec("冬季棉衣", 6), LotSpec("毛衣", 3)])
+    elderly = small_city.elderly[c]
+    first = gov.charity.give_out(office, lots[0].id, elderly, 2, key="g1")
+    got = gov.charity.give_out_many(office, [
+        GiveOutSpec(lots[0].id, elderly, 2, key="g1"),  # the same give-out again: replayed
+        GiveOutSpec(lots[0].id, elderly, 3, key="g2"),
+        GiveOutSpec(lots[1].id, elderly, 1, key="g3")])
+    assert got[0] == first and [(g.lot_id, g.quantity) for g in got[1:]] == [
+        (lots[0].id, 3), (lots[1].id, 1)]
+    assert gov.charity.given(office, resident_id=elderly) == [first, *got[1:]]
+    trail = gov.audit.log(SYSTEM, operation="charity.give_out")
+    assert [e.operation for e in trail] == ["charity.give_out", "charity.give_out_many"]
+    stock = [(x.id, x.quantity) for x in gov.charity.in_store(office)]
+    assert stock == [(lots[0].id, 1), (lots[1].id, 2)]
+    not_in_need = small_city.all_residents()[0]
+    refused: list[tuple[list[GiveOutSpec], type[Exception]]] = [
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, not_in_need, 1, key="g5")], PermissionDenied),
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, elderly, 2, key="g5")], OutOfStock),
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, elderly, 1, key="g2")], IdempotencyConflict),
+        ([GiveOutSpec(lots[1].id, elderly, 1, key="g4"),
+          GiveOutSpec(lots[0].id, elderly, 1, key="g4")], ValidationError),
+        ([GiveOutSpec(lots[1].id, elderly, 0, key="g6")], ValidationError),
+    ]
+    for items, error in refused:
+        with pytest.raises(error):
+            gov.charity.give_out_many(office, items)
+    with pytest.raises(PermissionDenied):
+        gov.charity.give_out_many(small_city.staff[small_city.communities[1]],
+                                  [GiveOutSpec(lots[1].id, elderly, 1, key="g7")])
+    assert [(x.id, x.quantity) for x in gov.charity.in_store(office)] == stock
+    assert len(gov.charity.given(office)) == 3
 
 
 def test_restock_many_is_restock_in_one_transaction(gov: Any, small_city: SmallCity) -> None:

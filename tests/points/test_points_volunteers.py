@@ -238,3 +238,73 @@ def test_create_activities_writes_a_plan_in_one_transaction(gov: Any,
     # a grid's activity: the grid leader may publish at their grid
     got = gov.volunteers.create_activities(small_city.grid_leader[g], [_spec(g, id="G1")])
     assert got[0].unit_code == g
+
+
+def test_attendance_of_many_activities_in_one_transaction(gov: Any,
+                                                         small_city: SmallCity) -> None:
+    """Records several activities as the single calls would, in one audited transaction."""
+    c, rs = _setup(gov, small_city)
+    a1 = gov.volunteers.create_activity(SYSTEM, _spec(c, minutes=120, category="elderly_care"))
+    a2 = gov.volunteers.create_activity(SYSTEM, _spec(c, minutes=60, category="elderly_care"))
+    before = len(gov.audit.log(SYSTEM, operation="volunteers."))
+    got = gov.volunteers.record_attendance_many(
+        small_city.staff[c], [(a1.id, [rs[0], (rs[1], 60)]), (a2.id, [rs[0], rs[2]])])
+    assert [(a.activity_id, a.resident_id, a.points) for r in got for a in r.recorded] == [
+        (a1.id, rs[0], 30), (a1.id, rs[1], 15), (a2.id, rs[0], 15), (a2.id, rs[2], 15)]
+    trail = gov.audit.log(SYSTEM, operation="volunteers.")[before:]
+    assert [e.operation for e in trail] == ["volunteers.record_attendance_many"]
+    assert {f"activity:{a1.id}", f"activity:{a2.id}"} <= set(trail[0].objects)
+    assert gov.points.balance(SYSTEM, rs[0]) == 45 and gov.points.check(SYSTEM) == []
+    # a retry writes nothing twice: recorded attendees come back as ``already``
+    again = gov.volunteers.record_attendance_many(SYSTEM, [(a2.id, [rs[0], rs[3]])])
+    assert again[0].already == (rs[0],) and [a.resident_id for a in again[0].recorded] == [
+        rs[3]]
+
+
+def test_attendance_of_many_is_all_or_nothing(gov: Any, small_city: SmallCity) -> None:
+    """A refused session anywhere in the batch writes none of it; the path names it."""
+    c, rs = _setup(gov, small_city)
+    a1 = gov.volunteers.create_activity(SYSTEM, _spec(c))
+    a2 = gov.volunteers.create_activity(SYSTEM, _spec(c))
+    stranger = _community_residents(small_city, c)[9]  # not a registered volunteer
+    with pytest.raises(ValidationError, match="not registered") as info:
+        gov.volunteers.record_attendance_many(SYSTEM, [(a1.id, rs[:2]), (a2.id, [stranger])])
+    assert info.value.path == "sessions[1].resident_ids"
+    with pytest.raises(ValidationError) as bad:
+        gov.volunteers.record_attendance_many(SYSTEM, [(a1.id, rs[:1]), (a2.id, [(rs[1], -1)])])
+    assert bad.value.path == "sessions[1].attendees[0]"
+    with pytest.raises(NotFound):
+        gov.volunteers.record_attendance_many(SYSTEM, [(a1.id, rs[:1]), ("ACT-NONE", rs[:1])])
+    g = small_city.grids[c][0]
+    with pytest.raises(PermissionDenied):
+        gov.volunteers.record_attendance_many(small_city.grid_leader[g], [(a1.id, rs[:1])])
+    assert gov.points.entries(SYSTEM) == []
+    assert gov.volunteers.service_records(SYSTEM, rs[0]) == []
+
+
+def test_attendance_of_many_caps_with_the_sessions_before(small_city: SmallCity) -> None:
+    """The daily cap counts what the sessions before in the same batch awarded, as the same
+    calls one by one would; the scoring hooks are asked for every attendee."""
+    asked: list[str] = []
+
+    class County:
+        @hookimpl
+        def cgov_points_bonus(self, activity: Activity, resident_id: str, base: int) -> int:
+            asked.append(f"{activity.id}:{resident_id}")
+            return 3
+
+        @hookimpl
+        def cgov_points_daily_cap(self, community_code: str, day: dt.date) -> int:
+            return 50
+
+    with community_governance.open("memory://", [County()], entrypoints=False) as gov:
+        city = build_small_city(gov)
+        c, rs = _setup(gov, city)
+        acts = [gov.volunteers.create_activity(SYSTEM, _spec(c, minutes=120,
+                                                             category="elderly_care"))
+                for _ in range(3)]
+        got = gov.volunteers.record_attendance_many(
+            SYSTEM, [(a.id, [rs[0], rs[1]] if k == 2 else [rs[0]]) for k, a in enumerate(acts)])
+        assert [r.points for r in got] == [33, 17, 33]  # 33 + 17 reach the cap of 50
+        assert gov.points.balance(SYSTEM, rs[0]) == 50
+        assert {f"{a.id}:{rs[0]}" for a in acts} | {f"{acts[2].id}:{rs[1]}"} == set(asked)

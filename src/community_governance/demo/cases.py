@@ -124,8 +124,17 @@ class _Sim:
                           reporter_name=self.reporter_name)
 
 
-def _pick(rng: random.Random, table: Sequence[tuple[Any, float]]) -> Any:
-    return rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
+#: per table: its values and cumulative weights (``choices`` sums the weights on every call
+#: otherwise; given the same sums it draws the same)
+_TABLES: dict[tuple[tuple[Any, float], ...], tuple[list[Any], list[float]]] = {}
+
+
+def _pick(rng: random.Random, table: tuple[tuple[Any, float], ...]) -> Any:
+    got = _TABLES.get(table)
+    if got is None:
+        got = _TABLES[table] = ([v for v, _ in table],
+                                    list(itertools.accumulate(w for _, w in table)))
+    return rng.choices(got[0], cum_weights=got[1])[0]
 
 
 class _Staff:

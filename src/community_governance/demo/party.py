@@ -80,7 +80,7 @@ def _members_by_community(gov: Governance, county: str | None) -> dict[str, list
          .order_by(t.residents.c.id))
     out: dict[str, list[Any]] = defaultdict(list)
     with gov.store.unit_of_work(write=False) as uow:
-        for r in uow.conn.execute(q):
+        for r in uow.conn.execute(q).all():  # fetched at once, not row by row
             out[r.community_code].append(r)
     return out
 
@@ -93,7 +93,7 @@ def _residents_by_grid(gov: Governance, county: str | None) -> dict[str, list[st
          .order_by(t.residents.c.id))
     out: dict[str, list[str]] = defaultdict(list)
     with gov.store.unit_of_work(write=False) as uow:
-        for rid, grid in uow.conn.execute(q):
+        for rid, grid in uow.conn.execute(q).all():  # fetched at once, not row by row
             out[grid].append(rid)
     return out
 
@@ -272,7 +272,9 @@ def _evaluation(view: Any, set_day: Callable[[dt.date, int], None], system: Acto
     weights = [w for _, w in _GRADES]
     ballots = []
     for r in evaluated:
-        pool = [p for p in grid_people[r.grid_code] if p != r.id]
+        pool = list(grid_people[r.grid_code])  # the grid's residents but the member
+        if r.id in pool:
+            pool.remove(r.id)
         for voter in rng.sample(pool, min(len(pool), rng.randint(*_VOTERS))):
             ballots.append((voter, r.id, rng.choices(grades, weights)[0]))
     counts["ballots"] += view.party.cast_ballots(system, rid, ballots)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from community_governance.domain.access import Actor
 from community_governance.domain.volunteers import ActivitySpec, VolunteerOrg
 from community_governance.errors import InsufficientBalance, OutOfStock
-from community_governance.services.charity import LotSpec
+from community_governance.services.charity import DonationSpec, GiveOutSpec, LotSpec
 from community_governance.services.volunteers import NewVolunteer
 from community_governance.storage.tables import core as t
 
@@ -72,7 +72,7 @@ def _residents_by_community(gov: Governance,
          .order_by(t.residents.c.id))
     out: dict[str, list[tuple[str, bool]]] = {}
     with gov.store.unit_of_work(write=False) as uow:
-        for rid, code, vul in uow.conn.execute(q):
+        for rid, code, vul in uow.conn.execute(q).all():  # fetched at once, not row by row
             out.setdefault(code, []).append((rid, bool(vul)))
     return out
 
@@ -95,7 +95,7 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
     """Add volunteer organizations, members and ``months`` months of activity to a city.
 
     Uses the services throughout (batch APIs: ``register_many``, ``add_members``,
-    ``create_activities``, ``record_attendance``). The months are the ``months`` whole calendar
+    ``create_activities``, ``record_attendance_many``). The months are the ``months`` whole calendar
     months from ``start``'s month, or, without ``start``, those before the governance clock's
     current month.
 
@@ -193,8 +193,9 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
             active = rng.sample(vols, max(1, int(len(vols) * rng.uniform(0.35, 0.6))))
             orgs_here = org_of_c[c]
             # the community's plan for the month, published in one batch (create_activities:
-            # one transaction) two days before its first activity; then attendance is recorded
-            # an hour after each activity ends
+            # one transaction) two days before its first activity; the month's attendance
+            # sheets are recorded together (record_attendance_many: one transaction) an hour
+            # after its last activity ends, still in the month
             plan: list[tuple[ActivitySpec, list[str]]] = []
             for k in range(rng.randint(8, 14)):
                 org = rng.choice(orgs_here)
@@ -210,11 +211,11 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
                 plan.append((spec, rng.sample(active, min(len(active), rng.randint(5, cap)))))
             set_clock(min(spec.start for spec, _ in plan) - dt.timedelta(days=2))
             acts = gov.volunteers.create_activities(system, [spec for spec, _ in plan])
-            for act, (spec, who) in zip(acts, plan, strict=True):
-                set_clock(spec.end + dt.timedelta(hours=1))
-                res = gov.volunteers.record_attendance(system, act.id, who)
-                counts["activities"] += 1
-                counts["attendances"] += len(res.recorded)
+            set_clock(max(spec.end for spec, _ in plan) + dt.timedelta(hours=1))
+            results = gov.volunteers.record_attendance_many(
+                system, [(act.id, who) for act, (_spec, who) in zip(acts, plan, strict=True)])
+            counts["activities"] += len(results)
+            counts["attendances"] += sum(len(res.recorded) for res in results)
             # redemptions at month end
             set_clock(pendulum.datetime(nxt.year, nxt.month, nxt.day, 10, tz=tz)
                       .subtract(days=2))
@@ -254,21 +255,29 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
 
 def _charity_month(gov: Governance, system: Actor, c: str, people: list[tuple[str, bool]],
                    rng: random.Random, month: dt.date, counts: dict[str, Any]) -> int:
+    """The month's donations of a community: received, sorted and partly given out, each
+    step one batch (one transaction) for the month."""
     in_need = [r for r, vul in people if vul]
     n = rng.randint(2, 4)
+    donations: list[DonationSpec] = []
+    sortings: list[tuple[str, list[LotSpec], int]] = []
+    takers: list[list[str]] = []  # per donation: who receives a piece of its lot
     for k in range(n):
         cat, desc = rng.choice(_DONATIONS)
         qty = rng.randint(3, 12)
-        d = gov.charity.receive(system, c, donor=rng.choice(["匿名", "义马市第一中学",
-                                                             "千秋路爱心企业", "社区居民"]),
-                                category=cat, condition=rng.choice(["new", "good", "fair"]),
-                                quantity=qty, estimated_value=Decimal(rng.randint(20, 400) * qty),
-                                id=f"DON-{c}-{month:%Y%m}-{k + 1}")
+        donor = rng.choice(["匿名", "义马市第一中学", "千秋路爱心企业", "社区居民"])
+        condition = rng.choice(["new", "good", "fair"])
+        value = Decimal(rng.randint(20, 400) * qty)
+        key = f"DON-{c}-{month:%Y%m}-{k + 1}"
+        donations.append(DonationSpec(donor, cat, condition, qty, value, key))
         discarded = rng.randint(0, 1)
-        lots = gov.charity.sort(system, d.id, [LotSpec(desc, qty - discarded)],
-                                discarded=discarded)
-        for lot in lots:
-            for j, rid in enumerate(rng.sample(in_need, min(len(in_need), lot.quantity, 3))):
-                gov.charity.give_out(system, lot.id, rid, 1, key=f"give-{lot.id}-{j}")
-                counts["give_outs"] += 1
+        sortings.append((key, [LotSpec(desc, qty - discarded)], discarded))
+        takers.append(rng.sample(in_need, min(len(in_need), qty - discarded, 3)))
+    gov.charity.receive_many(system, c, donations)
+    sorted_lots = gov.charity.sort_many(system, sortings)
+    giving = [GiveOutSpec(lot.id, rid, 1, key=f"give-{lot.id}-{j}")
+              for lots, who in zip(sorted_lots, takers, strict=True) for lot in lots
+              for j, rid in enumerate(who)]
+    if giving:
+        counts["give_outs"] += len(gov.charity.give_out_many(system, giving))
     return n

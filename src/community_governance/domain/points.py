@@ -404,7 +404,7 @@ def month_of(day: dt.date) -> str:
 
 def request_fingerprint(**fields: Any) -> str:
     """A short stable digest of a request, stored beside its idempotency key."""
-    text = "\x1f".join(f"{k}={fields[k]!r}" for k in sorted(fields))
+    text = "\x1f".join([f"{k}={fields[k]!r}" for k in sorted(fields)])
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

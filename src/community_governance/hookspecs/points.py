@@ -58,9 +58,10 @@ def cgov_points_award_threshold(community_code: str | None) -> AwardThreshold | 
 def cgov_points_standard(category: str, minutes: int, community_code: str) -> int | None:
     """Score one volunteer's attendance of an activity by the scoring standard (记分标准).
 
-    Called by ``gov.volunteers.record_attendance`` once per attendee, before anything is
-    written. The national default is a plain table of points per hour by category; a county
-    answers with its own standard.
+    Called by ``gov.volunteers.record_attendance`` (and ``record_attendance_many``, for
+    each of its activities) once per attendee, before anything is written. The national
+    default is a plain table of points per hour by category; a county answers with its own
+    standard.
 
     Args:
         category: the activity's category, e.g. ``environment`` or ``elderly_care``.
@@ -116,8 +117,9 @@ def cgov_points_bonus(
 def cgov_points_daily_cap(community_code: str, day: dt.date) -> int | None:
     """Cap the points one resident may earn from activities on one day (每日上限).
 
-    Called by ``gov.volunteers.record_attendance``; the cap applies to scored attendance,
-    not to awards made with an explicit amount by ``gov.points.earn``.
+    Called by ``gov.volunteers.record_attendance`` (and ``record_attendance_many``, for
+    each of its activities); the cap applies to scored attendance, not to awards made with an
+    explicit amount by ``gov.points.earn``.
 
     Args:
         community_code: the community of the activity.

@@ -146,11 +146,13 @@ def county_today(zone: Any, now: pendulum.DateTime) -> dt.date:
             if start <= now < end:
                 return day
     day = now.in_timezone(zone).date()
-    # the bounds in UTC: comparing times of one zone object is a plain comparison of fields
-    start = pendulum.datetime(day.year, day.month, day.day, tz=zone).in_timezone(pendulum.UTC)
+    # the bounds in UTC: comparing times of one zone object is a plain comparison of fields;
+    # a midnight that happens twice (clocks set back at 01:00) starts its day the first time
+    start = pendulum.datetime(day.year, day.month, day.day, tz=zone,
+                              fold=0).in_timezone(pendulum.UTC)
     following = day + dt.timedelta(days=1)
-    end = pendulum.datetime(following.year, following.month, following.day,
-                            tz=zone).in_timezone(pendulum.UTC)
+    end = pendulum.datetime(following.year, following.month, following.day, tz=zone,
+                            fold=0).in_timezone(pendulum.UTC)
     if start <= now < end:  # else a day that does not begin at midnight: not remembered
         _DAYS[zone] = [(start, end, day), *(days or [])[:3]]
     return day
@@ -412,6 +414,11 @@ def audit_link(store: Any, at: dt.datetime, actor_kind: str, actor_id: str, oper
     return slot[0], digest, slot
 
 
+#: The audit row's insert, built once: its values come as parameters (a statement built per
+#: write costs more to build and key for the cache than to run).
+_AUDIT_INSERT = t.audit_log.insert()
+
+
 def audit_committed(slot: list[str], digest: str) -> None:
     """Advance the writer stream's head after the audit row's transaction committed."""
     slot[1] = digest
@@ -453,13 +460,10 @@ class Service:
                     objects, detail = audit_fields(op)
                     chain, digest, slot = audit_link(self._gov.store, now, actor.kind.value,
                                                      actor.id[:60], name[:80], objects, detail)
-                    uow.conn.execute(
-                        t.audit_log.insert().values(
-                            at=now, actor_kind=actor.kind.value, actor_id=actor.id[:60],
-                            operation=name[:80], objects=objects, detail=detail, chain=chain,
-                            chain_hash=digest,
-                        )
-                    )
+                    uow.conn.execute(_AUDIT_INSERT, {
+                        "at": now, "actor_kind": actor.kind.value, "actor_id": actor.id[:60],
+                        "operation": name[:80], "objects": objects, "detail": detail,
+                        "chain": chain, "chain_hash": digest})
                     uow.commit()
                     audit_committed(slot, digest)
             except PermissionDenied as exc:

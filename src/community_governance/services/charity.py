@@ -8,12 +8,13 @@ and the append-only give-out row with its UNIQUE idempotency key.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from community_governance.domain import actions as A
 from community_governance.domain.access import Action, Actor, Target
@@ -27,6 +28,7 @@ from community_governance.domain.points import (
     request_fingerprint,
 )
 from community_governance.errors import (
+    ConflictError,
     IdempotencyConflict,
     InvalidTransition,
     NotFound,
@@ -37,12 +39,13 @@ from community_governance.errors import (
 from community_governance.plugins import expect_bool
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import check_key, idempotent, resolve_resident
-from community_governance.storage.repos.bulk import insert_rows
+from community_governance.storage.repos.bulk import chunks, insert_rows
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
 
-__all__ = ["CHARITY_MANAGE", "CONDITIONS", "CharityService", "LotSpec"]
+__all__ = ["CHARITY_MANAGE", "CONDITIONS", "CharityService", "DonationSpec", "GiveOutSpec",
+           "LotSpec"]
 
 #: Receive, sort and give out donations: the community office and higher offices.
 CHARITY_MANAGE = Action("charity.manage", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE,
@@ -54,6 +57,12 @@ _dn = tp.charity_donations
 _lt = tp.charity_lots
 _go = tp.charity_give_outs
 _b = sa.bindparam
+_DONATION_Q = sa.select(_dn).where(_dn.c.id == _b("p_id"))
+_SORTED = _dn.update().where(_dn.c.id == _b("p_id"), _dn.c.status == "received").values(
+    status=_b("p_status"))
+_LOT_Q = sa.select(_lt).where(_lt.c.id == _b("p_lot"))
+_GIVE = _go.insert()
+_GIVEN_Q = sa.select(_go).where(_go.c.idempotency_key.in_(_b("keys", expanding=True)))
 _TAKE = (_lt.update().where(_lt.c.id == _b("p_lot"), _lt.c.quantity >= _b("p_q"))
          .values(quantity=_lt.c.quantity - _b("p_q")).returning(_lt.c.quantity))
 
@@ -73,6 +82,45 @@ class LotSpec:
     quantity: int
     condition: str | None = None
     category: str | None = None
+
+
+@attrs.frozen
+class DonationSpec:
+    """One donation of a batch (:meth:`CharityService.receive_many`); the fields are the
+    arguments of :meth:`CharityService.receive`.
+
+    Attributes:
+        donor: who gave it ("匿名" for anonymous).
+        category: e.g. ``clothes``, ``appliance``.
+        condition: one of ``new``, ``good``, ``fair``, ``poor``.
+        quantity: pieces.
+        estimated_value: the estimated value of all pieces, CNY (Decimal).
+        id: the donation's key; generated when not given.
+    """
+
+    donor: str
+    category: str
+    condition: str
+    quantity: int
+    estimated_value: Decimal | int | str
+    id: str | None = None
+
+
+@attrs.frozen
+class GiveOutSpec:
+    """One give-out of a batch (:meth:`CharityService.give_out_many`).
+
+    Attributes:
+        lot_id: the lot to take from.
+        resident_id: who receives the goods.
+        quantity: pieces.
+        key: the caller's idempotency key (reused when the batch is retried).
+    """
+
+    lot_id: str
+    resident_id: str
+    quantity: int = 1
+    key: str = attrs.field(kw_only=True)
 
 
 def _fen(value: Decimal | int | str) -> int:
@@ -100,6 +148,46 @@ def _give_out(r: Any) -> CharityGiveOut:
     return CharityGiveOut(r.id, r.lot_id, r.resident_id, r.quantity, r.at, r.idempotency_key)
 
 
+def _replayed(r: Any, request: str) -> CharityGiveOut:
+    """The give-out stored under a key, for a request with the fingerprint ``request``."""
+    if r.request != request:
+        raise IdempotencyConflict(
+            f"idempotency key {r.idempotency_key!r} was used for another give-out "
+            f"({r.quantity} of {r.lot_id} to {r.resident_id}); use a new key")
+    return _give_out(r)
+
+
+def _checked_donation(spec: DonationSpec, where: str) -> tuple[DonationSpec, int, str]:
+    """``spec`` checked, with its value in fen and its key (generated when not given)."""
+    if not isinstance(spec, DonationSpec):
+        raise ValidationError(f"expected a DonationSpec, got {type(spec).__name__}",
+                              path=where.rstrip(".") or None)
+    if spec.condition not in CONDITIONS:
+        raise ValidationError(f"condition {spec.condition!r} is not one of {CONDITIONS}",
+                              path=f"{where}condition")
+    _check_quantity(spec.quantity, f"{where}quantity")
+    if not spec.donor.strip() or not spec.category.strip():
+        raise ValidationError("a donation needs a donor and a category", path=f"{where}donor")
+    try:
+        fen = _fen(spec.estimated_value)
+    except ValidationError as exc:
+        if not where:
+            raise
+        raise ValidationError(exc.reason, path=f"{where}estimated_value") from None
+    return spec, fen, spec.id or f"D{uuid.uuid4().hex[:12]}"
+
+
+def _check_quantity(quantity: object, path: str) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError(f"quantity must be a positive whole number, got {quantity!r}",
+                              path=path)
+
+
+def _give_out_print(lot_id: str, resident_id: str, quantity: int) -> str:
+    return request_fingerprint(op="charity.give_out", lot=lot_id, resident=resident_id,
+                               quantity=quantity)
+
+
 class CharityService(Service):
     """The charity supermarket (爱心超市). Reached as ``gov.charity``."""
 
@@ -118,30 +206,46 @@ class CharityService(Service):
             estimated_value: the estimated value of all pieces, CNY (Decimal).
             id: the donation's key; generated when not given.
         """
-        if condition not in CONDITIONS:
-            raise ValidationError(f"condition {condition!r} is not one of {CONDITIONS}",
-                                  path="condition")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise ValidationError(f"quantity must be a positive whole number, got {quantity!r}",
-                                  path="quantity")
-        if not donor.strip() or not category.strip():
-            raise ValidationError("a donation needs a donor and a category", path="donor")
-        fen = _fen(estimated_value)
-        don_id = id or f"D{uuid.uuid4().hex[:12]}"
+        spec = DonationSpec(donor, category, condition, quantity, estimated_value, id)
+        checked = _checked_donation(spec, "")
         with self._write(actor, "charity.receive") as op:
-            kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
-                t.units.c.code == community)).scalar()
-            if kind != "community":
-                raise NotFound("community", community)
+            return self._receive(op, community, [checked])[0]
+
+    def receive_many(self, actor: Actor, community: str,
+                     donations: Iterable[DonationSpec]) -> list[Donation]:
+        """Receive several in-kind donations of one community in one transaction, audited
+        once; each checked as :meth:`receive` checks it (the path names the item:
+        ``donations[i].field``). All or nothing.
+
+        Raises:
+            ValidationError: a bad condition, quantity, donor, category or value.
+            NotFound: ``community`` is not a community.
+            PermissionDenied: the actor may not manage its charity supermarket.
+        """
+        checked = [_checked_donation(d, f"donations[{i}].")
+                   for i, d in enumerate(donations)]
+        with self._write(actor, "charity.receive_many") as op:
+            return self._receive(op, community, checked)
+
+    def _receive(self, op: Operation, community: str,
+                 donations: list[tuple[DonationSpec, int, str]]) -> list[Donation]:
+        kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
+            t.units.c.code == community)).scalar()
+        if kind != "community":
+            raise NotFound("community", community)
+        out: list[Donation] = []
+        for spec, fen, don_id in donations:
             op.require(CHARITY_MANAGE, Target("donation", don_id, unit_code=community))
-            d = Donation(don_id, community, donor.strip(), category.strip(), condition, quantity,
-                         fen, op.today)
-            op.uow.conn.execute(_dn.insert().values(
-                id=d.id, community_code=community, donor=d.donor, category=d.category,
-                condition=condition, quantity=quantity, estimated_value_fen=fen,
-                received_on=op.today, status="received"))
-            op.touch("donation", don_id)
-            return attrs.evolve(d, donor=mask_personal_numbers(d.donor))
+            out.append(Donation(don_id, community, spec.donor.strip(), spec.category.strip(),
+                                spec.condition, spec.quantity, fen, op.today))
+        if out:
+            op.uow.conn.execute(_dn.insert(), [{
+                "id": d.id, "community_code": community, "donor": d.donor,
+                "category": d.category, "condition": d.condition, "quantity": d.quantity,
+                "estimated_value_fen": d.estimated_value_fen, "received_on": op.today,
+                "status": "received"} for d in out])
+        op.touched.extend(f"donation:{d.id}" for d in out)
+        return [attrs.evolve(d, donor=mask_personal_numbers(d.donor)) for d in out]
 
     def sort(self, actor: Actor, donation_id: str, lots: Sequence[LotSpec], *,
              discarded: int = 0) -> list[CharityLot]:
@@ -155,45 +259,68 @@ class CharityService(Service):
             ValidationError: the pieces do not add up.
         """
         with self._write(actor, "charity.sort") as op:
-            conn = op.uow.conn
-            row = conn.execute(sa.select(_dn).where(_dn.c.id == donation_id)).first()
-            if row is None:
-                raise NotFound("donation", donation_id)
-            op.require(CHARITY_MANAGE, Target("donation", donation_id,
-                                              unit_code=row.community_code))
-            if row.status != "received":
-                raise InvalidTransition(
-                    f"donation {donation_id} is {row.status}; only a received donation is "
-                    "sorted")
-            total = sum(s.quantity for s in lots) + discarded
-            if discarded < 0 or any(s.quantity <= 0 for s in lots) or total != row.quantity:
-                raise ValidationError(
-                    f"donation {donation_id} has {row.quantity} pieces; the lots hold "
-                    f"{total - discarded} and {discarded} are discarded", path="lots")
-            unit_value = int(row.estimated_value_fen) // row.quantity
-            out = []
-            for i, s in enumerate(lots):
-                cond = s.condition or row.condition
-                if cond not in CONDITIONS:
-                    raise ValidationError(f"condition {cond!r} is not one of {CONDITIONS}",
-                                          path=f"lots[{i}].condition")
-                out.append(CharityLot(f"{donation_id}-L{i + 1}", donation_id, row.community_code,
-                                      s.category or row.category, s.description.strip(), cond,
-                                      s.quantity, unit_value))
-            if out:
-                insert_rows(conn, _lt, [
-                    {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
-                     "category": x.category, "description": x.description,
-                     "condition": x.condition, "quantity_sorted": x.quantity,
-                     "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out])
-            moved = conn.execute(_dn.update().where(
-                _dn.c.id == donation_id, _dn.c.status == "received").values(
-                status="stored" if out else "discarded")).rowcount
-            if moved != 1:
-                raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
-            op.touch("donation", donation_id)
-            return [attrs.evolve(x, description=mask_personal_numbers(x.description))
-                    for x in out]
+            return self._sort(op, donation_id, lots, discarded, "")
+
+    def sort_many(self, actor: Actor,
+                  sortings: Iterable[tuple[str, Sequence[LotSpec], int]]) -> list[list[CharityLot]]:
+        """Sort several received donations in one transaction, audited once: each
+        ``(donation key, lots, discarded)`` as :meth:`sort` sorts it (the path names the
+        item: ``sortings[i].lots...``). All or nothing.
+
+        Returns:
+            The lots of each donation, in the order given.
+
+        Raises:
+            NotFound: a donation does not exist.
+            InvalidTransition: a donation was sorted already (or appears twice).
+            ValidationError: the pieces of a donation do not add up.
+            PermissionDenied: the actor may not manage a donation's charity supermarket.
+        """
+        batch = list(sortings)
+        with self._write(actor, "charity.sort_many") as op:
+            return [self._sort(op, donation_id, lots, discarded, f"sortings[{i}].")
+                    for i, (donation_id, lots, discarded) in enumerate(batch)]
+
+    def _sort(self, op: Operation, donation_id: str, lots: Sequence[LotSpec], discarded: int,
+              where: str) -> list[CharityLot]:
+        conn = op.uow.conn
+        row = conn.execute(_DONATION_Q, {"p_id": donation_id}).first()
+        if row is None:
+            raise NotFound("donation", donation_id)
+        op.require(CHARITY_MANAGE, Target("donation", donation_id,
+                                          unit_code=row.community_code))
+        if row.status != "received":
+            raise InvalidTransition(
+                f"donation {donation_id} is {row.status}; only a received donation is "
+                "sorted")
+        total = sum(s.quantity for s in lots) + discarded
+        if discarded < 0 or any(s.quantity <= 0 for s in lots) or total != row.quantity:
+            raise ValidationError(
+                f"donation {donation_id} has {row.quantity} pieces; the lots hold "
+                f"{total - discarded} and {discarded} are discarded", path=f"{where}lots")
+        unit_value = int(row.estimated_value_fen) // row.quantity
+        out = []
+        for i, s in enumerate(lots):
+            cond = s.condition or row.condition
+            if cond not in CONDITIONS:
+                raise ValidationError(f"condition {cond!r} is not one of {CONDITIONS}",
+                                      path=f"{where}lots[{i}].condition")
+            out.append(CharityLot(f"{donation_id}-L{i + 1}", donation_id, row.community_code,
+                                  s.category or row.category, s.description.strip(), cond,
+                                  s.quantity, unit_value))
+        if out:
+            insert_rows(conn, _lt, [
+                {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
+                 "category": x.category, "description": x.description,
+                 "condition": x.condition, "quantity_sorted": x.quantity,
+                 "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out])
+        moved = conn.execute(_SORTED, {"p_id": donation_id,
+                                       "p_status": "stored" if out else "discarded"}).rowcount
+        if moved != 1:
+            raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
+        op.touch("donation", donation_id)
+        return [attrs.evolve(x, description=mask_personal_numbers(x.description))
+                for x in out]
 
     def give_out(self, actor: Actor, lot_id: str, resident_id: str, quantity: int = 1, *,
                  key: str) -> CharityGiveOut:
@@ -206,61 +333,122 @@ class CharityService(Service):
             IdempotencyConflict: the key was used for another give-out.
         """
         check_key(key)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-            raise ValidationError(f"quantity must be a positive whole number, got {quantity!r}",
-                                  path="quantity")
-        fp = request_fingerprint(op="charity.give_out", lot=lot_id, resident=resident_id,
-                                 quantity=quantity)
-
-        def eligible(op: Operation) -> tuple[Any, bool]:
-            conn = op.uow.conn
-            lot = conn.execute(sa.select(_lt).where(_lt.c.id == lot_id)).first()
-            if lot is None:
-                raise NotFound("charity lot", lot_id)
-            op.require(CHARITY_MANAGE, Target("lot", lot_id, unit_code=lot.community_code))
-            ref = resolve_resident(op, resident_id)
-            ok = self._hooks.first(
-                "cgov_charity_eligible", expect_bool, place=ref.community_code or
-                lot.community_code, resident_id=resident_id, community_code=ref.community_code,
-                vulnerabilities=frozenset(v for v in ref.vulnerabilities.split(",") if v),
-                registered=ref.community_code is not None and not ref.erased,
-                category=lot.category)
-            return lot, ok
+        _check_quantity(quantity, "quantity")
+        fp = _give_out_print(lot_id, resident_id, quantity)
 
         def write() -> CharityGiveOut:
-            with self._hooks_first(actor, "charity.give_out", eligible), \
+            with self._hooks_first(actor, "charity.give_out",
+                                   lambda op: self._eligible(op, lot_id, resident_id)), \
                     self._write(actor, "charity.give_out") as op:
-                conn = op.uow.conn
-                lot, ok = eligible(op)
-                if not ok:
-                    raise PermissionDenied(
-                        str(op.actor), "charity.give_out", f"resident {resident_id}",
-                        "the resident is not eligible for the charity supermarket (by default: "
-                        "registered residents in difficulty, 困难群众); record their care "
-                        "category in the registry first")
-                left = conn.execute(_TAKE, {"p_lot": lot_id, "p_q": quantity}).scalar()
-                if left is None:
-                    raise OutOfStock(
-                        f"lot {lot_id} ({lot.description}) has {lot.quantity} pieces and "
-                        f"{quantity} were asked for")
-                new_id = conn.execute(_go.insert().values(
-                    idempotency_key=key, request=fp, lot_id=lot_id, resident_id=resident_id,
-                    quantity=quantity, at=op.now, month=month_of(op.today))
-                ).inserted_primary_key[0]  # type: ignore[index]
-                op.touch("give_out", new_id)
-                return CharityGiveOut(int(new_id), lot_id, resident_id, quantity, op.now, key)
+                return self._give(op, lot_id, resident_id, quantity, key, fp)
 
         def replay(conn: sa.Connection, k: str, request: str) -> CharityGiveOut | None:
             r = conn.execute(sa.select(_go).where(_go.c.idempotency_key == k)).first()
-            if r is None:
-                return None
-            if r.request != request:
-                raise IdempotencyConflict(
-                    f"idempotency key {k!r} was used for another give-out ({r.quantity} of "
-                    f"{r.lot_id} to {r.resident_id}); use a new key")
-            return _give_out(r)
+            return None if r is None else _replayed(r, request)
 
         return idempotent(self._gov, key, fp, write, replay)
+
+    def give_out_many(self, actor: Actor, items: Iterable[GiveOutSpec]) -> list[CharityGiveOut]:
+        """Give out many lots' goods in one transaction, audited once (e.g. a month's
+        give-outs of a community).
+
+        Each item gets exactly the checks of :meth:`give_out`, in the order given: the
+        actor's right at the lot's community, the ``cgov_charity_eligible`` hook for its
+        resident (asked before the write), the lot's stock (taken item by item), its
+        idempotency key (an item whose key was used for the same give-out returns that
+        give-out and writes nothing). All or nothing.
+
+        Returns:
+            The give-outs, in the order given.
+
+        Raises:
+            ValidationError: a bad key or quantity, or a key twice in the batch (the path
+                names the item: ``items[i]...``).
+            PermissionDenied: a resident is not eligible, or the actor may not manage the
+                charity supermarket of a lot's community.
+            NotFound: a lot or resident does not exist.
+            OutOfStock: a lot has fewer pieces than its items ask for.
+            IdempotencyConflict: a key was used for another give-out.
+        """
+        batch = list(items)
+        prints: list[str] = []
+        seen: set[str] = set()
+        for i, g in enumerate(batch):
+            if not isinstance(g, GiveOutSpec):
+                raise ValidationError(f"expected a GiveOutSpec, got {type(g).__name__}",
+                                      path=f"items[{i}]")
+            check_key(g.key, path=f"items[{i}].key")
+            if g.key in seen:
+                raise ValidationError(f"idempotency key {g.key!r} appears twice in the batch; "
+                                      "give each give-out its own key", path=f"items[{i}].key")
+            seen.add(g.key)
+            _check_quantity(g.quantity, f"items[{i}].quantity")
+            prints.append(_give_out_print(g.lot_id, g.resident_id, g.quantity))
+        name = "charity.give_out_many"
+
+        def ask(op: Operation) -> None:
+            for g in batch:
+                self._eligible(op, g.lot_id, g.resident_id)
+
+        for attempt in (1, 2):
+            try:
+                with self._hooks_first(actor, name, ask), self._write(actor, name) as op:
+                    conn = op.uow.conn
+                    stored = {r.idempotency_key: r for part in chunks(sorted(seen))
+                              for r in conn.execute(_GIVEN_Q, {"keys": part})}
+                    out: list[CharityGiveOut] = []
+                    for g, fp in zip(batch, prints, strict=True):
+                        row = stored.get(g.key)
+                        out.append(_replayed(row, fp) if row is not None else
+                                   self._give(op, g.lot_id, g.resident_id, g.quantity, g.key,
+                                              fp))
+                    op.detail["give_outs"] = len(out)
+                    return out
+            except IntegrityError as exc:  # a concurrent writer used a key: the retry replays
+                if attempt == 2:
+                    raise ConflictError(f"the give-outs could not be written: {exc.orig}; "
+                                        "read them again") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _eligible(self, op: Operation, lot_id: str, resident_id: str) -> tuple[Any, bool]:
+        """The lot, and whether the resident may receive from it (the actor's right checked,
+        ``cgov_charity_eligible`` asked)."""
+        conn = op.uow.conn
+        lot = conn.execute(_LOT_Q, {"p_lot": lot_id}).first()
+        if lot is None:
+            raise NotFound("charity lot", lot_id)
+        op.require(CHARITY_MANAGE, Target("lot", lot_id, unit_code=lot.community_code))
+        ref = resolve_resident(op, resident_id)
+        ok = self._hooks.first(
+            "cgov_charity_eligible", expect_bool, place=ref.community_code or
+            lot.community_code, resident_id=resident_id, community_code=ref.community_code,
+            vulnerabilities=frozenset(v for v in ref.vulnerabilities.split(",") if v),
+            registered=ref.community_code is not None and not ref.erased,
+            category=lot.category)
+        return lot, ok
+
+    def _give(self, op: Operation, lot_id: str, resident_id: str, quantity: int, key: str,
+              fp: str) -> CharityGiveOut:
+        """Check and write one give-out in ``op``."""
+        conn = op.uow.conn
+        lot, ok = self._eligible(op, lot_id, resident_id)
+        if not ok:
+            raise PermissionDenied(
+                str(op.actor), "charity.give_out", f"resident {resident_id}",
+                "the resident is not eligible for the charity supermarket (by default: "
+                "registered residents in difficulty, 困难群众); record their care "
+                "category in the registry first")
+        left = conn.execute(_TAKE, {"p_lot": lot_id, "p_q": quantity}).scalar()
+        if left is None:
+            raise OutOfStock(
+                f"lot {lot_id} ({lot.description}) has {lot.quantity} pieces and "
+                f"{quantity} were asked for")
+        new_id = conn.execute(_GIVE, {
+            "idempotency_key": key, "request": fp, "lot_id": lot_id,
+            "resident_id": resident_id, "quantity": quantity, "at": op.now,
+            "month": month_of(op.today)}).inserted_primary_key[0]  # type: ignore[index]
+        op.touch("give_out", new_id)
+        return CharityGiveOut(int(new_id), lot_id, resident_id, quantity, op.now, key)
 
     def donations(self, actor: Actor, *, community: str | None = None) -> list[Donation]:
         """Donations received, oldest first."""

@@ -41,7 +41,7 @@ from community_governance.services.points import (
     post_entry,
     resolve_resident,
 )
-from community_governance.storage.repos.bulk import chunks, insert_rows
+from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -78,8 +78,8 @@ _vo = tp.volunteers
 _IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
 _VOLUNTEERS_Q = sa.select(_vo.c.resident_id).where(_vo.c.resident_id.in_(_IDS))
 _ACTIVITY_Q = sa.select(_ac).where(_ac.c.id == sa.bindparam("id"))
-_ATTENDED_Q = sa.select(_at.c.resident_id).where(_at.c.activity_id == sa.bindparam("a"),
-                                                 _at.c.resident_id.in_(_IDS))
+#: who is recorded at an activity (a prefix of the primary key: no list of keys to bind)
+_ATTENDED_Q = sa.select(_at.c.resident_id).where(_at.c.activity_id == sa.bindparam("a"))
 _EARNED_ON_DAY_Q = (sa.select(_at.c.resident_id, sa.func.sum(_at.c.points))
                     .where(_at.c.day == sa.bindparam("day", type_=_at.c.day.type),
                            _at.c.resident_id.in_(_IDS))
@@ -127,6 +127,26 @@ _RESIDENTS_Q = (
         t.households, t.households.c.id == t.residents.c.household_id)
         .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code))
     .where(t.residents.c.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+#: An activity's key and its attendees as ``(resident key, minutes or None)``.
+_Session = tuple[str, list[tuple[str, int | None]]]
+
+
+def _attendees(attendees: Iterable[str | tuple[str, int]],
+               path: str) -> list[tuple[str, int | None]]:
+    """The attendees as ``(resident key, minutes or None)``, their minutes checked."""
+    batch: list[tuple[str, int | None]] = []
+    for i, a in enumerate(attendees):
+        if isinstance(a, str):
+            batch.append((a, None))
+        else:
+            rid, minutes = a
+            if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+                raise ValidationError(f"minutes must be a whole number >= 0, got {minutes!r}",
+                                      path=f"{path}[{i}]")
+            batch.append((rid, minutes))
+    return batch
 
 
 def _residents(op: Operation, ids: Sequence[str]) -> dict[str, ResidentRef]:
@@ -270,9 +290,10 @@ class VolunteersService(Service):
             op.touched.extend(f"volunteer:{r}" for r in new)
             return len(new)
 
-    def _require_volunteers(self, op: Operation, ids: Sequence[str]) -> None:
-        known = {r for c in chunks(list(ids)) for r in op.uow.conn.execute(
-            _VOLUNTEERS_Q, {"ids": c}).scalars()}
+    def _require_volunteers(self, op: Operation, ids: Sequence[str],
+                            known: set[str] | None = None) -> None:
+        if known is None:
+            known = self._volunteers_among(op, ids)
         missing = [r for r in ids if r not in known]
         if missing:
             raise ValidationError(
@@ -458,40 +479,89 @@ class VolunteersService(Service):
             PluginError: a scoring plugin answered a negative or non-integer score.
             PermissionDenied: the actor may not record attendance at the activity's unit.
         """
-        batch: list[tuple[str, int | None]] = []
-        for i, a in enumerate(attendees):
-            if isinstance(a, str):
-                batch.append((a, None))
-            else:
-                rid, minutes = a
-                if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
-                    raise ValidationError(f"minutes must be a whole number >= 0, got {minutes!r}",
-                                          path=f"$[{i}]")
-                batch.append((rid, minutes))
+        batch = _attendees(attendees, "$")
+        return self._record_sessions(actor, [(activity_id, batch)],
+                                     "volunteers.record_attendance")[0]
+
+    def record_attendance_many(
+        self, actor: Actor,
+        sessions: Iterable[tuple[str, Iterable[str | tuple[str, int]]]],
+    ) -> list[AttendanceResult]:
+        """Record the attendance of several activities in one transaction, audited once (e.g.
+        a month's attendance sheets of a community).
+
+        Each ``(activity key, attendees)`` is recorded exactly as :meth:`record_attendance`
+        records it, in the order given: the same checks, the scoring hooks asked per attendee,
+        the daily cap counting what the sessions before it in the batch awarded, attendees
+        recorded before left as they are. All or nothing: a refusal anywhere writes nothing.
+
+        Returns:
+            One result per session, in the order given.
+
+        Raises:
+            NotFound: no such activity or resident.
+            ValidationError: an attendee is not a registered volunteer, or minutes are bad
+                (the path names the session: ``sessions[i]...``).
+            PluginError: a scoring plugin answered a negative or non-integer score.
+            PermissionDenied: the actor may not record attendance at an activity's unit.
+        """
+        batch = [(activity_id, _attendees(attendees, f"sessions[{k}].attendees"))
+                 for k, (activity_id, attendees) in enumerate(sessions)]
+        return self._record_sessions(actor, batch, "volunteers.record_attendance_many")
+
+    def _record_sessions(self, actor: Actor, sessions: list[_Session],
+                         name: str) -> list[AttendanceResult]:
         for attempt in range(5):
             try:
-                return self._record_attendance(actor, activity_id, batch)
+                return self._record_attendance(actor, sessions, name)
             except IntegrityError:
                 if attempt == 4:
+                    where = ", ".join(a for a, _ in sessions[:3]) + (
+                        "..." if len(sessions) > 3 else "")
                     raise ConflictError(
-                        f"attendance at {activity_id} is being recorded concurrently; "
+                        f"attendance at {where} is being recorded concurrently; "
                         "retry") from None
         raise AssertionError("unreachable")
 
-    def _record_attendance(self, actor: Actor, activity_id: str,
-                           batch: list[tuple[str, int | None]]) -> AttendanceResult:
-        name = "volunteers.record_attendance"
-        with self._hooks_first(actor, name, lambda op: self._attend(op, activity_id, batch,
-                                                                    dry=True)), \
-                self._write(actor, name) as op:
-            got = self._attend(op, activity_id, batch, dry=False)
-            assert got is not None
-            return got
+    def _record_attendance(self, actor: Actor, sessions: list[_Session],
+                           name: str) -> list[AttendanceResult]:
+        many = name.endswith("_many")
+
+        def ask(op: Operation) -> None:
+            for activity_id, batch in sessions:
+                self._attend(op, activity_id, batch, dry=True)
+
+        with self._hooks_first(actor, name, ask), self._write(actor, name) as op:
+            # the residents and the volunteers of every session, read once
+            every = sorted({r for _, batch in sessions for r, _ in batch})
+            refs = _residents(op, every)
+            known = self._volunteers_among(op, every)
+            out: list[AttendanceResult] = []
+            for k, (activity_id, batch) in enumerate(sessions):
+                try:
+                    got = self._attend(op, activity_id, batch, dry=False, refs=refs,
+                                       volunteers=known)
+                except ValidationError as exc:
+                    if not many:
+                        raise
+                    raise ValidationError(exc.reason, path=f"sessions[{k}].{exc.path}"
+                                          if exc.path else f"sessions[{k}]") from None
+                assert got is not None
+                out.append(got)
+            return out
+
+    def _volunteers_among(self, op: Operation, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are registered volunteers."""
+        return {r for c in chunks(list(ids)) for r in op.uow.conn.execute(
+            _VOLUNTEERS_Q, {"ids": c}).scalars()}
 
     def _attend(self, op: Operation, activity_id: str, batch: list[tuple[str, int | None]], *,
-                dry: bool) -> AttendanceResult | None:
+                dry: bool, refs: dict[str, ResidentRef] | None = None,
+                volunteers: set[str] | None = None) -> AttendanceResult | None:
         """Record attendance (``dry``: only read what the scoring hooks are asked about and
-        ask them, write nothing: the write checks the attendees, in its own transaction)."""
+        ask them, write nothing: the write checks the attendees, in its own transaction).
+        ``refs`` and ``volunteers``: the attendees' residents and which of them are
+        registered volunteers, when the caller read them already."""
         conn = op.uow.conn
         row = conn.execute(_ACTIVITY_Q, {"id": activity_id}).first()
         if row is None:
@@ -503,20 +573,25 @@ class VolunteersService(Service):
             dup = next(r for r, n in Counter(ids).items() if n > 1)
             raise ValidationError(f"resident {dup} appears twice among the attendees",
                                   path="attendees")
-        refs: dict[str, ResidentRef] = {}
         if not dry:
-            refs = _residents(op, ids)
+            if refs is None:
+                refs = _residents(op, ids)
             for i, rid in enumerate(ids):
                 if rid not in refs:
                     raise NotFound("resident", rid, f"at attendees[{i}]")
                 if refs[rid].erased:
                     raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
-            self._require_volunteers(op, ids)
-        already = {r for c in chunks(ids) for r in conn.execute(
-            _ATTENDED_Q, {"a": activity_id, "ids": c}).scalars()}
+            if volunteers is None:
+                volunteers = self._volunteers_among(op, ids)
+            self._require_volunteers(op, ids, volunteers)
+        else:
+            refs = {}
+        wanted = set(ids)
+        already = {r for r in conn.execute(_ATTENDED_Q, {"a": activity_id}).scalars()
+                   if r in wanted}
         todo = [(r, m) for r, m in batch if r not in already]
         day = act.start.astimezone(self._gov.timezone).date()
-        scores = self._score(op, act, todo, day)
+        scores = self._score(op, act, todo, day, capped=not dry)
         if dry:
             return None
         # balances are locked in resident order, so concurrent batches never deadlock
@@ -539,13 +614,17 @@ class VolunteersService(Service):
                          "minutes": served, "points": points, "entry_id": entry_id,
                          "at": op.now})
             recorded.append(Attendance(activity_id, rid, served, points, entry_id))
-        if rows:
-            insert_rows(conn, _at, rows)
+        # rows of one shape, built here: the driver's executemany (insert_rows would send them
+        # through Core's per-row processing on SQLite)
+        bulk_insert(conn, _at, rows)
         op.touch("activity", activity_id)
         return AttendanceResult(activity_id, tuple(recorded), tuple(sorted(already)))
 
     def _score(self, op: Operation, act: Activity, todo: list[tuple[str, int | None]],
-               day: dt.date) -> list[int]:
+               day: dt.date, *, capped: bool = True) -> list[int]:
+        """The points of each attendee in ``todo``: the scoring hooks asked, the daily cap
+        applied with what each earned that day (``capped=False``: the hooks asked, the cap
+        not applied: the read-first pass, which only asks)."""
         hooks = self._hooks
         check = expect_int(minimum=0)
         base_cache: dict[int, int] = {}
@@ -567,7 +646,7 @@ class VolunteersService(Service):
         caps = [c for _, c in hooks.all("cgov_points_daily_cap", check,
                                          place=act.community_code,
                                          community_code=act.community_code, day=day)]
-        if caps and todo:
+        if caps and todo and capped:
             cap = min(caps)
             ids = [r for r, _ in todo]
             earned: dict[str, int] = {}

@@ -4,6 +4,7 @@ hook-answer checks and the result of an import."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from community_governance.domain.access import Action
 from community_governance.domain.actions import COMMUNITY_OFFICE, HIGHER_OFFICE, LOCAL_POSTS
 from community_governance.domain.cases import CaseCategory, RouteStep
-from community_governance.domain.chain import link
+from community_governance.domain.chain import json_value, link_text
 from community_governance.domain.posts import PostKind
 from community_governance.plugins import expect_each, expect_type
 from community_governance.storage.tables import cases as ct
@@ -49,9 +50,22 @@ CASE_CHAIN_COLUMNS = ("case_id", "seq", "event", "from_status", "to_status", "ac
                       "level", "unit_code", "handler_id", "note")
 
 
+def transition_text(row: Mapping[str, Any]) -> str:
+    """``canonical_text`` of a transition's :data:`CASE_CHAIN_COLUMNS`, written key by key in
+    their sorted order (an import hashes tens of thousands: the general encoder's dict and
+    sort cost more than the hash). The same bytes for any values (a test compares them)."""
+    j = json_value
+    return (f'{{"actor":{j(row["actor"])},"at":{j(row["at"])},"case_id":{j(row["case_id"])},'
+            f'"event":{j(row["event"])},"from_status":{j(row["from_status"])},'
+            f'"handler_id":{j(row["handler_id"])},"level":{j(row["level"])},'
+            f'"note":{j(row["note"])},"seq":{j(row["seq"])},"to_status":{j(row["to_status"])},'
+            f'"unit_code":{j(row["unit_code"])}}}')
+
+
 def chain_transition(prev: str, row: dict[str, Any]) -> str:
-    """Set ``row["chain_hash"]`` (a ``case_transitions`` row as a dict) and return it."""
-    digest = link(prev, {c: row[c] for c in CASE_CHAIN_COLUMNS})
+    """Set ``row["chain_hash"]`` (a ``case_transitions`` row as a dict) and return it:
+    ``link(prev, <the row's CASE_CHAIN_COLUMNS>)``."""
+    digest = link_text(prev, transition_text(row))
     row["chain_hash"] = digest
     return digest
 

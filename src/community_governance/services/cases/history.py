@@ -230,7 +230,8 @@ class _Replay:
         self.tz = service._gov.timezone
         self.ops: dict[Actor, Operation] = {}
         self.deadlines: dict[tuple[str, int, dt.date, str], tuple[dt.date, bool]] = {}
-        self.routes: dict[tuple[str, str], list[RouteStep]] = {}
+        #: per (category, building): the route and its stored text
+        self.routes: dict[tuple[str, str], tuple[list[RouteStep], str]] = {}
         self.units: set[str] = set()
         self.handlers: dict[str, Principal] = {}
         self.latest = op.now.add(minutes=5)
@@ -360,11 +361,14 @@ class _Replay:
                 raise ValidationError(f"{field} must be within {lo}..{hi}",
                                       path=f"{path}.{field}")
         rkey = (rec.category, bld.code)
-        route = self.routes.get(rkey)
-        if route is None:
-            route = self.routes[rkey] = self.svc.route_for(
-                rec.category, bld.code, bld.grid_code, bld.community_code)
-            self.units.update(s.unit_code for s in route)
+        got = self.routes.get(rkey)
+        if got is None:
+            steps = self.svc.route_for(rec.category, bld.code, bld.grid_code,
+                                       bld.community_code)
+            got = self.routes[rkey] = (steps, json.dumps(
+                [[int(s.level), s.unit_code, s.department] for s in steps], ensure_ascii=False))
+            self.units.update(s.unit_code for s in steps)
+        route, route_text = got
         read_target = Target("case", rec.id, unit_code=bld.code, grid_code=bld.grid_code,
                              owner_id=reporter_id)
         state: dict[str, Any] = {
@@ -372,8 +376,7 @@ class _Replay:
             "description": rec.description.strip(), "status": None,
             "level": int(route[0].level), "unit_code": route[0].unit_code,
             "department": route[0].department,
-            "route": json.dumps([[int(s.level), s.unit_code, s.department] for s in route],
-                                ensure_ascii=False),
+            "route": route_text,
             "building_code": bld.code, "grid_code": bld.grid_code,
             "community_code": bld.community_code, "household_id": rec.household_id,
             "reporter_id": reporter_id, "reporter_name": reporter_name,

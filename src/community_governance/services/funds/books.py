@@ -119,7 +119,12 @@ class FundsBooks(Service):
 
     @staticmethod
     def _lock(op: Operation, community: str) -> None:
-        """Take the community's lock row (until the commit) and note its chain head."""
+        """Take the community's lock row (until the commit) and note its chain head.
+
+        Taken once per transaction: a community whose head the operation noted already is
+        locked until the commit, and its head is kept current by the postings since."""
+        if f"funds:{community}" in op.chain_heads:
+            return
         conn = op.uow.conn
         row = conn.execute(_Q_LOCK, {"community": community}).first()
         if row is None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -64,6 +65,16 @@ from community_governance.services.funds.ledger import LedgerMixin
 from community_governance.services.funds.reservations import drawn_fen, outstanding_fen
 from community_governance.storage.tables import funds as f
 from community_governance.storage.tables import funds_reservations as fr
+
+_D = f.funds_disbursements
+#: a keyed request's id and fingerprint
+_Q_REQUEST_KEY = sa.select(_D.c.id, _D.c.fingerprint).where(
+    _D.c.idempotency_key == sa.bindparam("key"))
+#: what an account's open requests of a year hold (requested or approved, not paid)
+_Q_OPEN_REQUESTED = sa.select(sa.func.coalesce(sa.func.sum(_D.c.amount_fen), 0)).where(
+    _D.c.community_code == sa.bindparam("community"), _D.c.account == sa.bindparam("account"),
+    _D.c.state.in_(_OPEN_STATES), _D.c.requested_on >= sa.bindparam("first", type_=sa.Date),
+    _D.c.requested_on <= sa.bindparam("last", type_=sa.Date))
 
 
 class DisbursementsMixin(LedgerMixin):
@@ -223,8 +234,7 @@ class DisbursementsMixin(LedgerMixin):
         conn = op.uow.conn
         d = f.funds_disbursements
         if key is not None:
-            row = conn.execute(sa.select(d.c.id, d.c.fingerprint).where(
-                d.c.idempotency_key == key)).first()
+            row = conn.execute(_Q_REQUEST_KEY, {"key": key}).first()
             if row is not None:
                 if row.fingerprint != fp:
                     raise IdempotencyConflict(
@@ -238,12 +248,10 @@ class DisbursementsMixin(LedgerMixin):
             self._check_draw(conn, reservation_id, community, account, day, value)
         elif budget is not None:
             committed = self._spent_fen(conn, community, account, day.year) + int(
-                conn.execute(sa.select(sa.func.coalesce(sa.func.sum(d.c.amount_fen), 0)).where(
-                    d.c.community_code == community, d.c.account == account,
-                    d.c.state.in_(_OPEN_STATES),
-                    d.c.requested_on >= dt.date(day.year, 1, 1),
-                    d.c.requested_on <= dt.date(day.year, 12, 31))).scalar_one()) + \
-                outstanding_fen(conn, community, account, day.year)
+                conn.execute(_Q_OPEN_REQUESTED, {
+                    "community": community, "account": account,
+                    "first": dt.date(day.year, 1, 1), "last": dt.date(day.year, 12, 31),
+                }).scalar_one()) + outstanding_fen(conn, community, account, day.year)
             if committed + to_fen(value) > budget:
                 extra = self._hooks.first(
                     "cgov_funds_over_budget", _check_over_budget, place=community,
@@ -275,7 +283,13 @@ class DisbursementsMixin(LedgerMixin):
             op.detail["reservation"] = reservation_id
         op.touch("disbursement", did)
         op.detail.update({"amount": str(value), "roles": [r.value for r in roles]})
-        return self._load_disbursement(conn, did)
+        # what _load_disbursement would read back: the row as written, with no approval yet
+        return Disbursement(
+            id=did, community_code=community, account=account,
+            amount=from_fen(to_fen(value)), payee=payee, purpose=purpose, state=state,
+            required_roles=tuple(roles), approvals=(), requested_by=str(op.actor),
+            requested_on=day, over_budget=over, transaction_id=None, reason="",
+            idempotency_key=key)
 
     @staticmethod
     def _check_draw(conn: sa.Connection, reservation_id: int, community: str, account: str,
@@ -324,9 +338,10 @@ class DisbursementsMixin(LedgerMixin):
 
     def _approve(self, op: Operation, disbursement_id: int,
                  role: PostKind | None) -> Disbursement:
-        d0 = self._load_disbursement(op.uow.conn, disbursement_id)
-        self._lock(op, d0.community_code)
         d = self._load_disbursement(op.uow.conn, disbursement_id)
+        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
+            self._lock(op, d.community_code)
+            d = self._load_disbursement(op.uow.conn, disbursement_id)
         me = str(op.actor)
         problems = check_approver(d.requested_by, me, d.approvals)
         if problems and problems[0].rule == "self_approval":
@@ -431,8 +446,9 @@ class DisbursementsMixin(LedgerMixin):
                 from_account: str) -> Disbursement:
         d = self._load_disbursement(op.uow.conn, disbursement_id)
         op.require(FUNDS_PAY, self._target(d.community_code))
-        self._lock(op, d.community_code)
-        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
+            self._lock(op, d.community_code)
+            d = self._load_disbursement(op.uow.conn, disbursement_id)
         if d.state is DisbursementState.PAID:
             op.detail["replayed"] = d.id
             return d
@@ -466,7 +482,7 @@ class DisbursementsMixin(LedgerMixin):
         self._move(op, d, DisbursementState.APPROVED, DisbursementState.PAID,
                    transaction_id=tx.id)
         op.touch("disbursement", d.id)
-        return self._load_disbursement(conn, d.id)
+        return attrs.evolve(d, state=DisbursementState.PAID, transaction_id=tx.id)
 
     # ------------------------------------------------------------------ batches of disbursements
 

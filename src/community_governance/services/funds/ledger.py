@@ -40,6 +40,11 @@ from community_governance.services.funds.common import (
 )
 from community_governance.storage.tables import funds as f
 
+#: A community's new chain head, on its lock row (built once: its values are parameters).
+_SET_HEAD = f.funds_locks.update().where(
+    f.funds_locks.c.community_code == sa.bindparam("p_community")).values(
+    chain_head=sa.bindparam("p_head"))
+
 
 class LedgerMixin(FundsBooks):
     """The ledger (账簿) part of the funds service: post, reverse (红字冲销), record support in
@@ -215,8 +220,7 @@ class LedgerMixin(FundsBooks):
             {"transaction_id": tid, "line": i, "community_code": community, "date": day,
              "account": account, "amount_fen": amount}
             for i, account, amount in fen])
-        conn.execute(f.funds_locks.update().where(
-            f.funds_locks.c.community_code == community).values(chain_head=digest))
+        conn.execute(_SET_HEAD, {"p_community": community, "p_head": digest})
         op.chain_heads[slot] = digest
         op.touch("transaction", tid)
         op.detail.update({"community": community, "total": str(
