@@ -33,7 +33,6 @@ from community_governance.demo.registry import (
     Progress,
     Timer,
     collector_paused,
-    collector_skips_alive,
     load_registry,
 )
 from community_governance.demo.tenders import seed_tenders
@@ -108,10 +107,9 @@ def _build(gov: Any, config: DemoConfig, *, seed: int, scale: float, actor: Acto
     ran: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     if optional:
-        with collector_skips_alive():  # the cities stay alive throughout
-            ran, failed = run_steps(gov, [(c, cities[c.code]) for c in config.counties],
-                                    steps=config.steps, year=config.year, actor=actor,
-                                    timer=timer, lane=lane)
+        ran, failed = run_steps(gov, [(c, cities[c.code]) for c in config.counties],
+                                steps=config.steps, year=config.year, actor=actor, timer=timer,
+                                lane=lane)
     report = LoadReport(
         residents=sum(len(c.residents) for c in cities.values()),
         households=sum(len(c.households) for c in cities.values()),

@@ -30,8 +30,8 @@ import attrs
 from community_governance.domain.access import Actor
 from community_governance.simulation.city import City
 
-__all__ = ["CHUNK", "LoadReport", "Progress", "Timer", "collector_paused", "collector_skips_alive",
-           "load_city", "load_registry"]
+__all__ = ["CHUNK", "LoadReport", "Progress", "Timer", "collector_paused", "load_city",
+           "load_registry"]
 
 #: ``progress(step, done, total)``: called as each step advances.
 Progress = Callable[[str, int, int], None]
@@ -124,27 +124,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-@contextlib.contextmanager
-def collector_skips_alive() -> Iterator[None]:
-    """Leave every object alive now out of the cyclic garbage collector's walks until the
-    block ends (``gc.freeze``, then ``gc.unfreeze``; nothing is done when objects are frozen
-    already, e.g. by a server that froze its start-up).
-
-    The demo's steps after the registry make many small objects; each full collection they
-    trigger would otherwise walk the generated city's millions of objects again. Frozen
-    objects are still freed by reference counting; only cyclic garbage among them waits for
-    the end of the block.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def load_registry(gov: Any, city: City, *, actor: Actor | None = None,
