@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from community_governance.domain.idnumber import (
     IdNumber,
@@ -189,3 +191,48 @@ def test_full_width_and_lower_case_are_normalised() -> None:
     wide = "".join(chr(ord(c) + 0xFEE0) for c in GOOD[:17]) + "ｘ"
     assert parse_id_number(wide, today=TODAY).number == GOOD
     assert parse_id_number(" " + GOOD.lower() + " ", today=TODAY).number == GOOD
+
+
+def _reference_check(first17: str) -> str:
+    """The check character by the standard's definition: digit times 2^(17-i) mod 11."""
+    total = sum(int(c) * pow(2, 17 - i, 11) for i, c in enumerate(first17))
+    return "10X98765432"[total % 11]
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_character_matches_the_definition(first17: str) -> None:
+    assert check_character(first17) == _reference_check(first17)
+
+
+@pytest.mark.parametrize("first17", ["４１１２８１１９８００１０１００１", "4112811980010100"])
+def test_check_character_beyond_ascii_digits_keeps_its_old_answer(first17: str) -> None:
+    """Full-width digits and other lengths take the general path (int() of each digit, as
+    many digits as there are weights)."""
+    digits = [int(c) for c in first17]
+    weights = [pow(2, 17 - i, 11) for i in range(17)]
+    assert check_character(first17) == "10X98765432"[
+        sum(d * w for d, w in zip(digits, weights, strict=False)) % 11]
+
+
+@given(st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(9999, 12, 31)),
+       st.integers(0, 999))
+def test_composed_numbers_spell_the_birth_date(birth: dt.date, seq: int) -> None:
+    got = compose_id_number("411281", birth, seq)
+    assert got[:17] == f"411281{birth:%Y%m%d}{seq:03d}"
+    assert got[17] == _reference_check(got[:17])
+
+
+@given(st.text(alphabet="0123456789", min_size=8, max_size=8))
+def test_the_birth_date_is_read_as_a_calendar_date(ymd: str) -> None:
+    """Digits 7-14 decode (or are refused) exactly as ``date(YYYY, MM, DD)`` would."""
+    first = f"411281{ymd}123"
+    number = first + check_character(first)
+    try:
+        want: dt.date | None = dt.date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
+    except ValueError:
+        want = None
+    if want is not None and dt.date(1880, 1, 1) <= want <= TODAY:
+        assert parse_id_number(number, today=TODAY).birth_date == want
+        return
+    with pytest.raises(IdNumberError):
+        parse_id_number(number, today=TODAY)

@@ -103,6 +103,14 @@ def test_rejects_a_household_at_an_unknown_building(gov: Any) -> None:
     _base(gov)
     with pytest.raises(NotFound, match="building"):
         gov.registry.add_households(SYSTEM, [Household(f"{C1}-B0009-1", f"{C1}-B0009", "1")])
+    # among known ones, the first unknown building is named, and nothing is written
+    with pytest.raises(NotFound, match=rf"{C1}-B0008.*register the building first"):
+        gov.registry.add_households(SYSTEM, [
+            Household(f"{C1}-B0001-201", f"{C1}-B0001", "201"),
+            Household(f"{C1}-B0008-1", f"{C1}-B0008", "1"),
+            Household(f"{C1}-B0009-1", f"{C1}-B0009", "1")])
+    assert gov.registry.add_households(
+        SYSTEM, [Household(f"{C1}-B0001-201", f"{C1}-B0001", "201")]) == 1
 
 
 # ------------------------------------------------------------------ residents

@@ -32,6 +32,7 @@ from community_governance.demo.registry import (
     LoadReport,
     Progress,
     Timer,
+    collector_paused,
     load_registry,
 )
 from community_governance.demo.tenders import seed_tenders
@@ -95,7 +96,8 @@ def _build(gov: Any, config: DemoConfig, *, seed: int, scale: float, actor: Acto
         step = f"generating {county.name}" if len(config.counties) > 1 else "generating city"
         timer(step, 0, 1)
         began, cpu = time.perf_counter(), time.process_time()
-        cities[county.code] = generate_city(county.plan, seed, scale=scale)
+        with collector_paused():
+            cities[county.code] = generate_city(county.plan, seed, scale=scale)
         timer(step, 1, 1)
         timer.seconds[step] = round(time.perf_counter() - began, 3)
         timer.cpu[step] = round(time.process_time() - cpu, 3)

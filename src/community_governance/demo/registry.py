@@ -19,8 +19,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -28,7 +30,8 @@ import attrs
 from community_governance.domain.access import Actor
 from community_governance.simulation.city import City
 
-__all__ = ["CHUNK", "LoadReport", "Progress", "Timer", "load_city", "load_registry"]
+__all__ = ["CHUNK", "LoadReport", "Progress", "Timer", "collector_paused", "load_city",
+           "load_registry"]
 
 #: ``progress(step, done, total)``: called as each step advances.
 Progress = Callable[[str, int, int], None]
@@ -105,6 +108,24 @@ class Timer:
         return report
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk step (the city's generation, its
+    registry), then restore it as it was.
+
+    Such a step makes millions of objects that all stay alive (the city, its rows): the
+    collector would walk the growing heap again and again and free nothing, which cost a
+    quarter of these steps' time. Reference counting still frees everything else at once.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_registry(gov: Any, city: City, *, actor: Actor | None = None,
                   progress: Progress | None = None, chunk: int = CHUNK,
                   label: str = "") -> None:
@@ -118,6 +139,12 @@ def load_registry(gov: Any, city: City, *, actor: Actor | None = None,
         chunk: residents per ``register_residents`` call (one transaction each).
         label: prefix of the step names (``"湖滨区 "`` when several counties are built).
     """
+    with collector_paused():
+        _load_registry(gov, city, actor=actor, progress=progress, chunk=chunk, label=label)
+
+
+def _load_registry(gov: Any, city: City, *, actor: Actor | None, progress: Progress | None,
+                   chunk: int, label: str) -> None:
     from community_governance.services.registry import NewResident
 
     who = actor or Actor.system("demo")

@@ -247,6 +247,25 @@ IntArray = npt.NDArray[np.int32]
 _A = TypeVar("_A", bound="np.ndarray[Any, Any]")
 
 
+class _Random(random.Random):
+    """``random.Random`` with :meth:`between`: the draws of ``randrange(start, stop)``
+    without its argument checks (a city of 138,000 residents draws over a million integers)."""
+
+    def between(self, start: int, stop: int) -> int:
+        """The number ``randrange(start, stop)`` draws from the same state: ``getrandbits``
+        of the width's bit length, drawn again until it falls below the width (CPython's
+        ``_randbelow``; the city of a seed must not change)."""
+        n = stop - start
+        if n <= 0:
+            raise ValueError(f"empty range for between({start}, {stop})")
+        k = n.bit_length()
+        getrandbits = self.getrandbits
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return start + r
+
+
 @attrs.frozen
 class PersonRecord:
     """One synthetic resident (居民) to register: the pure input record of the generator.
@@ -374,10 +393,12 @@ class City:
         return sum(round(n / households_per_grid) for n in self.community_households().values())
 
 
-def _name(rng: random.Random, surname: str, male: bool) -> str:
+def _name(rng: _Random, surname: str, male: bool) -> str:
     pool = _MALE_GIVEN if male else _FEMALE_GIVEN
-    k = 1 if rng.random() < 0.3 else 2
-    return surname + "".join(pool[rng.randrange(len(pool))] for _ in range(k))
+    n = len(pool)
+    if rng.random() < 0.3:
+        return surname + pool[rng.between(0, n)]
+    return surname + pool[rng.between(0, n)] + pool[rng.between(0, n)]
 
 
 def _surname(rng: random.Random) -> str:
@@ -395,60 +416,58 @@ class _Member:
     surname: str
 
 
-def _household_members(rng: random.Random, size: int) -> list[_Member]:
+def _household_members(rng: _Random, size: int) -> list[_Member]:
     """Ages, sexes and relations of a household of ``size`` in a coal town with many retirees."""
     s = _surname(rng)
     male_head = rng.random() < 0.72
     if size == 1:
-        age = rng.randrange(62, 92) if rng.random() < 0.55 else rng.randrange(22, 60)
+        age = rng.between(62, 92) if rng.random() < 0.55 else rng.between(22, 60)
         return [_Member(age, bool(rng.random() < 0.45), Relation.HEAD, s)]
     if size == 2:
         # a retired couple (矿工退休家庭) or a younger one
-        a = rng.randrange(56, 89) if rng.random() < 0.55 else rng.randrange(24, 56)
+        a = rng.between(56, 89) if rng.random() < 0.55 else rng.between(24, 56)
         if rng.random() < 0.85:
-            b = max(20, a + rng.randrange(-6, 4))
+            b = max(20, a + rng.between(-6, 4))
             return [_Member(a, male_head, Relation.HEAD, s),
                     _Member(b, not male_head, Relation.SPOUSE, _surname(rng))]
-        child_age = max(0, a - rng.randrange(22, 34))
+        child_age = max(0, a - rng.between(22, 34))
         return [_Member(a, male_head, Relation.HEAD, s),
                 _Member(child_age, bool(rng.random() < 0.5), Relation.CHILD, s)]
     if size in (3, 4) and rng.random() < 0.8:
-        a = rng.randrange(28, 58)
+        a = rng.between(28, 58)
         out = [_Member(a, male_head, Relation.HEAD, s),
-               _Member(max(20, a + rng.randrange(-5, 4)), not male_head, Relation.SPOUSE,
+               _Member(max(20, a + rng.between(-5, 4)), not male_head, Relation.SPOUSE,
                        _surname(rng))]
         for _ in range(size - 2):
-            out.append(_Member(max(0, a - rng.randrange(22, 36)), bool(rng.random() < 0.52),
+            out.append(_Member(max(0, a - rng.between(22, 36)), bool(rng.random() < 0.52),
                                Relation.CHILD, s))
         if size == 4 and rng.random() < 0.4:  # a widowed parent lives with them
-            out[-1] = _Member(min(95, a + rng.randrange(24, 32)), bool(rng.random() < 0.35),
+            out[-1] = _Member(min(95, a + rng.between(24, 32)), bool(rng.random() < 0.35),
                               Relation.PARENT, s)
         return out
     # three generations: a retired couple, a child's family, grandchildren
-    g = rng.randrange(55, 84)
+    g = rng.between(55, 84)
     out = [_Member(g, male_head, Relation.HEAD, s),
-           _Member(max(45, g + rng.randrange(-5, 4)), not male_head, Relation.SPOUSE,
+           _Member(max(45, g + rng.between(-5, 4)), not male_head, Relation.SPOUSE,
                    _surname(rng))]
-    middle = max(20, g - rng.randrange(23, 32))
+    middle = max(20, g - rng.between(23, 32))
     rest = size - 2
     out.append(_Member(middle, bool(rng.random() < 0.55), Relation.CHILD, s))
     rest -= 1
     if rest >= 2 or (rest == 1 and rng.random() < 0.3):
-        out.append(_Member(max(20, middle + rng.randrange(-4, 4)),
+        out.append(_Member(max(20, middle + rng.between(-4, 4)),
                            not out[-1].male, Relation.OTHER, _surname(rng)))
         rest -= 1
     for _ in range(rest):
-        out.append(_Member(max(0, middle - rng.randrange(20, 34)), bool(rng.random() < 0.52),
+        out.append(_Member(max(0, middle - rng.between(20, 34)), bool(rng.random() < 0.52),
                            Relation.GRANDCHILD, s))
     return out
 
 
-def _birth_date(rng: random.Random, age: int, on: dt.date) -> dt.date:
+def _birth_date(rng: _Random, age: int, on: dt.date) -> dt.date:
     """A birth date giving ``age`` whole years on ``on``."""
     latest = dt.date(on.year - age, on.month, on.day)
-    offset = rng.randrange(0, 365)
-    born = latest - dt.timedelta(days=offset)
-    return born
+    return dt.date.fromordinal(latest.toordinal() - rng.between(0, 365))
 
 
 def _lattice(n: int, cx: float, cy: float, spacing: float,
@@ -579,7 +598,7 @@ def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> Ci
     """
     if not (0 < scale <= 10):
         raise ValueError(f"scale must be in (0, 10], got {scale}")
-    rng = random.Random(seed)
+    rng = _Random(seed)
     nrng = np.random.default_rng(seed)
     on = REFERENCE_DATE
     code_ = plan.county_code
@@ -684,16 +703,16 @@ def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> Ci
     for hi, hh in enumerate(households):
         members = _household_members(rng, int(sizes_drawn[hi]))
         hh_sizes.append(len(members))
-        moved = dt.date(rng.randrange(1985, 2019), rng.randrange(1, 13),
-                        rng.randrange(1, 29))
+        moved = dt.date(rng.between(1985, 2019), rng.between(1, 13),
+                        rng.between(1, 29))
         for m in members:
             born = _birth_date(rng, m.age, on)
             u = rng.random()
             if u < 0.9 or (u < 0.93 and born.year < 1989) or not plan.other_regions:
                 region = code_
             else:
-                region = plan.other_regions[rng.randrange(0, len(plan.other_regions))]
-            seq = rng.randrange(0, 500) * 2 + (1 if m.male else 0)
+                region = plan.other_regions[rng.between(0, len(plan.other_regions))]
+            seq = rng.between(0, 500) * 2 + (1 if m.male else 0)
             while (region, born, seq) in used:
                 seq = (seq + 2) % 1000
             used.add((region, born, seq))
@@ -713,8 +732,8 @@ def generate_city(plan: CityPlan, seed: int = 2019, *, scale: float = 1.0) -> Ci
             is_party = bool(rng.random() < p_party)
             phone = None
             if m.age >= 14 and rng.random() < 0.9:
-                phone = f"1{_PHONE_PREFIX[rng.randrange(0, len(_PHONE_PREFIX))]}" \
-                        f"{rng.randrange(0, 100_000_000):08d}"
+                phone = f"1{_PHONE_PREFIX[rng.between(0, len(_PHONE_PREFIX))]}" \
+                        f"{rng.between(0, 100_000_000):08d}"
             rid = f"{plan.id_prefix}{seed}-{len(residents) + 1:06d}"
             residents.append(PersonRecord(
                 id=rid, name=_name(rng, m.surname, m.male), id_number=number,
@@ -788,7 +807,7 @@ def _split_weighted(total: int, weights: npt.NDArray[np.float64]) -> list[int]:
 
 
 def _staff_and_posts(
-    rng: random.Random, subs: Sequence[Unit], comms: Sequence[Unit], plan: CityPlan,
+    rng: _Random, subs: Sequence[Unit], comms: Sequence[Unit], plan: CityPlan,
 ) -> tuple[list[StaffMember], list[Post]]:
     staff: list[StaffMember] = []
     posts: list[Post] = []

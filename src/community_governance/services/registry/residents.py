@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -145,6 +145,9 @@ class _Residents(_RegistryBase):
         check_rights = actor.kind is not ActorKind.SYSTEM
         today = op.today
         now = op.now
+        seal = cipher.bulk_sealer()  # nonces drawn a batch at a time, for this call only
+        from community_governance.defaults.core import cgov_validate_resident as national_rule
+        id_hash = cipher.lookup_hash
 
         def checked() -> Iterator[dict[str, Any]]:
             """Each resident checked in turn, as its row (also kept in ``rows``)."""
@@ -167,11 +170,11 @@ class _Residents(_RegistryBase):
                                Target("resident", n.id or "(new)", home[0], home[1]))
                 res = self._make_resident(n, idn, path)
                 if inline_default:
-                    self._default_check(res, today, path)
+                    self._default_check(national_rule, res, today, path)
                 elif check_hook:
                     self._run_checks(op, res, path)
                 out.append(res)
-                row = self._row(res, idn, now, cipher)
+                row = self._row(res, idn, now, seal, id_hash)
                 rows.append(row)
                 spells.append({"resident_id": res.id, "household_id": n.household_id,
                                "start": n.moved_in or today, "end": None})
@@ -240,12 +243,10 @@ class _Residents(_RegistryBase):
         self._check_staff_keys(op, rows)
 
     @staticmethod
-    def _default_check(res: Resident, today: dt.date, path: str) -> None:
-        """The national ``cgov_validate_resident`` rule, called directly (same answer)."""
-        from community_governance.defaults import core as national
-
-        answer = national.cgov_validate_resident(resident=res, today=today,
-                                                 community_code=None)
+    def _default_check(rule: Callable[..., list[str] | None], res: Resident, today: dt.date,
+                       path: str) -> None:
+        """The national ``cgov_validate_resident`` ``rule``, called directly (same answer)."""
+        answer = rule(resident=res, today=today, community_code=None)
         if answer:
             raise ValidationError("; ".join(expect_str_list(answer)), path=path)
 
@@ -313,11 +314,12 @@ class _Residents(_RegistryBase):
         check_resident(self._gov.hooks, res, op.today, path, home)
 
     @staticmethod
-    def _row(res: Resident, idn: IdNumber, now: Any, cipher: Any) -> dict[str, Any]:
+    def _row(res: Resident, idn: IdNumber, now: Any, seal: Callable[[str | None], str | None],
+             id_hash: Callable[[str], str]) -> dict[str, Any]:
         return {
-            "id": res.id, "name": res.name, "id_number": cipher.seal(idn.number),
-            "id_hash": cipher.lookup_hash(idn.number), "birth_date": idn.birth_date,
-            "sex": idn.sex, "region_code": idn.region_code, "phone": cipher.seal(res.phone),
+            "id": res.id, "name": res.name, "id_number": seal(idn.number),
+            "id_hash": id_hash(idn.number), "birth_date": idn.birth_date,
+            "sex": idn.sex, "region_code": idn.region_code, "phone": seal(res.phone),
             "household_id": res.household_id, "relation": res.relation.value,
             "vulnerabilities": (",".join(sorted(v.value for v in res.vulnerabilities))
                                 if res.vulnerabilities else ""),
