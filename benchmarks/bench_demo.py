@@ -31,7 +31,8 @@ alternating with the SQLite runs (one lane, unless ``--lanes`` says otherwise), 
   ratio per step of the median wall seconds (the slowest steps on PostgreSQL first).
 
 Run: ``.venv/bin/python benchmarks/bench_demo.py [--scale 1.0] [--runs 1] [--lanes 1|2|both]
-[--pg postgresql://user@host/db]``.
+[--pg postgresql://user@host/db]`` (the PostgreSQL comparison also runs when
+``$CGOV_BENCH_POSTGRES_URL`` or ``$CGOV_TEST_POSTGRES_URL`` is set, as under ``make bench`` in CI).
 """
 
 from __future__ import annotations
@@ -170,8 +171,11 @@ def main() -> None:
                         help="SQLite's lanes (default: both, or 1 with --pg)")
     parser.add_argument("--pg", default=None, metavar="URL",
                         help="also build the demo on this PostgreSQL database (a fresh schema "
-                        "per run) and compare")
+                        "per run) and compare (default: $CGOV_BENCH_POSTGRES_URL or "
+                        "$CGOV_TEST_POSTGRES_URL, as the other benchmarks; neither: SQLite only)")
     args = parser.parse_args()
+    args.pg = (args.pg or os.environ.get("CGOV_BENCH_POSTGRES_URL")
+               or os.environ.get("CGOV_TEST_POSTGRES_URL"))
     lanes = args.lanes or ("1" if args.pg else "both")
     ways = [2, 1] if lanes == "both" else [int(lanes)]
     got: dict[int, list[dict[str, Any]]] = {n: [] for n in ways}
