@@ -32,7 +32,7 @@ alternating with the SQLite runs (one lane, unless ``--lanes`` says otherwise), 
 
 Run: ``.venv/bin/python benchmarks/bench_demo.py [--scale 1.0] [--runs 1] [--lanes 1|2|both]
 [--pg postgresql://user@host/db]`` (the PostgreSQL comparison also runs when
-``$CGOV_BENCH_POSTGRES_URL`` or ``$CGOV_TEST_POSTGRES_URL`` is set, as under ``make bench`` in CI).
+``$CGOV_BENCH_POSTGRES_URL`` or ``$CGOV_TEST_POSTGRES_URL`` is set, e.g. under ``make bench``).
 """
 
 from __future__ import annotations
