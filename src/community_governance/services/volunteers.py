@@ -36,9 +36,10 @@ from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_int
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import (
+    EntryItem,
     ResidentRef,
     monthly_points,
-    post_entry,
+    post_entries,
     resolve_resident,
 )
 from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
@@ -595,14 +596,12 @@ class VolunteersService(Service):
         if dry:
             return None
         # balances are locked in resident order, so concurrent batches never deadlock
-        entry_ids: dict[str, int] = {}
-        for (rid, _), points in sorted(zip(todo, scores, strict=True)):
-            if points > 0:
-                key = f"attend:{activity_id}:{rid}"
-                fp = request_fingerprint(op="attend", activity=activity_id, resident=rid)
-                entry_ids[rid] = post_entry(op, refs[rid], EntryKind.EARN, points, key, fp,
-                                            reason=act.title[:200],
-                                            activity_id=activity_id).id
+        items: list[EntryItem] = [
+            (refs[rid], EntryKind.EARN, points, f"attend:{activity_id}:{rid}",
+             request_fingerprint(op="attend", activity=activity_id, resident=rid),
+             act.title[:200], activity_id)
+            for (rid, _), points in sorted(zip(todo, scores, strict=True)) if points > 0]
+        entry_ids = {e.resident_id: e.id for e in post_entries(op, items)}
         recorded: list[Attendance] = []
         rows: list[dict[str, Any]] = []
         for (rid, minutes), points in zip(todo, scores, strict=True):
