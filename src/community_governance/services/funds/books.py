@@ -113,8 +113,16 @@ class FundsBooks(Service):
 
     @staticmethod
     def _require_community(op: Operation, community: str) -> None:
+        # the communities found already in this operation (a batch names one many times)
+        seen: set[str] | None = getattr(op, "_cgov_communities", None)
+        if seen is not None and community in seen:
+            return
         kind = op.uow.conn.execute(_Q_UNIT_KIND, {"code": community}).scalar_one_or_none()
-        if kind != UnitKind.COMMUNITY.value:
+        if kind == UnitKind.COMMUNITY.value:
+            if seen is None:
+                seen = op._cgov_communities = set()  # type: ignore[attr-defined]
+            seen.add(community)
+        else:
             raise NotFound("community", community, "funds are kept per community (12 digits)")
 
     @staticmethod

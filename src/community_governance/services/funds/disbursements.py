@@ -44,8 +44,8 @@ from community_governance.plugins import expect_post_kinds
 from community_governance.services.base import Operation
 from community_governance.services.funds.common import (
     _OPEN_STATES,
-    _Q_APPROVALS,
-    _Q_DISBURSEMENT,
+    _Q_DISBURSEMENT_APPROVALS,
+    _Q_LOCK_OF_DISBURSEMENT,
     _ZERO,
     FUNDS_BUDGET,
     FUNDS_PAY,
@@ -155,19 +155,38 @@ class DisbursementsMixin(LedgerMixin):
     # ------------------------------------------------------------------ disbursements
 
     def _load_disbursement(self, conn: sa.Connection, did: int) -> Disbursement:
-        d = conn.execute(_Q_DISBURSEMENT, {"did": did}).first()
-        if d is None:
+        rows = conn.execute(_Q_DISBURSEMENT_APPROVALS, {"did": did}).all()
+        if not rows:
             raise NotFound("disbursement", did)
-        apps = conn.execute(_Q_APPROVALS, {"did": did}).all()
+        d = rows[0]
+        apps = [r for r in rows if r.a_role is not None]
         return Disbursement(
             id=d.id, community_code=d.community_code, account=d.account,
             amount=from_fen(int(d.amount_fen)), payee=d.payee, purpose=d.purpose,
             state=DisbursementState(d.state),
             required_roles=tuple(PostKind(r) for r in d.required_roles.split(",") if r),
-            approvals=tuple(Approval(PostKind(a.role), a.approver, a.at) for a in apps),
+            approvals=tuple(Approval(PostKind(a.a_role), a.a_approver, a.a_at) for a in apps),
             requested_by=d.requested_by, requested_on=d.requested_on,
             over_budget=bool(d.over_budget), transaction_id=d.transaction_id,
             reason=d.reason, idempotency_key=d.idempotency_key)
+
+    def _load_locked(self, op: Operation, did: int) -> Disbursement:
+        """The disbursement, read while the operation holds its community's lock (taken here
+        if it does not yet, see ``_lock``): its state is current until the commit.
+
+        The operation's first disbursement takes the lock through the disbursement (one
+        statement) and is then read; a later one is read, and read again only if its community
+        was not locked yet."""
+        conn = op.uow.conn
+        if not any(k.startswith("funds:") for k in op.chain_heads):
+            row = conn.execute(_Q_LOCK_OF_DISBURSEMENT, {"did": did}).first()
+            if row is not None:  # else no such disbursement, or no lock row yet: below
+                op.chain_heads[f"funds:{row[0]}"] = row[1]
+        d = self._load_disbursement(conn, did)
+        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
+            self._lock(op, d.community_code)
+            d = self._load_disbursement(conn, did)
+        return d
 
     def request(
         self, actor: Actor, community_code: str, account: str, amount: object, *, payee: str,
@@ -338,10 +357,7 @@ class DisbursementsMixin(LedgerMixin):
 
     def _approve(self, op: Operation, disbursement_id: int,
                  role: PostKind | None) -> Disbursement:
-        d = self._load_disbursement(op.uow.conn, disbursement_id)
-        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
-            self._lock(op, d.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
+        d = self._load_locked(op, disbursement_id)
         me = str(op.actor)
         problems = check_approver(d.requested_by, me, d.approvals)
         if problems and problems[0].rule == "self_approval":
@@ -396,9 +412,7 @@ class DisbursementsMixin(LedgerMixin):
         """
         why = _text(reason, "reason", limit=2000)
         with self._write(actor, "funds.reject") as op:
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
-            self._lock(op, d.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
+            d = self._load_locked(op, disbursement_id)
             _raise_transition(d.state, DisbursementState.REJECTED)
             target = self._target(d.community_code)
             roles = d.required_roles or (P.DIRECTOR,)
@@ -444,11 +458,8 @@ class DisbursementsMixin(LedgerMixin):
 
     def _pay_in(self, op: Operation, disbursement_id: int, voucher: str, on: dt.date | None,
                 from_account: str) -> Disbursement:
-        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        d = self._load_locked(op, disbursement_id)
         op.require(FUNDS_PAY, self._target(d.community_code))
-        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
-            self._lock(op, d.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
         if d.state is DisbursementState.PAID:
             op.detail["replayed"] = d.id
             return d
