@@ -216,3 +216,46 @@ def test_a_batch_posts_what_single_posts_would(url: str) -> None:
         assert strip == [(e.resident_id, e.amount, e.balance_after, e.reason,
                           e.idempotency_key) for e in many_got]
         assert gov.points.check(SYSTEM) == []
+
+
+class CapOf50:
+    @hookimpl
+    def cgov_points_daily_cap(self, community_code: str, day: dt.date) -> int:
+        return 50
+
+
+def test_attendance_sessions_post_together(url: str) -> None:
+    """record_attendance_many writes its sessions' entries in one batch: the daily cap counts
+    the sessions before, an activity named twice records each attendee once, the audit lists
+    each session's entries then its activity (as a session at a time would), and the chains
+    verify."""
+    with community_governance.open(url, [CapOf50()], entrypoints=False) as gov:
+        city = build_small_city(gov)
+        c = city.communities[0]
+        rs = [r for r in city.all_residents() if city.community_of_resident(r) == c][:3]
+        for r in rs:
+            gov.volunteers.register(SYSTEM, r)
+        start = dt.datetime(2026, 3, 7, 1, tzinfo=dt.UTC)
+        a1, a2 = (gov.volunteers.create_activity(SYSTEM, ActivitySpec(
+            "x", c, "elderly_care", "y", start, start + dt.timedelta(hours=2), 5))
+            for _ in range(2))
+        got = gov.volunteers.record_attendance_many(
+            SYSTEM, [(a1.id, [rs[1], rs[0]]), (a2.id, [rs[0], rs[2]]), (a1.id, [rs[0], rs[2]])])
+        assert [[(a.resident_id, a.points) for a in r.recorded] for r in got] == [
+            [(rs[1], 30), (rs[0], 30)], [(rs[0], 20), (rs[2], 30)], [(rs[2], 20)]]
+        assert got[2].already == (rs[0],)
+        ids = [[a.entry_id for a in r.recorded] for r in got]
+        assert all(i is not None for s in ids for i in s)
+        # entries posted a session at a time, each session's in resident order
+        assert sorted(i for s in ids for i in s) == [
+            *sorted(ids[0]), *sorted(ids[1]), *ids[2]]  # type: ignore[type-var]
+        trail = gov.audit.log(SYSTEM, operation="volunteers.record_attendance_many")[-1]
+        assert trail.objects[-1] == f"activity:{a1.id}" and trail.objects.count(
+            f"activity:{a1.id}") == 2
+        assert [o for o in trail.objects if o.startswith("activity:")] == [
+            f"activity:{a1.id}", f"activity:{a2.id}", f"activity:{a1.id}"]
+        assert gov.points.balance(SYSTEM, rs[0]) == 50 and gov.points.balance(
+            SYSTEM, rs[2]) == 50
+        assert [(a.activity_id, a.entry_id) for a in gov.volunteers.service_records(
+            SYSTEM, rs[2])] == [(a2.id, ids[1][1]), (a1.id, ids[2][0])]
+        assert gov.points.check(SYSTEM) == []
