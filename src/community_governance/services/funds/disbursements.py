@@ -235,8 +235,15 @@ class DisbursementsMixin(LedgerMixin):
     def _request(self, op: Operation, community: str, account: str, value: Decimal,
                  payee: str, purpose: str, on: dt.date | None, key: str | None,
                  fp: str, *, dry: bool = False,
-                 reservation_id: int | None = None) -> Disbursement | None:
-        """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing)."""
+                 reservation_id: int | None = None,
+                 memo: dict[tuple[str, int], list[int | None]] | None = None,
+                 ) -> Disbursement | None:
+        """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing).
+
+        ``memo``: a batch of requests of one community in one operation (``request_many``)
+        reads each account's budget and what is committed against it (spent, requested,
+        reserved) once, per account and year, and adds what its requests write; a draw on a
+        reservation makes the next request read them again."""
         payee = _text(payee, "payee")
         purpose = _text(purpose, "purpose", limit=2000)
         if key is not None:
@@ -262,15 +269,23 @@ class DisbursementsMixin(LedgerMixin):
                 op.detail["replayed"] = row.id
                 return self._load_disbursement(conn, row.id)
         over = False
-        budget = self._budget_fen(conn, community, account, day.year)
+        known = memo.get((account, day.year)) if memo is not None else None
+        if known is None:
+            known = [self._budget_fen(conn, community, account, day.year), None]
+            if memo is not None:
+                memo[account, day.year] = known
+        budget = known[0]
         if reservation_id is not None:
             self._check_draw(conn, reservation_id, community, account, day, value)
         elif budget is not None:
-            committed = self._spent_fen(conn, community, account, day.year) + int(
-                conn.execute(_Q_OPEN_REQUESTED, {
-                    "community": community, "account": account,
-                    "first": dt.date(day.year, 1, 1), "last": dt.date(day.year, 12, 31),
-                }).scalar_one()) + outstanding_fen(conn, community, account, day.year)
+            committed_fen = known[1]
+            if committed_fen is None:
+                committed_fen = known[1] = self._spent_fen(
+                    conn, community, account, day.year) + int(conn.execute(_Q_OPEN_REQUESTED, {
+                        "community": community, "account": account,
+                        "first": dt.date(day.year, 1, 1), "last": dt.date(day.year, 12, 31),
+                    }).scalar_one()) + outstanding_fen(conn, community, account, day.year)
+            committed = committed_fen
             if committed + to_fen(value) > budget:
                 extra = self._hooks.first(
                     "cgov_funds_over_budget", _check_over_budget, place=community,
@@ -296,6 +311,11 @@ class DisbursementsMixin(LedgerMixin):
             over_budget=over, requested_by=str(op.actor), requested_on=day,
             requested_at=op.now, idempotency_key=key, fingerprint=fp))
         did = _new_id(res)
+        if memo is not None:
+            if reservation_id is not None:  # a draw: what the reservation holds changed
+                memo.pop((account, day.year), None)
+            elif (was := known[1]) is not None:  # an open request counts as committed
+                known[1] = was + to_fen(value)
         if reservation_id is not None:
             conn.execute(fr.funds_reservation_draws.insert().values(
                 disbursement_id=did, reservation_id=reservation_id))
@@ -526,16 +546,18 @@ class DisbursementsMixin(LedgerMixin):
             prints.append(_fingerprint("request", community_code, r.account, str(value),
                                        r.payee, r.purpose, str(r.on)))
         def ask(op: Operation) -> None:
+            memo: dict[tuple[str, int], list[int | None]] = {}
             for r, value, fp in zip(batch, values, prints, strict=True):
                 self._request(op, community_code, r.account, value, r.payee, r.purpose, r.on,
-                              r.key, fp, dry=True)
+                              r.key, fp, dry=True, memo=memo)
 
         for attempt in (1, 2):
             try:
                 with self._hooks_first(actor, "funds.request_many", ask), \
                         self._write(actor, "funds.request_many") as op:
+                    memo: dict[tuple[str, int], list[int | None]] = {}
                     got = [self._request(op, community_code, r.account, value, r.payee,
-                                         r.purpose, r.on, r.key, fp)
+                                         r.purpose, r.on, r.key, fp, memo=memo)
                            for r, value, fp in zip(batch, values, prints, strict=True)]
                     out = [d for d in got if d is not None]
                     for name in ("amount", "roles", "replayed"):
