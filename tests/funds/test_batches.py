@@ -179,7 +179,7 @@ def test_request_many_counts_the_requests_before_against_the_budget(
             for i, a in enumerate(amounts)])
 
     assert [d.over_budget for d in ask("300", "200")] == [False, False]  # 900 of 1000
-    with pytest.raises(InsufficientBalance, match="950.00 spent or requested"):
+    with pytest.raises(InsufficientBalance, match=r"950\.00 spent or requested"):
         ask("50", "60")  # 950, then 1010
     assert _count(gov, f.funds_disbursements) == 3
     assert [d.amount for d in ask("40", "60")] == [Decimal("40.00"), Decimal("60.00")]
