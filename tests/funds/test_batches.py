@@ -160,3 +160,28 @@ def test_batches_on_postgresql(postgres_url: str) -> None:
         paid = gov.funds.pay_many(city.staff[c], [Payment(asked[0].id, "ZF-1", DAY)])
         assert paid[0].state is S.PAID
         assert gov.funds.balances(SYSTEM, c)["1002"] == Decimal("9200.00")
+
+
+def test_request_many_counts_the_requests_before_against_the_budget(
+        gov: Any, funded: str, small_city: SmallCity) -> None:
+    """A batch of requests counts what is spent, requested, reserved and what the requests
+    before it in the batch asked for against the budget, as the same requests one by one."""
+    staff = small_city.staff[funded]
+    gov.funds.set_budget(SYSTEM, funded, "5101", 2019, "1000")
+    gov.funds.post(SYSTEM, funded, [debit("5101", "100"), credit("1002", "100")],
+                   channel="internal", voucher="ZF-0", on=DAY, memo="办公用品")
+    gov.funds.reserve(SYSTEM, funded, "5101", 2019, "200", purpose="活动", ref="R1")
+    gov.funds.request(staff, funded, "5101", "100", payee="甲", purpose="一", on=DAY)
+
+    def ask(*amounts: str) -> list[Any]:
+        return gov.funds.request_many(staff, funded, [
+            NewDisbursement("5101", a, payee="乙", purpose=f"第{i}", on=DAY)
+            for i, a in enumerate(amounts)])
+
+    assert [d.over_budget for d in ask("300", "200")] == [False, False]  # 900 of 1000
+    with pytest.raises(InsufficientBalance, match=r"950\.00 spent or requested"):
+        ask("50", "60")  # 950, then 1010
+    assert _count(gov, f.funds_disbursements) == 3
+    assert [d.amount for d in ask("40", "60")] == [Decimal("40.00"), Decimal("60.00")]
+    with pytest.raises(InsufficientBalance):
+        ask("1")

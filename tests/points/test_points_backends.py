@@ -8,7 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pendulum
 import pytest
+import sqlalchemy as sa
 
 import community_governance
 from community_governance.domain.access import Actor
@@ -152,3 +154,108 @@ def test_verify_names_a_raw_balance_update_and_a_forged_entry(url: str) -> None:
         report = gov.verify()
         assert [(x.table, x.row_id, x.chain) for x in report.breaks] == [
             ("points_entries", forged.id, b)]
+
+
+class _Undo(Exception):
+    """Rolls a test's write back."""
+
+
+def test_a_batch_posts_what_single_posts_would(url: str) -> None:
+    """post_entries writes the same journal rows (balances, chain hashes, ids in order) and
+    balance rows as post_entry one entry at a time: residents with and without a balance row,
+    a resident twice in the batch, one whose head the transaction read already."""
+    from community_governance.domain.points import EntryKind
+    from community_governance.services.points import (
+        _resident_ref,
+        post_entries,
+        post_entry,
+        resolve_resident,
+    )
+    from community_governance.storage.tables import points as tp
+
+    with community_governance.open(url, [MinusFive()], entrypoints=False,
+                                   clock=lambda: pendulum.datetime(2026, 3, 7, 2)) as gov:
+        city = build_small_city(gov)
+        a, b, c, d = city.all_residents()[:4]
+        gov.points.earn(SYSTEM, a, 7, key="old-a")  # a has a balance row; b, c, d have none
+        gov.points.earn(SYSTEM, d, 3, key="old-d")
+        plan = [(a, 5, "x"), (b, 9, ""), (b, 4, "再来"), (c, 1, "c"), (d, 2, "d")]
+
+        def run(batch: bool) -> tuple[list[Any], list[Any], list[Any]]:
+            try:
+                with gov.points._write(SYSTEM, "points.test") as op:
+                    resolve_resident(op, d, lock=True)  # d's head read by the transaction
+                    refs = {r: _resident_ref(op, r, raw=False) for r in (a, b, c, d)}
+                    items = [(refs[r], EntryKind.EARN, n, f"k{i}", f"f{i}", why, "act")
+                             for i, (r, n, why) in enumerate(plan)]
+                    if batch:
+                        got = post_entries(op, items)  # type: ignore[arg-type]
+                    else:
+                        got = [post_entry(op, ref, kind, n, k, f, reason=why, activity_id=ac)
+                               for ref, kind, n, k, f, why, ac in items]  # type: ignore[misc]
+                    conn = op.uow.conn
+                    journal = conn.execute(sa.select(tp.points_entries).where(
+                        tp.points_entries.c.idempotency_key.like("k%")).order_by(
+                        tp.points_entries.c.id)).all()
+                    balances = conn.execute(sa.select(tp.points_balances).order_by(
+                        tp.points_balances.c.resident_id)).all()
+                    raise _Undo((got, journal, balances))
+            except _Undo as undo:
+                return undo.args[0]  # type: ignore[no-any-return]
+            raise AssertionError("unreachable")
+
+        one_got, one_rows, one_bal = run(False)
+        many_got, many_rows, many_bal = run(True)
+        assert one_bal == many_bal and len(one_bal) == 4
+        assert [r[1:] for r in one_rows] == [r[1:] for r in many_rows]
+        assert [r.id for r in many_rows] == sorted(r.id for r in many_rows)
+        assert [e.id for e in many_got] == [r.id for r in many_rows]
+        assert [e.balance_after for e in many_got] == [12, 9, 13, 1, 5]
+        strip = [(e.resident_id, e.amount, e.balance_after, e.reason, e.idempotency_key)
+                 for e in one_got]
+        assert strip == [(e.resident_id, e.amount, e.balance_after, e.reason,
+                          e.idempotency_key) for e in many_got]
+        assert gov.points.check(SYSTEM) == []
+
+
+class CapOf50:
+    @hookimpl
+    def cgov_points_daily_cap(self, community_code: str, day: dt.date) -> int:
+        return 50
+
+
+def test_attendance_sessions_post_together(url: str) -> None:
+    """record_attendance_many writes its sessions' entries in one batch: the daily cap counts
+    the sessions before, an activity named twice records each attendee once, the audit lists
+    each session's entries then its activity (as a session at a time would), and the chains
+    verify."""
+    with community_governance.open(url, [CapOf50()], entrypoints=False) as gov:
+        city = build_small_city(gov)
+        c = city.communities[0]
+        rs = [r for r in city.all_residents() if city.community_of_resident(r) == c][:3]
+        for r in rs:
+            gov.volunteers.register(SYSTEM, r)
+        start = dt.datetime(2026, 3, 7, 1, tzinfo=dt.UTC)
+        a1, a2 = (gov.volunteers.create_activity(SYSTEM, ActivitySpec(
+            "x", c, "elderly_care", "y", start, start + dt.timedelta(hours=2), 5))
+            for _ in range(2))
+        got = gov.volunteers.record_attendance_many(
+            SYSTEM, [(a1.id, [rs[1], rs[0]]), (a2.id, [rs[0], rs[2]]), (a1.id, [rs[0], rs[2]])])
+        assert [[(a.resident_id, a.points) for a in r.recorded] for r in got] == [
+            [(rs[1], 30), (rs[0], 30)], [(rs[0], 20), (rs[2], 30)], [(rs[2], 20)]]
+        assert got[2].already == (rs[0],)
+        ids = [[a.entry_id for a in r.recorded] for r in got]
+        assert all(i is not None for s in ids for i in s)
+        # entries posted a session at a time, each session's in resident order
+        assert sorted(i for s in ids for i in s) == [
+            *sorted(ids[0]), *sorted(ids[1]), *ids[2]]  # type: ignore[type-var]
+        trail = gov.audit.log(SYSTEM, operation="volunteers.record_attendance_many")[-1]
+        assert trail.objects[-1] == f"activity:{a1.id}" and trail.objects.count(
+            f"activity:{a1.id}") == 2
+        assert [o for o in trail.objects if o.startswith("activity:")] == [
+            f"activity:{a1.id}", f"activity:{a2.id}", f"activity:{a1.id}"]
+        assert gov.points.balance(SYSTEM, rs[0]) == 50 and gov.points.balance(
+            SYSTEM, rs[2]) == 50
+        assert [(a.activity_id, a.entry_id) for a in gov.volunteers.service_records(
+            SYSTEM, rs[2])] == [(a2.id, ids[1][1]), (a1.id, ids[2][0])]
+        assert gov.points.check(SYSTEM) == []

@@ -237,6 +237,25 @@ class FastSql:
         self.audit = ("INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, "
                       f"detail, chain, chain_hash) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, "
                       f"{ph}, {ph})")
+        if dialect.name == "postgresql":
+            # a batch of entries (post_entries): four statements, whatever its size
+            cast = {c: _pe.c[c].type.compile(dialect) for c in self.entry_cols}
+            self.seed_many = (
+                "INSERT INTO points_balances (resident_id, balance, chain_head) SELECT r, 0, '' "
+                "FROM unnest(%s::VARCHAR[]) AS r ORDER BY r ON CONFLICT (resident_id) DO NOTHING")
+            self.head_many = (
+                "SELECT resident_id, balance, chain_head FROM points_balances WHERE "
+                "resident_id = ANY(%s::VARCHAR[]) ORDER BY resident_id FOR UPDATE")
+            cols = ", ".join(self.entry_cols)
+            self.entry_many = (
+                f"INSERT INTO points_entries ({cols}) SELECT {cols} FROM unnest("
+                + ", ".join(f"%s::{cast[c]}[]" for c in self.entry_cols)
+                + f") WITH ORDINALITY AS u ({cols}, n) ORDER BY n "
+                "RETURNING id, idempotency_key")
+            self.set_balances = (
+                "UPDATE points_balances SET balance = u.balance, chain_head = u.head FROM "
+                "unnest(%s::VARCHAR[], %s::INTEGER[], %s::VARCHAR[]) AS u (rid, balance, head) "
+                "WHERE points_balances.resident_id = u.rid")
         self.day = _processor(_pe.c.day, dialect)
         self._day: tuple[Any, Any, str] = (None, None, "")
         self.sqlite = dialect.name == "sqlite"
@@ -446,6 +465,39 @@ def _lock_balance(op: Operation, fast: FastSql | None, rid: str) -> tuple[int, s
     return None if row is None else (int(row[0]), row[1])
 
 
+def _entry_row(op: Operation, fast: FastSql | None, resident: ResidentRef,
+               got: tuple[int, str] | None, kind: EntryKind, amount: int, key: str,
+               request: str, reason: str, activity_id: str | None, reverses_id: int | None,
+               ) -> tuple[int, tuple[Any, ...], str, Any, Any]:
+    """A journal entry's new balance, columns (:data:`CHAIN_COLUMNS` order), chain hash, and
+    its ``at`` and ``day`` as the driver stores them, after the head ``got`` (``None``: the
+    resident's first entry).
+
+    Raises:
+        InsufficientBalance: a debit larger than the balance.
+    """
+    rid = resident.id
+    old, prev = got if got is not None else (0, GENESIS)
+    balance = old + amount
+    if balance < 0:
+        raise InsufficientBalance(
+            f"resident {rid} has {old} points and cannot spend {-amount}: a balance never "
+            "goes negative; earn more points first or spend less")
+    actor = op.actor
+    today = op.today
+    reason = reason[:200]
+    actor_text = f"{_KIND_TEXT[actor.kind]}:{actor.id}"[:80]
+    if fast is not None:
+        stamp, at_text = _op_times(op, fast)
+        day, month = fast.day_forms(today)
+    else:
+        stamp, at_text, day, month = op.now, utc_text(op.now), today, month_of(today)
+    values = (rid, _KIND_TEXT[kind], amount, balance, op.now, today, month,
+              resident.community_code, key, request, reverses_id, activity_id, reason,
+              actor_text)
+    return balance, values, link_text(prev, entry_text(values, at_text)), stamp, day
+
+
 def post_entry(
     op: Operation, resident: ResidentRef, kind: EntryKind, amount: int, key: str, request: str,
     *, reason: str = "", activity_id: str | None = None, reverses_id: int | None = None,
@@ -469,25 +521,11 @@ def post_entry(
     fast = fast_sql(conn)
     slot = f"points:{rid}"
     got = op.chain_heads[slot] if slot in op.chain_heads else _lock_balance(op, fast, rid)
-    old, prev = got if got is not None else (0, GENESIS)
-    balance = old + amount
-    if balance < 0:
-        raise InsufficientBalance(
-            f"resident {rid} has {old} points and cannot spend {-amount}: a balance never "
-            "goes negative; earn more points first or spend less")
-    actor = op.actor
+    balance, values, digest, stamp, day = _entry_row(op, fast, resident, got, kind, amount,
+                                                     key, request, reason, activity_id,
+                                                     reverses_id)
     today = op.today
-    reason = reason[:200]
-    actor_text = f"{_KIND_TEXT[actor.kind]}:{actor.id}"[:80]
-    if fast is not None:
-        stamp, at_text = _op_times(op, fast)
-        day, month = fast.day_forms(today)
-    else:
-        stamp, at_text, day, month = op.now, utc_text(op.now), today, month_of(today)
-    values = (rid, _KIND_TEXT[kind], amount, balance, op.now, today, month,
-              resident.community_code, key, request, reverses_id, activity_id, reason,
-              actor_text)
-    digest = link_text(prev, entry_text(values, at_text))
+    reason = values[12]
     if fast is not None:
         driver = op.uow.driver  # raw_execute's work, inline (the hot path's two writes)
         sql: str
@@ -519,6 +557,85 @@ def post_entry(
         community_code=resident.community_code,
         reason=mask_personal_numbers(reason) if reason else reason, activity_id=activity_id,
     )
+
+
+#: an entry to post: the resident, kind, signed amount, idempotency key, request
+#: fingerprint, reason and activity (see :func:`post_entry`)
+EntryItem = tuple[ResidentRef, EntryKind, int, str, str, str, "str | None"]
+
+
+def post_entries(op: Operation, items: list[EntryItem]) -> list[PointsEntry]:
+    """Post ``items`` in order, as :func:`post_entry` would one by one, in the operation's
+    transaction: the same journal rows (ids, balances, chain hashes) and balance rows.
+
+    On PostgreSQL the batch costs four statements in two round trips instead of three or four
+    per entry: the missing balance rows are seeded and all the batch's balance rows locked (in
+    resident order, as the single path locks them, so concurrent batches never deadlock) and
+    read, the entries computed here (each resident's chain in the order given), then the
+    entries inserted (``RETURNING`` their ids) and each balance row set once. Elsewhere (SQLite,
+    whose writer holds the write lock and pays no round trip; other dialects) each item goes
+    through :func:`post_entry`.
+
+    Raises:
+        InsufficientBalance: a debit larger than the balance (nothing of the batch is sent).
+        sqlalchemy.exc.IntegrityError: an idempotency key exists (the caller replays).
+    """
+    fast = fast_sql(op.uow.conn)
+    heads = op.chain_heads
+    if (fast is None or fast.sqlite or not items
+            or any(heads.get(f"points:{it[0].id}", True) is None for it in items)):
+        return [post_entry(op, ref, kind, amount, key, request, reason=reason,
+                           activity_id=activity_id)
+                for ref, kind, amount, key, request, reason, activity_id in items]
+    import psycopg
+
+    driver = op.uow.driver
+    piped = (driver.pipeline if psycopg.Pipeline.is_supported()
+             else contextlib.nullcontext)
+    want = sorted({it[0].id for it in items if f"points:{it[0].id}" not in heads})
+    sql: str = fast.seed_many
+    params: tuple[Any, ...] = (want,)
+    try:
+        if want:
+            with piped():
+                driver.execute(sql, params)
+                sql = fast.head_many
+                cur = driver.execute(sql, params)
+            for rid, balance, head in cur.fetchall():
+                heads[f"points:{rid}"] = (int(balance), head)
+        rows: list[tuple[Any, ...]] = []
+        out: list[tuple[int, tuple[Any, ...]]] = []
+        for ref, kind, amount, key, request, reason, activity_id in items:
+            slot = f"points:{ref.id}"
+            balance, values, digest, stamp, day = _entry_row(
+                op, fast, ref, heads[slot], kind, amount, key, request, reason, activity_id,
+                None)
+            heads[slot] = (balance, digest)
+            rows.append((*values[:4], stamp, day, *values[6:], digest))
+            out.append((balance, values))
+        last = {r[0]: (r[3], r[-1]) for r in rows}
+        with piped():
+            sql, params = fast.entry_many, tuple(list(c) for c in zip(*rows, strict=True))
+            cur = driver.execute(sql, params)
+            sql, params = fast.set_balances, (list(last), [b for b, _ in last.values()],
+                                              [h for _, h in last.values()])
+            driver.execute(sql, params)
+        ids = dict((k, i) for i, k in cur.fetchall())
+    except fast.integrity_error as exc:
+        raise IntegrityError(sql, params, exc) from exc
+    entries: list[PointsEntry] = []
+    for (ref, kind, amount, key, _, _, activity_id), (balance, values) in zip(
+            items, out, strict=True):
+        new_id = ids[key]
+        op.touched.append(f"points_entry:{new_id}")
+        reason = values[12]
+        entries.append(PointsEntry(
+            id=int(new_id), resident_id=ref.id, kind=kind, amount=amount,
+            balance_after=int(balance), at=op.now, day=op.today, idempotency_key=key,
+            reverses_id=None, community_code=ref.community_code,
+            reason=mask_personal_numbers(reason) if reason else reason,
+            activity_id=activity_id))
+    return entries
 
 
 @contextlib.contextmanager

@@ -36,9 +36,10 @@ from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_int
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import (
+    EntryItem,
     ResidentRef,
     monthly_points,
-    post_entry,
+    post_entries,
     resolve_resident,
 )
 from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
@@ -156,6 +157,22 @@ def _residents(op: Operation, ids: Sequence[str]) -> dict[str, ResidentRef]:
         for r in op.uow.conn.execute(_RESIDENTS_Q, {"ids": chunk}):
             out[r.id] = ResidentRef(r.id, r.building_code, r.grid_code, bool(r.erased))
     return out
+
+
+class _Deferred:
+    """The attendance of a batch's sessions, gathered by ``_attend`` and written together by
+    ``_write_sessions``: the journal entries to post (in order), per session its records
+    (``entry_id`` filled in at the write), the keys of its entries and who was recorded before;
+    who each session recorded, per activity, and the points each resident was given per day
+    (what the written records would tell the later sessions)."""
+
+    __slots__ = ("earned", "items", "recorded", "sessions")
+
+    def __init__(self) -> None:
+        self.items: list[EntryItem] = []
+        self.sessions: list[tuple[str, list[dict[str, Any]], list[str], tuple[str, ...]]] = []
+        self.recorded: dict[str, set[str]] = {}
+        self.earned: dict[tuple[str, dt.date], int] = {}
 
 
 class VolunteersService(Service):
@@ -536,19 +553,44 @@ class VolunteersService(Service):
             every = sorted({r for _, batch in sessions for r, _ in batch})
             refs = _residents(op, every)
             known = self._volunteers_among(op, every)
-            out: list[AttendanceResult] = []
+            batch_of = _Deferred()
             for k, (activity_id, batch) in enumerate(sessions):
                 try:
-                    got = self._attend(op, activity_id, batch, dry=False, refs=refs,
-                                       volunteers=known)
+                    self._attend(op, activity_id, batch, dry=False, refs=refs,
+                                 volunteers=known, deferred=batch_of)
                 except ValidationError as exc:
                     if not many:
                         raise
                     raise ValidationError(exc.reason, path=f"sessions[{k}].{exc.path}"
                                           if exc.path else f"sessions[{k}]") from None
-                assert got is not None
-                out.append(got)
-            return out
+            return self._write_sessions(op, batch_of)
+
+    @staticmethod
+    def _write_sessions(op: Operation, batch: _Deferred) -> list[AttendanceResult]:
+        """Write what :meth:`_attend` gathered for every session: the journal entries in one
+        batch (:func:`post_entries`, in the order the sessions would post them one by one),
+        then the service records in one insert; the audit's objects in the order a session
+        at a time would list them."""
+        start = len(op.touched)
+        ids = {e.idempotency_key: e.id for e in post_entries(op, batch.items)}
+        del op.touched[start:]
+        rows: list[dict[str, Any]] = []
+        out: list[AttendanceResult] = []
+        for activity_id, session_rows, keys, already in batch.sessions:
+            recorded: list[Attendance] = []
+            for row in session_rows:
+                row["entry_id"] = entry_id = ids.get(
+                    f"attend:{activity_id}:{row['resident_id']}")
+                recorded.append(Attendance(activity_id, row["resident_id"], row["minutes"],
+                                           row["points"], entry_id))
+            rows.extend(session_rows)
+            op.touched.extend(f"points_entry:{ids[k]}" for k in keys)
+            op.touch("activity", activity_id)
+            out.append(AttendanceResult(activity_id, tuple(recorded), already))
+        # rows of one shape, built here: the driver's executemany (insert_rows would send them
+        # through Core's per-row processing on SQLite)
+        bulk_insert(op.uow.conn, _at, rows)
+        return out
 
     def _volunteers_among(self, op: Operation, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` are registered volunteers."""
@@ -557,11 +599,15 @@ class VolunteersService(Service):
 
     def _attend(self, op: Operation, activity_id: str, batch: list[tuple[str, int | None]], *,
                 dry: bool, refs: dict[str, ResidentRef] | None = None,
-                volunteers: set[str] | None = None) -> AttendanceResult | None:
+                volunteers: set[str] | None = None,
+                deferred: _Deferred | None = None) -> None:
         """Record attendance (``dry``: only read what the scoring hooks are asked about and
         ask them, write nothing: the write checks the attendees, in its own transaction).
         ``refs`` and ``volunteers``: the attendees' residents and which of them are
-        registered volunteers, when the caller read them already."""
+        registered volunteers, when the caller read them already. ``deferred``: where the
+        session's entries and records are gathered, to be written with the other sessions'
+        (:meth:`_write_sessions`); what the sessions before it gathered counts as recorded
+        (attendees, the daily cap)."""
         conn = op.uow.conn
         row = conn.execute(_ACTIVITY_Q, {"id": activity_id}).first()
         if row is None:
@@ -589,42 +635,43 @@ class VolunteersService(Service):
         wanted = set(ids)
         already = {r for r in conn.execute(_ATTENDED_Q, {"a": activity_id}).scalars()
                    if r in wanted}
+        if deferred is not None:
+            already |= deferred.recorded.get(activity_id, set()) & wanted
         todo = [(r, m) for r, m in batch if r not in already]
         day = act.start.astimezone(self._gov.timezone).date()
-        scores = self._score(op, act, todo, day, capped=not dry)
-        if dry:
-            return None
-        # balances are locked in resident order, so concurrent batches never deadlock
-        entry_ids: dict[str, int] = {}
-        for (rid, _), points in sorted(zip(todo, scores, strict=True)):
-            if points > 0:
-                key = f"attend:{activity_id}:{rid}"
-                fp = request_fingerprint(op="attend", activity=activity_id, resident=rid)
-                entry_ids[rid] = post_entry(op, refs[rid], EntryKind.EARN, points, key, fp,
-                                            reason=act.title[:200],
-                                            activity_id=activity_id).id
-        recorded: list[Attendance] = []
+        scores = self._score(op, act, todo, day, capped=not dry,
+                             pending=None if deferred is None else deferred.earned)
+        if dry or deferred is None:
+            return
+        # posted with the other sessions' (_write_sessions): post_entries locks the balances
+        # in resident order, so concurrent batches never deadlock
+        items: list[EntryItem] = [
+            (refs[rid], EntryKind.EARN, points, f"attend:{activity_id}:{rid}",
+             request_fingerprint(op="attend", activity=activity_id, resident=rid),
+             act.title[:200], activity_id)
+            for (rid, _), points in sorted(zip(todo, scores, strict=True)) if points > 0]
+        deferred.items.extend(items)
         rows: list[dict[str, Any]] = []
+        seen = deferred.recorded.setdefault(activity_id, set())
         for (rid, minutes), points in zip(todo, scores, strict=True):
             served = act.minutes if minutes is None else minutes
-            entry_id = entry_ids.get(rid)
             rows.append({"activity_id": activity_id, "resident_id": rid,
                          "community_code": refs[rid].community_code or act.community_code,
                          "day": day, "month": month_of(day), "category": act.category,
-                         "minutes": served, "points": points, "entry_id": entry_id,
+                         "minutes": served, "points": points, "entry_id": None,
                          "at": op.now})
-            recorded.append(Attendance(activity_id, rid, served, points, entry_id))
-        # rows of one shape, built here: the driver's executemany (insert_rows would send them
-        # through Core's per-row processing on SQLite)
-        bulk_insert(conn, _at, rows)
-        op.touch("activity", activity_id)
-        return AttendanceResult(activity_id, tuple(recorded), tuple(sorted(already)))
+            seen.add(rid)
+            deferred.earned[rid, day] = deferred.earned.get((rid, day), 0) + points
+        deferred.sessions.append((activity_id, rows, [it[3] for it in items],
+                                  tuple(sorted(already))))
 
     def _score(self, op: Operation, act: Activity, todo: list[tuple[str, int | None]],
-               day: dt.date, *, capped: bool = True) -> list[int]:
+               day: dt.date, *, capped: bool = True,
+               pending: dict[tuple[str, dt.date], int] | None = None) -> list[int]:
         """The points of each attendee in ``todo``: the scoring hooks asked, the daily cap
         applied with what each earned that day (``capped=False``: the hooks asked, the cap
-        not applied: the read-first pass, which only asks)."""
+        not applied: the read-first pass, which only asks; ``pending``: points per resident
+        and day of the batch's sessions before, not written yet)."""
         hooks = self._hooks
         check = expect_int(minimum=0)
         base_cache: dict[int, int] = {}
@@ -653,6 +700,10 @@ class VolunteersService(Service):
             for c in chunks(ids):
                 for r, n in op.uow.conn.execute(_EARNED_ON_DAY_Q, {"day": day, "ids": c}):
                     earned[r] = int(n or 0)
+            if pending:
+                for r in ids:
+                    if (r, day) in pending:
+                        earned[r] = earned.get(r, 0) + pending[r, day]
             out = [max(0, min(p, cap - earned.get(r, 0))) for p, (r, _) in zip(out, todo,
                                                                                strict=True)]
         return out

@@ -113,8 +113,16 @@ class FundsBooks(Service):
 
     @staticmethod
     def _require_community(op: Operation, community: str) -> None:
+        # the communities found already in this operation (a batch names one many times)
+        seen: set[str] | None = getattr(op, "_cgov_communities", None)
+        if seen is not None and community in seen:
+            return
         kind = op.uow.conn.execute(_Q_UNIT_KIND, {"code": community}).scalar_one_or_none()
-        if kind != UnitKind.COMMUNITY.value:
+        if kind == UnitKind.COMMUNITY.value:
+            if seen is None:
+                seen = op._cgov_communities = set()  # type: ignore[attr-defined]
+            seen.add(community)
+        else:
             raise NotFound("community", community, "funds are kept per community (12 digits)")
 
     @staticmethod
@@ -152,10 +160,19 @@ class FundsBooks(Service):
             _Q_CLOSED, {"community": community, "year": year}).first() is not None
 
     def _require_open_year(self, op: Operation, community: str, day: dt.date) -> None:
-        if self._closed(op, community, day.year):
-            raise ConflictError(
-                f"the books of {community} for {day.year} are closed (已结账); date the "
-                f"correction in {day.year + 1} or later")
+        # the years found open in this operation (a payment asks twice, a batch many times);
+        # closing a year forgets it (close_year)
+        seen: set[tuple[str, int]] | None = getattr(op, "_cgov_open_years", None)
+        if seen is not None and (community, day.year) in seen:
+            return
+        if not self._closed(op, community, day.year):
+            if seen is None:
+                seen = op._cgov_open_years = set()  # type: ignore[attr-defined]
+            seen.add((community, day.year))
+            return
+        raise ConflictError(
+            f"the books of {community} for {day.year} are closed (已结账); date the "
+            f"correction in {day.year + 1} or later")
 
     @staticmethod
     def _spent_fen(conn: sa.Connection, community: str, account: str, year: int) -> int:

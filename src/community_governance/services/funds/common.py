@@ -56,11 +56,21 @@ _Q_LOCK = (sa.select(f.funds_locks.c.community_code, f.funds_locks.c.chain_head)
 _Q_KEY = sa.select(f.funds_transactions.c.id, f.funds_transactions.c.fingerprint).where(
     f.funds_transactions.c.idempotency_key == sa.bindparam("key"))
 _OPEN_STATES = (DisbursementState.REQUESTED.value, DisbursementState.APPROVED.value)
-_Q_DISBURSEMENT = sa.select(f.funds_disbursements).where(
-    f.funds_disbursements.c.id == sa.bindparam("did"))
-_Q_APPROVALS = (sa.select(f.funds_approvals)
-                .where(f.funds_approvals.c.disbursement_id == sa.bindparam("did"))
-                .order_by(f.funds_approvals.c.at))
+_FD, _FA = f.funds_disbursements, f.funds_approvals
+#: a disbursement and its approvals in one statement (one row per approval, or one row with
+#: no approval), the approvals in the order they were given (the role breaks ties in time)
+_Q_DISBURSEMENT_APPROVALS = (
+    sa.select(_FD, _FA.c.role.label("a_role"), _FA.c.approver.label("a_approver"),
+              _FA.c.at.label("a_at"))
+    .select_from(_FD.outerjoin(_FA, _FA.c.disbursement_id == _FD.c.id))
+    .where(_FD.c.id == sa.bindparam("did"))
+    .order_by(_FA.c.at, _FA.c.role))
+#: the lock row of a disbursement's community, taken until the commit (see ``_lock``)
+_Q_LOCK_OF_DISBURSEMENT = (
+    sa.select(f.funds_locks.c.community_code, f.funds_locks.c.chain_head)
+    .join(_FD, _FD.c.community_code == f.funds_locks.c.community_code)
+    .where(_FD.c.id == sa.bindparam("did"))
+    .with_for_update(of=f.funds_locks))
 _Q_SPENT = (sa.select(sa.func.coalesce(sa.func.sum(f.funds_postings.c.amount_fen), 0))
             .select_from(f.funds_postings.join(
                 f.funds_transactions,

@@ -44,8 +44,8 @@ from community_governance.plugins import expect_post_kinds
 from community_governance.services.base import Operation
 from community_governance.services.funds.common import (
     _OPEN_STATES,
-    _Q_APPROVALS,
-    _Q_DISBURSEMENT,
+    _Q_DISBURSEMENT_APPROVALS,
+    _Q_LOCK_OF_DISBURSEMENT,
     _ZERO,
     FUNDS_BUDGET,
     FUNDS_PAY,
@@ -155,19 +155,38 @@ class DisbursementsMixin(LedgerMixin):
     # ------------------------------------------------------------------ disbursements
 
     def _load_disbursement(self, conn: sa.Connection, did: int) -> Disbursement:
-        d = conn.execute(_Q_DISBURSEMENT, {"did": did}).first()
-        if d is None:
+        rows = conn.execute(_Q_DISBURSEMENT_APPROVALS, {"did": did}).all()
+        if not rows:
             raise NotFound("disbursement", did)
-        apps = conn.execute(_Q_APPROVALS, {"did": did}).all()
+        d = rows[0]
+        apps = [r for r in rows if r.a_role is not None]
         return Disbursement(
             id=d.id, community_code=d.community_code, account=d.account,
             amount=from_fen(int(d.amount_fen)), payee=d.payee, purpose=d.purpose,
             state=DisbursementState(d.state),
             required_roles=tuple(PostKind(r) for r in d.required_roles.split(",") if r),
-            approvals=tuple(Approval(PostKind(a.role), a.approver, a.at) for a in apps),
+            approvals=tuple(Approval(PostKind(a.a_role), a.a_approver, a.a_at) for a in apps),
             requested_by=d.requested_by, requested_on=d.requested_on,
             over_budget=bool(d.over_budget), transaction_id=d.transaction_id,
             reason=d.reason, idempotency_key=d.idempotency_key)
+
+    def _load_locked(self, op: Operation, did: int) -> Disbursement:
+        """The disbursement, read while the operation holds its community's lock (taken here
+        if it does not yet, see ``_lock``): its state is current until the commit.
+
+        The operation's first disbursement takes the lock through the disbursement (one
+        statement) and is then read; a later one is read, and read again only if its community
+        was not locked yet."""
+        conn = op.uow.conn
+        if not any(k.startswith("funds:") for k in op.chain_heads):
+            row = conn.execute(_Q_LOCK_OF_DISBURSEMENT, {"did": did}).first()
+            if row is not None:  # else no such disbursement, or no lock row yet: below
+                op.chain_heads[f"funds:{row[0]}"] = row[1]
+        d = self._load_disbursement(conn, did)
+        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
+            self._lock(op, d.community_code)
+            d = self._load_disbursement(conn, did)
+        return d
 
     def request(
         self, actor: Actor, community_code: str, account: str, amount: object, *, payee: str,
@@ -216,8 +235,15 @@ class DisbursementsMixin(LedgerMixin):
     def _request(self, op: Operation, community: str, account: str, value: Decimal,
                  payee: str, purpose: str, on: dt.date | None, key: str | None,
                  fp: str, *, dry: bool = False,
-                 reservation_id: int | None = None) -> Disbursement | None:
-        """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing)."""
+                 reservation_id: int | None = None,
+                 memo: dict[tuple[str, int], list[int | None]] | None = None,
+                 ) -> Disbursement | None:
+        """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing).
+
+        ``memo``: a batch of requests of one community in one operation (``request_many``)
+        reads each account's budget and what is committed against it (spent, requested,
+        reserved) once, per account and year, and adds what its requests write; a draw on a
+        reservation makes the next request read them again."""
         payee = _text(payee, "payee")
         purpose = _text(purpose, "purpose", limit=2000)
         if key is not None:
@@ -243,15 +269,23 @@ class DisbursementsMixin(LedgerMixin):
                 op.detail["replayed"] = row.id
                 return self._load_disbursement(conn, row.id)
         over = False
-        budget = self._budget_fen(conn, community, account, day.year)
+        known = memo.get((account, day.year)) if memo is not None else None
+        if known is None:
+            known = [self._budget_fen(conn, community, account, day.year), None]
+            if memo is not None:
+                memo[account, day.year] = known
+        budget = known[0]
         if reservation_id is not None:
             self._check_draw(conn, reservation_id, community, account, day, value)
         elif budget is not None:
-            committed = self._spent_fen(conn, community, account, day.year) + int(
-                conn.execute(_Q_OPEN_REQUESTED, {
-                    "community": community, "account": account,
-                    "first": dt.date(day.year, 1, 1), "last": dt.date(day.year, 12, 31),
-                }).scalar_one()) + outstanding_fen(conn, community, account, day.year)
+            committed_fen = known[1]
+            if committed_fen is None:
+                committed_fen = known[1] = self._spent_fen(
+                    conn, community, account, day.year) + int(conn.execute(_Q_OPEN_REQUESTED, {
+                        "community": community, "account": account,
+                        "first": dt.date(day.year, 1, 1), "last": dt.date(day.year, 12, 31),
+                    }).scalar_one()) + outstanding_fen(conn, community, account, day.year)
+            committed = committed_fen
             if committed + to_fen(value) > budget:
                 extra = self._hooks.first(
                     "cgov_funds_over_budget", _check_over_budget, place=community,
@@ -277,6 +311,11 @@ class DisbursementsMixin(LedgerMixin):
             over_budget=over, requested_by=str(op.actor), requested_on=day,
             requested_at=op.now, idempotency_key=key, fingerprint=fp))
         did = _new_id(res)
+        if memo is not None:
+            if reservation_id is not None:  # a draw: what the reservation holds changed
+                memo.pop((account, day.year), None)
+            elif (was := known[1]) is not None:  # an open request counts as committed
+                known[1] = was + to_fen(value)
         if reservation_id is not None:
             conn.execute(fr.funds_reservation_draws.insert().values(
                 disbursement_id=did, reservation_id=reservation_id))
@@ -338,10 +377,7 @@ class DisbursementsMixin(LedgerMixin):
 
     def _approve(self, op: Operation, disbursement_id: int,
                  role: PostKind | None) -> Disbursement:
-        d = self._load_disbursement(op.uow.conn, disbursement_id)
-        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
-            self._lock(op, d.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
+        d = self._load_locked(op, disbursement_id)
         me = str(op.actor)
         problems = check_approver(d.requested_by, me, d.approvals)
         if problems and problems[0].rule == "self_approval":
@@ -396,9 +432,7 @@ class DisbursementsMixin(LedgerMixin):
         """
         why = _text(reason, "reason", limit=2000)
         with self._write(actor, "funds.reject") as op:
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
-            self._lock(op, d.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
+            d = self._load_locked(op, disbursement_id)
             _raise_transition(d.state, DisbursementState.REJECTED)
             target = self._target(d.community_code)
             roles = d.required_roles or (P.DIRECTOR,)
@@ -444,11 +478,8 @@ class DisbursementsMixin(LedgerMixin):
 
     def _pay_in(self, op: Operation, disbursement_id: int, voucher: str, on: dt.date | None,
                 from_account: str) -> Disbursement:
-        d = self._load_disbursement(op.uow.conn, disbursement_id)
+        d = self._load_locked(op, disbursement_id)
         op.require(FUNDS_PAY, self._target(d.community_code))
-        if f"funds:{d.community_code}" not in op.chain_heads:  # else locked since: current
-            self._lock(op, d.community_code)
-            d = self._load_disbursement(op.uow.conn, disbursement_id)
         if d.state is DisbursementState.PAID:
             op.detail["replayed"] = d.id
             return d
@@ -515,16 +546,18 @@ class DisbursementsMixin(LedgerMixin):
             prints.append(_fingerprint("request", community_code, r.account, str(value),
                                        r.payee, r.purpose, str(r.on)))
         def ask(op: Operation) -> None:
+            memo: dict[tuple[str, int], list[int | None]] = {}
             for r, value, fp in zip(batch, values, prints, strict=True):
                 self._request(op, community_code, r.account, value, r.payee, r.purpose, r.on,
-                              r.key, fp, dry=True)
+                              r.key, fp, dry=True, memo=memo)
 
         for attempt in (1, 2):
             try:
                 with self._hooks_first(actor, "funds.request_many", ask), \
                         self._write(actor, "funds.request_many") as op:
+                    memo: dict[tuple[str, int], list[int | None]] = {}
                     got = [self._request(op, community_code, r.account, value, r.payee,
-                                         r.purpose, r.on, r.key, fp)
+                                         r.purpose, r.on, r.key, fp, memo=memo)
                            for r, value, fp in zip(batch, values, prints, strict=True)]
                     out = [d for d in got if d is not None]
                     for name in ("amount", "roles", "replayed"):

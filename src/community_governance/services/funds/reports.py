@@ -265,6 +265,7 @@ class ReportsMixin(LedgerMixin):
                 transaction_id=tx.id if tx else None, closed_at=op.now,
                 closed_by=str(op.actor)))
             op.touch("closing", f"{community_code}/{year}")
+            getattr(op, "_cgov_open_years", set()).discard((community_code, year))
             return tx
 
     def carry_forward(self, actor: Actor, community_code: str, year: int
