@@ -199,12 +199,9 @@ class CharityService(Service):
         Args:
             actor: the community office.
             community: the receiving community.
-            donor: who gave it ("匿名" for anonymous).
-            category: e.g. ``clothes``, ``appliance``.
-            condition: one of ``new``, ``good``, ``fair``, ``poor``.
-            quantity: pieces.
-            estimated_value: the estimated value of all pieces, CNY (Decimal).
-            id: the donation's key; generated when not given.
+            donor, category, condition, quantity, estimated_value, id: the donation, as the
+                fields of :class:`DonationSpec` describe them (``id`` generated when not
+                given).
         """
         spec = DonationSpec(donor, category, condition, quantity, estimated_value, id)
         checked = _checked_donation(spec, "")
