@@ -16,7 +16,8 @@ import attrs
 import sqlalchemy as sa
 
 __all__ = ["DriverUnitOfWork", "Repository", "SchemaStatus", "Store", "UnitOfWork",
-           "driver_transaction_on", "transaction", "transaction_on"]
+           "begin_driver_write", "driver_transaction_on", "end_driver_write", "transaction",
+           "transaction_on"]
 
 R = TypeVar("R", bound="Repository")
 
@@ -162,16 +163,28 @@ def driver_transaction_on(conn: sa.Connection, *,
     statement run in the unit of work all the same joins the open transaction (the engine's
     begin hook sees the driver in one), and :meth:`DriverUnitOfWork.commit` then commits
     through SQLAlchemy."""
-    conn.info["cgov_write"] = "driver"  # a write; SQLite's begin hook joins the open one
-    uow = DriverUnitOfWork(conn, write=True)
-    driver = uow.driver
-    if begin is not None:
-        driver.execute(begin)
+    uow = begin_driver_write(conn, begin)
     try:
         yield uow
     finally:
-        if not uow.committed:
-            if conn.in_transaction():
-                conn.rollback()
-            else:
-                driver.rollback()
+        end_driver_write(conn, uow)
+
+
+def begin_driver_write(conn: sa.Connection, begin: str | None) -> DriverUnitOfWork:
+    """The start of :func:`driver_transaction_on`, for a caller that saves its generator (the
+    ledgers' hot path): the unit of work, its transaction begun by ``begin`` (if any)."""
+    conn.info["cgov_write"] = "driver"  # a write; SQLite's begin hook joins the open one
+    uow = DriverUnitOfWork(conn, write=True)
+    if begin is not None:
+        uow.driver.execute(begin)
+    return uow
+
+
+def end_driver_write(conn: sa.Connection, uow: DriverUnitOfWork) -> None:
+    """The end of :func:`driver_transaction_on`: roll back unless ``uow`` was committed
+    (through SQLAlchemy when a Core statement made it join the transaction)."""
+    if not uow.committed:
+        if conn.in_transaction():
+            conn.rollback()
+        else:
+            uow.driver.rollback()

@@ -24,10 +24,11 @@ from sqlalchemy.pool import StaticPool
 from community_governance.errors import StorageError
 from community_governance.storage import migrate
 from community_governance.storage.base import (
-    DriverUnitOfWork,
     SchemaStatus,
     UnitOfWork,
+    begin_driver_write,
     driver_transaction_on,
+    end_driver_write,
     transaction,
     transaction_on,
 )
@@ -186,20 +187,12 @@ class SqlStore:
             with self.engine.connect() as conn, driver_transaction_on(conn, begin=begin) as duow:
                 yield duow
             return
-        try:  # driver_transaction_on, inline: one generator less per ledger entry
-            conn.info["cgov_write"] = "driver"  # see _on_begin
-            uow = DriverUnitOfWork(conn, write=True)
-            driver = uow.driver
-            if begin is not None:  # psycopg begins at the first statement
-                driver.execute(begin)
+        try:  # driver_transaction_on without its generator: one less per ledger entry
+            uow = begin_driver_write(conn, begin)  # psycopg (begin None) begins by itself
             try:
                 yield uow
             finally:
-                if not uow.committed:
-                    if conn.in_transaction():
-                        conn.rollback()
-                    else:
-                        driver.rollback()
+                end_driver_write(conn, uow)
         finally:
             self._release()
 
