@@ -889,8 +889,7 @@ class PointsService(Service):
             with self._narrowing_first(actor, "points.earn", resident_id, POINTS_EARN), \
                     fast_write(self, actor, "points.earn") as op:
                 ref = resolve_resident(op, resident_id, lock=True)
-                if actor.kind is not ActorKind.SYSTEM:  # a system job is always allowed
-                    op.require(POINTS_EARN, ref.target())
+                op.require(POINTS_EARN, ref.target())
                 if threshold is None:
                     return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
                 rule = award_review(amount, _award_checks(op, ref), threshold)
@@ -1020,8 +1019,7 @@ class PointsService(Service):
             with self._narrowing_first(actor, "points.redeem", resident_id, POINTS_REDEEM), \
                     fast_write(self, actor, "points.redeem") as op:
                 ref = resolve_resident(op, resident_id, lock=True)
-                if actor.kind is not ActorKind.SYSTEM:  # a system job is always allowed
-                    op.require(POINTS_REDEEM, ref.target())
+                op.require(POINTS_REDEEM, ref.target())
                 return post_entry(op, ref, EntryKind.REDEEM, -amount, key, fp, reason=reason)
 
         return idempotent(self._gov, key, fp, write, replay_entry)
