@@ -627,8 +627,6 @@ class VolunteersService(Service):
                     raise NotFound("resident", rid, f"at attendees[{i}]")
                 if refs[rid].erased:
                     raise ValidationError(f"resident {rid} was erased", path=f"attendees[{i}]")
-            if volunteers is None:
-                volunteers = self._volunteers_among(op, ids)
             self._require_volunteers(op, ids, volunteers)
         else:
             refs = {}

@@ -205,8 +205,7 @@ class LedgerMixin(FundsBooks):
     ) -> Transaction:
         conn = op.uow.conn
         slot = f"funds:{community}"
-        if slot not in op.chain_heads:
-            self._lock(op, community)
+        self._lock(op, community)  # once per transaction: it returns at once after the first
         row = {
             "community_code": community, "date": day, "channel": channel.value,
             "kind": kind.value, "voucher": voucher, "memo": memo, "counterparty": party,
