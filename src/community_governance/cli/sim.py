@@ -216,19 +216,20 @@ def sensitivity_cmd(scenario: str, factors: tuple[str, ...], mechanisms: bool,
     """Global sensitivity analysis of SCENARIO (Latin hypercube, Morris or Sobol', SALib):
     of its metrics, or with --experiment of a recommendation's paired effects."""
     from community_governance.errors import ValidationError
-    from community_governance.simulation.sensitivity import MECHANISM_FACTORS, sensitivity
+    from community_governance.simulation.sensitivity import (
+        MECHANISM_FACTORS,
+        experiment_arms,
+        sensitivity,
+    )
 
     sc = _scenario(scenario, sets)
     ranges: dict[str, tuple[float, float]] = {}
     left_out: list[str] = []
     if mechanisms:
         ranges.update(MECHANISM_FACTORS)
-        if experiment is not None:
-            from community_governance.simulation.experiments import RECOMMENDATIONS
-
-            rec = RECOMMENDATIONS.get(experiment)
-            chosen = [rec.arms[a] for a in (arms or rec.arms) if a in rec.arms] if rec else []
-            left_out = sorted(k for k in ranges if any(k in a for a in chosen))
+        if experiment is not None:  # the mechanisms an arm sets are left out, not refused
+            chosen = experiment_arms(experiment, arms, {})
+            left_out = sorted(k for k in ranges if any(k in a for _, a in chosen))
             for k in left_out:
                 del ranges[k]
     for text in factors:

@@ -70,8 +70,8 @@ if TYPE_CHECKING:
     from community_governance.simulation.engine import SimCity
 
 __all__ = ["FACTOR_SOURCES", "MECHANISM_FACTORS", "METHODS", "PARAMETER_LABELS",
-           "SensitivityResult", "load_sensitivity", "parameter_label", "plot_drivers",
-           "plot_sensitivity", "ranking_stability", "sensitivity"]
+           "SensitivityResult", "experiment_arms", "load_sensitivity", "parameter_label",
+           "plot_drivers", "plot_sensitivity", "ranking_stability", "sensitivity"]
 
 #: The designs offered.
 METHODS = ("lhs", "morris", "sobol")
@@ -456,7 +456,7 @@ def sensitivity(
         scenario.with_overrides({key: _coerce(scenario, key, float(hi))})
     if seeds < 1:
         raise ValidationError("seeds must be at least 1", path="seeds")
-    arm_items = _arms(experiment, arms, factors)
+    arm_items = experiment_arms(experiment, arms, factors)
     if metrics is None:
         if experiment is not None:
             from community_governance.simulation.experiments import RECOMMENDATIONS
@@ -520,9 +520,11 @@ def _index_rows(method: str, problem: dict[str, Any], x: Any, y: np.ndarray[Any,
     return rows
 
 
-def _arms(experiment: str | None, arms: Sequence[str] | None,
-          factors: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """The arms of ``experiment`` to run, checked against the factors."""
+def experiment_arms(experiment: str | None, arms: Sequence[str] | None,
+                    factors: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The arms of ``experiment`` to run (``arms``, default all) as ``(name, overrides)``,
+    checked against ``factors``: an unknown experiment or arm, or a factor an arm sets, raises
+    :class:`ValidationError` (``factors={}`` to learn which factors the arms set)."""
     if experiment is None:
         if arms:
             raise ValidationError("arms need an experiment (--experiment NAME)", path="arms")
