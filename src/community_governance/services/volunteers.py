@@ -707,13 +707,15 @@ class VolunteersService(Service):
         return out
 
     def service_records(self, actor: Actor, resident_id: str) -> list[Attendance]:
-        """A volunteer's service records (服务记录), oldest first."""
+        """A volunteer's service records (服务记录), oldest first (the sessions of one
+        ``record_attendance_many`` share their time: in the order their entries were posted)."""
         with self._read(actor, "volunteers.service_records") as op:
             refs = _residents(op, [resident_id])
             if resident_id not in refs or not op.visible(VOLUNTEER_READ,
                                                          refs[resident_id].target()):
                 raise NotFound("resident", resident_id, "or outside your scope")
-            q = sa.select(_at).where(_at.c.resident_id == resident_id).order_by(_at.c.at)
+            q = (sa.select(_at).where(_at.c.resident_id == resident_id)
+                 .order_by(_at.c.at, _at.c.entry_id, _at.c.activity_id))
             return [Attendance(r.activity_id, r.resident_id, r.minutes, r.points, r.entry_id)
                     for r in op.uow.conn.execute(q)]
 
