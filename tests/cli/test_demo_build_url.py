@@ -3,8 +3,12 @@ without a WAL flush per commit, unless the URL says otherwise."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from community_governance.cli import cli
 from community_governance.cli.demo import _build_url
 
 
@@ -40,3 +44,18 @@ def test_the_postgres_demo_session_commits_without_waiting_for_the_flush(
                 assert schema in postgres_url
         finally:
             engine.dispose()
+
+
+def test_a_refused_connection_names_the_url_as_the_user_gave_it(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """The settings the demo adds to the URL are its own business: the error names the URL
+    the user typed (with the fix), not the one with ``synchronous_commit=off`` added."""
+    from community_governance.services.crypto import write_key_file
+
+    write_key_file(tmp_path / "k.key")
+    url = "postgresql://postgres@127.0.0.1:1/nosuchdb"
+    result = runner.invoke(cli, ["demo", "yima", "--db", url, "--scale", "0.01"],
+                           env={"CGOV_KEY_FILE": str(tmp_path / "k.key")})
+    assert result.exit_code == 7, result.output
+    assert f"cannot open the database {url}:" in result.stderr
+    assert "synchronous_commit" not in result.stderr

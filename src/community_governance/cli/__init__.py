@@ -256,7 +256,8 @@ def storage_errors(url: str) -> Iterator[None]:
             "password and database name, and that the server is running") from None
 
 
-def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
+def open_db(url: str, *, create: bool = False, shown_url: str | None = None,
+            **kwargs: Any) -> Any:
     """Open the governance store for a command.
 
     A SQLite file that does not exist is refused (:class:`DatabaseMissing`, naming the path
@@ -266,6 +267,8 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
 
     ``CGOV_NOW`` (an ISO time with its offset, e.g. ``2019-06-01T09:00+08:00``) pins "now"
     for every command: reproducible runs, and back-office replays of a past day.
+    ``shown_url`` is the URL as the user gave it, named in the errors when the command opens
+    ``url`` with settings of its own added (the demo's ``synchronous_commit=off``).
     """
     import pendulum
 
@@ -284,7 +287,7 @@ def open_db(url: str, *, create: bool = False, **kwargs: Any) -> Any:
         require_database(url)
     if "data_key" not in kwargs:
         kwargs["data_key"] = data_key()[0]
-    with storage_errors(url):
+    with storage_errors(shown_url or url):
         gov = community_governance.open(url, create=create, **kwargs)
     try:
         _check_units(gov)

@@ -162,7 +162,7 @@ def _run(config: DemoConfig, *, db: str, seed: int, scale: float,
         raise click.BadParameter("--scale must be in (0, 1]")
     _demo_key(db)
     started = time.perf_counter()
-    with open_db(_build_url(db), create=True) as gov:
+    with open_db(_build_url(db), create=True, shown_url=db) as gov:
         held = {u.code for u in gov.registry.list_units(kind="county")}
         for county in config.counties:
             if county.code in held:
