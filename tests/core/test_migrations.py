@@ -75,6 +75,43 @@ def test_creates_a_fresh_database_at_head(tmp_path: Path) -> None:
         assert gov.store.schema_status().up_to_date
 
 
+def test_the_revisions_read_without_alembic_are_alembics(tmp_path: Path) -> None:
+    """``migrate.revisions`` (read from the scripts' lines, so opening a database need not
+    import Alembic) gives Alembic's head and revisions, and a fresh database is stamped
+    exactly as ``alembic stamp head`` stamps one."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    newest, known = migrate.revisions()
+    assert newest == scripts.get_current_head()
+    assert known == {s.revision for s in scripts.walk_revisions()}
+    url = f"sqlite:///{tmp_path / 'stamped.db'}"
+    cg.open(url).close()
+    with sa.create_engine(url).connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == newest
+        ours = [(c["name"], str(c["type"]), c["nullable"])
+                for c in sa.inspect(conn).get_columns("alembic_version")]
+        pk = sa.inspect(conn).get_pk_constraint("alembic_version")
+    theirs_engine = sa.create_engine(f"sqlite:///{tmp_path / 'theirs.db'}")
+    with theirs_engine.begin() as conn:
+        command.stamp(migrate.alembic_config(conn), "head")
+    with theirs_engine.connect() as conn:
+        assert ours == [(c["name"], str(c["type"]), c["nullable"])
+                        for c in sa.inspect(conn).get_columns("alembic_version")]
+        assert pk == sa.inspect(conn).get_pk_constraint("alembic_version")
+
+
+def test_a_database_naming_two_revisions_is_refused(tmp_path: Path) -> None:
+    """Two rows in ``alembic_version`` (branches this library does not have) are refused
+    with the revisions named, not read as one of them."""
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    cg.open(url).close()
+    with sa.create_engine(url).begin() as conn:
+        conn.execute(sa.text("INSERT INTO alembic_version VALUES ('0001')"))
+    with pytest.raises(cg.SchemaVersionError, match="2 schema revisions"):
+        cg.open(url)
+
+
 def test_0011_rebuilds_the_journal_with_its_rows_links_and_triggers(tmp_path: Path) -> None:
     """Migration 0011 (fewer index pages per entry) keeps every entry, id and hash, the
     redemptions and reversals that name entries, the append-only triggers and one reversal per

@@ -4,29 +4,49 @@ A new, empty database is created from the table definitions and stamped at the n
 revision (Alembic's recommended path for fresh databases); an existing one is moved forward by
 the migration scripts in ``storage/migrations/versions`` (``cgov db upgrade URL``). A test
 checks that the migrations and the table definitions describe the same schema.
+
+Opening a database only reads its revision and compares it with the scripts' newest, so that
+path does not import Alembic (about half a second of every command's start): the revisions are
+read from the scripts' ``revision = ...`` / ``down_revision = ...`` lines (:func:`revisions`; a
+test checks they agree with Alembic's own reading), the revision from the ``alembic_version``
+table, and a fresh database is stamped by writing that table as ``alembic stamp`` does.
+Alembic itself runs only to upgrade.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from community_governance.errors import SchemaVersionError
 from community_governance.storage.base import SchemaStatus
 from community_governance.storage.tables import load_all, metadata
 
-__all__ = ["alembic_config", "create_fresh", "ensure_ready", "head", "status", "upgrade"]
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = ["alembic_config", "create_fresh", "ensure_ready", "head", "revisions", "status",
+           "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: the table (and its key) where Alembic keeps a database's revision
+_VERSION_TABLE = sa.Table(
+    "alembic_version", sa.MetaData(),
+    sa.Column("version_num", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     """An Alembic ``Config`` pointing at the library's migrations."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -34,24 +54,50 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return cfg
 
 
-def _head(scripts: ScriptDirectory) -> str:
-    rev = scripts.get_current_head()
-    assert rev is not None
-    return rev
+@functools.cache
+def revisions() -> tuple[str, frozenset[str]]:
+    """The newest revision and every revision of the migration scripts, read from their
+    ``revision`` and ``down_revision`` lines (one line of history: each script names the
+    one before it)."""
+    down: dict[str, str | None] = {}
+    for script in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = dict(_LINE.findall(script.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue  # __init__.py
+        rev = found["revision"].strip("\"'")
+        before = found.get("down_revision", "None").strip("\"'")
+        down[rev] = None if before == "None" else before
+    pointed = {d for d in down.values() if d is not None}
+    heads = [r for r in down if r not in pointed]
+    if len(heads) != 1:
+        raise RuntimeError(f"the migration scripts have {len(heads)} heads ({heads}); "
+                           "each script's down_revision must name the one before it")
+    return heads[0], frozenset(down)
 
 
 def head() -> str:
     """The newest revision this library knows."""
-    return _head(ScriptDirectory.from_config(alembic_config()))
+    return revisions()[0]
+
+
+def _current(conn: sa.Connection) -> str | None:
+    """The database's revision (``None`` when it has none), as Alembic reads it."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    found = conn.execute(sa.select(_VERSION_TABLE.c.version_num)).scalars().all()
+    if len(found) > 1:
+        raise SchemaVersionError(f"the database names {len(found)} schema revisions "
+                                 f"({', '.join(found)}); it was damaged, or written by a "
+                                 "branch of the migrations this library does not have")
+    return found[0] if found else None
 
 
 def status(engine: sa.Engine) -> SchemaStatus:
     """Read the database's revision."""
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    scripts = ScriptDirectory.from_config(alembic_config())  # read the scripts once
-    known = current is None or current in {s.revision for s in scripts.walk_revisions()}
-    return SchemaStatus(current, _head(scripts), known)
+        current = _current(conn)
+    newest, known = revisions()
+    return SchemaStatus(current, newest, current is None or current in known)
 
 
 def _is_empty(engine: sa.Engine) -> bool:
@@ -59,11 +105,13 @@ def _is_empty(engine: sa.Engine) -> bool:
 
 
 def create_fresh(engine: sa.Engine) -> None:
-    """Create every table in an empty database and stamp it at the head revision."""
+    """Create every table in an empty database and stamp it at the head revision (the
+    ``alembic_version`` table ``alembic stamp head`` writes)."""
     load_all()
     with engine.begin() as conn:
-        metadata.create_all(conn)
-        command.stamp(alembic_config(conn), "head")
+        metadata.create_all(conn, checkfirst=False)  # the caller found it empty
+        _VERSION_TABLE.create(conn)
+        conn.execute(_VERSION_TABLE.insert().values(version_num=head()))
 
 
 def upgrade(engine: sa.Engine) -> None:
@@ -74,6 +122,8 @@ def upgrade(engine: sa.Engine) -> None:
     st = status(engine)
     if not st.known:
         raise _newer(st)
+    from alembic import command
+
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
 
