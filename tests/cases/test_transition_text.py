@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from community_governance.domain.chain import canonical_text, link
 from community_governance.services.cases.common import (
     CASE_CHAIN_COLUMNS,
-    TransitionText,
     chain_transition,
     transition_text,
 )
@@ -37,21 +36,3 @@ def test_transition_text_is_the_canonical_text_of_the_row(
     fields = {c: row[c] for c in CASE_CHAIN_COLUMNS}
     assert transition_text(row) == canonical_text(fields)
     assert chain_transition(prev, row) == link(prev, fields) == row["chain_hash"]
-
-
-_row = st.tuples(st.sampled_from(["C1", "C2", "事务3"]), st.integers(1, 50),
-                 st.sampled_from(["report", "assign", "close"]), st.none() | st.sampled_from(
-                     ["reported", "assigned"]), st.sampled_from(["assigned", "closed"]),
-                 st.sampled_from(["system:办事处", "staff:S1", "resident:R\"1"]), _when,
-                 st.integers(0, 5), _text, _opt, _text | st.sampled_from(["", "已处理完毕"]))
-
-
-@settings(max_examples=200, deadline=None)
-@given(rows=st.lists(_row, max_size=12))
-def test_transition_text_of_a_batch_is_transition_text(rows: list[tuple[Any, ...]]) -> None:
-    """``TransitionText`` (its strings encoded once per batch) writes each row of a batch as
-    :func:`transition_text` does, whatever repeats."""
-    text = TransitionText()
-    for values in rows:
-        row = dict(zip(CASE_CHAIN_COLUMNS, values, strict=True))
-        assert text(row) == transition_text(row)

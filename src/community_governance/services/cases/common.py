@@ -62,39 +62,6 @@ def transition_text(row: Mapping[str, Any]) -> str:
             f'"unit_code":{j(row["unit_code"])}}}')
 
 
-#: :data:`CASE_CHAIN_COLUMNS` in the order :func:`transition_text` writes them (sorted)
-_TEXT_KEYS = tuple(sorted(CASE_CHAIN_COLUMNS))
-_TEXT_FORMAT = "{" + ",".join(f'"{k}":%s' for k in _TEXT_KEYS) + "}"
-
-
-class TransitionText:
-    """:func:`transition_text` for many rows (one import batch): the same text, the JSON of
-    each distinct string (actors, units, notes, statuses, case keys) written once and kept
-    (a test compares the two). Keep one per batch: it remembers every string it saw."""
-
-    def __init__(self) -> None:
-        self._strings: dict[str, str] = {}
-
-    def __call__(self, row: Mapping[str, Any]) -> str:
-        strings = self._strings
-        out: list[str] = []
-        for key in _TEXT_KEYS:
-            v = row[key]
-            cls = type(v)
-            if cls is str:
-                got = strings.get(v)
-                if got is None:
-                    got = strings[v] = json_value(v)
-                out.append(got)
-            elif v is None:
-                out.append("null")
-            elif cls is int:
-                out.append(int.__repr__(v))
-            else:
-                out.append(json_value(v))
-        return _TEXT_FORMAT % tuple(out)
-
-
 def chain_transition(prev: str, row: dict[str, Any]) -> str:
     """Set ``row["chain_hash"]`` (a ``case_transitions`` row as a dict) and return it:
     ``link(prev, <the row's CASE_CHAIN_COLUMNS>)``."""

@@ -31,7 +31,7 @@ from community_governance.domain.cases import (
     next_status,
     validate_satisfaction,
 )
-from community_governance.domain.chain import GENESIS, link_text
+from community_governance.domain.chain import GENESIS
 from community_governance.domain.posts import Post
 from community_governance.errors import ConflictError, InvalidTransition, NotFound, ValidationError
 from community_governance.services.base import Operation, post_from_row
@@ -41,8 +41,8 @@ from community_governance.services.cases.common import (
     CASE_IMPORT,
     CASE_REPORT,
     ImportResult,
-    TransitionText,
     _plain,
+    chain_transition,
 )
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.services.registry import _bulk_insert
@@ -256,8 +256,6 @@ class _Replay:
         self.scopes: dict[tuple[Actor, str], Scope] = {}
         #: per (category, level, county): the ``cgov_case_deadline`` answer in working days
         self.days: dict[tuple[str, int, str], int] = {}
-        #: the chain text of the transitions, its repeated values encoded once per batch
-        self.text = TransitionText()
 
     def _as(self, actor: Actor) -> Operation:
         """An operation context for a step's actor (its posts loaded once per batch)."""
@@ -512,8 +510,6 @@ class _Replay:
                 "to_status": new.value, "actor": str(step.actor), "at": when,
                 "level": state["level"], "unit_code": state["unit_code"],
                 "handler_id": state["handler_id"], "note": note})
-            row = journal[-1]
-            row["chain_hash"] = state["chain_head"] = link_text(state["chain_head"],
-                                                                self.text(row))
+            state["chain_head"] = chain_transition(state["chain_head"], journal[-1])
             status = new
         return state, journal
