@@ -288,10 +288,11 @@ class _Replay:
         """``op.require`` for a step's actor.
 
         A system job holds every right (``Operation.require`` grants it before looking at
-        anything, and no plugin narrows it). For staff and residents the built-in policy is
-        ``scope_for(principal, action).covers(target)`` (:func:`~community_governance.domain.
-        access.can`), and the scope depends only on the actor's posts and the action: it is
-        computed once per batch, and a target it covers is granted. Anything else (a target
+        anything, and no plugin narrows it). For staff and residents the built-in policy
+        (:func:`~community_governance.domain.access.can`) is
+        ``scope_for(principal, action).covers(target)``, and the scope depends only on the
+        actor's posts and the action: it is computed once per batch, and a target it covers
+        is granted. Anything else (a target
         outside the scope, another kind of actor, plugins that narrow permissions and are
         asked for every target) goes through ``op.require``, which raises its own refusal.
         """
