@@ -242,3 +242,77 @@ def test_import_on_postgresql_equals_sqlite(postgres_url: str, tmp_path: Any) ->
             gov.cases.import_history(SYSTEM, [_record(city, "C1", steps)])
             got.append(_stored(gov))
     assert got[0] == got[1] and got[0][0][0][4] == "closed"
+
+
+def _rights_world(gov: Any, city: SmallCity) -> tuple[list[Actor], list[Any]]:
+    """Every kind of step actor of ``city`` and targets across its units, owners included."""
+    from community_governance.domain.access import Target
+
+    actors: list[Actor] = [SYSTEM, Actor.public(), city.county_admin]
+    for by in (city.secretary, city.director, city.staff, city.grid_leader,
+               city.building_leader, city.cadre, city.subdistrict_staff):
+        actors.extend(by.values())
+    actors.append(Actor.staff("NO-POSTS"))
+    some = [r for c in city.communities for b in city.buildings[c][:1]
+            for h in city.households[b][:1] for r in city.residents[h][:1]]
+    actors.extend(Actor.resident(r) for r in some)
+    targets: list[Any] = []
+    for c in city.communities:
+        for g in city.grids[c]:
+            targets.append(Target("case", "C1", unit_code=c, grid_code=g))
+            targets.append(Target("case", "C1", unit_code=c, grid_code=None))
+        for b in city.buildings[c]:
+            for owner in (None, *some[:2]):
+                targets.append(Target("case", "C1", unit_code=b, grid_code=city.grids[c][0],
+                                      owner_id=owner))
+    targets.append(Target("case", "C1", unit_code=city.county))
+    return actors, targets
+
+
+def test_replay_rights_answer_as_the_live_checks(store: tuple[Any, SmallCity]) -> None:
+    """The import's remembered scopes grant and refuse exactly as ``op.require`` (the same
+    refusal message) and ``can`` do, for every actor, action and target, in any order."""
+    from community_governance.domain.access import Principal, can
+    from community_governance.services.base import load_posts
+    from community_governance.services.cases.common import CASE_CLOSE, CASE_HANDLE, CASE_REPORT
+    from community_governance.services.cases.history import _Replay
+
+    gov, city = store
+    actors, targets = _rights_world(gov, city)
+    with pytest.raises(_Rollback), gov.cases._write(SYSTEM, "cases.import_history") as op:
+        handler_ids = sorted({a.id for a in actors if a.kind.value == "staff"})
+        posts_of = {h: load_posts(op.uow, h) for h in handler_ids}
+        replay = _Replay(gov.cases, op, posts_of, set())
+        granted = refused = 0
+        for action in (CASE_REPORT, CASE_HANDLE, CASE_CLOSE):
+            for target in targets:
+                for actor in actors:
+                    live = replay._as(actor)
+                    try:
+                        live.require(action, target)
+                        expected = None
+                    except PermissionDenied as exc:
+                        expected = str(exc)
+                    try:
+                        replay.require(actor, action, target)
+                        got = None
+                    except PermissionDenied as exc:
+                        got = str(exc)
+                    assert got == expected, (actor, action.name, target)
+                    granted += got is None
+                    refused += got is not None
+        assert granted > 100 and refused > 100
+        for h in handler_ids:
+            principal = Principal.of(Actor.staff(h), posts_of[h], op.today)
+            for target in targets:
+                for level in (1, 4):
+                    registered = bool(posts_of[h])
+                    expected_ok = can(principal, CASE_HANDLE, target) or (
+                        registered and level == 4)
+                    assert replay._handler_ok(h, city.county_admin, level, target) == (
+                        expected_ok), (h, target)
+        raise _Rollback  # nothing to keep
+
+
+class _Rollback(Exception):
+    pass

@@ -13,7 +13,15 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from community_governance.domain.access import Action, Actor, ActorKind, Principal, Target, can
+from community_governance.domain.access import (
+    Action,
+    Actor,
+    ActorKind,
+    Principal,
+    Scope,
+    Target,
+    scope_for,
+)
 from community_governance.domain.cases import (
     CaseEvent,
     CaseStatus,
@@ -33,6 +41,7 @@ from community_governance.services.cases.common import (
     CASE_IMPORT,
     CASE_REPORT,
     ImportResult,
+    _plain,
     chain_transition,
 )
 from community_governance.services.cases.routing import CaseRouting
@@ -217,6 +226,11 @@ class HistoryMixin(CaseRouting):
             return ImportResult(tuple(r["id"] for r in case_rows), ())
 
 
+#: the actors whose rights ``can`` reads from a scope (staff: their posts; residents: their own
+#: records)
+_SCOPED = frozenset({ActorKind.STAFF, ActorKind.RESIDENT})
+
+
 class _Replay:
     """Replays case histories for :meth:`CasesService.import_history` (one batch)."""
 
@@ -233,10 +247,15 @@ class _Replay:
         #: per (category, building): the route and its stored text
         self.routes: dict[tuple[str, str], tuple[list[RouteStep], str]] = {}
         self.units: set[str] = set()
-        self.handlers: dict[str, Principal] = {}
+        #: per handler: what ``case.handle`` reaches with their posts (``can``'s scope)
+        self.handler_scopes: dict[str, Scope] = {}
         self.latest = op.now.add(minutes=5)
         self.narrowing = bool(service._hooks.implementations("cgov_narrow_permission"))
-        self.granted: set[tuple[Actor, Action, str | None, str | None, str | None]] = set()
+        #: per (step actor, action): the scope ``can`` checks a target against (staff and
+        #: residents; the action as the county extended it)
+        self.scopes: dict[tuple[Actor, str], Scope] = {}
+        #: per (category, level, county): the ``cgov_case_deadline`` answer in working days
+        self.days: dict[tuple[str, int, str], int] = {}
 
     def _as(self, actor: Actor) -> Operation:
         """An operation context for a step's actor (its posts loaded once per batch)."""
@@ -268,25 +287,44 @@ class _Replay:
     def require(self, actor: Actor, action: Action, target: Target) -> None:
         """``op.require`` for a step's actor.
 
-        The built-in policy depends only on the actor's posts and the target's units and
-        owner, so a grant is remembered for the batch, unless plugins narrow permissions
-        (they are asked for every target).
+        A system job holds every right (``Operation.require`` grants it before looking at
+        anything, and no plugin narrows it). For staff and residents the built-in policy
+        (:func:`~community_governance.domain.access.can`) is
+        ``scope_for(principal, action).covers(target)``, and the scope depends only on the
+        actor's posts and the action: it is computed once per batch, and a target it covers
+        is granted. Anything else (a target
+        outside the scope, another kind of actor, plugins that narrow permissions and are
+        asked for every target) goes through ``op.require``, which raises its own refusal.
         """
-        if self.narrowing:
+        if type(actor) is Actor and actor.kind is ActorKind.SYSTEM:
+            return
+        if self.narrowing or type(actor) is not Actor or actor.kind not in _SCOPED:
             self._as(actor).require(action, target)
             return
-        key = (actor, action, target.unit_code, target.grid_code, target.owner_id)
-        if key not in self.granted:
-            self._as(actor).require(action, target)
-            self.granted.add(key)
+        key = (actor, action.name)
+        scope = self.scopes.get(key)
+        if scope is None:
+            op = self._as(actor)
+            scope = self.scopes[key] = scope_for(op.principal, op._effective(action))
+        if not scope.covers(target):
+            self._as(actor).require(action, target)  # raises the refusal
 
     def _deadline(self, category: str, level: int, day: dt.date,
                   place: str) -> dict[str, Any]:
-        key = (category, level, day, place[:6])
+        """``deadline_of(category, level, day, place)``: the hook's answer (which depends on
+        the category, the level and the county only) asked once per batch, the date counted
+        once per day."""
+        county = place[:6]
+        key = (category, level, day, county)
         got = self.deadlines.get(key)
         if got is None:
-            got = self.deadlines[key] = self.svc.deadline_of(category, RouteLevel(level), day,
-                                                             place)
+            cal = self.svc.calendar(county)
+            dkey = (category, level, county)
+            n = self.days.get(dkey)
+            if n is None:
+                n = self.days[dkey] = self.svc._deadline_days(category, RouteLevel(level),
+                                                              county)
+            got = self.deadlines[key] = cal.deadline(_plain(day), n)
         return {"deadline": got[0], "deadline_provisional": got[1]}
 
     def _local(self, moment: dt.datetime) -> dt.date:
@@ -295,11 +333,11 @@ class _Replay:
     def _handler_ok(self, handler_id: str, actor: Actor, level: int, target: Target) -> bool:
         """The rule of :meth:`CasesService._check_handler`, with the posts loaded per batch."""
         posts = self.posts_of.get(handler_id, [])
-        principal = self.handlers.get(handler_id)
-        if principal is None:
-            principal = self.handlers[handler_id] = Principal.of(
-                Actor.staff(handler_id), posts, self.op.today)
-        if can(principal, CASE_HANDLE, target):
+        scope = self.handler_scopes.get(handler_id)
+        if scope is None:  # ``can`` of a staff principal: its scope covers the target
+            scope = self.handler_scopes[handler_id] = scope_for(Principal.of(
+                Actor.staff(handler_id), posts, self.op.today), CASE_HANDLE)
+        if scope.covers(target):
             return True
         registered = bool(posts) or handler_id in self.staff_ids
         return registered and (level == RouteLevel.COUNTY or actor.kind is ActorKind.SYSTEM)
