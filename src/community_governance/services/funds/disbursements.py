@@ -4,7 +4,7 @@ rejections, payments and their batches."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -61,8 +61,9 @@ from community_governance.services.funds.common import (
     _raise_transition,
     _text,
 )
-from community_governance.services.funds.ledger import LedgerMixin
+from community_governance.services.funds.ledger import LedgerMixin, _Staged
 from community_governance.services.funds.reservations import drawn_fen, outstanding_fen
+from community_governance.storage.repos.bulk import chunks, insert_rows
 from community_governance.storage.tables import funds as f
 from community_governance.storage.tables import funds_reservations as fr
 
@@ -70,11 +71,55 @@ _D = f.funds_disbursements
 #: a keyed request's id and fingerprint
 _Q_REQUEST_KEY = sa.select(_D.c.id, _D.c.fingerprint).where(
     _D.c.idempotency_key == sa.bindparam("key"))
+#: many disbursements and their approvals (see ``_Q_DISBURSEMENT_APPROVALS``), each
+#: disbursement's approvals in the order they were given
+_Q_DISBURSEMENTS_APPROVALS = (
+    sa.select(_D, f.funds_approvals.c.role.label("a_role"),
+              f.funds_approvals.c.approver.label("a_approver"),
+              f.funds_approvals.c.at.label("a_at"))
+    .select_from(_D.outerjoin(f.funds_approvals,
+                              f.funds_approvals.c.disbursement_id == _D.c.id))
+    .where(_D.c.id.in_(sa.bindparam("dids", expanding=True)))
+    .order_by(_D.c.id, f.funds_approvals.c.at, f.funds_approvals.c.role))
+#: a disbursement's move from one state to another (the batches' ``executemany``)
+_Q_MOVE = (_D.update().where(_D.c.id == sa.bindparam("p_id"),
+                             _D.c.state == sa.bindparam("p_from"))
+           .values(state=sa.bindparam("p_to")))
+_Q_PAID = (_D.update().where(_D.c.id == sa.bindparam("p_id"),
+                             _D.c.state == DisbursementState.APPROVED.value)
+           .values(state=DisbursementState.PAID.value,
+                   transaction_id=sa.bindparam("p_tid")))
 #: what an account's open requests of a year hold (requested or approved, not paid)
 _Q_OPEN_REQUESTED = sa.select(sa.func.coalesce(sa.func.sum(_D.c.amount_fen), 0)).where(
     _D.c.community_code == sa.bindparam("community"), _D.c.account == sa.bindparam("account"),
     _D.c.state.in_(_OPEN_STATES), _D.c.requested_on >= sa.bindparam("first", type_=sa.Date),
     _D.c.requested_on <= sa.bindparam("last", type_=sa.Date))
+
+
+class _LockedBatch:
+    """A batch's disbursements, read in one statement, handed out one at a time in the
+    batch's order as :meth:`DisbursementsMixin._load_locked` reads them one by one: the first
+    one's community is locked before the read (through the disbursement); a disbursement of a
+    community not locked yet has its community locked when its turn comes, and that
+    community's disbursements are read again (they are current from then on). So the
+    communities are locked in the order the batch first names them, as one by one."""
+
+    def __init__(self, svc: DisbursementsMixin, op: Operation,
+                 got: dict[int, Disbursement]) -> None:
+        self.svc = svc
+        self.op = op
+        self.got = got
+
+    def get(self, did: int) -> Disbursement:
+        d = self.got.get(did)
+        if d is None:
+            raise NotFound("disbursement", did)
+        if f"funds:{d.community_code}" not in self.op.chain_heads:
+            self.svc._lock(self.op, d.community_code)
+            self.got.update(self.svc._load_disbursements(self.op.uow.conn, [
+                i for i, x in self.got.items() if x.community_code == d.community_code]))
+            d = self.got[did]
+        return d
 
 
 class DisbursementsMixin(LedgerMixin):
@@ -158,6 +203,22 @@ class DisbursementsMixin(LedgerMixin):
         rows = conn.execute(_Q_DISBURSEMENT_APPROVALS, {"did": did}).all()
         if not rows:
             raise NotFound("disbursement", did)
+        return self._disbursement_of(rows)
+
+    def _load_disbursements(self, conn: sa.Connection,
+                            ids: Iterable[int]) -> dict[int, Disbursement]:
+        """The disbursements of ``ids`` that exist, with their approvals (as
+        :meth:`_load_disbursement` reads each): one statement per 900."""
+        grouped: dict[int, list[Any]] = {}
+        for part in chunks(sorted(set(ids))):
+            for r in conn.execute(_Q_DISBURSEMENTS_APPROVALS, {"dids": list(part)}):
+                grouped.setdefault(r.id, []).append(r)
+        return {did: self._disbursement_of(rows) for did, rows in grouped.items()}
+
+    @staticmethod
+    def _disbursement_of(rows: Sequence[Any]) -> Disbursement:
+        """A disbursement from its rows of :data:`_Q_DISBURSEMENT_APPROVALS` (one per
+        approval, in the order given)."""
         d = rows[0]
         apps = [r for r in rows if r.a_role is not None]
         return Disbursement(
@@ -187,6 +248,16 @@ class DisbursementsMixin(LedgerMixin):
             self._lock(op, d.community_code)
             d = self._load_disbursement(conn, did)
         return d
+
+    def _locked_batch(self, op: Operation, ids: list[int]) -> _LockedBatch:
+        """The disbursements of a batch, read together and handed out in the batch's order
+        as :meth:`_load_locked` reads each (see :class:`_LockedBatch`)."""
+        conn = op.uow.conn
+        if ids and not any(k.startswith("funds:") for k in op.chain_heads):
+            row = conn.execute(_Q_LOCK_OF_DISBURSEMENT, {"did": ids[0]}).first()
+            if row is not None:
+                op.chain_heads[f"funds:{row[0]}"] = row[1]
+        return _LockedBatch(self, op, self._load_disbursements(conn, ids))
 
     def request(
         self, actor: Actor, community_code: str, account: str, amount: object, *, payee: str,
@@ -396,6 +467,61 @@ class DisbursementsMixin(LedgerMixin):
         op.detail["role"] = fill.value
         return self._load_disbursement(op.uow.conn, d.id)
 
+    def _approve_batch(self, op: Operation, ids: list[int],
+                       role: PostKind | None) -> list[Disbursement]:
+        """:meth:`_approve` of each of ``ids`` (no id twice), in order, with the same checks
+        and errors: the disbursements read in one statement (:meth:`_locked_batch`), the
+        approvals written in one batch and the moves to approved in one ``executemany``,
+        after every check passed. Answers what reading each back would give."""
+        locked = self._locked_batch(op, ids)
+        me = str(op.actor)
+        rows: list[dict[str, Any]] = []
+        moves: list[int] = []
+        out: list[Disbursement] = []
+        for did in ids:
+            d = locked.get(did)
+            problems = check_approver(d.requested_by, me, d.approvals)
+            if problems and problems[0].rule == "self_approval":
+                raise PermissionDenied(me, "funds.approve", f"disbursement {d.id}",
+                                       problems[0].message)
+            if problems:  # approved already: a replay
+                op.detail["replayed"] = d.id
+                out.append(d)
+                continue
+            _raise_transition(d.state, DisbursementState.APPROVED)
+            fill = self._fillable(op, d, role)
+            rows.append({"disbursement_id": d.id, "role": fill.value, "approver": me,
+                         "at": op.now})
+            last = len(d.missing_roles) == 1
+            if last:
+                moves.append(d.id)
+            op.touch("disbursement", d.id)
+            op.detail["role"] = fill.value
+            given = Approval(fill, me, op.now.replace(tzinfo=dt.UTC))
+            out.append(attrs.evolve(
+                d, state=DisbursementState.APPROVED if last else d.state,
+                approvals=tuple(sorted((*d.approvals, given),
+                                       key=lambda a: (a.at, a.role.value)))))
+        insert_rows(op.uow.conn, f.funds_approvals, rows)
+        self._move_many(op, [{"p_id": did, "p_from": DisbursementState.REQUESTED.value,
+                              "p_to": DisbursementState.APPROVED.value} for did in moves],
+                        _Q_MOVE)
+        return out
+
+    @staticmethod
+    def _move_many(op: Operation, params: list[dict[str, Any]], stmt: Any) -> None:
+        """Move many disbursements (one ``executemany`` of ``stmt``, guarded by their state
+        as :meth:`_move` is); a disbursement that was not in the state expected is a
+        :class:`ConflictError` naming it, as :meth:`_move` raises."""
+        if not params:
+            return
+        res = op.uow.conn.execute(stmt, params)
+        if res.rowcount != len(params):
+            raise ConflictError(f"disbursement {params[0]['p_id']} changed concurrently; read "
+                                "it again" if len(params) == 1 else
+                                f"one of disbursements {[p['p_id'] for p in params][:10]} "
+                                "changed concurrently; read them again")
+
     def _fillable(self, op: Operation, d: Disbursement, role: PostKind | None) -> PostKind:
         target = self._target(d.community_code)
         missing = d.missing_roles
@@ -592,7 +718,10 @@ class DisbursementsMixin(LedgerMixin):
                                   f"{[k.value for k in PostKind]}", path="as_role") from None
         ids = list(disbursement_ids)
         with self._write(actor, "funds.approve_many") as op:
-            out = [self._approve(op, did, role) for did in ids]
+            if len(set(ids)) == len(ids):
+                out = self._approve_batch(op, ids, role)
+            else:  # one approved twice: the second sees the first (one by one)
+                out = [self._approve(op, did, role) for did in ids]
             op.detail.pop("replayed", None)
             op.detail["approved"] = len(out)
             return out
@@ -620,9 +749,7 @@ class DisbursementsMixin(LedgerMixin):
         for attempt in (1, 2):
             try:
                 with self._write(actor, "funds.pay_many") as op:
-                    out = [self._pay_in(op, pmt.disbursement_id, voucher, pmt.on,
-                                        pmt.from_account)
-                           for pmt, voucher in zip(batch, vouchers, strict=True)]
+                    out = self._pay_batch(op, batch, vouchers)
                     op.detail.pop("replayed", None)
                     op.detail["paid"] = len(out)
                     return out
@@ -631,6 +758,92 @@ class DisbursementsMixin(LedgerMixin):
                     raise ConflictError(f"the payments could not be written: {exc.orig}; "
                                         "read the disbursements again") from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pay_batch(self, op: Operation, batch: list[Payment],
+                   vouchers: list[str]) -> list[Disbursement]:
+        """:meth:`_pay_in` of each payment, in order, with the same checks and errors, its
+        reads done once for the batch: the disbursements in one statement
+        (:meth:`_locked_batch`), the payment keys in one, each budget, year's spending and
+        paying balance once (then kept with the payments before it); the transactions
+        written together (:meth:`_write_staged`: the same rows, ids and chain hashes) and the
+        disbursements moved to paid in one ``executemany``. A disbursement paid twice in the
+        batch, or a payment key found posted, goes one by one."""
+        ids = [pmt.disbursement_id for pmt in batch]
+        locked = self._locked_batch(op, ids)
+        if len(set(ids)) != len(ids) or self._used_keys(
+                op, [f"disbursement:{did}" for did in ids]):
+            return [self._pay_in(op, pmt.disbursement_id, voucher, pmt.on, pmt.from_account)
+                    for pmt, voucher in zip(batch, vouchers, strict=True)]
+        conn = op.uow.conn
+        staged = _Staged()
+        budgets: dict[tuple[str, str, int], int | None] = {}
+        # what the database held before the batch (read once each, when first needed) and
+        # what the payments staged so far add: together what one by one would read
+        spent: dict[tuple[str, str, int], int] = {}
+        balances: dict[tuple[str, str], int] = {}
+        spent_now: dict[tuple[str, str, int], int] = {}
+        paid_now: dict[tuple[str, str], int] = {}
+        out: list[Disbursement] = []
+        paid: list[tuple[int, Disbursement]] = []  # (place in out, disbursement)
+        for pmt, voucher in zip(batch, vouchers, strict=True):
+            d = locked.get(pmt.disbursement_id)
+            c = d.community_code
+            op.require(FUNDS_PAY, self._target(c))
+            if d.state is DisbursementState.PAID:
+                op.detail["replayed"] = d.id
+                out.append(d)
+                continue
+            _raise_transition(d.state, DisbursementState.PAID)
+            self._account(c, pmt.from_account, "from_account", AccountType.ASSET)
+            day = _date(pmt.on, op.today)
+            self._require_open_year(op, c, day)
+            fen = to_fen(d.amount)
+            at = (c, d.account, day.year)
+            if at not in budgets:
+                budgets[at] = self._budget_fen(conn, c, d.account, day.year)
+            budget = budgets[at]
+            if budget is not None and not d.over_budget:
+                if at not in spent:
+                    spent[at] = self._spent_fen(conn, c, d.account, day.year)
+                problems = check_budget(from_fen(budget),
+                                        from_fen(spent[at] + spent_now.get(at, 0)), d.amount)
+                if problems:
+                    raise InsufficientBalance(
+                        f"disbursement {d.id}: account {d.account} in {day.year}: "
+                        f"{problems[0].message}; it cannot be paid")
+            if (c, pmt.from_account) not in balances:
+                balances[c, pmt.from_account] = self._balance_fen(conn, c, pmt.from_account)
+            have = balances[c, pmt.from_account] + paid_now.get((c, pmt.from_account), 0)
+            if have < fen:
+                raise InsufficientBalance(
+                    f"disbursement {d.id} needs {format_cny(d.amount)} but account "
+                    f"{pmt.from_account} holds {format_cny(from_fen(have))}; record the "
+                    "income first or pay from another account")
+            lines = [Posting(d.account, d.amount), Posting(pmt.from_account, -d.amount)]
+            got = self._checked(op, c, lines, channel=Channel.INTERNAL, voucher=voucher,
+                                on=day, memo=f"支出申请 #{d.id}: {d.purpose}",
+                                counterparty=d.payee, public=False,
+                                key=f"disbursement:{d.id}")
+            self._stage(op, staged, c, got.day, got.channel, TransactionKind.DISBURSEMENT,
+                        got.voucher, got.memo, got.party, got.shown, lines, got.key,
+                        _fingerprint("pay", d.id))
+            # what the next payments read: this one's postings are spent and paid out
+            for p in lines:
+                amount = to_fen(p.amount)
+                spent_now[c, p.account, day.year] = (
+                    spent_now.get((c, p.account, day.year), 0) + amount)
+                paid_now[c, p.account] = paid_now.get((c, p.account), 0) + amount
+            paid.append((len(out), d))
+            out.append(d)
+        tids = self._write_staged(op, staged)
+        self._move_many(op, [{"p_id": d.id, "p_tid": tid}
+                             for (_, d), tid in zip(paid, tids, strict=True)], _Q_PAID)
+        for ((place, d), tid, total) in zip(paid, tids, staged.totals, strict=True):
+            op.touch("transaction", tid)
+            op.touch("disbursement", d.id)
+            op.detail.update({"community": d.community_code, "total": total})
+            out[place] = attrs.evolve(d, state=DisbursementState.PAID, transaction_id=tid)
+        return out
 
     def disbursement(self, actor: Actor, disbursement_id: int) -> Disbursement:
         """One disbursement with its approvals."""
