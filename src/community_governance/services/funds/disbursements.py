@@ -63,7 +63,7 @@ from community_governance.services.funds.common import (
 )
 from community_governance.services.funds.ledger import LedgerMixin, _Staged
 from community_governance.services.funds.reservations import drawn_fen, outstanding_fen
-from community_governance.storage.repos.bulk import chunks, insert_rows
+from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
 from community_governance.storage.tables import funds as f
 from community_governance.storage.tables import funds_reservations as fr
 
@@ -94,6 +94,28 @@ _Q_OPEN_REQUESTED = sa.select(sa.func.coalesce(sa.func.sum(_D.c.amount_fen), 0))
     _D.c.community_code == sa.bindparam("community"), _D.c.account == sa.bindparam("account"),
     _D.c.state.in_(_OPEN_STATES), _D.c.requested_on >= sa.bindparam("first", type_=sa.Date),
     _D.c.requested_on <= sa.bindparam("last", type_=sa.Date))
+
+
+class _RequestKeys:
+    """A batch's request keys, looked up in one statement when first asked (the caller holds
+    the lock by then), and the requests found: ``get`` answers what ``_Q_REQUEST_KEY``
+    would for one key."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = set(keys)
+        self.found: dict[str, Any] | None = None
+
+    def get(self, conn: sa.Connection, key: str) -> Any:
+        if self.found is None:
+            self.found = {}
+            for part in chunks(sorted(set(self.keys))):
+                for r in conn.execute(sa.select(_D.c.id, _D.c.fingerprint,
+                                                _D.c.idempotency_key)
+                                      .where(_D.c.idempotency_key.in_(part))):
+                    self.found[r.idempotency_key] = r
+        if key not in self.found and key not in self.keys:  # pragma: no cover - defensive
+            return conn.execute(_Q_REQUEST_KEY, {"key": key}).first()
+        return self.found.get(key)
 
 
 class _LockedBatch:
@@ -308,13 +330,17 @@ class DisbursementsMixin(LedgerMixin):
                  fp: str, *, dry: bool = False,
                  reservation_id: int | None = None,
                  memo: dict[tuple[str, int], list[int | None]] | None = None,
+                 keys: _RequestKeys | None = None,
+                 staged: list[dict[str, Any]] | None = None,
                  ) -> Disbursement | None:
         """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing).
 
         ``memo``: a batch of requests of one community in one operation (``request_many``)
         reads each account's budget and what is committed against it (spent, requested,
         reserved) once, per account and year, and adds what its requests write; a draw on a
-        reservation makes the next request read them again."""
+        reservation makes the next request read them again. ``keys``: the batch's keys, looked
+        up together (once the lock is held). ``staged``: the request's row is kept there, to
+        be written with the batch's others (its id then filled in), not written here."""
         payee = _text(payee, "payee")
         purpose = _text(purpose, "purpose", limit=2000)
         if key is not None:
@@ -331,7 +357,8 @@ class DisbursementsMixin(LedgerMixin):
         conn = op.uow.conn
         d = f.funds_disbursements
         if key is not None:
-            row = conn.execute(_Q_REQUEST_KEY, {"key": key}).first()
+            row = (conn.execute(_Q_REQUEST_KEY, {"key": key}).first() if keys is None
+                   else keys.get(conn, key))
             if row is not None:
                 if row.fingerprint != fp:
                     raise IdempotencyConflict(
@@ -376,12 +403,17 @@ class DisbursementsMixin(LedgerMixin):
         if dry:
             return None
         state = DisbursementState.REQUESTED if roles else DisbursementState.APPROVED
-        res = conn.execute(d.insert().values(
-            community_code=community, account=account, amount_fen=to_fen(value), payee=payee,
-            purpose=purpose, state=state.value, required_roles=",".join(r.value for r in roles),
-            over_budget=over, requested_by=str(op.actor), requested_on=day,
-            requested_at=op.now, idempotency_key=key, fingerprint=fp))
-        did = _new_id(res)
+        values = {
+            "community_code": community, "account": account, "amount_fen": to_fen(value),
+            "payee": payee, "purpose": purpose, "state": state.value,
+            "required_roles": ",".join(r.value for r in roles), "over_budget": over,
+            "requested_by": str(op.actor), "requested_on": day, "requested_at": op.now,
+            "idempotency_key": key, "fingerprint": fp}
+        if staged is not None and reservation_id is None:
+            staged.append(values)
+            did = -len(staged)  # its place in the batch, until written
+        else:
+            did = _new_id(conn.execute(d.insert().values(**values)))
         if memo is not None:
             if reservation_id is not None:  # a draw: what the reservation holds changed
                 memo.pop((account, day.year), None)
@@ -391,7 +423,8 @@ class DisbursementsMixin(LedgerMixin):
             conn.execute(fr.funds_reservation_draws.insert().values(
                 disbursement_id=did, reservation_id=reservation_id))
             op.detail["reservation"] = reservation_id
-        op.touch("disbursement", did)
+        if did > 0:
+            op.touch("disbursement", did)
         op.detail.update({"amount": str(value), "roles": [r.value for r in roles]})
         # what _load_disbursement would read back: the row as written, with no approval yet
         return Disbursement(
@@ -400,6 +433,32 @@ class DisbursementsMixin(LedgerMixin):
             required_roles=tuple(roles), approvals=(), requested_by=str(op.actor),
             requested_on=day, over_budget=over, transaction_id=None, reason="",
             idempotency_key=key)
+
+    @staticmethod
+    def _write_requests(op: Operation, staged: list[dict[str, Any]],
+                        out: list[Disbursement]) -> list[Disbursement]:
+        """Write the requests ``_request`` staged (in order: the ids one by one would give)
+        and put their ids in ``out`` (a staged one holds ``-(its place)``); the audit's
+        objects in the order of the batch."""
+        conn = op.uow.conn
+        tab = f.funds_disbursements
+        if conn.dialect.name == "sqlite":  # see LedgerMixin._write_staged
+            before = conn.execute(sa.select(sa.func.max(tab.c.id))).scalar() or 0
+            bulk_insert(conn, tab, staged)
+            ids = list(conn.execute(sa.select(tab.c.id).where(tab.c.id > before)
+                                    .order_by(tab.c.id)).scalars())
+            if len(ids) != len(staged):  # pragma: no cover - the write lock is held
+                raise ConflictError("the requests changed while the batch was written; retry")
+        else:
+            ids = [int(r[0]) for r in conn.execute(
+                tab.insert().returning(tab.c.id, sort_by_parameter_order=True), staged)]
+        done: list[Disbursement] = []
+        for d in out:
+            if d.id < 0:
+                d = attrs.evolve(d, id=ids[-d.id - 1])
+                op.touch("disbursement", d.id)
+            done.append(d)
+        return done
 
     @staticmethod
     def _check_draw(conn: sa.Connection, reservation_id: int, community: str, account: str,
@@ -671,21 +730,32 @@ class DisbursementsMixin(LedgerMixin):
             values.append(value)
             prints.append(_fingerprint("request", community_code, r.account, str(value),
                                        r.payee, r.purpose, str(r.on)))
+        wanted = [r.key.strip() for r in batch if isinstance(r.key, str)]
+        # a key twice in the batch: the second request replays the first, read back (one by
+        # one); else the keys are looked up together and the requests written together
+        together = len(set(wanted)) == len(wanted)
+
         def ask(op: Operation) -> None:
             memo: dict[tuple[str, int], list[int | None]] = {}
+            keys = _RequestKeys(wanted) if together else None
             for r, value, fp in zip(batch, values, prints, strict=True):
                 self._request(op, community_code, r.account, value, r.payee, r.purpose, r.on,
-                              r.key, fp, dry=True, memo=memo)
+                              r.key, fp, dry=True, memo=memo, keys=keys)
 
         for attempt in (1, 2):
             try:
                 with self._hooks_first(actor, "funds.request_many", ask), \
                         self._write(actor, "funds.request_many") as op:
                     memo: dict[tuple[str, int], list[int | None]] = {}
+                    keys = _RequestKeys(wanted) if together else None
+                    staged: list[dict[str, Any]] | None = [] if together else None
                     got = [self._request(op, community_code, r.account, value, r.payee,
-                                         r.purpose, r.on, r.key, fp, memo=memo)
+                                         r.purpose, r.on, r.key, fp, memo=memo, keys=keys,
+                                         staged=staged)
                            for r, value, fp in zip(batch, values, prints, strict=True)]
                     out = [d for d in got if d is not None]
+                    if staged:
+                        out = self._write_requests(op, staged, out)
                     for name in ("amount", "roles", "replayed"):
                         op.detail.pop(name, None)
                     op.detail.update({"community": community_code, "requests": len(out),
