@@ -104,7 +104,7 @@ def test_redeem_many_is_redeem_one_by_one(backend: str) -> None:
                          rng.choice([1, 1, 1, 2]), f"k{round_}-{n}")
                         for n in range(rng.randint(1, 6))]
                 if round_ == 3 and rng.random() < 0.5:  # a retry of an earlier key
-                    asks.append(asks[0][:3] + ("k0-0",))
+                    asks.append((*asks[0][:3], "k0-0"))
                 before = _rows(batch)
                 got: list[Any] = []
                 for rid, item, q, key in asks:
