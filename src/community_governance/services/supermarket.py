@@ -305,10 +305,12 @@ class SupermarketService(Service):
                 done.update({m.idempotency_key: m for m in conn.execute(
                     sa.select(_sm).where(_sm.c.idempotency_key.in_(part)))})
             ids = sorted({item_id for item_id, _q, _k in batch})
-            rows: dict[str, Any] = {}
-            for part in _chunks(ids):
-                rows.update({r.id: r for r in conn.execute(sa.select(_si).where(
-                    _si.c.id.in_(part)))})
+            # the items, locked in item order (as redeem_many locks them) until the commit:
+            # their stock is then the batch's to count
+            rows = self._lock_items(conn, ids)
+            stock = {i: int(r.stock) for i, r in rows.items()}
+            moves: list[dict[str, Any]] = []
+            month = month_of(op.today)
             out: list[int] = []
             for i, (item_id, quantity, key) in enumerate(batch):
                 row = rows.get(item_id)
@@ -324,8 +326,20 @@ class SupermarketService(Service):
                             f"stock move ({mv.kind} {mv.delta} of {mv.item_id})")
                     out.append(-1)  # filled in below with the stock as it is now
                     continue
-                out.append(move_stock(op, item_id, quantity, "restock", key=key,
-                                      community_code=row.community_code))
+                # move_stock's work, written below for the batch: the same rows
+                stock[item_id] += quantity
+                moves.append({"item_id": item_id, "kind": "restock", "delta": quantity,
+                              "stock_after": stock[item_id],
+                              "community_code": row.community_code, "month": month,
+                              "at": op.now, "idempotency_key": key})
+                op.touched.append(f"item:{item_id}")
+                out.append(stock[item_id])
+            if moves:
+                conn.execute(_si.update().where(_si.c.id == sa.bindparam("p_item"))
+                             .values(stock=sa.bindparam("p_stock")),
+                             [{"p_item": i, "p_stock": stock[i]}
+                              for i in dict.fromkeys(m["item_id"] for m in moves)])
+                bulk_insert(conn, _sm, moves)
             replayed = [i for i, s in enumerate(out) if s < 0]
             if replayed:
                 now = {r.id: int(r.stock) for part in _chunks(ids) for r in conn.execute(
