@@ -159,7 +159,7 @@ _RESIDENTS_Q = (
     .where(t.residents.c.id.in_(sa.bindparam("ids", expanding=True))))
 
 
-def _resident_refs(conn: sa.Connection, ids: list[str]) -> dict[str, ResidentRef]:
+def resident_refs(conn: sa.Connection, ids: list[str]) -> dict[str, ResidentRef]:
     """The residents of ``ids`` that exist, as :func:`resolve_resident` finds each."""
     return {r.id: ResidentRef(r.id, r.building_code, r.grid_code, bool(r.erased),
                               r.vulnerabilities or "")
@@ -500,7 +500,7 @@ class SupermarketService(Service):
         stock: dict[str, int] = {}
         balance: dict[str, int] = {}
         if not one_by_one:
-            refs = _resident_refs(conn, [b[0] for b in batch])
+            refs = resident_refs(conn, [b[0] for b in batch])
             items = self._lock_items(conn, [b[1] for b in batch])
             stock = {i: int(r.stock) for i, r in items.items()}
             balance = _lock_balances(op, sorted({b[0] for b in batch if b[0] in refs}))
