@@ -4,6 +4,12 @@ A redemption is one transaction: a guarded UPDATE of the item's stock (``stock >
 a guarded debit of the resident's balance, the journal entry, the stock move and the
 redemption row (UNIQUE idempotency key). Stock rows are always locked before balance rows, so
 concurrent redemptions on PostgreSQL never deadlock.
+
+Lock order of the batches: ``redeem_many`` locks all its items first (``FOR UPDATE``, in item
+order), then all its residents' balance rows (in resident order), and only then writes;
+``restock_many`` locks its items in item order. A single redemption takes its item, then its
+balance: whichever writer takes a shared item first makes the other wait before it holds any
+balance, so no two of them ever wait for each other.
 """
 
 from __future__ import annotations
