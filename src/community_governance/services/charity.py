@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -294,13 +295,35 @@ class CharityService(Service):
         """
         batch = list(sortings)
         with self._write(actor, "charity.sort_many") as op:
-            return [self._sort(op, donation_id, lots, discarded, f"sortings[{i}].")
-                    for i, (donation_id, lots, discarded) in enumerate(batch)]
+            conn = op.uow.conn
+            ids = sorted({d for d, _l, _n in batch if isinstance(d, str)})
+            # the donations read once; each sorting's lots and move are written with the
+            # batch's others once every sorting passed its checks (as one by one, in order)
+            read = {r.id: r for part in chunks(ids) for r in conn.execute(
+                sa.select(_dn).where(_dn.c.id.in_(part)))}
+            rows: list[dict[str, Any]] = []
+            moves: list[dict[str, Any]] = []
+            out = [self._sort(op, donation_id, lots, discarded, f"sortings[{i}].",
+                              read=read, rows=rows, moves=moves)
+                   for i, (donation_id, lots, discarded) in enumerate(batch)]
+            insert_rows(conn, _lt, rows)
+            if moves and conn.execute(_SORTED, moves).rowcount != len(moves):
+                raise InvalidTransition(
+                    f"donation {moves[0]['p_id']} was sorted concurrently" if len(moves) == 1
+                    else f"one of donations {[m['p_id'] for m in moves][:10]} was sorted "
+                    "concurrently")
+            return out
 
     def _sort(self, op: Operation, donation_id: str, lots: Sequence[LotSpec], discarded: int,
-              where: str) -> list[CharityLot]:
+              where: str, *, read: dict[str, Any] | None = None,
+              rows: list[dict[str, Any]] | None = None,
+              moves: list[dict[str, Any]] | None = None) -> list[CharityLot]:
+        """Sort one donation in ``op``. ``read``, ``rows``, ``moves``: a batch's donations,
+        read once (a donation sorted by the batch is marked there), and where its lots and
+        its move are gathered, to be written with the batch's others (``sort_many``)."""
         conn = op.uow.conn
-        row = conn.execute(_DONATION_Q, {"p_id": donation_id}).first()
+        row = (conn.execute(_DONATION_Q, {"p_id": donation_id}).first() if read is None
+               else read.get(donation_id))
         if row is None:
             raise NotFound("donation", donation_id)
         op.require(CHARITY_MANAGE, Target("donation", donation_id,
@@ -324,16 +347,22 @@ class CharityService(Service):
             out.append(CharityLot(f"{donation_id}-L{i + 1}", donation_id, row.community_code,
                                   s.category or row.category, s.description.strip(), cond,
                                   s.quantity, unit_value))
-        if out:
-            insert_rows(conn, _lt, [
-                {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
-                 "category": x.category, "description": x.description,
-                 "condition": x.condition, "quantity_sorted": x.quantity,
-                 "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out])
-        moved = conn.execute(_SORTED, {"p_id": donation_id,
-                                       "p_status": "stored" if out else "discarded"}).rowcount
-        if moved != 1:
-            raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
+        new_rows = [
+            {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
+             "category": x.category, "description": x.description,
+             "condition": x.condition, "quantity_sorted": x.quantity,
+             "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out]
+        move = {"p_id": donation_id, "p_status": "stored" if out else "discarded"}
+        if read is not None and rows is not None and moves is not None:
+            rows.extend(new_rows)
+            moves.append(move)
+            # sorted now: a second sorting of it in the batch finds it so, as one by one
+            read[donation_id] = SimpleNamespace(**{**row._asdict(), "status": move["p_status"]})
+        else:
+            if new_rows:
+                insert_rows(conn, _lt, new_rows)
+            if conn.execute(_SORTED, move).rowcount != 1:
+                raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
         op.touch("donation", donation_id)
         return [attrs.evolve(x, description=mask_personal_numbers(x.description))
                 for x in out]
