@@ -87,3 +87,31 @@ def attend_shuffled(url: str, activity_ids: list[str], residents: list[str], see
             total += gov.volunteers.record_attendance(Actor.system("att"), act, people).points
             gov.points.earn(Actor.system("att"), people[0], 1, key=f"{act}-bonus-{seed}")
     return total
+
+
+def redeem_batches(url: str, worker: int, residents: list[str], items: list[str],
+                   rounds: int, seed: int) -> dict[str, Any]:
+    """Redeem in batches (residents and items in a random order) and one by one, and earn,
+    at random; report the redemptions written (key, resident, item) and the batches refused."""
+    rng = random.Random(seed)
+    system = Actor.system(f"batcher{worker}")
+    done: dict[str, list[Any]] = {"bought": [], "refused": []}
+    with community_governance.open(url, entrypoints=False) as gov:
+        for i in range(rounds):
+            try:
+                if rng.random() < 0.3:
+                    rid = rng.choice(residents)
+                    gov.points.earn(system, rid, rng.randint(5, 30), key=f"b{worker}-e{i}")
+                elif rng.random() < 0.7:
+                    asks = [(rng.choice(residents), rng.choice(items), 1, f"b{worker}-{i}-{n}")
+                            for n in range(rng.randint(2, 5))]
+                    for red in gov.supermarket.redeem_many(system, asks):
+                        done["bought"].append((red.idempotency_key, red.resident_id,
+                                               red.item_id))
+                else:
+                    red = gov.supermarket.redeem(system, rng.choice(residents),
+                                                 rng.choice(items), 1, key=f"b{worker}-{i}")
+                    done["bought"].append((red.idempotency_key, red.resident_id, red.item_id))
+            except (InsufficientBalance, OutOfStock) as exc:
+                done["refused"].append((i, type(exc).__name__))
+    return done

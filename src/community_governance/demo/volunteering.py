@@ -225,6 +225,7 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
             shelf = {i.id: i for i in gov.supermarket.stock(c)}
             stock = {i: shelf[i].stock for i in items[c]}
             balances = gov.points.balances(system)
+            asks: list[tuple[str, str, int, str]] = []
             for rid in rng.sample(active, len(active) // 3):
                 item = rng.choice(items[c])
                 price = shelf[item].price_points
@@ -233,16 +234,22 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
                     continue
                 if balances.get(rid, 0) < price:
                     continue  # what the service would answer: InsufficientBalance
-                try:
-                    gov.supermarket.redeem(system, rid, item, 1,
-                                           key=f"demo-{month_start:%Y%m}-{rid}")
-                    counts["redemptions"] += 1
-                    stock[item] -= 1
-                    balances[rid] = balances.get(rid, 0) - price
-                except OutOfStock:
-                    counts["out_of_stock"] += 1
-                except InsufficientBalance:
-                    pass
+                asks.append((rid, item, 1, f"demo-{month_start:%Y%m}-{rid}"))
+                stock[item] -= 1
+                balances[rid] = balances.get(rid, 0) - price
+            # the month's redemptions in one batch (redeem_many: one transaction); should the
+            # service refuse one after all, they are made one by one, the refused ones skipped
+            try:
+                counts["redemptions"] += len(gov.supermarket.redeem_many(system, asks))
+            except (OutOfStock, InsufficientBalance):
+                for rid, item, quantity, key in asks:
+                    try:
+                        gov.supermarket.redeem(system, rid, item, quantity, key=key)
+                        counts["redemptions"] += 1
+                    except OutOfStock:
+                        counts["out_of_stock"] += 1
+                    except InsufficientBalance:
+                        pass
             gov.supermarket.restock_many(system, [
                 (item, rng.randint(3, 12), f"restock-{month_start:%Y%m}-{item}")
                 for item in items[c]])

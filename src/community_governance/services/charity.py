@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -39,7 +40,8 @@ from community_governance.errors import (
 from community_governance.plugins import expect_bool
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import check_key, idempotent, resolve_resident
-from community_governance.storage.repos.bulk import chunks, insert_rows
+from community_governance.services.supermarket import resident_refs
+from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -65,6 +67,24 @@ _GIVE = _go.insert()
 _GIVEN_Q = sa.select(_go).where(_go.c.idempotency_key.in_(_b("keys", expanding=True)))
 _TAKE = (_lt.update().where(_lt.c.id == _b("p_lot"), _lt.c.quantity >= _b("p_q"))
          .values(quantity=_lt.c.quantity - _b("p_q")).returning(_lt.c.quantity))
+
+
+class _Read:
+    """The lots (with the pieces left, counted down by the batch) and residents of a
+    give-out batch, read once; on PostgreSQL the lots are locked (``lock``) in lot order
+    until the commit (one by one, a give-out's guarded update locks its lot at its turn)."""
+
+    def __init__(self, op: Operation, batch: Sequence[GiveOutSpec], *, lock: bool) -> None:
+        conn = op.uow.conn
+        q = sa.select(_lt).where(_lt.c.id.in_(_b("ids", expanding=True))).order_by(_lt.c.id)
+        if lock and conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        self.lots: dict[str, Any] = {
+            r.id: r for part in chunks(sorted({g.lot_id for g in batch
+                                               if isinstance(g.lot_id, str)}))
+            for r in conn.execute(q, {"ids": list(part)})}
+        self.left = {i: int(r.quantity) for i, r in self.lots.items()}
+        self.refs = resident_refs(conn, [g.resident_id for g in batch])
 
 
 @attrs.frozen
@@ -275,13 +295,35 @@ class CharityService(Service):
         """
         batch = list(sortings)
         with self._write(actor, "charity.sort_many") as op:
-            return [self._sort(op, donation_id, lots, discarded, f"sortings[{i}].")
-                    for i, (donation_id, lots, discarded) in enumerate(batch)]
+            conn = op.uow.conn
+            ids = sorted({d for d, _l, _n in batch if isinstance(d, str)})
+            # the donations read once; each sorting's lots and move are written with the
+            # batch's others once every sorting passed its checks (as one by one, in order)
+            read = {r.id: r for part in chunks(ids) for r in conn.execute(
+                sa.select(_dn).where(_dn.c.id.in_(part)))}
+            rows: list[dict[str, Any]] = []
+            moves: list[dict[str, Any]] = []
+            out = [self._sort(op, donation_id, lots, discarded, f"sortings[{i}].",
+                              read=read, rows=rows, moves=moves)
+                   for i, (donation_id, lots, discarded) in enumerate(batch)]
+            insert_rows(conn, _lt, rows)
+            if moves and conn.execute(_SORTED, moves).rowcount != len(moves):
+                raise InvalidTransition(
+                    f"donation {moves[0]['p_id']} was sorted concurrently" if len(moves) == 1
+                    else f"one of donations {[m['p_id'] for m in moves][:10]} was sorted "
+                    "concurrently")
+            return out
 
     def _sort(self, op: Operation, donation_id: str, lots: Sequence[LotSpec], discarded: int,
-              where: str) -> list[CharityLot]:
+              where: str, *, read: dict[str, Any] | None = None,
+              rows: list[dict[str, Any]] | None = None,
+              moves: list[dict[str, Any]] | None = None) -> list[CharityLot]:
+        """Sort one donation in ``op``. ``read``, ``rows``, ``moves``: a batch's donations,
+        read once (a donation sorted by the batch is marked there), and where its lots and
+        its move are gathered, to be written with the batch's others (``sort_many``)."""
         conn = op.uow.conn
-        row = conn.execute(_DONATION_Q, {"p_id": donation_id}).first()
+        row = (conn.execute(_DONATION_Q, {"p_id": donation_id}).first() if read is None
+               else read.get(donation_id))
         if row is None:
             raise NotFound("donation", donation_id)
         op.require(CHARITY_MANAGE, Target("donation", donation_id,
@@ -305,16 +347,22 @@ class CharityService(Service):
             out.append(CharityLot(f"{donation_id}-L{i + 1}", donation_id, row.community_code,
                                   s.category or row.category, s.description.strip(), cond,
                                   s.quantity, unit_value))
-        if out:
-            insert_rows(conn, _lt, [
-                {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
-                 "category": x.category, "description": x.description,
-                 "condition": x.condition, "quantity_sorted": x.quantity,
-                 "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out])
-        moved = conn.execute(_SORTED, {"p_id": donation_id,
-                                       "p_status": "stored" if out else "discarded"}).rowcount
-        if moved != 1:
-            raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
+        new_rows = [
+            {"id": x.id, "donation_id": x.donation_id, "community_code": x.community_code,
+             "category": x.category, "description": x.description,
+             "condition": x.condition, "quantity_sorted": x.quantity,
+             "quantity": x.quantity, "unit_value_fen": x.unit_value_fen} for x in out]
+        move = {"p_id": donation_id, "p_status": "stored" if out else "discarded"}
+        if read is not None and rows is not None and moves is not None:
+            rows.extend(new_rows)
+            moves.append(move)
+            # sorted now: a second sorting of it in the batch finds it so, as one by one
+            read[donation_id] = SimpleNamespace(**{**row._asdict(), "status": move["p_status"]})
+        else:
+            if new_rows:
+                insert_rows(conn, _lt, new_rows)
+            if conn.execute(_SORTED, move).rowcount != 1:
+                raise InvalidTransition(f"donation {donation_id} was sorted concurrently")
         op.touch("donation", donation_id)
         return [attrs.evolve(x, description=mask_personal_numbers(x.description))
                 for x in out]
@@ -384,8 +432,9 @@ class CharityService(Service):
         name = "charity.give_out_many"
 
         def ask(op: Operation) -> None:
+            read = _Read(op, batch, lock=False)
             for g in batch:
-                self._eligible(op, g.lot_id, g.resident_id)
+                self._eligible(op, g.lot_id, g.resident_id, read)
 
         for attempt in (1, 2):
             try:
@@ -393,12 +442,7 @@ class CharityService(Service):
                     conn = op.uow.conn
                     stored = {r.idempotency_key: r for part in chunks(sorted(seen))
                               for r in conn.execute(_GIVEN_Q, {"keys": part})}
-                    out: list[CharityGiveOut] = []
-                    for g, fp in zip(batch, prints, strict=True):
-                        row = stored.get(g.key)
-                        out.append(_replayed(row, fp) if row is not None else
-                                   self._give(op, g.lot_id, g.resident_id, g.quantity, g.key,
-                                              fp))
+                    out = self._give_batch(op, batch, prints, stored)
                     op.detail["give_outs"] = len(out)
                     return out
             except IntegrityError as exc:  # a concurrent writer used a key: the retry replays
@@ -407,15 +451,83 @@ class CharityService(Service):
                                         "read them again") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _eligible(self, op: Operation, lot_id: str, resident_id: str) -> tuple[Any, bool]:
-        """The lot, and whether the resident may receive from it (the actor's right checked,
-        ``cgov_charity_eligible`` asked)."""
+    def _give_batch(self, op: Operation, batch: list[GiveOutSpec], prints: list[str],
+                    stored: dict[str, Any]) -> list[CharityGiveOut]:
+        """:meth:`give_out_many`'s give-outs in ``op``, each as :meth:`_give` gives it, in
+        order: the lots (locked, in lot order) and residents read once for the batch, each
+        lot's pieces counted down here, the lots' quantities and the give-outs written
+        together once every check passed. A give-out the batch's reads cannot vouch for (an
+        unknown lot or resident, an erased or ineligible resident, too few pieces) goes
+        through :meth:`_give` (the staged ones written first), which raises as one by one
+        does, and so do the rest of the batch."""
+        read = _Read(op, [g for g in batch if g.key not in stored], lock=True)
+        out: list[CharityGiveOut | None] = []
+        staged: list[tuple[int, GiveOutSpec, str]] = []
+        one_by_one = False
+        for g, fp in zip(batch, prints, strict=True):
+            row = stored.get(g.key)
+            if row is not None:
+                out.append(_replayed(row, fp))
+                continue
+            ref = read.refs.get(g.resident_id)
+            if not one_by_one and g.lot_id in read.lots and ref is not None and not ref.erased:
+                _lot, ok = self._eligible(op, g.lot_id, g.resident_id, read)
+                if ok and read.left[g.lot_id] >= g.quantity:
+                    read.left[g.lot_id] -= g.quantity
+                    staged.append((len(out), g, fp))
+                    out.append(None)
+                    continue
+            self._write_give_outs(op, read, staged, out)
+            one_by_one = True  # the batch's reads are stale from here on
+            out.append(self._give(op, g.lot_id, g.resident_id, g.quantity, g.key, fp))
+        self._write_give_outs(op, read, staged, out)
+        return [g for g in out if g is not None]
+
+    @staticmethod
+    def _write_give_outs(op: Operation, read: _Read, staged: list[tuple[int, GiveOutSpec, str]],
+                         out: list[CharityGiveOut | None]) -> None:
+        """Write the staged give-outs (and empty ``staged``): each lot's quantity once, the
+        give-outs in order (the ids one by one gives); the audit's objects in that order."""
+        if not staged:
+            return
         conn = op.uow.conn
-        lot = conn.execute(_LOT_Q, {"p_lot": lot_id}).first()
+        lots = dict.fromkeys(g.lot_id for _, g, _ in staged)
+        conn.execute(_lt.update().where(_lt.c.id == _b("p_lot"))
+                     .values(quantity=_b("p_left")),
+                     [{"p_lot": lot, "p_left": read.left[lot]} for lot in lots])
+        month = month_of(op.today)
+        rows = [{"idempotency_key": g.key, "request": fp, "lot_id": g.lot_id,
+                 "resident_id": g.resident_id, "quantity": g.quantity, "at": op.now,
+                 "month": month} for _, g, fp in staged]
+        if conn.dialect.name == "sqlite":  # the writer holds the write lock: the next ids
+            before = conn.execute(sa.select(sa.func.max(_go.c.id))).scalar() or 0
+            bulk_insert(conn, _go, rows)
+            ids = list(conn.execute(sa.select(_go.c.id).where(_go.c.id > before)
+                                    .order_by(_go.c.id)).scalars())
+        else:
+            ids = [int(r[0]) for r in conn.execute(
+                _go.insert().returning(_go.c.id, sort_by_parameter_order=True), rows)]
+        for (place, g, _fp), new_id in zip(staged, ids, strict=True):
+            op.touch("give_out", new_id)
+            out[place] = CharityGiveOut(int(new_id), g.lot_id, g.resident_id, g.quantity,
+                                        op.now, g.key)
+        staged.clear()
+
+    def _eligible(self, op: Operation, lot_id: str, resident_id: str,
+                  read: _Read | None = None) -> tuple[Any, bool]:
+        """The lot, and whether the resident may receive from it (the actor's right checked,
+        ``cgov_charity_eligible`` asked). ``read``: the lots and residents of a batch, read
+        once (a lot or resident not among them is looked up as one by one)."""
+        conn = op.uow.conn
+        lot = read.lots.get(lot_id) if read is not None else None
+        if lot is None:
+            lot = conn.execute(_LOT_Q, {"p_lot": lot_id}).first()
         if lot is None:
             raise NotFound("charity lot", lot_id)
         op.require(CHARITY_MANAGE, Target("lot", lot_id, unit_code=lot.community_code))
-        ref = resolve_resident(op, resident_id)
+        ref = read.refs.get(resident_id) if read is not None else None
+        if ref is None or ref.erased:
+            ref = resolve_resident(op, resident_id)
         ok = self._hooks.first(
             "cgov_charity_eligible", expect_bool, place=ref.community_code or
             lot.community_code, resident_id=resident_id, community_code=ref.community_code,

@@ -4,6 +4,12 @@ A redemption is one transaction: a guarded UPDATE of the item's stock (``stock >
 a guarded debit of the resident's balance, the journal entry, the stock move and the
 redemption row (UNIQUE idempotency key). Stock rows are always locked before balance rows, so
 concurrent redemptions on PostgreSQL never deadlock.
+
+Lock order of the batches: ``redeem_many`` locks all its items first (``FOR UPDATE``, in item
+order), then all its residents' balance rows (in resident order), and only then writes;
+``restock_many`` locks its items in item order. A single redemption takes its item, then its
+balance: whichever writer takes a shared item first makes the other wait before it holds any
+balance, so no two of them ever wait for each other.
 """
 
 from __future__ import annotations
@@ -39,14 +45,18 @@ from community_governance.plugins import expect_type
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import (
     POINTS_REDEEM,
+    ResidentRef,
     check_key,
     check_points,
     entry_from_row,
     fast_write,
     idempotent,
+    post_entries,
     post_entry,
+    replay_entry,
     resolve_resident,
 )
+from community_governance.storage.repos.bulk import bulk_insert
 from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
@@ -120,6 +130,67 @@ def move_stock(op: Operation, item_id: str, delta: int, kind: str, *, key: str |
         "idempotency_key": key})
     op.touched.append(f"item:{item_id}")
     return int(after)
+
+
+def _replay_redemption(conn: sa.Connection, k: str, request: str) -> Redemption | None:
+    """The redemption written under key ``k`` (see :func:`idempotent`), or ``None``.
+
+    Raises:
+        IdempotencyConflict: the key was used for another request.
+    """
+    r = conn.execute(sa.select(_rd).where(_rd.c.idempotency_key == k)).first()
+    if r is None:
+        e = replay_entry(conn, k, request)  # a key used by another kind of entry
+        if e is not None:
+            raise IdempotencyConflict(
+                f"idempotency key {k!r} was used for a {e.kind.value} entry, not a "
+                "redemption; use a new key")
+        return None
+    erow = conn.execute(sa.select(tp.points_entries).where(
+        tp.points_entries.c.id == r.entry_id)).one()
+    if erow.request != request:
+        raise IdempotencyConflict(
+            f"idempotency key {k!r} was used for a different redemption "
+            f"({r.quantity} × {r.item_id} for {r.resident_id}); use a new key")
+    return Redemption(r.id, r.resident_id, r.item_id, r.quantity, r.points,
+                      entry_from_row(erow), k)
+
+
+_RESIDENTS_Q = (
+    sa.select(t.residents.c.id, t.residents.c.erased, t.residents.c.vulnerabilities,
+              t.households.c.building_code, t.buildings.c.grid_code)
+    .select_from(
+        t.residents.outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
+        .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code))
+    .where(t.residents.c.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+def resident_refs(conn: sa.Connection, ids: list[str]) -> dict[str, ResidentRef]:
+    """The residents of ``ids`` that exist, as :func:`resolve_resident` finds each."""
+    return {r.id: ResidentRef(r.id, r.building_code, r.grid_code, bool(r.erased),
+                              r.vulnerabilities or "")
+            for part in _chunks(sorted({i for i in ids if isinstance(i, str) and i}))
+            for r in conn.execute(_RESIDENTS_Q, {"ids": list(part)})}
+
+
+def _lock_balances(op: Operation, ids: list[str]) -> dict[str, int]:
+    """The balances of the residents of ``ids`` that have a balance row, locked until the
+    commit in resident order (PostgreSQL: ``FOR UPDATE``; SQLite's writer holds the write
+    lock), noted as the operation's chain heads (as :func:`post_entry` notes them)."""
+    pb = tp.points_balances
+    q = (sa.select(pb.c.resident_id, pb.c.balance, pb.c.chain_head)
+         .where(pb.c.resident_id.in_(sa.bindparam("ids", expanding=True)))
+         .order_by(pb.c.resident_id))
+    if op.uow.conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    out: dict[str, int] = {}
+    for part in _chunks(ids):
+        for rid, bal, head in op.uow.conn.execute(q, {"ids": list(part)}):
+            slot = f"points:{rid}"
+            if slot not in op.chain_heads:
+                op.chain_heads[slot] = (int(bal), head)
+            out[rid] = int(op.chain_heads[slot][0])
+    return out
 
 
 def _check_limit(value: Any) -> RedemptionLimit:
@@ -240,10 +311,12 @@ class SupermarketService(Service):
                 done.update({m.idempotency_key: m for m in conn.execute(
                     sa.select(_sm).where(_sm.c.idempotency_key.in_(part)))})
             ids = sorted({item_id for item_id, _q, _k in batch})
-            rows: dict[str, Any] = {}
-            for part in _chunks(ids):
-                rows.update({r.id: r for r in conn.execute(sa.select(_si).where(
-                    _si.c.id.in_(part)))})
+            # the items, locked in item order (as redeem_many locks them) until the commit:
+            # their stock is then the batch's to count
+            rows = self._lock_items(conn, ids)
+            stock = {i: int(r.stock) for i, r in rows.items()}
+            moves: list[dict[str, Any]] = []
+            month = month_of(op.today)
             out: list[int] = []
             for i, (item_id, quantity, key) in enumerate(batch):
                 row = rows.get(item_id)
@@ -259,8 +332,20 @@ class SupermarketService(Service):
                             f"stock move ({mv.kind} {mv.delta} of {mv.item_id})")
                     out.append(-1)  # filled in below with the stock as it is now
                     continue
-                out.append(move_stock(op, item_id, quantity, "restock", key=key,
-                                      community_code=row.community_code))
+                # move_stock's work, written below for the batch: the same rows
+                stock[item_id] += quantity
+                moves.append({"item_id": item_id, "kind": "restock", "delta": quantity,
+                              "stock_after": stock[item_id],
+                              "community_code": row.community_code, "month": month,
+                              "at": op.now, "idempotency_key": key})
+                op.touched.append(f"item:{item_id}")
+                out.append(stock[item_id])
+            if moves:
+                conn.execute(_si.update().where(_si.c.id == sa.bindparam("p_item"))
+                             .values(stock=sa.bindparam("p_stock")),
+                             [{"p_item": i, "p_stock": stock[i]}
+                              for i in dict.fromkeys(m["item_id"] for m in moves)])
+                bulk_insert(conn, _sm, moves)
             replayed = [i for i, s in enumerate(out) if s < 0]
             if replayed:
                 now = {r.id: int(r.stock) for part in _chunks(ids) for r in conn.execute(
@@ -315,53 +400,211 @@ class SupermarketService(Service):
 
         def write_locked() -> Redemption:
             with fast_write(self, actor, "supermarket.redeem") as op:
-                ref = resolve_resident(op, resident_id)
-                op.require(POINTS_REDEEM, ref.target())
-                conn = op.uow.conn
-                row = conn.execute(_ITEM_Q, {"p_item": item_id}).first()
-                if row is None:
-                    raise NotFound("supermarket item", item_id)
-                if not row.active:
-                    raise ValidationError(f"item {item_id} ({row.name}) is no longer offered",
-                                          path="item_id")
-                item = _item(row)
-                for plugin, lim in self._hooks.all("cgov_redemption_limit", _check_limit,
-                                                   place=item.community_code, item=item,
-                                                   resident_id=resident_id,
-                                                   community_code=item.community_code):
-                    self._enforce(op, item, resident_id, quantity, lim, plugin)
-                points = item.price_points * quantity
-                move_stock(op, item_id, -quantity, "redeem", key=key,
-                           community_code=item.community_code)
-                entry = post_entry(op, ref, EntryKind.REDEEM, -points, key, fp,
-                                   reason=f"{quantity} × {item.name} ({item_id})")
-                rid = conn.execute(_REDEMPTION_INSERT, {
-                    "idempotency_key": key, "resident_id": resident_id, "item_id": item_id,
-                    "quantity": quantity, "points": points, "entry_id": entry.id,
-                    "day": op.today, "at": op.now}).inserted_primary_key[0]  # type: ignore[index]
-                return Redemption(int(rid), resident_id, item_id, quantity, points, entry, key)
+                return self._redeem_in(op, resident_id, item_id, quantity, key, fp)
 
-        def replay(conn: sa.Connection, k: str, request: str) -> Redemption | None:
-            r = conn.execute(sa.select(_rd).where(_rd.c.idempotency_key == k)).first()
-            if r is None:
-                from community_governance.services.points import replay_entry
+        return idempotent(self._gov, key, fp, write, _replay_redemption)
 
-                e = replay_entry(conn, k, request)  # a key used by another kind of entry
-                if e is not None:
-                    raise IdempotencyConflict(
-                        f"idempotency key {k!r} was used for a {e.kind.value} entry, not a "
-                        "redemption; use a new key")
-                return None
-            erow = conn.execute(sa.select(tp.points_entries).where(
-                tp.points_entries.c.id == r.entry_id)).one()
-            if erow.request != request:
+    def _redeem_in(self, op: Operation, resident_id: str, item_id: str, quantity: int,
+                   key: str, fp: str, *, path: str = "") -> Redemption:
+        """One redemption in ``op`` (:meth:`redeem`'s write): its item's stock row is taken
+        before its resident's balance row. ``path``: where a batch names it (its errors'
+        paths start with it)."""
+        ref = resolve_resident(op, resident_id, path=f"{path}resident_id")
+        op.require(POINTS_REDEEM, ref.target())
+        conn = op.uow.conn
+        row = conn.execute(_ITEM_Q, {"p_item": item_id}).first()
+        if row is None:
+            raise NotFound("supermarket item", item_id)
+        if not row.active:
+            raise ValidationError(f"item {item_id} ({row.name}) is no longer offered",
+                                  path=f"{path}item_id")
+        item = _item(row)
+        for plugin, lim in self._hooks.all("cgov_redemption_limit", _check_limit,
+                                           place=item.community_code, item=item,
+                                           resident_id=resident_id,
+                                           community_code=item.community_code):
+            self._enforce(op, item, resident_id, quantity, lim, plugin)
+        points = item.price_points * quantity
+        move_stock(op, item_id, -quantity, "redeem", key=key,
+                   community_code=item.community_code)
+        entry = post_entry(op, ref, EntryKind.REDEEM, -points, key, fp,
+                           reason=f"{quantity} × {item.name} ({item_id})")
+        rid = conn.execute(_REDEMPTION_INSERT, {
+            "idempotency_key": key, "resident_id": resident_id, "item_id": item_id,
+            "quantity": quantity, "points": points, "entry_id": entry.id,
+            "day": op.today, "at": op.now}).inserted_primary_key[0]  # type: ignore[index]
+        return Redemption(int(rid), resident_id, item_id, quantity, points, entry, key)
+
+    def redeem_many(self, actor: Actor,
+                    redemptions: Sequence[tuple[str, str, int, str]]) -> list[Redemption]:
+        """Many redemptions (兑换) in one transaction, audited once: ``(resident_id, item_id,
+        quantity, key)`` each, e.g. a community's month-end redemptions.
+
+        Each gets exactly the checks of :meth:`redeem`, in the order given, the stock and the
+        balances counting the redemptions before it in the batch; a key redeemed before
+        returns that redemption (as a retried :meth:`redeem` does), a key used for another
+        request is refused. All or nothing: a refusal anywhere writes nothing.
+
+        Locks: every item of the batch is locked first (in item order), then the residents'
+        balance rows (in resident order), as :meth:`redeem` takes an item before a balance;
+        so batches and single redemptions never deadlock.
+
+        Returns:
+            The redemptions, in the order given.
+
+        Raises:
+            OutOfStock, InsufficientBalance, ValidationError, NotFound: as :meth:`redeem`
+                (the path names the redemption: ``redemptions[i]...``).
+            IdempotencyConflict: a key was used for another request, or twice in the batch.
+        """
+        batch = list(redemptions)
+        keys: dict[str, int] = {}
+        prints: list[str] = []
+        for i, (resident_id, item_id, quantity, key) in enumerate(batch):
+            check_key(key, f"redemptions[{i}].key")
+            _check_quantity(quantity, f"redemptions[{i}].quantity")
+            if key in keys:
                 raise IdempotencyConflict(
-                    f"idempotency key {k!r} was used for a different redemption "
-                    f"({r.quantity} × {r.item_id} for {r.resident_id}); use a new key")
-            return Redemption(r.id, r.resident_id, r.item_id, r.quantity, r.points,
-                              entry_from_row(erow), k)
+                    f"idempotency key {key!r} appears twice in the batch (redemptions"
+                    f"[{keys[key]}] and redemptions[{i}]); give each redemption its own key")
+            keys[key] = i
+            prints.append(request_fingerprint(op="supermarket.redeem", resident=resident_id,
+                                              item=item_id, quantity=quantity))
+        if not batch:
+            return []
+        for attempt in (1, 2):
+            try:
+                with fast_write(self, actor, "supermarket.redeem_many") as op:
+                    out = self._redeem_batch(op, batch, prints)
+                    op.detail["redemptions"] = len(out)
+                    return out
+            except sa.exc.IntegrityError as exc:  # a concurrent redemption took a key
+                if attempt == 2:
+                    raise ConflictError(f"the redemptions could not be written: {exc.orig}; "
+                                        "nothing was written") from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
-        return idempotent(self._gov, key, fp, write, replay)
+    def _redeem_batch(self, op: Operation, batch: list[tuple[str, str, int, str]],
+                      prints: list[str]) -> list[Redemption]:
+        """:meth:`redeem_many`'s work in ``op``.
+
+        The keys, residents, items (locked) and balances (locked) are read once for the
+        batch; a redemption that passes every check against them (the stock and balance
+        counting the redemptions staged before it) is staged, and the staged ones are written
+        together (:meth:`_write_redemptions`). Anything else (a key used before, an unknown
+        or erased resident, an unknown or withdrawn item, too little stock or too few points,
+        a county's redemption limits or narrowed rights) goes one by one from there:
+        the staged ones are written first, then :meth:`_redeem_in` checks it (and raises) as
+        :meth:`redeem` does, and the rest of the batch follows one by one."""
+        conn = op.uow.conn
+        out: list[Redemption | None] = []
+        used = self._used_keys(conn, [b[3] for b in batch])
+        one_by_one = bool(self._hooks.implementations("cgov_redemption_limit")
+                          or self._hooks.implementations("cgov_narrow_permission"))
+        refs: dict[str, ResidentRef] = {}
+        items: dict[str, Any] = {}
+        stock: dict[str, int] = {}
+        balance: dict[str, int] = {}
+        if not one_by_one:
+            refs = resident_refs(conn, [b[0] for b in batch])
+            items = self._lock_items(conn, [b[1] for b in batch])
+            stock = {i: int(r.stock) for i, r in items.items()}
+            balance = _lock_balances(op, sorted({b[0] for b in batch if b[0] in refs}))
+        staged: list[tuple[int, ResidentRef, Any, int, int, str, str]] = []
+        for i, ((resident_id, item_id, quantity, key), fp) in enumerate(
+                zip(batch, prints, strict=True)):
+            path = f"redemptions[{i}]."
+            if key in used:  # a retry: the first redemption, or a conflict
+                self._write_redemptions(op, staged, out)
+                got = _replay_redemption(conn, key, fp)
+                if got is None:  # pragma: no cover - the key was found above
+                    raise ConflictError(f"idempotency key {key!r} vanished; retry")
+                out.append(got)
+                continue
+            ref = refs.get(resident_id)
+            row = items.get(item_id)
+            points = row.price_points * quantity if row is not None else 0
+            if (one_by_one or ref is None or ref.erased or row is None or not row.active
+                    or stock[item_id] < quantity or balance.get(resident_id, 0) < points):
+                self._write_redemptions(op, staged, out)
+                out.append(self._redeem_in(op, resident_id, item_id, quantity, key, fp,
+                                           path=path))
+                one_by_one = True  # what the batch read is stale from here on
+                continue
+            op.require(POINTS_REDEEM, ref.target())
+            stock[item_id] -= quantity
+            balance[resident_id] -= points
+            staged.append((len(out), ref, row, quantity, stock[item_id], key, fp))
+            out.append(None)
+        self._write_redemptions(op, staged, out)
+        return [r for r in out if r is not None]
+
+    @staticmethod
+    def _used_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
+        """Which of ``keys`` the journal holds already (a redemption's entry, or another)."""
+        pe = tp.points_entries
+        return {k for part in _chunks(sorted(set(keys))) for k in conn.execute(
+            sa.select(pe.c.idempotency_key).where(pe.c.idempotency_key.in_(part))).scalars()}
+
+    @staticmethod
+    def _lock_items(conn: sa.Connection, ids: list[str]) -> dict[str, Any]:
+        """The items of ``ids`` that exist, their rows locked until the commit (in item
+        order; SQLite's writer holds the database's write lock)."""
+        q = sa.select(_si).where(_si.c.id.in_(sa.bindparam("ids", expanding=True))).order_by(
+            _si.c.id)
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        return {r.id: r for part in _chunks(sorted(set(ids)))
+                for r in conn.execute(q, {"ids": list(part)})}
+
+    def _write_redemptions(self, op: Operation,
+                           staged: list[tuple[int, ResidentRef, Any, int, int, str, str]],
+                           out: list[Redemption | None]) -> None:
+        """Write the staged redemptions (and empty ``staged``): what :meth:`_redeem_in` one
+        by one writes, table by table in the same order (so the same ids): each item's stock
+        once, the stock moves, the journal entries (:func:`post_entries`), the redemption
+        rows; the audit's objects as one by one (the item, then the entry, per redemption).
+        Fills in ``out``."""
+        if not staged:
+            return
+        conn = op.uow.conn
+        final: dict[str, int] = {}
+        for _place, _ref, row, _q, after, _k, _fp in staged:
+            final[row.id] = after
+        conn.execute(_si.update().where(_si.c.id == sa.bindparam("p_item"))
+                     .values(stock=sa.bindparam("p_stock")),
+                     [{"p_item": i, "p_stock": s} for i, s in final.items()])
+        month = month_of(op.today)
+        bulk_insert(conn, _sm, [
+            {"item_id": row.id, "kind": "redeem", "delta": -q, "stock_after": after,
+             "community_code": row.community_code, "month": month, "at": op.now,
+             "idempotency_key": key}
+            for _place, _ref, row, q, after, key, _fp in staged])
+        start = len(op.touched)
+        entries = post_entries(op, [
+            (ref, EntryKind.REDEEM, -(row.price_points * q), key, fp,
+             f"{q} × {_item(row).name} ({row.id})", None)
+            for _place, ref, row, q, _after, key, fp in staged])
+        del op.touched[start:]
+        rows = [{"idempotency_key": key, "resident_id": ref.id, "item_id": row.id,
+                 "quantity": q, "points": row.price_points * q, "entry_id": e.id,
+                 "day": op.today, "at": op.now}
+                for (_place, ref, row, q, _after, key, _fp), e in zip(staged, entries,
+                                                                      strict=True)]
+        if conn.dialect.name == "sqlite":  # the writer holds the write lock: the next ids
+            before = conn.execute(sa.select(sa.func.max(_rd.c.id))).scalar() or 0
+            bulk_insert(conn, _rd, rows)
+            ids = list(conn.execute(sa.select(_rd.c.id).where(_rd.c.id > before)
+                                    .order_by(_rd.c.id)).scalars())
+        else:
+            ids = [int(r[0]) for r in conn.execute(
+                _rd.insert().returning(_rd.c.id, sort_by_parameter_order=True), rows)]
+        for (place, ref, row, q, _after, key, _fp), e, rid in zip(staged, entries, ids,
+                                                                  strict=True):
+            op.touched.append(f"item:{row.id}")
+            op.touched.append(f"points_entry:{e.id}")
+            out[place] = Redemption(int(rid), ref.id, row.id, q, row.price_points * q, e, key)
+        staged.clear()
 
     def _enforce(self, op: Operation, item: Item, resident_id: str, quantity: int,
                  lim: RedemptionLimit, plugin: str) -> None:

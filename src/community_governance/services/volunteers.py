@@ -175,6 +175,43 @@ class _Deferred:
         self.earned: dict[tuple[str, dt.date], int] = {}
 
 
+class _Sessions:
+    """What the sessions of one attendance batch read, read once for the batch: the
+    activities, who each has recorded already, and (when a daily cap asks, the first time)
+    the points each attendee earned on each session's day. Nothing of it changes while the
+    batch is gathered: the batch writes after (``_write_sessions``), and what it gathered
+    before a session is counted by ``_Deferred``."""
+
+    __slots__ = ("activities", "attended", "earned", "sessions")
+
+    def __init__(self, conn: sa.Connection, sessions: list[_Session]) -> None:
+        self.sessions = sessions
+        ids = sorted({a for a, _ in sessions})
+        self.activities: dict[str, Any] = {}
+        self.attended: dict[str, set[str]] = {}
+        for part in chunks(ids):
+            self.activities.update({r.id: r for r in conn.execute(
+                sa.select(_ac).where(_ac.c.id.in_(part)))})
+            for aid, rid in conn.execute(sa.select(_at.c.activity_id, _at.c.resident_id)
+                                         .where(_at.c.activity_id.in_(part))):
+                self.attended.setdefault(aid, set()).add(rid)
+        self.earned: dict[tuple[str, dt.date], int] | None = None
+
+    def earned_on(self, conn: sa.Connection, tz: Any, rid: str, day: dt.date) -> int:
+        """Points ``rid`` earned on ``day`` before the batch (``_EARNED_ON_DAY_Q``)."""
+        if self.earned is None:
+            self.earned = {}
+            days = sorted({r.start.astimezone(tz).date() for r in self.activities.values()})
+            people = sorted({r for _, batch in self.sessions for r, _ in batch})
+            for part in chunks(people):
+                for r, d, n in conn.execute(
+                        sa.select(_at.c.resident_id, _at.c.day, sa.func.sum(_at.c.points))
+                        .where(_at.c.day.in_(days), _at.c.resident_id.in_(part))
+                        .group_by(_at.c.resident_id, _at.c.day)):
+                    self.earned[r, d] = int(n or 0)
+        return self.earned.get((rid, day), 0)
+
+
 class VolunteersService(Service):
     """Volunteers, organizations, training, activities and attendance. Reached as
     ``gov.volunteers``."""
@@ -545,8 +582,9 @@ class VolunteersService(Service):
         many = name.endswith("_many")
 
         def ask(op: Operation) -> None:
+            read = _Sessions(op.uow.conn, sessions)
             for activity_id, batch in sessions:
-                self._attend(op, activity_id, batch, dry=True)
+                self._attend(op, activity_id, batch, dry=True, read=read)
 
         with self._hooks_first(actor, name, ask), self._write(actor, name) as op:
             # the residents and the volunteers of every session, read once
@@ -554,10 +592,11 @@ class VolunteersService(Service):
             refs = _residents(op, every)
             known = self._volunteers_among(op, every)
             batch_of = _Deferred()
+            read = _Sessions(op.uow.conn, sessions)
             for k, (activity_id, batch) in enumerate(sessions):
                 try:
                     self._attend(op, activity_id, batch, dry=False, refs=refs,
-                                 volunteers=known, deferred=batch_of)
+                                 volunteers=known, deferred=batch_of, read=read)
                 except ValidationError as exc:
                     if not many:
                         raise
@@ -600,16 +639,17 @@ class VolunteersService(Service):
     def _attend(self, op: Operation, activity_id: str, batch: list[tuple[str, int | None]], *,
                 dry: bool, refs: dict[str, ResidentRef] | None = None,
                 volunteers: set[str] | None = None,
-                deferred: _Deferred | None = None) -> None:
+                deferred: _Deferred | None = None, read: _Sessions | None = None) -> None:
         """Record attendance (``dry``: only read what the scoring hooks are asked about and
         ask them, write nothing: the write checks the attendees, in its own transaction).
         ``refs`` and ``volunteers``: the attendees' residents and which of them are
         registered volunteers, when the caller read them already. ``deferred``: where the
         session's entries and records are gathered, to be written with the other sessions'
         (:meth:`_write_sessions`); what the sessions before it gathered counts as recorded
-        (attendees, the daily cap)."""
+        (attendees, the daily cap). ``read``: what the batch's sessions read, read once."""
         conn = op.uow.conn
-        row = conn.execute(_ACTIVITY_Q, {"id": activity_id}).first()
+        row = (conn.execute(_ACTIVITY_Q, {"id": activity_id}).first() if read is None
+               else read.activities.get(activity_id))
         if row is None:
             raise NotFound("activity", activity_id)
         act = _activity(row)
@@ -631,14 +671,15 @@ class VolunteersService(Service):
         else:
             refs = {}
         wanted = set(ids)
-        already = {r for r in conn.execute(_ATTENDED_Q, {"a": activity_id}).scalars()
+        already = {r for r in (conn.execute(_ATTENDED_Q, {"a": activity_id}).scalars()
+                               if read is None else read.attended.get(activity_id, ()))
                    if r in wanted}
         if deferred is not None:
             already |= deferred.recorded.get(activity_id, set()) & wanted
         todo = [(r, m) for r, m in batch if r not in already]
         day = act.start.astimezone(self._gov.timezone).date()
         scores = self._score(op, act, todo, day, capped=not dry,
-                             pending=None if deferred is None else deferred.earned)
+                             pending=None if deferred is None else deferred.earned, read=read)
         if dry or deferred is None:
             return
         # posted with the other sessions' (_write_sessions): post_entries locks the balances
@@ -665,7 +706,8 @@ class VolunteersService(Service):
 
     def _score(self, op: Operation, act: Activity, todo: list[tuple[str, int | None]],
                day: dt.date, *, capped: bool = True,
-               pending: dict[tuple[str, dt.date], int] | None = None) -> list[int]:
+               pending: dict[tuple[str, dt.date], int] | None = None,
+               read: _Sessions | None = None) -> list[int]:
         """The points of each attendee in ``todo``: the scoring hooks asked, the daily cap
         applied with what each earned that day (``capped=False``: the hooks asked, the cap
         not applied: the read-first pass, which only asks; ``pending``: points per resident
@@ -695,9 +737,16 @@ class VolunteersService(Service):
             cap = min(caps)
             ids = [r for r, _ in todo]
             earned: dict[str, int] = {}
-            for c in chunks(ids):
-                for r, n in op.uow.conn.execute(_EARNED_ON_DAY_Q, {"day": day, "ids": c}):
-                    earned[r] = int(n or 0)
+            if read is not None and act.id in read.activities:
+                tz = self._gov.timezone
+                for r in ids:
+                    if n := read.earned_on(op.uow.conn, tz, r, day):
+                        earned[r] = n
+            else:
+                for c in chunks(ids):
+                    for r, n in op.uow.conn.execute(_EARNED_ON_DAY_Q, {"day": day,
+                                                                        "ids": c}):
+                        earned[r] = int(n or 0)
             if pending:
                 for r in ids:
                     if (r, day) in pending:

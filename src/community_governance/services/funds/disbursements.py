@@ -4,7 +4,7 @@ rejections, payments and their batches."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -61,8 +61,9 @@ from community_governance.services.funds.common import (
     _raise_transition,
     _text,
 )
-from community_governance.services.funds.ledger import LedgerMixin
+from community_governance.services.funds.ledger import LedgerMixin, _Staged
 from community_governance.services.funds.reservations import drawn_fen, outstanding_fen
+from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
 from community_governance.storage.tables import funds as f
 from community_governance.storage.tables import funds_reservations as fr
 
@@ -70,11 +71,77 @@ _D = f.funds_disbursements
 #: a keyed request's id and fingerprint
 _Q_REQUEST_KEY = sa.select(_D.c.id, _D.c.fingerprint).where(
     _D.c.idempotency_key == sa.bindparam("key"))
+#: many disbursements and their approvals (see ``_Q_DISBURSEMENT_APPROVALS``), each
+#: disbursement's approvals in the order they were given
+_Q_DISBURSEMENTS_APPROVALS = (
+    sa.select(_D, f.funds_approvals.c.role.label("a_role"),
+              f.funds_approvals.c.approver.label("a_approver"),
+              f.funds_approvals.c.at.label("a_at"))
+    .select_from(_D.outerjoin(f.funds_approvals,
+                              f.funds_approvals.c.disbursement_id == _D.c.id))
+    .where(_D.c.id.in_(sa.bindparam("dids", expanding=True)))
+    .order_by(_D.c.id, f.funds_approvals.c.at, f.funds_approvals.c.role))
+#: a disbursement's move from one state to another (the batches' ``executemany``)
+_Q_MOVE = (_D.update().where(_D.c.id == sa.bindparam("p_id"),
+                             _D.c.state == sa.bindparam("p_from"))
+           .values(state=sa.bindparam("p_to")))
+_Q_PAID = (_D.update().where(_D.c.id == sa.bindparam("p_id"),
+                             _D.c.state == DisbursementState.APPROVED.value)
+           .values(state=DisbursementState.PAID.value,
+                   transaction_id=sa.bindparam("p_tid")))
 #: what an account's open requests of a year hold (requested or approved, not paid)
 _Q_OPEN_REQUESTED = sa.select(sa.func.coalesce(sa.func.sum(_D.c.amount_fen), 0)).where(
     _D.c.community_code == sa.bindparam("community"), _D.c.account == sa.bindparam("account"),
     _D.c.state.in_(_OPEN_STATES), _D.c.requested_on >= sa.bindparam("first", type_=sa.Date),
     _D.c.requested_on <= sa.bindparam("last", type_=sa.Date))
+
+
+class _RequestKeys:
+    """A batch's request keys, looked up in one statement when first asked (the caller holds
+    the lock by then), and the requests found: ``get`` answers what ``_Q_REQUEST_KEY``
+    would for one key."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = set(keys)
+        self.found: dict[str, Any] | None = None
+
+    def get(self, conn: sa.Connection, key: str) -> Any:
+        if self.found is None:
+            self.found = {}
+            for part in chunks(sorted(set(self.keys))):
+                for r in conn.execute(sa.select(_D.c.id, _D.c.fingerprint,
+                                                _D.c.idempotency_key)
+                                      .where(_D.c.idempotency_key.in_(part))):
+                    self.found[r.idempotency_key] = r
+        if key not in self.found and key not in self.keys:  # pragma: no cover - defensive
+            return conn.execute(_Q_REQUEST_KEY, {"key": key}).first()
+        return self.found.get(key)
+
+
+class _LockedBatch:
+    """A batch's disbursements, read in one statement, handed out one at a time in the
+    batch's order as :meth:`DisbursementsMixin._load_locked` reads them one by one: the first
+    one's community is locked before the read (through the disbursement); a disbursement of a
+    community not locked yet has its community locked when its turn comes, and that
+    community's disbursements are read again (they are current from then on). So the
+    communities are locked in the order the batch first names them, as one by one."""
+
+    def __init__(self, svc: DisbursementsMixin, op: Operation,
+                 got: dict[int, Disbursement]) -> None:
+        self.svc = svc
+        self.op = op
+        self.got = got
+
+    def get(self, did: int) -> Disbursement:
+        d = self.got.get(did)
+        if d is None:
+            raise NotFound("disbursement", did)
+        if f"funds:{d.community_code}" not in self.op.chain_heads:
+            self.svc._lock(self.op, d.community_code)
+            self.got.update(self.svc._load_disbursements(self.op.uow.conn, [
+                i for i, x in self.got.items() if x.community_code == d.community_code]))
+            d = self.got[did]
+        return d
 
 
 class DisbursementsMixin(LedgerMixin):
@@ -158,6 +225,22 @@ class DisbursementsMixin(LedgerMixin):
         rows = conn.execute(_Q_DISBURSEMENT_APPROVALS, {"did": did}).all()
         if not rows:
             raise NotFound("disbursement", did)
+        return self._disbursement_of(rows)
+
+    def _load_disbursements(self, conn: sa.Connection,
+                            ids: Iterable[int]) -> dict[int, Disbursement]:
+        """The disbursements of ``ids`` that exist, with their approvals (as
+        :meth:`_load_disbursement` reads each): one statement per 900."""
+        grouped: dict[int, list[Any]] = {}
+        for part in chunks(sorted(set(ids))):
+            for r in conn.execute(_Q_DISBURSEMENTS_APPROVALS, {"dids": list(part)}):
+                grouped.setdefault(r.id, []).append(r)
+        return {did: self._disbursement_of(rows) for did, rows in grouped.items()}
+
+    @staticmethod
+    def _disbursement_of(rows: Sequence[Any]) -> Disbursement:
+        """A disbursement from its rows of :data:`_Q_DISBURSEMENT_APPROVALS` (one per
+        approval, in the order given)."""
         d = rows[0]
         apps = [r for r in rows if r.a_role is not None]
         return Disbursement(
@@ -187,6 +270,16 @@ class DisbursementsMixin(LedgerMixin):
             self._lock(op, d.community_code)
             d = self._load_disbursement(conn, did)
         return d
+
+    def _locked_batch(self, op: Operation, ids: list[int]) -> _LockedBatch:
+        """The disbursements of a batch, read together and handed out in the batch's order
+        as :meth:`_load_locked` reads each (see :class:`_LockedBatch`)."""
+        conn = op.uow.conn
+        if ids and not any(k.startswith("funds:") for k in op.chain_heads):
+            row = conn.execute(_Q_LOCK_OF_DISBURSEMENT, {"did": ids[0]}).first()
+            if row is not None:
+                op.chain_heads[f"funds:{row[0]}"] = row[1]
+        return _LockedBatch(self, op, self._load_disbursements(conn, ids))
 
     def request(
         self, actor: Actor, community_code: str, account: str, amount: object, *, payee: str,
@@ -237,13 +330,17 @@ class DisbursementsMixin(LedgerMixin):
                  fp: str, *, dry: bool = False,
                  reservation_id: int | None = None,
                  memo: dict[tuple[str, int], list[int | None]] | None = None,
+                 keys: _RequestKeys | None = None,
+                 staged: list[dict[str, Any]] | None = None,
                  ) -> Disbursement | None:
         """Request a disbursement in ``op`` (``dry``: read and ask the hooks, write nothing).
 
         ``memo``: a batch of requests of one community in one operation (``request_many``)
         reads each account's budget and what is committed against it (spent, requested,
         reserved) once, per account and year, and adds what its requests write; a draw on a
-        reservation makes the next request read them again."""
+        reservation makes the next request read them again. ``keys``: the batch's keys, looked
+        up together (once the lock is held). ``staged``: the request's row is kept there, to
+        be written with the batch's others (its id then filled in), not written here."""
         payee = _text(payee, "payee")
         purpose = _text(purpose, "purpose", limit=2000)
         if key is not None:
@@ -260,7 +357,8 @@ class DisbursementsMixin(LedgerMixin):
         conn = op.uow.conn
         d = f.funds_disbursements
         if key is not None:
-            row = conn.execute(_Q_REQUEST_KEY, {"key": key}).first()
+            row = (conn.execute(_Q_REQUEST_KEY, {"key": key}).first() if keys is None
+                   else keys.get(conn, key))
             if row is not None:
                 if row.fingerprint != fp:
                     raise IdempotencyConflict(
@@ -305,12 +403,17 @@ class DisbursementsMixin(LedgerMixin):
         if dry:
             return None
         state = DisbursementState.REQUESTED if roles else DisbursementState.APPROVED
-        res = conn.execute(d.insert().values(
-            community_code=community, account=account, amount_fen=to_fen(value), payee=payee,
-            purpose=purpose, state=state.value, required_roles=",".join(r.value for r in roles),
-            over_budget=over, requested_by=str(op.actor), requested_on=day,
-            requested_at=op.now, idempotency_key=key, fingerprint=fp))
-        did = _new_id(res)
+        values = {
+            "community_code": community, "account": account, "amount_fen": to_fen(value),
+            "payee": payee, "purpose": purpose, "state": state.value,
+            "required_roles": ",".join(r.value for r in roles), "over_budget": over,
+            "requested_by": str(op.actor), "requested_on": day, "requested_at": op.now,
+            "idempotency_key": key, "fingerprint": fp}
+        if staged is not None and reservation_id is None:
+            staged.append(values)
+            did = -len(staged)  # its place in the batch, until written
+        else:
+            did = _new_id(conn.execute(d.insert().values(**values)))
         if memo is not None:
             if reservation_id is not None:  # a draw: what the reservation holds changed
                 memo.pop((account, day.year), None)
@@ -320,7 +423,8 @@ class DisbursementsMixin(LedgerMixin):
             conn.execute(fr.funds_reservation_draws.insert().values(
                 disbursement_id=did, reservation_id=reservation_id))
             op.detail["reservation"] = reservation_id
-        op.touch("disbursement", did)
+        if did > 0:
+            op.touch("disbursement", did)
         op.detail.update({"amount": str(value), "roles": [r.value for r in roles]})
         # what _load_disbursement would read back: the row as written, with no approval yet
         return Disbursement(
@@ -329,6 +433,32 @@ class DisbursementsMixin(LedgerMixin):
             required_roles=tuple(roles), approvals=(), requested_by=str(op.actor),
             requested_on=day, over_budget=over, transaction_id=None, reason="",
             idempotency_key=key)
+
+    @staticmethod
+    def _write_requests(op: Operation, staged: list[dict[str, Any]],
+                        out: list[Disbursement]) -> list[Disbursement]:
+        """Write the requests ``_request`` staged (in order: the ids one by one would give)
+        and put their ids in ``out`` (a staged one holds ``-(its place)``); the audit's
+        objects in the order of the batch."""
+        conn = op.uow.conn
+        tab = f.funds_disbursements
+        if conn.dialect.name == "sqlite":  # see LedgerMixin._write_staged
+            before = conn.execute(sa.select(sa.func.max(tab.c.id))).scalar() or 0
+            bulk_insert(conn, tab, staged)
+            ids = list(conn.execute(sa.select(tab.c.id).where(tab.c.id > before)
+                                    .order_by(tab.c.id)).scalars())
+            if len(ids) != len(staged):  # pragma: no cover - the write lock is held
+                raise ConflictError("the requests changed while the batch was written; retry")
+        else:
+            ids = [int(r[0]) for r in conn.execute(
+                tab.insert().returning(tab.c.id, sort_by_parameter_order=True), staged)]
+        done: list[Disbursement] = []
+        for d in out:
+            if d.id < 0:
+                d = attrs.evolve(d, id=ids[-d.id - 1])
+                op.touch("disbursement", d.id)
+            done.append(d)
+        return done
 
     @staticmethod
     def _check_draw(conn: sa.Connection, reservation_id: int, community: str, account: str,
@@ -395,6 +525,61 @@ class DisbursementsMixin(LedgerMixin):
         op.touch("disbursement", d.id)
         op.detail["role"] = fill.value
         return self._load_disbursement(op.uow.conn, d.id)
+
+    def _approve_batch(self, op: Operation, ids: list[int],
+                       role: PostKind | None) -> list[Disbursement]:
+        """:meth:`_approve` of each of ``ids`` (no id twice), in order, with the same checks
+        and errors: the disbursements read in one statement (:meth:`_locked_batch`), the
+        approvals written in one batch and the moves to approved in one ``executemany``,
+        after every check passed. Answers what reading each back would give."""
+        locked = self._locked_batch(op, ids)
+        me = str(op.actor)
+        rows: list[dict[str, Any]] = []
+        moves: list[int] = []
+        out: list[Disbursement] = []
+        for did in ids:
+            d = locked.get(did)
+            problems = check_approver(d.requested_by, me, d.approvals)
+            if problems and problems[0].rule == "self_approval":
+                raise PermissionDenied(me, "funds.approve", f"disbursement {d.id}",
+                                       problems[0].message)
+            if problems:  # approved already: a replay
+                op.detail["replayed"] = d.id
+                out.append(d)
+                continue
+            _raise_transition(d.state, DisbursementState.APPROVED)
+            fill = self._fillable(op, d, role)
+            rows.append({"disbursement_id": d.id, "role": fill.value, "approver": me,
+                         "at": op.now})
+            last = len(d.missing_roles) == 1
+            if last:
+                moves.append(d.id)
+            op.touch("disbursement", d.id)
+            op.detail["role"] = fill.value
+            given = Approval(fill, me, op.now.replace(tzinfo=dt.UTC))
+            out.append(attrs.evolve(
+                d, state=DisbursementState.APPROVED if last else d.state,
+                approvals=tuple(sorted((*d.approvals, given),
+                                       key=lambda a: (a.at, a.role.value)))))
+        insert_rows(op.uow.conn, f.funds_approvals, rows)
+        self._move_many(op, [{"p_id": did, "p_from": DisbursementState.REQUESTED.value,
+                              "p_to": DisbursementState.APPROVED.value} for did in moves],
+                        _Q_MOVE)
+        return out
+
+    @staticmethod
+    def _move_many(op: Operation, params: list[dict[str, Any]], stmt: Any) -> None:
+        """Move many disbursements (one ``executemany`` of ``stmt``, guarded by their state
+        as :meth:`_move` is); a disbursement that was not in the state expected is a
+        :class:`ConflictError` naming it, as :meth:`_move` raises."""
+        if not params:
+            return
+        res = op.uow.conn.execute(stmt, params)
+        if res.rowcount != len(params):
+            raise ConflictError(f"disbursement {params[0]['p_id']} changed concurrently; read "
+                                "it again" if len(params) == 1 else
+                                f"one of disbursements {[p['p_id'] for p in params][:10]} "
+                                "changed concurrently; read them again")
 
     def _fillable(self, op: Operation, d: Disbursement, role: PostKind | None) -> PostKind:
         target = self._target(d.community_code)
@@ -545,21 +730,32 @@ class DisbursementsMixin(LedgerMixin):
             values.append(value)
             prints.append(_fingerprint("request", community_code, r.account, str(value),
                                        r.payee, r.purpose, str(r.on)))
+        wanted = [r.key.strip() for r in batch if isinstance(r.key, str)]
+        # a key twice in the batch: the second request replays the first, read back (one by
+        # one); else the keys are looked up together and the requests written together
+        together = len(set(wanted)) == len(wanted)
+
         def ask(op: Operation) -> None:
             memo: dict[tuple[str, int], list[int | None]] = {}
+            keys = _RequestKeys(wanted) if together else None
             for r, value, fp in zip(batch, values, prints, strict=True):
                 self._request(op, community_code, r.account, value, r.payee, r.purpose, r.on,
-                              r.key, fp, dry=True, memo=memo)
+                              r.key, fp, dry=True, memo=memo, keys=keys)
 
         for attempt in (1, 2):
             try:
                 with self._hooks_first(actor, "funds.request_many", ask), \
                         self._write(actor, "funds.request_many") as op:
                     memo: dict[tuple[str, int], list[int | None]] = {}
+                    keys = _RequestKeys(wanted) if together else None
+                    staged: list[dict[str, Any]] | None = [] if together else None
                     got = [self._request(op, community_code, r.account, value, r.payee,
-                                         r.purpose, r.on, r.key, fp, memo=memo)
+                                         r.purpose, r.on, r.key, fp, memo=memo, keys=keys,
+                                         staged=staged)
                            for r, value, fp in zip(batch, values, prints, strict=True)]
                     out = [d for d in got if d is not None]
+                    if staged:
+                        out = self._write_requests(op, staged, out)
                     for name in ("amount", "roles", "replayed"):
                         op.detail.pop(name, None)
                     op.detail.update({"community": community_code, "requests": len(out),
@@ -592,7 +788,10 @@ class DisbursementsMixin(LedgerMixin):
                                   f"{[k.value for k in PostKind]}", path="as_role") from None
         ids = list(disbursement_ids)
         with self._write(actor, "funds.approve_many") as op:
-            out = [self._approve(op, did, role) for did in ids]
+            if len(set(ids)) == len(ids):
+                out = self._approve_batch(op, ids, role)
+            else:  # one approved twice: the second sees the first (one by one)
+                out = [self._approve(op, did, role) for did in ids]
             op.detail.pop("replayed", None)
             op.detail["approved"] = len(out)
             return out
@@ -620,9 +819,7 @@ class DisbursementsMixin(LedgerMixin):
         for attempt in (1, 2):
             try:
                 with self._write(actor, "funds.pay_many") as op:
-                    out = [self._pay_in(op, pmt.disbursement_id, voucher, pmt.on,
-                                        pmt.from_account)
-                           for pmt, voucher in zip(batch, vouchers, strict=True)]
+                    out = self._pay_batch(op, batch, vouchers)
                     op.detail.pop("replayed", None)
                     op.detail["paid"] = len(out)
                     return out
@@ -631,6 +828,92 @@ class DisbursementsMixin(LedgerMixin):
                     raise ConflictError(f"the payments could not be written: {exc.orig}; "
                                         "read the disbursements again") from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pay_batch(self, op: Operation, batch: list[Payment],
+                   vouchers: list[str]) -> list[Disbursement]:
+        """:meth:`_pay_in` of each payment, in order, with the same checks and errors, its
+        reads done once for the batch: the disbursements in one statement
+        (:meth:`_locked_batch`), the payment keys in one, each budget, year's spending and
+        paying balance once (then kept with the payments before it); the transactions
+        written together (:meth:`_write_staged`: the same rows, ids and chain hashes) and the
+        disbursements moved to paid in one ``executemany``. A disbursement paid twice in the
+        batch, or a payment key found posted, goes one by one."""
+        ids = [pmt.disbursement_id for pmt in batch]
+        locked = self._locked_batch(op, ids)
+        if len(set(ids)) != len(ids) or self._used_keys(
+                op, [f"disbursement:{did}" for did in ids]):
+            return [self._pay_in(op, pmt.disbursement_id, voucher, pmt.on, pmt.from_account)
+                    for pmt, voucher in zip(batch, vouchers, strict=True)]
+        conn = op.uow.conn
+        staged = _Staged()
+        budgets: dict[tuple[str, str, int], int | None] = {}
+        # what the database held before the batch (read once each, when first needed) and
+        # what the payments staged so far add: together what one by one would read
+        spent: dict[tuple[str, str, int], int] = {}
+        balances: dict[tuple[str, str], int] = {}
+        spent_now: dict[tuple[str, str, int], int] = {}
+        paid_now: dict[tuple[str, str], int] = {}
+        out: list[Disbursement] = []
+        paid: list[tuple[int, Disbursement]] = []  # (place in out, disbursement)
+        for pmt, voucher in zip(batch, vouchers, strict=True):
+            d = locked.get(pmt.disbursement_id)
+            c = d.community_code
+            op.require(FUNDS_PAY, self._target(c))
+            if d.state is DisbursementState.PAID:
+                op.detail["replayed"] = d.id
+                out.append(d)
+                continue
+            _raise_transition(d.state, DisbursementState.PAID)
+            self._account(c, pmt.from_account, "from_account", AccountType.ASSET)
+            day = _date(pmt.on, op.today)
+            self._require_open_year(op, c, day)
+            fen = to_fen(d.amount)
+            at = (c, d.account, day.year)
+            if at not in budgets:
+                budgets[at] = self._budget_fen(conn, c, d.account, day.year)
+            budget = budgets[at]
+            if budget is not None and not d.over_budget:
+                if at not in spent:
+                    spent[at] = self._spent_fen(conn, c, d.account, day.year)
+                problems = check_budget(from_fen(budget),
+                                        from_fen(spent[at] + spent_now.get(at, 0)), d.amount)
+                if problems:
+                    raise InsufficientBalance(
+                        f"disbursement {d.id}: account {d.account} in {day.year}: "
+                        f"{problems[0].message}; it cannot be paid")
+            if (c, pmt.from_account) not in balances:
+                balances[c, pmt.from_account] = self._balance_fen(conn, c, pmt.from_account)
+            have = balances[c, pmt.from_account] + paid_now.get((c, pmt.from_account), 0)
+            if have < fen:
+                raise InsufficientBalance(
+                    f"disbursement {d.id} needs {format_cny(d.amount)} but account "
+                    f"{pmt.from_account} holds {format_cny(from_fen(have))}; record the "
+                    "income first or pay from another account")
+            lines = [Posting(d.account, d.amount), Posting(pmt.from_account, -d.amount)]
+            got = self._checked(op, c, lines, channel=Channel.INTERNAL, voucher=voucher,
+                                on=day, memo=f"支出申请 #{d.id}: {d.purpose}",
+                                counterparty=d.payee, public=False,
+                                key=f"disbursement:{d.id}")
+            self._stage(op, staged, c, got.day, got.channel, TransactionKind.DISBURSEMENT,
+                        got.voucher, got.memo, got.party, got.shown, lines, got.key,
+                        _fingerprint("pay", d.id))
+            # what the next payments read: this one's postings are spent and paid out
+            for p in lines:
+                amount = to_fen(p.amount)
+                spent_now[c, p.account, day.year] = (
+                    spent_now.get((c, p.account, day.year), 0) + amount)
+                paid_now[c, p.account] = paid_now.get((c, p.account), 0) + amount
+            paid.append((len(out), d))
+            out.append(d)
+        tids = self._write_staged(op, staged)
+        self._move_many(op, [{"p_id": d.id, "p_tid": tid}
+                             for (_, d), tid in zip(paid, tids, strict=True)], _Q_PAID)
+        for ((place, d), tid, total) in zip(paid, tids, staged.totals, strict=True):
+            op.touch("transaction", tid)
+            op.touch("disbursement", d.id)
+            op.detail.update({"community": d.community_code, "total": total})
+            out[place] = attrs.evolve(d, state=DisbursementState.PAID, transaction_id=tid)
+        return out
 
     def disbursement(self, actor: Actor, disbursement_id: int) -> Disbursement:
         """One disbursement with its approvals."""

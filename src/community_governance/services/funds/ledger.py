@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -38,12 +40,38 @@ from community_governance.services.funds.common import (
     _text,
     funds_chain_fields,
 )
+from community_governance.storage.repos.bulk import bulk_insert, chunks
 from community_governance.storage.tables import funds as f
 
 #: A community's new chain head, on its lock row (built once: its values are parameters).
 _SET_HEAD = f.funds_locks.update().where(
     f.funds_locks.c.community_code == sa.bindparam("p_community")).values(
     chain_head=sa.bindparam("p_head"))
+
+
+@attrs.frozen
+class _Checked:
+    """A transaction's fields after :meth:`LedgerMixin._checked`."""
+
+    channel: Channel
+    voucher: str
+    memo: str
+    party: str | None
+    key: str | None
+    day: dt.date
+    shown: bool
+
+
+@attrs.define
+class _Staged:
+    """Transactions checked and hashed, to be written together (``_write_staged``): their
+    rows (with the chain hash), postings ``(line, account, fen)``, the communities' last
+    heads and each one's total (the audit detail)."""
+
+    rows: list[dict[str, Any]] = attrs.Factory(list)
+    lines: list[list[tuple[int, str, int]]] = attrs.Factory(list)
+    heads: dict[str, str] = attrs.Factory(dict)
+    totals: list[str] = attrs.Factory(list)
 
 
 class LedgerMixin(FundsBooks):
@@ -137,13 +165,7 @@ class LedgerMixin(FundsBooks):
         for attempt in (1, 2):
             try:
                 with self._write(actor, "funds.post_many") as op:
-                    out = [self._post(op, community_code, list(item.postings),
-                                      channel=item.channel, voucher=item.voucher, on=item.on,
-                                      memo=item.memo, counterparty=item.counterparty,
-                                      public=bool(item.donor_consent), key=item.key,
-                                      fingerprint=fp, kind=TransactionKind.ORDINARY,
-                                      community_checked=i > 0)
-                           for i, (item, fp) in enumerate(zip(batch, prints, strict=True))]
+                    out = self._post_batch(op, community_code, batch, prints)
                     op.detail.pop("replayed", None)
                     op.detail.update({"community": community_code, "transactions": len(out),
                                       "total": str(sum((x.total for x in out), _ZERO))})
@@ -155,6 +177,83 @@ class LedgerMixin(FundsBooks):
                     raise ConflictError(
                         f"the transactions could not be written: {exc.orig}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _post_batch(self, op: Operation, community: str, batch: list[NewTransaction],
+                    prints: list[str]) -> list[Transaction]:
+        """:meth:`post_many`'s work in ``op``: each transaction as :meth:`_post` would post
+        it, in order, with the same checks and errors, but written together.
+
+        The batch's idempotency keys are looked up in one statement (after the first
+        transaction's checks, which take the books' lock); a transaction whose key was used
+        (before, or earlier in the batch) or that needs its budget checked (an expense) is
+        posted by :meth:`_post` once the transactions staged before it are written, so that
+        what it reads holds them. The others are staged (:meth:`_stage`) and written in one
+        go (:meth:`_write_staged`): the same rows, ids, postings and chain hashes as one by
+        one, the audit's objects in the same order."""
+        out: list[Transaction | int] = []
+        staged = _Staged()
+        pending: list[tuple[int, list[Posting]]] = []  # (place in out, lines) of staged ones
+        used: set[str] = set()
+
+        def flush() -> None:
+            ids = self._write_staged(op, staged)
+            for k, ((place, lines), tid, total) in enumerate(
+                    zip(pending, ids, staged.totals, strict=True)):
+                out[place] = self._staged_transaction(op, staged, k, tid, lines)
+                op.touch("transaction", tid)
+                op.detail.update({"community": community, "total": total})
+            staged.rows.clear()
+            staged.lines.clear()
+            staged.heads.clear()
+            staged.totals.clear()
+            pending.clear()
+
+        for i, (item, fp) in enumerate(zip(batch, prints, strict=True)):
+            lines = list(item.postings)
+            got = self._checked(op, community, lines, channel=item.channel,
+                                voucher=item.voucher, on=item.on, memo=item.memo,
+                                counterparty=item.counterparty,
+                                public=bool(item.donor_consent), key=item.key,
+                                community_checked=i > 0)
+            if i == 0:
+                used = self._used_keys(op, [it.key for it in batch])
+            if (got.key is not None and got.key in used) or self._budgeted(community, lines):
+                flush()
+                out.append(self._post(op, community, lines, channel=item.channel,
+                                      voucher=item.voucher, on=item.on, memo=item.memo,
+                                      counterparty=item.counterparty,
+                                      public=bool(item.donor_consent), key=item.key,
+                                      fingerprint=fp,
+                                      kind=TransactionKind.ORDINARY, community_checked=True))
+                continue
+            if got.key is not None:
+                used.add(got.key)
+            self._stage(op, staged, community, got.day, got.channel, TransactionKind.ORDINARY,
+                        got.voucher, got.memo, got.party, got.shown, lines, got.key, fp)
+            pending.append((len(out), lines))
+            out.append(-1)
+        flush()
+        return [tx for tx in out if isinstance(tx, Transaction)]
+
+    @staticmethod
+    def _used_keys(op: Operation, keys: Iterable[str | None]) -> set[str]:
+        """Which of the transaction ``keys`` (as :meth:`_checked` will store them) were used
+        already: one statement per 900 keys."""
+        wanted = sorted({k.strip() for k in keys if isinstance(k, str)})
+        tx = f.funds_transactions
+        return {k for part in chunks(wanted) for k in op.uow.conn.execute(
+            sa.select(tx.c.idempotency_key).where(tx.c.idempotency_key.in_(part))).scalars()}
+
+    def _budgeted(self, community: str, lines: Sequence[Posting]) -> bool:
+        """Whether :meth:`_check_budgets` would read a budget for these lines (an expense
+        account debited on balance)."""
+        chart = self._chart(community)
+        net: dict[str, int] = {}
+        for p in lines:
+            acc = chart.get(p.account)
+            if acc is not None and acc.type is AccountType.EXPENSE:
+                net[p.account] = net.get(p.account, 0) + to_fen(p.amount)
+        return any(v > 0 for v in net.values())
 
     def _post(
         self, op: Operation, community: str, lines: list[Posting], *, channel: Channel | str,
@@ -168,6 +267,25 @@ class LedgerMixin(FundsBooks):
         ``community_checked``: an earlier transaction of the same batch (same operation, same
         community) passed the permission and community checks and took the books' lock.
         """
+        got = self._checked(op, community, lines, channel=channel, voucher=voucher, on=on,
+                            memo=memo, counterparty=counterparty, public=public, key=key,
+                            community_checked=community_checked)
+        replay = self._replay(op, got.key, fingerprint)
+        if replay is not None:
+            return replay
+        if not budget_checked:
+            self._check_budgets(op, community, got.day, lines)
+        return self._insert(op, community, got.day, got.channel, kind, got.voucher, got.memo,
+                            got.party, got.shown, lines, got.key, fingerprint, reverses)
+
+    def _checked(
+        self, op: Operation, community: str, lines: list[Posting], *, channel: Channel | str,
+        voucher: str, on: dt.date | None, memo: str, counterparty: str | None,
+        public: bool | None, key: str | None, community_checked: bool = False,
+    ) -> _Checked:
+        """The checks of :meth:`_post` before its idempotency key is looked up, in its order
+        (the texts, the right and the community, the postings, the lock, the open year): the
+        transaction's fields as they will be stored."""
         try:
             chan = Channel(channel)
         except ValueError:
@@ -187,16 +305,20 @@ class LedgerMixin(FundsBooks):
         if not community_checked:
             self._lock(op, community)
         self._require_open_year(op, community, day)
-        replay = self._replay(op, key, fingerprint)
-        if replay is not None:
-            return replay
-        if not budget_checked:
-            self._check_budgets(op, community, day, lines)
         # organisations are named in public; a person (a donor, a service user) only with
         # consent
         shown = bool(public) if chan.may_be_person else party is not None
-        return self._insert(op, community, day, chan, kind, voucher, memo, party, shown,
-                            lines, key, fingerprint, reverses)
+        return _Checked(chan, voucher, memo, party, key, day, shown)
+
+    @staticmethod
+    def _row(op: Operation, community: str, day: dt.date, channel: Channel,
+             kind: TransactionKind, voucher: str, memo: str, party: str | None, public: bool,
+             key: str | None, fingerprint: str, reverses: int | None) -> dict[str, Any]:
+        return {
+            "community_code": community, "date": day, "channel": channel.value,
+            "kind": kind.value, "voucher": voucher, "memo": memo, "counterparty": party,
+            "counterparty_public": public, "reverses": reverses, "idempotency_key": key,
+            "fingerprint": fingerprint, "posted_at": op.now, "posted_by": str(op.actor)}
 
     def _insert(
         self, op: Operation, community: str, day: dt.date, channel: Channel,
@@ -206,11 +328,8 @@ class LedgerMixin(FundsBooks):
         conn = op.uow.conn
         slot = f"funds:{community}"
         self._lock(op, community)  # once per transaction: it returns at once after the first
-        row = {
-            "community_code": community, "date": day, "channel": channel.value,
-            "kind": kind.value, "voucher": voucher, "memo": memo, "counterparty": party,
-            "counterparty_public": public, "reverses": reverses, "idempotency_key": key,
-            "fingerprint": fingerprint, "posted_at": op.now, "posted_by": str(op.actor)}
+        row = self._row(op, community, day, channel, kind, voucher, memo, party, public, key,
+                        fingerprint, reverses)
         fen = [(i, p.account, to_fen(p.amount)) for i, p in enumerate(lines)]
         digest = link(op.chain_heads[slot], funds_chain_fields(row, fen))
         res = conn.execute(f.funds_transactions.insert(), {**row, "chain_hash": digest})
@@ -229,6 +348,79 @@ class LedgerMixin(FundsBooks):
             memo=memo, postings=tuple(lines), kind=kind, counterparty=party,
             counterparty_public=public, reverses=reverses, idempotency_key=key,
             posted_at=op.now, posted_by=str(op.actor))
+
+    # ------------------------------------------------------------------ staged writes
+
+    def _stage(
+        self, op: Operation, staged: _Staged, community: str, day: dt.date,
+        channel: Channel, kind: TransactionKind, voucher: str, memo: str, party: str | None,
+        public: bool, lines: Sequence[Posting], key: str | None, fingerprint: str,
+    ) -> int:
+        """What :meth:`_insert` writes, kept in ``staged`` to be written with the batch's
+        other transactions (:meth:`_write_staged`): the same row, postings and chain hash
+        (the community's head moves on here). Returns the transaction's place in the batch
+        (its id is known once written)."""
+        slot = f"funds:{community}"
+        self._lock(op, community)
+        row = self._row(op, community, day, channel, kind, voucher, memo, party, public, key,
+                        fingerprint, None)
+        fen = [(i, p.account, to_fen(p.amount)) for i, p in enumerate(lines)]
+        digest = link(op.chain_heads[slot], funds_chain_fields(row, fen))
+        op.chain_heads[slot] = digest
+        staged.rows.append({**row, "chain_hash": digest})
+        staged.lines.append(fen)
+        staged.heads[community] = digest
+        staged.totals.append(str(sum((p.debit for p in lines), _ZERO)))
+        return len(staged.rows) - 1
+
+    @staticmethod
+    def _write_staged(op: Operation, staged: _Staged) -> list[int]:
+        """Write the staged transactions in the order staged (one multi-row ``INSERT``
+        returning their ids in that order), their postings (one batch) and each community's
+        new chain head (once): the rows :meth:`_insert` one by one would write. Returns the
+        ids."""
+        if not staged.rows:
+            return []
+        conn = op.uow.conn
+        tab = f.funds_transactions
+        if conn.dialect.name == "sqlite":
+            # the writer holds SQLite's write lock: the rows get the ids after the largest
+            # one, in the order inserted (the driver's executemany; SQLite does not promise
+            # the order of a multi-row RETURNING)
+            before = conn.execute(sa.select(sa.func.max(tab.c.id))).scalar() or 0
+            bulk_insert(conn, tab, staged.rows)
+            ids = list(conn.execute(sa.select(tab.c.id).where(tab.c.id > before)
+                                    .order_by(tab.c.id)).scalars())
+            if len(ids) != len(staged.rows):  # pragma: no cover - the write lock is held
+                raise ConflictError("the books changed while the batch was written; retry")
+        else:
+            ids = [int(r[0]) for r in conn.execute(
+                tab.insert().returning(tab.c.id, sort_by_parameter_order=True), staged.rows)]
+        postings = [
+            {"transaction_id": tid, "line": i, "community_code": row["community_code"],
+             "date": row["date"], "account": account, "amount_fen": amount}
+            for tid, row, fen in zip(ids, staged.rows, staged.lines, strict=True)
+            for i, account, amount in fen]
+        if conn.dialect.name == "sqlite":
+            bulk_insert(conn, f.funds_postings, postings)
+        else:  # a multi-row INSERT (no COPY: no ANALYZE after a large batch, mid-build)
+            conn.execute(f.funds_postings.insert(), postings)
+        for community, head in staged.heads.items():
+            conn.execute(_SET_HEAD, {"p_community": community, "p_head": head})
+        return ids
+
+    @staticmethod
+    def _staged_transaction(op: Operation, staged: _Staged, k: int, tid: int,
+                            lines: Sequence[Posting]) -> Transaction:
+        """The :class:`Transaction` :meth:`_insert` would answer for the ``k``-th staged one."""
+        row = staged.rows[k]
+        return Transaction(
+            id=tid, community_code=row["community_code"], date=row["date"],
+            channel=Channel(row["channel"]), voucher=row["voucher"], memo=row["memo"],
+            postings=tuple(lines), kind=TransactionKind(row["kind"]),
+            counterparty=row["counterparty"], counterparty_public=row["counterparty_public"],
+            reverses=None, idempotency_key=row["idempotency_key"], posted_at=op.now,
+            posted_by=str(op.actor))
 
     def reverse(
         self, actor: Actor, transaction_id: int, *, voucher: str, on: dt.date | None = None,
