@@ -9,7 +9,12 @@ Prints one JSON object per figure. The headline (issue #21) comes first:
   at least 0.40 at both); with the WAL bytes each transaction appends (what a commit writes,
   index pages included). On PostgreSQL (``--pg URL`` or ``$CGOV_TEST_POSTGRES_URL``, in a
   schema of its own, dropped afterwards) the same against a minimal ledger write through
-  psycopg;
+  psycopg. There the cost is round trips: the minimal write takes 4 (``BEGIN``, two statements,
+  ``COMMIT``), earn and redeem 2 since issue #21 item 3's fourth pass (6 before; pipeline mode,
+  the ``BEGIN`` riding with the locked look-up, the balance, entry and audit row as one
+  statement riding with the ``COMMIT``; see docs/points.md). Figures in CHANGELOG.md and
+  docs/points.md (e.g. earn 0.42-0.44 -> 0.50-0.54 of the minimal write, redeem 0.42-0.47 ->
+  0.53-0.56, the code before and after alternating against the same server);
 - ``ledger_floor``: the ceiling any implementation of the ledger's guarantees could reach:
   raw ``sqlite3`` doing only what they force (the journal row with its idempotency key and
   resident index, the balance row holding the chain head, one audit row with its time and actor

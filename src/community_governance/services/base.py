@@ -404,6 +404,15 @@ def audit_link(store: Any, at: dt.datetime, actor_kind: str, actor_id: str, oper
     ``at_text``: :func:`~community_governance.domain.chain.utc_text` of ``at``, when the caller
     has it.
     """
+    slot = audit_slot(store)
+    digest = link_text(slot[1], audit_text(at if at_text is None else at_text, actor_kind,
+                                           actor_id, operation, objects, detail, slot[0]))
+    return slot[0], digest, slot
+
+
+def audit_slot(store: Any) -> list[str]:
+    """This thread's writer stream of ``store``'s audit trail: ``[chain, head]`` (see
+    :func:`audit_link`), begun with a random name on first use."""
     with _STREAMS_LOCK:
         per = _AUDIT_STREAMS.get(store)
         if per is None:
@@ -412,9 +421,7 @@ def audit_link(store: Any, at: dt.datetime, actor_kind: str, actor_id: str, oper
     slot = per.get(tid)
     if slot is None:
         slot = per[tid] = [uuid.uuid4().hex[:24], GENESIS]
-    digest = link_text(slot[1], audit_text(at if at_text is None else at_text, actor_kind,
-                                           actor_id, operation, objects, detail, slot[0]))
-    return slot[0], digest, slot
+    return slot
 
 
 #: The audit row's insert, built once: its values come as parameters (a statement built per

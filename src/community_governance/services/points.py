@@ -72,6 +72,8 @@ from community_governance.services.base import (
     audit_committed,
     audit_fields,
     audit_link,
+    audit_slot,
+    audit_text,
     county_today,
     note_refusal,
     post_from_row,
@@ -237,7 +239,20 @@ class FastSql:
         self.audit = ("INSERT INTO audit_log (at, actor_kind, actor_id, operation, objects, "
                       f"detail, chain, chain_hash) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, "
                       f"{ph}, {ph})")
+        #: PostgreSQL: the operation's last entry and its audit row in one statement (see
+        #: :func:`post_entry`'s ``last``): the audit row's ``objects`` and hash are completed
+        #: with the entry's new id in SQL, from the text the hash covers split around it
+        #: (with the balance row's write first: ``[new resident?]``)
+        self.entry_audit: tuple[str, str] | None = None
         if dialect.name == "postgresql":
+            tail = (
+                f"e AS ({self.entry}) INSERT INTO audit_log (at, actor_kind, actor_id, "
+                "operation, objects, detail, chain, chain_hash) SELECT %s, %s, %s, %s, "
+                "%s::text || e.id::text || %s::text, %s, %s, encode(sha256(%s::bytea || "
+                "convert_to(e.id::text, 'UTF8') || %s::bytea), 'hex') FROM e "
+                "RETURNING (SELECT id FROM e), chain_hash")
+            self.entry_audit = (f"WITH b AS ({self.set_balance}), {tail}",
+                                f"WITH b AS ({self.new_balance}), {tail}")
             # a batch of entries (post_entries): four statements, whatever its size
             cast = {c: _pe.c[c].type.compile(dialect) for c in self.entry_cols}
             self.seed_many = (
@@ -501,6 +516,7 @@ def _entry_row(op: Operation, fast: FastSql | None, resident: ResidentRef,
 def post_entry(
     op: Operation, resident: ResidentRef, kind: EntryKind, amount: int, key: str, request: str,
     *, reason: str = "", activity_id: str | None = None, reverses_id: int | None = None,
+    last: bool = False,
 ) -> PointsEntry:
     """Write one journal entry and move the balance, in the operation's transaction.
 
@@ -511,6 +527,13 @@ def post_entry(
     (:func:`~community_governance.domain.chain.link` of the previous head and the entry's
     columns). So the chain adds one SHA-256 and, on SQLite, no statement; PostgreSQL pays one
     locked read, and writers of different residents never wait for each other.
+
+    ``last``: the entry is the operation's last write (an earn, a redeem). On PostgreSQL's
+    pipelined hot path (see :class:`~community_governance.storage.base.DriverUnitOfWork`) the
+    balance write, the entry and the audit row go out as one statement
+    (:attr:`FastSql.entry_audit`) with the ``COMMIT``: one round trip for the whole write
+    instead of two. The rows are those :func:`fast_write` would have written after
+    it (a test compares them); the operation is committed when this returns.
 
     Raises:
         InsufficientBalance: a debit larger than the balance.
@@ -526,7 +549,15 @@ def post_entry(
                                                      reverses_id)
     today = op.today
     reason = values[12]
-    if fast is not None:
+    new_id: Any = None
+    if (last and fast is not None and fast.entry_audit is not None
+            and getattr(op.uow, "pipelined", False) and not op.touched and not op.detail):
+        # written with the audit row, and committed (None: not here, see _post_last)
+        new_id = _post_last(op, fast, (rid, balance, digest), got is None,
+                            (*values[:4], stamp, day, *values[6:], digest))
+    if new_id is not None:
+        pass
+    elif fast is not None:
         driver = op.uow.driver  # raw_execute's work, inline (the hot path's two writes)
         sql: str
         params: tuple[Any, ...]
@@ -536,9 +567,11 @@ def post_entry(
             driver.execute(sql, params)
             sql, params = fast.entry, (*values[:4], stamp, day, *values[6:], digest)
             cur = driver.execute(sql, params)
+            # PostgreSQL: in pipeline mode the balance write and the entry travel together,
+            # and their errors come with this fetch
+            new_id = cur.lastrowid if fast.sqlite else cur.fetchone()[0]
         except fast.integrity_error as exc:
             raise IntegrityError(sql, params, exc) from exc
-        new_id = cur.lastrowid if fast.sqlite else cur.fetchone()[0]
     else:
         if got is None:
             conn.execute(_pb.insert(), {"resident_id": rid, "balance": balance,
@@ -557,6 +590,53 @@ def post_entry(
         community_code=resident.community_code,
         reason=mask_personal_numbers(reason) if reason else reason, activity_id=activity_id,
     )
+
+
+#: stands for the new entry's id in the audit row's text until the database assigns it
+_NEW_ID = "@NEW-ID@"
+
+
+def _post_last(op: Operation, fast: FastSql, balance_row: tuple[str, int, str], new: bool,
+               entry: tuple[Any, ...]) -> Any | None:
+    """:func:`post_entry`'s ``last`` write on PostgreSQL: the balance row, the entry and its
+    audit row (the one :func:`fast_write` writes) in one statement, and the commit, sent
+    together; returns the entry's id. The audit row's text is :func:`audit_fields` and
+    :func:`audit_text` of the operation with the entry touched, split around the entry's id
+    (a stand-in for it): the database joins the
+    parts with the id it assigns and hashes the result as :func:`link_text` would (a test
+    compares the rows with those of the two-step path). The id (an ``INTEGER``: ten digits at
+    most) never makes :func:`audit_fields` mask the ``objects``, so the stand-in's form is
+    the id's. ``None``, nothing sent: the stand-in occurs elsewhere in the row (an actor
+    named like it), the operation takes the two-step path."""
+    actor = op.actor
+    kind, who, what = _KIND_TEXT[actor.kind], actor.id[:60], op.name[:80]
+    op.touched.append(f"points_entry:{_NEW_ID}")
+    try:
+        objects, detail = audit_fields(op)
+    finally:
+        op.touched.pop()
+    stamp, at_text = _op_times(op, fast)
+    slot = audit_slot(op.gov.store)
+    chain = slot[0]
+    text = f"{slot[1]}\n{audit_text(at_text, kind, who, what, objects, detail, chain)}"
+    obj_parts, text_parts = objects.split(_NEW_ID), text.split(_NEW_ID)
+    if len(obj_parts) != 2 or len(text_parts) != 2:
+        return None
+    rid, balance, digest = balance_row
+    driver = op.uow.driver
+    assert fast.entry_audit is not None
+    sql = fast.entry_audit[new]
+    params = ((rid, balance, digest) if new else (balance, digest, rid)) + (
+        *entry, stamp, kind, who, what, obj_parts[0], obj_parts[1], detail, chain,
+        text_parts[0].encode(), text_parts[1].encode())
+    try:
+        cur = driver.execute(sql, params)
+        op.uow.commit()  # COMMIT rides along; the statements' errors come here
+    except fast.integrity_error as exc:
+        raise IntegrityError(sql, params, exc) from exc
+    new_id, audit_hash = cur.fetchone()
+    audit_committed(slot, audit_hash)
+    return new_id
 
 
 #: an entry to post: the resident, kind, signed amount, idempotency key, request
@@ -661,15 +741,16 @@ def fast_write(svc: Service, actor: Actor, name: str) -> Iterator[Operation]:
                 op = Operation(gov, uow, fast_principal(svc, uow, fast, actor, now, today),
                                now, name, pending, today=today)
                 yield op
-                objects, detail = audit_fields(op)
-                who, what, kind = actor.id[:60], name[:80], _KIND_TEXT[actor.kind]
-                stamp, at_text = _op_times(op, fast)
-                chain, digest, slot = audit_link(store, now, kind, who, what, objects, detail,
-                                                 at_text=at_text)
-                raw_execute(op, fast, fast.audit, (
-                    stamp, kind, who, what, objects, detail, chain, digest))
-                uow.commit()
-                audit_committed(slot, digest)
+                if not uow.committed:  # else the last entry took the audit row (_post_last)
+                    objects, detail = audit_fields(op)
+                    who, what, kind = actor.id[:60], name[:80], _KIND_TEXT[actor.kind]
+                    stamp, at_text = _op_times(op, fast)
+                    chain, digest, slot = audit_link(store, now, kind, who, what, objects,
+                                                     detail, at_text=at_text)
+                    raw_execute(op, fast, fast.audit, (
+                        stamp, kind, who, what, objects, detail, chain, digest))
+                    uow.commit()
+                    audit_committed(slot, digest)
         except PermissionDenied as exc:
             note_refusal(pending, exc, actor, name)
             raise
@@ -891,10 +972,12 @@ class PointsService(Service):
                 ref = resolve_resident(op, resident_id, lock=True)
                 op.require(POINTS_EARN, ref.target())
                 if threshold is None:
-                    return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
+                    return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason,
+                                      last=True)
                 rule = award_review(amount, _award_checks(op, ref), threshold)
                 if rule is None:
-                    return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason)
+                    return post_entry(op, ref, EntryKind.EARN, amount, key, fp, reason=reason,
+                                      last=True)
                 return _hold(op, ref, amount, key, fp, reason, rule)
 
         return idempotent(self._gov, key, fp, write, replay_award)
@@ -1020,7 +1103,8 @@ class PointsService(Service):
                     fast_write(self, actor, "points.redeem") as op:
                 ref = resolve_resident(op, resident_id, lock=True)
                 op.require(POINTS_REDEEM, ref.target())
-                return post_entry(op, ref, EntryKind.REDEEM, -amount, key, fp, reason=reason)
+                return post_entry(op, ref, EntryKind.REDEEM, -amount, key, fp, reason=reason,
+                                  last=True)
 
         return idempotent(self._gov, key, fp, write, replay_entry)
 
