@@ -143,16 +143,22 @@ class AffairsService:
                 .where(*where_, found > 0)).scalars() if len(n) >= 2)
         if not upper:
             return []
-        if conn.dialect.name == "postgresql":  # byte order, whatever the database's collation
-            ranges = [sa.and_(name.op("~>=~")(w), name.op("~<=~")(u)) for w, u in upper.items()]
-        else:
-            ranges = [sa.and_(name >= w, name <= u) for w, u in upper.items()]
-        hits = sorted({n for n in conn.execute(sa.select(name).distinct().where(
-            sa.or_(*ranges))).scalars() if len(n) >= 2 and n in text})
+        # byte order on PostgreSQL, whatever the database's collation; the statement written
+        # out (a construct of a few hundred terms costs more to build than to run), and no
+        # DISTINCT (SQLite would walk the whole index for it rather than search the ranges)
+        ge, le = (("~>=~", "~<=~") if conn.dialect.name == "postgresql" else (">=", "<="))
+        params: dict[str, str] = {}
+        terms = []
+        for k, (w, u) in enumerate(upper.items()):
+            terms.append(f"(name {ge} :w{k} AND name {le} :u{k})")
+            params[f"w{k}"], params[f"u{k}"] = w, u
+        hits = sorted({n for n in conn.execute(sa.text(
+            "SELECT name FROM residents WHERE " + " OR ".join(terms)), params).scalars()
+            if len(n) >= 2 and n in text})
         if not hits:
             return []
-        return sorted(conn.execute(sa.select(name).distinct().select_from(places).where(
-            *where_, name.in_(hits))).scalars())
+        return sorted(set(conn.execute(sa.select(name).select_from(places).where(
+            *where_, name.in_(hits))).scalars()))
 
     def _post(self, op: Operation, posting_id: str, community: str, kind: PostingKind,
               title: str, body: str, source: str, days: int) -> Posting:
