@@ -53,7 +53,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_int
-from community_governance.services.base import Operation, Service, post_from_row
+from community_governance.services.base import Operation, Service, among, post_from_row
 from community_governance.services.party_meetings import SymposiaMixin
 from community_governance.services.party_visits import VisitsMixin
 from community_governance.storage.tables import core as t
@@ -125,7 +125,7 @@ def _homes(op: Operation, resident_ids: Iterable[str]) -> dict[str, Any]:
                       t.buildings.c.community_code)
             .outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
             .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code)
-            .where(t.residents.c.id.in_(ids[i:i + 500]))))
+            .where(among(op.uow.conn, t.residents.c.id, ids[i:i + 500]))))
     return out
 
 
@@ -136,7 +136,8 @@ def _members_on(op: Operation, resident_ids: Iterable[str], day: dt.date) -> set
     out: set[str] = set()
     for i in range(0, len(ids), 500):
         out.update(op.uow.conn.execute(sa.select(m.resident_id).distinct().where(
-            m.resident_id.in_(ids[i:i + 500]), _open_memberships(day))).scalars())
+            among(op.uow.conn, m.resident_id, ids[i:i + 500]), _open_memberships(day)))
+            .scalars())
     return out
 
 

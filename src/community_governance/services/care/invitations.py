@@ -33,7 +33,7 @@ from community_governance.domain.care import (
 from community_governance.domain.culture import EventKind, EventLevel, EventStatus
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_category_codes
-from community_governance.services.base import Operation
+from community_governance.services.base import Operation, among
 from community_governance.services.care.common import (
     CARE_MANAGE,
     CARE_VISIT,
@@ -296,7 +296,7 @@ class InvitationsMixin(CareBase):
             ev = self._event(op, event_id)
             invited = self._invitations(op, event_id, [x.resident_id for x in items])
             places = {r.id: r for r in op.uow.conn.execute(resident_place_query().where(
-                t.residents.c.id.in_(sorted(invited))))} if invited else {}
+                among(op.uow.conn, t.residents.c.id, sorted(invited))))} if invited else {}
             rows = []
             for i, x in enumerate(items):
                 try:
@@ -343,10 +343,10 @@ class InvitationsMixin(CareBase):
             conn = op.uow.conn
             invited = self._invitations(op, event_id, ids)
             in_care = set(conn.execute(sa.select(_n.c.resident_id).where(
-                _n.c.resident_id.in_(ids), _n.c.category != "",
+                among(conn, _n.c.resident_id, ids), _n.c.category != "",
                 self._active(_n, ev.on))).scalars()) if ids else set()
             places = {r.id: r for r in conn.execute(resident_place_query().where(
-                t.residents.c.id.in_(sorted(invited))))} if invited else {}
+                among(op.uow.conn, t.residents.c.id, sorted(invited))))} if invited else {}
             for i, rid in enumerate(ids):
                 try:
                     check_attendance(resident_id=rid, event_id=event_id,
@@ -358,7 +358,7 @@ class InvitationsMixin(CareBase):
             new = [rid for rid in ids if not invited[rid].attended]
             if new:
                 conn.execute(_i.update().where(
-                    _i.c.event_id == event_id, _i.c.resident_id.in_(new),
+                    _i.c.event_id == event_id, among(conn, _i.c.resident_id, new),
                     _i.c.attended.is_(False)).values(attended=True,
                                                      attendance_recorded_at=op.now))
             came = (sa.select(sa.func.count()).where(  # counted by the update itself
