@@ -413,7 +413,7 @@ class PartyService(SymposiaMixin, VisitsMixin):
                 if shown and rid not in enrolled:
                     self._require_member(op, rid, op.today)  # raises, naming the resident
             done = set(conn.execute(sa.select(c.c.resident_id).where(
-                c.c.resident_id.in_(list(consents)))).scalars())
+                among(conn, c.c.resident_id, list(consents)))).scalars()) if consents else set()
             new = [{"resident_id": r, "shown": v, "since": op.today}
                    for r, v in sorted(consents.items()) if r not in done]
             if new:
@@ -503,7 +503,7 @@ class PartyService(SymposiaMixin, VisitsMixin):
                 sa.select(t.households.c.id, t.households.c.building_code,
                           t.buildings.c.grid_code)
                 .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
-                .where(t.households.c.id.in_(wanted[i:i + 500]))))
+                .where(among(conn, t.households.c.id, wanted[i:i + 500]))))
         linked: dict[str, set[str]] = {}
         for r in conn.execute(sa.select(pt.party_centre_links.c.post_id,
                                         pt.party_centre_links.c.household_id).where(
