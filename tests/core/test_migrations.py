@@ -152,6 +152,7 @@ def test_0024_adds_and_drops_the_residents_name_index_on_postgres(postgres_url: 
     _name_index_round_trip(engine)
     with engine.connect() as conn:
         ddl = conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
-                                   "'ix_residents_name'").scalar_one()
+                                   "'ix_residents_name' AND schemaname = current_schema()"
+                                   ).scalar_one()
     engine.dispose()
     assert "text_pattern_ops" in ddl
