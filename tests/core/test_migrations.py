@@ -156,3 +156,40 @@ def test_0011_rebuilds_the_journal_with_its_rows_links_and_triggers(tmp_path: Pa
                 "points_entries WHERE reverses_id IS NOT NULL")
         with gov.store.unit_of_work(write=True) as uow, pytest.raises(sa.exc.DatabaseError):
             uow.conn.exec_driver_sql("DELETE FROM points_entries")
+
+
+def _name_index_round_trip(engine: sa.Engine) -> None:
+    """0024 adds ``ix_residents_name``, its downgrade drops it, the upgrade adds it again."""
+    def names() -> list[str]:
+        with engine.connect() as conn:
+            return [i["name"] for i in sa.inspect(conn).get_indexes("residents")]
+
+    for target, present in (("0024", True), ("0023", False), ("head", True)):
+        with engine.begin() as conn:
+            cfg = migrate.alembic_config(conn)
+            (command.downgrade if target == "0023" else command.upgrade)(cfg, target)
+        assert ("ix_residents_name" in names()) is present, target
+    load_all()
+    with engine.connect() as conn:
+        assert [] == compare_metadata(MigrationContext.configure(conn), metadata)
+
+
+def test_0024_adds_and_drops_the_residents_name_index(tmp_path: Path) -> None:
+    """0024 both ways on SQLite."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    _name_index_round_trip(engine)
+    engine.dispose()
+
+
+def test_0024_adds_and_drops_the_residents_name_index_on_postgres(postgres_url: str) -> None:
+    """0024 both ways on PostgreSQL, the index in byte order (``text_pattern_ops``)."""
+    from community_governance.storage.sql import engine_for_url
+
+    engine = engine_for_url(postgres_url)
+    _name_index_round_trip(engine)
+    with engine.connect() as conn:
+        ddl = conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                   "'ix_residents_name' AND schemaname = current_schema()"
+                                   ).scalar_one()
+    engine.dispose()
+    assert "text_pattern_ops" in ddl

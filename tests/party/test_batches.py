@@ -125,3 +125,82 @@ def test_postings_redact_names_on_postgresql(postgres_url: str) -> None:
     """The same on PostgreSQL, whose text search is another function."""
     with cg.open(postgres_url, entrypoints=False) as gov:
         assert "*" in _posted_minutes(gov, build_small_city(gov))
+
+
+_TRICKY = ["张三", "张三丰", "张三丰收", "欧阳小明", "李", "ab%_", "a\\b", "Ωμέγα", "😀笑脸",
+           "王五"]
+
+
+def _tricky_names(gov: Any, city: SmallCity) -> tuple[str, dict[str, bool]]:
+    """Gives residents of the first community (one of them erased) and of the second the
+    names of ``_TRICKY``; returns the community and which names are its living residents'."""
+    c, other = city.communities[0], city.communities[1]
+    mine = _people(city, city.buildings[c][0]) + _people(city, city.buildings[c][2])
+    theirs = _people(city, city.buildings[other][0])
+    placed = {"张三": mine[0], "张三丰": mine[1], "欧阳小明": mine[2], "李": mine[3],
+              "ab%_": mine[4], "Ωμέγα": theirs[0], "😀笑脸": theirs[1], "王五": mine[5],
+              "张三丰收": mine[6]}
+    assert len(set(placed.values())) == len(placed)
+    with gov.store.unit_of_work(write=True) as uow:
+        for name, rid in placed.items():
+            uow.conn.execute(t.residents.update().where(t.residents.c.id == rid)
+                             .values(name=name, erased=name == "王五"))
+        uow.commit()
+    return c, {n: rid in mine and n != "王五" for n, rid in placed.items()}
+
+
+def _reference(gov: Any, community: str, text: str) -> list[str]:
+    """Every living resident's name of ``community`` (two characters or more) in ``text``,
+    found by reading them all."""
+    with gov.store.unit_of_work(write=False) as uow:
+        names = uow.conn.execute(
+            sa.select(t.residents.c.name)
+            .join(t.households, t.households.c.id == t.residents.c.household_id)
+            .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
+            .where(t.buildings.c.community_code == community,
+                   t.residents.c.erased.is_(False))).scalars().all()
+    return sorted({n for n in names if len(n) >= 2 and n in text})
+
+
+def _names_found(gov: Any, community: str, text: str) -> list[str]:
+    from community_governance.services.affairs import AffairsService
+
+    with gov.party._svc._read(SYSTEM, "test") as op:
+        return AffairsService._names(gov.affairs, op, community, text)
+
+
+def _texts(names: list[str], seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    pieces = [*names, *_TRICKY, "议题：", "，", "\n", "反映", "张", "三", "丰", "%", "_", "a",
+              "b", "\\", "李雷", "x" * 40]
+    out = ["", "张", *(_TRICKY)]
+    for _ in range(60):
+        out.append("".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))))
+    out.append("".join(rng.choice(pieces) for _ in range(400)))  # long: the scan path
+    return out
+
+
+def _check_names_by_index(gov: Any, city: SmallCity) -> None:
+    c, living = _tricky_names(gov, city)
+    some = [_name_of(gov, r) for r in _people(city, city.buildings[c][1])[:3]]
+    for text in _texts(some, 21):
+        assert _names_found(gov, c, text) == _reference(gov, c, text), text
+    assert _names_found(gov, c, "张三丰收到") == ["张三", "张三丰", "张三丰收"]
+    assert living["张三"] and not living["王五"]
+
+
+def test_posting_names_found_by_the_index_are_those_a_scan_finds(gov: Any,
+                                                                  city: SmallCity) -> None:
+    """The names a posting redacts, found through the name index (ranges of code points),
+    are exactly those of the community's living residents that a scan finds in the text:
+    prefixes of one another, wildcards, other scripts, erased and other communities'
+    residents, long texts (SQLite)."""
+    _check_names_by_index(gov, city)
+
+
+def test_posting_names_found_by_the_index_on_postgresql(postgres_url: str) -> None:
+    """The same on PostgreSQL (byte-order operators, whatever the collation)."""
+    with cg.open(postgres_url, entrypoints=False) as gov:
+        _check_names_by_index(gov, build_small_city(gov))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import community_governance as cg
@@ -334,3 +334,67 @@ def test_a_minimum_below_three_is_refused_at_closing(gov_with_plugins: Any) -> N
     with pytest.raises(PluginError, match="cgov_party_evaluation_min_ballots"):
         gov.party.close_evaluation(SYSTEM, "EV-2019")
     assert gov.party.evaluation("EV-2019").status is RoundStatus.OPEN
+
+
+def _tallies(gov: Any, round_id: str) -> list[tuple[Any, ...]]:
+    k = pt.evaluation_tallies.c
+    with gov.store.unit_of_work(write=False) as uow:
+        return [tuple(r) for r in uow.conn.execute(sa.select(k.member_id, k.grade, k.ballots)
+                                                    .where(k.round_id == round_id)
+                                                    .order_by(k.member_id, k.grade))]
+
+
+def _participation(gov: Any, round_id: str) -> list[tuple[Any, ...]]:
+    p = pt.evaluation_participation.c
+    with gov.store.unit_of_work(write=False) as uow:
+        return [tuple(r) for r in uow.conn.execute(sa.select(p.member_id, p.voter_id)
+                                                    .where(p.round_id == round_id)
+                                                    .order_by(p.member_id, p.voter_id))]
+
+
+def _batch_as_singles(gov: Any, city: SmallCity, picks: list[tuple[int, int, int]]) -> None:
+    """Round EV-S gets ``picks`` (voter index, member index, grade index) as single ballots,
+    round EV-B as one batch: the same tallies and participation."""
+    m1, m3 = _enrol(gov, city)
+    members = [m1, m3]
+    for rid in ("EV-S", "EV-B"):
+        _open(gov, city, members, rid)
+    electorate = gov.party.evaluation("EV-S").electorate
+    pools = [_voters(city, m, electorate) for m in members]
+    one: dict[tuple[str, str], str] = {}  # one ballot per voter and member: the first
+    for v, m, g in picks:
+        one.setdefault((pools[m][v % len(pools[m])], members[m]), DEFAULT_GRADES[g])
+    ballots = [(voter, member, grade) for (voter, member), grade in one.items()]
+    for voter, member, grade in ballots:
+        gov.party.cast_ballot(cg.Actor.resident(voter), "EV-S", member, grade)
+    assert gov.party.cast_ballots(SYSTEM, "EV-B", ballots) == len(ballots)
+    assert _tallies(gov, "EV-B") == _tallies(gov, "EV-S")
+    assert _participation(gov, "EV-B") == _participation(gov, "EV-S")
+    assert sum(n for *_, n in _tallies(gov, "EV-B")) == len(ballots)
+
+
+_PICKS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1), st.integers(0, 3)),
+                  min_size=1, max_size=25)
+
+
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=_PICKS)
+def test_a_batch_of_ballots_counts_as_the_single_ballots(county: str,
+                                                         picks: list[tuple[int, int, int]]) -> None:
+    """``cast_ballots`` (one statement for every member's counts) stores the tallies and the
+    participation that the same ballots cast one by one store (SQLite)."""
+    with cg.open("memory://", plugins=plugins_for(county), entrypoints=False,
+                 clock=Clock(NOW)) as gov:
+        _batch_as_singles(gov, build_small_city(gov, county), picks)
+
+
+def test_a_batch_of_ballots_counts_as_the_single_ballots_on_postgresql(
+        postgres_url: str) -> None:
+    """The same on PostgreSQL."""
+    import random
+
+    rng = random.Random(7)
+    picks = [(rng.randint(0, 30), rng.randint(0, 1), rng.randint(0, 3)) for _ in range(25)]
+    with cg.open(postgres_url, entrypoints=False, clock=Clock(NOW)) as gov:
+        _batch_as_singles(gov, build_small_city(gov), picks)

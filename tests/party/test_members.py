@@ -209,3 +209,87 @@ def test_erasure_covers_the_party_tables(gov: Any, party: SmallCity) -> None:
     assert report.end == dt.date(2019, 12, 10)
     assert me not in {m.resident_id for m in gov.party.members(party.secretary[c], f"PG-{b}")}
     assert gov.party.board(b) == []
+
+
+def _centre_links(gov: Any) -> list[tuple[Any, ...]]:
+    c = pt.party_centre_links.c
+    with gov.store.unit_of_work(write=False) as uow:
+        return [tuple(r) for r in uow.conn.execute(sa.select(
+            c.post_id, c.household_id, c.start, c.end).order_by(c.post_id, c.household_id))]
+
+
+def _check_centres_many(gov: Any, city: SmallCity) -> None:
+    """The batch links what the single calls link, refuses what they refuse (naming the post
+    and the position), and writes nothing when it refuses."""
+    c = city.communities[0]
+    b1, b2, b3 = city.buildings[c][:3]
+    holder3 = city.residents[city.households[b3][0]][0]
+    members = [r for h in city.households[b1] for r in city.residents[h]]
+    gov.registry.assign_posts(SYSTEM, [
+        Post("P-A", PostKind.PARTY_HOUSEHOLD_CENTRE, b1, HolderKind.RESIDENT, members[0], SINCE),
+        Post("P-B", PostKind.PARTY_HOUSEHOLD_CENTRE, b3, HolderKind.RESIDENT, holder3, SINCE),
+        Post("P-N", PostKind.PARTY_HOUSEHOLD_CENTRE, b2, HolderKind.RESIDENT,
+             city.residents[city.households[b2][0]][0], SINCE)])
+    sec = city.secretary[c]
+    links = {"P-A": city.households[b1][1:], "P-B": city.households[b3][:2]}
+    for pid, hs in links.items():
+        assert gov.party.link_centre_households(sec, pid, hs, since=SINCE) == len(hs)
+    single = _centre_links(gov)
+    with gov.store.unit_of_work(write=True) as uow:
+        uow.conn.execute(pt.party_centre_links.delete())
+        uow.commit()
+    assert gov.party.link_centre_households_many(sec, links, since=SINCE) == \
+        sum(len(h) for h in links.values())
+    assert _centre_links(gov) == single
+    assert gov.party.centre_households(sec, "P-A") == sorted(links["P-A"])
+    outside = city.households[b2][0]
+    refusals: list[tuple[Any, Any, type[Exception], str | None]] = [
+        (sec, {"P-A": [city.households[b1][0]], "P-B": [city.households[b3][2], outside]},
+         ValidationError, "outside"),
+        (sec, {"P-A": [city.households[b1][0]], "P-B": [city.households[b3][0]]},
+         ConflictError, "linked to P-B already"),
+        (sec, [("P-A", [city.households[b1][0]]), ("P-A", [city.households[b1][0]])],
+         ConflictError, "linked to P-A already"),
+        (sec, {"P-A": [city.households[b1][0]], "P-N": [outside]}, ConflictError,
+         "not a party member"),
+        (sec, {"P-A": [city.households[b1][0]], "P-SEC-" + c: [outside]}, ValidationError,
+         "not a 党员中心户"),
+        (sec, {"P-A": [city.households[b1][0]], "P-NONE": [outside]}, NotFound, "links"),
+        (sec, {"P-A": [city.households[b1][0], "H-NONE"]}, NotFound,
+         r"P-A\.household_ids\[1\]"),
+        (city.grid_leader[city.grids[c][0]], {"P-A": [city.households[b1][0]]},
+         PermissionDenied, None),
+    ]
+    for actor, batch, err, match in refusals:
+        with pytest.raises(err, match=match):
+            gov.party.link_centre_households_many(actor, batch, since=SINCE)
+        assert _centre_links(gov) == single
+    with pytest.raises(ValidationError) as info:
+        gov.party.link_centre_households_many(sec, {"P-A": [city.households[b1][0],
+                                                            outside]}, since=SINCE)
+    assert info.value.path == "P-A.household_ids[1]"
+
+
+def test_centre_households_linked_many_at_once(gov: Any, party: SmallCity) -> None:
+    """``link_centre_households_many`` stores what the single calls store (SQLite)."""
+    _check_centres_many(gov, party)
+
+
+def test_centre_households_linked_many_at_once_on_postgresql(postgres_url: str) -> None:
+    """The same on PostgreSQL."""
+    from community_governance.testing.city import build_small_city
+
+    from .conftest import tree_of
+
+    with cg.open(postgres_url, entrypoints=False) as gov:
+        city = build_small_city(gov)
+        c = city.communities[0]
+        gov.registry.add_party_orgs(SYSTEM, tree_of(city, c))
+        b1, _, b3, _ = city.buildings[c]
+        gov.registry.add_party_members(
+            SYSTEM, f"PG-{b1}", [r for h in city.households[b1] for r in city.residents[h]],
+            since=SINCE)
+        gov.registry.add_party_members(
+            SYSTEM, f"PB-{city.grid_of_building(b3)}",
+            [city.residents[h][0] for h in city.households[b3]], since=SINCE)
+        _check_centres_many(gov, city)

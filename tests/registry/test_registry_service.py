@@ -235,6 +235,34 @@ def test_rejects_a_post_at_the_wrong_kind_of_unit(small_city: SmallCity, gov: An
                                                 HolderKind.STAFF, "ADMIN", dt.date(2019, 1, 1))])
 
 
+def test_assign_posts_checks_each_post_in_order(small_city: SmallCity, gov: Any) -> None:
+    """A batch of posts read at once is refused at the first bad post, named by position
+    (unknown unit, wrong kind, unknown resident or staff holder: a resident's key is no staff
+    key), and nothing is written; a good batch of residents and staff is written."""
+    rid = small_city.residents[f"{C1}-B0001-101"][0]
+    gov.registry.add_staff(SYSTEM, [StaffMember("S-NEW", "新人")])
+    day = dt.date(2019, 1, 1)
+    good = [Post("P-A", PostKind.STAFF, C1, HolderKind.STAFF, "S-NEW", day),
+            Post("P-B", PostKind.BUILDING_LEADER, f"{C1}-B0001", HolderKind.RESIDENT, rid, day)]
+    bad: list[tuple[Post, type[Exception], str]] = [
+        (Post("P-C", PostKind.STAFF, "NOWHERE", HolderKind.STAFF, "S-NEW", day), NotFound,
+         r"at \$\[2\]\.unit_code"),
+        (Post("P-C", PostKind.GRID_LEADER, C1, HolderKind.STAFF, "S-NEW", day),
+         ValidationError, "网格长"),
+        (Post("P-C", PostKind.STAFF, C1, HolderKind.STAFF, rid, day), NotFound,
+         r"at \$\[2\]\.holder_id"),
+        (Post("P-C", PostKind.STAFF, C1, HolderKind.RESIDENT, "S-NEW", day), NotFound,
+         "resident"),
+    ]
+    before = {p.id for p in gov.registry.posts(unit_prefix=C1)}
+    for post, err, match in bad:
+        with pytest.raises(err, match=match):
+            gov.registry.assign_posts(SYSTEM, [*good, post])
+        assert {p.id for p in gov.registry.posts(unit_prefix=C1)} == before
+    assert gov.registry.assign_posts(SYSTEM, good) == 2
+    assert {p.id for p in gov.registry.posts(unit_prefix=C1)} == before | {"P-A", "P-B"}
+
+
 def test_party_organizations_and_members(small_city: SmallCity, gov: Any) -> None:
     """Adds a general party committee, refuses one at a grid, and flags its members."""
     gov.registry.add_party_orgs(SYSTEM, [PartyOrg("PO1", PartyOrgKind.GENERAL_COMMITTEE, C1,

@@ -84,8 +84,9 @@ def _tasks(gov: Any, round_id: str) -> list[Any]:
                                 .where(k.c.round_id == round_id).order_by(k.c.id)).all())
 
 
-def _visit(gov: Any, rng: random.Random, round_id: str, window_hours: int) -> list[Any]:
-    """Record the visits of a round: most before the due time, a few late, a few missed."""
+def _entries(gov: Any, rng: random.Random, round_id: str, window_hours: int) -> list[Any]:
+    """The visits of a round to record, drawn from ``rng`` in task order: most before the due
+    time, a few late, a few missed."""
     entries = []
     for task in _tasks(gov, round_id):
         roll = rng.random()
@@ -98,7 +99,19 @@ def _visit(gov: Any, rng: random.Random, round_id: str, window_hours: int) -> li
         entries.append(VisitEntry(
             task.resident_id, at, VisitOutcome.NEEDS if found else VisitOutcome.MET,
             rng.choice(_NEEDS_TOLD) if found else "", task.id, task.cadre_id))
-    return list(gov.care.record_visits(Actor.system("care-demo"), entries)) if entries else []
+    return entries
+
+
+def _record_rounds(gov: Any, rounds: list[list[Any]]) -> list[list[Any]]:
+    """Record the visits of several rounds in one call (one transaction), in order; the
+    visits of each round."""
+    flat = [e for entries in rounds for e in entries]
+    got = list(gov.care.record_visits(Actor.system("care-demo"), flat)) if flat else []
+    out, at = [], 0
+    for entries in rounds:
+        out.append(got[at:at + len(entries)])
+        at += len(entries)
+    return out
 
 
 def _invite(gov: Any, rng: random.Random, community: str, year: int) -> tuple[int, int]:
@@ -173,7 +186,10 @@ def seed_care(
         if not people or not mine:
             continue
         gov.care.assign(who, [(r, mine[k % len(mine)]) for k, r in enumerate(people)], on=jan1)
-        # the festival rounds: donated 粽子 and 月饼 (charity supermarket), parcels from the fund
+        # the festival rounds: donated 粽子 and 月饼 (charity supermarket), parcels from the fund;
+        # the community's visits of the year recorded in one call (the rounds' entries drawn
+        # in the order the rounds are planned)
+        festive: list[list[Any]] = []
         for fest, gift, value in (("dragon_boat", "粽子礼盒", 30), ("mid_autumn", "月饼礼盒", 40)):
             d = gov.charity.receive(who, c, donor="爱心企业", category="food", condition="new",
                                     quantity=len(people) + 10,
@@ -181,9 +197,7 @@ def seed_care(
             lot = gov.charity.sort(who, d.id, [LotSpec(gift, len(people) + 10)])[0]
             r = gov.care.plan_festival(who, c, fest, year, lot_id=lot.id)
             lot_of[c] = lot.id
-            got = _visit(gov, rng, r.id, 72)
-            visits += len(got)
-            followed += [v for v in got if v.needs][:1]
+            festive.append(_entries(gov, rng, r.id, 72))
             rounds += 1
         try:
             r = gov.care.plan_festival(who, c, "spring_festival", year, fund_account="5102",
@@ -198,7 +212,12 @@ def seed_care(
                                            as_role=role)
             gov.funds.pay_many(who, [Payment(d.id, voucher=f"GH-{year}-{c[-3:]}",
                                              on=dt.date(year, 1, 25)) for d in ds])
-        visits += len(_visit(gov, rng, r.id, 96))
+        spring = _entries(gov, rng, r.id, 96)
+        *got_festive, got_spring = _record_rounds(gov, [*festive, spring])
+        for got in got_festive:
+            visits += len(got)
+            followed += [v for v in got if v.needs][:1]
+        visits += len(got_spring)
         rounds += 1
         sent, came = _invite(gov, rng, c, year)
         invited += sent
@@ -210,9 +229,9 @@ def seed_care(
     if communities:
         snow = WeatherAlert(f"SNOW-{place}-{year}1228", place, "snow", "yellow",
                             pendulum.datetime(year, 12, 28, 7, tz=gov.timezone), "县气象台")
-        for r in gov.care.record_alert(who, snow):
-            rounds += 1
-            got = _visit(gov, rng, r.id, 20)
+        snowy = [_entries(gov, rng, r.id, 20) for r in gov.care.record_alert(who, snow)]
+        rounds += len(snowy)
+        for got in _record_rounds(gov, snowy):  # every round's visits in one call
             visits += len(got)
             followed += [v for v in got if v.needs][:1]
     # needs found on visits: a care case and a give-out, in one step each

@@ -150,20 +150,25 @@ def seed_party(gov: Governance, *, year: int, seed: int, county: str | None = No
         # 党员中心户: one per grid, the first member of its largest building, linking up to
         # ten households of that building
         posts, links = [], {}
-        for g, rs in sorted(by_grid.items()):
-            b = max(sorted({r.code for r in rs}), key=lambda x: len(by_building[x]))
+        centre_of = {g: max(sorted({r.code for r in rs}), key=lambda x: len(by_building[x]))
+                     for g, rs in sorted(by_grid.items())}
+        homes_of: dict[str, list[str]] = defaultdict(list)
+        with gov.store.unit_of_work(write=False) as uow:  # the centres' buildings at once
+            for h, b in uow.conn.execute(sa.select(t.households.c.id,
+                                                   t.households.c.building_code).where(
+                    t.households.c.building_code.in_(sorted(set(centre_of.values()))))
+                    .order_by(t.households.c.id)):
+                homes_of[b].append(h)
+        for g, b in centre_of.items():
             holder = by_building[b][0].id
-            with gov.store.unit_of_work(write=False) as uow:
-                homes = list(uow.conn.execute(sa.select(t.households.c.id).where(
-                    t.households.c.building_code == b).order_by(t.households.c.id)).scalars())
             posts.append(Post(f"P-ZX-{g}", PostKind.PARTY_HOUSEHOLD_CENTRE, b,
                               HolderKind.RESIDENT, holder, jan))
-            links[f"P-ZX-{g}"] = homes[:10]
+            links[f"P-ZX-{g}"] = homes_of[b][:10]
         view.registry.assign_posts(system, posts)
-        for pid, homes in links.items():
-            if homes:
-                counts["centre_households"] += view.party.link_centre_households(
-                    system, pid, homes, since=jan)
+        linking = {pid: homes for pid, homes in links.items() if homes}
+        if linking:  # one transaction for the community's 党员中心户
+            counts["centre_households"] += view.party.link_centre_households_many(
+                system, linking, since=jan)
         counts["centres"] += len(posts)
         consents = {r.id: True for r in members[c] if rng.random() < 0.6}
         if consents:

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 __all__ = ["AFFAIRS_POST", "AFFAIRS_RESPOND", "AffairsService", "Posting", "PostingKind",
            "redact"]
 
+#: Texts longer than this, or with more distinct pairs of characters than ``_RANGES``, are
+#: matched against the community's names by a scan (:meth:`AffairsService._names`).
+_RANGE_TEXT, _RANGES = 2000, 300
+
 AFFAIRS_POST = Action("affairs.post", roles=frozenset({PostKind.SECRETARY, PostKind.DIRECTOR,
                                                        PostKind.STAFF}) | HIGHER_OFFICE)
 #: A resident acknowledges or objects to a posting, for themselves.
@@ -111,17 +115,50 @@ class AffairsService:
         self._svc = Service(gov)
 
     def _names(self, op: Operation, community: str, text: str) -> list[str]:
-        """The names of the community's residents that occur in ``text`` (found by the
-        database, so a posting does not read every name of the community)."""
+        """The names (two characters or more: :func:`redact` masks no shorter one) of the
+        community's residents that occur in ``text``, sorted (found by the database, so a
+        posting does not read every name of the community).
+
+        A name occurring in ``text`` starts at some position ``i`` and is a prefix of
+        ``text[i:]``: in code-point order it lies between ``text[i:i + 2]`` and ``text[i:]``.
+        Those ranges are read through the index on the residents' names (``ix_residents_name``,
+        code-point order on both backends: SQLite's ``BINARY`` and PostgreSQL's
+        ``text_pattern_ops`` operators), the names that occur kept, and only those checked for
+        the community; a very long text is matched by a scan of the community's names instead.
+        """
+        conn = op.uow.conn
         name = t.residents.c.name
-        found = (sa.func.strpos(text, name) if op.uow.conn.dialect.name == "postgresql"
-                 else sa.func.instr(text, name))
-        return list(op.uow.conn.execute(
-            sa.select(name).distinct()
-            .join(t.households, t.households.c.id == t.residents.c.household_id)
-            .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
-            .where(t.buildings.c.community_code == community,
-                   t.residents.c.erased.is_(False), found > 0)).scalars())
+        where_ = (t.buildings.c.community_code == community, t.residents.c.erased.is_(False))
+        places = (t.residents.join(t.households, t.households.c.id == t.residents.c.household_id)
+                  .join(t.buildings, t.buildings.c.code == t.households.c.building_code))
+        upper: dict[str, str] = {}
+        for i in range(len(text) - 1 if len(text) <= _RANGE_TEXT else 0):
+            w = text[i:i + 2]
+            upper[w] = max(upper.get(w, ""), text[i:])
+        if len(text) > _RANGE_TEXT or len(upper) > _RANGES:
+            found = (sa.func.strpos(text, name) if conn.dialect.name == "postgresql"
+                     else sa.func.instr(text, name))
+            return sorted(n for n in conn.execute(
+                sa.select(name).distinct().select_from(places)
+                .where(*where_, found > 0)).scalars() if len(n) >= 2)
+        if not upper:
+            return []
+        # byte order on PostgreSQL, whatever the database's collation; the statement written
+        # out (a construct of a few hundred terms costs more to build than to run), and no
+        # DISTINCT (SQLite would walk the whole index for it rather than search the ranges)
+        ge, le = (("~>=~", "~<=~") if conn.dialect.name == "postgresql" else (">=", "<="))
+        params: dict[str, str] = {}
+        terms = []
+        for k, (w, u) in enumerate(upper.items()):
+            terms.append(f"(name {ge} :w{k} AND name {le} :u{k})")
+            params[f"w{k}"], params[f"u{k}"] = w, u
+        hits = sorted({n for n in conn.execute(sa.text(
+            "SELECT name FROM residents WHERE " + " OR ".join(terms)), params).scalars()
+            if len(n) >= 2 and n in text})
+        if not hits:
+            return []
+        return sorted(set(conn.execute(sa.select(name).select_from(places).where(
+            *where_, name.in_(hits))).scalars()))
 
     def _post(self, op: Operation, posting_id: str, community: str, kind: PostingKind,
               title: str, body: str, source: str, days: int) -> Posting:

@@ -25,7 +25,7 @@ import json
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -57,7 +57,7 @@ from community_governance.storage.tables import core as t
 if TYPE_CHECKING:
     from community_governance.services.context import Context
 
-__all__ = ["Operation", "Service", "effective_action", "grid_leaders_allowed",
+__all__ = ["Operation", "Service", "among", "effective_action", "grid_leaders_allowed",
            "grid_leaders_rule", "load_posts", "note_refusal", "post_from_row"]
 
 _install_log_masking()  # every service module imports this one: the library's logs are masked
@@ -156,6 +156,17 @@ def county_today(zone: Any, now: pendulum.DateTime) -> dt.date:
     if start <= now < end:  # else a day that does not begin at midnight: not remembered
         _DAYS[zone] = [(start, end, day), *(days or [])[:3]]
     return day
+
+
+def among(conn: sa.Connection, column: sa.ColumnElement[Any],
+          values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter (``= ANY``), which costs less
+    to send and plan than hundreds of parameters (the same rows)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def load_posts(uow: UnitOfWork, holder_id: str) -> list[Post]:

@@ -118,13 +118,18 @@ class CouncilService(ReferralsMixin):
         items = list(members)
         with self._svc._write(actor, "council.add_members") as op:
             conn = op.uow.conn
-            for i, m in enumerate(items):
-                if conn.execute(sa.select(t.units.c.code).where(
-                        t.units.c.code == m.community_code,
-                        t.units.c.kind == "community")).first() is None:
+            codes = sorted({m.community_code for m in items})
+            communities = set(conn.execute(sa.select(t.units.c.code).where(
+                t.units.c.code.in_(codes), t.units.c.kind == "community")).scalars()) \
+                if codes else set()
+            rids = sorted({m.resident_id for m in items if m.resident_id is not None})
+            residents = set(conn.execute(sa.select(t.residents.c.id).where(
+                t.residents.c.id.in_(rids))).scalars()) if rids else set()
+            for i, m in enumerate(items):  # read at once above, checked in order
+                if m.community_code not in communities:
                     raise NotFound("community", m.community_code, f"at $[{i}]")
-                if m.resident_id is not None:
-                    self._home(op, m.resident_id)
+                if m.resident_id is not None and m.resident_id not in residents:
+                    raise NotFound("resident", m.resident_id)
                 op.require(COUNCIL_WRITE, Target("council", m.community_code,
                                                  unit_code=m.community_code))
             try:

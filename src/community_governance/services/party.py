@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -53,7 +53,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_int
-from community_governance.services.base import Operation, Service, post_from_row
+from community_governance.services.base import Operation, Service, among, post_from_row
 from community_governance.services.party_meetings import SymposiaMixin
 from community_governance.services.party_visits import VisitsMixin
 from community_governance.storage.tables import core as t
@@ -125,7 +125,7 @@ def _homes(op: Operation, resident_ids: Iterable[str]) -> dict[str, Any]:
                       t.buildings.c.community_code)
             .outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
             .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code)
-            .where(t.residents.c.id.in_(ids[i:i + 500]))))
+            .where(among(op.uow.conn, t.residents.c.id, ids[i:i + 500]))))
     return out
 
 
@@ -136,7 +136,8 @@ def _members_on(op: Operation, resident_ids: Iterable[str], day: dt.date) -> set
     out: set[str] = set()
     for i in range(0, len(ids), 500):
         out.update(op.uow.conn.execute(sa.select(m.resident_id).distinct().where(
-            m.resident_id.in_(ids[i:i + 500]), _open_memberships(day))).scalars())
+            among(op.uow.conn, m.resident_id, ids[i:i + 500]), _open_memberships(day)))
+            .scalars())
     return out
 
 
@@ -412,7 +413,7 @@ class PartyService(SymposiaMixin, VisitsMixin):
                 if shown and rid not in enrolled:
                     self._require_member(op, rid, op.today)  # raises, naming the resident
             done = set(conn.execute(sa.select(c.c.resident_id).where(
-                c.c.resident_id.in_(list(consents)))).scalars())
+                among(conn, c.c.resident_id, list(consents)))).scalars()) if consents else set()
             new = [{"resident_id": r, "shown": v, "since": op.today}
                    for r, v in sorted(consents.items()) if r not in done]
             if new:
@@ -466,43 +467,82 @@ class PartyService(SymposiaMixin, VisitsMixin):
             PermissionDenied: the actor may not record members of the unit.
         """
         with self._svc._write(actor, "party.link_centre_households") as op:
-            conn = op.uow.conn
-            row = conn.execute(sa.select(t.posts).where(t.posts.c.id == post_id)).first()
-            if row is None:
-                raise NotFound("post", post_id)
-            post = post_from_row(row)
-            if post.kind is not PostKind.PARTY_HOUSEHOLD_CENTRE:
-                raise ValidationError(f"post {post_id} is a {post.kind.chinese}, not a 党员中心户 "
-                                      "(party_household_centre)", path="post_id")
-            op.require(PARTY_MEMBER_WRITE, Target("post", post_id, unit_code=post.unit_code))
-            self._require_member(op, post.holder_id, since)
-            homes = {h.id: h for h in conn.execute(
+            return self._link_centres(op, [(post_id, household_ids)], since, batch=False)
+
+    def link_centre_households_many(self, actor: Actor,
+                                    links: Mapping[str, Sequence[str]] | Iterable[
+                                        tuple[str, Sequence[str]]], *, since: dt.date) -> int:
+        """:meth:`link_centre_households` for many 党员中心户 at once, in one transaction:
+        ``{post: households}`` (or ``(post, households)`` pairs), each checked as the single
+        form, in the order given; the first refusal names the post and the household's position
+        (``<post>.household_ids[<i>]``) and writes nothing.
+
+        Returns:
+            The households linked, all posts together.
+
+        Raises:
+            As :meth:`link_centre_households`.
+        """
+        items = list(links.items() if isinstance(links, Mapping) else links)
+        with self._svc._write(actor, "party.link_centre_households_many") as op:
+            return self._link_centres(op, items, since, batch=True)
+
+    def _link_centres(self, op: Operation, items: Sequence[tuple[str, Sequence[str]]],
+                      since: dt.date, *, batch: bool) -> int:
+        """Check and write the links of ``items`` (``(post, households)``) in ``op``: the posts,
+        their holders' memberships, the households and the open links read once for all."""
+        conn = op.uow.conn
+        post_ids = sorted({p for p, _ in items})
+        posts = {r.id: post_from_row(r) for r in conn.execute(
+            sa.select(t.posts).where(t.posts.c.id.in_(post_ids)))} if post_ids else {}
+        enrolled = _members_on(op, (p.holder_id for p in posts.values()), since)
+        wanted = sorted({h for _, hs in items for h in hs})
+        homes: dict[str, Any] = {}
+        for i in range(0, len(wanted), 500):
+            homes.update((h.id, h) for h in conn.execute(
                 sa.select(t.households.c.id, t.households.c.building_code,
                           t.buildings.c.grid_code)
                 .join(t.buildings, t.buildings.c.code == t.households.c.building_code)
-                .where(t.households.c.id.in_(list(household_ids))))}
+                .where(among(conn, t.households.c.id, wanted[i:i + 500]))))
+        linked: dict[str, set[str]] = {}
+        for r in conn.execute(sa.select(pt.party_centre_links.c.post_id,
+                                        pt.party_centre_links.c.household_id).where(
+                pt.party_centre_links.c.post_id.in_(post_ids),
+                pt.party_centre_links.c.end.is_(None))) if post_ids else ():
+            linked.setdefault(r.post_id, set()).add(r.household_id)
+        rows: list[dict[str, Any]] = []
+        for k, (post_id, household_ids) in enumerate(items):
+            where = f"{post_id}." if batch else ""
+            post = posts.get(post_id)
+            if post is None:
+                raise NotFound("post", post_id, f"at links[{k}]" if batch else "")
+            if post.kind is not PostKind.PARTY_HOUSEHOLD_CENTRE:
+                raise ValidationError(f"post {post_id} is a {post.kind.chinese}, not a 党员中心户 "
+                                      "(party_household_centre)",
+                                      path=f"links[{k}]" if batch else "post_id")
+            op.require(PARTY_MEMBER_WRITE, Target("post", post_id, unit_code=post.unit_code))
+            if post.holder_id not in enrolled:
+                self._require_member(op, post.holder_id, since)  # raises, naming the holder
             for i, h in enumerate(household_ids):
                 got = homes.get(h)
                 if got is None:
-                    raise NotFound("household", h, f"at household_ids[{i}]")
+                    raise NotFound("household", h, f"at {where}household_ids[{i}]")
                 if post.unit_code not in (got.building_code, got.grid_code):
                     raise ValidationError(
                         f"household {h} is in {got.building_code}, outside {post.unit_code} "
                         f"where 党员中心户 {post_id} serves: link households of its own unit",
-                        path=f"household_ids[{i}]")
-            linked = set(conn.execute(sa.select(pt.party_centre_links.c.household_id).where(
-                pt.party_centre_links.c.post_id == post_id,
-                pt.party_centre_links.c.end.is_(None))).scalars())
-            again = sorted(linked & set(household_ids))
+                        path=f"{where}household_ids[{i}]")
+            again = sorted(linked.get(post_id, set()) & set(household_ids))
             if again:
                 raise ConflictError(f"households {again} are linked to {post_id} already")
-            if household_ids:
-                conn.execute(pt.party_centre_links.insert(), [
-                    {"post_id": post_id, "household_id": h, "start": since, "end": None}
-                    for h in household_ids])
+            linked.setdefault(post_id, set()).update(household_ids)
+            rows += [{"post_id": post_id, "household_id": h, "start": since, "end": None}
+                     for h in household_ids]
             op.touch("post", post_id)
-            op.detail["households"] = len(household_ids)
-            return len(household_ids)
+        if rows:
+            conn.execute(pt.party_centre_links.insert(), rows)
+        op.detail["households"] = len(rows)
+        return len(rows)
 
     def centre_households(self, actor: Actor, post_id: str) -> list[str]:
         """The households a 党员中心户 links today (the committee, the holder)."""
@@ -594,13 +634,18 @@ class PartyService(SymposiaMixin, VisitsMixin):
         with self._svc._write(actor, "party.open_evaluation") as op:
             op.require(EVALUATION_RUN, Target("evaluation", round_id, unit_code=community))
             subjects = []
+            homes = _homes(op, member_ids)  # read at once, checked in order
+            enrolled = _members_on(op, member_ids, period_start)
             for i, mid in enumerate(member_ids):
-                r = _home(op, mid)
+                r = homes.get(mid)
+                if r is None:
+                    raise NotFound("resident", mid)
                 if r.erased or r.community_code != community:
                     raise ValidationError(
                         f"member {mid} does not live in {community}: a round evaluates the "
                         "members living in its community", path=f"member_ids[{i}]")
-                self._require_member(op, mid, period_start)
+                if mid not in enrolled:
+                    self._require_member(op, mid, period_start)  # raises, naming the member
                 unit = r.grid_code if electorate is Electorate.GRID else r.building_code
                 if unit is None:
                     raise ValidationError(f"member {mid}'s building is in no grid: put it in a "
@@ -732,12 +777,17 @@ class PartyService(SymposiaMixin, VisitsMixin):
             per_member: dict[str, Counter[str]] = {}
             for _, m, g in order:
                 per_member.setdefault(m, Counter())[g] += 1
-            for m, counts in sorted(per_member.items()):
-                add = sa.case(*((tally.c.grade == g, n) for g, n in sorted(counts.items())),
-                              else_=0)
-                conn.execute(tally.update().where(tally.c.round_id == round_id,
-                                                  tally.c.member_id == m)
-                             .values(ballots=tally.c.ballots + add))
+            if per_member:  # one statement, a parameter set per member: each of the
+                # member's grade rows gains its count (0 for the grades nobody gave)
+                grades = sorted({g for c in per_member.values() for g in c})
+                add = sa.case(*((tally.c.grade == g, sa.bindparam(f"b_n{k}", type_=sa.Integer))
+                                for k, g in enumerate(grades)), else_=0)
+                conn.execute(tally.update().where(
+                    tally.c.round_id == round_id, tally.c.member_id == sa.bindparam("b_member"))
+                    .values(ballots=tally.c.ballots + add),
+                    [{"b_member": m, **{f"b_n{k}": counts.get(g, 0)
+                                        for k, g in enumerate(grades)}}
+                     for m, counts in sorted(per_member.items())])
             for v, m in sorted(seen):
                 op.touch("evaluation_participation", f"{round_id}/{m}/{v}")
             op.detail["round"] = round_id

@@ -46,12 +46,18 @@ def expect_gift(value: Any) -> str:
     return value.strip()
 
 
-def resident_place_query() -> sa.Select[Any]:
-    """Residents with their building, grid and community (outer joins)."""
-    return (sa.select(t.residents.c.id, t.residents.c.erased, t.residents.c.vulnerabilities,
-                      t.residents.c.household_id, t.households.c.building_code,
-                      t.buildings.c.grid_code, t.buildings.c.community_code)
-            .outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
+def resident_place_query(*, housed: bool = False) -> sa.Select[Any]:
+    """Residents with their building, grid and community (outer joins; with ``housed``, inner
+    joins: only residents living in a building, which lets the database start from the
+    buildings of a community rather than read every resident)."""
+    q = sa.select(t.residents.c.id, t.residents.c.erased, t.residents.c.vulnerabilities,
+                  t.residents.c.household_id, t.households.c.building_code,
+                  t.buildings.c.grid_code, t.buildings.c.community_code)
+    if housed:
+        return q.select_from(
+            t.residents.join(t.households, t.households.c.id == t.residents.c.household_id)
+            .join(t.buildings, t.buildings.c.code == t.households.c.building_code))
+    return (q.outerjoin(t.households, t.households.c.id == t.residents.c.household_id)
             .outerjoin(t.buildings, t.buildings.c.code == t.households.c.building_code))
 
 

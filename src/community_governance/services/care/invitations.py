@@ -33,7 +33,7 @@ from community_governance.domain.care import (
 from community_governance.domain.culture import EventKind, EventLevel, EventStatus
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_category_codes
-from community_governance.services.base import Operation
+from community_governance.services.base import Operation, among
 from community_governance.services.care.common import (
     CARE_MANAGE,
     CARE_VISIT,
@@ -186,19 +186,20 @@ class InvitationsMixin(CareBase):
         with self._write(actor, "care.invite") as op:
             op.require(CARE_MANAGE, Target("unit", community, unit_code=community))
             conn = op.uow.conn
-            kind = conn.execute(sa.select(t.units.c.kind).where(
-                t.units.c.code == community)).scalar_one_or_none()
-            if kind != "community":
+            eid = _event_id(community, year, occ)
+            unit = conn.execute(sa.select(t.units.c.kind, sa.exists().where(
+                _ev.c.id == eid).label("held")).where(  # the event's too, in one read
+                t.units.c.code == community)).first()
+            if unit is None or unit.kind != "community":
                 raise NotFound("community", community, "invitations are sent per community")
             when = pendulum.instance(at) if at is not None else op.now
             if when > op.now:
                 raise ValidationError(f"invitations dated {when.isoformat()} lie in the future; "
                                       "give the time they went out", path="at")
-            eid = _event_id(community, year, occ)
             title = f"{year}年{occ.chinese}·邀请孤寡独居老人到社区过节"
-            exists = conn.execute(sa.select(_ev.c.id).where(_ev.c.id == eid)).first()
+            held = bool(unit.held)
             if residents is None:
-                if exists is not None:
+                if held:
                     raise ConflictError(
                         f"the {year} {occ.chinese} invitations of {community} are sent already "
                         f"({eid}); invite more by naming them (cgov care invite ... "
@@ -206,7 +207,7 @@ class InvitationsMixin(CareBase):
                 targets = self._in_care_on(op, community, day, cats)
             else:
                 targets = self._named(op, community, day, list(residents))
-            if exists is None:
+            if not held:
                 try:
                     conn.execute(_ev.insert().values(
                         id=eid, title=title, level=EventLevel.COMMUNITY.value,
@@ -265,9 +266,10 @@ class InvitationsMixin(CareBase):
         return list(dict.fromkeys(residents))
 
     def _event(self, op: Operation, event_id: str) -> Any:
-        ev = op.uow.conn.execute(sa.select(_ev).where(_ev.c.id == event_id)).first()
-        if ev is None or not op.uow.conn.execute(sa.select(_i.c.id).where(
-                _i.c.event_id == event_id).limit(1)).first():
+        """The event's row, if it has invitations (one statement)."""
+        ev = op.uow.conn.execute(sa.select(_ev, sa.exists().where(
+            _i.c.event_id == event_id).label("invites")).where(_ev.c.id == event_id)).first()
+        if ev is None or not ev.invites:
             raise NotFound("holiday invitation event", event_id,
                            "send the invitations first (cgov care invite)")
         return ev
@@ -294,7 +296,7 @@ class InvitationsMixin(CareBase):
             ev = self._event(op, event_id)
             invited = self._invitations(op, event_id, [x.resident_id for x in items])
             places = {r.id: r for r in op.uow.conn.execute(resident_place_query().where(
-                t.residents.c.id.in_(sorted(invited))))} if invited else {}
+                among(op.uow.conn, t.residents.c.id, sorted(invited))))} if invited else {}
             rows = []
             for i, x in enumerate(items):
                 try:
@@ -341,10 +343,10 @@ class InvitationsMixin(CareBase):
             conn = op.uow.conn
             invited = self._invitations(op, event_id, ids)
             in_care = set(conn.execute(sa.select(_n.c.resident_id).where(
-                _n.c.resident_id.in_(ids), _n.c.category != "",
+                among(conn, _n.c.resident_id, ids), _n.c.category != "",
                 self._active(_n, ev.on))).scalars()) if ids else set()
             places = {r.id: r for r in conn.execute(resident_place_query().where(
-                t.residents.c.id.in_(sorted(invited))))} if invited else {}
+                among(op.uow.conn, t.residents.c.id, sorted(invited))))} if invited else {}
             for i, rid in enumerate(ids):
                 try:
                     check_attendance(resident_id=rid, event_id=event_id,
@@ -356,11 +358,11 @@ class InvitationsMixin(CareBase):
             new = [rid for rid in ids if not invited[rid].attended]
             if new:
                 conn.execute(_i.update().where(
-                    _i.c.event_id == event_id, _i.c.resident_id.in_(new),
+                    _i.c.event_id == event_id, among(conn, _i.c.resident_id, new),
                     _i.c.attended.is_(False)).values(attended=True,
                                                      attendance_recorded_at=op.now))
-            came = conn.execute(sa.select(sa.func.count()).where(
-                _i.c.event_id == event_id, _i.c.attended.is_(True))).scalar_one()
+            came = (sa.select(sa.func.count()).where(  # counted by the update itself
+                _i.c.event_id == event_id, _i.c.attended.is_(True)).scalar_subquery())
             conn.execute(_ev.update().where(_ev.c.id == event_id).values(
                 attendance=came, status=EventStatus.HELD.value))
             op.touch("culture_event", event_id)

@@ -191,7 +191,7 @@ class RegistryMixin(CareBase):
             for c in self.categories(community):  # the category named as the flag first
                 if c.flag and (c.flag not in by_flag or c.code == c.flag):
                     by_flag[c.flag] = c.code
-            q = resident_place_query().where(
+            q = resident_place_query(housed=True).where(  # the community's: housed
                 t.buildings.c.community_code == community, t.residents.c.erased.is_(False),
                 t.residents.c.vulnerabilities != "")
             have = {(r.resident_id, r.category) for r in op.uow.conn.execute(

@@ -37,7 +37,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_bool, expect_each, expect_type
-from community_governance.services.base import Operation
+from community_governance.services.base import Operation, among
 from community_governance.services.care.common import (
     CARE_MANAGE,
     CARE_VISIT,
@@ -494,18 +494,18 @@ class VisitsMixin(CareBase):
         conn = op.uow.conn
         rids = sorted({e.resident_id for e in items})
         residents = {r.id: r for r in conn.execute(resident_place_query().where(
-            t.residents.c.id.in_(rids)))} if rids else {}
+            among(conn, t.residents.c.id, rids)))} if rids else {}
         needs: dict[str, list[Any]] = {}
         for n in conn.execute(sa.select(_n.c.resident_id, _n.c.start, _n.c.end).where(
-                _n.c.resident_id.in_(rids), _n.c.category != "")) if rids else ():
+                among(conn, _n.c.resident_id, rids), _n.c.category != "")) if rids else ():
             needs.setdefault(n.resident_id, []).append(n)
         assigned: dict[str, list[Any]] = {}
         for a in conn.execute(sa.select(_a.c.resident_id, _a.c.cadre_id, _a.c.start, _a.c.end)
-                              .where(_a.c.resident_id.in_(rids))) if rids else ():
+                              .where(among(conn, _a.c.resident_id, rids))) if rids else ():
             assigned.setdefault(a.resident_id, []).append(a)
         tids = sorted({e.task_id for e in items if e.task_id is not None})
         tasks = {k.id: k for k in conn.execute(sa.select(_k.c.id, _k.c.resident_id, _k.c.status)
-                                               .where(_k.c.id.in_(tids)))} if tids else {}
+                                               .where(among(conn, _k.c.id, tids)))} if tids else {}
 
         def on(rows: list[Any], day: dt.date) -> list[Any]:
             return [x for x in rows if x.start <= day and (x.end is None or day <= x.end)]
@@ -572,7 +572,7 @@ class VisitsMixin(CareBase):
         if closing:
             # guarded: a task another transaction closed meanwhile is not closed twice
             done = conn.execute(_k.update().where(
-                _k.c.id.in_(closing), _k.c.status == TaskStatus.OPEN.value)
+                among(conn, _k.c.id, closing), _k.c.status == TaskStatus.OPEN.value)
                 .values(status=TaskStatus.DONE.value)).rowcount
             if done != len(closing):
                 raise ConflictError("a visit task given is recorded already (one record per "

@@ -88,9 +88,22 @@ class _Posts(_RegistryBase):
         at_once = {g: grid_leaders_allowed(self._gov, g)
                    for g in sorted({p.unit_code for p in leaders})}  # asked before the write
         with self._svc._write(actor, "registry.assign_posts") as op:
-            kinds: dict[str, UnitKind | None] = {}
+            conn = op.uow.conn
+            # the units' kinds and the holders read at once, checked in order below
+            codes = sorted({p.unit_code for p in items})
+            kinds: dict[str, UnitKind | None] = dict.fromkeys(codes)
+            for i in range(0, len(codes), 500):
+                kinds.update((r.code, UnitKind(r.kind)) for r in conn.execute(
+                    sa.select(t.units.c.code, t.units.c.kind).where(
+                        t.units.c.code.in_(codes[i:i + 500]))))
+            holders: set[tuple[HolderKind, str]] = set()
+            for hk, table in ((HolderKind.RESIDENT, t.residents), (HolderKind.STAFF, t.staff)):
+                ids = sorted({p.holder_id for p in items if p.holder_kind is hk})
+                for i in range(0, len(ids), 500):
+                    holders.update((hk, h) for h in conn.execute(sa.select(table.c.id).where(
+                        table.c.id.in_(ids[i:i + 500]))).scalars())
             for i, p in enumerate(items):
-                kind = self._kind_of(op, p.unit_code, kinds)
+                kind = kinds[p.unit_code]
                 if kind is None:
                     raise NotFound("unit", p.unit_code, f"at $[{i}].unit_code")
                 if kind not in POST_UNIT_KINDS[p.kind]:
@@ -98,9 +111,7 @@ class _Posts(_RegistryBase):
                     raise ValidationError(
                         f"a {p.kind.chinese} ({p.kind.value}) post is held at a unit of kind "
                         f"{allowed}, not at {kind.value} {p.unit_code}", path=f"$[{i}].unit_code")
-                table = t.residents if p.holder_kind is HolderKind.RESIDENT else t.staff
-                if op.uow.conn.execute(sa.select(table.c.id).where(
-                        table.c.id == p.holder_id)).first() is None:
+                if (p.holder_kind, p.holder_id) not in holders:
                     raise NotFound(p.holder_kind.value, p.holder_id, f"at $[{i}].holder_id")
                 op.require(A.POST_ASSIGN, Target("post", p.id, unit_code=p.unit_code))
             if leaders:

@@ -61,6 +61,9 @@ residents = sa.Table(
     sa.Column("warnings", sa.Text, nullable=False, server_default=""),
     sa.Column("registered_at", UTCDateTime, nullable=False),
 )
+# the names in code-point order (PostgreSQL: whatever the database's collation), for finding
+# the residents' names a posting mentions (affairs: redaction) without reading every name
+sa.Index("ix_residents_name", residents.c.name, postgresql_ops={"name": "text_pattern_ops"})
 
 residence_spells = sa.Table(
     "residence_spells",
