@@ -37,6 +37,7 @@ from community_governance.storage.repos.bulk import (
     can_stream_copy,
     chunks,
     foreign_keys_rebuilt,
+    indexes_rebuilt,
 )
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
@@ -197,7 +198,8 @@ class _Residents(_RegistryBase):
             if dry:
                 return out
             try:
-                with foreign_keys_rebuilt(conn, _LOADED, len(rows)):
+                with (foreign_keys_rebuilt(conn, _LOADED, len(rows)),
+                      indexes_rebuilt(conn, _LOADED, len(rows))):
                     self._insert_residents(op, rows)
                     self._insert_spells(conn, spells)
             except IntegrityError as exc:  # a key re-added after a large load
@@ -225,7 +227,7 @@ class _Residents(_RegistryBase):
         conn = op.uow.conn
         try:
             with (conn.begin_nested(), foreign_keys_rebuilt(conn, _LOADED, total),
-                  CopyWorker(conn) as worker):
+                  indexes_rebuilt(conn, _LOADED, total), CopyWorker(conn) as worker):
                 sent = 0
                 for _ in checked:
                     if len(rows) - sent >= _STREAM_BATCH:
