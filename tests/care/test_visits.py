@@ -22,6 +22,7 @@ from community_governance.markers import hookimpl
 from community_governance.services.care import NewCareNeed
 from community_governance.services.charity import LotSpec
 from community_governance.storage.tables import care as tc
+from community_governance.storage.tables import points as tch
 from community_governance.testing.city import SmallCity, build_small_city
 from tests.care.conftest import DAY, SYSTEM, Clock
 
@@ -256,6 +257,40 @@ class TestVisits:
                                  rep["became_give_outs"], rep["waiting"])
         with pytest.raises(ConflictError, match="already"):
             cgov.care.follow_up(SYSTEM, v.id, case=True)
+
+    def test_a_past_follow_up_is_dated_when_it_was_decided(
+            self, cgov: Any, clock: Clock, city: SmallCity, community: str,
+            in_care: str) -> None:
+        """A back-office entry of a past follow-up reports the case and makes the give-out
+        at the time given (not today); a time before the visit or in the future is refused
+        and writes nothing."""
+        lot = _lot(cgov, community, 3)
+        seen = pendulum.datetime(2019, 1, 2, 7, tz="Asia/Shanghai")
+        v = cgov.care.record_visit(city.cadre[community], in_care, at=seen,
+                                   outcome="needs", needs="冬衣不够")
+        clock.set(2019, 3, 1, 9)
+        with pytest.raises(ValidationError, match="cannot come before it"):
+            cgov.care.follow_up(SYSTEM, v.id, case=True, at=seen.subtract(minutes=1))
+        with pytest.raises(ValidationError, match="future"):
+            cgov.care.follow_up(SYSTEM, v.id, case=True, at=clock.now.add(days=1))
+        assert (0, 0) == _case_and_give_out_counts(cgov)
+        decided = seen.add(hours=2)
+        got = cgov.care.follow_up(SYSTEM, v.id, case=True, lot_id=lot, at=decided)
+        case = cgov.cases.get(SYSTEM, got.case_id)
+        assert decided == case.reported_at
+        with cgov.store.unit_of_work(write=False) as uow:
+            give = uow.conn.execute(sa.select(tch.charity_give_outs.c.at,
+                                              tch.charity_give_outs.c.month)).one()
+        assert (decided, "2019-01") == (pendulum.instance(give.at), give.month)
+
+
+def _case_and_give_out_counts(cgov: Any) -> tuple[int, int]:
+    from community_governance.storage.tables import cases as tcs
+
+    with cgov.store.unit_of_work(write=False) as uow:
+        return tuple(int(uow.conn.execute(sa.select(sa.func.count()).select_from(tb))
+                         .scalar_one())
+                     for tb in (tcs.cases, tch.charity_give_outs))  # type: ignore[return-value]
 
 
 class TestHelp:

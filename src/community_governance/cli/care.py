@@ -251,13 +251,14 @@ def register(cli: click.Group) -> None:
           click.argument("visit_id", type=int),
           click.option("--case", "as_case", is_flag=True, help="open a care case"),
           click.option("--lot", help="give from this charity-supermarket lot"),
-          click.option("--quantity", type=int, default=1, show_default=True))
-    def follow_up(visit_id: int, as_case: bool, lot: str | None, quantity: int, db: str,
-                  actor: Actor, as_json: bool) -> None:
+          click.option("--quantity", type=int, default=1, show_default=True),
+          click.option("--at", "at", help="when it was decided, county time (default: now)"))
+    def follow_up(visit_id: int, as_case: bool, lot: str | None, quantity: int,
+                  at: str | None, db: str, actor: Actor, as_json: bool) -> None:
         """Turn the needs VISIT_ID found into a care case and/or a charity give-out."""
         with open_db(db) as gov:
             got = gov.care.follow_up(actor, visit_id, case=as_case, lot_id=lot,
-                                     quantity=quantity)
+                                     quantity=quantity, at=_moment(gov, at) if at else None)
         emit(as_json, got, f"visit {visit_id}: case {got.case_id or '-'}, give-out "
                            f"{got.give_out_id or '-'}")
 

@@ -236,7 +236,8 @@ def seed_care(
             followed += [v for v in got if v.needs][:1]
     # needs found on visits: a care case and a give-out, in one step each
     for v in followed[-5:]:
-        gov.care.follow_up(who, v.id, case=True, lot_id=lot_of.get(home[v.resident_id]))
+        gov.care.follow_up(who, v.id, case=True, lot_id=lot_of.get(home[v.resident_id]),
+                           at=v.at)
         cases += 1
     if progress is not None:
         progress(len(communities) + 1, len(communities) + 1)

@@ -609,13 +609,19 @@ class VisitsMixin(CareBase):
         return str(row.id)
 
     def follow_up(self, actor: Actor, visit_id: int, *, case: bool = False,
-                  lot_id: str | None = None, quantity: int = 1) -> Visit:
+                  lot_id: str | None = None, quantity: int = 1,
+                  at: dt.datetime | None = None) -> Visit:
         """Turn the needs a visit found into a care case and/or a charity give-out, in one
         step (one transaction).
 
+        ``at`` is when the follow-up was decided (default: now); a back-office entry of a past
+        follow-up gives its time, so the case is reported and the give-out made then (the
+        demo's 2019 visits are followed up in 2019, not on the day the demo is built).
+
         Raises:
             NotFound: no such visit or lot.
-            ValidationError: the visit found no needs, or nothing was asked.
+            ValidationError: the visit found no needs, or nothing was asked; ``at`` lies in
+                the future or before the visit.
             ConflictError: the visit has a case (or a give-out) already.
             OutOfStock: the lot has fewer pieces than asked.
         """
@@ -635,11 +641,19 @@ class VisitsMixin(CareBase):
             if not v.needs:
                 raise ValidationError(f"visit {visit_id} found no needs: record them first",
                                       path="visit_id")
+            when = pendulum.instance(at) if at is not None else op.now
+            if when > op.now:
+                raise ValidationError(f"a follow-up is recorded when it was decided, not "
+                                      f"ahead ({when.isoformat()} lies in the future)", path="at")
+            if when < pendulum.instance(v.at):
+                raise ValidationError(
+                    f"visit {visit_id} took place at {pendulum.instance(v.at).isoformat()}: "
+                    f"its follow-up cannot come before it ({when.isoformat()})", path="at")
             values: dict[str, Any] = {}
             if case:
                 if v.case_id:
                     raise ConflictError(f"visit {visit_id} became case {v.case_id} already")
-                values["case_id"] = self._case(op, r, f"探访发现需求：{v.needs}", at=None)
+                values["case_id"] = self._case(op, r, f"探访发现需求：{v.needs}", at=at)
             if lot_id is not None:
                 if v.give_out_id:
                     raise ConflictError(f"visit {visit_id} became give-out #{v.give_out_id} "
@@ -659,8 +673,9 @@ class VisitsMixin(CareBase):
                                      f"pieces and {quantity} were asked for")
                 values["give_out_id"] = int(conn.execute(_go.insert().values(
                     idempotency_key=f"care:visit:{visit_id}", request="care-visit",
-                    lot_id=lot_id, resident_id=v.resident_id, quantity=quantity, at=op.now,
-                    month=month_of(op.today))).inserted_primary_key[0])  # type: ignore[index]
+                    lot_id=lot_id, resident_id=v.resident_id, quantity=quantity, at=when,
+                    month=month_of(when.in_timezone(self._gov.timezone).date()))
+                ).inserted_primary_key[0])  # type: ignore[index]
             conn.execute(_v.update().where(_v.c.id == visit_id).values(**values))
             op.touch("care_visit", visit_id)
             return Visit(v.id, v.resident_id, v.visitor_id, v.at, VisitOutcome(v.outcome),
