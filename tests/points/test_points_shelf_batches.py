@@ -136,7 +136,8 @@ def test_add_items_errors_name_the_place_in_the_batch(backend: str) -> None:
             ([good, ("not", "an", "item")], "ValidationError", "$[1]"),
         ]
         for items, kind, where in cases:
-            got = _try(lambda items=items: gov.supermarket.add_items(SYSTEM, items))
+            got = _try(lambda batch=items: gov.supermarket.add_items(  # type: ignore[misc]
+                SYSTEM, batch))
             assert got[0] == kind and where in got[1], (items, got)
         assert gov.supermarket.stock(c) == []  # all or nothing
         gov.supermarket.add_item(SYSTEM, c, "大米", 120, id="I-1")
