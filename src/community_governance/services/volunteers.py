@@ -365,9 +365,11 @@ class VolunteersService(Service):
                 sa.select(vo).where(vo.c.id.in_(part)))}
             everyone = sorted({r for _o, ids, _s in wanted for r in ids})
             known = self._volunteers_among(op, everyone)
+            # the present members (a resident is in few organizations: filtered here, so
+            # that a statement holds no more parameters than a chunk)
             have = {(o, r) for part in chunks(everyone) for o, r in conn.execute(
-                sa.select(vm.c.org_id, vm.c.resident_id).where(
-                    vm.c.org_id.in_(org_ids), vm.c.resident_id.in_(part)))}
+                sa.select(vm.c.org_id, vm.c.resident_id).where(vm.c.resident_id.in_(part)))
+                if o in orgs}
             rows: list[dict[str, Any]] = []
             out: list[int] = []
             for i, (org_id, ids, since) in enumerate(wanted):
