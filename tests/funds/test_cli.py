@@ -128,3 +128,22 @@ def test_reverses_rejects_closes_and_lists_the_chart(runner: CliRunner,
     chart = json.loads(_run(runner, "funds", "chart", "--db", url, "--community", c))
     assert {"code": "4102", "name": "困难群众关爱基金", "name_en": "Care fund",
             "type": "income", "fund": "care"} in chart
+
+
+def test_budgets_sets_several_at_once(runner: CliRunner, db: tuple[str, SmallCity]) -> None:
+    """``cgov funds budgets --set ACCOUNT=AMOUNT ...``: one transaction, all or nothing."""
+    url, city = db
+    c = city.communities[0]
+    got = json.loads(_run(runner, "funds", "budgets", "--db", url, "--community", c,
+                          "--year", "2019", "--set", "5101=60000", "--set", "5102=2000.50"))
+    assert [(b["account"], b["amount"]) for b in got] == [("5101", "60000.00"),
+                                                          ("5102", "2000.50")]
+    res = runner.invoke(cli, ["funds", "budgets", "--db", url, "--community", c, "--year",
+                              "2019", "--set", "5103=10", "--set", "4101=5"])
+    assert res.exit_code != 0 and "$[1].account" in res.output
+    res = runner.invoke(cli, ["funds", "budgets", "--db", url, "--community", c, "--year",
+                              "2019", "--set", "5103"])
+    assert res.exit_code != 0 and "ACCOUNT=AMOUNT" in res.output
+    with cg.open(url, entrypoints=False) as gov:
+        assert [b.account for b in gov.funds.budgets(cg.Actor.system("t"), c, 2019)] == \
+            ["5101", "5102"]

@@ -95,3 +95,24 @@ def test_report_participation_on_seeded_city(loaded: None, tmp_path: Path) -> No
     assert "Top categories" in str(text) and "points_redeemed" in str(text)
     vols = _run("volunteers", "list", "--db", url, "--json")
     assert isinstance(vols, list) and len(vols) == counts["members"]
+
+
+def test_supermarket_add_many(loaded: None, db: str) -> None:
+    """``cgov supermarket add-many COMMUNITY NAME=PRICE[/STOCK[/ID]]...``: one transaction,
+    all or nothing; a bad item is refused with its place."""
+    with community_governance.open(db, entrypoints=False) as gov:
+        c = gov.supermarket.get_item("TOWEL").community_code
+    res = CliRunner().invoke(cli, ["supermarket", "add-many", c, "洗衣液=30/12/SOAP", "香皂=10",
+                                   "--json", "--db", db], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.output)
+    assert (got[0]["id"], got[0]["name"], got[0]["price_points"], got[0]["stock"]) == \
+        ("SOAP", "洗衣液", 30, 12)
+    assert got[1]["stock"] == 0 and got[1]["price_points"] == 10
+    for bad in (["牙膏=15", "抽纸"], ["牙膏=15", "抽纸=0"], ["牙膏=15/x"],
+                ["牙膏=15", "毛巾=5/1/TOWEL"]):
+        res = CliRunner().invoke(cli, ["supermarket", "add-many", c, *bad, "--db", db])
+        assert res.exit_code != 0, (bad, res.output)
+    with community_governance.open(db, entrypoints=False) as gov:
+        ids = {i.id for i in gov.supermarket.stock(c)}
+        assert {"SOAP", "TOWEL"} <= ids and len(ids) == 3  # the towel, the soap and the 香皂

@@ -143,6 +143,33 @@ def register(cli: click.Group) -> None:
     @db_option
     @writer_option
     @click.option("--community", required=True)
+    @click.option("--year", required=True, type=int)
+    @click.option("--set", "budgets", required=True, multiple=True,
+                  help="ACCOUNT=AMOUNT, e.g. 5101=60000 (repeat for each account)")
+    @json_always
+    def budgets(db: str, actor: Actor, community: str, year: int,
+                budgets: tuple[str, ...]) -> None:
+        """Set several budgets (预算) of a year at once, in one transaction, e.g.
+        --set 5101=60000 --set 5102=20000; all or nothing."""
+        from community_governance.services.funds import NewBudget
+
+        wanted = []
+        for i, item in enumerate(budgets):
+            account, sep, amount = item.partition("=")
+            if not sep:
+                raise ValidationError(f"{item!r}: write budgets as ACCOUNT=AMOUNT, e.g. "
+                                      "5101=60000", path=f"--set[{i}]")
+            wanted.append(NewBudget(community, account.strip(), year, amount.strip()))
+        with open_db(db) as gov:
+            got = gov.funds.set_budgets(actor, wanted)
+        echo_json([{"community": b.community_code, "account": b.account, "year": b.year,
+                    "amount": str(b.amount), "spent": str(b.spent),
+                    "remaining": str(b.remaining)} for b in got])
+
+    @funds.command()
+    @db_option
+    @writer_option
+    @click.option("--community", required=True)
     @click.option("--account", required=True, help="expense account code")
     @click.option("--amount", required=True, help="CNY")
     @click.option("--payee", required=True)

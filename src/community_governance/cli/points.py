@@ -18,6 +18,7 @@ from community_governance.cli import (
     writer_option,
 )
 from community_governance.domain.access import Actor
+from community_governance.errors import ValidationError
 
 
 def _key(value: str | None) -> str:
@@ -417,6 +418,40 @@ def supermarket_add(db: str, actor: Actor, community: str, name: str, price: int
                    "price_points": i.price_points, "stock": i.stock, "active": i.active})
         return
     click.echo(f"{i.id}: {i.name}, {i.price_points} points, {i.stock} in stock")
+
+
+@supermarket.command("add-many")
+@db_option
+@writer_option
+@click.argument("community")
+@click.argument("items", nargs=-1, required=True)
+@json_option
+def supermarket_add_many(db: str, actor: Actor, community: str, items: tuple[str, ...],
+                         as_json: bool) -> None:
+    """Offer several ITEMS at COMMUNITY's supermarket in one transaction (all or nothing),
+    each as NAME=PRICE[/STOCK[/ID]], e.g. 洗衣液=30/12 香皂=10."""
+    from community_governance.services.supermarket import NewItem
+
+    wanted = []
+    for i, item in enumerate(items):
+        name, sep, rest = item.rpartition("=")
+        parts = rest.split("/")
+        if not sep or not name.strip() or len(parts) > 3 or not all(
+                p.strip().isdigit() for p in parts[:2]):
+            raise ValidationError(f"{item!r}: write an item as NAME=PRICE[/STOCK[/ID]], e.g. "
+                                  "洗衣液=30/12", path=f"items[{i}]")
+        wanted.append(NewItem(community, name, int(parts[0]),
+                              stock=int(parts[1]) if len(parts) > 1 else 0,
+                              id=(parts[2].strip() or None) if len(parts) > 2 else None))
+    with open_db(db) as gov:
+        got = gov.supermarket.add_items(actor, wanted)
+    if as_json:
+        echo_json([{"id": i.id, "community": i.community_code, "name": i.name,
+                    "price_points": i.price_points, "stock": i.stock, "active": i.active}
+                   for i in got])
+        return
+    for i in got:
+        click.echo(f"{i.id}: {i.name}, {i.price_points} points, {i.stock} in stock")
 
 
 # --- report participation -----------------------------------------------------------------------

@@ -27,7 +27,13 @@ from community_governance.domain.access import Actor
 from community_governance.domain.funds import Channel, InKindItem, credit, debit
 from community_governance.domain.posts import PostKind
 from community_governance.domain.units import UnitKind
-from community_governance.services.funds import NewDisbursement, NewTransaction, Payment
+from community_governance.services.funds import (
+    NewBudget,
+    NewDisbursement,
+    NewInKind,
+    NewTransaction,
+    Payment,
+)
 
 __all__ = ["FundsSeedSummary", "seed_funds"]
 
@@ -60,8 +66,9 @@ class FundsSeedSummary:
 
 
 class _Books:
-    """Collects one community's demo transactions, numbered with idempotency keys, and posts
-    them in batches (``gov.funds.post_many``: one unit of work, audited once)."""
+    """Collects one community's demo transactions and support in kind, numbered with
+    idempotency keys, and posts them in batches (``gov.funds.post_many``: one unit of work,
+    audited once)."""
 
     def __init__(self, funds: Any, community: str, ident: str) -> None:
         self.funds = funds
@@ -70,7 +77,7 @@ class _Books:
         self.serial = 0
         self.posted = 0
         self.income = Decimal("0.00")
-        self.pending: list[NewTransaction] = []
+        self.pending: list[NewTransaction | NewInKind] = []
 
     def post(self, lines: list[Any], channel: Channel, day: dt.date, voucher: str, memo: str,
              party: str | None = None, consent: bool = False) -> None:
@@ -82,6 +89,14 @@ class _Books:
         self.posted += 1
         self.income += sum((-p.amount for p in lines if p.account.startswith("4")),
                            Decimal("0.00"))
+
+    def in_kind(self, items: list[InKindItem], donor: str, voucher: str, day: dt.date) -> None:
+        """Support in kind (``NewInKind``), posted in its place among the transactions."""
+        self.serial += 1
+        self.pending.append(NewInKind(items, donor=donor, voucher=voucher, on=day,
+                                      key=f"{self.ident}:t{self.serial}"))
+        self.posted += 1
+        self.income += sum((i.value for i in items), Decimal("0.00"))
 
     def flush(self) -> None:
         """Post what is pending, in order, in one batch."""
@@ -156,15 +171,9 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
             cash = max(share - kind_value, Decimal(1000))
             post([debit("1002", cash), credit("4401", cash)], Channel.PARTNER_UNIT,
                  dt.date(year, 3 + i % 9, 10), f"BK-{year}-P{i + 1}", "共建单位支持经费", p.name)
-            books.flush()  # keep the posting order: in-kind support is recorded on its own
-            books.serial += 1
-            funds.record_in_kind(
-                CLERK, c, [InKindItem("台式电脑", computers, "3500"),
+            books.in_kind([InKindItem("台式电脑", computers, "3500"),
                            InKindItem("办公桌椅", desks, "600")],
-                donor=p.name, voucher=f"SW-{year}-{i + 1}", on=dt.date(year, 3 + i % 9, 12),
-                key=f"{ident}:t{books.serial}")
-            books.posted += 1
-            books.income += kind_value
+                          p.name, f"SW-{year}-{i + 1}", dt.date(year, 3 + i % 9, 12))
         for m in range(1, 13):
             rent = _yuan(rng, 200, 900)
             post([debit("1002", rent), credit("4301", rent)], Channel.PAID_SERVICE,
@@ -188,8 +197,8 @@ def seed_funds(gov: Any, *, year: int = 2019, seed: int,
         # --- budgets --------------------------------------------------------------------
         plan = {"5101": Decimal(60000), "5102": care, "5103": culture,
                 "5104": Decimal(30000), "5105": Decimal(20000)}
-        for account, amount in plan.items():
-            funds.set_budget(CLERK, c, account, year, amount)
+        funds.set_budgets(CLERK, [NewBudget(c, account, year, amount)
+                                  for account, amount in plan.items()])
 
         # --- spending: disbursements over the year ----------------------------------------
         spent_on: dict[str, Decimal] = dict.fromkeys(plan, Decimal("0.00"))

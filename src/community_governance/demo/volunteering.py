@@ -24,6 +24,7 @@ from community_governance.domain.access import Actor
 from community_governance.domain.volunteers import ActivitySpec, VolunteerOrg
 from community_governance.errors import InsufficientBalance, OutOfStock
 from community_governance.services.charity import DonationSpec, GiveOutSpec, LotSpec
+from community_governance.services.supermarket import NewItem
 from community_governance.services.volunteers import NewVolunteer
 from community_governance.storage.tables import core as t
 
@@ -94,10 +95,10 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
                       county_name: str = "义马市") -> dict[str, Any]:
     """Add volunteer organizations, members and ``months`` months of activity to a city.
 
-    Uses the services throughout (batch APIs: ``register_many``, ``add_members``,
-    ``create_activities``, ``record_attendance_many``). The months are the ``months`` whole calendar
-    months from ``start``'s month, or, without ``start``, those before the governance clock's
-    current month.
+    Uses the services throughout (batch APIs: ``register_many``, ``add_members_many``,
+    ``add_items``, ``create_activities``, ``record_attendance_many``). The months are the
+    ``months`` whole calendar months from ``start``'s month, or, without ``start``, those
+    before the governance clock's current month.
 
     Args:
         gov: a governance store holding a city (units, buildings, residents).
@@ -162,12 +163,14 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
         for _ in range(months - 1):
             first = (first - dt.timedelta(days=1)).replace(day=1)
     since = first - dt.timedelta(days=90)
+    enrolments: list[tuple[str, list[str], dt.date]] = []
     for c in communities:
         vols = volunteers[c]
         for o, n in zip(org_of_c[c], _spread(len(vols), len(org_of_c[c]), rng), strict=True):
             take, vols = vols[:n], vols[n:]
             if take:
-                gov.volunteers.add_members(system, o.id, take, since=since)
+                enrolments.append((o.id, take, since))
+    gov.volunteers.add_members_many(system, enrolments)  # one transaction for every team
     report("organizations", 2)
 
     counts = {"organizations": len(orgs), "members": sum(len(v) for v in volunteers.values()),
@@ -177,12 +180,11 @@ def seed_volunteering(gov: Governance, *, seed: int, months: int = 3,
     gov, set_clock = _clock_at(gov)
     # supermarkets open on the first day ---------------------------------------------------
     set_clock(pendulum.datetime(first.year, first.month, first.day, 9, tz=tz))
-    items: dict[str, list[str]] = {}
-    for c in communities:
-        items[c] = [gov.supermarket.add_item(system, c, name, price,
-                                             stock=rng.randint(5, 25),
-                                             id=f"I-{c}-{k + 1:02d}").id
-                    for k, (name, price) in enumerate(_GOODS)]
+    shelves = [NewItem(c, name, price, stock=rng.randint(5, 25), id=f"I-{c}-{k + 1:02d}")
+               for c in communities for k, (name, price) in enumerate(_GOODS)]
+    items: dict[str, list[str]] = {c: [] for c in communities}
+    for put in gov.supermarket.add_items(system, shelves):  # every shelf, one transaction
+        items[put.community_code].append(put.id)
     report("supermarkets", 3)
     month_start = first
     for m in range(months):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -62,7 +62,8 @@ from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
 
-__all__ = ["SUPERMARKET_MANAGE", "SUPERMARKET_READ", "SupermarketService", "move_stock"]
+__all__ = ["SUPERMARKET_MANAGE", "SUPERMARKET_READ", "NewItem", "SupermarketService",
+           "move_stock"]
 
 #: Add items, set prices, restock: the community office and higher offices.
 SUPERMARKET_MANAGE = Action("supermarket.manage", roles=A.COMMUNITY_OFFICE | A.HIGHER_OFFICE)
@@ -86,6 +87,27 @@ def _item(r: Any) -> Item:
     # the listing is public: a number stored before names were checked is masked on the way out
     return Item(r.id, r.community_code, mask_personal_numbers(r.name), r.price_points, r.stock,
                 bool(r.active))
+
+
+@attrs.frozen
+class NewItem:
+    """An item to offer with :meth:`SupermarketService.add_items`.
+
+    The fields are the arguments of :meth:`SupermarketService.add_item`, with the same meaning.
+
+    Attributes:
+        community: the community whose supermarket offers it.
+        name: the item's name (public: no ID or mobile number).
+        price_points: its price in points (a positive whole number).
+        stock: how many are put on the shelf at once (a whole number >= 0).
+        id: the item's key (default: a new random one).
+    """
+
+    community: str
+    name: str
+    price_points: int
+    stock: int = 0
+    id: str | None = None
 
 
 def _check_quantity(q: object, path: str = "quantity") -> int:
@@ -214,29 +236,89 @@ class SupermarketService(Service):
                 (the listing is public).
             ConflictError: the item key exists.
         """
-        check_points(price_points, "price_points")
+        item_id = self._checked_item(name, price_points, stock, id, "")
+        with self._write(actor, "supermarket.add_item") as op:
+            kinds: dict[str, str | None] = {}
+            return self._add_item(op, community, name, price_points, stock, item_id, kinds,
+                                  set(), "")
+
+    def add_items(self, actor: Actor, items: Iterable[NewItem]) -> list[Item]:
+        """Offer several items in one transaction (批量上架), e.g. a new supermarket's shelf.
+
+        Each item gets exactly the checks of :meth:`add_item`, in the order given, and the
+        same rows (the item, its first stock move); the batch is audited once, with every
+        item it wrote (the objects :meth:`add_item` one by one would record, in that order).
+        All or nothing: the first error one by one would meet is raised, with the item's
+        place in the batch (``$[3].price_points``, ``at $[3]``), and nothing is written.
+
+        Returns:
+            The items, in the order given.
+
+        Raises:
+            NotFound: a community does not exist.
+            ValidationError: a bad price or stock, a name holding an ID or mobile number, or
+                something other than a :class:`NewItem`.
+            ConflictError: an item key exists, or appears twice in the batch.
+            PermissionDenied: the actor may not manage a community's supermarket.
+        """
+        batch = list(items)
+        for i, item in enumerate(batch):
+            if not isinstance(item, NewItem):
+                raise ValidationError(f"expected a NewItem, got {type(item).__name__}",
+                                      path=f"$[{i}]")
+        with self._write(actor, "supermarket.add_items") as op:
+            conn = op.uow.conn
+            wanted = sorted({x.id for x in batch if x.id})
+            # the keys taken already, read at once (add_item reads its own before writing)
+            taken = {k for part in _chunks(wanted) for k in conn.execute(
+                sa.select(_si.c.id).where(_si.c.id.in_(part))).scalars()}
+            kinds: dict[str, str | None] = {}
+            out: list[Item] = []
+            for i, x in enumerate(batch):
+                item_id = self._checked_item(x.name, x.price_points, x.stock, x.id, f"$[{i}].")
+                out.append(self._add_item(op, x.community, x.name, x.price_points, x.stock,
+                                          item_id, kinds, taken, f" at $[{i}]"))
+                taken.add(item_id)
+            op.detail["items"] = len(out)
+            return out
+
+    @staticmethod
+    def _checked_item(name: str, price_points: int, stock: int, id: str | None,
+                      where: str) -> str:
+        """:meth:`add_item`'s checks of its arguments (``where``: the item's place in a batch,
+        ``"$[3]."``); the item's key."""
+        check_points(price_points, f"{where}price_points")
         if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
             raise ValidationError(f"stock must be a whole number >= 0, got {stock!r}",
-                                  path="stock")
+                                  path=f"{where}stock")
         if not name.strip():
-            raise ValidationError("an item needs a name", path="name")
-        check_public_text(name, "name")
-        item_id = id or f"I{uuid.uuid4().hex[:12]}"
-        with self._write(actor, "supermarket.add_item") as op:
-            kind = op.uow.conn.execute(sa.select(t.units.c.kind).where(
+            raise ValidationError("an item needs a name", path=f"{where}name")
+        check_public_text(name, f"{where}name")
+        return id or f"I{uuid.uuid4().hex[:12]}"
+
+    def _add_item(self, op: Operation, community: str, name: str, price_points: int,
+                  stock: int, item_id: str, kinds: dict[str, str | None], taken: set[str],
+                  where: str) -> Item:
+        """Write one item in ``op`` (:meth:`add_item`'s work). ``kinds``: the unit kinds read
+        so far in the operation; ``taken``: item keys known to exist (others are looked up)."""
+        conn = op.uow.conn
+        if community not in kinds:
+            kinds[community] = conn.execute(sa.select(t.units.c.kind).where(
                 t.units.c.code == community)).scalar()
-            if kind != UnitKind.COMMUNITY.value:
-                raise NotFound("community", community, "items belong to a community's supermarket")
-            op.require(SUPERMARKET_MANAGE, Target("unit", community, unit_code=community))
-            exists = op.uow.conn.execute(sa.select(_si.c.id).where(_si.c.id == item_id)).first()
-            if exists is not None:
-                raise ConflictError(f"supermarket item {item_id} exists already")
-            op.uow.conn.execute(_si.insert().values(
-                id=item_id, community_code=community, name=name.strip(),
-                price_points=price_points, stock=0, active=True))
-            if stock:
-                move_stock(op, item_id, stock, "restock", key=None, community_code=community)
-            op.touch("item", item_id)
+        if kinds[community] != UnitKind.COMMUNITY.value:
+            raise NotFound("community", community,
+                           f"items belong to a community's supermarket{where}")
+        op.require(SUPERMARKET_MANAGE, Target("unit", community, unit_code=community))
+        exists = item_id in taken or (not where and conn.execute(
+            sa.select(_si.c.id).where(_si.c.id == item_id)).first() is not None)
+        if exists:
+            raise ConflictError(f"supermarket item {item_id} exists already{where}")
+        conn.execute(_si.insert().values(
+            id=item_id, community_code=community, name=name.strip(),
+            price_points=price_points, stock=0, active=True))
+        if stock:
+            move_stock(op, item_id, stock, "restock", key=None, community_code=community)
+        op.touch("item", item_id)
         return Item(item_id, community, name.strip(), price_points, stock, True)
 
     def restock(self, actor: Actor, item_id: str, quantity: int, *,

@@ -325,34 +325,82 @@ class VolunteersService(Service):
         Returns:
             How many were added.
         """
-        ids = sorted(set(resident_ids))
-        with self._write(actor, "volunteers.add_members") as op:
-            org = op.uow.conn.execute(sa.select(tp.volunteer_orgs).where(
-                tp.volunteer_orgs.c.id == org_id)).first()
-            if org is None:
-                raise NotFound("volunteer organization", org_id)
-            op.require(ACTIVITY_WRITE, Target("volunteer_org", org_id, unit_code=org.unit_code))
-            self._require_volunteers(op, ids)
-            vm = tp.volunteer_memberships
-            have = {r for c in chunks(ids) for r in op.uow.conn.execute(
-                sa.select(vm.c.resident_id).where(vm.c.org_id == org_id,
-                                                  vm.c.resident_id.in_(c))).scalars()}
-            new = [r for r in ids if r not in have]
-            if new:
-                insert_rows(op.uow.conn, vm, [
-                    {"org_id": org_id, "resident_id": r, "since": since} for r in new])
-            op.touched.extend(f"volunteer:{r}" for r in new)
-            return len(new)
+        return self._enrol(actor, "volunteers.add_members",
+                           [(org_id, resident_ids, since)], batch=False)[0]
+
+    def add_members_many(self, actor: Actor,
+                         enrolments: Iterable[tuple[str, Iterable[str], dt.date]]) -> list[int]:
+        """Enrol volunteers in several organizations in one transaction (批量入队):
+        ``(org_id, resident_ids, since)`` per organization.
+
+        Each enrolment gets exactly the checks of :meth:`add_members`, in the order given, and
+        writes the same rows (members already in the organization, or enrolled earlier in the
+        batch, are skipped); the batch is audited once, with every member it enrolled (the
+        objects :meth:`add_members` one by one would record, in that order). All or nothing:
+        the first error one by one would meet is raised, with the enrolment's place in the
+        batch (``at $[3]``, ``$[3].resident_ids``), and nothing is written.
+
+        Returns:
+            How many were added, per enrolment in the order given.
+
+        Raises:
+            NotFound: an organization does not exist.
+            PermissionDenied: the actor may not write an organization's activities.
+            ValidationError: a resident is not a registered volunteer.
+        """
+        return self._enrol(actor, "volunteers.add_members_many", list(enrolments), batch=True)
+
+    def _enrol(self, actor: Actor, name: str,
+               enrolments: list[tuple[str, Iterable[str], dt.date]], *,
+               batch: bool) -> list[int]:
+        """:meth:`add_members` (``batch`` false: one enrolment, its errors unplaced) or
+        :meth:`add_members_many`: the organizations, volunteers and present members read at
+        once, the new members written together."""
+        wanted = [(org_id, sorted(set(ids)), since) for org_id, ids, since in enrolments]
+        vm, vo = tp.volunteer_memberships, tp.volunteer_orgs
+        with self._write(actor, name) as op:
+            conn = op.uow.conn
+            org_ids = sorted({org_id for org_id, _ids, _since in wanted})
+            orgs = {r.id: r for part in chunks(org_ids) for r in conn.execute(
+                sa.select(vo).where(vo.c.id.in_(part)))}
+            everyone = sorted({r for _o, ids, _s in wanted for r in ids})
+            known = self._volunteers_among(op, everyone)
+            # the present members (a resident is in few organizations: filtered here, so
+            # that a statement holds no more parameters than a chunk)
+            have = {(o, r) for part in chunks(everyone) for o, r in conn.execute(
+                sa.select(vm.c.org_id, vm.c.resident_id).where(vm.c.resident_id.in_(part)))
+                if o in orgs}
+            rows: list[dict[str, Any]] = []
+            out: list[int] = []
+            for i, (org_id, ids, since) in enumerate(wanted):
+                org = orgs.get(org_id)
+                if org is None:
+                    raise NotFound("volunteer organization", org_id,
+                                   f"at $[{i}]" if batch else "")
+                op.require(ACTIVITY_WRITE,
+                           Target("volunteer_org", org_id, unit_code=org.unit_code))
+                self._require_volunteers(op, ids, known,
+                                         path=f"$[{i}].resident_ids" if batch else "resident_ids")
+                new = [r for r in ids if (org_id, r) not in have]
+                rows.extend({"org_id": org_id, "resident_id": r, "since": since} for r in new)
+                have.update((org_id, r) for r in new)
+                op.touched.extend(f"volunteer:{r}" for r in new)
+                out.append(len(new))
+            insert_rows(conn, vm, rows)
+            if batch:
+                op.detail.update({"enrolments": len(out), "members": len(rows)})
+            return out
 
     def _require_volunteers(self, op: Operation, ids: Sequence[str],
-                            known: set[str] | None = None) -> None:
+                            known: set[str] | None = None, *,
+                            path: str = "resident_ids") -> None:
         if known is None:
             known = self._volunteers_among(op, ids)
         missing = [r for r in ids if r not in known]
         if missing:
             raise ValidationError(
                 f"{len(missing)} resident(s) are not registered volunteers, e.g. {missing[0]}: "
-                "register them first with gov.volunteers.register", path="resident_ids")
+                "register them first with gov.volunteers.register", path=path)
 
     def orgs(self, *, unit_prefix: str | None = None) -> list[tuple[VolunteerOrg, int]]:
         """Volunteer organizations with their member counts (organizations are public)."""

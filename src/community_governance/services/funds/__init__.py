@@ -22,7 +22,9 @@ from community_governance.services.funds.common import FUNDS_PAY as FUNDS_PAY
 from community_governance.services.funds.common import FUNDS_POST as FUNDS_POST
 from community_governance.services.funds.common import FUNDS_READ as FUNDS_READ
 from community_governance.services.funds.common import FUNDS_REQUEST as FUNDS_REQUEST
+from community_governance.services.funds.common import NewBudget as NewBudget
 from community_governance.services.funds.common import NewDisbursement as NewDisbursement
+from community_governance.services.funds.common import NewInKind as NewInKind
 from community_governance.services.funds.common import NewTransaction as NewTransaction
 from community_governance.services.funds.common import Payment as Payment
 from community_governance.services.funds.common import _check_over_budget as _check_over_budget
@@ -47,7 +49,9 @@ __all__ = [
     "FUNDS_REQUEST",
     "FundingMix",
     "FundsService",
+    "NewBudget",
     "NewDisbursement",
+    "NewInKind",
     "NewTransaction",
     "Payment",
     "Reservation",

@@ -19,6 +19,7 @@ from community_governance.domain.funds import (
     AccountType,
     Channel,
     DisbursementState,
+    InKindItem,
     Posting,
     TransactionKind,
     Violation,
@@ -212,6 +213,68 @@ class NewTransaction:
                             self.voucher, self.memo, self.counterparty, self.donor_consent,
                             [(p.account, str(p.amount)) if isinstance(p, Posting) else repr(p)
                              for p in self.postings])
+
+
+def _things(value: Iterable[InKindItem]) -> tuple[InKindItem, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class NewInKind:
+    """Support in kind (实物捐赠) to record with :meth:`FundsService.post_many`, among the
+    batch's transactions, in its place.
+
+    The fields are the arguments of :meth:`FundsService.record_in_kind`, with the same
+    meaning.
+
+    Attributes:
+        items: what was given (:class:`~community_governance.domain.funds.InKindItem`).
+        donor: who gave it.
+        voucher: the voucher reference (凭证号).
+        channel: where it came from (default: a partner unit).
+        on: the accounting date (default: today in the county).
+        donor_consent: for an individual donor, whether they agreed to be named in public.
+        key: an idempotency key: the same record with the same key is written once.
+        asset_account: the account debited (实物资产).
+        income_account: the account credited (实物捐赠收入).
+    """
+
+    items: tuple[InKindItem, ...] = attrs.field(converter=_things)
+    donor: str
+    voucher: str
+    channel: Channel | str = Channel.PARTNER_UNIT
+    on: dt.date | None = None
+    donor_consent: bool = False
+    key: str | None = None
+    asset_account: str = "1501"
+    income_account: str = "4501"
+
+    def fingerprint(self, community_code: str) -> str:
+        """What an idempotency key is bound to (the same as
+        :meth:`FundsService.record_in_kind`)."""
+        return _fingerprint("in_kind", community_code, str(self.on), str(self.channel),
+                            self.voucher, self.donor, self.donor_consent,
+                            [(i.description, i.quantity, str(i.unit_value))
+                             for i in self.items], self.asset_account, self.income_account)
+
+
+@attrs.frozen
+class NewBudget:
+    """A budget (预算) to set with :meth:`FundsService.set_budgets`.
+
+    The fields are the arguments of :meth:`FundsService.set_budget`, with the same meaning.
+
+    Attributes:
+        community_code: the community.
+        account: the expense account, e.g. ``5101``.
+        year: the calendar year.
+        amount: the budget, CNY (``str``, ``int`` or ``Decimal``, never ``float``).
+    """
+
+    community_code: str
+    account: str
+    year: int
+    amount: object
 
 
 @attrs.frozen

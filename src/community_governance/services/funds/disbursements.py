@@ -51,6 +51,7 @@ from community_governance.services.funds.common import (
     FUNDS_PAY,
     FUNDS_READ,
     FUNDS_REQUEST,
+    NewBudget,
     NewDisbursement,
     P,
     Payment,
@@ -157,37 +158,95 @@ class DisbursementsMixin(LedgerMixin):
             ValidationError: not an expense account, a negative or float amount, or a budget
                 below what the account has spent already.
         """
-        value = to_money(amount)
-        if value < 0:
-            raise ValidationError(f"a budget cannot be negative ({value})", path="amount")
-        if isinstance(year, bool) or not isinstance(year, int) or not 1949 < year < 3000:
-            raise ValidationError(f"year {year!r} must be a calendar year", path="year")
+        value = self._budget_value(amount, year, "")
         with self._write(actor, "funds.set_budget") as op:
+            got, old = self._set_budget(op, community_code, account, year, value, "", set())
+            op.detail.update({"old": old, "new": str(value)})
+            return got
+
+    def set_budgets(self, actor: Actor, budgets: Iterable[NewBudget]) -> list[Budget]:
+        """Set several budgets in one transaction (批量编制预算), e.g. a community's year.
+
+        Each budget gets exactly the checks of :meth:`set_budget`, in the order given, and
+        writes the same row (a budget set twice in the batch ends as the later one says, as
+        one by one); the batch is audited once, with every budget it set (the objects
+        :meth:`set_budget` one by one would record, in that order, and each one's old and new
+        amount). All or nothing: the first error one by one would meet is raised, with the
+        budget's place in the batch (``$[3].amount``), and nothing is written.
+
+        Returns:
+            The budgets as set, in the order given.
+
+        Raises:
+            ValidationError: not an expense account, a negative or float amount, a bad year,
+                a budget below what the account has spent already, or something other than
+                a :class:`NewBudget`.
+            NotFound: a community does not exist.
+            PermissionDenied: the actor may not set a community's budgets.
+        """
+        batch = list(budgets)
+        for i, item in enumerate(batch):
+            if not isinstance(item, NewBudget):
+                raise ValidationError(f"expected a NewBudget, got {type(item).__name__}",
+                                      path=f"$[{i}]")
+        with self._write(actor, "funds.set_budgets") as op:
+            out: list[Budget] = []
+            changes: list[dict[str, str | None]] = []
+            checked: set[str] = set()
+            for i, x in enumerate(batch):
+                value = self._budget_value(x.amount, x.year, f"$[{i}].")
+                got, old = self._set_budget(op, x.community_code, x.account, x.year, value,
+                                            f"$[{i}].", checked)
+                out.append(got)
+                changes.append({"budget": f"{x.community_code}/{x.account}/{x.year}",
+                                "old": old, "new": str(value)})
+            op.detail.update({"budgets": changes})
+            return out
+
+    @staticmethod
+    def _budget_value(amount: object, year: int, where: str) -> Decimal:
+        """:meth:`set_budget`'s checks of its amount and year (``where``: the budget's place
+        in a batch, ``"$[3]."``): the amount."""
+        value = to_money(amount, path=f"{where}amount")
+        if value < 0:
+            raise ValidationError(f"a budget cannot be negative ({value})",
+                                  path=f"{where}amount")
+        if isinstance(year, bool) or not isinstance(year, int) or not 1949 < year < 3000:
+            raise ValidationError(f"year {year!r} must be a calendar year",
+                                  path=f"{where}year")
+        return value
+
+    def _set_budget(self, op: Operation, community_code: str, account: str, year: int,
+                    value: Decimal, where: str, checked: set[str]) -> tuple[Budget, str | None]:
+        """Write one budget in ``op`` (:meth:`set_budget`'s work): the budget and its old
+        amount (``None``: it is new). ``checked``: communities whose right and existence
+        this operation checked already."""
+        if community_code not in checked:
             op.require(FUNDS_BUDGET, self._target(community_code))
             self._require_community(op, community_code)
-            self._account(community_code, account, "account", AccountType.EXPENSE)
-            self._lock(op, community_code)
-            conn = op.uow.conn
-            spent = self._spent_fen(conn, community_code, account, year)
-            if to_fen(value) < spent:
-                raise ValidationError(
-                    f"account {account} spent {format_cny(from_fen(spent))} in {year} already; "
-                    f"a budget of {format_cny(value)} would be below that", path="amount")
-            b = f.funds_budgets
-            old = self._budget_fen(conn, community_code, account, year)
-            if old is None:
-                conn.execute(b.insert().values(
-                    community_code=community_code, account=account, year=year,
-                    amount_fen=to_fen(value), set_at=op.now, set_by=str(op.actor)))
-            else:
-                conn.execute(b.update().where(
-                    b.c.community_code == community_code, b.c.account == account,
-                    b.c.year == year).values(amount_fen=to_fen(value), set_at=op.now,
-                                             set_by=str(op.actor)))
-            op.touch("budget", f"{community_code}/{account}/{year}")
-            op.detail.update({"old": None if old is None else str(from_fen(old)),
-                              "new": str(value)})
-            return Budget(community_code, account, year, value, from_fen(spent))
+            checked.add(community_code)
+        self._account(community_code, account, f"{where}account", AccountType.EXPENSE)
+        self._lock(op, community_code)
+        conn = op.uow.conn
+        spent = self._spent_fen(conn, community_code, account, year)
+        if to_fen(value) < spent:
+            raise ValidationError(
+                f"account {account} spent {format_cny(from_fen(spent))} in {year} already; "
+                f"a budget of {format_cny(value)} would be below that", path=f"{where}amount")
+        b = f.funds_budgets
+        old = self._budget_fen(conn, community_code, account, year)
+        if old is None:
+            conn.execute(b.insert().values(
+                community_code=community_code, account=account, year=year,
+                amount_fen=to_fen(value), set_at=op.now, set_by=str(op.actor)))
+        else:
+            conn.execute(b.update().where(
+                b.c.community_code == community_code, b.c.account == account,
+                b.c.year == year).values(amount_fen=to_fen(value), set_at=op.now,
+                                         set_by=str(op.actor)))
+        op.touch("budget", f"{community_code}/{account}/{year}")
+        return (Budget(community_code, account, year, value, from_fen(spent)),
+                None if old is None else str(from_fen(old)))
 
     def budgets(self, actor: Actor, community_code: str, year: int) -> list[Budget]:
         """A community's budgets of a year, with what each account spent so far."""

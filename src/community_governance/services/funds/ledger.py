@@ -32,6 +32,7 @@ from community_governance.services.funds.common import (
     _ZERO,
     FUNDS_POST,
     FUNDS_READ,
+    NewInKind,
     NewTransaction,
     _date,
     _fingerprint,
@@ -130,20 +131,23 @@ class LedgerMixin(FundsBooks):
             raise ConflictError(f"the transaction could not be written: {exc.orig}") from exc
 
     def post_many(self, actor: Actor, community_code: str,
-                  transactions: Iterable[NewTransaction]) -> list[Transaction]:
+                  transactions: Iterable[NewTransaction | NewInKind]) -> list[Transaction]:
         """Post many balanced transactions to one community's books in one transaction.
 
         Each transaction gets exactly the checks of :meth:`post` (balance, accounts, amounts,
         channel, the open year, the budgets, including those of the transactions before it in
         the batch), and its idempotency key is honoured the same way: a transaction whose key
         was posted already (by :meth:`post` or an earlier batch) is not posted again, and the
-        posted one is returned in its place. All or nothing; the batch is audited once, with
-        every transaction it wrote.
+        posted one is returned in its place. Support in kind (a :class:`NewInKind`) is
+        recorded in its place in the batch, with the checks, rows and answer of
+        :meth:`record_in_kind`. All or nothing; the batch is audited once, with every
+        transaction it wrote.
 
         Args:
             actor: who posts (a community bookkeeper, the sub-district, or a system job).
             community_code: the community.
-            transactions: the transactions, in posting order.
+            transactions: the transactions (:class:`NewTransaction`) and support in kind
+                (:class:`NewInKind`), in posting order.
 
         Returns:
             The posted (or replayed) transactions, in the order given.
@@ -158,9 +162,10 @@ class LedgerMixin(FundsBooks):
         """
         batch = list(transactions)
         for i, item in enumerate(batch):
-            if not isinstance(item, NewTransaction):
-                raise ValidationError(f"expected a NewTransaction, got {type(item).__name__}",
-                                      path=f"transactions[{i}]")
+            if not isinstance(item, NewTransaction | NewInKind):
+                raise ValidationError(
+                    f"expected a NewTransaction or a NewInKind, got {type(item).__name__}",
+                    path=f"transactions[{i}]")
         prints = [item.fingerprint(community_code) for item in batch]
         for attempt in (1, 2):
             try:
@@ -178,7 +183,8 @@ class LedgerMixin(FundsBooks):
                         f"the transactions could not be written: {exc.orig}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _post_batch(self, op: Operation, community: str, batch: list[NewTransaction],
+    def _post_batch(self, op: Operation, community: str,
+                    batch: list[NewTransaction | NewInKind],
                     prints: list[str]) -> list[Transaction]:
         """:meth:`post_many`'s work in ``op``: each transaction as :meth:`_post` would post
         it, in order, with the same checks and errors, but written together.
@@ -189,7 +195,9 @@ class LedgerMixin(FundsBooks):
         posted by :meth:`_post` once the transactions staged before it are written, so that
         what it reads holds them. The others are staged (:meth:`_stage`) and written in one
         go (:meth:`_write_staged`): the same rows, ids, postings and chain hashes as one by
-        one, the audit's objects in the same order."""
+        one, the audit's objects in the same order. Support in kind is recorded by
+        :meth:`_record_in_kind` in its place, once the transactions staged before it are
+        written."""
         out: list[Transaction | int] = []
         staged = _Staged()
         pending: list[tuple[int, list[Posting]]] = []  # (place in out, lines) of staged ones
@@ -209,6 +217,18 @@ class LedgerMixin(FundsBooks):
             pending.clear()
 
         for i, (item, fp) in enumerate(zip(batch, prints, strict=True)):
+            if isinstance(item, NewInKind):
+                if not item.items or not all(isinstance(x, InKindItem) for x in item.items):
+                    raise ValidationError("record at least one InKindItem",
+                                          path=f"transactions[{i}].items")
+                flush()
+                out.append(self._record_in_kind(op, community, item, fp,
+                                                community_checked=i > 0))
+                if i == 0:
+                    used = self._used_keys(op, [it.key for it in batch])
+                if isinstance(item.key, str):
+                    used.add(item.key.strip())
+                continue
             lines = list(item.postings)
             got = self._checked(op, community, lines, channel=item.channel,
                                 voucher=item.voucher, on=item.on, memo=item.memo,
@@ -494,37 +514,49 @@ class LedgerMixin(FundsBooks):
         things = list(items)
         if not things or not all(isinstance(i, InKindItem) for i in things):
             raise ValidationError("record at least one InKindItem", path="items")
-        total = sum((i.value for i in things), _ZERO)
-        fp = _fingerprint("in_kind", community_code, str(on), str(channel), voucher, donor,
-                          donor_consent, [(i.description, i.quantity, str(i.unit_value))
-                                          for i in things], asset_account, income_account)
+        item = NewInKind(things, donor=donor, voucher=voucher, channel=channel, on=on,
+                         donor_consent=donor_consent, key=key, asset_account=asset_account,
+                         income_account=income_account)
+        fp = item.fingerprint(community_code)
         try:
             with self._write(actor, "funds.record_in_kind") as op:
-                self._account(community_code, asset_account, "asset_account",
-                              AccountType.ASSET)
-                self._account(community_code, income_account, "income_account",
-                              AccountType.INCOME)
-                for i, item in enumerate(things):
-                    _text(item.description, f"items[{i}].description")
-                lines = [Posting(asset_account, total), Posting(income_account, -total)]
-                tx = self._post(op, community_code, lines, channel=channel, voucher=voucher,
-                                on=on, memo="实物捐赠: " + "、".join(
-                                    f"{i.description}×{i.quantity}" for i in things),
-                                counterparty=donor, public=donor_consent, key=key,
-                                fingerprint=fp, kind=TransactionKind.IN_KIND)
-                if op.detail.get("replayed") is None:
-                    op.uow.conn.execute(f.funds_in_kind.insert(), [
-                        {"transaction_id": tx.id, "community_code": community_code,
-                         "description": i.description.strip(), "quantity": i.quantity,
-                         "unit_value_fen": to_fen(i.unit_value), "value_fen": to_fen(i.value)}
-                        for i in things])
-                return tx
+                return self._record_in_kind(op, community_code, item, fp)
         except IntegrityError as exc:
             if key is not None:
                 got = self._by_key(key, fp)
                 if got is not None:
                     return got
             raise ConflictError(f"the transaction could not be written: {exc.orig}") from exc
+
+    def _record_in_kind(self, op: Operation, community_code: str, item: NewInKind, fp: str,
+                        *, community_checked: bool = False) -> Transaction:
+        """:meth:`record_in_kind`'s work in ``op`` (its items checked already): the
+        transaction (a replay when its key was used for it) and, unless replayed, its items.
+        ``community_checked``: as for :meth:`_post`."""
+        things = item.items
+        self._account(community_code, item.asset_account, "asset_account", AccountType.ASSET)
+        self._account(community_code, item.income_account, "income_account",
+                      AccountType.INCOME)
+        for i, thing in enumerate(things):
+            _text(thing.description, f"items[{i}].description")
+        total = sum((i.value for i in things), _ZERO)
+        lines = [Posting(item.asset_account, total), Posting(item.income_account, -total)]
+        replayed = op.detail.pop("replayed", None)  # an earlier replay of the same batch
+        tx = self._post(op, community_code, lines, channel=item.channel, voucher=item.voucher,
+                        on=item.on, memo="实物捐赠: " + "、".join(
+                            f"{i.description}×{i.quantity}" for i in things),
+                        counterparty=item.donor, public=item.donor_consent, key=item.key,
+                        fingerprint=fp, kind=TransactionKind.IN_KIND,
+                        community_checked=community_checked)
+        if op.detail.get("replayed") is None:
+            op.uow.conn.execute(f.funds_in_kind.insert(), [
+                {"transaction_id": tx.id, "community_code": community_code,
+                 "description": i.description.strip(), "quantity": i.quantity,
+                 "unit_value_fen": to_fen(i.unit_value), "value_fen": to_fen(i.value)}
+                for i in things])
+            if replayed is not None:
+                op.detail["replayed"] = replayed
+        return tx
 
     def in_kind_items(self, actor: Actor, community_code: str, *, start: dt.date | None = None,
                       end: dt.date | None = None) -> list[tuple[Transaction, InKindItem]]:
