@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pendulum
 import pytest
-import sqlalchemy as sa
 
-import community_governance
 from community_governance.domain.access import Actor
 from community_governance.domain.funds import credit, debit
 from community_governance.errors import CgovError
 from community_governance.services.funds import NewDisbursement, NewTransaction, Payment
 from community_governance.storage.tables import funds as f
 from community_governance.testing.city import build_small_city
+from tests.twins import table_rows, twin_stores
 
 SYSTEM = Actor.system("funds-test")
 NOW = pendulum.datetime(2019, 12, 20, 2, tz="UTC")
@@ -29,32 +26,13 @@ TABLES = (f.funds_transactions, f.funds_postings, f.funds_disbursements, f.funds
           f.funds_locks, f.funds_budgets)
 
 
-@contextlib.contextmanager
-def _stores(backend: str) -> Iterator[tuple[Any, Any]]:
-    if backend == "sqlite":
-        with community_governance.open("memory://", entrypoints=False, clock=lambda: NOW) as a, \
-                community_governance.open("memory://", entrypoints=False,
-                                          clock=lambda: NOW) as b:
-            yield a, b
-        return
-    url = os.environ.get("CGOV_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests need CGOV_TEST_POSTGRES_URL=postgresql://user@host/db")
-    from community_governance.testing.pgschema import postgres_schema
-
-    with postgres_schema(url) as u1, postgres_schema(url) as u2, \
-            community_governance.open(u1, entrypoints=False, clock=lambda: NOW) as a, \
-            community_governance.open(u2, entrypoints=False, clock=lambda: NOW) as b:
-        yield a, b
+def _stores(backend: str) -> contextlib.AbstractContextManager[tuple[Any, Any]]:
+    """Two fresh stores of the backend, their clocks pinned."""
+    return twin_stores(backend, NOW)
 
 
 def _rows(gov: Any) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    with gov.store.unit_of_work(write=False) as uow:
-        for tab in TABLES:
-            out[tab.name] = [tuple(r) for r in uow.conn.execute(
-                sa.select(tab).order_by(*tab.primary_key.columns))]
-    return out
+    return table_rows(gov, TABLES)
 
 
 def _try(call: Any) -> Any:

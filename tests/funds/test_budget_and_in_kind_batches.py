@@ -20,6 +20,7 @@ from community_governance.storage.tables import core as t
 from community_governance.storage.tables import funds as f
 from community_governance.testing.city import build_small_city
 from tests.funds.test_batch_equivalence import _stores, _try
+from tests.twins import table_rows
 
 SYSTEM = Actor.system("funds-test")
 TABLES = (f.funds_transactions, f.funds_postings, f.funds_in_kind, f.funds_locks,
@@ -28,12 +29,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def _rows(gov: Any) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    with gov.store.unit_of_work(write=False) as uow:
-        for tab in TABLES:
-            out[tab.name] = [tuple(r) for r in uow.conn.execute(
-                sa.select(tab).order_by(*tab.primary_key.columns))]
-    return out
+    return table_rows(gov, TABLES)
 
 
 def _objects(gov: Any, *operations: str) -> list[str]:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pendulum
 import pytest
 import sqlalchemy as sa
 
-import community_governance
 from community_governance.domain.access import Actor
 from community_governance.errors import CgovError, IdempotencyConflict, OutOfStock
 from community_governance.storage.tables import points as tp
 from community_governance.testing.city import SmallCity, build_small_city
+from tests.twins import twin_stores
 
 SYSTEM = Actor.system("test")
 NOW = pendulum.datetime(2019, 10, 28, 2, tz="UTC")
@@ -24,24 +22,9 @@ TABLES = (tp.points_entries, tp.points_balances, tp.stock_moves, tp.redemptions,
           tp.supermarket_items)
 
 
-@contextlib.contextmanager
-def _stores(backend: str) -> Iterator[tuple[Any, Any]]:
+def _stores(backend: str) -> contextlib.AbstractContextManager[tuple[Any, Any]]:
     """Two fresh stores of the backend, their clocks pinned."""
-    if backend == "sqlite":
-        with community_governance.open("memory://", entrypoints=False, clock=lambda: NOW) as a, \
-                community_governance.open("memory://", entrypoints=False,
-                                          clock=lambda: NOW) as b:
-            yield a, b
-        return
-    url = os.environ.get("CGOV_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests need CGOV_TEST_POSTGRES_URL=postgresql://user@host/db")
-    from community_governance.testing.pgschema import postgres_schema
-
-    with postgres_schema(url) as u1, postgres_schema(url) as u2, \
-            community_governance.open(u1, entrypoints=False, clock=lambda: NOW) as a, \
-            community_governance.open(u2, entrypoints=False, clock=lambda: NOW) as b:
-        yield a, b
+    return twin_stores(backend, NOW)
 
 
 def _setup(gov: Any, rng: random.Random) -> tuple[SmallCity, list[str], list[str]]:

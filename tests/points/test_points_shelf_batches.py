@@ -7,16 +7,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pendulum
 import pytest
 import sqlalchemy as sa
 
-import community_governance
 from community_governance.domain.access import Actor
 from community_governance.domain.volunteers import VolunteerOrg
 from community_governance.errors import CgovError, ValidationError
@@ -25,6 +23,7 @@ from community_governance.services.volunteers import NewVolunteer
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
 from community_governance.testing.city import SmallCity, build_small_city
+from tests.twins import table_rows, twin_stores
 
 SYSTEM = Actor.system("shelf-test")
 NOW = pendulum.datetime(2019, 9, 2, 1, tz="UTC")
@@ -32,32 +31,13 @@ TABLES = (tp.supermarket_items, tp.stock_moves, tp.volunteer_memberships)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@contextlib.contextmanager
-def _stores(backend: str) -> Iterator[tuple[Any, Any]]:
-    if backend == "sqlite":
-        with community_governance.open("memory://", entrypoints=False, clock=lambda: NOW) as a, \
-                community_governance.open("memory://", entrypoints=False,
-                                          clock=lambda: NOW) as b:
-            yield a, b
-        return
-    url = os.environ.get("CGOV_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests need CGOV_TEST_POSTGRES_URL=postgresql://user@host/db")
-    from community_governance.testing.pgschema import postgres_schema
-
-    with postgres_schema(url) as u1, postgres_schema(url) as u2, \
-            community_governance.open(u1, entrypoints=False, clock=lambda: NOW) as a, \
-            community_governance.open(u2, entrypoints=False, clock=lambda: NOW) as b:
-        yield a, b
+def _stores(backend: str) -> contextlib.AbstractContextManager[tuple[Any, Any]]:
+    """Two fresh stores of the backend, their clocks pinned."""
+    return twin_stores(backend, NOW)
 
 
 def _rows(gov: Any) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    with gov.store.unit_of_work(write=False) as uow:
-        for tab in TABLES:
-            out[tab.name] = [tuple(r) for r in uow.conn.execute(
-                sa.select(tab).order_by(*tab.primary_key.columns))]
-    return out
+    return table_rows(gov, TABLES)
 
 
 def _objects(gov: Any, *operations: str) -> list[str]:
