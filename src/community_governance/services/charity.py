@@ -41,7 +41,11 @@ from community_governance.plugins import expect_bool
 from community_governance.services.base import Operation, Service
 from community_governance.services.points import check_key, idempotent, resolve_resident
 from community_governance.services.supermarket import resident_refs
-from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
+from community_governance.storage.repos.bulk import (
+    chunks,
+    insert_returning_ids,
+    insert_rows,
+)
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -499,14 +503,7 @@ class CharityService(Service):
         rows = [{"idempotency_key": g.key, "request": fp, "lot_id": g.lot_id,
                  "resident_id": g.resident_id, "quantity": g.quantity, "at": op.now,
                  "month": month} for _, g, fp in staged]
-        if conn.dialect.name == "sqlite":  # the writer holds the write lock: the next ids
-            before = conn.execute(sa.select(sa.func.max(_go.c.id))).scalar() or 0
-            bulk_insert(conn, _go, rows)
-            ids = list(conn.execute(sa.select(_go.c.id).where(_go.c.id > before)
-                                    .order_by(_go.c.id)).scalars())
-        else:
-            ids = [int(r[0]) for r in conn.execute(
-                _go.insert().returning(_go.c.id, sort_by_parameter_order=True), rows)]
+        ids = insert_returning_ids(conn, _go, rows)
         for (place, g, _fp), new_id in zip(staged, ids, strict=True):
             op.touch("give_out", new_id)
             out[place] = CharityGiveOut(int(new_id), g.lot_id, g.resident_id, g.quantity,

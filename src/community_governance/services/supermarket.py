@@ -56,7 +56,7 @@ from community_governance.services.points import (
     replay_entry,
     resolve_resident,
 )
-from community_governance.storage.repos.bulk import bulk_insert
+from community_governance.storage.repos.bulk import bulk_insert, insert_returning_ids
 from community_governance.storage.repos.bulk import chunks as _chunks
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import core as t
@@ -673,14 +673,7 @@ class SupermarketService(Service):
                  "day": op.today, "at": op.now}
                 for (_place, ref, row, q, _after, key, _fp), e in zip(staged, entries,
                                                                       strict=True)]
-        if conn.dialect.name == "sqlite":  # the writer holds the write lock: the next ids
-            before = conn.execute(sa.select(sa.func.max(_rd.c.id))).scalar() or 0
-            bulk_insert(conn, _rd, rows)
-            ids = list(conn.execute(sa.select(_rd.c.id).where(_rd.c.id > before)
-                                    .order_by(_rd.c.id)).scalars())
-        else:
-            ids = [int(r[0]) for r in conn.execute(
-                _rd.insert().returning(_rd.c.id, sort_by_parameter_order=True), rows)]
+        ids = insert_returning_ids(conn, _rd, rows)
         for (place, ref, row, q, _after, key, _fp), e, rid in zip(staged, entries, ids,
                                                                   strict=True):
             op.touched.append(f"item:{row.id}")

@@ -46,7 +46,7 @@ from community_governance.services.care.common import (
     resident_place_query,
     target_of,
 )
-from community_governance.storage.repos.bulk import bulk_insert, insert_rows
+from community_governance.storage.repos.bulk import insert_returning_ids, insert_rows
 from community_governance.storage.tables import care as tc
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import points as tp
@@ -58,29 +58,6 @@ _a = tc.care_assignments
 _r = tc.care_rounds
 _k = tc.care_tasks
 _v = tc.care_visits
-_LAST_VISIT_Q = sa.select(sa.func.max(_v.c.id))
-_VISITS_AFTER_Q = sa.select(_v.c.id).where(_v.c.id > sa.bindparam("after")).order_by(_v.c.id)
-
-
-def _insert_visits(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert visit rows (all of one shape); their new ids, in the order given.
-
-    On SQLite the writer holds the database's write lock (``BEGIN IMMEDIATE``), so no one
-    else inserts meanwhile, and SQLite numbers new rows above the largest id in the order
-    they come: the rows go in through the driver's ``executemany`` and their ids are the
-    ones above the largest before (an ``INSERT ... RETURNING`` in parameter order would go
-    row by row). Elsewhere ``RETURNING`` in parameter order.
-    """
-    if conn.dialect.name != "sqlite":
-        return list(conn.execute(_v.insert().returning(_v.c.id, sort_by_parameter_order=True),
-                                 rows).scalars())
-    last = conn.execute(_LAST_VISIT_Q).scalar() or 0
-    bulk_insert(conn, _v, rows)
-    ids = list(conn.execute(_VISITS_AFTER_Q, {"after": last}).scalars())
-    if len(ids) != len(rows):  # pragma: no cover - another writer inside our write lock
-        raise ConflictError(f"{len(rows)} visits were written but {len(ids)} new ids found "
-                            "(was the database written without its lock?); nothing was kept")
-    return ids
 _h = tc.care_help_requests
 _lt = tp.charity_lots
 _go = tp.charity_give_outs
@@ -580,7 +557,7 @@ class VisitsMixin(CareBase):
         if not rows:
             return []
         try:
-            ids = _insert_visits(conn, rows)
+            ids = insert_returning_ids(conn, _v, rows)
         except IntegrityError:
             raise ConflictError("a visit task given is recorded already (one record per "
                                 "task)") from None

@@ -64,7 +64,11 @@ from community_governance.services.funds.common import (
 )
 from community_governance.services.funds.ledger import LedgerMixin, _Staged
 from community_governance.services.funds.reservations import drawn_fen, outstanding_fen
-from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_rows
+from community_governance.storage.repos.bulk import (
+    chunks,
+    insert_returning_ids,
+    insert_rows,
+)
 from community_governance.storage.tables import funds as f
 from community_governance.storage.tables import funds_reservations as fr
 
@@ -501,16 +505,7 @@ class DisbursementsMixin(LedgerMixin):
         objects in the order of the batch."""
         conn = op.uow.conn
         tab = f.funds_disbursements
-        if conn.dialect.name == "sqlite":  # see LedgerMixin._write_staged
-            before = conn.execute(sa.select(sa.func.max(tab.c.id))).scalar() or 0
-            bulk_insert(conn, tab, staged)
-            ids = list(conn.execute(sa.select(tab.c.id).where(tab.c.id > before)
-                                    .order_by(tab.c.id)).scalars())
-            if len(ids) != len(staged):  # pragma: no cover - the write lock is held
-                raise ConflictError("the requests changed while the batch was written; retry")
-        else:
-            ids = [int(r[0]) for r in conn.execute(
-                tab.insert().returning(tab.c.id, sort_by_parameter_order=True), staged)]
+        ids = insert_returning_ids(conn, tab, staged)
         done: list[Disbursement] = []
         for d in out:
             if d.id < 0:

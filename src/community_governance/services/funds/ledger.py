@@ -41,7 +41,7 @@ from community_governance.services.funds.common import (
     _text,
     funds_chain_fields,
 )
-from community_governance.storage.repos.bulk import bulk_insert, chunks
+from community_governance.storage.repos.bulk import bulk_insert, chunks, insert_returning_ids
 from community_governance.storage.tables import funds as f
 
 #: A community's new chain head, on its lock row (built once: its values are parameters).
@@ -403,19 +403,7 @@ class LedgerMixin(FundsBooks):
             return []
         conn = op.uow.conn
         tab = f.funds_transactions
-        if conn.dialect.name == "sqlite":
-            # the writer holds SQLite's write lock: the rows get the ids after the largest
-            # one, in the order inserted (the driver's executemany; SQLite does not promise
-            # the order of a multi-row RETURNING)
-            before = conn.execute(sa.select(sa.func.max(tab.c.id))).scalar() or 0
-            bulk_insert(conn, tab, staged.rows)
-            ids = list(conn.execute(sa.select(tab.c.id).where(tab.c.id > before)
-                                    .order_by(tab.c.id)).scalars())
-            if len(ids) != len(staged.rows):  # pragma: no cover - the write lock is held
-                raise ConflictError("the books changed while the batch was written; retry")
-        else:
-            ids = [int(r[0]) for r in conn.execute(
-                tab.insert().returning(tab.c.id, sort_by_parameter_order=True), staged.rows)]
+        ids = insert_returning_ids(conn, tab, staged.rows)
         postings = [
             {"transaction_id": tid, "line": i, "community_code": row["community_code"],
              "date": row["date"], "account": account, "amount_fen": amount}

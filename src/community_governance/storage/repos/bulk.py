@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from community_governance.errors import ValidationError
+from community_governance.errors import ConflictError, ValidationError
 
 __all__ = ["ANALYZE_MIN_ROWS", "ANALYZE_SHARE", "COPY_MIN_ROWS", "FK_REBUILD_MIN_ROWS",
            "FK_REBUILD_SHARE", "CopyWorker", "analyze_after_load", "bulk_insert",
            "can_stream_copy", "chunks", "copy_insert", "foreign_keys_rebuilt", "indexes_rebuilt",
-           "insert_rows", "stream_copy", "streamed"]
+           "insert_returning_ids", "insert_rows", "stream_copy", "streamed"]
 
 #: Batches of at least this many rows go through ``COPY`` on PostgreSQL (psycopg 3); a single
 #: row through an ``INSERT`` (``COPY`` costs a round trip of its own to set up, but from two
@@ -104,6 +104,38 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
                 vals[j] = out
             params.append(tuple(vals))
     conn.exec_driver_sql(sql, params)
+
+
+def insert_returning_ids(conn: sa.Connection, table: sa.Table,
+                         rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (all of one shape) into ``table``, whose key ``id`` the database
+    numbers; their new ids, in the order given.
+
+    On SQLite the writer holds the database's write lock (``BEGIN IMMEDIATE``), so no one
+    else inserts meanwhile, and SQLite numbers new rows above the largest id in the order they
+    come: the rows go in through :func:`bulk_insert` (the driver's ``executemany``) and their
+    ids are the ones above the largest before (SQLite does not promise the order of a
+    multi-row ``RETURNING``, and one in parameter order would go row by row). Elsewhere
+    ``INSERT ... RETURNING`` in parameter order.
+
+    Raises:
+        ConflictError: on SQLite, other rows appeared meanwhile (the database was written
+            without its lock); the caller's transaction must be rolled back.
+    """
+    if not rows:
+        return []
+    if conn.dialect.name != "sqlite":
+        return [int(i) for i in conn.execute(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars()]
+    before = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    bulk_insert(conn, table, rows)
+    ids = [int(i) for i in conn.execute(sa.select(table.c.id).where(table.c.id > before)
+                                        .order_by(table.c.id)).scalars()]
+    if len(ids) != len(rows):  # pragma: no cover - another writer inside our write lock
+        raise ConflictError(f"{len(rows)} rows were written into {table.name} but {len(ids)} "
+                            "new ids found (was the database written without its lock?); "
+                            "nothing was kept: retry")
+    return ids
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
