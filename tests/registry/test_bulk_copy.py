@@ -61,17 +61,22 @@ def _new(n: int, **kw: Any) -> NewResident:
 def _build(url: str) -> list[dict[str, Any]]:
     """The base, the households and a batch of residents on ``url``; the stored rows."""
     with community_governance.open(url, entrypoints=False, clock=_clock) as gov:
-        reg = gov.registry
-        reg.add_units(SYSTEM, [
-            Unit("411281", UnitKind.COUNTY, "义马市"),
-            Unit("411281001", UnitKind.SUBDISTRICT, "千秋路办事处", "411281"),
-            Unit(C1, UnitKind.COMMUNITY, "连银社区", "411281001"),
-        ])
-        reg.add_buildings(SYSTEM, [Building(f"{C1}-B0001", "1号楼", C1)])
-        reg.add_households(SYSTEM, [Household(_household(n), f"{C1}-B0001", f"{n:03d}")
-                                    for n in range(HOUSEHOLDS)])
-        reg.register_residents(SYSTEM, [_new(n) for n in range(RESIDENTS)])
+        _base(gov)
+        gov.registry.register_residents(SYSTEM, [_new(n) for n in range(RESIDENTS)])
         return _rows(gov)
+
+
+def _base(gov: Any) -> None:
+    """The units, the building and the households, without residents."""
+    reg = gov.registry
+    reg.add_units(SYSTEM, [
+        Unit("411281", UnitKind.COUNTY, "义马市"),
+        Unit("411281001", UnitKind.SUBDISTRICT, "千秋路办事处", "411281"),
+        Unit(C1, UnitKind.COMMUNITY, "连银社区", "411281001"),
+    ])
+    reg.add_buildings(SYSTEM, [Building(f"{C1}-B0001", "1号楼", C1)])
+    reg.add_households(SYSTEM, [Household(_household(n), f"{C1}-B0001", f"{n:03d}")
+                                for n in range(HOUSEHOLDS)])
 
 
 def _rows(gov: Any) -> list[dict[str, Any]]:

@@ -13,21 +13,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import community_governance
-from community_governance.domain.people import Household
-from community_governance.domain.units import Building, Unit, UnitKind
 from community_governance.errors import ConflictError
 from community_governance.storage.repos import bulk
 from community_governance.storage.tables import core as t
 from community_governance.storage.tables import load_all, metadata
-from tests.registry.test_bulk_copy import (
-    C1,
-    HOUSEHOLDS,
-    SYSTEM,
-    _build,
-    _clock,
-    _household,
-    _new,
-)
+from tests.registry.test_bulk_copy import SYSTEM, _base, _build, _clock, _new
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -124,15 +114,3 @@ def test_a_refused_load_writes_nothing_and_keeps_the_indexes(
         assert _indexes(gov) == before
         assert _schema_diff(gov) == []
 
-
-def _base(gov: Any) -> None:
-    """The units, the building and the households of ``_build``, without residents."""
-    reg = gov.registry
-    reg.add_units(SYSTEM, [
-        Unit("411281", UnitKind.COUNTY, "义马市"),
-        Unit("411281001", UnitKind.SUBDISTRICT, "千秋路办事处", "411281"),
-        Unit(C1, UnitKind.COMMUNITY, "连银社区", "411281001"),
-    ])
-    reg.add_buildings(SYSTEM, [Building(f"{C1}-B0001", "1号楼", C1)])
-    reg.add_households(SYSTEM, [Household(_household(n), f"{C1}-B0001", f"{n:03d}")
-                                for n in range(HOUSEHOLDS)])

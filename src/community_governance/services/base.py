@@ -25,8 +25,8 @@ import json
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pendulum
@@ -46,7 +46,7 @@ from community_governance.domain.access import (
 )
 from community_governance.domain.chain import GENESIS, json_string, link_text, utc_text
 from community_governance.domain.posts import HolderKind, Post, PostKind
-from community_governance.errors import CgovError, PermissionDenied, PluginError
+from community_governance.errors import CgovError, PermissionDenied, PluginError, ValidationError
 from community_governance.masking import install as _install_log_masking
 from community_governance.masking import mask_text
 from community_governance.plugins import Hooks, expect_bool, expect_int, expect_post_kinds
@@ -156,6 +156,20 @@ def county_today(zone: Any, now: pendulum.DateTime) -> dt.date:
     if start <= now < end:  # else a day that does not begin at midnight: not remembered
         _DAYS[zone] = [(start, end, day), *(days or [])[:3]]
     return day
+
+
+_Item = TypeVar("_Item")
+
+
+def batch_of(items: Iterable[object], kind: type[_Item]) -> list[_Item]:
+    """The items of a batch call as a list, each checked to be a ``kind`` (a refusal names
+    the first other thing and its place, ``$[i]``)."""
+    batch = list(items)
+    for i, item in enumerate(batch):
+        if not isinstance(item, kind):
+            raise ValidationError(f"expected a {kind.__name__}, got {type(item).__name__}",
+                                  path=f"$[{i}]")
+    return batch  # type: ignore[return-value]  # every item checked above
 
 
 def among(conn: sa.Connection, column: sa.ColumnElement[Any],

@@ -42,7 +42,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_type
-from community_governance.services.base import Operation, Service
+from community_governance.services.base import Operation, Service, batch_of
 from community_governance.services.points import (
     POINTS_REDEEM,
     ResidentRef,
@@ -261,11 +261,7 @@ class SupermarketService(Service):
             ConflictError: an item key exists, or appears twice in the batch.
             PermissionDenied: the actor may not manage a community's supermarket.
         """
-        batch = list(items)
-        for i, item in enumerate(batch):
-            if not isinstance(item, NewItem):
-                raise ValidationError(f"expected a NewItem, got {type(item).__name__}",
-                                      path=f"$[{i}]")
+        batch = batch_of(items, NewItem)
         with self._write(actor, "supermarket.add_items") as op:
             conn = op.uow.conn
             wanted = sorted({x.id for x in batch if x.id})

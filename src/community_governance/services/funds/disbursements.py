@@ -41,7 +41,7 @@ from community_governance.errors import (
     ValidationError,
 )
 from community_governance.plugins import expect_post_kinds
-from community_governance.services.base import Operation
+from community_governance.services.base import Operation, batch_of
 from community_governance.services.funds.common import (
     _OPEN_STATES,
     _Q_DISBURSEMENT_APPROVALS,
@@ -188,11 +188,7 @@ class DisbursementsMixin(LedgerMixin):
             NotFound: a community does not exist.
             PermissionDenied: the actor may not set a community's budgets.
         """
-        batch = list(budgets)
-        for i, item in enumerate(batch):
-            if not isinstance(item, NewBudget):
-                raise ValidationError(f"expected a NewBudget, got {type(item).__name__}",
-                                      path=f"$[{i}]")
+        batch = batch_of(budgets, NewBudget)
         with self._write(actor, "funds.set_budgets") as op:
             out: list[Budget] = []
             changes: list[dict[str, str | None]] = []
