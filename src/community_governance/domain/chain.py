@@ -59,8 +59,7 @@ def _plain(value: Any) -> Any:
 
 _SCALARS = frozenset({str, int, bool, type(None)})
 #: JSON text of a string, exactly as ``json.dumps(..., ensure_ascii=False)`` writes it
-_string = json.encoder.encode_basestring
-json_string = _string
+json_string = json.encoder.encode_basestring
 #: JSON text of a nested value (lists, mappings), as :func:`canonical` writes it
 _nested = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
@@ -95,11 +94,13 @@ def _utc_text(value: dt.datetime) -> str:
             f"{u.second:02d}.{u.microsecond:06d}Z")
 
 
-def _json_of(value: Any) -> str:
-    """The JSON text of one field's value in the canonical encoding."""
+def json_value(value: Any) -> str:
+    """The JSON text of one field's value in the canonical encoding, as
+    :func:`canonical_text` writes it (for writers that encode a row of a known shape key by
+    key: the same bytes, the keys' sorting done once)."""
     cls = type(value)
     if cls is str:
-        return _string(value)
+        return json_string(value)
     if cls is int:
         return int.__repr__(value)
     if value is None:
@@ -109,21 +110,16 @@ def _json_of(value: Any) -> str:
     if cls is dt.date:
         return f'"{value.isoformat()}"'
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return _string(_utc_text(value))
+        return json_string(_utc_text(value))
     return _nested(_plain(value))
-
-
-#: The JSON text of one field's value as :func:`canonical_text` writes it (for writers that
-#: encode a row of a known shape key by key: the same bytes, the keys' sorting done once).
-json_value = _json_of
 
 
 def canonical_text(fields: Mapping[str, Any]) -> str:
     """:func:`canonical` as text. Written field by field instead of through ``json.dumps``
     (the ledgers' hot path hashes two rows per write); the bytes are the same, which the
     tests check against ``json.dumps`` of :func:`_flat` for arbitrary rows."""
-    out = {k if type(k) is str else str(k): _json_of(v) for k, v in fields.items()}
-    return "{" + ",".join([f"{_string(k)}:{out[k]}" for k in sorted(out)]) + "}"
+    out = {k if type(k) is str else str(k): json_value(v) for k, v in fields.items()}
+    return "{" + ",".join([f"{json_string(k)}:{out[k]}" for k in sorted(out)]) + "}"
 
 
 def canonical(fields: Mapping[str, Any]) -> bytes:
