@@ -215,6 +215,15 @@ def _lock_balances(op: Operation, ids: list[str]) -> dict[str, int]:
     return out
 
 
+_SET_STOCK = _si.update().where(_si.c.id == sa.bindparam("p_item")).values(
+    stock=sa.bindparam("p_stock"))
+
+
+def _set_stocks(conn: sa.Connection, stocks: dict[str, int]) -> None:
+    """Set each item's stock (a batch's items, each once, after its moves were counted)."""
+    conn.execute(_SET_STOCK, [{"p_item": i, "p_stock": s} for i, s in stocks.items()])
+
+
 def _check_limit(value: Any) -> RedemptionLimit:
     lim = expect_type(RedemptionLimit)(value)
     if isinstance(lim.quantity, bool) or not isinstance(lim.quantity, int) or lim.quantity < 0:
@@ -238,9 +247,8 @@ class SupermarketService(Service):
         """
         item_id = self._checked_item(name, price_points, stock, id, "")
         with self._write(actor, "supermarket.add_item") as op:
-            kinds: dict[str, str | None] = {}
-            return self._add_item(op, community, name, price_points, stock, item_id, kinds,
-                                  set(), "")
+            return self._add_item(op, community, name, price_points, stock, item_id, {}, None,
+                                  "")
 
     def add_items(self, actor: Actor, items: Iterable[NewItem]) -> list[Item]:
         """Offer several items in one transaction (批量上架), e.g. a new supermarket's shelf.
@@ -293,10 +301,11 @@ class SupermarketService(Service):
         return id or f"I{uuid.uuid4().hex[:12]}"
 
     def _add_item(self, op: Operation, community: str, name: str, price_points: int,
-                  stock: int, item_id: str, kinds: dict[str, str | None], taken: set[str],
-                  where: str) -> Item:
+                  stock: int, item_id: str, kinds: dict[str, str | None],
+                  taken: set[str] | None, where: str) -> Item:
         """Write one item in ``op`` (:meth:`add_item`'s work). ``kinds``: the unit kinds read
-        so far in the operation; ``taken``: item keys known to exist (others are looked up)."""
+        so far in the operation; ``taken``: every item key that exists (a batch read them at
+        once), or ``None`` to look this one up."""
         conn = op.uow.conn
         if community not in kinds:
             kinds[community] = conn.execute(sa.select(t.units.c.kind).where(
@@ -305,7 +314,7 @@ class SupermarketService(Service):
             raise NotFound("community", community,
                            f"items belong to a community's supermarket{where}")
         op.require(SUPERMARKET_MANAGE, Target("unit", community, unit_code=community))
-        exists = item_id in taken or (not where and conn.execute(
+        exists = (item_id in taken if taken is not None else conn.execute(
             sa.select(_si.c.id).where(_si.c.id == item_id)).first() is not None)
         if exists:
             raise ConflictError(f"supermarket item {item_id} exists already{where}")
@@ -419,10 +428,8 @@ class SupermarketService(Service):
                 op.touched.append(f"item:{item_id}")
                 out.append(stock[item_id])
             if moves:
-                conn.execute(_si.update().where(_si.c.id == sa.bindparam("p_item"))
-                             .values(stock=sa.bindparam("p_stock")),
-                             [{"p_item": i, "p_stock": stock[i]}
-                              for i in dict.fromkeys(m["item_id"] for m in moves)])
+                _set_stocks(conn, {i: stock[i] for i in dict.fromkeys(
+                    m["item_id"] for m in moves)})
                 bulk_insert(conn, _sm, moves)
             replayed = [i for i, s in enumerate(out) if s < 0]
             if replayed:
@@ -646,12 +653,7 @@ class SupermarketService(Service):
         if not staged:
             return
         conn = op.uow.conn
-        final: dict[str, int] = {}
-        for _place, _ref, row, _q, after, _k, _fp in staged:
-            final[row.id] = after
-        conn.execute(_si.update().where(_si.c.id == sa.bindparam("p_item"))
-                     .values(stock=sa.bindparam("p_stock")),
-                     [{"p_item": i, "p_stock": s} for i, s in final.items()])
+        _set_stocks(conn, {row.id: after for _place, _ref, row, _q, after, _k, _fp in staged})
         month = month_of(op.today)
         bulk_insert(conn, _sm, [
             {"item_id": row.id, "kind": "redeem", "delta": -q, "stock_after": after,
