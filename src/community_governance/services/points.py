@@ -555,9 +555,7 @@ def post_entry(
         # written with the audit row, and committed (None: not here, see _post_last)
         new_id = _post_last(op, fast, (rid, balance, digest), got is None,
                             (*values[:4], stamp, day, *values[6:], digest))
-    if new_id is not None:
-        pass
-    elif fast is not None:
+    if new_id is None and fast is not None:
         driver = op.uow.driver  # raw_execute's work, inline (the hot path's two writes)
         sql: str
         params: tuple[Any, ...]
@@ -572,7 +570,7 @@ def post_entry(
             new_id = cur.lastrowid if fast.sqlite else cur.fetchone()[0]
         except fast.integrity_error as exc:
             raise IntegrityError(sql, params, exc) from exc
-    else:
+    elif new_id is None:
         if got is None:
             conn.execute(_pb.insert(), {"resident_id": rid, "balance": balance,
                                         "chain_head": digest})
