@@ -75,6 +75,45 @@ def test_bad_input_answers_problems_and_writes_nothing(served: Served) -> None:
     assert s.client.get("/open311/v2/services.json").status_code == 200
 
 
+def test_days_and_times_at_the_ends_of_the_calendar_are_not_server_errors(
+        served: Served) -> None:
+    """Years 1 and 9999 in a query (a county day) or a body (a time with an offset): an empty
+    answer or a 422 naming the field, never a 500 (schemathesis once found
+    ``GET /api/v1/appointments?day=0001-01-01``)."""
+    from community_governance.domain.appointments import (
+        DEFAULT_HOURS,
+        CentreKind,
+        ServiceCentre,
+    )
+
+    s = served
+    c = s.city.communities[0]
+    s.gov.appointments.add_centre(SYSTEM, ServiceCentre(
+        "CEN1", c, CentreKind.CONVENIENCE, "便民服务中心", DEFAULT_HOURS[CentreKind.CONVENIENCE]))
+    every = s.token(SYSTEM, "appointments", "open311")
+    for day in ("0001-01-01", "9999-12-31"):
+        r = s.client.get(f"/api/v1/appointments?day={day}", headers=every)
+        assert r.status_code == 200 and r.json() == [], r.text
+        r = s.client.get(f"/api/v1/centres/CEN1/slots?day={day}", headers=every)
+        assert r.status_code < 500, r.text
+        r = s.client.get(f"/public/affairs/{c}/board?on={day}")
+        assert r.status_code == 200 and r.json()["postings"] == []
+    for query in ("start_date=0001-01-01T00:00:00%2B08:00",
+                  "end_date=9999-12-31T23:59:59-08:00"):
+        r = s.client.get(f"/open311/v2/requests.json?{query}", headers=every)
+        assert r.status_code == 422 and "outside the times" in r.text, r.text
+    r = s.client.get("/open311/v2/requests.json?end_date=0001-01-01T23:59:59-08:00",
+                     headers=every)
+    assert r.status_code == 200 and r.json() == []
+    resident = s.gov.registry.list_residents(SYSTEM)[0].id
+    for start in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:00-08:00"):
+        doc = _problem(s.client.post("/api/v1/appointments", headers={
+            **every, "Idempotency-Key": f"k-{start}"}, json={
+            "centre_id": "CEN1", "start": start, "resident_id": resident}), 422)
+        assert "start" in doc["detail"] and "outside the times" in doc["detail"]
+    assert s.gov.appointments.appointments(SYSTEM, live_only=False) == []
+
+
 def test_tokens_scopes_expiry_revocation_and_the_denials_log(served: Served) -> None:
     """No token, a malformed one, an unknown one, one without the scope, an expired one and
     a revoked one are refused (401/403) and logged; a good one works."""

@@ -36,6 +36,7 @@ from community_governance.io.open311 import (
     dumps_xml,
     service_definition,
 )
+from community_governance.services.base import utc_instant
 
 __all__ = ["ROUTES", "ServiceRequestForm", "render"]
 
@@ -76,7 +77,16 @@ def _moment(value: str | None, field: str) -> pendulum.DateTime | None:
                               "2026-09-25T09:30:00+08:00", path=field) from None
     if moment.tzinfo is None:
         raise ValidationError(f"{field} {value!r} has no UTC offset", path=field)
-    return pendulum.instance(moment).in_timezone("UTC")
+    return utc_instant(moment, field)
+
+
+def _default_start(end: pendulum.DateTime | None, gov: Any) -> pendulum.DateTime:
+    """The window's start when none is given: ``DEFAULT_DAYS`` before its end (or now), or
+    the first instant there is when that lies before year 1."""
+    try:
+        return (end or gov.now()).subtract(days=DEFAULT_DAYS)
+    except OverflowError:
+        return pendulum.instance(dt.datetime.min.replace(tzinfo=dt.UTC))
 
 
 def _reader(request: Request[Any, Any, Any]) -> Any:
@@ -136,8 +146,7 @@ def get_requests(
         start, end = _moment(start_date, "start_date"), _moment(end_date, "end_date")
         if start is not None and end is not None and end < start:
             raise ValidationError("end_date is before start_date", path="end_date")
-        if start is None:
-            start = (end or gov.now()).subtract(days=DEFAULT_DAYS)
+        start = start or _default_start(end, gov)
         kwargs.update(start_at=start, end_at=end)
         if service_code:
             kwargs["service_codes"] = [s.strip() for s in service_code.split(",") if s.strip()]
@@ -193,8 +202,7 @@ def get_updates(request: Request[Any, Any, Any],
     actor = _reader(request)
     gov = gov_of(request)
     start, end = _moment(start_date, "start_date"), _moment(end_date, "end_date")
-    if start is None:
-        start = (end or gov.now()).subtract(days=DEFAULT_DAYS)
+    start = start or _default_start(end, gov)
     docs = gov.cases.open311_updates(actor, within=county, start=start, end=end,
                                      limit=MAX_REQUESTS)
     return render(docs, "updates", fmt_of(request.url.path))

@@ -36,7 +36,13 @@ from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.posts import PostKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import working_day_calendar
-from community_governance.services.base import Operation, Service, load_posts
+from community_governance.services.base import (
+    Operation,
+    Service,
+    county_days_utc,
+    load_posts,
+    utc_instant,
+)
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import appointments as at
 from community_governance.storage.tables import core as t
@@ -208,9 +214,7 @@ class AppointmentsService(Service):
             ValidationError: ``start`` is not a slot start of the centre, or is past.
             ConflictError: the slot is full, or the resident already holds it.
         """
-        if not isinstance(start, dt.datetime) or start.tzinfo is None:
-            raise ValidationError("start must be a timezone-aware datetime", path="start")
-        when = pendulum.instance(start).in_timezone("UTC")
+        when = utc_instant(start, "start")
         with self._write(actor, "appointments.book") as op:
             row = self._centre_row(op, centre_id)
             centre = self._centre(row)
@@ -320,9 +324,8 @@ class AppointmentsService(Service):
             if live_only:
                 q = q.where(a.status == _LIVE)
             if day is not None:
-                lo = pendulum.datetime(day.year, day.month, day.day, tz=self._gov.timezone)
-                q = q.where(a.slot_start >= lo.in_timezone("UTC"),
-                            a.slot_start < lo.add(days=1).in_timezone("UTC"))
+                lo, hi = county_days_utc(self._gov.timezone, day, day)
+                q = q.where(a.slot_start >= lo, a.slot_start < hi)
             rows = op.uow.conn.execute(q.order_by(a.slot_start, a.seat)).all()
         return [Appointment(r.id, r.centre_id, r.slot_start, r.seat, r.resident_id,
                             r.matter_code, r.status) for r in rows]

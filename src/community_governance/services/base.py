@@ -158,6 +158,48 @@ def county_today(zone: Any, now: pendulum.DateTime) -> dt.date:
     return day
 
 
+def county_days_utc(zone: Any, start: dt.date, end: dt.date
+                    ) -> tuple[pendulum.DateTime, pendulum.DateTime]:
+    """The instants, in UTC, the county day ``start`` begins at and the day after ``end``
+    begins at: the half-open range of the days
+    ``start``..``end`` in the county's zone, to compare stored UTC times with.
+
+    Days at the ends of the calendar (1 January of year 1 east of Greenwich, 31 December
+    9999) have no such instant a datetime can hold; the bound is then the first or last
+    instant there is, so that asking about them finds nothing rather than failing.
+    """
+    try:
+        lo = pendulum.datetime(start.year, start.month, start.day, tz=zone,
+                               fold=0).in_timezone(pendulum.UTC)
+    except OverflowError:
+        lo = pendulum.instance(dt.datetime.min.replace(tzinfo=dt.UTC))
+    try:
+        following = end + dt.timedelta(days=1)
+        hi = pendulum.datetime(following.year, following.month, following.day, tz=zone,
+                               fold=0).in_timezone(pendulum.UTC)
+    except OverflowError:
+        hi = pendulum.instance(dt.datetime.max.replace(tzinfo=dt.UTC))
+    return lo, hi
+
+
+def utc_instant(moment: dt.datetime, path: str) -> pendulum.DateTime:
+    """An aware ``moment`` in UTC, as the store keeps times.
+
+    Raises:
+        ValidationError: ``moment`` is naive, or lies so near the ends of the calendar that
+            it has no UTC form a datetime can hold (years 1 and 9999 with an offset).
+    """
+    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+        raise ValidationError(f"{path} must be a timezone-aware datetime, got {moment!r}",
+                              path=path)
+    try:
+        return pendulum.instance(moment).in_timezone(pendulum.UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"{path} {moment.isoformat()} is outside the times that can be stored "
+            "(years 1 to 9999 in UTC); give a time of this era", path=path) from None
+
+
 _Item = TypeVar("_Item")
 
 

@@ -19,6 +19,7 @@ from community_governance.domain.access import Actor, Target
 from community_governance.domain.care import VisitOutcome, monthly_rate
 from community_governance.domain.funds import from_fen, to_fen
 from community_governance.errors import NotFound
+from community_governance.services.base import county_days_utc
 from community_governance.services.care.common import CareBase
 from community_governance.storage.tables import care as tc
 from community_governance.storage.tables import cases as ct
@@ -220,9 +221,7 @@ class ReportsMixin(CareBase):
         first = dt.date(year, month, 1)
         last = dt.date(year, month, calendar.monthrange(year, month)[1])
         tz = self._gov.timezone
-        start = pendulum.datetime(year, month, 1, tz=tz).in_timezone("UTC")
-        end = pendulum.datetime(last.year, last.month, last.day, tz=tz).add(days=1).in_timezone(
-            "UTC")
+        start, end = county_days_utc(tz, first, last)
         with self._read(actor, "care.monthly_rates") as op:
             op.require(A.REPORT_READ, Target("unit", community, unit_code=community))
             cats = [c for c in self.categories(community) if c.elder]

@@ -8,13 +8,12 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import pendulum
 import sqlalchemy as sa
 
 from community_governance.domain.access import Actor, Target
 from community_governance.domain.cases import CLOSED_STATUSES, CaseStatus
 from community_governance.errors import ValidationError
-from community_governance.services.base import Operation
+from community_governance.services.base import Operation, county_days_utc
 from community_governance.services.cases.common import (
     CASE_EXPORT,
     CASE_IMPORT,
@@ -147,12 +146,9 @@ class Open311Mixin(LifecycleMixin):
             if within:
                 q = q.where(c.building_code.startswith(within, autoescape=True))
             if start:
-                q = q.where(c.reported_at >= pendulum.datetime(
-                    start.year, start.month, start.day, tz=self._gov.timezone).in_timezone("UTC"))
+                q = q.where(c.reported_at >= county_days_utc(self._gov.timezone, start, start)[0])
             if end:
-                q = q.where(c.reported_at < pendulum.datetime(
-                    end.year, end.month, end.day, tz=self._gov.timezone).add(days=1)
-                    .in_timezone("UTC"))
+                q = q.where(c.reported_at < county_days_utc(self._gov.timezone, end, end)[1])
             if ids is not None:
                 q = q.where(c.id.in_(list(ids)))
             if service_codes is not None:

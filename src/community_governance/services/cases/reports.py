@@ -7,13 +7,13 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import attrs
-import pendulum
 import sqlalchemy as sa
 
 from community_governance.domain.access import Actor
 from community_governance.domain.actions import REPORT_READ
 from community_governance.domain.cases import CLOSED_STATUSES, OPEN_STATUSES, CaseEvent, percentile
 from community_governance.errors import ValidationError
+from community_governance.services.base import county_days_utc
 from community_governance.services.cases.routing import CaseRouting
 from community_governance.storage.repos.scoping import scope_clause
 from community_governance.storage.tables import cases as ct
@@ -114,12 +114,10 @@ class ReportsMixin(CaseRouting):
             if end < start:
                 raise ValidationError("the period ends before it starts", path="end")
             as_of = as_of or min(op.today, end)
-            lo = pendulum.datetime(start.year, start.month, start.day, tz=self._gov.timezone)
-            hi = pendulum.datetime(end.year, end.month, end.day,
-                                   tz=self._gov.timezone).add(days=1)
+            lo, hi = county_days_utc(self._gov.timezone, start, end)
             c = ct.cases.c
             where = [scope_clause(op.scope(REPORT_READ), unit=c.building_code, grid=c.grid_code),
-                     c.reported_at >= lo.in_timezone("UTC"), c.reported_at < hi.in_timezone("UTC")]
+                     c.reported_at >= lo, c.reported_at < hi]
             if within:
                 where.append(c.building_code.startswith(within, autoescape=True))
             rows = op.uow.conn.execute(sa.select(

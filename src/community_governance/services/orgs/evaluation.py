@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-import pendulum
 import sqlalchemy as sa
 
 from community_governance.domain.access import Actor
@@ -30,7 +29,7 @@ from community_governance.domain.orgs import (
 )
 from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.errors import InvalidTransition, NotFound, ValidationError
-from community_governance.services.base import Operation
+from community_governance.services.base import Operation, county_days_utc
 from community_governance.services.orgs.common import (
     ORG_DECIDE,
     ORG_MANAGE,
@@ -83,11 +82,7 @@ class EvaluationMixin(OrgsBase):
     # ------------------------------------------------------------------ evidence
 
     def _bounds(self, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-        tz = self._gov.timezone
-        lo = pendulum.datetime(start.year, start.month, start.day, tz=tz).in_timezone("UTC")
-        hi = pendulum.datetime(end.year, end.month, end.day, tz=tz).add(days=1).in_timezone(
-            "UTC")
-        return lo, hi
+        return county_days_utc(self._gov.timezone, start, end)
 
     def _evidence(self, op: Operation, row: Any, start: dt.date, end: dt.date
                   ) -> dict[str, Decimal]:
