@@ -78,3 +78,16 @@ def test_services_asked_about_the_ends_answer_empty(zone: str, county: str) -> N
         for year, month in ((1, 1), (9999, 12)):
             rates = g.care.monthly_rates(SYSTEM, community, year, month)
             assert rates and all(r.visited == 0 for r in rates)
+
+
+def test_a_case_reported_at_a_time_with_no_utc_form_is_refused_and_nothing_is_written(
+        ) -> None:
+    with community_governance.open("memory://", entrypoints=False) as g:
+        city = build_small_city(g, county="411202")
+        community = city.communities[0]
+        with pytest.raises(ValidationError, match="outside the times") as err:
+            g.cases.report(SYSTEM, category="repair", building_code=city.buildings[community][0],
+                           description="路灯坏了", at=dt.datetime(
+                               1, 1, 1, 3, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+        assert err.value.path == "at"
+        assert g.cases.list_cases(SYSTEM) == []

@@ -190,8 +190,9 @@ def utc_instant(moment: dt.datetime, path: str) -> pendulum.DateTime:
             it has no UTC form a datetime can hold (years 1 and 9999 with an offset).
     """
     if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-        raise ValidationError(f"{path} must be a timezone-aware datetime, got {moment!r}",
-                              path=path)
+        raise ValidationError(
+            f"{path}={moment!r} must be a timezone-aware datetime (e.g. "
+            "pendulum.datetime(..., tz='Asia/Shanghai'))", path=path)
     try:
         return pendulum.instance(moment).in_timezone(pendulum.UTC)
     except OverflowError:

@@ -28,7 +28,7 @@ from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_each, expect_int, working_day_calendar
-from community_governance.services.base import Operation, Service
+from community_governance.services.base import Operation, Service, utc_instant
 from community_governance.services.cases.common import (
     _GUARDED_UPDATE,
     _expect_category,
@@ -178,11 +178,7 @@ class CaseRouting(Service):
         if at is None:
             when = op.now
         else:
-            if not isinstance(at, dt.datetime) or at.tzinfo is None:
-                raise ValidationError(
-                    f"at={at!r} must be a timezone-aware datetime (e.g. pendulum.datetime(..., "
-                    "tz='Asia/Shanghai'))", path="at")
-            when = pendulum.instance(at).in_timezone("UTC")
+            when = utc_instant(at, "at")
             if when > op.now.add(minutes=5):
                 raise ValidationError(
                     f"at={when.isoformat()} lies in the future; record steps when they happen",

@@ -29,7 +29,7 @@ from community_governance.domain.orgs import (
 )
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_int, expect_type, working_day_calendar
-from community_governance.services.base import Operation, Service
+from community_governance.services.base import Operation, Service, utc_instant
 from community_governance.storage.tables import orgs as ot
 
 if TYPE_CHECKING:
@@ -160,11 +160,7 @@ class OrgsBase(Service):
         if at is None:
             when = op.now
         else:
-            if not isinstance(at, dt.datetime) or at.tzinfo is None:
-                raise ValidationError(
-                    f"at={at!r} must be a timezone-aware datetime (e.g. pendulum.datetime(..., "
-                    "tz='Asia/Shanghai'))", path="at")
-            when = pendulum.instance(at).in_timezone("UTC")
+            when = utc_instant(at, "at")
             if when > op.now.add(minutes=5):
                 raise ValidationError(
                     f"at={when.isoformat()} lies in the future; record steps when they happen",
