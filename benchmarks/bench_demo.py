@@ -19,16 +19,21 @@ one of them only), and prints one JSON object per run:
 
 With ``--pg URL`` (a PostgreSQL database the benchmark may create schemas in), the same
 command also builds the demo on PostgreSQL, each run in a fresh schema (dropped afterwards),
-alternating with the SQLite runs (one lane, unless ``--lanes`` says otherwise), and prints:
+alternating with the SQLite runs (SQLite in one lane unless ``--lanes`` says otherwise;
+PostgreSQL in two lanes, ``cgov demo``'s default there, and in one, unless ``--pg-lanes``
+says otherwise), and prints:
 
 - per run, the same ``cgov_demo_yima_steps`` figure with ``backend`` = ``postgresql`` and
   ``server_cpu_s``: the CPU seconds of the server's processes over the run (read from
   ``/proc``, so only for a server on this machine, else ``null``);
-- after the runs, ``figure`` = ``cgov_demo_yima_backends``: the medians of both backends
+- after the runs, ``figure`` = ``cgov_demo_yima_backends``: each backend as ``cgov demo``
+  builds it by default (``lanes_sqlite``, ``lanes_postgresql``), the medians of both
   (wall, CPU of the command, the server's CPU) and ``wall_ratio`` = PostgreSQL / SQLite
   (issue 21's target: ``<= 1.0``), ``cpu_ratio`` (the command's CPU) and
   ``total_cpu_ratio`` (the command's and the server's CPU), and ``step_ratios``: the
-  ratio per step of the median wall seconds (the slowest steps on PostgreSQL first).
+  ratio per step of the median wall seconds (the slowest steps on PostgreSQL first);
+  then ``cgov_demo_yima_backends_1_lane`` (and ``_2_lanes`` with ``--lanes both``): the
+  same comparison with the same number of lanes on both backends.
 
 Run: ``.venv/bin/python benchmarks/bench_demo.py [--scale 1.0] [--runs 1] [--lanes 1|2|both]
 [--pg postgresql://user@host/db]`` (the PostgreSQL comparison also runs when
@@ -124,16 +129,17 @@ def run(folder: Path, scale: float, lanes: int, url: str | None = None) -> dict[
     return out
 
 
-def pg_run(pg: str, folder: Path, scale: float) -> dict[str, Any]:
+def pg_run(pg: str, folder: Path, scale: float, lanes: int) -> dict[str, Any]:
     """:func:`run` on PostgreSQL, in a fresh schema of ``pg`` (dropped afterwards)."""
     from community_governance.testing.pgschema import postgres_schema
 
     with postgres_schema(pg, prefix="cgov_bench_demo") as url:
-        return run(folder, scale, 1, url)
+        return run(folder, scale, lanes, url)
 
 
 def compare(scale: float, runs: int, got: list[dict[str, Any]],
-            pg: list[dict[str, Any]]) -> dict[str, Any]:
+            pg: list[dict[str, Any]], figure: str = "cgov_demo_yima_backends"
+            ) -> dict[str, Any]:
     """The ``cgov_demo_yima_backends`` figure: PostgreSQL's medians over SQLite's."""
     def median(figs: list[dict[str, Any]], key: str) -> float | None:
         vals = [f[key] for f in figs if f.get(key) is not None]
@@ -150,7 +156,8 @@ def compare(scale: float, runs: int, got: list[dict[str, Any]],
             steps[name] = round(on_pg / sq, 2)
     assert wall_sq and wall_pg and cpu_sq and cpu_pg
     return {
-        "figure": "cgov_demo_yima_backends", "scale": scale, "runs": runs,
+        "figure": figure, "scale": scale, "runs": runs,
+        "lanes_sqlite": got[0]["lanes"], "lanes_postgresql": pg[0]["lanes"],
         "baseline": "cgov_demo_yima_steps (sqlite, same run)",
         "wall_s_sqlite": wall_sq, "wall_s_postgresql": wall_pg,
         "wall_ratio": round(wall_pg / wall_sq, 2), "target_wall_ratio": 1.0,
@@ -173,22 +180,26 @@ def main() -> None:
                         help="also build the demo on this PostgreSQL database (a fresh schema "
                         "per run) and compare (default: $CGOV_BENCH_POSTGRES_URL or "
                         "$CGOV_TEST_POSTGRES_URL, as the other benchmarks; neither: SQLite only)")
+    parser.add_argument("--pg-lanes", choices=("1", "2", "both"), default="both",
+                        help="PostgreSQL's lanes (default: both, 2 being cgov demo's default "
+                        "there)")
     args = parser.parse_args()
     args.pg = (args.pg or os.environ.get("CGOV_BENCH_POSTGRES_URL")
                or os.environ.get("CGOV_TEST_POSTGRES_URL"))
     lanes = args.lanes or ("1" if args.pg else "both")
     ways = [2, 1] if lanes == "both" else [int(lanes)]
     got: dict[int, list[dict[str, Any]]] = {n: [] for n in ways}
-    pg: list[dict[str, Any]] = []
+    pg_ways = [2, 1] if args.pg_lanes == "both" else [int(args.pg_lanes)]
+    pg: dict[int, list[dict[str, Any]]] = {n: [] for n in pg_ways}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.runs):
             for n in ways:  # alternating, so that all share the machine's load
                 figure = run(Path(tmp), args.scale, n)
                 got[n].append(figure)
                 emit(**figure)
-            if args.pg:
-                figure = pg_run(args.pg, Path(tmp), args.scale)
-                pg.append(figure)
+            for n in pg_ways if args.pg else ():
+                figure = pg_run(args.pg, Path(tmp), args.scale, n)
+                pg[n].append(figure)
                 emit(**figure)
     if len(ways) == 2:
         wall = {n: statistics.median(f["wall_s"] for f in got[n]) for n in ways}
@@ -197,8 +208,16 @@ def main() -> None:
              wall_s_two_lanes=wall[2], wall_s_one_lane=wall[1],
              wall_ratio=round(wall[2] / wall[1], 2), cpu_s_two_lanes=cpu[2],
              cpu_s_one_lane=cpu[1], cpu_ratio=round(cpu[2] / cpu[1], 2))
-    if pg:
-        emit(**compare(args.scale, args.runs, got[ways[-1]], pg))
+    if args.pg:
+        # the headline: each backend as `cgov demo` builds it by default (SQLite one lane,
+        # PostgreSQL two on two cores or more); then the same number of lanes on both
+        sqlite_default = got[1] if 1 in got else got[ways[-1]]
+        pg_default = pg[2] if 2 in pg and (os.cpu_count() or 1) >= 2 else pg[pg_ways[-1]]
+        emit(**compare(args.scale, args.runs, sqlite_default, pg_default))
+        for n in pg_ways:
+            if n in got and pg[n] is not pg_default:
+                emit(**compare(args.scale, args.runs, got[n], pg[n],
+                               figure=f"cgov_demo_yima_backends_{n}_lane{'s' * (n > 1)}"))
 
 
 if __name__ == "__main__":

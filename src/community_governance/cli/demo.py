@@ -128,10 +128,32 @@ def _build_url(db: str) -> str:
     return db
 
 
+def demo_lanes(db: str) -> int:
+    """How many lanes the demo's optional steps run in (:mod:`community_governance.demo.lanes`):
+    ``$CGOV_DEMO_LANES`` (1 or 2) if set; else two on a database server with a machine of two
+    or more cores (the server takes the two processes' writers at once, and one process's
+    Python runs while the other waits for the server), one on a SQLite file (its single
+    writer lock has the two take turns: no gain measured) or in memory (one process only).
+
+    Raises:
+        click.BadParameter: ``$CGOV_DEMO_LANES`` is neither 1 nor 2.
+    """
+    asked = os.environ.get("CGOV_DEMO_LANES", "").strip()
+    if asked:
+        if asked not in ("1", "2"):
+            raise click.BadParameter(f"CGOV_DEMO_LANES={asked!r}: give 1 or 2 (or unset it "
+                                     "for the backend's default)")
+        lanes = int(asked)
+    else:
+        lanes = 2 if db.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")) and (
+            os.cpu_count() or 1) >= 2 else 1
+    return 1 if db.startswith("memory://") else lanes
+
+
 def _second_lane(db: str) -> Callable[[], Any] | None:
-    """How the demo's second process opens the database (a SQLite file: the optional steps
-    run in two lanes, :mod:`community_governance.demo.lanes`), or ``None`` (one lane)."""
-    if os.environ.get("CGOV_DEMO_LANES", "1") != "2" or sqlite_path(db) is None:
+    """How the demo's second process opens the database (two lanes, :func:`demo_lanes`), or
+    ``None`` (one lane)."""
+    if demo_lanes(db) != 2:
         return None
     from community_governance.cli import data_key
 
@@ -270,6 +292,8 @@ def _print_cpu(report: Any) -> None:
                + ("" if lane is None else f" + {lane:.2f} s in the second lane = "
                   f"{mine + lane:.2f} s"), err=True)
     for who, (held, waited) in report.lock_seconds.items():
+        if held == waited == 0:  # a server: no lock handed over
+            continue
         click.echo(f"write lock, {who}: held {held:.2f} s, waited {waited:.2f} s", err=True)
 
 

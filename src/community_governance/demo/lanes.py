@@ -1,5 +1,12 @@
 """Two lanes: the optional steps of a demo in two processes writing one database.
 
+The default on PostgreSQL (on two cores or more, :func:`community_governance.cli.demo.
+demo_lanes`): the server takes both processes' write transactions at once (row locks; the
+services lock what they share in a stable order), and one process's Python runs while the
+other waits for the server, so the build takes about the time of the client's work rather
+than the client's and the server's one after the other. On SQLite it is opt-in
+(``CGOV_DEMO_LANES=2``): there the two take turns at the single write lock.
+
 The optional steps of a demo are mostly Python (drawing the data, the services' checks) with
 short write transactions between, so on a machine with two cores they can run side by side:
 :class:`SecondLane` is a second process (started with ``spawn``, so nothing of the caller's
@@ -109,7 +116,8 @@ class _WriteGate:
     SQLite lets one writer in and has the other poll with growing sleeps (its busy handler),
     which costs tens of milliseconds a transaction when two processes take turns at many short
     ones; a lock file taken (``flock``) around each write transaction wakes the waiting
-    process at once instead. Reads are not gated (WAL readers never wait).
+    process at once instead. Reads are not gated (WAL readers never wait). A database server
+    is not gated at all (its held and waited seconds stay 0).
     """
 
     def __init__(self, path: str) -> None:
@@ -149,6 +157,13 @@ def _gated(gov: Any, path: str) -> Iterator[_WriteGate]:
     store = gov.store
     original = store.unit_of_work
     gate = _WriteGate(path)
+    if getattr(store, "dialect", "sqlite") != "sqlite":
+        # a server takes concurrent writers as they come (row locks): nothing to hand over
+        try:
+            yield gate
+        finally:
+            gate.close()
+        return
 
     @contextlib.contextmanager
     def unit_of_work(*, write: bool) -> Iterator[Any]:
