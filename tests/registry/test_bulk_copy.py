@@ -512,3 +512,63 @@ def test_a_large_load_is_analyzed_for_the_planner(postgres_url: str,
             tx.rollback()
     finally:
         engine.dispose()
+
+
+_NUMBERED = sa.Table("bulk_numbered", sa.MetaData(),
+                     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                     sa.Column("label", sa.String(20), nullable=False, unique=True),
+                     sa.Column("amount", sa.Integer, nullable=False))
+
+
+@pytest.mark.parametrize("n", [1, 2, 50])
+def test_new_ids_come_in_the_order_given_on_both_backends(postgres_url: str, tmp_path: Path,
+                                                          n: int) -> None:
+    """``insert_returning_ids``: on PostgreSQL a batch of COPY_MIN_ROWS rows or more takes its
+    ids from the sequence and is copied; one row goes through INSERT ... RETURNING. Either
+    way, and on SQLite, the ids ascend in the order the rows were given, each stored with
+    its row, and a later batch numbers on after an earlier one."""
+    for url in (postgres_url, f"sqlite:///{tmp_path / f'n{n}.db'}"):
+        engine = engine_for_url(url)
+        try:
+            _NUMBERED.create(engine)
+            got = []
+            inserts: list[str] = []
+
+            def seen(*a: Any, inserts: list[str] = inserts) -> None:
+                if a[2].startswith("INSERT"):
+                    inserts.append(a[2])
+
+            sa.event.listen(engine, "before_cursor_execute", seen)
+            for batch in range(2):
+                rows = [{"label": f"b{batch}-{i:03d}", "amount": (i * 7) % 11}
+                        for i in range(n)]
+                with engine.begin() as conn:
+                    got.append(bulk.insert_returning_ids(conn, _NUMBERED, rows))
+                assert got[-1] == sorted(got[-1]) and len(set(got[-1])) == n
+                with engine.connect() as conn:
+                    stored = dict(conn.execute(sa.select(_NUMBERED.c.id, _NUMBERED.c.label)
+                                               .where(_NUMBERED.c.id.in_(got[-1]))).all())
+                assert [stored[i] for i in got[-1]] == [r["label"] for r in rows]
+            assert min(got[1]) > max(got[0])
+            copied = engine.dialect.name == "postgresql" and n >= bulk.COPY_MIN_ROWS
+            assert (inserts == []) is copied
+        finally:
+            _NUMBERED.drop(engine, checkfirst=True)
+            engine.dispose()
+
+
+def test_a_copied_batch_breaking_a_key_writes_nothing(postgres_url: str) -> None:
+    """A batch whose rows break a unique key raises IntegrityError, as INSERT did, and the
+    rolled-back transaction keeps none of its rows."""
+    engine = engine_for_url(postgres_url)
+    try:
+        _NUMBERED.create(engine)
+        rows = [{"label": f"x{i}", "amount": i} for i in range(10)] + [
+            {"label": "x3", "amount": 0}]
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            bulk.insert_returning_ids(conn, _NUMBERED, rows)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(_NUMBERED)).scalar() == 0
+    finally:
+        _NUMBERED.drop(engine, checkfirst=True)
+        engine.dispose()
