@@ -246,7 +246,7 @@ class InvitationsMixin(CareBase):
         """The named residents, checked: of ``community`` and in care on ``day``."""
         conn = op.uow.conn
         rows = {r.id: r for r in conn.execute(resident_place_query().where(
-            t.residents.c.id.in_(residents)))}
+            among(conn, t.residents.c.id, list(residents))))}
         in_care = set(conn.execute(sa.select(_n.c.resident_id).where(
             _n.c.resident_id.in_(residents), _n.c.category != "",
             self._active(_n, day))).scalars())

@@ -18,7 +18,7 @@ from community_governance.domain.idnumber import mask_phone
 from community_governance.domain.people import Vulnerability
 from community_governance.domain.posts import HolderKind
 from community_governance.errors import NotFound, ValidationError
-from community_governance.services.base import Operation, post_from_row
+from community_governance.services.base import Operation, among, post_from_row
 from community_governance.services.care.common import (
     CADRE_POSTS,
     CARE_MANAGE,
@@ -115,7 +115,7 @@ class RegistryMixin(CareBase):
         conn = op.uow.conn
         ids = sorted({n.resident_id for n in items})
         rows = {r.id: r for r in conn.execute(resident_place_query().where(
-            t.residents.c.id.in_(ids)))} if ids else {}
+            among(conn, t.residents.c.id, list(ids))))} if ids else {}
         existing: dict[tuple[str, str], list[Any]] = {}
         for r in conn.execute(sa.select(_n).where(_n.c.resident_id.in_(ids))) if ids else ():
             existing.setdefault((r.resident_id, r.category), []).append(r)
@@ -335,7 +335,7 @@ class RegistryMixin(CareBase):
         rids = sorted({r for r, _ in items})
         pids = sorted({p for _, p in items})
         rows = {r.id: r for r in conn.execute(resident_place_query().where(
-            t.residents.c.id.in_(rids)))}
+            among(conn, t.residents.c.id, list(rids))))}
         posts = {p.id: post_from_row(p) for p in conn.execute(
             sa.select(t.posts).where(t.posts.c.id.in_(pids)))}
         in_care = set(conn.execute(sa.select(_n.c.resident_id).where(

@@ -286,7 +286,7 @@ class VisitsMixin(CareBase):
     def _ineligible(self, op: Operation, lot: Any, resident_ids: Sequence[str]) -> list[str]:
         """The residents ``cgov_charity_eligible`` refuses the goods of ``lot``."""
         rows = op.uow.conn.execute(resident_place_query().where(
-            t.residents.c.id.in_(sorted(set(resident_ids))))).all()
+            among(op.uow.conn, t.residents.c.id, sorted(set(resident_ids))))).all()
         return sorted(r.id for r in rows if not self._hooks.first(
             "cgov_charity_eligible", expect_bool, place=r.community_code or lot.community_code,
             resident_id=r.id, community_code=r.community_code,
