@@ -140,10 +140,15 @@ def test_budgets_sets_several_at_once(runner: CliRunner, db: tuple[str, SmallCit
                                                           ("5102", "2000.50")]
     res = runner.invoke(cli, ["funds", "budgets", "--db", url, "--community", c, "--year",
                               "2019", "--set", "5103=10", "--set", "4101=5"])
-    assert res.exit_code != 0 and "$[1].account" in res.output
+    # the bad value is named as typed, not by its place in the service's batch
+    assert res.exit_code == 5 and "@ --set 4101=5 (account)" in res.output, res.output
+    assert "$[1]" not in res.output
+    res = runner.invoke(cli, ["funds", "budgets", "--db", url, "--community", c, "--year",
+                              "2019", "--set", "5103=10", "--set", "5104=abc"])
+    assert res.exit_code == 5 and "@ --set 5104=abc (amount)" in res.output, res.output
     res = runner.invoke(cli, ["funds", "budgets", "--db", url, "--community", c, "--year",
                               "2019", "--set", "5103"])
-    assert res.exit_code != 0 and "ACCOUNT=AMOUNT" in res.output
+    assert res.exit_code != 0 and "ACCOUNT=AMOUNT" in res.output and "--set 5103" in res.output
     with cg.open(url, entrypoints=False) as gov:
         assert [b.account for b in gov.funds.budgets(cg.Actor.system("t"), c, 2019)] == \
             ["5101", "5102"]

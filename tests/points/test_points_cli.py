@@ -109,10 +109,15 @@ def test_supermarket_add_many(loaded: None, db: str) -> None:
     assert (got[0]["id"], got[0]["name"], got[0]["price_points"], got[0]["stock"]) == \
         ("SOAP", "洗衣液", 30, 12)
     assert got[1]["stock"] == 0 and got[1]["price_points"] == 10
-    for bad in (["牙膏=15", "抽纸"], ["牙膏=15", "抽纸=0"], ["牙膏=15/x"],
-                ["牙膏=15", "毛巾=5/1/TOWEL"]):
+    for bad, where in ((["牙膏=15", "抽纸"], "ITEMS 抽纸"),
+                       (["牙膏=15", "抽纸=0"], "ITEMS 抽纸=0 (price_points)"),
+                       (["牙膏=15/x"], "ITEMS 牙膏=15/x"),
+                       (["牙膏=15", "毛巾=5/1/TOWEL"], "")):
         res = CliRunner().invoke(cli, ["supermarket", "add-many", c, *bad, "--db", db])
         assert res.exit_code != 0, (bad, res.output)
+        assert "$[" not in res.output, res.output
+        assert (f"@ {where}" if where else "exists already at ITEMS 毛巾=5/1/TOWEL") in \
+            res.output, res.output
     with community_governance.open(db, entrypoints=False) as gov:
         ids = {i.id for i in gov.supermarket.stock(c)}
         assert {"SOAP", "TOWEL"} <= ids and len(ids) == 3  # the towel, the soap and the 香皂

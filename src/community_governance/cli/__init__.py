@@ -322,6 +322,36 @@ def _check_units(gov: Any) -> None:
                                "export units --db URL") from None
 
 
+@contextlib.contextmanager
+def batch_of_options(option: str, given: tuple[str, ...]) -> Iterator[None]:
+    """Name the place of a bad value of a batch by what the user typed: a batch built from
+    ``given``, the values of the repeated ``option`` (``--set``, or an argument's name), one
+    item each in order. A ``ValidationError`` at ``$[1].amount`` (the service's place in its
+    batch) is raised again at ``--set 5102=abc (amount)``; another library error that names
+    ``$[1]`` in its message names ``--set 5102=abc`` instead."""
+    import re
+
+    from community_governance.errors import CgovError, ValidationError
+
+    def typed(found: re.Match[str]) -> str:
+        i = int(found[1])
+        return f"{option} {given[i]}" if i < len(given) else found[0]
+
+    try:
+        yield
+    except ValidationError as exc:
+        found = re.fullmatch(r"\$\[(\d+)\](?:\.(.+))?", exc.path or "")
+        if found is None or int(found[1]) >= len(given):
+            raise
+        where = typed(found) + (f" ({found[2]})" if found[2] else "")
+        text = str(exc).removesuffix(f" @ {exc.path}").replace(str(exc.path), where)
+        raise ValidationError(text, path=where) from None
+    except CgovError as exc:
+        exc.args = tuple(re.sub(r"\$\[(\d+)\]", typed, a) if isinstance(a, str) else a
+                         for a in exc.args)
+        raise
+
+
 def pick_year(known: list[int], year: int | None, what: str) -> int:
     """The year a report covers: ``year`` when it has data, else the latest year with data
     (said on stderr).

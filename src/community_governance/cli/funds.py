@@ -11,6 +11,7 @@ import click
 
 from community_governance.cli import (
     actor_option,
+    batch_of_options,
     console,
     db_option,
     echo_json,
@@ -154,13 +155,13 @@ def register(cli: click.Group) -> None:
         from community_governance.services.funds import NewBudget
 
         wanted = []
-        for i, item in enumerate(budgets):
+        for item in budgets:
             account, sep, amount = item.partition("=")
             if not sep:
                 raise ValidationError(f"{item!r}: write budgets as ACCOUNT=AMOUNT, e.g. "
-                                      "5101=60000", path=f"--set[{i}]")
+                                      "5101=60000", path=f"--set {item}")
             wanted.append(NewBudget(community, account.strip(), year, amount.strip()))
-        with open_db(db) as gov:
+        with open_db(db) as gov, batch_of_options("--set", budgets):
             got = gov.funds.set_budgets(actor, wanted)
         echo_json([{"community": b.community_code, "account": b.account, "year": b.year,
                     "amount": str(b.amount), "spent": str(b.spent),

@@ -10,6 +10,7 @@ import click
 
 from community_governance.cli import (
     actor_option,
+    batch_of_options,
     console,
     db_option,
     echo_json,
@@ -433,17 +434,17 @@ def supermarket_add_many(db: str, actor: Actor, community: str, items: tuple[str
     from community_governance.services.supermarket import NewItem
 
     wanted = []
-    for i, item in enumerate(items):
+    for item in items:
         name, sep, rest = item.rpartition("=")
         parts = rest.split("/")
         if not sep or not name.strip() or len(parts) > 3 or not all(
                 p.strip().isdigit() for p in parts[:2]):
             raise ValidationError(f"{item!r}: write an item as NAME=PRICE[/STOCK[/ID]], e.g. "
-                                  "洗衣液=30/12", path=f"items[{i}]")
+                                  "洗衣液=30/12", path=f"ITEMS {item}")
         wanted.append(NewItem(community, name, int(parts[0]),
                               stock=int(parts[1]) if len(parts) > 1 else 0,
                               id=(parts[2].strip() or None) if len(parts) > 2 else None))
-    with open_db(db) as gov:
+    with open_db(db) as gov, batch_of_options("ITEMS", items):
         got = gov.supermarket.add_items(actor, wanted)
     if as_json:
         echo_json([{"id": i.id, "community": i.community_code, "name": i.name,
