@@ -92,3 +92,30 @@ def test_any_sequence_ends_where_the_table_says(world: World, steps: list[str]) 
     history = o.history(world.officer, oid)
     assert [h.seq for h in history] == list(range(1, len(history) + 1))
     assert history[-1].to_stage == stage
+
+
+def test_a_step_is_dated_now_or_in_order_and_never_beyond_the_calendar(world: World) -> None:
+    """``at=`` of an organization's step: before its previous step, in the future, naive or
+    with no UTC form (year 1 east of Greenwich) is a ValidationError at ``at`` naming the
+    organization; the organization stays where it was."""
+    import datetime as dt
+
+    import pendulum
+    import pytest
+
+    o = world.gov.orgs
+    if not o.list_orgs(world.officer, kind="incubator"):
+        incubator(world)
+    oid = f"M{next(_IDS)}"
+    o.propose(world.staff, name=f"模型{oid}", kind="service", community_code=world.community,
+              members=50, org_id=oid)
+    before = o.get(world.officer, oid)
+    now = world.clock()
+    for at, says in ((now.subtract(days=400), "before the organization's previous step"),
+                     (now.add(days=2), "lies in the future"),
+                     (dt.datetime(2019, 5, 1, 9), "timezone-aware"),
+                     (pendulum.datetime(1, 1, 1, 3, tz="Asia/Shanghai"), "outside the times")):
+        with pytest.raises(ValidationError, match=says) as err:
+            o.incubate(world.staff, oid, "INC", at=at)
+        assert err.value.path == "at"
+    assert o.get(world.officer, oid).stage == before.stage == OrgStage.PROPOSED

@@ -509,6 +509,37 @@ class Service:
         self._gov = gov
         self._hooks = gov.hooks
 
+    def _local(self, moment: dt.datetime) -> dt.date:
+        """The county day of ``moment`` (a plain ``datetime.date``)."""
+        d = pendulum.instance(moment).in_timezone(self._gov.timezone).date()
+        return dt.date(d.year, d.month, d.day)
+
+    #: whose previous step :meth:`_when` names in its error ("the case's")
+    _steps_of = "the record's"
+
+    def _when(self, op: Operation, at: dt.datetime | None,
+              after: dt.datetime | None = None) -> pendulum.DateTime:
+        """The time of a recorded step (of a case, an organization...): now, or ``at``
+        (aware, with a UTC form, not in the future, not before ``after``, the previous step).
+
+        Raises:
+            ValidationError: ``at`` breaks one of those rules (path ``at``).
+        """
+        if at is None:
+            when = op.now
+        else:
+            when = utc_instant(at, "at")
+            if when > op.now.add(minutes=5):
+                raise ValidationError(
+                    f"at={when.isoformat()} lies in the future; record steps when they happen",
+                    path="at")
+        if after is not None and when < after:
+            raise ValidationError(
+                f"at={when.isoformat()} is before {self._steps_of} previous step "
+                f"({pendulum.instance(after).isoformat()}); steps are recorded in order",
+                path="at")
+        return when
+
     def _principal(self, uow: UnitOfWork, actor: Actor, now: pendulum.DateTime) -> Principal:
         if not isinstance(actor, Actor):
             raise TypeError(

@@ -28,7 +28,7 @@ from community_governance.domain.pii_text import mask_personal_numbers
 from community_governance.domain.units import UnitKind
 from community_governance.errors import ConflictError, NotFound, ValidationError
 from community_governance.plugins import expect_each, expect_int, working_day_calendar
-from community_governance.services.base import Operation, Service, utc_instant
+from community_governance.services.base import Operation, Service
 from community_governance.services.cases.common import (
     _GUARDED_UPDATE,
     _expect_category,
@@ -51,6 +51,8 @@ def county_of(code: str | None) -> str | None:
 class CaseRouting(Service):
     """Routing of cases (事务流转): categories, routes up the four levels, deadlines in working
     days, and the helpers shared by every part of the cases service."""
+
+    _steps_of = "the case's"
 
     def __init__(self, gov: Context) -> None:
         super().__init__(gov)
@@ -170,25 +172,6 @@ class CaseRouting(Service):
 
     # ------------------------------------------------------------------ helpers
 
-    def _local(self, moment: dt.datetime) -> dt.date:
-        return _plain(pendulum.instance(moment).in_timezone(self._gov.timezone).date())
-
-    def _when(self, op: Operation, at: dt.datetime | None,
-              after: dt.datetime | None = None) -> pendulum.DateTime:
-        if at is None:
-            when = op.now
-        else:
-            when = utc_instant(at, "at")
-            if when > op.now.add(minutes=5):
-                raise ValidationError(
-                    f"at={when.isoformat()} lies in the future; record steps when they happen",
-                    path="at")
-        if after is not None and when < after:
-            raise ValidationError(
-                f"at={when.isoformat()} is before the case's previous step "
-                f"({pendulum.instance(after).isoformat()}); steps are recorded in order",
-                path="at")
-        return when
 
     def _row(self, op: Operation, case_id: str, *, lock: bool = False) -> Any:
         q = sa.select(ct.cases).where(ct.cases.c.id == case_id)

@@ -3,7 +3,6 @@ checks, the rules of a place, and the row helpers (loading, one guarded transiti
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +26,9 @@ from community_governance.domain.orgs import (
     check_indicators,
     next_stage,
 )
-from community_governance.errors import ConflictError, NotFound, ValidationError
+from community_governance.errors import ConflictError, NotFound
 from community_governance.plugins import expect_int, expect_type, working_day_calendar
-from community_governance.services.base import Operation, Service, utc_instant
+from community_governance.services.base import Operation, Service
 from community_governance.storage.tables import orgs as ot
 
 if TYPE_CHECKING:
@@ -90,12 +89,10 @@ _GUARDED_UPDATE = ot.social_orgs.update().where(
     ot.social_orgs.c.id == sa.bindparam("k_id"), ot.social_orgs.c.seq == sa.bindparam("k_seq"))
 
 
-def _plain(day: dt.date) -> dt.date:
-    return dt.date(day.year, day.month, day.day)
-
-
 class OrgsBase(Service):
     """The rules of a place and the row helpers every part of the service uses."""
+
+    _steps_of = "the organization's"
 
     def __init__(self, gov: Context) -> None:
         super().__init__(gov)
@@ -150,27 +147,6 @@ class OrgsBase(Service):
 
     # ------------------------------------------------------------------ helpers
 
-    def _local(self, moment: dt.datetime) -> dt.date:
-        return _plain(pendulum.instance(moment).in_timezone(self._gov.timezone).date())
-
-    def _when(self, op: Operation, at: dt.datetime | None,
-              after: dt.datetime | None = None) -> pendulum.DateTime:
-        """The time of a step: now, or ``at`` (aware, not in the future, not before
-        ``after``)."""
-        if at is None:
-            when = op.now
-        else:
-            when = utc_instant(at, "at")
-            if when > op.now.add(minutes=5):
-                raise ValidationError(
-                    f"at={when.isoformat()} lies in the future; record steps when they happen",
-                    path="at")
-        if after is not None and when < after:
-            raise ValidationError(
-                f"at={when.isoformat()} is before the organization's previous step "
-                f"({pendulum.instance(after).isoformat()}); steps are recorded in order",
-                path="at")
-        return when
 
     @staticmethod
     def _row(op: Operation, org_id: str, *, lock: bool = False) -> Any:

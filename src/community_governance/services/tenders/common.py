@@ -216,10 +216,6 @@ class TendersBase(Service):
 
     # ------------------------------------------------------------------ helpers
 
-    def _local(self, moment: dt.datetime) -> dt.date:
-        d = pendulum.instance(moment).in_timezone(self._gov.timezone).date()
-        return dt.date(d.year, d.month, d.day)
-
     def _deadline_moment(self, day: dt.date) -> pendulum.DateTime:
         h, m = DEADLINE_TIME
         return pendulum.datetime(day.year, day.month, day.day, h, m,
