@@ -161,3 +161,40 @@ def test_postgres_streams_leave_the_kept_connection_as_it_was(postgres_url: str)
             assert uow.conn.exec_driver_sql("SET LOCAL work_mem = '8MB'") is not None
     finally:
         g.close()
+
+
+def test_postgres_rollback_keeps_prepared_statements(postgres_url: str) -> None:
+    """A read-only unit of work ends in a rollback; on PostgreSQL it keeps the statements
+    psycopg prepared on the connection (psycopg's own rollback drops them all), and still
+    undoes what the transaction wrote, after an error too. A DROP still has psycopg drop
+    them."""
+    with community_governance.open(postgres_url, entrypoints=False) as g:
+        query = sa.text("SELECT count(*) FROM units WHERE kind = :k")
+        prepared = sa.text("SELECT count(*) FROM pg_prepared_statements")
+        for _ in range(8):  # psycopg prepares a statement at its fifth run
+            with g.store.unit_of_work(write=False) as uow:
+                uow.conn.execute(query, {"k": "county"}).scalar()
+        with g.store.unit_of_work(write=False) as uow:
+            held = uow.conn.execute(prepared).scalar()
+        assert held and held >= 1
+        with g.store.unit_of_work(write=False) as uow:  # rolled back at its end
+            assert uow.conn.execute(prepared).scalar() == held
+        with pytest.raises(RuntimeError), g.store.unit_of_work(write=True) as uow:
+            uow.conn.execute(sa.text("CREATE TABLE scratch_rb (x INTEGER)"))
+            uow.conn.execute(sa.text("INSERT INTO scratch_rb VALUES (1)"))
+            raise RuntimeError("boom")
+        with pytest.raises(sa.exc.DBAPIError), g.store.unit_of_work(write=False) as uow:
+            uow.conn.execute(sa.text("SELECT 1/0"))  # the transaction fails, then rolls back
+        with g.store.unit_of_work(write=False) as uow:
+            assert uow.conn.execute(sa.text(
+                "SELECT to_regclass('scratch_rb') IS NULL")).scalar() is True
+            assert uow.conn.execute(prepared).scalar() == held
+            assert uow.conn.execute(query, {"k": "county"}).scalar() is not None
+        with g.store.unit_of_work(write=True) as uow:
+            uow.conn.execute(sa.text("CREATE TABLE scratch_rb (x INTEGER)"))
+            uow.commit()
+        with g.store.unit_of_work(write=True) as uow:
+            uow.conn.execute(sa.text("DROP TABLE scratch_rb"))
+            uow.commit()
+        with g.store.unit_of_work(write=False) as uow:
+            assert uow.conn.execute(prepared).scalar() == 0
