@@ -44,6 +44,17 @@ def _do(w: World, oid: str, step: str) -> Callable[[], Any]:
     return run
 
 
+def _proposed(world: World) -> str:
+    """A new organization proposed in the world's community (an incubator made first)."""
+    o = world.gov.orgs
+    if not o.list_orgs(world.officer, kind="incubator"):
+        incubator(world)
+    oid = f"M{next(_IDS)}"
+    o.propose(world.staff, name=f"模型{oid}", kind="service", community_code=world.community,
+              members=50, org_id=oid)
+    return oid
+
+
 @settings(max_examples=12, deadline=None)
 @given(st.lists(st.sampled_from(STEPS), max_size=12))
 def test_any_sequence_ends_where_the_table_says(world: World, steps: list[str]) -> None:
@@ -52,11 +63,7 @@ def test_any_sequence_ends_where_the_table_says(world: World, steps: list[str]) 
     import datetime as dt
 
     o = world.gov.orgs
-    if not o.list_orgs(world.officer, kind="incubator"):
-        incubator(world)
-    oid = f"M{next(_IDS)}"
-    o.propose(world.staff, name=f"模型{oid}", kind="service", community_code=world.community,
-              members=50, org_id=oid)
+    oid = _proposed(world)
     o.add_staff(world.staff, oid, name="专职", role="社工", full_time=True,
                 joined_on=dt.date(2019, 1, 1))
     stage: OrgStage = OrgStage.PROPOSED
@@ -104,11 +111,7 @@ def test_a_step_is_dated_now_or_in_order_and_never_beyond_the_calendar(world: Wo
     import pytest
 
     o = world.gov.orgs
-    if not o.list_orgs(world.officer, kind="incubator"):
-        incubator(world)
-    oid = f"M{next(_IDS)}"
-    o.propose(world.staff, name=f"模型{oid}", kind="service", community_code=world.community,
-              members=50, org_id=oid)
+    oid = _proposed(world)
     before = o.get(world.officer, oid)
     now = world.clock()
     for at, says in ((now.subtract(days=400), "before the organization's previous step"),
