@@ -90,43 +90,7 @@ def engine_for_url(url: str) -> sa.Engine:
     )
 
 
-def rollback_keeping_prepared(driver: Any) -> bool:
-    """Roll back the open transaction of ``driver`` (a psycopg connection) and keep the
-    statements psycopg prepared on it; ``False`` (nothing done) where this does not apply:
-    another driver, autocommit, pipeline mode, or no transaction open.
-
-    psycopg's own ``rollback()`` also drops every statement it prepared (``DEALLOCATE ALL``),
-    in case the transaction made objects a prepared statement names; a read-only unit of
-    work ends in a rollback, so a build or a server would prepare its frequent statements
-    again after every read (a 0.3-scale demo sent 193 ``DEALLOCATE ALL``). This store makes
-    no schema objects outside migrations, and a ``DROP`` or ``ALTER`` (a bulk load's dropped
-    keys) still has psycopg drop its statements when it runs; a plan that names a table
-    changed by a rolled-back transaction is re-planned by the server.
-    """
-    try:
-        from psycopg import pq
-    except ImportError:  # pragma: no cover - only psycopg connections reach here
-        return False
-    pgconn = getattr(driver, "pgconn", None)
-    if (pgconn is None or getattr(driver, "autocommit", True)
-            or pgconn.pipeline_status != pq.PipelineStatus.OFF
-            or pgconn.transaction_status not in (pq.TransactionStatus.INTRANS,
-                                                  pq.TransactionStatus.INERROR)):
-        return False
-    return bool(pgconn.exec_(b"ROLLBACK").status == pq.ExecStatus.COMMAND_OK)
-
-
 def _configure_postgresql(engine: sa.Engine) -> None:
-    dialect = engine.dialect
-    plain_rollback = dialect.do_rollback
-
-    def do_rollback(dbapi_connection: Any) -> None:
-        if not rollback_keeping_prepared(dbapi_connection):
-            plain_rollback(dbapi_connection)  # psycopg's rollback (it raises what failed)
-
-    if dialect.driver == "psycopg":
-        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
-
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         # a Core statement in a pipelined unit of work (the ledgers' hot path): leave pipeline
